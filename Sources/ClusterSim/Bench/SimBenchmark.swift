@@ -1,0 +1,120 @@
+import NetModel
+
+/// The simulator throughput benchmark behind `simctl bench sim`: `nodes` node actors on the
+/// simulated network pass messages to random peers (random latency, a drop probability) until
+/// `messages` have been sent; each delivery makes its receiver send one more.
+public enum SimBenchmark {
+    /// The benchmark's settings.
+    public struct Settings: Sendable {
+        /// Node actors.
+        public var nodes = 1_000
+        /// Messages sent in all.
+        public var messages = 1_000_000
+        /// Messages each node starts with in flight.
+        public var initialPerNode = 16
+        /// Link drop probability.
+        public var drop = 0.01
+        /// Link latency.
+        public var latency = LatencyDistribution.exponential(mean: .milliseconds(2), min: .microseconds(100),
+                                                             max: .milliseconds(50))
+        /// The run seed.
+        public var seed: UInt64 = 1
+        /// Whether trace events are kept in memory (the hash is always computed).
+        public var retainTrace = false
+        /// Default settings: 1,000 nodes, 1,000,000 messages, 1% drop.
+        public init() {}
+    }
+
+    /// What one run did.
+    public struct Outcome: Sendable {
+        /// Messages handed to a node.
+        public let deliveries: Int
+        /// Trace events recorded (send, deliver, drop).
+        public let events: Int
+        /// Messages sent.
+        public let sent: Int
+        /// Messages lost.
+        public let dropped: Int
+        /// The trace hash.
+        public let traceHash: String
+        /// Virtual time simulated.
+        public let virtualTime: VirtualInstant
+    }
+
+    /// Runs the benchmark once, synchronously, on the calling thread.
+    /// - Returns: the counts and the trace hash (timing is the caller's business).
+    public static func run(_ settings: Settings) -> Outcome {
+        let sim = Simulator(seed: settings.seed, retainTrace: settings.retainTrace)
+        let network = SimNetwork<BenchMessage>(
+            scheduler: sim, seed: settings.seed,
+            defaults: LinkConditions(latency: settings.latency, drop: settings.drop), trace: sim.trace)
+        let budget = Budget(remaining: settings.messages)
+        let names = (1...settings.nodes).map { NodeName(.frontend, $0) }
+        var nodes: [BenchNode] = []
+        nodes.reserveCapacity(names.count)
+        for name in names {
+            let node = BenchNode(name: name, executor: sim.executor, peers: names, budget: budget,
+                                 rng: sim.random(stream: name.description))
+            let executor = sim.executor
+            let handle = network.attach(name) { [unowned node] inbound in
+                node.withSimulatorIsolation(executor) { $0.receive(inbound) }
+            }
+            node.withSimulatorIsolation(executor) { $0.transport = handle }
+            nodes.append(node)
+        }
+        sim.schedule(at: .zero) {
+            for _ in 0..<settings.initialPerNode {
+                for node in nodes { node.withSimulatorIsolation(sim.executor) { $0.sendOne() } }
+            }
+        }
+        let outcome = sim.run(until: VirtualInstant(nanoseconds: .max))
+        precondition(outcome.isClean, outcome.foreignJobs.failureMessage ?? "")
+        return Outcome(deliveries: network.stats.delivered, events: sim.trace.count, sent: network.stats.sent,
+                       dropped: network.stats.dropped, traceHash: sim.trace.hash, virtualTime: outcome.reached)
+    }
+}
+
+/// The benchmark's message: a hop counter.
+public struct BenchMessage: NetworkPayload {
+    /// Hops so far.
+    public var hops: Int
+    public var traceLabel: String { "Bench" }
+}
+
+/// How many sends are left in the whole run (shared by every node; driver thread only).
+final class Budget: @unchecked Sendable {
+    var remaining: Int
+    init(remaining: Int) { self.remaining = remaining }
+}
+
+/// A node of the benchmark: forwards every message to a random peer while the budget lasts.
+actor BenchNode {
+    let name: NodeName
+    let executor: SimExecutor
+    let peers: [NodeName]
+    let budget: Budget
+    var rng: SeededRandom
+    var transport: SimNetwork<BenchMessage>.Handle?
+
+    init(name: NodeName, executor: SimExecutor, peers: [NodeName], budget: Budget, rng: SeededRandom) {
+        self.name = name
+        self.executor = executor
+        self.peers = peers
+        self.budget = budget
+        self.rng = rng
+    }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    func receive(_ inbound: Inbound<BenchMessage>) {
+        if case .message(let envelope) = inbound { sendOne(hops: envelope.payload.hops + 1) }
+    }
+
+    func sendOne(hops: Int = 0) {
+        guard budget.remaining > 0, let transport else { return }
+        budget.remaining -= 1
+        var peer = peers[Int(rng.next() % UInt64(peers.count))]
+        if peer == name { peer = peers[(peer.index) % peers.count] }
+        transport.send(BenchMessage(hops: hops), to: peer)
+    }
+}

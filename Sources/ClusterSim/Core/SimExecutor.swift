@@ -1,0 +1,146 @@
+import Glibc
+import Synchronization
+
+/// The simulator's executor: one run queue, drained by one driver thread.
+///
+/// It is both a `SerialExecutor` (node actors return it from `unownedExecutor`) and a
+/// `TaskExecutor` (tasks made by `Simulator.spawn` prefer it, and their child tasks inherit the
+/// preference), so every job of a simulated run lands in the same FIFO queue and runs on the
+/// driver thread in a reproducible order.
+///
+/// A job enqueued from any other thread while the simulator runs is a *foreign* job: some code
+/// escaped to the global pool (a bare `Task {}`, `Task.detached`, a Dispatch queue). It is still
+/// run (so nothing hangs), but it is counted and the run is marked failed.
+public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+    /// Jobs ready to run, in FIFO order; touched only by the driver thread while running.
+    @exclusivity(unchecked) private var queue: [UnownedJob] = []
+    @exclusivity(unchecked) private var head = 0
+    /// The driver thread's id while a run is in progress, 0 otherwise.
+    private let driver = Atomic<UInt>(0)
+    /// Jobs from other threads, or from any thread while no run is in progress.
+    private let inbox = Mutex<[UnownedJob]>([])
+    private let inboxCount = Atomic<Int>(0)
+    private let foreign = Mutex<ForeignJobs>(ForeignJobs())
+
+    /// Creates an idle executor.
+    public init() {}
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let me = UInt(pthread_self())
+        if driver.load(ordering: .relaxed) == me {
+            queue.append(UnownedJob(job))
+            return
+        }
+        let running = driver.load(ordering: .acquiring) != 0
+        if running {
+            let priority = job.priority.rawValue
+            let thread = Self.threadName()
+            foreign.withLock { $0.note(priority: priority, thread: thread) }
+        }
+        let unowned = UnownedJob(job)
+        inbox.withLock { $0.append(unowned) }
+        inboxCount.add(1, ordering: .releasing)
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Called by the runtime when it cannot prove isolation by executor identity (for example
+    /// `assumeIsolated` from the event loop itself): we are isolated iff we are the driver thread.
+    public func checkIsolated() {
+        precondition(driver.load(ordering: .relaxed) == UInt(pthread_self()),
+                     "not on the simulator's driver thread")
+    }
+
+    /// What escaped so far.
+    public var foreignJobs: ForeignJobs { foreign.withLock { $0 } }
+
+    /// Marks the calling thread as the driver for the duration of `body`.
+    func drive<T>(_ body: () throws -> T) rethrows -> T {
+        let me = UInt(pthread_self())
+        let (exchanged, _) = driver.compareExchange(expected: 0, desired: me, ordering: .acquiringAndReleasing)
+        precondition(exchanged, "a simulator can only be driven by one thread at a time")
+        defer { driver.store(0, ordering: .releasing) }
+        return try body()
+    }
+
+    /// Runs every ready job, including those that running jobs make ready, in FIFO order.
+    /// - Returns: the number of jobs run.
+    @discardableResult
+    func runReadyJobs() -> Int {
+        var ran = 0
+        while true {
+            if inboxCount.load(ordering: .relaxed) > 0 { takeInbox() }
+            guard head < queue.count else { break }
+            let job = queue[head]
+            head += 1
+            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+            ran += 1
+        }
+        queue.removeAll(keepingCapacity: true)
+        head = 0
+        return ran
+    }
+
+    /// Whether jobs are waiting.
+    var hasReadyJobs: Bool { head < queue.count || inboxCount.load(ordering: .relaxed) > 0 }
+
+    private func takeInbox() {
+        let jobs = inbox.withLock { box -> [UnownedJob] in
+            let taken = box
+            box.removeAll()
+            return taken
+        }
+        inboxCount.subtract(jobs.count, ordering: .relaxed)
+        queue.append(contentsOf: jobs)
+    }
+
+    /// The calling thread's name from /proc/thread-self/comm (Linux), or its pthread id.
+    private static func threadName() -> String {
+        let fd = open("/proc/thread-self/comm", O_RDONLY)
+        if fd >= 0 {
+            defer { close(fd) }
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 {
+                let name = String(decoding: buffer[0..<n], as: UTF8.self)
+                    .trimmingSuffix(while: { $0 == "\n" })
+                if !name.isEmpty { return "thread '\(name)'" }
+            }
+        }
+        return "thread \(UInt(pthread_self()))"
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(while predicate: (Character) -> Bool) -> String {
+        var s = self
+        while let last = s.last, predicate(last) { s.removeLast() }
+        return s
+    }
+}
+
+/// Jobs that reached the simulator's executor from a thread other than its driver.
+public struct ForeignJobs: Sendable, Equatable {
+    /// How many.
+    public private(set) var count = 0
+    /// The thread the first one came from.
+    public private(set) var firstThread: String?
+    /// The priority of the first one.
+    public private(set) var firstPriority: UInt8?
+
+    mutating func note(priority: UInt8, thread: String) {
+        if count == 0 { firstThread = thread; firstPriority = priority }
+        count += 1
+    }
+
+    /// A sentence for the run's result, or nil when nothing escaped.
+    public var failureMessage: String? {
+        guard count > 0 else { return nil }
+        return "\(count) job\(count == 1 ? "" : "s") reached the simulator's executor from another thread "
+            + "(first from \(firstThread ?? "?"), priority \(firstPriority ?? 0)): a task escaped the "
+            + "simulation — a bare Task {}, Task.detached or a Dispatch queue runs on the global pool. "
+            + "Create tasks with Simulator.spawn(_:) and keep node work on the simulator's executor."
+    }
+}

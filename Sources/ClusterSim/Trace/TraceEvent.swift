@@ -1,0 +1,87 @@
+import NetModel
+
+/// One recorded event of a run.
+public struct TraceEvent: Sendable, Equatable {
+    /// Position in the trace, from 1.
+    public var seq: Int
+    /// When it happened.
+    public var at: VirtualInstant
+    /// What happened.
+    public var kind: TraceKind
+    /// Where it happened (the sender of a `send`, the receiver of a `deliver`).
+    public var node: NodeName?
+    /// The other end, if any.
+    public var peer: NodeName?
+    /// The message or stream id, 0 when none.
+    public var messageID: UInt64
+    /// The message kind or the subject of the event.
+    public var label: String
+    /// Free text: a drop reason, a partition's groups.
+    public var detail: String
+
+    /// Makes an event.
+    public init(seq: Int, at: VirtualInstant, kind: TraceKind, node: NodeName?, peer: NodeName?,
+                messageID: UInt64, label: String, detail: String) {
+        self.seq = seq
+        self.at = at
+        self.kind = kind
+        self.node = node
+        self.peer = peer
+        self.messageID = messageID
+        self.label = label
+        self.detail = detail
+    }
+}
+
+extension TraceEvent {
+    /// Folds the event's canonical encoding into `hash` (see docs/trace-format.md):
+    /// instant (int64 LE ns), kind (1 byte), node, peer (each a role byte and a uint64 LE index,
+    /// or the single byte 0xFE when absent), message id (uint64 LE), label and detail (UTF-8, each
+    /// followed by 0xFF). The sequence number is implied by the order.
+    static func fold(into hash: inout FNV1a64, at: Int64, kind: TraceKind, node: NodeName?, peer: NodeName?,
+                     messageID: UInt64, label: String, detail: String) {
+        hash.combine(at)
+        hash.combine(byte: kind.rawValue)
+        for name in [node, peer] {
+            if let name {
+                hash.combine(byte: UInt8(name.role.order))
+                hash.combine(UInt64(name.index))
+            } else {
+                hash.combine(byte: 0xFE)
+            }
+        }
+        hash.combine(messageID)
+        hash.combine(label)
+        hash.combine(detail)
+    }
+
+    /// The event as one JSON object (one line of `trace.jsonl`), keys in a fixed order.
+    public var jsonLine: String {
+        var s = "{\"seq\":\(seq),\"ns\":\(at.nanoseconds),\"kind\":\"\(kind)\""
+        if let node { s += ",\"node\":\"\(node)\"" }
+        if let peer { s += ",\"peer\":\"\(peer)\"" }
+        if messageID != 0 { s += ",\"id\":\(messageID)" }
+        s += ",\"label\":" + jsonString(label)
+        if !detail.isEmpty { s += ",\"detail\":" + jsonString(detail) }
+        return s + "}"
+    }
+}
+
+/// `text` as a JSON string literal.
+public func jsonString(_ text: String) -> String {
+    var out = "\""
+    for u in text.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where u.value < 0x20:
+            let h = String(u.value, radix: 16)
+            out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out + "\""
+}

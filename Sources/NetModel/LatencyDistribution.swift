@@ -1,0 +1,97 @@
+/// How long one message takes on a link, drawn per message from the network's seeded RNG.
+///
+/// Reordering is a consequence, not a setting: two messages on the same link whose draws differ
+/// arrive in the order of their arrival instants.
+public enum LatencyDistribution: Sendable, Equatable {
+    /// Always `value`.
+    case constant(Duration)
+    /// Uniform in [`min`, `max`].
+    case uniform(min: Duration, max: Duration)
+    /// Exponential with `mean`, clamped to [`min`, `max`] where given.
+    case exponential(mean: Duration, min: Duration?, max: Duration?)
+    /// `fast` most of the time, `slow` with probability `slowFraction`.
+    case bimodal(fast: Duration, slow: Duration, slowFraction: Double)
+
+    /// The default network of an experiment that names none: exponential, mean 2ms,
+    /// clamped to [200us, 50ms].
+    public static let standard = LatencyDistribution.exponential(
+        mean: .milliseconds(2), min: .microseconds(200), max: .milliseconds(50))
+
+    /// A sampler with the durations converted once to nanoseconds.
+    public var sampler: LatencySampler { LatencySampler(self) }
+}
+
+/// A `LatencyDistribution` prepared for the hot path: integer nanoseconds, no `Duration` math.
+public struct LatencySampler: Sendable {
+    @usableFromInline enum Kind: Sendable {
+        case constant(Int64)
+        case uniform(Int64, Int64)
+        case exponential(mean: Double, min: Int64, max: Int64)
+        case bimodal(fast: Int64, slow: Int64, slowFraction: Double)
+    }
+    @usableFromInline let kind: Kind
+
+    /// Prepares `distribution`.
+    public init(_ distribution: LatencyDistribution) {
+        switch distribution {
+        case .constant(let d):
+            kind = .constant(max(0, d.nanosecondsClamped))
+        case .uniform(let lo, let hi):
+            let a = max(0, lo.nanosecondsClamped), b = max(0, hi.nanosecondsClamped)
+            kind = .uniform(min(a, b), max(a, b))
+        case .exponential(let mean, let lo, let hi):
+            kind = .exponential(mean: Double(max(0, mean.nanosecondsClamped)),
+                                min: max(0, lo?.nanosecondsClamped ?? 0),
+                                max: hi?.nanosecondsClamped ?? Int64.max / 4)
+        case .bimodal(let fast, let slow, let p):
+            kind = .bimodal(fast: max(0, fast.nanosecondsClamped), slow: max(0, slow.nanosecondsClamped),
+                            slowFraction: p)
+        }
+    }
+
+    /// One draw.
+    /// - Returns: a latency in nanoseconds, never negative.
+    @inlinable
+    public func sample(using rng: inout SeededRandom) -> Int64 {
+        switch kind {
+        case .constant(let v):
+            return v
+        case .uniform(let lo, let hi):
+            return hi == lo ? lo : lo &+ Int64(rng.next() % UInt64(hi &- lo &+ 1))
+        case .exponential(let mean, let lo, let hi):
+            // Inverse transform: -mean * ln(1 - U), U in [0, 1).
+            let u = rng.nextUnit()
+            let x = -mean * log1pNegative(u)
+            let ns = x >= Double(hi) ? hi : Int64(x)
+            return Swift.min(Swift.max(ns, lo), hi)
+        case .bimodal(let fast, let slow, let p):
+            return rng.chance(p) ? slow : fast
+        }
+    }
+}
+
+/// ln(1 - u) for u in [0, 1), written with the stdlib only so that every platform computes
+/// the same bits: the series is exact enough for latency draws and avoids libm differences.
+@inlinable
+func log1pNegative(_ u: Double) -> Double {
+    // ln(1-u) = -2 * atanh(u / (2 - u)); atanh(z) = z + z^3/3 + z^5/5 + ... converges for z in [0,1).
+    // For u close to 1 use the identity with a power-of-two reduction of (1-u).
+    var m = 1 - u
+    if m <= 0 { return -745 }   // ln of the smallest subnormal, an exponential draw's cap
+    var k = 0
+    while m < 0.5 { m *= 2; k -= 1 }
+    // now m in [0.5, 1]; ln(m) = 2 atanh((m-1)/(m+1))
+    let z = (m - 1) / (m + 1)
+    let z2 = z * z
+    var term = z
+    var sum = 0.0
+    var n = 1.0
+    while true {
+        let add = term / n
+        sum += add
+        if Swift.abs(add) < 1e-17 { break }
+        term *= z2
+        n += 2
+    }
+    return 2 * sum + Double(k) * 0.6931471805599453
+}

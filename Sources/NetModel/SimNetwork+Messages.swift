@@ -1,0 +1,100 @@
+extension SimNetwork {
+    @inlinable
+    func sendMessage(_ payload: Payload, from handle: Handle, to destination: NodeName) -> UInt64 {
+        let id = nextMessageID
+        nextMessageID &+= 1
+        let source = handle.local
+        let label = payload.traceLabel
+        guard handle.isLive else {
+            record(.drop, source, destination, id, label, "zombie")
+            counters.dropped += 1
+            return id
+        }
+        counters.sent += 1
+        record(.send, source, destination, id, label)
+        let link = conditions(from: source, to: destination)
+        if isCut(from: source, to: destination) {
+            record(.drop, source, destination, id, label, "partition")
+            counters.dropped += 1
+            return id
+        }
+        if link.drop > 0, rng.chance(link.drop) {
+            record(.drop, source, destination, id, label, "loss")
+            counters.dropped += 1
+            return id
+        }
+        let envelope = Envelope(source: source, destination: destination, id: id, payload: payload)
+        let target = endpoints[destination]
+        let targetIncarnation = target?.incarnation ?? 0
+        scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
+                         sourceIncarnation: handle.incarnation, label: label)
+        if link.duplicate > 0, rng.chance(link.duplicate) {
+            record(.duplicate, source, destination, id, label)
+            counters.duplicated += 1
+            scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
+                             sourceIncarnation: handle.incarnation, label: label)
+        }
+        return id
+    }
+
+    @inlinable
+    func scheduleDelivery(_ envelope: Envelope<Payload>, link: PreparedLink, target: Endpoint?,
+                                  incarnation: UInt64, sourceIncarnation: UInt64, label: String) {
+        let latency = link.sampler.sample(using: &rng)
+        let at = VirtualInstant(nanoseconds: scheduler.now.nanoseconds &+ latency)
+        let item = Pending(envelope: envelope, target: target, incarnation: incarnation,
+                           sourceIncarnation: sourceIncarnation, label: label)
+        let slot: Int
+        if let free = freePending.popLast() {
+            slot = free
+            pending[slot] = item
+        } else {
+            slot = pending.count
+            pending.append(item)
+        }
+        scheduler.schedule(at: at, target: targetNumber, token: slot)
+    }
+
+    /// A one-shot message's arrival instant has come.
+    @inlinable
+    func fire(token: Int) {
+        guard let p = pending[token].take() else { return }
+        freePending.append(token)
+        arrive(p.envelope, target: p.target, incarnation: p.incarnation, sourceIncarnation: p.sourceIncarnation,
+               label: p.label)
+    }
+
+    @inlinable
+    func arrive(_ envelope: Envelope<Payload>, target: Endpoint?, incarnation: UInt64,
+                        sourceIncarnation: UInt64, label: String) {
+        let reason: String
+        if let target, target.up, target.incarnation == incarnation {
+            if let source = endpoints[envelope.source], source.incarnation != sourceIncarnation {
+                reason = "source-crashed"
+            } else if isCut(from: envelope.source, to: envelope.destination) {
+                reason = "partition"
+            } else {
+                deliver(.message(envelope), to: target, from: envelope.source, id: envelope.id, label: label)
+                return
+            }
+        } else {
+            reason = target == nil ? "no-such-node" : "crashed"
+        }
+        record(.drop, envelope.destination, envelope.source, envelope.id, label, reason)
+        counters.dropped += 1
+    }
+
+    /// Hands `inbound` to `target`, or holds it while `target` is paused.
+    @inlinable
+    func deliver(_ inbound: Inbound<Payload>, to target: Endpoint, from source: NodeName, id: UInt64,
+                 label: String) {
+        if target.paused {
+            target.held.append((inbound, source, id, label))
+            counters.held += 1
+            return
+        }
+        counters.delivered += 1
+        record(.deliver, target.name, source, id, label)
+        target.handler?(inbound)
+    }
+}

@@ -1,0 +1,167 @@
+/// The deterministic simulated network: every envelope's fate (latency, loss, duplication)
+/// is drawn from the run's seeded RNG, and faults (partitions, crashes, pauses) are applied
+/// at exact virtual instants.
+///
+/// Single-threaded by design: it is used only from the simulator's driver thread (the event
+/// loop and the node actors that share its executor), hence `@unchecked Sendable`.
+public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
+    /// Receives inbound traffic for one node.
+    public typealias Handler = (Inbound<Payload>) -> Void
+
+    @usableFromInline let scheduler: any EventScheduler
+    @usableFromInline let trace: (any TraceSink)?
+    @exclusivity(unchecked) @usableFromInline var rng: SeededRandom
+    @usableFromInline var defaults: PreparedLink
+    @usableFromInline var links: [LinkKey: PreparedLink] = [:]
+    @usableFromInline var endpoints = EndpointTable<Endpoint>()
+    @exclusivity(unchecked) @usableFromInline var pending: [Pending?] = []
+    @exclusivity(unchecked) @usableFromInline var freePending: [Int] = []
+    @usableFromInline var targetNumber = -1
+    @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
+    var streams: [StreamID: StreamState] = [:]
+    @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
+    var nextStreamID: UInt64 = 1
+    var nextPartitionID = 1
+    /// How long an opener waits before learning that a partition cut its stream open.
+    public var connectTimeout: Duration = .seconds(1)
+    /// What happened to traffic so far.
+    public var stats: NetworkStats { counters }
+    @exclusivity(unchecked) @usableFromInline var counters = NetworkStats()
+
+    /// Makes a network.
+    /// - Parameters:
+    ///   - scheduler: the event loop that owns virtual time.
+    ///   - seed: the run seed; the network draws from the stream named `network`.
+    ///   - defaults: the conditions of every link without an override.
+    ///   - trace: where sends, deliveries and drops are recorded.
+    @inlinable
+    public init(scheduler: any EventScheduler, seed: UInt64, defaults: LinkConditions = LinkConditions(),
+                trace: (any TraceSink)? = nil) {
+        self.scheduler = scheduler
+        self.trace = trace
+        self.rng = SeededRandom(seed: seed, stream: "network")
+        self.defaults = PreparedLink(defaults)
+        // The callback is made here, in the caller's module, so that it is specialized for Payload.
+        self.targetNumber = scheduler.register { [unowned(unsafe) self] token in self.fire(token: token) }
+    }
+
+    /// Overrides the conditions of traffic from `source` to `destination` (one direction).
+    public func setLink(from source: NodeName, to destination: NodeName, _ conditions: LinkConditions) {
+        links[LinkKey(source: source, destination: destination)] = PreparedLink(conditions)
+    }
+
+    /// Attaches (or re-attaches after a crash: a restart) the node `name`.
+    /// - Returns: the node's transport handle; handles of earlier incarnations go dead.
+    public func attach(_ name: NodeName, handler: @escaping Handler) -> Handle {
+        let endpoint: Endpoint
+        if let existing = endpoints[name] {
+            endpoint = existing
+            if endpoint.up { crashEndpoint(endpoint, reason: "re-attached") }
+            endpoint.incarnation &+= 1
+        } else {
+            endpoint = Endpoint(name: name)
+            endpoints[name] = endpoint
+        }
+        endpoint.up = true
+        endpoint.paused = false
+        endpoint.handler = handler
+        return Handle(network: self, endpoint: endpoint, incarnation: endpoint.incarnation)
+    }
+
+    /// Whether `name` is attached and not crashed.
+    public func isUp(_ name: NodeName) -> Bool { endpoints[name]?.up ?? false }
+
+    /// Whether `name` is paused.
+    public func isPaused(_ name: NodeName) -> Bool { endpoints[name]?.paused ?? false }
+
+    @inlinable
+    func conditions(from source: NodeName, to destination: NodeName) -> PreparedLink {
+        if links.isEmpty { return defaults }
+        return links[LinkKey(source: source, destination: destination)] ?? defaults
+    }
+
+    @inlinable
+    func isCut(from source: NodeName, to destination: NodeName) -> Bool {
+        if partitions.isEmpty { return false }
+        for p in partitions where p.partition.cuts(from: source, to: destination) { return true }
+        return false
+    }
+
+    @inlinable
+    func record(_ kind: TraceKind, _ node: NodeName?, _ peer: NodeName?, _ id: UInt64,
+                _ label: String, _ detail: String = "") {
+        trace?.record(kind, node: node, peer: peer, messageID: id, label: label, detail: detail)
+    }
+}
+
+/// A link's conditions prepared for the hot path.
+@usableFromInline
+struct PreparedLink {
+    @usableFromInline let sampler: LatencySampler
+    @usableFromInline let drop: Double
+    @usableFromInline let duplicate: Double
+    @usableFromInline
+    init(_ c: LinkConditions) {
+        sampler = c.latency.sampler
+        drop = c.drop
+        duplicate = c.duplicate
+    }
+}
+
+@usableFromInline
+struct LinkKey: Hashable {
+    @usableFromInline let source: NodeName
+    @usableFromInline let destination: NodeName
+    @usableFromInline
+    init(source: NodeName, destination: NodeName) {
+        self.source = source
+        self.destination = destination
+    }
+}
+
+extension SimNetwork {
+    /// One attached node as the network sees it. A reference type so the hot path can hold it.
+    @usableFromInline
+    final class Endpoint {
+        @usableFromInline let name: NodeName
+        @usableFromInline var incarnation: UInt64 = 1
+        @usableFromInline var up = false
+        @usableFromInline var paused = false
+        @usableFromInline var handler: Handler? = nil
+        @usableFromInline var held: [(inbound: Inbound<Payload>, source: NodeName, id: UInt64, label: String)] = []
+        init(name: NodeName) { self.name = name }
+    }
+
+    /// A one-shot message in flight.
+    @usableFromInline
+    struct Pending {
+        @usableFromInline let envelope: Envelope<Payload>
+        @usableFromInline let target: Endpoint?
+        @usableFromInline let incarnation: UInt64
+        @usableFromInline let sourceIncarnation: UInt64
+        @usableFromInline let label: String
+        @usableFromInline
+        init(envelope: Envelope<Payload>, target: Endpoint?, incarnation: UInt64, sourceIncarnation: UInt64,
+             label: String) {
+            self.envelope = envelope
+            self.target = target
+            self.incarnation = incarnation
+            self.sourceIncarnation = sourceIncarnation
+            self.label = label
+        }
+    }
+
+    /// One stream between an opener and an acceptor.
+    struct StreamState {
+        let opener: NodeName
+        let acceptor: NodeName
+        let openerIncarnation: UInt64
+        let acceptorIncarnation: UInt64
+        /// The latest arrival instant scheduled in each direction (0: opener → acceptor),
+        /// so that stream traffic never reorders.
+        var lastArrival: (Int64, Int64) = (0, 0)
+        var open = true
+
+        func peer(of node: NodeName) -> NodeName { node == opener ? acceptor : opener }
+    }
+}

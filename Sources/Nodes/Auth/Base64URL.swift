@@ -1,0 +1,92 @@
+// The URL- and filename-safe base64 alphabet of RFC 4648 section 5, without
+// padding, as required by JWS (RFC 7515 section 2, "Base64url Encoding").
+
+/// Unpadded base64url encoding and strict decoding (RFC 4648 §5, RFC 7515 §2).
+public enum Base64URL {
+    /// The 64-character base64url alphabet, indexed by 6-bit value.
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    /// Maps an ASCII byte to its 6-bit value, or 0xFF when it is not in the alphabet.
+    private static let decodeTable: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, character) in alphabet.enumerated() {
+            table[Int(character)] = UInt8(value)
+        }
+        return table
+    }()
+
+    /// Encodes `bytes` as base64url with no `=` padding; returns the encoded string.
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var i = 0
+        while i + 3 <= bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+            out.append(alphabet[Int((n >> 6) & 63)])
+            out.append(alphabet[Int(n & 63)])
+            i += 3
+        }
+        switch bytes.count - i {
+        case 1:
+            let n = UInt32(bytes[i]) << 16
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+        case 2:
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
+            out.append(alphabet[Int((n >> 18) & 63)])
+            out.append(alphabet[Int((n >> 12) & 63)])
+            out.append(alphabet[Int((n >> 6) & 63)])
+        default:
+            break
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes unpadded base64url text; returns the bytes, or `nil` when the
+    /// text is not canonical base64url.
+    ///
+    /// Rejected (→ `nil`): any character outside `A–Z a–z 0–9 - _` (including
+    /// `=`, `+`, `/`, whitespace and non-ASCII), a length of 1 modulo 4, and
+    /// non-zero unused bits in the last character. The last rule makes the
+    /// encoding of every byte string unique, so a JWS signature cannot be
+    /// altered into a different string that still decodes to the same bytes.
+    /// The empty string decodes to an empty array.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let utf8 = text.utf8
+        let count = utf8.count
+        let remainder = count % 4
+        if remainder == 1 { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(count / 4 * 3 + 2)
+
+        var accumulator: UInt32 = 0
+        var pending = 0
+        for character in utf8 {
+            let value = decodeTable[Int(character)]
+            if value == 0xFF { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            pending += 1
+            if pending == 4 {
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
+                out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
+                out.append(UInt8(truncatingIfNeeded: accumulator))
+                accumulator = 0
+                pending = 0
+            }
+        }
+        switch pending {
+        case 2:  // 12 bits: one byte plus 4 unused bits
+            if accumulator & 0x0F != 0 { return nil }
+            out.append(UInt8(truncatingIfNeeded: accumulator >> 4))
+        case 3:  // 18 bits: two bytes plus 2 unused bits
+            if accumulator & 0x03 != 0 { return nil }
+            out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
+            out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
+        default:
+            break
+        }
+        return out
+    }
+}

@@ -1,0 +1,183 @@
+// Compact-serialised JWS/JWT with HMAC-SHA256 only ("HS256", RFC 7515 / 7518 /
+// 7519). Times are virtual: callers always pass "now"; nothing here reads a clock.
+
+import Foundation
+
+/// The claims carried by a cluster login token (the JWT payload).
+///
+/// All times are seconds of *virtual* time supplied by the caller. Optional
+/// claims that are `nil` are omitted from the JSON, and keys are encoded in
+/// sorted order, so equal claims always produce byte-identical tokens.
+public struct TokenClaims: Codable, Sendable, Equatable {
+    /// The subject: the user id the token was issued to.
+    public var sub: String
+    /// Issued-at, in virtual seconds.
+    public var iat: Int64
+    /// Expiry, in virtual seconds; the token is valid only while `now < exp`.
+    public var exp: Int64
+    /// The push frontend's node name, added when the token is renewed; `nil` on a fresh login token.
+    public var push: String?
+    /// An optional group (for example a game or shard id) the user is bound to.
+    public var grp: String?
+
+    /// Creates a claims set; returns the claims with the given fields.
+    public init(sub: String, iat: Int64, exp: Int64, push: String? = nil, grp: String? = nil) {
+        self.sub = sub
+        self.iat = iat
+        self.exp = exp
+        self.push = push
+        self.grp = grp
+    }
+}
+
+/// Why a token was rejected by ``TokenSigner/verify(_:now:)``.
+public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The part of a compact JWS that could not be parsed; carried by ``TokenError/malformed(_:)``.
+    public enum Part: String, Sendable, Equatable {
+        /// The token is not exactly three dot-separated segments.
+        case structure
+        /// The header is not base64url-encoded JSON with a string `alg`.
+        case header
+        /// The payload is not base64url, or not JSON decodable as ``TokenClaims``.
+        case payload
+        /// The signature is not base64url.
+        case signature
+    }
+
+    /// The token could not be parsed; the associated value says which part.
+    case malformed(Part)
+    /// The header's `alg` is not `HS256` (for example `none` or `RS256`).
+    case badAlgorithm
+    /// The signature does not match the header and payload under our secret.
+    case badSignature
+    /// The token has expired: `now >= exp`.
+    case expired(exp: Int64, now: Int64)
+    /// The token was issued in the future: `iat > now`.
+    case notYetValid(iat: Int64, now: Int64)
+
+    /// Returns a short human-readable explanation of the error.
+    public var description: String {
+        switch self {
+        case .malformed(let part): "malformed token (\(part.rawValue))"
+        case .badAlgorithm: "unsupported token algorithm (only HS256 is accepted)"
+        case .badSignature: "bad token signature"
+        case .expired(let exp, let now): "token expired at \(exp) (now \(now))"
+        case .notYetValid(let iat, let now): "token issued in the future at \(iat) (now \(now))"
+        }
+    }
+}
+
+/// The decoded header and payload bytes of a compact JWS whose HS256 signature
+/// has been verified; returned by ``TokenSigner/verifySignature(_:)``.
+public struct VerifiedJWS: Sendable, Equatable {
+    /// The exact decoded header bytes (JSON as the signer wrote it).
+    public let header: [UInt8]
+    /// The exact decoded payload bytes (JSON as the signer wrote it).
+    public let payload: [UInt8]
+}
+
+/// Signs and verifies HS256 JWTs carrying ``TokenClaims``.
+///
+/// Tokens are `base64url(header) "." base64url(claims JSON) "." base64url(HMAC)`
+/// with the fixed header `{"alg":"HS256","typ":"JWT"}`.
+public struct TokenSigner: Sendable {
+    /// The canonical protected header every token is signed with; returns
+    /// `{"alg":"HS256","typ":"JWT"}`.
+    public static let header = #"{"alg":"HS256","typ":"JWT"}"#
+
+    /// The secret with the HMAC pads pre-absorbed.
+    private let key: HMAC.SHA256Key
+    /// `base64url(header)`, computed once.
+    private static let encodedHeader = Base64URL.encode(Array(header.utf8))
+
+    /// Creates a signer for `secret` (the HS256 key); returns the signer.
+    public init(secret: [UInt8]) {
+        key = HMAC.SHA256Key(secret)
+    }
+
+    /// Signs `claims`; returns the compact JWT `header.payload.signature`.
+    ///
+    /// The result is deterministic: the same claims and secret always give the
+    /// same token.
+    public func sign(_ claims: TokenClaims) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json: Data
+        do {
+            json = try encoder.encode(claims)
+        } catch {
+            // Strings, integers and optionals always encode.
+            preconditionFailure("TokenClaims failed to encode: \(error)")
+        }
+        let signingInput = Self.encodedHeader + "." + Base64URL.encode(Array(json))
+        let mac = key.authenticationCode(for: Array(signingInput.utf8))
+        return signingInput + "." + Base64URL.encode(mac)
+    }
+
+    /// Verifies `token` and checks its times against the virtual time `now`;
+    /// returns the claims, or why the token was rejected.
+    ///
+    /// Checks, in order: three segments; header is JSON with `alg` `HS256`;
+    /// the signature over the original `header.payload` bytes matches (compared
+    /// in constant time); the payload decodes as ``TokenClaims``;
+    /// `now < exp`; `iat <= now`.
+    public func verify(_ token: String, now: Int64) -> Result<TokenClaims, TokenError> {
+        let verified: VerifiedJWS
+        switch verifySignature(token) {
+        case .success(let value): verified = value
+        case .failure(let error): return .failure(error)
+        }
+        let claims: TokenClaims
+        do {
+            claims = try JSONDecoder().decode(TokenClaims.self, from: Data(verified.payload))
+        } catch {
+            return .failure(.malformed(.payload))
+        }
+        if now >= claims.exp {
+            return .failure(.expired(exp: claims.exp, now: now))
+        }
+        if claims.iat > now {
+            return .failure(.notYetValid(iat: claims.iat, now: now))
+        }
+        return .success(claims)
+    }
+
+    /// Verifies only the structure, the `alg` and the HS256 signature of a
+    /// compact JWS, without interpreting the payload; returns the exact decoded
+    /// header and payload bytes, or why the token was rejected.
+    ///
+    /// Use this for tokens whose payload is not ``TokenClaims`` (for example
+    /// the RFC 7515 examples). No time checks are made.
+    public func verifySignature(_ token: String) -> Result<VerifiedJWS, TokenError> {
+        let bytes = Array(token.utf8)
+        let segments = bytes.split(separator: UInt8(ascii: "."), maxSplits: 3, omittingEmptySubsequences: false)
+        guard segments.count == 3 else { return .failure(.malformed(.structure)) }
+
+        guard let header = Self.decodeSegment(segments[0]) else { return .failure(.malformed(.header)) }
+        guard let alg = Self.algorithm(ofHeader: header) else { return .failure(.malformed(.header)) }
+        guard alg == "HS256" else { return .failure(.badAlgorithm) }
+
+        guard let signature = Self.decodeSegment(segments[2]) else { return .failure(.malformed(.signature)) }
+        // The signing input is the original text up to (not including) the second dot.
+        let signingInputEnd = segments[1].endIndex
+        let expected = bytes.withUnsafeBytes { raw in
+            key.authenticationCode(for: UnsafeRawBufferPointer(rebasing: raw[..<signingInputEnd]))
+        }
+        guard HMAC.constantTimeEquals(signature, expected) else { return .failure(.badSignature) }
+
+        guard let payload = Self.decodeSegment(segments[1]) else { return .failure(.malformed(.payload)) }
+        return .success(VerifiedJWS(header: header, payload: payload))
+    }
+
+    /// Base64url-decodes one segment; returns the bytes, or `nil` if invalid.
+    private static func decodeSegment(_ segment: ArraySlice<UInt8>) -> [UInt8]? {
+        Base64URL.decode(String(decoding: segment, as: UTF8.self))
+    }
+
+    /// The header's `alg`; returns `nil` unless the header is a JSON object
+    /// whose `alg` member is a string.
+    private static func algorithm(ofHeader header: [UInt8]) -> String? {
+        struct Header: Decodable { let alg: String }
+        return try? JSONDecoder().decode(Header.self, from: Data(header)).alg
+    }
+}

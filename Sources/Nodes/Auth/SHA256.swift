@@ -1,0 +1,218 @@
+// SHA-256 as specified in FIPS 180-4, section 6.2. Hand-written so the package
+// keeps its "toolchain only" rule (no CryptoKit / swift-crypto).
+
+/// An incremental SHA-256 hasher (FIPS 180-4).
+///
+/// Feed bytes with any of the `update` overloads, then call ``finalize()`` to
+/// obtain the 32-byte digest. Whole 64-byte blocks are compressed straight from
+/// the caller's memory; only a tail of fewer than 64 bytes is buffered, and the
+/// message schedule lives in a stack-allocated scratch area, so hashing does not
+/// allocate per block.
+///
+/// ```swift
+/// var hasher = SHA256()
+/// hasher.update(Array("ab".utf8))
+/// hasher.update("c".utf8)
+/// let digest = hasher.finalize()   // ba7816bf…
+/// ```
+public struct SHA256: Sendable {
+    /// The block size of SHA-256 in bytes; returns 64.
+    public static let blockSize = 64
+    /// The digest size of SHA-256 in bytes; returns 32.
+    public static let digestSize = 32
+
+    /// The eight working hash words H0…H7.
+    private var state: State
+    /// Bytes not yet compressed; always fewer than `blockSize` between calls.
+    private var buffer: [UInt8]
+    /// Total number of message bytes absorbed so far.
+    private var byteCount: UInt64
+
+    /// Creates a hasher in the FIPS 180-4 initial state; returns an empty hasher.
+    public init() {
+        state = State()
+        buffer = []
+        buffer.reserveCapacity(SHA256.blockSize)
+        byteCount = 0
+    }
+
+    /// Absorbs the bytes of any sequence; returns nothing.
+    ///
+    /// Sequences with contiguous storage (arrays, `String.UTF8View` of native
+    /// strings, slices) take the fast block path; other sequences are absorbed
+    /// byte by byte through the internal 64-byte buffer.
+    public mutating func update(_ bytes: some Sequence<UInt8>) {
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            update(UnsafeRawBufferPointer(buffer))
+        }
+        if handled != nil { return }
+        for byte in bytes {
+            buffer.append(byte)
+            byteCount &+= 1
+            if buffer.count == SHA256.blockSize {
+                compressBuffer()
+            }
+        }
+    }
+
+    /// Absorbs the bytes of an array (fast path); returns nothing.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Absorbs the bytes of a raw buffer (fast path); returns nothing.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        var offset = 0
+        let total = bytes.count
+        byteCount &+= UInt64(total)
+
+        // Top up a partially filled buffer first.
+        if !buffer.isEmpty {
+            let take = min(SHA256.blockSize - buffer.count, total)
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+            offset = take
+            if buffer.count == SHA256.blockSize {
+                compressBuffer()
+            } else {
+                return
+            }
+        }
+
+        // Compress whole blocks directly from the caller's memory.
+        let wholeBlocks = (total - offset) / SHA256.blockSize
+        if wholeBlocks > 0 {
+            state.compress(base + offset, blocks: wholeBlocks)
+            offset += wholeBlocks * SHA256.blockSize
+        }
+
+        // Keep the tail for later.
+        if offset < total {
+            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: total - offset))
+        }
+    }
+
+    /// Pads the message, compresses the final block(s) and returns the 32-byte
+    /// digest. The hasher is reset to its initial state afterwards, so it can be
+    /// reused for a new message.
+    public mutating func finalize() -> [UInt8] {
+        let bitLength = byteCount &* 8
+        // 0x80, then zeros until the length is 56 mod 64, then the 64-bit length.
+        let zeroCount = buffer.count < 56 ? 55 - buffer.count : 119 - buffer.count
+        var padding = [UInt8](repeating: 0, count: 1 + zeroCount + 8)
+        padding[0] = 0x80
+        for i in 0..<8 {
+            padding[padding.count - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))
+        }
+        update(padding)
+        precondition(buffer.isEmpty, "SHA256 padding must end on a block boundary")
+
+        var digest = [UInt8](repeating: 0, count: SHA256.digestSize)
+        let words = state.words
+        for (i, word) in words.enumerated() {
+            digest[4 * i] = UInt8(truncatingIfNeeded: word >> 24)
+            digest[4 * i + 1] = UInt8(truncatingIfNeeded: word >> 16)
+            digest[4 * i + 2] = UInt8(truncatingIfNeeded: word >> 8)
+            digest[4 * i + 3] = UInt8(truncatingIfNeeded: word)
+        }
+        self = SHA256()
+        return digest
+    }
+
+    /// Hashes `bytes` in one shot; returns the 32-byte SHA-256 digest.
+    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// Hashes the bytes of any sequence in one shot (for example `"abc".utf8`);
+    /// returns the 32-byte SHA-256 digest.
+    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return hasher.finalize()
+    }
+
+    /// Compresses the full 64-byte buffer and empties it (keeping its capacity).
+    private mutating func compressBuffer() {
+        buffer.withUnsafeBytes { raw in
+            state.compress(raw.baseAddress!, blocks: 1)
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+extension SHA256 {
+    /// The SHA-256 round constants K0…K63 (FIPS 180-4, 4.2.2).
+    fileprivate static let roundConstants: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+
+    /// The eight 32-bit hash words, initialised per FIPS 180-4, 5.3.3.
+    fileprivate struct State: Sendable {
+        var h0: UInt32 = 0x6a09e667
+        var h1: UInt32 = 0xbb67ae85
+        var h2: UInt32 = 0x3c6ef372
+        var h3: UInt32 = 0xa54ff53a
+        var h4: UInt32 = 0x510e527f
+        var h5: UInt32 = 0x9b05688c
+        var h6: UInt32 = 0x1f83d9ab
+        var h7: UInt32 = 0x5be0cd19
+
+        var words: [UInt32] { [h0, h1, h2, h3, h4, h5, h6, h7] }
+
+        @inline(__always)
+        private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 {
+            (x >> n) | (x << (32 &- n))
+        }
+
+        /// Runs the compression function over `blocks` consecutive 64-byte blocks.
+        mutating func compress(_ data: UnsafeRawPointer, blocks: Int) {
+            SHA256.roundConstants.withUnsafeBufferPointer { k in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+                    for block in 0..<blocks {
+                        let p = data + block * SHA256.blockSize
+                        for t in 0..<16 {
+                            w[t] = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
+                        }
+                        for t in 16..<64 {
+                            let x = w[t - 15], y = w[t - 2]
+                            let s0 = Self.rotr(x, 7) ^ Self.rotr(x, 18) ^ (x >> 3)
+                            let s1 = Self.rotr(y, 17) ^ Self.rotr(y, 19) ^ (y >> 10)
+                            w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+                        }
+
+                        var a = h0, b = h1, c = h2, d = h3
+                        var e = h4, f = h5, g = h6, h = h7
+                        for t in 0..<64 {
+                            let bigS1 = Self.rotr(e, 6) ^ Self.rotr(e, 11) ^ Self.rotr(e, 25)
+                            let ch = (e & f) ^ (~e & g)
+                            let t1 = h &+ bigS1 &+ ch &+ k[t] &+ w[t]
+                            let bigS0 = Self.rotr(a, 2) ^ Self.rotr(a, 13) ^ Self.rotr(a, 22)
+                            let maj = (a & b) ^ (a & c) ^ (b & c)
+                            let t2 = bigS0 &+ maj
+                            h = g
+                            g = f
+                            f = e
+                            e = d &+ t1
+                            d = c
+                            c = b
+                            b = a
+                            a = t1 &+ t2
+                        }
+                        h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
+                        h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
+                    }
+                }
+            }
+        }
+    }
+}
