@@ -22,15 +22,32 @@ public struct FNV1a64: Sendable {
         for _ in 0..<8 { combine(byte: UInt8(truncatingIfNeeded: x)); x >>= 8 }
     }
 
+    /// Folds in `v` as an unsigned LEB128 varint: seven bits per byte, least significant first,
+    /// the high bit set on every byte but the last (1 byte below 128, 10 at most).
+    @inlinable
+    public mutating func combine(varint v: UInt64) {
+        var x = v
+        while x >= 0x80 {
+            combine(byte: UInt8(truncatingIfNeeded: x) | 0x80)
+            x >>= 7
+        }
+        combine(byte: UInt8(truncatingIfNeeded: x))
+    }
+
     /// Folds in `v` as eight little-endian bytes (two's complement).
     @inlinable
     public mutating func combine(_ v: Int64) { combine(UInt64(bitPattern: v)) }
 
     /// Folds in the UTF-8 bytes of `s`, then a 0xFF terminator (never a UTF-8 byte), so that
     /// ("ab","c") and ("a","bc") differ.
+    @inlinable
     public mutating func combine(_ s: String) {
-        var s = s
-        s.withUTF8 { buf in for b in buf { combine(byte: b) } }
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { buf in
+            for b in buf { combine(byte: b) }
+        }
+        if done == nil {
+            for b in s.utf8 { combine(byte: b) }
+        }
         combine(byte: 0xFF)
     }
 

@@ -26,6 +26,16 @@ extension SimNetwork {
         }
     }
 
+    /// Drops every node's handler without tracing anything: the end of a run. Breaks the
+    /// reference cycles between node actors, their handles and the network.
+    public func detachAll() {
+        for e in endpoints.values {
+            e.handler = nil
+            e.held.removeAll()
+            e.up = false
+        }
+    }
+
     /// Freezes `name`: deliveries to it are held, in order, until `resume`.
     public func pause(_ name: NodeName) {
         guard let e = endpoints[name], e.up, !e.paused else { return }

@@ -43,25 +43,17 @@ extension SimNetwork {
         let latency = link.sampler.sample(using: &rng)
         let at = VirtualInstant(nanoseconds: scheduler.now.nanoseconds &+ latency)
         let item = Pending(envelope: envelope, target: target, incarnation: incarnation,
-                           sourceIncarnation: sourceIncarnation, label: label)
-        let slot: Int
-        if let free = freePending.popLast() {
-            slot = free
-            pending[slot] = item
-        } else {
-            slot = pending.count
-            pending.append(item)
-        }
+                           sourceIncarnation: sourceIncarnation)
+        let slot = pending.insert(item)
         scheduler.schedule(at: at, target: targetNumber, token: slot)
     }
 
     /// A one-shot message's arrival instant has come.
     @inlinable
     func fire(token: Int) {
-        guard let p = pending[token].take() else { return }
-        freePending.append(token)
+        guard let p = pending.take(token) else { return }
         arrive(p.envelope, target: p.target, incarnation: p.incarnation, sourceIncarnation: p.sourceIncarnation,
-               label: p.label)
+               label: p.envelope.payload.traceLabel)
     }
 
     @inlinable

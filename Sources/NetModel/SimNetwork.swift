@@ -11,13 +11,12 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @usableFromInline let scheduler: any EventScheduler
     @usableFromInline let trace: (any TraceSink)?
     @exclusivity(unchecked) @usableFromInline var rng: SeededRandom
-    @usableFromInline var defaults: PreparedLink
-    @usableFromInline var links: [LinkKey: PreparedLink] = [:]
-    @usableFromInline var endpoints = EndpointTable<Endpoint>()
-    @exclusivity(unchecked) @usableFromInline var pending: [Pending?] = []
-    @exclusivity(unchecked) @usableFromInline var freePending: [Int] = []
+    @exclusivity(unchecked) @usableFromInline var defaults: PreparedLink
+    @exclusivity(unchecked) @usableFromInline var links: [LinkKey: PreparedLink] = [:]
+    @exclusivity(unchecked) @usableFromInline var endpoints = EndpointTable<Endpoint>()
+    @usableFromInline let pending = SlotPool<Pending>()
     @usableFromInline var targetNumber = -1
-    @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
+    @exclusivity(unchecked) @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
     var streams: [StreamID: StreamState] = [:]
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
     var nextStreamID: UInt64 = 1
@@ -124,11 +123,11 @@ extension SimNetwork {
     @usableFromInline
     final class Endpoint {
         @usableFromInline let name: NodeName
-        @usableFromInline var incarnation: UInt64 = 1
-        @usableFromInline var up = false
-        @usableFromInline var paused = false
-        @usableFromInline var handler: Handler? = nil
-        @usableFromInline var held: [(inbound: Inbound<Payload>, source: NodeName, id: UInt64, label: String)] = []
+        @exclusivity(unchecked) @usableFromInline var incarnation: UInt64 = 1
+        @exclusivity(unchecked) @usableFromInline var up = false
+        @exclusivity(unchecked) @usableFromInline var paused = false
+        @exclusivity(unchecked) @usableFromInline var handler: Handler? = nil
+        @exclusivity(unchecked) @usableFromInline var held: [(inbound: Inbound<Payload>, source: NodeName, id: UInt64, label: String)] = []
         init(name: NodeName) { self.name = name }
     }
 
@@ -139,15 +138,12 @@ extension SimNetwork {
         @usableFromInline let target: Endpoint?
         @usableFromInline let incarnation: UInt64
         @usableFromInline let sourceIncarnation: UInt64
-        @usableFromInline let label: String
         @usableFromInline
-        init(envelope: Envelope<Payload>, target: Endpoint?, incarnation: UInt64, sourceIncarnation: UInt64,
-             label: String) {
+        init(envelope: Envelope<Payload>, target: Endpoint?, incarnation: UInt64, sourceIncarnation: UInt64) {
             self.envelope = envelope
             self.target = target
             self.incarnation = incarnation
             self.sourceIncarnation = sourceIncarnation
-            self.label = label
         }
     }
 

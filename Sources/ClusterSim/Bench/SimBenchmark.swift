@@ -2,7 +2,9 @@ import NetModel
 
 /// The simulator throughput benchmark behind `simctl bench sim`: `nodes` node actors on the
 /// simulated network pass messages to random peers (random latency, a drop probability) until
-/// `messages` have been sent; each delivery makes its receiver send one more.
+/// `messages` have been sent. Each delivery makes its receiver send one more, and with the drop
+/// probability a second one, so losses are replaced and about `nodes × inFlightPerNode` messages
+/// stay in flight.
 public enum SimBenchmark {
     /// The benchmark's settings.
     public struct Settings: Sendable {
@@ -10,8 +12,8 @@ public enum SimBenchmark {
         public var nodes = 1_000
         /// Messages sent in all.
         public var messages = 1_000_000
-        /// Messages each node starts with in flight.
-        public var initialPerNode = 16
+        /// Messages each node starts with in flight (so `nodes × inFlightPerNode` are in flight).
+        public var inFlightPerNode = 4
         /// Link drop probability.
         public var drop = 0.01
         /// Link latency.
@@ -50,24 +52,24 @@ public enum SimBenchmark {
             defaults: LinkConditions(latency: settings.latency, drop: settings.drop), trace: sim.trace)
         let budget = Budget(remaining: settings.messages)
         let names = (1...settings.nodes).map { NodeName(.frontend, $0) }
-        var nodes: [BenchNode] = []
-        nodes.reserveCapacity(names.count)
-        for name in names {
-            let node = BenchNode(name: name, executor: sim.executor, peers: names, budget: budget,
-                                 rng: sim.random(stream: name.description))
-            let executor = sim.executor
-            let handle = network.attach(name) { [unowned node] inbound in
-                node.withSimulatorIsolation(executor) { $0.receive(inbound) }
-            }
-            node.withSimulatorIsolation(executor) { $0.transport = handle }
-            nodes.append(node)
-        }
         sim.schedule(at: .zero) {
-            for _ in 0..<settings.initialPerNode {
+            // Setup runs on the event loop, so the nodes are touched from their executor's thread.
+            var nodes: [BenchNode] = []
+            nodes.reserveCapacity(names.count)
+            for name in names {
+                let node = BenchNode(name: name, executor: sim.executor, peers: names, budget: budget,
+                                     rng: sim.random(stream: name.description), replace: settings.drop)
+                let receive = node.simulatorCallback(on: sim.executor) { node, inbound in node.receive(inbound) }
+                let handle = network.attach(name, handler: receive)
+                node.withSimulatorIsolation(sim.executor) { $0.transport = handle }
+                nodes.append(node)
+            }
+            for _ in 0..<settings.inFlightPerNode {
                 for node in nodes { node.withSimulatorIsolation(sim.executor) { $0.sendOne() } }
             }
         }
         let outcome = sim.run(until: VirtualInstant(nanoseconds: .max))
+        network.detachAll()
         precondition(outcome.isClean, outcome.foreignJobs.failureMessage ?? "")
         return Outcome(deliveries: network.stats.delivered, events: sim.trace.count, sent: network.stats.sent,
                        dropped: network.stats.dropped, traceHash: sim.trace.hash, virtualTime: outcome.reached)
@@ -83,7 +85,7 @@ public struct BenchMessage: NetworkPayload {
 
 /// How many sends are left in the whole run (shared by every node; driver thread only).
 final class Budget: @unchecked Sendable {
-    var remaining: Int
+    @exclusivity(unchecked) var remaining: Int
     init(remaining: Int) { self.remaining = remaining }
 }
 
@@ -93,10 +95,13 @@ actor BenchNode {
     let executor: SimExecutor
     let peers: [NodeName]
     let budget: Budget
-    var rng: SeededRandom
-    var transport: SimNetwork<BenchMessage>.Handle?
+    @exclusivity(unchecked) var rng: SeededRandom
+    let replace: Double
+    @exclusivity(unchecked) var transport: SimNetwork<BenchMessage>.Handle?
 
-    init(name: NodeName, executor: SimExecutor, peers: [NodeName], budget: Budget, rng: SeededRandom) {
+    init(name: NodeName, executor: SimExecutor, peers: [NodeName], budget: Budget, rng: SeededRandom,
+         replace: Double) {
+        self.replace = replace
         self.name = name
         self.executor = executor
         self.peers = peers
@@ -107,7 +112,9 @@ actor BenchNode {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     func receive(_ inbound: Inbound<BenchMessage>) {
-        if case .message(let envelope) = inbound { sendOne(hops: envelope.payload.hops + 1) }
+        guard case .message(let envelope) = inbound else { return }
+        sendOne(hops: envelope.payload.hops + 1)
+        if rng.chance(replace) { sendOne(hops: 0) }
     }
 
     func sendOne(hops: Int = 0) {

@@ -1,8 +1,11 @@
-/// A binary min-heap of scheduled events ordered by (instant, insertion sequence), so events at
+import NetModel
+
+/// A 4-ary min-heap of scheduled events ordered by (instant, insertion sequence), so events at
 /// the same instant run in the order they were scheduled.
 ///
-/// The heap itself holds only plain 24-byte keys; the actions live in a slot table, so sifting
-/// never retains or releases anything.
+/// Each heap entry is one 128-bit key — instant in the high 64 bits, then a 40-bit sequence number
+/// and a 24-bit slot — so ordering is a single integer comparison and sifting moves 16 bytes.
+/// The actions live in a slot pool and are moved, never copied.
 struct EventHeap {
     /// What an event does when its instant comes.
     enum Action {
@@ -14,45 +17,33 @@ struct EventHeap {
         case wake(SleepTimer)
     }
 
-    private struct Key {
-        let at: Int64
-        let seq: UInt64
-        let slot: Int
-
-        @inline(__always)
-        func precedes(_ other: Key) -> Bool {
-            at < other.at || (at == other.at && seq < other.seq)
-        }
-    }
-
-    private var keys: [Key] = []
-    private var slots: [Action?] = []
-    private var freeSlots: [Int] = []
+    private var keys: [UInt128] = []
+    private let actions = SlotPool<Action>(capacity: 1024)
+    private static let slotBits: UInt128 = 24
+    private static let slotMask: UInt128 = (1 << 24) - 1
 
     var isEmpty: Bool { keys.isEmpty }
     var count: Int { keys.count }
     /// The instant of the earliest event.
-    var firstInstant: Int64? { keys.first?.at }
+    var firstInstant: Int64? { keys.first.map { Int64(truncatingIfNeeded: $0 >> 64) } }
 
-    mutating func push(at: Int64, seq: UInt64, _ action: Action) {
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            slots[slot] = action
-        } else {
-            slot = slots.count
-            slots.append(action)
-        }
-        let e = Key(at: at, seq: seq, slot: slot)
+    /// Adds an event. `at` must not be negative; `seq` must be below 2⁴⁰ and fewer than 2²⁴
+    /// events may be pending at once.
+    mutating func push(at: Int64, seq: UInt64, _ action: consuming Action) {
+        let slot = actions.insert(action)
+        precondition(slot < 1 << 24 && seq < 1 << 40 && at >= 0, "event heap limits exceeded")
+        let e = UInt128(UInt64(at)) << 64 | UInt128(seq) << Self.slotBits | UInt128(slot)
         keys.append(e)
-        var child = keys.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard e.precedes(keys[parent]) else { break }
-            keys[child] = keys[parent]
-            child = parent
+        keys.withUnsafeMutableBufferPointer { k in
+            var child = k.count - 1
+            while child > 0 {
+                let parent = (child - 1) >> 2
+                guard e < k[parent] else { break }
+                k[child] = k[parent]
+                child = parent
+            }
+            k[child] = e
         }
-        keys[child] = e
     }
 
     /// Removes the earliest event.
@@ -60,22 +51,34 @@ struct EventHeap {
     mutating func pop() -> (at: Int64, action: Action)? {
         guard let top = keys.first else { return nil }
         let last = keys.removeLast()
-        if !keys.isEmpty {
-            let n = keys.count
+        keys.withUnsafeMutableBufferPointer { k in
+            let n = k.count
+            guard n > 0 else { return }
+            // Bottom-up: walk the hole down along the smallest children to a leaf, then sift
+            // `last` up from there — fewer comparisons than testing `last` at every level.
             var i = 0
             while true {
-                let l = 2 * i + 1
-                if l >= n { break }
-                let r = l + 1
-                let c = (r < n && keys[r].precedes(keys[l])) ? r : l
-                guard keys[c].precedes(last) else { break }
-                keys[i] = keys[c]
+                let first = 4 * i + 1
+                if first >= n { break }
+                var c = first
+                let end = min(first + 4, n)
+                var j = first + 1
+                while j < end {
+                    if k[j] < k[c] { c = j }
+                    j += 1
+                }
+                k[i] = k[c]
                 i = c
             }
-            keys[i] = last
+            while i > 0 {
+                let parent = (i - 1) >> 2
+                guard last < k[parent] else { break }
+                k[i] = k[parent]
+                i = parent
+            }
+            k[i] = last
         }
-        let action = slots[top.slot].take()!
-        freeSlots.append(top.slot)
-        return (top.at, action)
+        let action = actions.take(Int(top & Self.slotMask))!
+        return (Int64(truncatingIfNeeded: top >> 64), action)
     }
 }

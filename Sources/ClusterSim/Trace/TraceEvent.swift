@@ -34,25 +34,29 @@ public struct TraceEvent: Sendable, Equatable {
 }
 
 extension TraceEvent {
-    /// Folds the event's canonical encoding into `hash` (see docs/trace-format.md):
-    /// instant (int64 LE ns), kind (1 byte), node, peer (each a role byte and a uint64 LE index,
-    /// or the single byte 0xFE when absent), message id (uint64 LE), label and detail (UTF-8, each
-    /// followed by 0xFF). The sequence number is implied by the order.
+    /// Folds the event's canonical encoding into `hash` (see docs/trace-format.md): the instant
+    /// in nanoseconds (LEB128 varint), the kind (1 byte), node and peer (each a role byte then the
+    /// node number as a varint, or the single byte 0xFE when absent), the message id (varint), and
+    /// label and detail (UTF-8, each followed by 0xFF). The sequence number is implied by the order.
     static func fold(into hash: inout FNV1a64, at: Int64, kind: TraceKind, node: NodeName?, peer: NodeName?,
                      messageID: UInt64, label: String, detail: String) {
-        hash.combine(at)
+        hash.combine(varint: UInt64(bitPattern: at))
         hash.combine(byte: kind.rawValue)
-        for name in [node, peer] {
-            if let name {
-                hash.combine(byte: UInt8(name.role.order))
-                hash.combine(UInt64(name.index))
-            } else {
-                hash.combine(byte: 0xFE)
-            }
-        }
-        hash.combine(messageID)
+        foldName(node, into: &hash)
+        foldName(peer, into: &hash)
+        hash.combine(varint: messageID)
         hash.combine(label)
         hash.combine(detail)
+    }
+
+    @inline(__always)
+    private static func foldName(_ name: NodeName?, into hash: inout FNV1a64) {
+        if let name {
+            hash.combine(byte: UInt8(name.role.order))
+            hash.combine(varint: UInt64(name.index))
+        } else {
+            hash.combine(byte: 0xFE)
+        }
     }
 
     /// The event as one JSON object (one line of `trace.jsonl`), keys in a fixed order.

@@ -1,0 +1,224 @@
+/// The room list of one chat node (seed 004), as a pure value type.
+///
+/// Each operation takes the acting member and returns the messages to send, in the order they
+/// must be sent; nothing here does I/O or reads a clock. Behaviour and the Korean texts follow
+/// the course's reference server byte for byte (see `docs/chat-protocol.md`):
+///
+/// - rooms are numbered from 1 upward and a number is never reused in one value's life;
+/// - a room whose last member leaves (or disconnects) is deleted;
+/// - room lists are in number order, members in join order, and every fan-out follows join order.
+///
+/// An operation by a member that is not connected (never `connect`ed, or `disconnect`ed) is
+/// ignored and returns no effects: the shell connects a member before feeding its messages.
+public struct ChatRooms: Sendable {
+    struct Member: Sendable {
+        /// The name given at `connect` (the peer address in the standalone server).
+        var defaultName: String
+        /// The name chosen by `/name`; an empty choice falls back to `defaultName`, as in the
+        /// reference server.
+        var chosenName: String?
+        /// The room the member is in.
+        var roomID: Int?
+
+        var name: String {
+            if let chosenName, !chosenName.isEmpty { return chosenName }
+            return defaultName
+        }
+    }
+
+    struct Room: Sendable {
+        var title: String
+        /// Member ids in join order.
+        var members: [ChatMemberID]
+    }
+
+    private var memberTable: [ChatMemberID: Member] = [:]
+    private var roomTable: [Int: Room] = [:]
+    /// The number the next `/create` gets.
+    public private(set) var nextRoomID = 1
+
+    /// An empty node: no members, no rooms, next room number 1.
+    public init() {}
+
+    // MARK: - Accessors
+
+    /// How many rooms exist.
+    public var roomCount: Int { roomTable.count }
+
+    /// How many members are connected.
+    public var memberCount: Int { memberTable.count }
+
+    /// Whether `member` is connected.
+    /// - Returns: `true` between `connect` and `disconnect`.
+    public func isConnected(_ member: ChatMemberID) -> Bool { memberTable[member] != nil }
+
+    /// The display name of `member`.
+    /// - Returns: the current name, or `nil` when the member is not connected.
+    public func name(of member: ChatMemberID) -> String? { memberTable[member]?.name }
+
+    /// The room `member` is in.
+    /// - Returns: the room number, or `nil` when the member is in no room or not connected.
+    public func room(of member: ChatMemberID) -> Int? { memberTable[member]?.roomID }
+
+    /// The members of room `roomID`.
+    /// - Returns: their ids in join order, or `nil` when no such room exists.
+    public func members(ofRoom roomID: Int) -> [ChatMemberID]? { roomTable[roomID]?.members }
+
+    /// Every room as `/rooms` reports it.
+    /// - Returns: the rooms in number order, each with member names in join order.
+    public var roomList: [ChatRoomInfo] {
+        roomTable.keys.sorted().compactMap { id in
+            guard let room = roomTable[id] else { return nil }
+            return ChatRoomInfo(roomID: id, title: room.title, members: room.members.map(nameOrID))
+        }
+    }
+
+    // MARK: - Operations
+
+    /// A member connects with a default name (the standalone server uses the peer address, written
+    /// as `('127.0.0.1', 34412)`).
+    /// - Returns: no effects (the reference server sends nothing on connect). Connecting an
+    ///   already-connected member changes nothing.
+    @discardableResult
+    public mutating func connect(_ member: ChatMemberID, name: String) -> [ChatEffect] {
+        if memberTable[member] == nil {
+            memberTable[member] = Member(defaultName: name, chosenName: nil, roomID: nil)
+        }
+        return []
+    }
+
+    /// `/name`: changes the member's display name.
+    ///
+    /// As in the reference server, an empty name makes the display name fall back to the default
+    /// given at `connect` (the notice still quotes the empty name).
+    /// - Returns: outside a room, `이름이 NEW 으로 변경되었습니다.` to the member only; inside a room,
+    ///   `OLD 의 이름이 NEW 으로 변경되었습니다.` to every member of the room (sender included) in
+    ///   join order.
+    public mutating func rename(_ member: ChatMemberID, to newName: String) -> [ChatEffect] {
+        guard var state = memberTable[member] else { return [] }
+        let oldName = state.name
+        state.chosenName = newName
+        memberTable[member] = state
+        guard let roomID = state.roomID, let room = roomTable[roomID] else {
+            return [.system(to: member, text: "이름이 \(newName) 으로 변경되었습니다.")]
+        }
+        let text = "\(oldName) 의 이름이 \(newName) 으로 변경되었습니다."
+        return room.members.map { .system(to: $0, text: text) }
+    }
+
+    /// `/rooms`: the room list.
+    /// - Returns: one `.rooms` effect to the member with every room (an empty list when none).
+    public func listRooms(_ member: ChatMemberID) -> [ChatEffect] {
+        guard memberTable[member] != nil else { return [] }
+        return [.rooms(to: member, roomList)]
+    }
+
+    /// `/create TITLE`: opens a room with the next number and puts the member in it.
+    /// - Returns: inside a room, `대화 방에 있을 때는 방을 개설 할 수 없습니다.` (no room is made);
+    ///   otherwise `방제[TITLE] 방에 입장했습니다.` to the member.
+    public mutating func create(_ member: ChatMemberID, title: String) -> [ChatEffect] {
+        guard var state = memberTable[member] else { return [] }
+        if state.roomID != nil {
+            return [.system(to: member, text: "대화 방에 있을 때는 방을 개설 할 수 없습니다.")]
+        }
+        let roomID = nextRoomID
+        nextRoomID += 1
+        roomTable[roomID] = Room(title: title, members: [member])
+        state.roomID = roomID
+        memberTable[member] = state
+        return [.system(to: member, text: "방제[\(title)] 방에 입장했습니다.")]
+    }
+
+    /// `/join N`: enters an existing room.
+    /// - Returns: inside a room, `대화 방에 있을 때는 다른 방에 들어갈 수 없습니다.`; no such room,
+    ///   `대화방이 존재하지 않습니다.`; otherwise `방제[TITLE] 방에 입장했습니다.` to the joiner first,
+    ///   then `[NAME] 님이 입장했습니다.` to every earlier member in join order.
+    public mutating func join(_ member: ChatMemberID, roomID: Int) -> [ChatEffect] {
+        guard var state = memberTable[member] else { return [] }
+        if state.roomID != nil {
+            return [.system(to: member, text: "대화 방에 있을 때는 다른 방에 들어갈 수 없습니다.")]
+        }
+        guard var room = roomTable[roomID] else {
+            return [.system(to: member, text: "대화방이 존재하지 않습니다.")]
+        }
+        let earlier = room.members
+        room.members.append(member)
+        roomTable[roomID] = room
+        state.roomID = roomID
+        memberTable[member] = state
+        let notice = "[\(state.name)] 님이 입장했습니다."
+        return [.system(to: member, text: "방제[\(room.title)] 방에 입장했습니다.")]
+            + earlier.map { .system(to: $0, text: notice) }
+    }
+
+    /// `/leave`: leaves the current room; a room left empty is deleted.
+    /// - Returns: not in a room, `현재 대화방에 들어가 있지 않습니다.`; otherwise
+    ///   `[NAME] 님이 퇴장했습니다.` to every remaining member in join order, then
+    ///   `방제[TITLE] 대화 방에서 퇴장했습니다.` to the leaver.
+    public mutating func leave(_ member: ChatMemberID) -> [ChatEffect] {
+        guard let state = memberTable[member] else { return [] }
+        guard let removed = removeFromRoom(member) else {
+            return [.system(to: member, text: "현재 대화방에 들어가 있지 않습니다.")]
+        }
+        let notice = "[\(state.name)] 님이 퇴장했습니다."
+        return removed.remaining.map { .system(to: $0, text: notice) }
+            + [.system(to: member, text: "방제[\(removed.title)] 대화 방에서 퇴장했습니다.")]
+    }
+
+    /// A plain chat line.
+    /// - Returns: not in a room, `현재 대화방에 들어가 있지 않습니다.` to the sender; otherwise a
+    ///   `.chat` carrying the sender's name to every OTHER member in join order (none when alone).
+    public func chat(_ member: ChatMemberID, text: String) -> [ChatEffect] {
+        guard let state = memberTable[member] else { return [] }
+        guard let roomID = state.roomID, let room = roomTable[roomID] else {
+            return [.system(to: member, text: "현재 대화방에 들어가 있지 않습니다.")]
+        }
+        return room.members.filter { $0 != member }.map { .chat(to: $0, from: state.name, text: text) }
+    }
+
+    /// The member's connection is gone: it leaves its room (a room left empty is deleted) and
+    /// is forgotten.
+    /// - Returns: `[NAME] 님이 퇴장했습니다.` to every remaining member of its room in join order;
+    ///   nothing when it was in no room or not connected.
+    public mutating func disconnect(_ member: ChatMemberID) -> [ChatEffect] {
+        guard let state = memberTable[member] else { return [] }
+        let removed = removeFromRoom(member)
+        memberTable[member] = nil
+        guard let removed else { return [] }
+        let notice = "[\(state.name)] 님이 퇴장했습니다."
+        return removed.remaining.map { .system(to: $0, text: notice) }
+    }
+
+    /// Dispatches one decoded client message to the matching operation.
+    /// - Returns: that operation's effects; `.shutdown` is not room logic and returns none (the
+    ///   shell stops the server).
+    public mutating func handle(_ message: ChatClientMessage, from member: ChatMemberID) -> [ChatEffect] {
+        switch message {
+        case .name(let name): return rename(member, to: name)
+        case .rooms: return listRooms(member)
+        case .createRoom(let title): return create(member, title: title)
+        case .joinRoom(let roomID): return join(member, roomID: Int(roomID))
+        case .leaveRoom: return leave(member)
+        case .chat(let text): return chat(member, text: text)
+        case .shutdown: return []
+        }
+    }
+
+    // MARK: - Helpers
+
+    /// Takes `member` out of its room, deleting the room when it is left empty.
+    /// - Returns: the room's title and remaining members, or `nil` when it was in no room.
+    private mutating func removeFromRoom(_ member: ChatMemberID) -> (title: String, remaining: [ChatMemberID])? {
+        guard var state = memberTable[member], let roomID = state.roomID else { return nil }
+        state.roomID = nil
+        memberTable[member] = state
+        guard var room = roomTable[roomID] else { return nil }
+        room.members.removeAll { $0 == member }
+        roomTable[roomID] = room.members.isEmpty ? nil : room
+        return (room.title, room.members)
+    }
+
+    private func nameOrID(_ member: ChatMemberID) -> String {
+        memberTable[member]?.name ?? member.rawValue
+    }
+}
