@@ -122,6 +122,13 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
         }
     }
 
+    /// Reads (or changes) a node actor's state from outside a run — in a test or a checker after
+    /// the run — by briefly becoming the driver thread. Not for use while `run` is in progress.
+    /// - Returns: what `body` returns.
+    public func inspect<A: Actor, T>(_ actor: A, _ body: (isolated A) -> T) -> T {
+        executor.drive { actor.withSimulatorIsolation(executor, body) }
+    }
+
     /// Runs for `duration` of virtual time from now.
     @discardableResult
     public func run(for duration: Duration) -> RunOutcome {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Checks that the debug and the release build of simctl give the same trace hash for the same
+# seed: different optimisation levels must not change what a simulated run does.
+# Usage: scripts/check-determinism.sh [SEED...]   (default seeds: 1 7 42)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seeds=("${@:-1 7 42}")
+# shellcheck disable=SC2206
+seeds=(${seeds[*]})
+
+echo "building debug and release simctl..."
+swift build --product simctl >/dev/null
+swift build -c release --product simctl >/dev/null
+debug=$(swift build --show-bin-path)/simctl
+release=$(swift build -c release --show-bin-path)/simctl
+
+hash_of() { # binary seed
+  "$1" bench sim --nodes 200 --messages 100000 --runs 1 --seed "$2" | sed -n 's/.*trace \([0-9a-f]\{16\}\).*/\1/p'
+}
+
+status=0
+for seed in "${seeds[@]}"; do
+  d=$(hash_of "$debug" "$seed")
+  r=$(hash_of "$release" "$seed")
+  if [[ -n "$d" && "$d" == "$r" ]]; then
+    echo "seed $seed: debug $d == release $r"
+  else
+    echo "seed $seed: MISMATCH debug '$d' release '$r'" >&2
+    status=1
+  fi
+done
+exit $status
