@@ -1,28 +1,40 @@
 import NetModel
 
-/// Everything a node gets from outside: its name, time, randomness, timers and a place to log.
+/// Everything a node gets from outside: its name, transport, time, randomness, timers, the
+/// cluster's settings and a place to log.
 ///
-/// Nodes never read the wall clock or unseeded randomness; the simulator implements this with
-/// virtual time and the run's seeded streams, the TCP runtime with real time. The node actor
-/// runs on `executor`, which the environment chooses (the simulator's single-threaded executor
-/// in a simulated run).
+/// Nodes never read the wall clock or unseeded randomness. The simulator implements this with
+/// virtual time and the run's seeded streams; a real runtime with real time. The node actor runs
+/// on `executor`, which the environment chooses (the simulator's single-threaded executor in a
+/// simulated run).
 public protocol NodeEnvironment: AnyObject, Sendable {
     /// The node this environment serves.
     var name: NodeName { get }
+    /// The node's transport (set once the node is attached).
+    var transport: any Transport<ClusterMessage> { get }
     /// The executor the node's actor must run on.
     var executor: UnownedSerialExecutor { get }
-    /// The node's clock reading (virtual time plus the node's clock offset).
+    /// The node's clock reading (virtual time plus the node's clock offset), in nanoseconds.
     var now: VirtualInstant { get }
+    /// The cluster-wide settings.
+    var settings: ClusterSettings { get }
     /// Draws 64 random bits from the node's own seeded stream.
     func random() -> UInt64
-    /// Calls `fire` on the node's executor after `delay`, unless cancelled first or the node
-    /// crashed meanwhile.
+    /// Runs `body` isolated to `actor` after `delay`, unless cancelled first or the node crashed.
     /// - Returns: an id for `cancelTimer(_:)`.
-    func scheduleTimer(after delay: Duration, _ fire: @escaping @Sendable () -> Void) -> TimerID
+    @discardableResult
+    func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
+                                 _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID
     /// Cancels a pending timer; a no-op for one that fired or was cancelled.
     func cancelTimer(_ id: TimerID)
-    /// Records a node-level event in the trace (`label` a stable kind, `detail` free text).
+    /// Records a node-level event in the trace: `label` a stable kind (`registered`,
+    /// `push-accepted`), `detail` free text.
     func log(_ label: String, _ detail: String)
+}
+
+extension NodeEnvironment {
+    /// A uniform draw in [0, 1).
+    public func randomUnit() -> Double { Double(random() >> 11) * 0x1.0p-53 }
 }
 
 /// A timer's handle.
@@ -31,4 +43,34 @@ public struct TimerID: Hashable, Sendable {
     public let rawValue: UInt64
     /// Wraps a raw number.
     public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+}
+
+/// Settings every node of one cluster shares (from the experiment's `timing`, plus secrets).
+public struct ClusterSettings: Sendable {
+    /// The group id backend calls must carry.
+    public var groupID: String
+    /// The version nodes register with; the manager checks it.
+    public var version: String
+    /// The HS256 secret of login tokens.
+    public var tokenSecret: [UInt8]
+    /// Ping period.
+    public var pingInterval: Duration
+    /// Silence after which the manager removes a node.
+    public var pingTimeout: Duration
+    /// Login token lifetime.
+    public var tokenLifetime: Duration
+    /// How long unacknowledged pushes are kept for a disconnected user.
+    public var pushRetention: Duration
+    /// Defaults: 1 s pings, 3 s timeout, 10 min tokens, 30 s retention.
+    public init(groupID: String = "k2svc", version: String = "1.0", tokenSecret: [UInt8] = Array("k2svc-secret".utf8),
+                pingInterval: Duration = .seconds(1), pingTimeout: Duration = .seconds(3),
+                tokenLifetime: Duration = .seconds(600), pushRetention: Duration = .seconds(30)) {
+        self.groupID = groupID
+        self.version = version
+        self.tokenSecret = tokenSecret
+        self.pingInterval = pingInterval
+        self.pingTimeout = pingTimeout
+        self.tokenLifetime = tokenLifetime
+        self.pushRetention = pushRetention
+    }
 }

@@ -7,7 +7,7 @@ enum BenchCommand: Command {
     static let name = "bench"
     static let summary = "Measure throughput (bench sim: the simulator and simulated network)"
     static let help = """
-    USAGE: simctl bench sim [--nodes N] [--messages N] [--runs N] [--seed N] [--drop P] [--retain-trace]
+    USAGE: simctl bench sim [--nodes N] [--messages N] [--in-flight N] [--runs N] [--seed N] [--drop P] [--retain-trace]
 
     Simulates N node actors exchanging messages through the simulated network (exponential latency,
     mean 2ms, and a drop probability, default 1%) and prints deliveries per second and events per
@@ -17,6 +17,7 @@ enum BenchCommand: Command {
     OPTIONS:
       --nodes N        Node actors (default 1000).
       --messages N     Messages sent in all, per run (default 1000000).
+      --in-flight N    Messages each node starts with in flight (default 4; losses are replaced).
       --runs N         Runs; the median is reported (default 5).
       --seed N         Run seed (default 1).
       --drop P         Drop probability in [0, 1] (default 0.01).
@@ -26,7 +27,7 @@ enum BenchCommand: Command {
     The last line is 'deliveries/s=N events/s=N'.
 
     """
-    static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--runs", "--seed", "--drop"],
+    static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--in-flight", "--runs", "--seed", "--drop"],
                                    flags: ["--retain-trace"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -40,6 +41,7 @@ enum BenchCommand: Command {
             settings.messages = try args.integer("--messages", default: 1_000_000, in: 1...1_000_000_000)
             settings.seed = UInt64(try args.integer("--seed", default: 1, in: 0...Int.max))
             runs = try args.integer("--runs", default: 5, in: 1...100)
+            settings.inFlightPerNode = try args.integer("--in-flight", default: 4, in: 1...10_000)
             if let d = args.value("--drop") {
                 guard let p = Double(d), (0...1).contains(p) else {
                     throw UsageError("option '--drop' expects a probability in [0, 1], got '\(d)'")
@@ -50,7 +52,7 @@ enum BenchCommand: Command {
             fail("bench: \(error)", hint: "Try 'simctl bench --help'.")
         }
         settings.retainTrace = args.has("--retain-trace")
-        print("bench sim: \(settings.nodes) nodes, \(settings.messages) messages, drop \(settings.drop), \(runs) runs")
+        print("bench sim: \(settings.nodes) nodes, \(settings.messages) messages, \(settings.inFlightPerNode) in flight per node, drop \(settings.drop), \(runs) runs")
         var deliveryRates: [Double] = []
         var eventRates: [Double] = []
         let clock = ContinuousClock()

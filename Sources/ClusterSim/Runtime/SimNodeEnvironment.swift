@@ -1,0 +1,68 @@
+import NetModel
+import Nodes
+
+/// A node's environment in a simulated run: virtual time with the node's clock offset, the node's
+/// own seeded stream, timers on the simulator's heap that die with the node's incarnation, and the
+/// run's trace.
+final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
+    let name: NodeName
+    let simulator: Simulator
+    let settings: ClusterSettings
+    /// The node incarnation this environment belongs to; timers of an older one never fire.
+    let incarnation: Int
+    private let liveness: Liveness
+    @exclusivity(unchecked) private var rng: SeededRandom
+    @exclusivity(unchecked) private var cancelled: Set<UInt64> = []
+    @exclusivity(unchecked) var handle: SimNetwork<ClusterMessage>.Handle?
+
+    /// Which incarnation of each node is live (shared by every environment of a run).
+    final class Liveness: @unchecked Sendable {
+        @exclusivity(unchecked) var current: [NodeName: Int] = [:]
+        @exclusivity(unchecked) var paused: Set<NodeName> = []
+        @exclusivity(unchecked) var nextTimer: UInt64 = 1
+        /// Timers of paused nodes, fired at resume in order.
+        @exclusivity(unchecked) var heldTimers: [NodeName: [() -> Void]] = [:]
+    }
+
+    init(name: NodeName, simulator: Simulator, settings: ClusterSettings, incarnation: Int, liveness: Liveness) {
+        self.name = name
+        self.simulator = simulator
+        self.settings = settings
+        self.incarnation = incarnation
+        self.liveness = liveness
+        // Each incarnation draws its own stream, so a restarted node does not replay its past.
+        self.rng = simulator.random(stream: incarnation == 1 ? name.description : "\(name)#\(incarnation)")
+    }
+
+    var transport: any Transport<ClusterMessage> { handle! }
+    var executor: UnownedSerialExecutor { simulator.executor.asUnownedSerialExecutor() }
+    var now: VirtualInstant { VirtualInstant(nanoseconds: simulator.now.nanoseconds &+ simulator.clockOffset(of: name)) }
+    var isLive: Bool { liveness.current[name] == incarnation }
+
+    func random() -> UInt64 { rng.next() }
+
+    @discardableResult
+    func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
+                                 _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
+        let id = liveness.nextTimer
+        liveness.nextTimer += 1
+        let executor = simulator.executor
+        simulator.schedule(after: delay) { [self] in
+            guard self.isLive else { return }
+            if self.cancelled.remove(id) != nil { return }
+            let fire = { actor.withSimulatorIsolation(executor) { body($0) } }
+            if self.liveness.paused.contains(self.name) {
+                self.liveness.heldTimers[self.name, default: []].append(fire)
+            } else {
+                fire()
+            }
+        }
+        return TimerID(id)
+    }
+
+    func cancelTimer(_ id: TimerID) { cancelled.insert(id.rawValue) }
+
+    func log(_ label: String, _ detail: String) {
+        simulator.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, detail: detail)
+    }
+}

@@ -1,0 +1,133 @@
+import NetModel
+
+/// Every message of the cluster: node ↔ management, backend calls between nodes (carrying the
+/// group id), client ↔ frontend requests, and the frames of a client's push stream.
+///
+/// One `Codable` enum with explicit request ids: the same values travel as Swift values on the
+/// simulated network and as MessagePack on TCP.
+public enum ClusterMessage: NetworkPayload, Codable, Equatable {
+    // MARK: server management service
+    /// A node asks to be registered (the service blocker keeps it from serving until accepted).
+    case register(address: String, version: String)
+    /// Registration accepted: the node's epoch and its configuration.
+    case registerAccepted(epoch: UInt64, config: NodeConfig)
+    /// Registration refused, with the reason.
+    case registerRejected(reason: String)
+    /// A registered node's liveness ping.
+    case ping(epoch: UInt64)
+    /// The manager's answer: `known` false means "register again" (the manager restarted).
+    case pong(known: Bool)
+    /// A clean shutdown: remove me now.
+    case unregister(epoch: UInt64)
+    /// The manager tells every node that another joined or left.
+    case notice(MembershipNotice)
+    /// Fencing: the manager removed this node; it must stop serving.
+    case stop
+
+    // MARK: backend (server ↔ server), authenticated by the cluster's group id
+    /// A backend call; `group` must equal the cluster's group id or the call is rejected unrun.
+    case backend(group: String, BackendCall)
+
+    // MARK: client ↔ frontend (directly or through the gateway)
+    /// A client request (every one but `login` carries a token).
+    case request(ClientRequest)
+    /// The answer to a request.
+    case reply(ClientReply)
+
+    // MARK: the push stream
+    /// First frame on a new push stream: the client's token.
+    case pushOpen(token: String)
+    /// The stream is accepted; the renewed token names this push frontend; `resumeAfter` is the
+    /// last sequence number the frontend believes delivered (the client resends its ack).
+    case pushOpened(token: String)
+    /// The stream is refused (bad token, not registered yet).
+    case pushRejected(reason: String)
+    /// One push, numbered per user.
+    case push(PushFrame)
+    /// The client's cumulative acknowledgement.
+    case pushAck(upTo: UInt64)
+    /// The stream is being closed by the server (a newer login elsewhere, fencing).
+    case kicked(reason: String)
+
+    /// Bytes that did not decode (TCP) or a deliberately malformed message (simulated tests).
+    case malformed(String)
+
+    /// The stable trace label of the message kind.
+    public var traceLabel: String {
+        switch self {
+        case .register: "Register"
+        case .registerAccepted: "RegisterAccepted"
+        case .registerRejected: "RegisterRejected"
+        case .ping: "Ping"
+        case .pong: "Pong"
+        case .unregister: "Unregister"
+        case .notice: "Notice"
+        case .stop: "Stop"
+        case .backend(_, let call): call.traceLabel
+        case .request(let r): r.traceLabel
+        case .reply: "Reply"
+        case .pushOpen: "PushOpen"
+        case .pushOpened: "PushOpened"
+        case .pushRejected: "PushRejected"
+        case .push: "Push"
+        case .pushAck: "PushAck"
+        case .kicked: "Kicked"
+        case .malformed: "Malformed"
+        }
+    }
+}
+
+/// One push as it travels to a client.
+public struct PushFrame: Codable, Equatable, Sendable {
+    /// Per-user sequence number, from 1.
+    public var seq: UInt64
+    /// The push's cluster-wide id (for checkers).
+    public var pushID: UInt64
+    /// What the push says (a message, a chat line, a system notice).
+    public var body: PushBody
+    /// Virtual instant (ns) the push was accepted, for latency metrics.
+    public var acceptedAt: Int64
+    /// Makes a frame.
+    public init(seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
+        self.seq = seq
+        self.pushID = pushID
+        self.body = body
+        self.acceptedAt = acceptedAt
+    }
+}
+
+/// The content of a push.
+public enum PushBody: Codable, Hashable, Sendable {
+    /// A message from another user.
+    case message(from: String, text: String)
+    /// A broadcast.
+    case broadcast(text: String)
+    /// A chat event (system text, a line from a member, a room list).
+    case chat(ChatPush)
+}
+
+/// A chat event delivered by push.
+public enum ChatPush: Codable, Hashable, Sendable {
+    /// A system message (`[bob] 님이 입장했습니다.` …).
+    case system(String)
+    /// A line said by `member` in the room.
+    case line(member: String, text: String, messageID: UInt64)
+    /// The answer to /rooms.
+    case rooms([RoomSummary])
+}
+
+/// One room in a /rooms answer.
+public struct RoomSummary: Codable, Hashable, Sendable {
+    /// Room number.
+    public var roomID: Int
+    /// Title.
+    public var title: String
+    /// Member names in join order.
+    public var members: [String]
+    /// Makes a summary.
+    public init(roomID: Int, title: String, members: [String]) {
+        self.roomID = roomID
+        self.title = title
+        self.members = members
+    }
+}

@@ -1,0 +1,154 @@
+import NetModel
+
+/// A request from a client. `requestID` correlates the reply; `token` is checked on every request
+/// but `login`.
+public struct ClientRequest: Codable, Equatable, Sendable {
+    /// The client's id for this request.
+    public var requestID: UInt64
+    /// The JWT (empty for `login`).
+    public var token: String
+    /// What is asked.
+    public var service: ClientService
+    /// Makes a request.
+    public init(requestID: UInt64, token: String, service: ClientService) {
+        self.requestID = requestID
+        self.token = token
+        self.service = service
+    }
+
+    /// The trace label.
+    public var traceLabel: String {
+        switch service {
+        case .state: "State"
+        case .login: "Login"
+        case .message: "MessageUser"
+        case .broadcast: "Broadcast"
+        case .kick: "Kick"
+        case .isOnline: "IsOnline"
+        case .chat: "ChatCommand"
+        }
+    }
+}
+
+/// The stateless services any frontend serves (seed 000: Init service, and request services).
+public enum ClientService: Codable, Equatable, Sendable {
+    /// Init service: is the server up and serving?
+    case state
+    /// Init service: log in, get a JWT.
+    case login(user: String, password: String)
+    /// Push a message to one user.
+    case message(to: String, text: String)
+    /// Push to every online user.
+    case broadcast(text: String)
+    /// Kick a user (close their push stream).
+    case kick(user: String)
+    /// Is a user online?
+    case isOnline(user: String)
+    /// A chat command (/name, /rooms, /create, /join, /leave, or a line).
+    case chat(ChatCommand)
+}
+
+/// A chat command, as the chat node understands it.
+public enum ChatCommand: Codable, Equatable, Sendable {
+    /// /name
+    case name(String)
+    /// /rooms
+    case rooms
+    /// /create TITLE
+    case create(title: String)
+    /// /join N
+    case join(roomID: Int)
+    /// /leave
+    case leave
+    /// A line of text in the current room.
+    case say(text: String, messageID: UInt64)
+}
+
+/// The answer to a `ClientRequest`.
+public struct ClientReply: Codable, Equatable, Sendable {
+    /// The request it answers.
+    public var requestID: UInt64
+    /// The outcome.
+    public var result: ClientResult
+    /// Makes a reply.
+    public init(requestID: UInt64, result: ClientResult) {
+        self.requestID = requestID
+        self.result = result
+    }
+}
+
+/// The outcome of a request.
+public enum ClientResult: Codable, Equatable, Sendable {
+    /// Done.
+    case ok
+    /// Login succeeded: the token.
+    case token(String)
+    /// A yes/no answer (is-online; state).
+    case flag(Bool)
+    /// Push accepted with this id (message, broadcast).
+    case accepted(pushID: UInt64)
+    /// Refused: why (bad or expired token, not serving yet, unknown user, backend down).
+    case error(String)
+}
+
+/// A call between servers. Each is wrapped in `.backend(group:…)`.
+public enum BackendCall: Codable, Equatable, Sendable {
+    /// frontend → session: `user` opened a push stream `connection` here at `since` (ns).
+    case sessionLogin(user: String, frontend: NodeName, connection: UInt64, since: Int64)
+    /// frontend → session: that stream closed. Removes only an entry with the same connection.
+    case sessionLogout(user: String, frontend: NodeName, connection: UInt64)
+    /// frontend → session: my live streams (after a session restart).
+    case sessionResync(frontend: NodeName, entries: [ResyncEntry])
+    /// session → frontend: please re-send your streams (I restarted).
+    case resyncRequest
+    /// any → session: push to users (routed to each user's push frontend).
+    case pushTo(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64)
+    /// any → session: push to everyone online.
+    case broadcast(pushID: UInt64, body: PushBody, acceptedAt: Int64)
+    /// session → frontend (backend host): deliver these pushes to your connected users.
+    case deliver(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64)
+    /// session → frontend: close `user`'s stream `connection` (a newer login won, or a kick).
+    case kickStream(user: String, connection: UInt64, reason: String)
+    /// frontend → session: kick a user wherever they are.
+    case kick(user: String)
+    /// frontend → session: is `user` online? Answered with `isOnlineReply`.
+    case isOnline(user: String, requestID: UInt64)
+    /// session → frontend.
+    case isOnlineReply(requestID: UInt64, online: Bool)
+    /// frontend → chat: a member's command.
+    case chat(user: String, command: ChatCommand)
+
+    /// The trace label.
+    public var traceLabel: String {
+        switch self {
+        case .sessionLogin: "SessionLogin"
+        case .sessionLogout: "SessionLogout"
+        case .sessionResync: "SessionResync"
+        case .resyncRequest: "ResyncRequest"
+        case .pushTo: "PushTo"
+        case .broadcast: "BroadcastCall"
+        case .deliver: "Deliver"
+        case .kickStream: "KickStream"
+        case .kick: "KickCall"
+        case .isOnline: "IsOnlineCall"
+        case .isOnlineReply: "IsOnlineReply"
+        case .chat: "ChatCall"
+        }
+    }
+}
+
+/// One live stream in a frontend's re-sync.
+public struct ResyncEntry: Codable, Equatable, Sendable {
+    /// The user.
+    public var user: String
+    /// Their stream's connection id.
+    public var connection: UInt64
+    /// When it opened (ns).
+    public var since: Int64
+    /// Makes an entry.
+    public init(user: String, connection: UInt64, since: Int64) {
+        self.user = user
+        self.connection = connection
+        self.since = since
+    }
+}

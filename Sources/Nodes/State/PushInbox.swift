@@ -1,0 +1,152 @@
+/// One push handed to the application, in sequence order.
+public struct InboxDelivery<Payload> {
+    /// Its per-user sequence number.
+    public var seq: UInt64
+    /// The payload.
+    public var payload: Payload
+
+    /// A delivery.
+    public init(seq: UInt64, payload: Payload) {
+        self.seq = seq
+        self.payload = payload
+    }
+}
+
+extension InboxDelivery: Equatable where Payload: Equatable {}
+extension InboxDelivery: Hashable where Payload: Hashable {}
+extension InboxDelivery: Sendable where Payload: Sendable {}
+
+/// What the client does with a received push.
+public enum InboxDecision<Payload> {
+    /// The push was the next expected one: hand these to the application in order (the push
+    /// itself, then any held pushes that are now contiguous), then ack `ackValue`.
+    case deliver([InboxDelivery<Payload>])
+    /// Already delivered or already held: drop it, but ack `ackValue` again (the sender may have
+    /// missed the earlier ack).
+    case duplicate
+    /// The push is ahead of `expected`. `held` tells whether it went into the reorder buffer;
+    /// when the buffer is full it is dropped unacknowledged and the outbox sends it again later.
+    case gap(expected: UInt64, held: Bool)
+}
+
+extension InboxDecision: Equatable where Payload: Equatable {}
+extension InboxDecision: Hashable where Payload: Hashable {}
+extension InboxDecision: Sendable where Payload: Sendable {}
+
+/// The result of `PushInbox.skip(below:)`.
+public struct InboxSkip<Payload> {
+    /// Held pushes released by the skip, in order: hand them to the application.
+    public var delivered: [InboxDelivery<Payload>]
+    /// The sequence numbers the sender gave up on and that never arrived, in order (the client
+    /// counts them as lost pushes).
+    public var lost: [Range<UInt64>]
+
+    /// A skip result.
+    public init(delivered: [InboxDelivery<Payload>], lost: [Range<UInt64>]) {
+        self.delivered = delivered
+        self.lost = lost
+    }
+
+    /// How many sequence numbers were lost.
+    public var lostCount: UInt64 { lost.reduce(0) { $0 + UInt64($1.count) } }
+}
+
+extension InboxSkip: Equatable where Payload: Equatable {}
+extension InboxSkip: Hashable where Payload: Hashable {}
+extension InboxSkip: Sendable where Payload: Sendable {}
+
+/// The receiving side of reliable push, on the client: dedupes by sequence number and delivers
+/// in order.
+///
+/// Out-of-order handling (the choice we made): the push stream is FIFO, so a push ahead of the
+/// expected number only happens around a reconnect (a new push overtaking the resend of older
+/// ones) or when the sender gave up on some numbers. Such a push is **held** in a small reorder
+/// buffer (`reorderCapacity`, default 64) rather than delivered, so the resent older ones can
+/// still be delivered first and nothing arrives out of order. When the buffer is full the push is
+/// dropped unacknowledged, which is safe: it stays pending in the outbox. Numbers the sender gave
+/// up on (expired, dropped) are learned from the `floor` carried by each push: the shell calls
+/// `skip(below: floor)` before `receive`, which releases held pushes and reports the lost ranges.
+///
+/// The inbox survives reconnects (do not `reset()` on reconnect: the outbox resends from the last
+/// ack). `reset()` is for when the outbox itself was lost and a new one numbers from 1 again.
+public struct PushInbox<Payload> {
+    /// The next sequence number to deliver.
+    public private(set) var expected: UInt64 = 1
+    /// Pushes ahead of `expected`, by seq.
+    private var held: [UInt64: Payload] = [:]
+    /// The most pushes held at once.
+    public let reorderCapacity: Int
+
+    /// An inbox expecting seq 1.
+    /// - Parameter reorderCapacity: how many pushes ahead of the expected one may be held.
+    public init(reorderCapacity: Int = 64) {
+        precondition(reorderCapacity >= 0, "the reorder capacity cannot be negative")
+        self.reorderCapacity = reorderCapacity
+    }
+
+    /// The cumulative ack to send.
+    /// - Returns: the highest seq such that it and every lower one were delivered or skipped (0
+    ///   before the first).
+    public var ackValue: UInt64 { expected - 1 }
+
+    /// How many pushes are held in the reorder buffer.
+    public var heldCount: Int { held.count }
+
+    /// The held sequence numbers, sorted (for tests and traces).
+    public var heldSequenceNumbers: [UInt64] { held.keys.sorted() }
+
+    /// A push with sequence number `seq` arrived.
+    /// - Returns: `.deliver` when `seq == expected` (with any held pushes that follow it),
+    ///   `.duplicate` when `seq < expected` or `seq` is already held, `.gap` when `seq > expected`.
+    public mutating func receive(seq: UInt64, payload: Payload) -> InboxDecision<Payload> {
+        if seq < expected || held[seq] != nil { return .duplicate }
+        if seq > expected {
+            guard held.count < reorderCapacity else { return .gap(expected: expected, held: false) }
+            held[seq] = payload
+            return .gap(expected: expected, held: true)
+        }
+        var delivered = [InboxDelivery(seq: seq, payload: payload)]
+        expected += 1
+        drainContiguous(into: &delivered)
+        return .deliver(delivered)
+    }
+
+    /// The sender says it will never send a sequence number below `floor` again (they were
+    /// acknowledged or given up). Moves `expected` up to `floor` when it is lower.
+    /// - Returns: the held pushes released (below `floor`, then any contiguous from `floor`), in
+    ///   order, and the never-received numbers below `floor` as lost ranges; empty when `floor`
+    ///   does not exceed `expected`.
+    public mutating func skip(below floor: UInt64) -> InboxSkip<Payload> {
+        guard floor > expected else { return InboxSkip(delivered: [], lost: []) }
+        var delivered: [InboxDelivery<Payload>] = []
+        var lost: [Range<UInt64>] = []
+        var cursor = expected
+        for seq in held.keys.filter({ $0 < floor }).sorted() {
+            if seq > cursor { lost.append(cursor..<seq) }
+            if let payload = held.removeValue(forKey: seq) {
+                delivered.append(InboxDelivery(seq: seq, payload: payload))
+            }
+            cursor = seq + 1
+        }
+        if floor > cursor { lost.append(cursor..<floor) }
+        expected = floor
+        drainContiguous(into: &delivered)
+        return InboxSkip(delivered: delivered, lost: lost)
+    }
+
+    /// Forgets everything: expects seq 1 again. Only for a new outbox (the old one was lost), never
+    /// on an ordinary reconnect.
+    public mutating func reset() {
+        expected = 1
+        held = [:]
+    }
+
+    private mutating func drainContiguous(into delivered: inout [InboxDelivery<Payload>]) {
+        while let next = held.removeValue(forKey: expected) {
+            delivered.append(InboxDelivery(seq: expected, payload: next))
+            expected += 1
+        }
+    }
+}
+
+extension PushInbox: Sendable where Payload: Sendable {}

@@ -1,0 +1,160 @@
+import NetModel
+
+/// A push accepted for a user and not yet acknowledged by the user's client.
+public struct PendingPush<Body: Hashable & Sendable>: Hashable, Sendable {
+    /// The user it is for.
+    public var user: String
+    /// Its per-user sequence number (from 1, no gaps at acceptance).
+    public var seq: UInt64
+    /// The cluster-wide id of the push (for the exactly-once checker).
+    public var pushID: UInt64
+    /// The payload.
+    public var body: Body
+    /// When the outbox accepted it.
+    public var acceptedAt: VirtualInstant
+
+    /// A pending push.
+    public init(user: String, seq: UInt64, pushID: UInt64, body: Body, acceptedAt: VirtualInstant) {
+        self.user = user
+        self.seq = seq
+        self.pushID = pushID
+        self.body = body
+        self.acceptedAt = acceptedAt
+    }
+}
+
+/// A push given up on because it stayed unacknowledged for the whole retention window.
+public struct ExpiredPush<Body: Hashable & Sendable>: Hashable, Sendable {
+    /// The push.
+    public var push: PendingPush<Body>
+    /// When `expire` removed it.
+    public var expiredAt: VirtualInstant
+
+    /// An expired push.
+    public init(push: PendingPush<Body>, expiredAt: VirtualInstant) {
+        self.push = push
+        self.expiredAt = expiredAt
+    }
+}
+
+/// The sending side of reliable push (DESIGN.md §4: beyond at-most-once), as a pure value type.
+///
+/// Each accepted push gets the user's next sequence number (from 1) and stays pending until the
+/// client's cumulative ack covers it. After the user reconnects, the shell resends
+/// `pendingForResend(user:)` in order, before any new push to that user. A push unacknowledged
+/// for `retention` is given up by `expire`, which returns it so the shell counts it as
+/// "undelivered: retention expired"; `dropAll` returns what it drops for the same reason.
+///
+/// Every push the shell sends carries `floor(user:)`: the lowest sequence number the outbox can
+/// still send. The client's `PushInbox.skip(below:)` uses it to learn that the numbers below were
+/// given up, instead of waiting for them forever.
+///
+/// Sequence numbers are never reused within one outbox's life, not even after `dropAll`.
+public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
+    private struct UserQueue: Sendable {
+        var nextSeq: UInt64 = 1
+        /// In seq order.
+        var pending: [PendingPush<Body>] = []
+    }
+
+    private var queues: [String: UserQueue] = [:]
+
+    /// An empty outbox.
+    public init() {}
+
+    // MARK: - Queries
+
+    /// Pending pushes across all users.
+    public var pendingCount: Int { queues.values.reduce(0) { $0 + $1.pending.count } }
+
+    /// Pending pushes of `user`.
+    /// - Returns: how many pushes of the user await an ack.
+    public func pendingCount(user: String) -> Int { queues[user]?.pending.count ?? 0 }
+
+    /// The users with at least one pending push, sorted.
+    public var usersWithPending: [String] { queues.filter { !$0.value.pending.isEmpty }.keys.sorted() }
+
+    /// What to resend to `user` after a reconnect.
+    /// - Returns: the user's pending pushes in seq order (empty when none).
+    public func pendingForResend(user: String) -> [PendingPush<Body>] { queues[user]?.pending ?? [] }
+
+    /// The sequence number the next push to `user` will get.
+    /// - Returns: 1 for a user never pushed to.
+    public func nextSeq(user: String) -> UInt64 { queues[user]?.nextSeq ?? 1 }
+
+    /// The lowest sequence number the outbox may still send to `user`: every lower number was
+    /// acknowledged or given up.
+    /// - Returns: the lowest pending seq, or `nextSeq(user:)` when nothing is pending.
+    public func floor(user: String) -> UInt64 {
+        guard let queue = queues[user] else { return 1 }
+        return queue.pending.first?.seq ?? queue.nextSeq
+    }
+
+    /// When `expire` next has something to do (timers are data).
+    /// - Returns: the earliest `acceptedAt + retention` of any pending push, or nil when none.
+    public func nextExpiry(retention: Duration) -> VirtualInstant? {
+        var earliest: VirtualInstant?
+        for queue in queues.values {
+            for push in queue.pending {
+                let at = push.acceptedAt.advanced(by: retention)
+                if earliest.map({ at < $0 }) ?? true { earliest = at }
+            }
+        }
+        return earliest
+    }
+
+    // MARK: - Events
+
+    /// Accepts a push for `user`.
+    /// - Returns: its sequence number: one more than the user's previous push, 1 for the first.
+    @discardableResult
+    public mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
+        var queue = queues[user] ?? UserQueue()
+        let seq = queue.nextSeq
+        queue.nextSeq += 1
+        queue.pending.append(PendingPush(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now))
+        queues[user] = queue
+        return seq
+    }
+
+    /// The client of `user` acknowledged everything up to and including `seq` (cumulative).
+    /// - Returns: how many pending pushes this removed (0 for a repeated or stale ack).
+    @discardableResult
+    public mutating func ack(user: String, upTo seq: UInt64) -> Int {
+        guard var queue = queues[user] else { return 0 }
+        let covered = queue.pending.prefix { $0.seq <= seq }.count
+        guard covered > 0 else { return 0 }
+        queue.pending.removeFirst(covered)
+        queues[user] = queue
+        return covered
+    }
+
+    /// Gives up on every push unacknowledged for `retention` or longer at `now`
+    /// (`now - acceptedAt >= retention`).
+    /// - Returns: the removed pushes sorted by user, then seq.
+    public mutating func expire(now: VirtualInstant, retention: Duration) -> [ExpiredPush<Body>] {
+        var expired: [ExpiredPush<Body>] = []
+        for user in queues.keys.sorted() {
+            guard var queue = queues[user] else { continue }
+            let (gone, kept) = queue.pending.reduce(into: ([PendingPush<Body>](), [PendingPush<Body>]())) { split, push in
+                if push.acceptedAt.advanced(by: retention) <= now { split.0.append(push) } else { split.1.append(push) }
+            }
+            guard !gone.isEmpty else { continue }
+            queue.pending = kept
+            queues[user] = queue
+            expired += gone.map { ExpiredPush(push: $0, expiredAt: now) }
+        }
+        return expired
+    }
+
+    /// Gives up on every pending push of `user` (e.g. the node holding them is going away). The
+    /// user's sequence numbering continues.
+    /// - Returns: the dropped pushes in seq order.
+    public mutating func dropAll(user: String) -> [PendingPush<Body>] {
+        guard var queue = queues[user], !queue.pending.isEmpty else { return [] }
+        let dropped = queue.pending
+        queue.pending = []
+        queues[user] = queue
+        return dropped
+    }
+}
