@@ -120,8 +120,9 @@ public struct TokenSigner: Sendable {
     /// Checks, in order: three segments; header is JSON with `alg` `HS256`;
     /// the signature over the original `header.payload` bytes matches (compared
     /// in constant time); the payload decodes as ``TokenClaims``;
-    /// `now < exp`; `iat <= now`.
-    public func verify(_ token: String, now: Int64) -> Result<TokenClaims, TokenError> {
+    /// `now < exp`; `iat <= now + leeway` (`leeway` absorbs clock skew between the issuing
+    /// and the verifying server; expiry gets none).
+    public func verify(_ token: String, now: Int64, leeway: Int64 = 0) -> Result<TokenClaims, TokenError> {
         let verified: VerifiedJWS
         switch verifySignature(token) {
         case .success(let value): verified = value
@@ -136,7 +137,7 @@ public struct TokenSigner: Sendable {
         if now >= claims.exp {
             return .failure(.expired(exp: claims.exp, now: now))
         }
-        if claims.iat > now {
+        if claims.iat > now + leeway {
             return .failure(.notYetValid(iat: claims.iat, now: now))
         }
         return .success(claims)

@@ -21,8 +21,8 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     case unregister(epoch: UInt64)
     /// The manager tells every node that another joined or left.
     case notice(MembershipNotice)
-    /// Fencing: the manager removed this node; it must stop serving.
-    case stop
+    /// Fencing: the manager removed this node's incarnation `epoch`; it must stop serving.
+    case stop(epoch: UInt64)
 
     // MARK: backend (server ↔ server), authenticated by the cluster's group id
     /// A backend call; `group` must equal the cluster's group id or the call is rejected unrun.
@@ -44,8 +44,8 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     case pushRejected(reason: String)
     /// One push, numbered per user.
     case push(PushFrame)
-    /// The client's cumulative acknowledgement.
-    case pushAck(upTo: UInt64)
+    /// The client's cumulative acknowledgement of `generation`'s pushes.
+    case pushAck(upTo: UInt64, generation: UInt64)
     /// The stream is being closed by the server (a newer login elsewhere, fencing).
     case kicked(reason: String)
 
@@ -87,12 +87,22 @@ public struct PushFrame: Codable, Equatable, Sendable {
     public var body: PushBody
     /// Virtual instant (ns) the push was accepted, for latency metrics.
     public var acceptedAt: Int64
+    /// The outbox generation (the session node's incarnation): a new one restarts numbering.
+    public var generation: UInt64
+    /// The lowest sequence number the outbox may still send (below it: delivered or given up).
+    public var floor: UInt64
+    /// The user it is for.
+    public var user: String
     /// Makes a frame.
-    public init(seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
+    public init(user: String, seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64, generation: UInt64,
+                floor: UInt64) {
+        self.user = user
         self.seq = seq
         self.pushID = pushID
         self.body = body
         self.acceptedAt = acceptedAt
+        self.generation = generation
+        self.floor = floor
     }
 }
 

@@ -9,11 +9,14 @@ public struct ClientRequest: Codable, Equatable, Sendable {
     public var token: String
     /// What is asked.
     public var service: ClientService
+    /// The client that asked, when a gateway relays the request (nil when sent directly).
+    public var origin: NodeName?
     /// Makes a request.
-    public init(requestID: UInt64, token: String, service: ClientService) {
+    public init(requestID: UInt64, token: String, service: ClientService, origin: NodeName? = nil) {
         self.requestID = requestID
         self.token = token
         self.service = service
+        self.origin = origin
     }
 
     /// The trace label.
@@ -105,8 +108,10 @@ public enum BackendCall: Codable, Equatable, Sendable {
     case pushTo(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64)
     /// any → session: push to everyone online.
     case broadcast(pushID: UInt64, body: PushBody, acceptedAt: Int64)
-    /// session → frontend (backend host): deliver these pushes to your connected users.
-    case deliver(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64)
+    /// session → frontend (backend host): write this push to the user's stream.
+    case deliver(PushFrame)
+    /// frontend → session: the user acknowledged every push up to `upTo` of `generation`.
+    case ack(user: String, upTo: UInt64, generation: UInt64)
     /// session → frontend: close `user`'s stream `connection` (a newer login won, or a kick).
     case kickStream(user: String, connection: UInt64, reason: String)
     /// frontend → session: kick a user wherever they are.
@@ -128,6 +133,7 @@ public enum BackendCall: Codable, Equatable, Sendable {
         case .pushTo: "PushTo"
         case .broadcast: "BroadcastCall"
         case .deliver: "Deliver"
+        case .ack: "PushAckCall"
         case .kickStream: "KickStream"
         case .kick: "KickCall"
         case .isOnline: "IsOnlineCall"

@@ -130,10 +130,14 @@ public struct NodeConfig: Hashable, Sendable, Codable {
     /// includes the registering node itself when it is a frontend.
     public var frontends: [Peer]
 
+    /// The chat node, when one is registered.
+    public var chatNode: Peer?
+
     /// A config.
-    public init(sessionNode: Peer?, frontends: [Peer]) {
+    public init(sessionNode: Peer?, frontends: [Peer], chatNode: Peer? = nil) {
         self.sessionNode = sessionNode
         self.frontends = frontends
+        self.chatNode = chatNode
     }
 }
 

@@ -203,6 +203,7 @@ public struct Registry: Sendable {
     private func config() -> NodeConfig {
         let peers = entries.map { NodeConfig.Peer(name: $0.name, address: $0.address) }
         return NodeConfig(sessionNode: peers.first { $0.name.role == .session },
-                          frontends: peers.filter { $0.name.role == .frontend })
+                          frontends: peers.filter { $0.name.role == .frontend },
+                          chatNode: peers.first { $0.name.role == .chat })
     }
 }

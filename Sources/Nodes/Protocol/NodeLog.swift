@@ -1,0 +1,89 @@
+/// The vocabulary of node-level trace events (`TraceKind.node`): what nodes record so that
+/// checkers and metrics can reason about a run from its trace alone.
+///
+/// Each event has a stable label and a detail of space-separated `key=value` fields (values
+/// contain no spaces; lists are comma-separated). Build details with `NodeLog.detail(_:)` and read
+/// them with `NodeLog.fields(_:)`.
+public enum NodeLog {
+    /// At a node: registration accepted. `epoch=E`
+    public static let registered = "registered"
+    /// At a node: registration refused. `reason=R`
+    public static let registerRejected = "register-rejected"
+    /// At a node: the manager fenced it (Stop); it serves nothing more. `epoch=E`
+    public static let fenced = "fenced"
+    /// At the manager: a node joined. `name=N epoch=E`
+    public static let nodeJoined = "node-joined"
+    /// At the manager: a node was removed. `name=N epoch=E reason=pingTimeout|unregistered|reregistered last-heard-ns=T`
+    public static let nodeRemoved = "node-removed"
+    /// At the session node: a push stream registered. `user=U frontend=F conn=C`
+    public static let sessionLogin = "session-login"
+    /// At the session node: a logout. `user=U frontend=F conn=C removed=true|false`
+    public static let sessionLogout = "session-logout"
+    /// At the session node: an older stream kicked (last login wins, or a kick request). `user=U frontend=F conn=C`
+    public static let sessionKick = "session-kick"
+    /// At the session node: a removed frontend's users dropped. `frontend=F users=K`
+    public static let sessionDropFrontend = "session-drop-frontend"
+    /// At the session node: a frontend re-sent its streams. `frontend=F streams=K`
+    public static let sessionResync = "session-resync"
+    /// At a frontend: a push stream accepted. `user=U conn=C`
+    public static let streamAccepted = "stream-accepted"
+    /// At a frontend: a push stream ended. `user=U conn=C reason=R`
+    public static let streamEnded = "stream-ended"
+    /// At a frontend: a login token issued. `user=U exp=S` (seconds of the frontend's clock)
+    public static let tokenIssued = "token-issued"
+    /// At a frontend: a client request served. `client=X service=S user=U`
+    public static let requestServed = "request-served"
+    /// At a frontend: a client request refused. `client=X service=S reason=R`
+    public static let requestRejected = "request-rejected"
+    /// At a server: a backend call ran. `call=C from=N`
+    public static let backendExecuted = "backend-executed"
+    /// At a server: a backend call refused for its group id, handler not run. `call=C from=N group=G`
+    public static let backendRejected = "backend-rejected"
+    /// At the session node: a push accepted and numbered. `push=P user=U seq=Q gen=G`
+    public static let pushAccepted = "push-accepted"
+    /// At the session node: an unacknowledged push given up after the retention window. `push=P user=U seq=Q`
+    public static let pushExpired = "push-expired"
+    /// At a frontend: a push written to a user's stream. `push=P user=U seq=Q`
+    public static let pushForwarded = "push-forwarded"
+    /// At a client: a push delivered to the application (first time). `push=P user=U seq=Q gen=G latency-ns=L`
+    public static let pushReceived = "push-received"
+    /// At a client: a duplicate push dropped by sequence number. `push=P seq=Q`
+    public static let pushDuplicate = "push-duplicate"
+    /// At a client: its push stream is open and accepted. `frontend=F conn=C`
+    public static let clientConnected = "client-connected"
+    /// At a client: its push stream ended. `frontend=F reason=R`
+    public static let clientDisconnected = "client-disconnected"
+    /// At a client: a request's reply. `service=S result=ok|error reason=R`
+    public static let clientReply = "client-reply"
+    /// At the chat node: a line said in a room. `msg=M room=R sender=U members=a,b,c` (members: every other member present)
+    public static let chatLine = "chat-line"
+    /// At a client: a chat line received. `msg=M`
+    public static let chatReceived = "chat-received"
+    /// At a client (misbehaving on purpose): an attack sent. `kind=forged-token|expired-token|wrong-group id=I`
+    public static let attackSent = "attack-sent"
+    /// At any node: a message it did not expect or could not decode. `from=N what=W`
+    public static let unexpected = "unexpected-message"
+
+    /// Builds a detail from ordered fields.
+    /// - Returns: `k1=v1 k2=v2` (spaces in values replaced by `_`).
+    public static func detail(_ fields: KeyValuePairs<String, CustomStringConvertible>) -> String {
+        fields.map { "\($0.key)=\(String(describing: $0.value).replacingSpaces)" }.joined(separator: " ")
+    }
+
+    /// Reads a detail's fields.
+    /// - Returns: the `key=value` pairs as a dictionary (later keys win).
+    public static func fields(_ detail: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for part in detail.split(separator: " ") {
+            guard let eq = part.firstIndex(of: "=") else { continue }
+            out[String(part[..<eq])] = String(part[part.index(after: eq)...])
+        }
+        return out
+    }
+}
+
+extension String {
+    fileprivate var replacingSpaces: String {
+        String(map { $0 == " " ? "_" : $0 })
+    }
+}

@@ -1,0 +1,92 @@
+import NetModel
+
+/// The chat node (seed 004's chat server, inside the cluster): rooms numbered from 1 with titles
+/// and members. Members may sit on different frontends: every effect reaches them by push,
+/// through the session node.
+public actor ChatNode: ManagedServer {
+    public nonisolated let env: any NodeEnvironment
+    var link: ManagementLink
+    private var rooms = ChatRooms()
+    private var nextPush: UInt64 = 1
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+
+    /// A chat node.
+    public init(env: any NodeEnvironment) {
+        self.env = env
+        link = ManagementLink(address: env.name.description, version: env.settings.version)
+    }
+
+    /// The rooms, in number order (for checkers and reports).
+    public var roomList: [ChatRoomInfo] { rooms.roomList }
+
+    public func start() { startManagement() }
+    public func shutdown() { unregisterNow() }
+    func becameServing(_ config: NodeConfig) {}
+    func stopServing() {}
+    func membershipChanged(_ notice: MembershipNotice) {}
+
+    public func receive(_ inbound: Inbound<ClusterMessage>) {
+        guard case .message(let envelope) = inbound else { return }
+        let source = envelope.source
+        if handleManagement(envelope.payload, from: source) { return }
+        guard case .backend(let group, let call) = envelope.payload, link.isServing else {
+            if case .backend = envelope.payload { return }
+            return unexpected(envelope.payload, from: source)
+        }
+        guard admits(group, call, from: source) else { return }
+        guard case .chat(let user, let command) = call else {
+            return unexpected(envelope.payload, from: source)
+        }
+        handle(command, from: user)
+    }
+
+    private func handle(_ command: ChatCommand, from user: String) {
+        let member = ChatMemberID(user)
+        if !rooms.isConnected(member) { _ = rooms.connect(member, name: user) }
+        let effects: [ChatEffect]
+        var lineID: UInt64 = 0
+        switch command {
+        case .name(let name): effects = rooms.rename(member, to: name)
+        case .rooms: effects = rooms.listRooms(member)
+        case .create(let title): effects = rooms.create(member, title: title)
+        case .join(let roomID): effects = rooms.join(member, roomID: roomID)
+        case .leave: effects = rooms.leave(member)
+        case .say(let text, let messageID):
+            lineID = messageID
+            effects = rooms.chat(member, text: text)
+            if let room = rooms.room(of: member) {
+                let others = effects.compactMap { e -> String? in
+                    if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
+                }
+                env.log(NodeLog.chatLine, NodeLog.detail(["msg": messageID, "room": room, "sender": user,
+                                                          "members": others.joined(separator: ",")]))
+            }
+        }
+        deliver(effects, lineID: lineID)
+    }
+
+    /// Sends each effect to its member by push (one push call per distinct content).
+    private func deliver(_ effects: [ChatEffect], lineID: UInt64) {
+        guard let session = link.config.sessionNode?.name else { return }
+        var batch: [(body: ChatPush, users: [String])] = []
+        for effect in effects {
+            let body: ChatPush
+            switch effect {
+            case .system(_, let text): body = .system(text)
+            case .chat(_, let from, let text): body = .line(member: from, text: text, messageID: lineID)
+            case .rooms(_, let list):
+                body = .rooms(list.map { RoomSummary(roomID: $0.roomID, title: $0.title, members: $0.members) })
+            }
+            let to = effect.recipient.rawValue
+            if let i = batch.firstIndex(where: { $0.body == body }) { batch[i].users.append(to) }
+            else { batch.append((body, [to])) }
+        }
+        for item in batch {
+            let id = UInt64(0xC) << 40 | nextPush
+            nextPush += 1
+            backend(.pushTo(users: item.users, pushID: id, body: .chat(item.body), acceptedAt: env.now.nanoseconds),
+                    to: session)
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import NetModel
+
+/// What every node actor offers its runtime: start, take inbound traffic, stop cleanly.
+public protocol ClusterNode: Actor {
+    /// The node's environment.
+    nonisolated var env: any NodeEnvironment { get }
+    /// Starts the node (register, open streams, schedule timers).
+    func start()
+    /// Handles one inbound message or stream event, to completion.
+    func receive(_ inbound: Inbound<ClusterMessage>)
+    /// A clean shutdown: unregister and close streams.
+    func shutdown()
+}
+
+extension ClusterNode {
+    /// Sends a backend call carrying the cluster's group id.
+    func backend(_ call: BackendCall, to node: NodeName) {
+        env.transport.send(.backend(group: env.settings.groupID, call), to: node)
+    }
+
+    /// Checks a backend call's group id: logs and refuses a wrong one (the handler is not run).
+    /// - Returns: whether the handler may run.
+    func admits(_ group: String, _ call: BackendCall, from source: NodeName) -> Bool {
+        guard group == env.settings.groupID else {
+            env.log(NodeLog.backendRejected, NodeLog.detail(["call": call.traceLabel, "from": source, "group": group]))
+            return false
+        }
+        env.log(NodeLog.backendExecuted, NodeLog.detail(["call": call.traceLabel, "from": source]))
+        return true
+    }
+
+    /// Records a message the node did not expect.
+    func unexpected(_ message: ClusterMessage, from source: NodeName) {
+        env.log(NodeLog.unexpected, NodeLog.detail(["from": source, "what": message.traceLabel]))
+    }
+
+    /// The node's clock in whole seconds (token times).
+    var nowSeconds: Int64 { env.now.nanoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,89 @@
+import NetModel
+
+extension FrontendNode {
+    /// The first frame of a push stream: check the token, renew it with this node as the push
+    /// frontend, tell the session node.
+    func openPush(_ id: StreamID, peer: NodeName, token: String) {
+        guard link.isServing else { return rejectPush(id, peer: peer, "not-serving") }
+        let claims: TokenClaims
+        switch signer.verify(token, now: nowSeconds, leeway: 5) {
+        case .success(let c): claims = c
+        case .failure(.expired): return rejectPush(id, peer: peer, "expired-token")
+        case .failure(let error): return rejectPush(id, peer: peer, "bad-token:\(error)")
+        }
+        let user = claims.sub
+        if let older = pushStreams[user], older != id {
+            // The same user again on this frontend: the newer stream wins here too.
+            closeStream(older, reason: "newer-login", notifySession: false, kick: true)
+        }
+        let since = env.now.nanoseconds
+        streams[id] = .push(user: user, peer: peer, since: since)
+        pushStreams[user] = id
+        let now = nowSeconds
+        let renewed = signer.sign(TokenClaims(sub: user, iat: now,
+                                              exp: now + Int64(env.settings.tokenLifetime.components.seconds),
+                                              push: env.name.description))
+        env.transport.send(.pushOpened(token: renewed), on: id)
+        env.log(NodeLog.streamAccepted, NodeLog.detail(["user": user, "conn": id.rawValue]))
+        callSession(.sessionLogin(user: user, frontend: env.name, connection: id.rawValue, since: since))
+    }
+
+    private func rejectPush(_ id: StreamID, peer: NodeName, _ reason: String) {
+        env.log(NodeLog.requestRejected, NodeLog.detail(["client": peer, "service": "PushOpen", "reason": reason]))
+        env.transport.send(.pushRejected(reason: reason), on: id)
+        env.transport.closeStream(id)
+        streams[id] = nil
+    }
+
+    /// Ends a stream (closed by the peer, kicked, fenced, shut down).
+    func closeStream(_ id: StreamID, reason: String, notifySession: Bool, alreadyClosed: Bool = false,
+                     kick: Bool = false) {
+        guard let slot = streams.removeValue(forKey: id) else { return }
+        if case .push(let user, _, _) = slot {
+            if pushStreams[user] == id { pushStreams[user] = nil }
+            env.log(NodeLog.streamEnded, NodeLog.detail(["user": user, "conn": id.rawValue, "reason": reason]))
+            if notifySession {
+                callSession(.sessionLogout(user: user, frontend: env.name, connection: id.rawValue))
+            }
+            if kick && !alreadyClosed { env.transport.send(.kicked(reason: reason), on: id) }
+        }
+        if case .gateway = slot { failPending(on: id) }
+        if !alreadyClosed { env.transport.closeStream(id) }
+    }
+
+    private func failPending(on id: StreamID) {
+        for key in pendingOnline.keys.sorted() where pendingOnline[key]?.route == .stream(id) {
+            pendingOnline[key] = nil
+        }
+    }
+
+    /// A client's cumulative acknowledgement goes to the session node's outbox.
+    func forwardAck(user: String, upTo: UInt64, generation: UInt64) {
+        callSession(.ack(user: user, upTo: upTo, generation: generation))
+    }
+
+    /// Backend calls a frontend serves (as backend host).
+    func handleBackend(_ call: BackendCall, from source: NodeName) {
+        switch call {
+        case .deliver(let frame):
+            guard let id = pushStreams[frame.user] else { return }   // not here (any more): resent at next login
+            env.transport.send(.push(frame), on: id)
+            env.log(NodeLog.pushForwarded, NodeLog.detail(["push": frame.pushID, "user": frame.user, "seq": frame.seq]))
+        case .kickStream(let user, let connection, let reason):
+            let id = StreamID(connection)
+            guard pushStreams[user] == id else { return }
+            closeStream(id, reason: reason, notifySession: false, kick: true)
+        case .resyncRequest:
+            let entries = pushStreams.keys.sorted().compactMap { user -> ResyncEntry? in
+                guard let id = pushStreams[user], case .push(_, _, let since) = streams[id] else { return nil }
+                return ResyncEntry(user: user, connection: id.rawValue, since: since)
+            }
+            backend(.sessionResync(frontend: env.name, entries: entries), to: source)
+        case .isOnlineReply(let requestID, let online):
+            guard let waiting = pendingOnline.removeValue(forKey: requestID) else { return }
+            reply(ClientReply(requestID: waiting.requestID, result: .flag(online)), waiting.route)
+        default:
+            unexpected(.backend(group: env.settings.groupID, call), from: source)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import NetModel
+
+extension FrontendNode {
+    /// Serves one client request: the service blocker first, then the token (every request but
+    /// State and Login), then the service.
+    func serve(_ request: ClientRequest, route: ReplyRoute, client: NodeName) {
+        let service = request.traceLabel
+        func refuse(_ reason: String) {
+            env.log(NodeLog.requestRejected, NodeLog.detail(["client": client, "service": service, "reason": reason]))
+            reply(ClientReply(requestID: request.requestID, result: .error(reason)), route)
+        }
+        guard link.isServing else { return refuse("not-serving") }
+        var user = ""
+        switch request.service {
+        case .state, .login:
+            break
+        default:
+            switch signer.verify(request.token, now: nowSeconds, leeway: 5) {
+            case .success(let claims): user = claims.sub
+            case .failure(.expired): return refuse("expired-token")
+            case .failure(let error): return refuse("bad-token:\(error)")
+            }
+        }
+        let result: ClientResult?
+        switch request.service {
+        case .state:
+            result = .flag(true)
+        case .login(let name, let password):
+            guard !name.isEmpty, password == Self.password(for: name) else { return refuse("wrong-password") }
+            user = name
+            let now = nowSeconds
+            let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
+            env.log(NodeLog.tokenIssued, NodeLog.detail(["user": name, "exp": exp]))
+            result = .token(signer.sign(TokenClaims(sub: name, iat: now, exp: exp)))
+        case .message(let to, let text):
+            let id = newPushID()
+            callSession(.pushTo(users: [to], pushID: id, body: .message(from: user, text: text),
+                                acceptedAt: env.now.nanoseconds))
+            result = .accepted(pushID: id)
+        case .broadcast(let text):
+            let id = newPushID()
+            callSession(.broadcast(pushID: id, body: .broadcast(text: text), acceptedAt: env.now.nanoseconds))
+            result = .accepted(pushID: id)
+        case .kick(let target):
+            callSession(.kick(user: target))
+            result = .ok
+        case .isOnline(let target):
+            let id = nextBackendRequest
+            nextBackendRequest += 1
+            pendingOnline[id] = (request.requestID, route, client)
+            callSession(.isOnline(user: target, requestID: id))
+            result = nil   // answered when the session node replies
+        case .chat(let command):
+            guard let chat = link.config.chatNode?.name else { return refuse("no-chat-node") }
+            backend(.chat(user: user, command: command), to: chat)
+            result = .ok
+        }
+        env.log(NodeLog.requestServed, NodeLog.detail(["client": client, "service": service, "user": user]))
+        if let result { reply(ClientReply(requestID: request.requestID, result: result), route) }
+    }
+
+    /// The demo password of a user (the cluster has no user database): `pw-USER`.
+    static func password(for user: String) -> String { "pw-" + user }
+
+    /// A push id unique in the cluster: the frontend's number in the high bits.
+    func newPushID() -> UInt64 {
+        defer { nextPush += 1 }
+        return UInt64(env.name.index) << 40 | nextPush
+    }
+
+    func callSession(_ call: BackendCall) {
+        if let session = sessionNode { backend(call, to: session) }
+    }
+}

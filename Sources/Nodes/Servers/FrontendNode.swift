@@ -1,0 +1,119 @@
+import NetModel
+
+/// A frontend (seed 000's frontend service): the Init service (State, Login → JWT), the Push
+/// service (one always-open stream per client, token renewed with this node as its push
+/// frontend), the stateless request services any frontend serves, and the backend host that
+/// receives pushes for its connected users.
+public actor FrontendNode: ManagedServer {
+    public nonisolated let env: any NodeEnvironment
+    var link: ManagementLink
+    let signer: TokenSigner
+    /// What each open stream is.
+    var streams: [StreamID: StreamSlot] = [:]
+    /// Each user's accepted push stream here.
+    var pushStreams: [String: StreamID] = [:]
+    /// Is-online questions waiting for the session node: backend request id → where to answer.
+    var pendingOnline: [UInt64: (requestID: UInt64, route: ReplyRoute, client: NodeName)] = [:]
+    var nextBackendRequest: UInt64 = 1
+    var nextPush: UInt64 = 1
+
+    /// What a stream carries.
+    enum StreamSlot: Equatable {
+        /// Opened by a peer; its first frame says what it is.
+        case opened(peer: NodeName)
+        /// A client's push stream.
+        case push(user: String, peer: NodeName, since: Int64)
+        /// A gateway's multiplexed request connection.
+        case gateway(peer: NodeName)
+    }
+
+    /// Where a reply goes.
+    enum ReplyRoute: Equatable {
+        case direct(NodeName)
+        case stream(StreamID)
+    }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+
+    /// A frontend.
+    public init(env: any NodeEnvironment) {
+        self.env = env
+        link = ManagementLink(address: env.name.description, version: env.settings.version)
+        signer = TokenSigner(secret: env.settings.tokenSecret)
+    }
+
+    /// The accepted push streams here, sorted by user: (user, connection id).
+    public var openPushStreams: [(user: String, connection: UInt64)] {
+        pushStreams.map { ($0.key, $0.value.rawValue) }.sorted { $0.user < $1.user }
+    }
+
+    /// Whether the node serves (registered, not fenced).
+    public var isServing: Bool { link.isServing }
+
+    public func start() { startManagement() }
+
+    public func shutdown() {
+        for id in streams.keys.sorted() { closeStream(id, reason: "shutdown", notifySession: true) }
+        unregisterNow()
+    }
+
+    func becameServing(_ config: NodeConfig) {}
+
+    func stopServing() {
+        // Fenced: a zombie must not keep serving; drop every stream.
+        for id in streams.keys.sorted() { closeStream(id, reason: "fenced", notifySession: false) }
+    }
+
+    func membershipChanged(_ notice: MembershipNotice) {}
+
+    /// The session node to call, if known.
+    var sessionNode: NodeName? { link.config.sessionNode?.name ?? .session }
+
+    public func receive(_ inbound: Inbound<ClusterMessage>) {
+        switch inbound {
+        case .message(let envelope):
+            let source = envelope.source
+            if handleManagement(envelope.payload, from: source) { return }
+            switch envelope.payload {
+            case .request(let request):
+                serve(request, route: .direct(source), client: source)
+            case .backend(let group, let call):
+                guard admits(group, call, from: source) else { return }
+                handleBackend(call, from: source)
+            default:
+                unexpected(envelope.payload, from: source)
+            }
+        case .streamOpened(let id, let peer):
+            streams[id] = .opened(peer: peer)
+        case .streamMessage(let id, let peer, let message):
+            streamFrame(id, peer: peer, message)
+        case .streamClosed(let id, _, let reason):
+            closeStream(id, reason: reason.rawValue, notifySession: true, alreadyClosed: true)
+        }
+    }
+
+    private func streamFrame(_ id: StreamID, peer: NodeName, _ message: ClusterMessage) {
+        guard let slot = streams[id] else { return }
+        switch (slot, message) {
+        case (.opened, .pushOpen(let token)):
+            openPush(id, peer: peer, token: token)
+        case (.opened, .request(let request)):
+            streams[id] = .gateway(peer: peer)
+            serve(request, route: .stream(id), client: request.origin ?? peer)
+        case (.gateway, .request(let request)):
+            serve(request, route: .stream(id), client: request.origin ?? peer)
+        case (.push(let user, _, _), .pushAck(let upTo, let generation)):
+            forwardAck(user: user, upTo: upTo, generation: generation)
+        default:
+            unexpected(message, from: peer)
+        }
+    }
+
+    /// Sends a reply along its route.
+    func reply(_ reply: ClientReply, _ route: ReplyRoute) {
+        switch route {
+        case .direct(let client): env.transport.send(.reply(reply), to: client)
+        case .stream(let id): env.transport.send(.reply(reply), on: id)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import NetModel
+
+/// The gateway (seed 001): clients send requests here; each is routed round-robin to a live
+/// frontend over one reused, multiplexed stream per frontend, and the reply is routed back.
+/// Frontends that management removed, or whose stream broke, get no more requests until they
+/// (re)join.
+public actor GatewayNode: ManagedServer {
+    public nonisolated let env: any NodeEnvironment
+    var link: ManagementLink
+    /// One multiplexed connection per frontend, opened once and reused.
+    private var connections: [NodeName: StreamID] = [:]
+    private var frontendOf: [StreamID: NodeName] = [:]
+    /// Requests in flight: gateway id → (client, client's request id, stream).
+    private var inFlight: [UInt64: (client: NodeName, requestID: UInt64, stream: StreamID)] = [:]
+    private var nextID: UInt64 = 1
+    private var cursor = 0
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+
+    /// A gateway.
+    public init(env: any NodeEnvironment) {
+        self.env = env
+        link = ManagementLink(address: env.name.description, version: env.settings.version)
+    }
+
+    /// The frontends the gateway routes to now, sorted.
+    public var routingTable: [NodeName] { link.config.frontends.map(\.name) }
+
+    public func start() { startManagement() }
+    public func shutdown() { unregisterNow() }
+    func becameServing(_ config: NodeConfig) {}
+    func stopServing() {
+        for id in frontendOf.keys.sorted() { env.transport.closeStream(id) }
+        connections.removeAll()
+        frontendOf.removeAll()
+    }
+    func membershipChanged(_ notice: MembershipNotice) {
+        if case .left(let name, _) = notice, let id = connections.removeValue(forKey: name) {
+            frontendOf[id] = nil
+            env.transport.closeStream(id)
+            failInFlight(on: id)
+        }
+    }
+
+    public func receive(_ inbound: Inbound<ClusterMessage>) {
+        switch inbound {
+        case .message(let envelope):
+            if handleManagement(envelope.payload, from: envelope.source) { return }
+            guard case .request(var request) = envelope.payload else {
+                return unexpected(envelope.payload, from: envelope.source)
+            }
+            let client = envelope.source
+            let live = routingTable
+            guard link.isServing, !live.isEmpty else {
+                env.transport.send(.reply(ClientReply(requestID: request.requestID, result: .error("no-frontend"))),
+                                   to: client)
+                return
+            }
+            let frontend = live[cursor % live.count]
+            cursor += 1
+            let stream = connection(to: frontend)
+            let id = nextID
+            nextID += 1
+            inFlight[id] = (client, request.requestID, stream)
+            request.requestID = id
+            request.origin = client
+            env.transport.send(.request(request), on: stream)
+        case .streamMessage(_, _, .reply(var reply)):
+            guard let waiting = inFlight.removeValue(forKey: reply.requestID) else { return }
+            reply.requestID = waiting.requestID
+            env.transport.send(.reply(reply), to: waiting.client)
+        case .streamMessage(_, let peer, let other):
+            unexpected(other, from: peer)
+        case .streamClosed(let id, _, _):
+            if let frontend = frontendOf.removeValue(forKey: id), connections[frontend] == id {
+                connections[frontend] = nil
+            }
+            failInFlight(on: id)
+        case .streamOpened(let id, _):
+            env.transport.closeStream(id)
+        }
+    }
+
+    private func connection(to frontend: NodeName) -> StreamID {
+        if let id = connections[frontend] { return id }
+        let id = env.transport.openStream(to: frontend)
+        connections[frontend] = id
+        frontendOf[id] = frontend
+        return id
+    }
+
+    private func failInFlight(on id: StreamID) {
+        for key in inFlight.keys.sorted() where inFlight[key]?.stream == id {
+            let w = inFlight.removeValue(forKey: key)!
+            env.transport.send(.reply(ClientReply(requestID: w.requestID, result: .error("frontend-unavailable"))),
+                               to: w.client)
+        }
+    }
+}

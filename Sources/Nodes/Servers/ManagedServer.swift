@@ -1,0 +1,65 @@
+import NetModel
+
+/// A server node that registers with the management node and pings it (every role but the
+/// manager). The protocol extension is the shell of `ManagementLink`.
+protocol ManagedServer: ClusterNode {
+    var link: ManagementLink { get set }
+    /// Registration accepted (first time, or again after a manager restart).
+    func becameServing(_ config: NodeConfig)
+    /// Fenced by the manager: stop serving for good.
+    func stopServing()
+    /// A membership notice arrived (after the link applied it).
+    func membershipChanged(_ notice: MembershipNotice)
+}
+
+extension ManagedServer {
+    /// Starts registration and the ping loop.
+    func startManagement() {
+        managementTick()
+    }
+
+    private func managementTick() {
+        perform(link.tick())
+        env.scheduleTimer(after: env.settings.pingInterval, on: self) { node in node.managementTick() }
+    }
+
+    /// Handles management traffic.
+    /// - Returns: true when `message` was management traffic.
+    func handleManagement(_ message: ClusterMessage, from source: NodeName) -> Bool {
+        switch message {
+        case .registerAccepted, .registerRejected, .pong, .stop, .notice:
+            guard source.role == .management else {
+                unexpected(message, from: source)
+                return true
+            }
+            if case .registerRejected(let reason) = message {
+                env.log(NodeLog.registerRejected, NodeLog.detail(["reason": reason]))
+            }
+            perform(link.handle(message))
+            if case .notice(let notice) = message { membershipChanged(notice) }
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A clean shutdown: unregister at once (the seed never did).
+    func unregisterNow() {
+        if let epoch = link.epoch { env.transport.send(.unregister(epoch: epoch), to: .management) }
+    }
+
+    private func perform(_ action: ManagementLink.Action) {
+        switch action {
+        case .send(let message):
+            env.transport.send(message, to: .management)
+        case .becameServing(let config):
+            env.log(NodeLog.registered, NodeLog.detail(["epoch": link.epoch ?? 0]))
+            becameServing(config)
+        case .stopServing:
+            env.log(NodeLog.fenced, "")
+            stopServing()
+        case .none:
+            break
+        }
+    }
+}

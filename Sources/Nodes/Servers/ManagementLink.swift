@@ -1,0 +1,84 @@
+import NetModel
+
+/// A server node's side of the management protocol (seed 000's ServerManagementBackground), as a
+/// value type: register at start and until accepted, ping every `pingInterval`, register again
+/// when a ping is answered "unknown", stop for good when fenced.
+///
+/// Until registered the node is *blocked* (the service blocker): it serves no client request and
+/// accepts no push stream.
+struct ManagementLink: Sendable {
+    enum State: Equatable, Sendable {
+        case unregistered
+        case registered(epoch: UInt64)
+        case fenced
+    }
+
+    /// What the shell must do.
+    enum Action: Equatable, Sendable {
+        case send(ClusterMessage)
+        case becameServing(NodeConfig)
+        case stopServing
+        case none
+    }
+
+    private(set) var state: State = .unregistered
+    private(set) var config = NodeConfig(sessionNode: nil, frontends: [])
+    let address: String
+    let version: String
+
+    /// Whether the node may serve (registered and not fenced).
+    var isServing: Bool { if case .registered = state { true } else { false } }
+
+    /// The epoch of the current registration.
+    var epoch: UInt64? { if case .registered(let e) = state { e } else { nil } }
+
+    /// Every `pingInterval` (and at start): register while unregistered, ping while registered.
+    func tick() -> Action {
+        switch state {
+        case .unregistered: .send(.register(address: address, version: version))
+        case .registered(let epoch): .send(.ping(epoch: epoch))
+        case .fenced: .none
+        }
+    }
+
+    /// A management message arrived.
+    mutating func handle(_ message: ClusterMessage) -> Action {
+        switch (message, state) {
+        case (_, .fenced):
+            return .none
+        case (.registerAccepted(let epoch, let config), _):
+            state = .registered(epoch: epoch)
+            self.config = config
+            return .becameServing(config)
+        case (.pong(known: false), .registered):
+            state = .unregistered
+            return .send(.register(address: address, version: version))
+        case (.stop(let epoch), .registered(let current)) where epoch == current:
+            state = .fenced
+            return .stopServing
+        case (.notice(let notice), _):
+            apply(notice)
+            return .none
+        default:
+            return .none
+        }
+    }
+
+    /// Keeps the frontend list and session node current from membership notices.
+    private mutating func apply(_ notice: MembershipNotice) {
+        switch notice {
+        case .joined(let name, _), .rejoined(let name, _, _):
+            let peer = NodeConfig.Peer(name: name, address: name.description)
+            if name.role == .frontend, !config.frontends.contains(where: { $0.name == name }) {
+                config.frontends.append(peer)
+                config.frontends.sort()
+            }
+            if name.role == .session { config.sessionNode = peer }
+            if name.role == .chat { config.chatNode = peer }
+        case .left(let name, _):
+            config.frontends.removeAll { $0.name == name }
+            if config.sessionNode?.name == name { config.sessionNode = nil }
+            if config.chatNode?.name == name { config.chatNode = nil }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import NetModel
+
+/// The server management service (seed 000's 관리서버): registers itself first, then every node;
+/// removes a node silent for `pingTimeout`, tells everyone, and fences the removed node.
+public actor ManagementNode: ClusterNode {
+    public nonisolated let env: any NodeEnvironment
+    private var registry: Registry
+    private var started = false
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+
+    /// A manager for the cluster of `env.settings`.
+    public init(env: any NodeEnvironment) {
+        self.env = env
+        registry = Registry(expectedVersion: env.settings.version, pingTimeout: env.settings.pingTimeout,
+                            manager: env.name)
+    }
+
+    /// The registered nodes, sorted (for checkers).
+    public var registeredNodes: [NodeName] { registry.liveNodes }
+
+    public func start() {
+        guard !started else { return }
+        started = true
+        if case .accepted(let epoch, _, _) = registry.registerSelf(address: env.name.description, now: env.now) {
+            env.log(NodeLog.registered, NodeLog.detail(["epoch": epoch]))
+        }
+        scheduleTick()
+    }
+
+    public func shutdown() {}
+
+    private func scheduleTick() {
+        env.scheduleTimer(after: env.settings.pingInterval / 4, on: self) { node in
+            node.apply(node.registry.tick(now: node.env.now))
+            node.scheduleTick()
+        }
+    }
+
+    public func receive(_ inbound: Inbound<ClusterMessage>) {
+        guard case .message(let envelope) = inbound else { return }
+        let source = envelope.source
+        switch envelope.payload {
+        case .register(let address, let version):
+            switch registry.register(name: source, address: address, version: version, now: env.now) {
+            case .accepted(let epoch, let config, let effects):
+                env.log(NodeLog.nodeJoined, NodeLog.detail(["name": source, "epoch": epoch]))
+                env.transport.send(.registerAccepted(epoch: epoch, config: config), to: source)
+                apply(effects)
+            case .rejected(let why):
+                env.transport.send(.registerRejected(reason: why.description), to: source)
+            }
+        case .ping(let epoch):
+            let reply = registry.ping(name: source, epoch: epoch, now: env.now)
+            env.transport.send(.pong(known: reply == .ok), to: source)
+        case .unregister(let epoch):
+            apply(registry.unregister(name: source, epoch: epoch, now: env.now))
+        default:
+            unexpected(envelope.payload, from: source)
+        }
+    }
+
+    private func apply(_ effects: [RegistryEffect]) {
+        for effect in effects {
+            switch effect {
+            case .removed(let name, let epoch, let reason, _, let lastHeard):
+                env.log(NodeLog.nodeRemoved, NodeLog.detail(["name": name, "epoch": epoch, "reason": reason.rawValue,
+                                                             "last-heard-ns": lastHeard.nanoseconds]))
+            case .notifyAll(let recipients, let notice):
+                for r in recipients { env.transport.send(.notice(notice), to: r) }
+            case .fence(let name, _, let epoch):
+                env.transport.send(.stop(epoch: epoch), to: name)
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import NetModel
+
+/// The session service (seed 000's 세션서버): which frontend holds each user's push stream, and
+/// the push outbox: every push accepted for a user gets a per-user sequence number and stays until
+/// the user acknowledges it (or the retention window ends), so it survives reconnects and failovers.
+public actor SessionNode: ManagedServer {
+    public nonisolated let env: any NodeEnvironment
+    var link: ManagementLink
+    private var table = SessionTable()
+    private var outbox = PushOutbox<PushBody>()
+    /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
+    private let generation: UInt64
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+
+    /// A session node.
+    public init(env: any NodeEnvironment) {
+        self.env = env
+        link = ManagementLink(address: env.name.description, version: env.settings.version)
+        generation = env.random() | 1
+    }
+
+    /// The session map, sorted by user (for checkers).
+    public var entries: [UserSession] { table.entries }
+
+    public func start() {
+        startManagement()
+        scheduleExpiry()
+    }
+
+    public func shutdown() { unregisterNow() }
+
+    func becameServing(_ config: NodeConfig) {
+        // A restarted session node knows no one: ask every frontend for its live streams.
+        for f in config.frontends { backend(.resyncRequest, to: f.name) }
+    }
+
+    func stopServing() {}
+
+    func membershipChanged(_ notice: MembershipNotice) {
+        switch notice {
+        case .left(let name, _), .rejoined(let name, _, _):
+            guard name.role == .frontend else { return }
+            let dropped = table.frontendRemoved(name)
+            env.log(NodeLog.sessionDropFrontend, NodeLog.detail(["frontend": name, "users": dropped.count]))
+        case .joined:
+            break
+        }
+    }
+
+    public func receive(_ inbound: Inbound<ClusterMessage>) {
+        guard case .message(let envelope) = inbound else { return }
+        let source = envelope.source
+        if handleManagement(envelope.payload, from: source) { return }
+        guard case .backend(let group, let call) = envelope.payload else {
+            unexpected(envelope.payload, from: source)
+            return
+        }
+        guard link.isServing else { return }
+        guard admits(group, call, from: source) else { return }
+        handle(call, from: source)
+    }
+
+    private func handle(_ call: BackendCall, from source: NodeName) {
+        switch call {
+        case .sessionLogin(let user, let frontend, let connection, let since):
+            let effects = table.login(user: user, frontend: frontend, connection: connection,
+                                      now: VirtualInstant(nanoseconds: since))
+            env.log(NodeLog.sessionLogin, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection]))
+            apply(effects, reason: "newer-login")
+            resend(to: user)
+        case .sessionLogout(let user, let frontend, let connection):
+            let removed = table.logout(user: user, frontend: frontend, connection: connection)
+            env.log(NodeLog.sessionLogout, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection,
+                                                           "removed": removed]))
+        case .sessionResync(let frontend, let streams):
+            let effects = table.resync(frontend: frontend, users: streams.map {
+                ResyncStream(user: $0.user, connection: $0.connection, since: VirtualInstant(nanoseconds: $0.since))
+            })
+            env.log(NodeLog.sessionResync, NodeLog.detail(["frontend": frontend, "streams": streams.count]))
+            apply(effects, reason: "newer-login")
+            for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
+        case .pushTo(let users, let pushID, let body, let acceptedAt):
+            for user in users { accept(user: user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+        case .broadcast(let pushID, let body, let acceptedAt):
+            for row in table.entries { accept(user: row.user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+        case .ack(let user, let upTo, let gen):
+            if gen == generation { _ = outbox.ack(user: user, upTo: upTo) }
+        case .kick(let user):
+            if let entry = table.route(user: user) {
+                env.log(NodeLog.sessionKick, NodeLog.detail(["user": user, "frontend": entry.frontend, "conn": entry.connection]))
+                backend(.kickStream(user: user, connection: entry.connection, reason: "kicked"), to: entry.frontend)
+            }
+        case .isOnline(let user, let requestID):
+            backend(.isOnlineReply(requestID: requestID, online: table.isOnline(user)), to: source)
+        default:
+            unexpected(.backend(group: env.settings.groupID, call), from: source)
+        }
+    }
+
+    private func apply(_ effects: [SessionEffect], reason: String) {
+        for effect in effects {
+            if case .kick(let user, let frontend, let connection) = effect {
+                env.log(NodeLog.sessionKick, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection]))
+                backend(.kickStream(user: user, connection: connection, reason: reason), to: frontend)
+            }
+        }
+    }
+
+    private func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
+        let seq = outbox.accept(user: user, pushID: pushID, body: body, now: env.now)
+        env.log(NodeLog.pushAccepted, NodeLog.detail(["push": pushID, "user": user, "seq": seq, "gen": generation]))
+        guard let entry = table.route(user: user) else { return }   // offline: kept for the retention window
+        backend(.deliver(frame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: env.now.nanoseconds)),
+                to: entry.frontend)
+    }
+
+    /// Re-sends everything unacknowledged to the user's (new) push frontend, in order.
+    private func resend(to user: String) {
+        guard let entry = table.route(user: user) else { return }
+        for p in outbox.pendingForResend(user: user) {
+            backend(.deliver(frame(user: user, seq: p.seq, pushID: p.pushID, body: p.body,
+                                   acceptedAt: p.acceptedAt.nanoseconds)), to: entry.frontend)
+        }
+    }
+
+    private func frame(user: String, seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64) -> PushFrame {
+        PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: acceptedAt, generation: generation,
+                  floor: outbox.floor(user: user))
+    }
+
+    private func scheduleExpiry() {
+        env.scheduleTimer(after: .seconds(1), on: self) { node in
+            for gone in node.outbox.expire(now: node.env.now, retention: node.env.settings.pushRetention) {
+                node.env.log(NodeLog.pushExpired, NodeLog.detail(["push": gone.push.pushID, "user": gone.push.user,
+                                                                   "seq": gone.push.seq]))
+            }
+            node.scheduleExpiry()
+        }
+    }
+}
