@@ -70,12 +70,12 @@ public struct LatencySampler: Sendable {
     }
 }
 
-/// ln(1 - u) for u in [0, 1), written with the stdlib only so that every platform and build
+/// ln(1 - u) for u in [0, 1) — the core of every exponential draw (`-mean · ln(1 - U)`) — written with the stdlib only so that every platform and build
 /// computes the same bits (no libm): 1 - u is scaled by powers of two into [√½, √2), then
 /// ln(m) = 2·atanh(z) with z = (m-1)/(m+1), |z| < 0.172, summed as a fixed odd series to z²³
 /// (relative error below 1e-17).
 @inlinable
-func log1pNegative(_ u: Double) -> Double {
+public func log1pNegative(_ u: Double) -> Double {
     var m = 1 - u
     if m <= 0 { return -745 }   // ln of the smallest subnormal, an exponential draw's cap
     var k = 0.0

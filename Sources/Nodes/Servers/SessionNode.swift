@@ -10,12 +10,15 @@ public actor SessionNode: ManagedServer {
     private var outbox = PushOutbox<PushBody>()
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
+    /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
+    private let forgetConnectionOnLogout: Bool
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
-    /// A session node.
-    public init(env: any NodeEnvironment) {
+    /// A session node. `forgetConnectionOnLogout` plants the seed's stale-cleanup bug (tests only).
+    public init(env: any NodeEnvironment, forgetConnectionOnLogout: Bool = false) {
         self.env = env
+        self.forgetConnectionOnLogout = forgetConnectionOnLogout
         link = ManagementLink(address: env.name.description, version: env.settings.version)
         generation = env.random() | 1
     }
@@ -70,7 +73,10 @@ public actor SessionNode: ManagedServer {
             apply(effects, reason: "newer-login")
             resend(to: user)
         case .sessionLogout(let user, let frontend, let connection):
-            let removed = table.logout(user: user, frontend: frontend, connection: connection)
+            var removed = table.logout(user: user, frontend: frontend, connection: connection)
+            if forgetConnectionOnLogout, !removed, let entry = table.route(user: user) {
+                removed = table.logout(user: user, frontend: entry.frontend, connection: entry.connection)
+            }
             env.log(NodeLog.sessionLogout, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection,
                                                            "removed": removed]))
         case .sessionResync(let frontend, let streams):

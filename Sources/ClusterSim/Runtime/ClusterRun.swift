@@ -1,0 +1,123 @@
+import NetModel
+import Nodes
+
+/// One simulated run of an experiment: the cluster of its `cluster` section as node actors on a
+/// `SimNetwork`, its workload as simulated clients, its faults applied at their instants.
+///
+/// `run()` drives the simulation to `duration + settle` and returns what checkers and reports
+/// need: the trace and a snapshot of the final state. It reads no wall clock.
+public final class ClusterRun: @unchecked Sendable {
+    /// The experiment.
+    public let experiment: Experiment
+    /// The seed actually used.
+    public let seed: UInt64
+    /// The simulator (its trace is the run's trace).
+    public let simulator: Simulator
+    let network: SimNetwork<ClusterMessage>
+    let settings: ClusterSettings
+    let liveness = SimNodeEnvironment.Liveness()
+    /// The live incarnation of each node, by name.
+    var nodes: [NodeName: any ClusterNode] = [:]
+    var incarnations: [NodeName: Int] = [:]
+    var plans: [NodeName: ClientPlan] = [:]
+    var environments: [NodeName: SimNodeEnvironment] = [:]
+    /// Test-only switches that plant known bugs (see `PlantedBugs`).
+    public var plantedBugs = PlantedBugs()
+
+    /// Prepares a run of `experiment` with `seed` (the experiment's own when nil).
+    public init(experiment: Experiment, seed: UInt64? = nil, retainTrace: Bool = true) {
+        self.experiment = experiment
+        self.seed = seed ?? experiment.seed
+        simulator = Simulator(seed: self.seed, retainTrace: retainTrace)
+        network = SimNetwork(scheduler: simulator, seed: self.seed, defaults: experiment.network.defaults,
+                             trace: simulator.trace)
+        for link in experiment.network.links { network.setLink(from: link.from, to: link.to, link.conditions) }
+        let t = experiment.timing
+        settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
+                                   tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
+    }
+
+    /// The end of the load phase.
+    public var endOfLoad: VirtualInstant { VirtualInstant.zero.advanced(by: experiment.duration) }
+    /// The end of the run (load, then settle).
+    public var end: VirtualInstant { endOfLoad.advanced(by: experiment.settle) }
+
+    /// Runs the experiment to its end.
+    /// - Returns: the executor outcome (a run with foreign jobs is a failed run).
+    @discardableResult
+    public func run() -> RunOutcome {
+        simulator.trace.record(.start, node: nil, peer: nil, messageID: 0, label: experiment.name,
+                               detail: "seed=\(seed)")
+        simulator.schedule(at: .zero) { [self] in
+            for name in experiment.nodeNames { spawn(name) }
+        }
+        scheduleWorkload()
+        scheduleFaults()
+        let outcome = simulator.run(until: end)
+        return outcome
+    }
+
+    /// Starts (or restarts) `name` as a fresh actor with a fresh environment.
+    func spawn(_ name: NodeName) {
+        let incarnation = (incarnations[name] ?? 0) + 1
+        incarnations[name] = incarnation
+        liveness.current[name] = incarnation
+        let env = SimNodeEnvironment(name: name, simulator: simulator, settings: settings,
+                                     incarnation: incarnation, liveness: liveness)
+        environments[name] = env
+        let node: any ClusterNode
+        switch name.role {
+        case .management: node = ManagementNode(env: env)
+        case .session: node = SessionNode(env: env, forgetConnectionOnLogout: plantedBugs.sessionIgnoresConnection)
+        case .frontend: node = FrontendNode(env: env)
+        case .chat: node = ChatNode(env: env)
+        case .gateway: node = GatewayNode(env: env)
+        case .client: node = ClientNode(env: env, plan: plans[name]!)
+        }
+        attach(node, env: env)
+    }
+
+    private func attach<N: ClusterNode>(_ node: N, env: SimNodeEnvironment) {
+        let executor = simulator.executor
+        let handler = node.simulatorCallback(on: executor) { n, inbound in n.receive(inbound) }
+        env.handle = network.attach(env.name, handler: handler)
+        nodes[env.name] = node
+        node.withSimulatorIsolation(executor) { $0.start() }
+    }
+
+    /// Crashes `name`: its actor, timers and in-flight traffic are gone.
+    func crash(_ name: NodeName) {
+        network.crash(name)
+        liveness.current[name] = nil
+        liveness.paused.remove(name)
+        liveness.heldTimers[name] = nil
+        nodes[name] = nil
+    }
+
+    /// Starts a fresh incarnation of a crashed node.
+    func restart(_ name: NodeName) {
+        guard nodes[name] == nil else { return }
+        simulator.trace.record(.restart, node: name, peer: nil, messageID: 0, label: "restart", detail: "")
+        spawn(name)
+    }
+
+    func pause(_ name: NodeName) {
+        guard nodes[name] != nil else { return }
+        network.pause(name)
+        liveness.paused.insert(name)
+    }
+
+    func resume(_ name: NodeName) {
+        network.resume(name)
+        liveness.paused.remove(name)
+        for fire in liveness.heldTimers.removeValue(forKey: name) ?? [] { fire() }
+    }
+}
+
+/// Bugs a test can plant to prove that sweeps, shrinking and checkers find them.
+public struct PlantedBugs: Sendable {
+    /// The session node removes a user on logout whatever the connection id (the seed's race).
+    public var sessionIgnoresConnection = false
+    /// Creates a set with no bug planted.
+    public init() {}
+}

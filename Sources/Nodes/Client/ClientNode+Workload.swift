@@ -1,0 +1,142 @@
+import NetModel
+
+extension ClientNode {
+    /// Sends a request to the gateway (or the push frontend, or the next frontend).
+    /// - Returns: its request id.
+    @discardableResult
+    func request(_ service: ClientService, token: String) -> UInt64 {
+        let id = nextRequest
+        nextRequest += 1
+        let req = ClientRequest(requestID: id, token: token, service: service)
+        let target = plan.gateway ?? (isConnected ? streamFrontend : nil)
+            ?? plan.frontends[frontendCursor % max(1, plan.frontends.count)]
+        pending[id] = (req.traceLabel, env.now.nanoseconds)
+        env.transport.send(.request(req), to: target)
+        return id
+    }
+
+    func handle(_ reply: ClientReply) {
+        guard let asked = pending.removeValue(forKey: reply.requestID) else { return }
+        let ok: Bool
+        var reason = ""
+        if case .error(let why) = reply.result { ok = false; reason = why } else { ok = true }
+        if asked.service != "Login" { lastRequestOK = ok }
+        env.log(NodeLog.clientReply, NodeLog.detail(["service": asked.service, "result": ok ? "ok" : "error",
+                                                     "reason": reason.isEmpty ? "-" : reason]))
+        if case .loggingIn(let id) = phase, id == reply.requestID {
+            if case .token(let t) = reply.result {
+                token = t
+                openStream()
+            } else {
+                retry("login-" + reason)
+            }
+        }
+    }
+
+    /// Runs `body` at exponential inter-arrival times with the given rate (none for rate 0).
+    func scheduleLoop(rate: Double, _ body: @escaping @Sendable (isolated ClientNode) -> Void) {
+        guard rate > 0 else { return }
+        let u = env.randomUnit()
+        let seconds = -log1pNegative(u) / rate
+        env.scheduleTimer(after: .nanoseconds(Int64(seconds * 1e9)), on: self) { node in
+            body(node)
+            node.scheduleLoop(rate: rate, body)
+        }
+    }
+
+    func sendRequest() {
+        guard isConnected else { return }
+        if env.random() % 2 == 0 {
+            request(.state, token: token)
+        } else {
+            request(.isOnline(user: randomOtherUser()), token: token)
+        }
+        expireStaleRequests()
+    }
+
+    func sendMessage() {
+        guard isConnected, plan.users.count > 1 else { return }
+        request(.message(to: randomOtherUser(), text: "hi"), token: token)
+    }
+
+    /// A request unanswered for 2 s failed (its frontend or the path to it is down).
+    private func expireStaleRequests() {
+        let cutoff = env.now.nanoseconds - 2_000_000_000
+        for id in pending.keys.sorted() where pending[id]!.sentAt < cutoff {
+            pending[id] = nil
+            lastRequestOK = false
+        }
+    }
+
+    private func randomOtherUser() -> String {
+        var other = plan.users[Int(env.random() % UInt64(plan.users.count))]
+        if other == plan.user { other = plan.users[(plan.users.firstIndex(of: other)! + 1) % plan.users.count] }
+        return other
+    }
+
+    // MARK: pushes
+
+    func receivePush(_ frame: PushFrame, on id: StreamID) {
+        if frame.generation != inboxGeneration {
+            // A new outbox (the session node restarted): numbering starts again.
+            inbox.reset()
+            inboxGeneration = frame.generation
+        }
+        var delivered = inbox.skip(below: frame.floor).delivered.map(\.payload)
+        switch inbox.receive(seq: frame.seq, payload: frame) {
+        case .deliver(let items): delivered += items.map(\.payload)
+        case .duplicate:
+            env.log(NodeLog.pushDuplicate, NodeLog.detail(["push": frame.pushID, "seq": frame.seq]))
+        case .gap: break
+        }
+        for f in delivered { record(f) }
+        env.transport.send(.pushAck(upTo: inbox.ackValue, generation: inboxGeneration), on: id)
+    }
+
+    private func record(_ f: PushFrame) {
+        let latency = env.now.nanoseconds - f.acceptedAt
+        env.log(NodeLog.pushReceived, NodeLog.detail(["push": f.pushID, "user": plan.user, "seq": f.seq,
+                                                      "gen": f.generation, "latency-ns": latency]))
+        guard case .chat(let chat) = f.body else { return }
+        switch chat {
+        case .line(_, _, let messageID):
+            env.log(NodeLog.chatReceived, NodeLog.detail(["msg": messageID]))
+        case .system(let text):
+            if let room = plan.chatRoom, text == "방제[\(room)] 방에 입장했습니다." { joinedRoom() }
+        case .rooms(let list):
+            if let room = plan.chatRoom, !inRoom {
+                if let match = list.first(where: { $0.title == room }) {
+                    request(.chat(.join(roomID: match.roomID)), token: token)
+                } else {
+                    env.scheduleTimer(after: .milliseconds(500), on: self) { $0.enterRoomIfNeeded() }
+                }
+            }
+        }
+    }
+
+    // MARK: chat
+
+    func enterRoomIfNeeded() {
+        guard let room = plan.chatRoom, !inRoom, isConnected else { return }
+        if plan.createsRoom && lineCounter == 0 {
+            lineCounter = 1
+            request(.chat(.create(title: room)), token: token)
+        } else {
+            request(.chat(.rooms), token: token)
+        }
+    }
+
+    private func joinedRoom() {
+        guard !inRoom else { return }
+        inRoom = true
+        scheduleLoop(rate: plan.chatRate) { $0.say() }
+    }
+
+    private func say() {
+        guard isConnected, inRoom else { return }
+        lineCounter += 1
+        let id = UInt64(env.name.index) << 32 | lineCounter
+        request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token)
+    }
+}
+

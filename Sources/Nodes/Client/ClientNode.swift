@@ -1,0 +1,158 @@
+import NetModel
+
+/// A simulated game client: logs in (through the gateway when there is one), opens its push stream
+/// to a frontend, sends requests and messages at the workload's rates, acknowledges pushes, chats
+/// in its room, and on losing its stream reconnects elsewhere with exponential back-off and jitter.
+public actor ClientNode: ClusterNode {
+    public nonisolated let env: any NodeEnvironment
+    let plan: ClientPlan
+    var phase: Phase = .idle
+    var token = ""
+    var backoff = Backoff()
+    var frontendCursor: Int
+    var stream: StreamID?
+    var streamFrontend: NodeName?
+    /// Streams of an older device, kicked on purpose by a newer login: never reconnected.
+    var retiredStreams: Set<StreamID> = []
+    var inbox = PushInbox<PushFrame>()
+    var inboxGeneration: UInt64 = 0
+    var nextRequest: UInt64 = 1
+    var pending: [UInt64: (service: String, sentAt: Int64)] = [:]
+    var lastRequestOK = true
+    var inRoom = false
+    var lineCounter: UInt64 = 0
+    var retired = false
+
+    enum Phase: Equatable {
+        case idle
+        case loggingIn(requestID: UInt64)
+        case opening(StreamID)
+        case connected(StreamID)
+        case waiting
+    }
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+
+    /// A client following `plan`.
+    public init(env: any NodeEnvironment, plan: ClientPlan) {
+        self.env = env
+        self.plan = plan
+        frontendCursor = (env.name.index - 1) % max(1, plan.frontends.count)
+    }
+
+    /// Whether the push stream is open and accepted.
+    public var isConnected: Bool { if case .connected = phase { true } else { false } }
+    /// The frontend holding the push stream.
+    public var pushFrontend: NodeName? { isConnected ? streamFrontend : nil }
+    /// Whether the last request got a successful reply.
+    public var lastRequestSucceeded: Bool { lastRequestOK }
+
+    public func start() {
+        login()
+        scheduleLoop(rate: plan.requestRate) { $0.sendRequest() }
+        scheduleLoop(rate: plan.pushRate) { $0.sendMessage() }
+        if let after = plan.duplicateLoginAfter {
+            env.scheduleTimer(after: after, on: self) { $0.duplicateLogin() }
+        }
+    }
+
+    public func shutdown() {
+        if let stream { env.transport.closeStream(stream) }
+        phase = .idle
+    }
+
+    // MARK: login and the push stream
+
+    func login() {
+        let id = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
+        phase = .loggingIn(requestID: id)
+        env.scheduleTimer(after: .seconds(2), on: self) { node in
+            if node.phase == .loggingIn(requestID: id) { node.retry("login-timeout") }
+        }
+    }
+
+    func openStream() {
+        guard !plan.frontends.isEmpty else { return }
+        let frontend = plan.frontends[frontendCursor % plan.frontends.count]
+        let id = env.transport.openStream(to: frontend)
+        env.transport.send(.pushOpen(token: token), on: id)
+        stream = id
+        streamFrontend = frontend
+        phase = .opening(id)
+        env.scheduleTimer(after: .seconds(2), on: self) { node in
+            if node.phase == .opening(id) {
+                node.env.transport.closeStream(id)
+                node.retry("open-timeout")
+            }
+        }
+    }
+
+    /// Something failed: wait (back-off with jitter), then log in again on the next frontend.
+    func retry(_ reason: String) {
+        guard !retired else { return }
+        phase = .waiting
+        frontendCursor += 1
+        let delay = backoff.next(env.randomUnit())
+        env.scheduleTimer(after: delay, on: self) { node in
+            if node.phase == .waiting { node.login() }
+        }
+    }
+
+    func duplicateLogin() {
+        // A second device logs in: the current stream becomes the old device's, which the
+        // session node will kick ("last login wins").
+        if let stream { retiredStreams.insert(stream) }
+        stream = nil
+        login()
+    }
+
+    public func receive(_ inbound: Inbound<ClusterMessage>) {
+        switch inbound {
+        case .message(let envelope):
+            guard case .reply(let reply) = envelope.payload else {
+                return unexpected(envelope.payload, from: envelope.source)
+            }
+            handle(reply)
+        case .streamMessage(let id, let peer, let message):
+            streamMessage(id, peer: peer, message)
+        case .streamClosed(let id, let peer, let reason):
+            streamEnded(id, frontend: peer, reason: reason.rawValue)
+        case .streamOpened(let id, _):
+            env.transport.closeStream(id)
+        }
+    }
+
+    private func streamMessage(_ id: StreamID, peer: NodeName, _ message: ClusterMessage) {
+        if retiredStreams.contains(id) {
+            if case .kicked = message { retiredStreams.remove(id) }
+            return
+        }
+        guard id == stream else { return }
+        switch message {
+        case .pushOpened(let renewed):
+            token = renewed
+            phase = .connected(id)
+            backoff.reset()
+            env.log(NodeLog.clientConnected, NodeLog.detail(["frontend": peer, "conn": id.rawValue]))
+            enterRoomIfNeeded()
+        case .pushRejected(let reason):
+            env.transport.closeStream(id)
+            streamEnded(id, frontend: peer, reason: reason)
+        case .push(let frame):
+            receivePush(frame, on: id)
+        case .kicked(let reason):
+            env.transport.closeStream(id)
+            streamEnded(id, frontend: peer, reason: "kicked-" + reason)
+        default:
+            unexpected(message, from: peer)
+        }
+    }
+
+    private func streamEnded(_ id: StreamID, frontend: NodeName, reason: String) {
+        if retiredStreams.remove(id) != nil { return }
+        guard id == stream else { return }
+        stream = nil
+        env.log(NodeLog.clientDisconnected, NodeLog.detail(["frontend": frontend, "reason": reason]))
+        retry(reason)
+    }
+}

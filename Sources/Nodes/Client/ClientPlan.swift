@@ -1,0 +1,68 @@
+import NetModel
+
+/// What one simulated game client does, decided by the runner from the experiment's workload.
+public struct ClientPlan: Sendable {
+    /// The user this client logs in as.
+    public var user: String
+    /// Every user of the run (targets for messages and is-online questions).
+    public var users: [String]
+    /// The frontends the client knows (its "server list"); it rotates through them on failure.
+    public var frontends: [NodeName]
+    /// Where requests go: the gateway, if the cluster has one; otherwise the push frontend.
+    public var gateway: NodeName?
+    /// Stateless requests per second.
+    public var requestRate: Double
+    /// Messages to a random other user per second.
+    public var pushRate: Double
+    /// The chat room (by title) this client joins, and its line rate.
+    public var chatRoom: String?
+    /// Whether this client creates its room (the room's first member).
+    public var createsRoom: Bool
+    /// Chat lines per second once in the room.
+    public var chatRate: Double
+    /// When (from the client's start) it logs in again from a second device, if ever.
+    public var duplicateLoginAfter: Duration?
+    /// Makes a plan.
+    public init(user: String, users: [String], frontends: [NodeName], gateway: NodeName?, requestRate: Double,
+                pushRate: Double, chatRoom: String?, createsRoom: Bool, chatRate: Double,
+                duplicateLoginAfter: Duration?) {
+        self.user = user
+        self.users = users
+        self.frontends = frontends
+        self.gateway = gateway
+        self.requestRate = requestRate
+        self.pushRate = pushRate
+        self.chatRoom = chatRoom
+        self.createsRoom = createsRoom
+        self.chatRate = chatRate
+        self.duplicateLoginAfter = duplicateLoginAfter
+    }
+}
+
+/// Exponential back-off with full jitter: the n-th retry waits a uniform draw in
+/// [base·2ⁿ/2, base·2ⁿ], capped.
+public struct Backoff: Sendable, Equatable {
+    /// The first retry's upper bound.
+    public var base: Duration = .milliseconds(200)
+    /// The largest wait.
+    public var cap: Duration = .seconds(5)
+    /// Retries so far since the last success.
+    public private(set) var attempt = 0
+
+    /// A back-off at its first attempt.
+    public init(base: Duration = .milliseconds(200), cap: Duration = .seconds(5)) {
+        self.base = base
+        self.cap = cap
+    }
+
+    /// The next wait, given a uniform draw `u` in [0, 1).
+    /// - Returns: the delay before the next retry.
+    public mutating func next(_ u: Double) -> Duration {
+        let ceiling = min(Double(cap.nanosecondsClamped), Double(base.nanosecondsClamped) * Double(1 << min(attempt, 20)))
+        attempt += 1
+        return .nanoseconds(Int64(ceiling * (0.5 + 0.5 * u)))
+    }
+
+    /// Success: start over.
+    public mutating func reset() { attempt = 0 }
+}
