@@ -51,7 +51,8 @@ enum ExperimentFields {
     static let timing = ["pingInterval", "pingTimeout", "tokenLifetime", "pushRetention"]
     static let network = ["latency", "drop", "duplicate", "links"]
     static let link = ["from", "to", "latency", "drop", "duplicate"]
-    static let workload = ["clients", "rampUp", "requestRate", "pushRate", "chat", "duplicateLogins"]
+    static let workload = ["clients", "rampUp", "requestRate", "pushRate", "chat", "duplicateLogins", "attacks"]
+    static let attacks = ["clients", "rate"]
     static let chat = ["rooms", "membersPerRoom", "messageRate"]
     static let expect = ["failoverWithin", "detectionWithin", "pushLatencyP50Below", "pushLatencyP99Below"]
     static let latency: [String: [String]] = [
@@ -193,9 +194,17 @@ extension ExperimentReader {
             }
             chat = c
         }
+        var attacks: Attacks?
+        if let af = object(f, "attacks", allowed: ExperimentFields.attacks) {
+            let attackers = int(af, "clients", in: 1...Int.max) ?? 1
+            if let clients = nodes.clients, attackers > clients {
+                report(af.path("clients"), "\(attackers) attackers but only \(clients) clients (attackers are the last clients)")
+            }
+            attacks = Attacks(clients: attackers, rate: rate(af, "rate") ?? Rate(perSecond: 1))
+        }
         return Workload(clients: nodes.clients ?? 0, rampUp: rampUp ?? .zero, requestRate: requestRate ?? .zero,
                         pushRate: pushRate ?? .zero, chat: chat,
-                        duplicateLogins: probability(f, "duplicateLogins") ?? 0)
+                        duplicateLogins: probability(f, "duplicateLogins") ?? 0, attacks: attacks)
     }
 
     private mutating func checksSection(_ root: Fields) -> [CheckName] {

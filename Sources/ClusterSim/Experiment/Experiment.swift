@@ -175,19 +175,39 @@ public struct Workload: Sendable, Equatable {
     public var chat: ChatWorkload?
     /// Fraction of clients that log in a second time from another device. Default 0.
     public var duplicateLogins: Double
+    /// Misbehaving clients (a project addition): the last `attacks.clients` clients also send
+    /// requests with forged or expired tokens and backend calls with a wrong group id.
+    public var attacks: Attacks?
 
     /// The largest accepted `clients`.
     public static let maximumClients = 1_000_000
 
     /// Makes a workload; the defaults are the file format's.
     public init(clients: Int = 0, rampUp: Duration = .zero, requestRate: Rate = .zero,
-                pushRate: Rate = .zero, chat: ChatWorkload? = nil, duplicateLogins: Double = 0) {
+                pushRate: Rate = .zero, chat: ChatWorkload? = nil, duplicateLogins: Double = 0,
+                attacks: Attacks? = nil) {
         self.clients = clients
         self.rampUp = rampUp
         self.requestRate = requestRate
         self.pushRate = pushRate
         self.chat = chat
         self.duplicateLogins = duplicateLogins
+        self.attacks = attacks
+    }
+}
+
+/// Misbehaving clients: each of the last `clients` clients, at `rate`, sends one of a request
+/// with a forged token, a request with its own expired token (once it has one), or a backend
+/// call with a wrong group id straight to the session node.
+public struct Attacks: Sendable, Equatable {
+    /// How many attackers (the last clients).
+    public var clients: Int
+    /// Attacks per second per attacker.
+    public var rate: Rate
+    /// Makes attack settings.
+    public init(clients: Int = 1, rate: Rate = Rate(perSecond: 1)) {
+        self.clients = clients
+        self.rate = rate
     }
 }
 

@@ -30,6 +30,9 @@ extension ClusterRun {
                                      chatRoom: room, createsRoom: creates,
                                      chatRate: room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0),
                                      duplicateLoginAfter: dup)
+            if let attacks = w.attacks, i >= w.clients - attacks.clients {
+                plans[name]!.attackRate = attacks.rate.perSecond
+            }
             simulator.schedule(at: VirtualInstant.zero.advanced(by: start)) { [self] in spawn(name) }
         }
     }

@@ -23,9 +23,19 @@ extension ClientNode {
         if asked.service != "Login" { lastRequestOK = ok }
         env.log(NodeLog.clientReply, NodeLog.detail(["service": asked.service, "result": ok ? "ok" : "error",
                                                      "reason": reason.isEmpty ? "-" : reason]))
+        if reason == "expired-token", refreshID == nil {
+            // The token ran out: log in again in the background, keep the stream.
+            refreshID = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
+        }
+        if refreshID == reply.requestID {
+            refreshID = nil
+            if case .token(let t) = reply.result { token = t }
+            return
+        }
         if case .loggingIn(let id) = phase, id == reply.requestID {
             if case .token(let t) = reply.result {
                 token = t
+                if firstToken == nil, let exp = Self.expiry(of: t) { firstToken = (t, exp) }
                 openStream()
             } else {
                 retry("login-" + reason)

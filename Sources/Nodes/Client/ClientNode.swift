@@ -22,6 +22,9 @@ public actor ClientNode: ClusterNode {
     var inRoom = false
     var lineCounter: UInt64 = 0
     var retired = false
+    /// The first token this client got, kept to replay once it has expired (attackers only).
+    var firstToken: (token: String, exp: Int64)?
+    var refreshID: UInt64?
 
     enum Phase: Equatable {
         case idle
@@ -47,10 +50,14 @@ public actor ClientNode: ClusterNode {
     /// Whether the last request got a successful reply.
     public var lastRequestSucceeded: Bool { lastRequestOK }
 
+    /// For a client: connected.
+    public var isServing: Bool { isConnected }
+
     public func start() {
         login()
         scheduleLoop(rate: plan.requestRate) { $0.sendRequest() }
         scheduleLoop(rate: plan.pushRate) { $0.sendMessage() }
+        scheduleLoop(rate: plan.attackRate) { $0.attack() }
         if let after = plan.duplicateLoginAfter {
             env.scheduleTimer(after: after, on: self) { $0.duplicateLogin() }
         }

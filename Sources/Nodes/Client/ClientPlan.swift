@@ -22,6 +22,8 @@ public struct ClientPlan: Sendable {
     public var chatRate: Double
     /// When (from the client's start) it logs in again from a second device, if ever.
     public var duplicateLoginAfter: Duration?
+    /// Attacks per second (0: a well-behaved client): forged tokens, expired tokens, wrong group ids.
+    public var attackRate: Double = 0
     /// Makes a plan.
     public init(user: String, users: [String], frontends: [NodeName], gateway: NodeName?, requestRate: Double,
                 pushRate: Double, chatRoom: String?, createsRoom: Bool, chatRate: Double,

@@ -20,6 +20,9 @@ public actor ChatNode: ManagedServer {
     /// The rooms, in number order (for checkers and reports).
     public var roomList: [ChatRoomInfo] { rooms.roomList }
 
+    /// Whether the node serves (registered, not fenced).
+    public var isServing: Bool { link.isServing }
+
     public func start() { startManagement() }
     public func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {}
@@ -30,11 +33,10 @@ public actor ChatNode: ManagedServer {
         guard case .message(let envelope) = inbound else { return }
         let source = envelope.source
         if handleManagement(envelope.payload, from: source) { return }
-        guard case .backend(let group, let call) = envelope.payload, link.isServing else {
-            if case .backend = envelope.payload { return }
+        guard case .backend(let group, let call) = envelope.payload else {
             return unexpected(envelope.payload, from: source)
         }
-        guard admits(group, call, from: source) else { return }
+        guard admits(group, call, from: source), link.isServing else { return }
         guard case .chat(let user, let command) = call else {
             return unexpected(envelope.payload, from: source)
         }

@@ -10,6 +10,8 @@ public protocol ClusterNode: Actor {
     func receive(_ inbound: Inbound<ClusterMessage>)
     /// A clean shutdown: unregister and close streams.
     func shutdown()
+    /// Whether the node serves now (registered and not fenced; for a client: connected).
+    var isServing: Bool { get }
 }
 
 extension ClusterNode {

@@ -26,6 +26,9 @@ public actor GatewayNode: ManagedServer {
     /// The frontends the gateway routes to now, sorted.
     public var routingTable: [NodeName] { link.config.frontends.map(\.name) }
 
+    /// Whether the node serves (registered, not fenced).
+    public var isServing: Bool { link.isServing }
+
     public func start() { startManagement() }
     public func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {}

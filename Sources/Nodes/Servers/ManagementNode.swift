@@ -19,6 +19,9 @@ public actor ManagementNode: ClusterNode {
     /// The registered nodes, sorted (for checkers).
     public var registeredNodes: [NodeName] { registry.liveNodes }
 
+    /// The manager always serves while it runs.
+    public var isServing: Bool { started }
+
     public func start() {
         guard !started else { return }
         started = true

@@ -26,6 +26,9 @@ public actor SessionNode: ManagedServer {
     /// The session map, sorted by user (for checkers).
     public var entries: [UserSession] { table.entries }
 
+    /// Whether the node serves (registered, not fenced).
+    public var isServing: Bool { link.isServing }
+
     public func start() {
         startManagement()
         scheduleExpiry()
@@ -59,8 +62,7 @@ public actor SessionNode: ManagedServer {
             unexpected(envelope.payload, from: source)
             return
         }
-        guard link.isServing else { return }
-        guard admits(group, call, from: source) else { return }
+        guard admits(group, call, from: source), link.isServing else { return }
         handle(call, from: source)
     }
 

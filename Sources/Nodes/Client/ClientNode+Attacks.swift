@@ -1,0 +1,43 @@
+import Foundation
+import NetModel
+
+extension ClientNode {
+    /// One attack, chosen at random: a request with a forged token, a request replaying this
+    /// client's first token after it expired, or a backend call with a wrong group id sent straight
+    /// to the session node. The cluster must refuse each without running it.
+    func attack() {
+        guard isConnected, let victim = plan.users.first(where: { $0 != plan.user }) else { return }
+        let pick = env.random() % 3
+        if pick == 1, let first = firstToken, nowSeconds >= first.exp {
+            let id = request(.broadcast(text: "replayed"), token: first.token)
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "expired-token", "id": id]))
+        } else if pick == 2 {
+            let call = BackendCall.kick(user: victim)
+            env.transport.send(.backend(group: "intruder", call), to: .session)
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "wrong-group", "id": call.traceLabel]))
+        } else {
+            let id = request(.kick(user: victim), token: Self.forge(token, as: victim))
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "forged-token", "id": id]))
+        }
+    }
+
+    /// `token` with its claims rewritten to `user` and the original signature kept: the forgery
+    /// an attacker without the secret can make.
+    static func forge(_ token: String, as user: String) -> String {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return "forged" }
+        let claims = TokenClaims(sub: user, iat: 0, exp: Int64.max / 2)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let payload = (try? encoder.encode(claims)).map { Base64URL.encode(Array($0)) } ?? "e30"
+        return "\(parts[0]).\(payload).\(parts[2])"
+    }
+
+    /// The `exp` claim of a token (clients read it to know when to replay).
+    static func expiry(of token: String) -> Int64? {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]),
+              let claims = try? JSONDecoder().decode(TokenClaims.self, from: Data(bytes)) else { return nil }
+        return claims.exp
+    }
+}
