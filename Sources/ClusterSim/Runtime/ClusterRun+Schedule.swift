@@ -30,6 +30,7 @@ extension ClusterRun {
                                      chatRoom: room, createsRoom: creates,
                                      chatRate: room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0),
                                      duplicateLoginAfter: dup)
+            plans[name]!.loadEndsAt = endOfLoad.nanoseconds
             if let attacks = w.attacks, i >= w.clients - attacks.clients {
                 plans[name]!.attackRate = attacks.rate.perSecond
             }

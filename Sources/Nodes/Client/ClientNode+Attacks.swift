@@ -6,18 +6,19 @@ extension ClientNode {
     /// client's first token after it expired, or a backend call with a wrong group id sent straight
     /// to the session node. The cluster must refuse each without running it.
     func attack() {
-        guard isConnected, let victim = plan.users.first(where: { $0 != plan.user }) else { return }
+        guard isConnected, loadPhase, let victim = plan.users.first(where: { $0 != plan.user }) else { return }
         let pick = env.random() % 3
         if pick == 1, let first = firstToken, nowSeconds >= first.exp {
-            let id = request(.broadcast(text: "replayed"), token: first.token)
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "expired-token", "id": id]))
+            request(.broadcast(text: "replayed"), token: first.token, attack: true)
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "expired-token", "id": lastMessageID,
+                                                        "service": "Broadcast"]))
         } else if pick == 2 {
             let call = BackendCall.kick(user: victim)
-            env.transport.send(.backend(group: "intruder", call), to: .session)
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "wrong-group", "id": call.traceLabel]))
+            let id = env.transport.send(.backend(group: "intruder", call), to: .session)
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "wrong-group", "id": id, "service": call.traceLabel]))
         } else {
-            let id = request(.kick(user: victim), token: Self.forge(token, as: victim))
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "forged-token", "id": id]))
+            request(.kick(user: victim), token: Self.forge(token, as: victim), attack: true)
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "forged-token", "id": lastMessageID, "service": "Kick"]))
         }
     }
 

@@ -4,14 +4,14 @@ extension ClientNode {
     /// Sends a request to the gateway (or the push frontend, or the next frontend).
     /// - Returns: its request id.
     @discardableResult
-    func request(_ service: ClientService, token: String) -> UInt64 {
+    func request(_ service: ClientService, token: String, attack: Bool = false) -> UInt64 {
         let id = nextRequest
         nextRequest += 1
         let req = ClientRequest(requestID: id, token: token, service: service)
         let target = plan.gateway ?? (isConnected ? streamFrontend : nil)
             ?? plan.frontends[frontendCursor % max(1, plan.frontends.count)]
-        pending[id] = (req.traceLabel, env.now.nanoseconds)
-        env.transport.send(.request(req), to: target)
+        pending[id] = (req.traceLabel, env.now.nanoseconds, attack)
+        lastMessageID = env.transport.send(.request(req), to: target)
         return id
     }
 
@@ -20,7 +20,7 @@ extension ClientNode {
         let ok: Bool
         var reason = ""
         if case .error(let why) = reply.result { ok = false; reason = why } else { ok = true }
-        if asked.service != "Login" { lastRequestOK = ok }
+        if asked.service != "Login", !asked.attack { lastRequestOK = ok }
         env.log(NodeLog.clientReply, NodeLog.detail(["service": asked.service, "result": ok ? "ok" : "error",
                                                      "reason": reason.isEmpty ? "-" : reason]))
         if reason == "expired-token", refreshID == nil {
@@ -29,12 +29,12 @@ extension ClientNode {
         }
         if refreshID == reply.requestID {
             refreshID = nil
-            if case .token(let t) = reply.result { token = t }
+            if case .token(let t) = reply.result { adopt(t) }
             return
         }
         if case .loggingIn(let id) = phase, id == reply.requestID {
             if case .token(let t) = reply.result {
-                token = t
+                adopt(t)
                 if firstToken == nil, let exp = Self.expiry(of: t) { firstToken = (t, exp) }
                 openStream()
             } else {
@@ -64,8 +64,11 @@ extension ClientNode {
         expireStaleRequests()
     }
 
+    /// Whether the load phase is still on.
+    var loadPhase: Bool { env.now.nanoseconds < plan.loadEndsAt }
+
     func sendMessage() {
-        guard isConnected, plan.users.count > 1 else { return }
+        guard isConnected, loadPhase, plan.users.count > 1 else { return }
         request(.message(to: randomOtherUser(), text: "hi"), token: token)
     }
 
@@ -78,9 +81,13 @@ extension ClientNode {
         }
     }
 
+    /// Another user, among those who started before this client (so most are online); client 1
+    /// picks among all.
     private func randomOtherUser() -> String {
-        var other = plan.users[Int(env.random() % UInt64(plan.users.count))]
-        if other == plan.user { other = plan.users[(plan.users.firstIndex(of: other)! + 1) % plan.users.count] }
+        let mine = plan.users.firstIndex(of: plan.user) ?? 0
+        let pool = mine > 0 ? mine : plan.users.count
+        var other = plan.users[Int(env.random() % UInt64(pool))]
+        if other == plan.user { other = plan.users[(mine + 1) % plan.users.count] }
         return other
     }
 
@@ -143,7 +150,7 @@ extension ClientNode {
     }
 
     private func say() {
-        guard isConnected, inRoom else { return }
+        guard isConnected, inRoom, loadPhase else { return }
         lineCounter += 1
         let id = UInt64(env.name.index) << 32 | lineCounter
         request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token)

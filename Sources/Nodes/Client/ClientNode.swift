@@ -17,7 +17,8 @@ public actor ClientNode: ClusterNode {
     var inbox = PushInbox<PushFrame>()
     var inboxGeneration: UInt64 = 0
     var nextRequest: UInt64 = 1
-    var pending: [UInt64: (service: String, sentAt: Int64)] = [:]
+    var pending: [UInt64: (service: String, sentAt: Int64, attack: Bool)] = [:]
+    var lastMessageID: UInt64 = 0
     var lastRequestOK = true
     var inRoom = false
     var lineCounter: UInt64 = 0
@@ -137,7 +138,7 @@ public actor ClientNode: ClusterNode {
         guard id == stream else { return }
         switch message {
         case .pushOpened(let renewed):
-            token = renewed
+            adopt(renewed)
             phase = .connected(id)
             backoff.reset()
             env.log(NodeLog.clientConnected, NodeLog.detail(["frontend": peer, "conn": id.rawValue]))
@@ -152,6 +153,18 @@ public actor ClientNode: ClusterNode {
             streamEnded(id, frontend: peer, reason: "kicked-" + reason)
         default:
             unexpected(message, from: peer)
+        }
+    }
+
+    /// Uses a new token, and plans to refresh it when 80% of its life has passed (clients read
+    /// `exp` from the token; expired tokens are refused).
+    func adopt(_ newToken: String) {
+        token = newToken
+        guard let exp = Self.expiry(of: newToken) else { return }
+        let life = max(1, exp - nowSeconds)
+        env.scheduleTimer(after: .milliseconds(life * 800), on: self) { node in
+            guard node.token == newToken, node.refreshID == nil, !node.retired else { return }
+            node.refreshID = node.request(.login(user: node.plan.user, password: "pw-" + node.plan.user), token: "")
         }
     }
 

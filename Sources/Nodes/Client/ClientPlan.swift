@@ -24,6 +24,9 @@ public struct ClientPlan: Sendable {
     public var duplicateLoginAfter: Duration?
     /// Attacks per second (0: a well-behaved client): forged tokens, expired tokens, wrong group ids.
     public var attackRate: Double = 0
+    /// The end of the load phase (ns of virtual time): no new pushes, chat lines or attacks after
+    /// it, so the settle phase can drain; plain requests go on (liveness checks them).
+    public var loadEndsAt: Int64 = .max
     /// Makes a plan.
     public init(user: String, users: [String], frontends: [NodeName], gateway: NodeName?, requestRate: Double,
                 pushRate: Double, chatRoom: String?, createsRoom: Bool, chatRate: Double,

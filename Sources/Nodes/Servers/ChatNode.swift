@@ -8,6 +8,9 @@ public actor ChatNode: ManagedServer {
     var link: ManagementLink
     private var rooms = ChatRooms()
     private var nextPush: UInt64 = 1
+    private let pushIDPrefix: UInt64
+    /// The ordered connection to the session node: lines keep their order on the way to members.
+    private var sessionStream: StreamID?
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -15,6 +18,7 @@ public actor ChatNode: ManagedServer {
     public init(env: any NodeEnvironment) {
         self.env = env
         link = ManagementLink(address: env.name.description, version: env.settings.version)
+        pushIDPrefix = UInt64(0xC00 | (env.name.index & 0xFF)) << 52 | (env.random() & 0xF_FFFF) << 32
     }
 
     /// The rooms, in number order (for checkers and reports).
@@ -30,6 +34,7 @@ public actor ChatNode: ManagedServer {
     func membershipChanged(_ notice: MembershipNotice) {}
 
     public func receive(_ inbound: Inbound<ClusterMessage>) {
+        if case .streamClosed(let id, _, _) = inbound, id == sessionStream { sessionStream = nil }
         guard case .message(let envelope) = inbound else { return }
         let source = envelope.source
         if handleManagement(envelope.payload, from: source) { return }
@@ -84,11 +89,14 @@ public actor ChatNode: ManagedServer {
             if let i = batch.firstIndex(where: { $0.body == body }) { batch[i].users.append(to) }
             else { batch.append((body, [to])) }
         }
+        let stream = sessionStream ?? env.transport.openStream(to: session)
+        sessionStream = stream
         for item in batch {
-            let id = UInt64(0xC) << 40 | nextPush
+            let id = pushIDPrefix | nextPush
             nextPush += 1
-            backend(.pushTo(users: item.users, pushID: id, body: .chat(item.body), acceptedAt: env.now.nanoseconds),
-                    to: session)
+            let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
+                                          acceptedAt: env.now.nanoseconds)
+            env.transport.send(.backend(group: env.settings.groupID, call), on: stream)
         }
     }
 }

@@ -62,10 +62,11 @@ extension FrontendNode {
     /// The demo password of a user (the cluster has no user database): `pw-USER`.
     static func password(for user: String) -> String { "pw-" + user }
 
-    /// A push id unique in the cluster: the frontend's number in the high bits.
+    /// A push id unique in the cluster: the frontend's number, then a random tag of this
+    /// incarnation (a restarted frontend must not reuse ids), then a counter.
     func newPushID() -> UInt64 {
         defer { nextPush += 1 }
-        return UInt64(env.name.index) << 40 | nextPush
+        return pushIDPrefix | nextPush
     }
 
     func callSession(_ call: BackendCall) {

@@ -16,6 +16,8 @@ public actor FrontendNode: ManagedServer {
     var pendingOnline: [UInt64: (requestID: UInt64, route: ReplyRoute, client: NodeName)] = [:]
     var nextBackendRequest: UInt64 = 1
     var nextPush: UInt64 = 1
+    /// The high bits of this incarnation's push ids.
+    let pushIDPrefix: UInt64
 
     /// What a stream carries.
     enum StreamSlot: Equatable {
@@ -40,6 +42,7 @@ public actor FrontendNode: ManagedServer {
         self.env = env
         link = ManagementLink(address: env.name.description, version: env.settings.version)
         signer = TokenSigner(secret: env.settings.tokenSecret)
+        pushIDPrefix = UInt64(env.name.index & 0xFFF) << 52 | (env.random() & 0xF_FFFF) << 32
     }
 
     /// The accepted push streams here, sorted by user: (user, connection id).

@@ -10,6 +10,8 @@ public actor SessionNode: ManagedServer {
     private var outbox = PushOutbox<PushBody>()
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
+    /// When pending pushes were last sent to each user (for retransmission).
+    private var lastSent: [String: Int64] = [:]
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     private let forgetConnectionOnLogout: Bool
 
@@ -32,6 +34,7 @@ public actor SessionNode: ManagedServer {
     public func start() {
         startManagement()
         scheduleExpiry()
+        scheduleRetransmit()
     }
 
     public func shutdown() { unregisterNow() }
@@ -55,11 +58,22 @@ public actor SessionNode: ManagedServer {
     }
 
     public func receive(_ inbound: Inbound<ClusterMessage>) {
-        guard case .message(let envelope) = inbound else { return }
-        let source = envelope.source
-        if handleManagement(envelope.payload, from: source) { return }
-        guard case .backend(let group, let call) = envelope.payload else {
-            unexpected(envelope.payload, from: source)
+        let source: NodeName
+        let message: ClusterMessage
+        switch inbound {
+        case .message(let envelope):
+            source = envelope.source
+            message = envelope.payload
+            if handleManagement(message, from: source) { return }
+        case .streamMessage(_, let peer, let m):
+            // Backend calls on a stream (the chat node's): ordered and reliable.
+            source = peer
+            message = m
+        case .streamOpened, .streamClosed:
+            return
+        }
+        guard case .backend(let group, let call) = message else {
+            unexpected(message, from: source)
             return
         }
         guard admits(group, call, from: source), link.isServing else { return }
@@ -119,6 +133,7 @@ public actor SessionNode: ManagedServer {
         let seq = outbox.accept(user: user, pushID: pushID, body: body, now: env.now)
         env.log(NodeLog.pushAccepted, NodeLog.detail(["push": pushID, "user": user, "seq": seq, "gen": generation]))
         guard let entry = table.route(user: user) else { return }   // offline: kept for the retention window
+        lastSent[user] = env.now.nanoseconds
         backend(.deliver(frame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: env.now.nanoseconds)),
                 to: entry.frontend)
     }
@@ -126,6 +141,7 @@ public actor SessionNode: ManagedServer {
     /// Re-sends everything unacknowledged to the user's (new) push frontend, in order.
     private func resend(to user: String) {
         guard let entry = table.route(user: user) else { return }
+        lastSent[user] = env.now.nanoseconds
         for p in outbox.pendingForResend(user: user) {
             backend(.deliver(frame(user: user, seq: p.seq, pushID: p.pushID, body: p.body,
                                    acceptedAt: p.acceptedAt.nanoseconds)), to: entry.frontend)
@@ -135,6 +151,18 @@ public actor SessionNode: ManagedServer {
     private func frame(user: String, seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64) -> PushFrame {
         PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: acceptedAt, generation: generation,
                   floor: outbox.floor(user: user))
+    }
+
+    /// One-shot backend messages can be lost: pushes unacknowledged for a second are sent again
+    /// (the client drops duplicates by sequence number).
+    private func scheduleRetransmit() {
+        env.scheduleTimer(after: .milliseconds(500), on: self) { node in
+            let now = node.env.now.nanoseconds
+            for user in node.outbox.usersWithPending where now - (node.lastSent[user] ?? 0) >= 1_000_000_000 {
+                node.resend(to: user)
+            }
+            node.scheduleRetransmit()
+        }
     }
 
     private func scheduleExpiry() {

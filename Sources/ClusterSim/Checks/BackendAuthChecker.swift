@@ -1,0 +1,76 @@
+import NetModel
+import Nodes
+
+/// `backend-auth`: backend calls run only for peers that carry the cluster's group id.
+///
+/// Property, three rules:
+/// 1. Every `backend-rejected` carries a group different from the cluster's (`groupID`, default
+///    `"k2svc"`): a right-group call is never refused.
+/// 2. No `backend-executed` comes `from=` an attacker — a node that logged `attack-sent
+///    kind=wrong-group` — and none carries a `group=` other than the cluster's (executed calls are
+///    right-group by construction and normally log no group).
+/// 3. Every wrong-group attack is answered: the attacker's attacks, in order, are matched with
+///    the `backend-rejected from=<attacker>` events after them (each rejection answers one attack).
+///
+/// Allowed exception (counted): an unanswered attack whose message the network dropped (a `drop`
+/// event with the attack's `id=` as message id, sent by or to the attacker).
+///
+/// Detail: `attacks A, rejected R; exceptions: attack-dropped=N; failures: …` with the first few
+/// offending events (`frontend-2 executed Kick from client-7 at 3.000s`).
+public struct BackendAuthChecker: Checker {
+    /// Which check this is.
+    public var name: CheckName { .backendAuth }
+    /// The cluster's group id.
+    public var groupID: String
+
+    /// Makes the checker.
+    public init(groupID: String = "k2svc") {
+        self.groupID = groupID
+    }
+
+    /// Decides the property described above.
+    /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
+    public func check(_ run: RunRecord) -> CheckResult {
+        let entries = run.nodeEvents([NodeLog.attackSent, NodeLog.backendExecuted, NodeLog.backendRejected])
+        var attacks: [NodeName: [NodeEntry]] = [:]
+        var rejections: [NodeName: [NodeEntry]] = [:]
+        var failures: [String] = []
+        var attackCount = 0, rejectedCount = 0
+        for e in entries where e.label == NodeLog.attackSent && e["kind"] == "wrong-group" {
+            if let node = e.node { attacks[node, default: []].append(e); attackCount += 1 }
+        }
+        for e in entries where e.label != NodeLog.attackSent {
+            let server = e.node?.description ?? "?"
+            let call = e["call"] ?? "?"
+            let from = e.name("from")
+            if e.label == NodeLog.backendRejected {
+                rejectedCount += 1
+                if e["group"] == groupID {
+                    failures.append("\(server) rejected \(call) from \(from?.description ?? "?") carrying the right group at \(e.at)")
+                }
+                if let from { rejections[from, default: []].append(e) }
+            } else {
+                if let from, attacks[from] != nil {
+                    failures.append("\(server) executed \(call) from attacker \(from) at \(e.at)")
+                } else if let group = e["group"], group != groupID {
+                    failures.append("\(server) executed \(call) with group \(group) at \(e.at)")
+                }
+            }
+        }
+        var dropped = 0
+        for attacker in attacks.keys.sorted() {
+            let left = AttackMatching.unanswered(attacks[attacker] ?? [], answers: rejections[attacker] ?? [])
+            for attack in left {
+                if run.wasDropped(id: attack.number("id") ?? 0, involving: attacker) {
+                    dropped += 1
+                } else {
+                    failures.append("wrong-group attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
+                }
+            }
+        }
+        let summary = "wrong-group attacks \(attackCount), rejected \(rejectedCount); exceptions: "
+            + Detail.counts([("attack-dropped", dropped)])
+        if failures.isEmpty { return pass(summary) }
+        return fail(summary + "; \(failures.count) failures: " + Detail.list(failures))
+    }
+}

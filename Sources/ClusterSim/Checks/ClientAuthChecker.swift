@@ -1,0 +1,79 @@
+import NetModel
+import Nodes
+
+/// `client-auth`: frontends serve no request without a valid token.
+///
+/// The trace does not link a request to the token it carried, so the rule is stated on what it
+/// does link. Attacks are the `attack-sent kind=forged-token` and `kind=expired-token` events a
+/// misbehaving client logs; the attacker is the client that logged them.
+///
+/// Property, two rules:
+/// 1. Every token attack is refused: an attacker's attacks, in order, are matched with the
+///    `request-rejected client=<attacker>` events after them whose `reason` mentions `token`
+///    (case-insensitive; each rejection answers one attack). So token rejections ≥ attacks, per
+///    attacker and in time.
+/// 2. No attacked service is served to the attacker: there is no `request-served client=X
+///    service=S` after X's first attack, where S is a service X used for attacks — named by the
+///    attack's `service=` field, else the checker's `attackService`. (The runner keeps that
+///    service for attacks only on attacker clients; without either, rule 2 checks nothing.)
+///
+/// Allowed exception (counted): an unanswered attack whose message the network dropped (a `drop`
+/// event with the attack's `id=` as message id, sent by or to the attacker).
+///
+/// Detail: `token attacks A, token rejections R; exceptions: attack-dropped=N; failures: …` with
+/// the first few (`client-4 served State at 5.000s after a token attack`).
+public struct ClientAuthChecker: Checker {
+    /// Which check this is.
+    public var name: CheckName { .clientAuth }
+    /// The service attacks use when an attack does not name one.
+    public var attackService: String?
+
+    /// Makes the checker.
+    public init(attackService: String? = nil) {
+        self.attackService = attackService
+    }
+
+    static let attackKinds: Set<String> = ["forged-token", "expired-token"]
+
+    /// Decides the property described above.
+    /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
+    public func check(_ run: RunRecord) -> CheckResult {
+        let entries = run.nodeEvents([NodeLog.attackSent, NodeLog.requestRejected, NodeLog.requestServed])
+        var attacks: [NodeName: [NodeEntry]] = [:]
+        var services: [NodeName: Set<String>] = [:]
+        var rejections: [NodeName: [NodeEntry]] = [:]
+        var failures: [String] = []
+        var attackCount = 0, rejectedCount = 0
+        for e in entries {
+            switch e.label {
+            case NodeLog.attackSent:
+                guard let kind = e["kind"], Self.attackKinds.contains(kind), let client = e.node else { continue }
+                attackCount += 1
+                attacks[client, default: []].append(e)
+                if let service = e["service"] ?? attackService { services[client, default: []].insert(service) }
+            case NodeLog.requestRejected:
+                guard let client = e.name("client"), (e["reason"] ?? "").lowercased().contains("token") else { continue }
+                rejectedCount += 1
+                rejections[client, default: []].append(e)
+            default:
+                guard let client = e.name("client"), let service = e["service"],
+                      services[client]?.contains(service) == true else { continue }
+                failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")
+            }
+        }
+        var dropped = 0
+        for attacker in attacks.keys.sorted() {
+            for attack in AttackMatching.unanswered(attacks[attacker] ?? [], answers: rejections[attacker] ?? []) {
+                if run.wasDropped(id: attack.number("id") ?? 0, involving: attacker) {
+                    dropped += 1
+                } else {
+                    failures.append("\(attack["kind"] ?? "token") attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
+                }
+            }
+        }
+        let summary = "token attacks \(attackCount), token rejections \(rejectedCount); exceptions: "
+            + Detail.counts([("attack-dropped", dropped)])
+        if failures.isEmpty { return pass(summary) }
+        return fail(summary + "; \(failures.count) failures: " + Detail.list(failures))
+    }
+}

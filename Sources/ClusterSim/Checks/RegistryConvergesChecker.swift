@@ -1,0 +1,40 @@
+import NetModel
+
+/// `registry-converges`: at the end of the run the manager's registry lists exactly the live
+/// server nodes.
+///
+/// Property: the set `snapshot.registry` equals the set `snapshot.liveServers` without the
+/// management node itself (the manager does not register with itself). A crashed or fenced
+/// server still listed is *stale*; a live server not listed is *missing*. Order does not matter.
+///
+/// Allowed exceptions: none. When `management-1` is down at the end (`registry == nil`) there is
+/// nothing to compare and the check fails, saying so.
+///
+/// Detail on failure: `missing (live, not registered): …; stale (registered, not live): …`, each
+/// list showing its first few nodes and, when longer, how many there are.
+public struct RegistryConvergesChecker: Checker {
+    /// Which check this is.
+    public var name: CheckName { .registryConverges }
+
+    /// Makes the checker.
+    public init() {}
+
+    /// Decides the property described above.
+    /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
+    public func check(_ run: RunRecord) -> CheckResult {
+        guard let registry = run.snapshot.registry else {
+            return fail("management-1 is down at the end of the run: there is no registry to compare with the live servers")
+        }
+        let live = Set(run.snapshot.liveServers.filter { $0.role != .management })
+        let listed = Set(registry)
+        let missing = live.subtracting(listed).sorted().map(\.description)
+        let stale = listed.subtracting(live).sorted().map(\.description)
+        if missing.isEmpty && stale.isEmpty {
+            return pass("the registry lists exactly the \(live.count) live servers")
+        }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("missing (live, not registered): " + Detail.list(missing)) }
+        if !stale.isEmpty { parts.append("stale (registered, not live): " + Detail.list(stale)) }
+        return fail(parts.joined(separator: "; "))
+    }
+}

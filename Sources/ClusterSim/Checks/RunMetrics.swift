@@ -1,0 +1,175 @@
+import NetModel
+import Nodes
+
+/// The numbers of one run, computed from its trace (and the snapshot's retired clients).
+///
+/// Percentiles use the nearest-rank rule: for n values sorted ascending, the p-th percentile is
+/// the value of rank ⌈p/100 · n⌉ (at least 1) — always one of the values, never interpolated.
+public struct RunMetrics: Sendable, Equatable {
+    /// Trace events.
+    public var events = 0
+    /// Network `send` events (one-shot messages and stream frames).
+    public var messagesSent = 0
+    /// Network `deliver` events (a duplicate delivered counts twice).
+    public var messagesDelivered = 0
+    /// Network `drop` events, whatever the reason.
+    public var messagesDropped = 0
+    /// Network `duplicate` events.
+    public var messagesDuplicated = 0
+    /// `request-served` events.
+    public var requestsServed = 0
+    /// `request-rejected` events.
+    public var requestsRejected = 0
+    /// `push-accepted` events.
+    public var pushesAccepted = 0
+    /// `push-received` events (first deliveries to a client).
+    public var pushesDelivered = 0
+    /// `push-expired` events.
+    public var pushesExpired = 0
+    /// `chat-line` events.
+    public var chatLines = 0
+    /// Crashes of frontends.
+    public var frontendCrashes = 0
+    /// Per frontend crash that the manager noticed, in crash order: from the crash to the
+    /// manager's first `node-removed name=<it>` after it.
+    public var detections: [Duration] = []
+    /// Per frontend crash whose affected clients all came back, in crash order: from the crash to
+    /// the last affected client's `client-connected` on another frontend. Affected: the clients
+    /// whose last `client-connected` before the crash was on that frontend, retired ones excepted.
+    public var failovers: [Duration] = []
+    /// Affected clients that never connected to another frontend after their frontend crashed.
+    public var failoverStragglers = 0
+    /// Every `push-received latency-ns=`, sorted ascending, in nanoseconds.
+    public var pushLatencies: [Int64] = []
+    /// The same latencies in log-scale buckets.
+    public var pushLatencyHistogram = LatencyHistogram()
+
+    /// Makes empty metrics.
+    public init() {}
+
+    /// Computes the metrics of `run`.
+    public init(_ run: RunRecord) {
+        let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
+        var lastFrontend: [NodeName: NodeName] = [:]
+        var pendingDetection: [NodeName: VirtualInstant] = [:]
+        var detected: [(crash: VirtualInstant, took: Duration)] = []
+        var pendingFailover: [(frontend: NodeName, at: VirtualInstant, waiting: Set<NodeName>, last: VirtualInstant)] = []
+        var done: [(crash: VirtualInstant, took: Duration)] = []
+
+        for e in run.events {
+            events += 1
+            switch e.kind {
+            case .send: messagesSent += 1
+            case .deliver: messagesDelivered += 1
+            case .drop: messagesDropped += 1
+            case .duplicate: messagesDuplicated += 1
+            case .crash:
+                guard let node = e.node, node.role == .frontend else { break }
+                frontendCrashes += 1
+                if pendingDetection[node] == nil { pendingDetection[node] = e.at }
+                let affected = Set(lastFrontend.filter { $0.value == node && !retired.contains($0.key) }.keys)
+                if !affected.isEmpty { pendingFailover.append((node, e.at, affected, e.at)) }
+            case .node:
+                switch e.label {
+                case NodeLog.requestServed: requestsServed += 1
+                case NodeLog.requestRejected: requestsRejected += 1
+                case NodeLog.pushAccepted: pushesAccepted += 1
+                case NodeLog.pushExpired: pushesExpired += 1
+                case NodeLog.chatLine: chatLines += 1
+                case NodeLog.pushReceived:
+                    pushesDelivered += 1
+                    if let ns = NodeLog.fields(e.detail)["latency-ns"].flatMap({ Int64($0) }) { pushLatencies.append(ns) }
+                case NodeLog.nodeRemoved:
+                    guard let removed = NodeLog.fields(e.detail)["name"].flatMap({ NodeName(parsing: $0) }),
+                          let crash = pendingDetection.removeValue(forKey: removed) else { break }
+                    detected.append((crash, crash.duration(to: e.at)))
+                case NodeLog.clientConnected:
+                    guard let client = e.node,
+                          let frontend = NodeLog.fields(e.detail)["frontend"].flatMap({ NodeName(parsing: $0) }) else { break }
+                    lastFrontend[client] = frontend
+                    for i in pendingFailover.indices where pendingFailover[i].frontend != frontend {
+                        if pendingFailover[i].waiting.remove(client) != nil { pendingFailover[i].last = e.at }
+                    }
+                    for p in pendingFailover where p.waiting.isEmpty { done.append((p.at, p.at.duration(to: p.last))) }
+                    pendingFailover.removeAll { $0.waiting.isEmpty }
+                default: break
+                }
+            default: break
+            }
+        }
+        detections = detected.sorted { $0.crash < $1.crash }.map(\.took)
+        failovers = done.sorted { $0.crash < $1.crash }.map(\.took)
+        failoverStragglers = pendingFailover.reduce(0) { $0 + $1.waiting.count }
+        pushLatencies.sort()
+        for ns in pushLatencies { pushLatencyHistogram.record(nanoseconds: ns) }
+    }
+
+    /// The nearest rank of the p-th percentile among `count` values.
+    /// - Returns: ⌈p/100 · count⌉ clamped to 1…count (1 when `count` is 0). The ceiling allows a
+    ///   relative error of 1e-9, so that binary rounding does not push a decimal `p` such as 99.9
+    ///   up a rank (99.9% of 1000 is rank 999).
+    public static func nearestRank(_ p: Double, count: Int) -> Int {
+        guard count > 0 else { return 1 }
+        let exact = p * Double(count) / 100
+        let rank = Int((exact - 1e-9 * max(1, abs(exact))).rounded(.up))
+        return min(max(rank, 1), count)
+    }
+
+    /// The nearest-rank percentile of ascending `sorted` values.
+    /// - Returns: the value of rank ⌈p/100 · n⌉, or nil when there are none.
+    public static func percentile(_ p: Double, of sorted: [Int64]) -> Int64? {
+        sorted.isEmpty ? nil : sorted[nearestRank(p, count: sorted.count) - 1]
+    }
+
+    /// The p-th percentile of push latency.
+    /// - Returns: nearest-rank, or nil when no push was received.
+    public func pushLatency(percentile p: Double) -> Duration? {
+        Self.percentile(p, of: pushLatencies).map { .nanoseconds($0) }
+    }
+
+    /// The slowest detection, or nil when no frontend crash was detected.
+    public var detectionMax: Duration? { detections.max() }
+    /// The slowest complete failover, or nil when none happened.
+    public var failoverMax: Duration? { failovers.max() }
+
+    /// The metrics as `--json` prints them, in a fixed order; times in milliseconds. Metrics
+    /// without data (no crash, no push) are left out.
+    /// - Returns: `events`, `messages_sent`, `messages_delivered`, `messages_dropped`,
+    ///   `messages_duplicated`, `requests_served`, `requests_rejected`, `pushes_accepted`,
+    ///   `pushes_delivered`, `pushes_expired`, `chat_lines`, `frontend_crashes`, then when known
+    ///   `push_latency_p50_ms`, `push_latency_p99_ms`, `push_latency_max_ms`, `detection_ms` (max),
+    ///   `detection_mean_ms`, `failover_ms` (max), `failover_mean_ms`, `failover_stragglers`.
+    public func asDictionary() -> [(String, Double)] {
+        var out: [(String, Double)] = [
+            ("events", Double(events)),
+            ("messages_sent", Double(messagesSent)),
+            ("messages_delivered", Double(messagesDelivered)),
+            ("messages_dropped", Double(messagesDropped)),
+            ("messages_duplicated", Double(messagesDuplicated)),
+            ("requests_served", Double(requestsServed)),
+            ("requests_rejected", Double(requestsRejected)),
+            ("pushes_accepted", Double(pushesAccepted)),
+            ("pushes_delivered", Double(pushesDelivered)),
+            ("pushes_expired", Double(pushesExpired)),
+            ("chat_lines", Double(chatLines)),
+            ("frontend_crashes", Double(frontendCrashes)),
+        ]
+        if let p50 = pushLatency(percentile: 50), let p99 = pushLatency(percentile: 99),
+           let top = pushLatencies.last {
+            out += [("push_latency_p50_ms", p50.milliseconds), ("push_latency_p99_ms", p99.milliseconds),
+                    ("push_latency_max_ms", Double(top) / 1_000_000)]
+        }
+        if let top = detectionMax {
+            out += [("detection_ms", top.milliseconds), ("detection_mean_ms", Self.meanMilliseconds(detections))]
+        }
+        if let top = failoverMax {
+            out += [("failover_ms", top.milliseconds), ("failover_mean_ms", Self.meanMilliseconds(failovers))]
+        }
+        if failoverStragglers > 0 { out.append(("failover_stragglers", Double(failoverStragglers))) }
+        return out
+    }
+
+    private static func meanMilliseconds(_ values: [Duration]) -> Double {
+        values.isEmpty ? 0 : values.map(\.milliseconds).reduce(0, +) / Double(values.count)
+    }
+}

@@ -1,0 +1,121 @@
+import NetModel
+import Nodes
+
+/// `single-session`: no user holds two push streams at once, beyond the moment it takes the
+/// cluster to kick the older one.
+///
+/// Property, two parts:
+/// 1. At the end, no user has two rows in `snapshot.frontendStreams`.
+/// 2. Over the whole trace, two accepted streams of the same user are never both open for longer
+///    than the *grace*: the longer of `minimumGrace` (default 1s) and twice the largest observed
+///    one-shot delivery latency (a newer login reaches the session node, whose kick reaches the
+///    old frontend). A stream opens at `stream-accepted user=U conn=C` on its frontend and ends
+///    at that frontend's `stream-ended conn=C`, or when the frontend crashes (`crash`, `restart`)
+///    or is fenced (`fenced`: it serves nothing more, so its streams are no session).
+///
+/// Allowed exceptions (part 2 only, counted): an overlap that meets a disturbance window — a
+/// partition (until its heal), a pause (until its resume) or `session-1` down (until its restart)
+/// — stretched by the ping timeout plus the grace, since a cut-off frontend only loses its streams
+/// once the manager removes and fences it. Part 1 has no exception.
+///
+/// Detail on failure: users with two streams at the end (`alice: alice@frontend-1#3,
+/// alice@frontend-2#9`) and overlaps longer than the grace (`alice 2.500s for 1.800s`), first few
+/// and a count, plus the grace used and the excused overlaps.
+public struct SingleSessionChecker: Checker {
+    /// Which check this is.
+    public var name: CheckName { .singleSession }
+    /// The shortest allowed overlap grace.
+    public var minimumGrace: Duration
+
+    /// Makes the checker.
+    public init(minimumGrace: Duration = .seconds(1)) {
+        self.minimumGrace = minimumGrace
+    }
+
+    private struct StreamKey: Hashable {
+        let frontend: NodeName
+        let connection: String
+    }
+
+    /// Decides the property described above.
+    /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
+    public func check(_ run: RunRecord) -> CheckResult {
+        // Part 1: the final state.
+        var byUser: [String: [StreamRow]] = [:]
+        for row in run.snapshot.frontendStreams { byUser[row.user, default: []].append(row) }
+        let doubled = byUser.keys.sorted().compactMap { user -> String? in
+            guard let rows = byUser[user], rows.count > 1 else { return nil }
+            return "\(user): " + rows.map(\.description).joined(separator: " ")
+        }
+
+        // Part 2: overlaps in the trace.
+        let grace = max(minimumGrace, run.maxDeliveryLatency() * 2)
+        let windows = DisturbanceWindows(run, slack: run.experiment.timing.pingTimeout + grace)
+        var open: [StreamKey: String] = [:]
+        var keysOf: [NodeName: [StreamKey]] = [:]
+        var count: [String: Int] = [:]
+        var overlapStart: [String: VirtualInstant] = [:]
+        var overlaps: [(user: String, start: VirtualInstant, end: VirtualInstant)] = []
+
+        func opened(_ key: StreamKey, user: String, at: VirtualInstant) {
+            guard open[key] == nil else { return }
+            open[key] = user
+            keysOf[key.frontend, default: []].append(key)
+            count[user, default: 0] += 1
+            if count[user] == 2 { overlapStart[user] = at }
+        }
+        func closed(_ key: StreamKey, at: VirtualInstant) {
+            guard let user = open.removeValue(forKey: key) else { return }
+            count[user, default: 1] -= 1
+            if count[user] == 1, let start = overlapStart.removeValue(forKey: user) {
+                overlaps.append((user, start, at))
+            }
+        }
+
+        for e in run.events {
+            switch e.kind {
+            case .node where e.label == NodeLog.fenced:
+                guard let node = e.node, let keys = keysOf.removeValue(forKey: node) else { continue }
+                for key in keys { closed(key, at: e.at) }
+            case .node where e.label == NodeLog.streamAccepted || e.label == NodeLog.streamEnded:
+                let f = NodeLog.fields(e.detail)
+                guard let frontend = e.node, let conn = f["conn"] else { continue }
+                let key = StreamKey(frontend: frontend, connection: conn)
+                if e.label == NodeLog.streamAccepted {
+                    if let user = f["user"] { opened(key, user: user, at: e.at) }
+                } else {
+                    closed(key, at: e.at)
+                }
+            case .crash, .restart:
+                guard let node = e.node, let keys = keysOf.removeValue(forKey: node) else { continue }
+                for key in keys { closed(key, at: e.at) }
+            default: continue
+            }
+        }
+        for user in overlapStart.keys.sorted() {
+            if let start = overlapStart[user] { overlaps.append((user, start, max(run.end, start))) }
+        }
+        overlaps.sort { ($0.start, $0.user) < ($1.start, $1.user) }
+
+        var violations: [String] = []
+        var excused = 0
+        for o in overlaps where o.start.duration(to: o.end) > grace {
+            if windows.intersects(o.start, o.end) {
+                excused += 1
+            } else {
+                violations.append("\(o.user) at \(o.start) for \(formatNanoseconds(o.end.nanoseconds - o.start.nanoseconds))")
+            }
+        }
+
+        let graceText = "grace \(formatNanoseconds(grace.nanosecondsClamped))"
+        let excusedText = excused == 0 ? "" : ", \(excused) longer overlaps excused during faults"
+        if doubled.isEmpty && violations.isEmpty {
+            return pass("no user held two streams at the end; \(overlaps.count) brief overlaps within the \(graceText)"
+                        + excusedText)
+        }
+        var parts: [String] = []
+        if !doubled.isEmpty { parts.append("users with two streams at the end: " + Detail.list(doubled)) }
+        if !violations.isEmpty { parts.append("overlaps longer than the \(graceText): " + Detail.list(violations)) }
+        return fail(parts.joined(separator: "; ") + excusedText)
+    }
+}

@@ -1,0 +1,165 @@
+import NetModel
+import Nodes
+
+/// A node-level trace event (`TraceKind.node`) with its `key=value` detail read.
+struct NodeEntry {
+    /// The event itself.
+    let event: TraceEvent
+    /// Its detail fields (`NodeLog.fields`).
+    let fields: [String: String]
+
+    var at: VirtualInstant { event.at }
+    var node: NodeName? { event.node }
+    var label: String { event.label }
+
+    subscript(key: String) -> String? { fields[key] }
+
+    /// The field `key` read as a node name.
+    func name(_ key: String) -> NodeName? { fields[key].flatMap { NodeName(parsing: $0) } }
+
+    /// The field `key` read as an unsigned number.
+    func number(_ key: String) -> UInt64? { fields[key].flatMap { UInt64($0) } }
+}
+
+extension RunRecord {
+    /// The node events whose label is one of `labels`, in trace order, with their fields read.
+    func nodeEvents(_ labels: Set<String>) -> [NodeEntry] {
+        events.compactMap { e in
+            guard e.kind == .node, labels.contains(e.label) else { return nil }
+            return NodeEntry(event: e, fields: NodeLog.fields(e.detail))
+        }
+    }
+
+    /// The node events labelled `label`, in trace order, with their fields read.
+    func nodeEvents(_ label: String) -> [NodeEntry] { nodeEvents([label]) }
+
+    /// The instants at which `node` crashed, in order.
+    func crashes(of node: NodeName) -> [VirtualInstant] {
+        events.filter { $0.kind == .crash && $0.node == node }.map(\.at)
+    }
+
+    /// Every client's user: from the snapshot, else from the `user=` of pushes it received.
+    func userOfClient() -> [NodeName: String] {
+        var users: [NodeName: String] = [:]
+        for e in nodeEvents(NodeLog.pushReceived) {
+            if let node = e.node, node.role == .client, let user = e["user"] { users[node] = user }
+        }
+        for row in snapshot.clients { users[row.client] = row.user }
+        return users
+    }
+
+    /// Whether the network dropped the message `id` sent by or to `node`.
+    func wasDropped(id: UInt64, involving node: NodeName) -> Bool {
+        id != 0 && events.contains { $0.kind == .drop && $0.messageID == id && ($0.node == node || $0.peer == node) }
+    }
+
+    /// The largest latency of a one-shot message, from its `send` to its `deliver`.
+    ///
+    /// Only a message id sent exactly once between the same two nodes counts (stream frames share
+    /// their stream's id); deliveries held by a pause (`detail == "held"`) do not count.
+    /// - Returns: the largest such latency, zero when there is none.
+    func maxDeliveryLatency() -> Duration {
+        struct Key: Hashable { let id: UInt64; let from: NodeName; let to: NodeName }
+        var sends: [Key: (at: VirtualInstant, count: Int)] = [:]
+        for e in events where e.kind == .send {
+            guard let from = e.node, let to = e.peer else { continue }
+            let key = Key(id: e.messageID, from: from, to: to)
+            if let s = sends[key] { sends[key] = (s.at, s.count + 1) } else { sends[key] = (e.at, 1) }
+        }
+        var largest: Int64 = 0
+        for e in events where e.kind == .deliver && e.detail != "held" {
+            guard let to = e.node, let from = e.peer,
+                  let s = sends[Key(id: e.messageID, from: from, to: to)], s.count == 1 else { continue }
+            largest = max(largest, e.at.nanoseconds - s.at.nanoseconds)
+        }
+        return .nanoseconds(largest)
+    }
+}
+
+/// Intervals during which the network or the session node was disturbed (a partition, a pause,
+/// `session-1` down), each stretched by a slack for the cluster to notice the end.
+struct DisturbanceWindows {
+    private(set) var intervals: [(start: VirtualInstant, end: VirtualInstant)] = []
+
+    init(_ run: RunRecord, slack: Duration) {
+        var partitions: [UInt64: VirtualInstant] = [:]
+        var paused: [NodeName: VirtualInstant] = [:]
+        var sessionDown: VirtualInstant?
+        var found: [(start: VirtualInstant, end: VirtualInstant)] = []
+        for e in run.events {
+            switch e.kind {
+            case .partition: partitions[e.messageID] = e.at
+            case .heal:
+                if let s = partitions.removeValue(forKey: e.messageID) { found.append((s, e.at)) }
+            case .pause:
+                if let n = e.node { paused[n] = e.at }
+            case .resume:
+                if let n = e.node, let s = paused.removeValue(forKey: n) { found.append((s, e.at)) }
+            case .crash where e.node == .session:
+                sessionDown = sessionDown ?? e.at
+            case .restart where e.node == .session:
+                if let s = sessionDown { found.append((s, e.at)) }
+                sessionDown = nil
+            default: break
+            }
+        }
+        let open = partitions.values.sorted() + paused.values.sorted() + (sessionDown.map { [$0] } ?? [])
+        found += open.map { ($0, run.end) }
+        intervals = found.map { ($0.start, $0.end.advanced(by: slack)) }.sorted { $0.start < $1.start }
+    }
+
+    /// Whether `[start, end]` meets any window.
+    func intersects(_ start: VirtualInstant, _ end: VirtualInstant) -> Bool {
+        intervals.contains { $0.start <= end && start <= $0.end }
+    }
+}
+
+/// Formatting of check details.
+enum Detail {
+    /// How many offending items a detail shows.
+    static let shown = 5
+
+    /// The first few items and how many there are.
+    /// - Returns: `a, b, c` when there are at most `limit`, else `a, b, c, … (12 in all)`.
+    static func list(_ items: [String], limit: Int = shown) -> String {
+        if items.count <= limit { return items.joined(separator: ", ") }
+        return items.prefix(limit).joined(separator: ", ") + ", … (\(items.count) in all)"
+    }
+
+    /// Counters as `a=3 b=12`, zeros left out, in the given order.
+    /// - Returns: the pairs, or `none` when every count is zero.
+    static func counts(_ pairs: [(String, Int)]) -> String {
+        let shown = pairs.filter { $0.1 != 0 }.map { "\($0.0)=\($0.1)" }
+        return shown.isEmpty ? "none" : shown.joined(separator: " ")
+    }
+}
+
+/// The receipts of one item (a push, a chat line) by one user's devices, judged for duplicates.
+enum Receipts {
+    /// Classifies the receipts `clients` (in trace order) of one item by one user.
+    /// - Returns: `.duplicate` when one client got it twice or two live devices both got it;
+    ///   `.redelivered` when the extra copies went to retired (kicked duplicate-login) devices;
+    ///   `.once` otherwise.
+    static func judge(_ clients: [NodeName], retired: Set<NodeName>) -> Verdict {
+        if clients.count <= 1 { return .once }
+        if Set(clients).count != clients.count { return .duplicate }
+        return clients.filter { !retired.contains($0) }.count <= 1 ? .redelivered : .duplicate
+    }
+
+    enum Verdict { case once, redelivered, duplicate }
+}
+
+/// Pairs attacks with the answers that refused them.
+enum AttackMatching {
+    /// Matches each attack, in trace order, with the first unused answer recorded after it.
+    /// - Returns: the attacks left without an answer, in trace order.
+    static func unanswered(_ attacks: [NodeEntry], answers: [NodeEntry]) -> [NodeEntry] {
+        var next = 0
+        var left: [NodeEntry] = []
+        for attack in attacks {
+            while next < answers.count && answers[next].event.seq <= attack.event.seq { next += 1 }
+            if next < answers.count { next += 1 } else { left.append(attack) }
+        }
+        return left
+    }
+}

@@ -1,0 +1,66 @@
+import NetModel
+
+/// The outcome of one run of an experiment: the checks, the metrics and the trace's identity.
+public struct RunResult: Sendable {
+    /// The experiment's name.
+    public let name: String
+    /// The seed used.
+    public let seed: UInt64
+    /// Trace events recorded.
+    public let events: Int
+    /// The trace hash (16 hex digits).
+    public let traceHash: String
+    /// Every check, in the experiment's order, then the `expect` thresholds, then the executor's own.
+    public let checks: [CheckResult]
+    /// Metric name → value (times in milliseconds), in a fixed order.
+    public let metrics: [(String, Double)]
+    /// Virtual time simulated.
+    public let virtualTime: Duration
+
+    /// Whether every check passed.
+    public var passed: Bool { checks.allSatisfy(\.passed) }
+
+    /// Runs `experiment` with `seed` (its own when nil) on the simulator and checks it.
+    /// - Returns: the run (for its trace and state) and its result.
+    public static func simulate(_ experiment: Experiment, seed: UInt64? = nil,
+                                configure: (ClusterRun) -> Void = { _ in }) -> (ClusterRun, RunResult) {
+        let run = ClusterRun(experiment: experiment, seed: seed)
+        configure(run)
+        let outcome = run.run()
+        let record = run.record()
+        let metrics = RunMetrics(record)
+        var checks = Checkers.run(experiment.checks, on: record)
+        checks += Checkers.expectations(experiment.expect, metrics: metrics)
+        checks.append(CheckResult(name: "executor", passed: outcome.isClean,
+                                  detail: outcome.foreignJobs.failureMessage ?? "every job ran on the simulator's executor"))
+        let result = RunResult(name: experiment.name, seed: run.seed, events: run.simulator.trace.count,
+                               traceHash: run.simulator.trace.hash, checks: checks, metrics: metrics.asDictionary(),
+                               virtualTime: run.end.duration(to: .zero) * -1)
+        return (run, result)
+    }
+
+    /// The last line of `simctl run`: `result=PASS|FAIL seed=N events=N trace=HASH`.
+    public var summaryLine: String {
+        "result=\(passed ? "PASS" : "FAIL") seed=\(seed) events=\(events) trace=\(traceHash)"
+    }
+
+    /// The `--json` object: result, seed, events, trace, checks, metrics (plus `extra` metrics such as
+    /// wall time, which the caller measures).
+    public func json(extraMetrics: [(String, Double)] = []) -> String {
+        var s = "{\"result\":\"\(passed ? "PASS" : "FAIL")\",\"name\":\(jsonString(name)),\"seed\":\(seed),"
+        s += "\"events\":\(events),\"trace\":\"\(traceHash)\",\"checks\":["
+        s += checks.map { "{\"name\":\(jsonString($0.name)),\"passed\":\($0.passed),\"detail\":\(jsonString($0.detail))}" }
+            .joined(separator: ",")
+        s += "],\"metrics\":{"
+        s += (metrics + extraMetrics).map { "\(jsonString($0.0)):\(jsonNumber($0.1))" }.joined(separator: ",")
+        return s + "}}"
+    }
+}
+
+/// A number as JSON: integers without a fraction, others with up to 3 decimals.
+func jsonNumber(_ x: Double) -> String {
+    guard x.isFinite else { return "null" }
+    if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+    let scaled = (x * 1000).rounded() / 1000
+    return "\(scaled)"
+}

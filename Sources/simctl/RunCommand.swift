@@ -1,0 +1,81 @@
+import ClusterSim
+import Foundation
+import NetModel
+
+/// `simctl run FILE`: run an experiment and check it.
+enum RunCommand: Command {
+    static let name = "run"
+    static let summary = "Run an experiment on the simulator and check it"
+    static let help = """
+    USAGE: simctl run FILE [--seed N] [--transport sim|tcp] [--out DIR] [--json]
+
+    Runs the experiment FILE (see docs/experiment-reference.md): the cluster, its workload and its
+    faults, for `duration` and then `settle` of virtual time; then runs its checks.
+
+    OPTIONS:
+      --seed N          Run seed (default: the file's "seed", else 1).
+      --transport T     sim (default): the deterministic simulated network. tcp: not yet available.
+      --out DIR         Also write DIR/summary.json and DIR/trace.jsonl.
+      --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead.
+      -h, --help        Show this help.
+
+    The last line of the output is 'result=PASS|FAIL seed=N events=N trace=HASH'.
+    Exit status: 0 every check passed, 1 a check failed, 2 bad file or arguments.
+
+    """
+    static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out"], flags: ["--json"],
+                                   positionals: 1...1, positionalNames: ["FILE"])
+
+    static func run(_ args: ParsedArguments) -> Int32 {
+        let path = args.positionals[0]
+        let experiment: Experiment
+        do {
+            experiment = try Experiment.load(path: path)
+        } catch {
+            printError("\(path): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s"):")
+            for issue in error.issues { printError("  \(issue)") }
+            return 2
+        }
+        var seed: UInt64?
+        if let text = args.value("--seed") {
+            guard let s = UInt64(text) else { fail("run: option '--seed' expects a non-negative integer, got '\(text)'") }
+            seed = s
+        }
+        switch args.value("--transport") ?? "sim" {
+        case "sim": break
+        case "tcp": fail("run: --transport tcp is not available yet; only the simulated network runs experiments so far")
+        case let other: fail("run: unknown transport '\(other)' (expected sim or tcp)")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (run, result) = RunResult.simulate(experiment, seed: seed)
+        let wall = started.duration(to: clock.now)
+        let wallMS = Double(wall.components.seconds) * 1000 + Double(wall.components.attoseconds) / 1e15
+        let virtualMS = Double(experiment.duration.nanosecondsClamped + experiment.settle.nanosecondsClamped) / 1e6
+        let extra: [(String, Double)] = [("wall_ms", wallMS), ("speedup", wallMS > 0 ? virtualMS / wallMS : 0)]
+        if let dir = args.value("--out") {
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
+                try run.simulator.trace.jsonLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
+            } catch {
+                fail("run: cannot write to '\(dir)': \(error.localizedDescription)")
+            }
+        }
+        if args.has("--json") {
+            print(result.json(extraMetrics: extra))
+        } else {
+            print("\(experiment.name): \(experiment.cluster.frontends) frontends, \(experiment.workload.clients) clients, "
+                  + "\(experiment.faults.count) faults, seed \(result.seed)")
+            for c in result.checks { print("  \(c.passed ? "✓" : "✗") \(c.name): \(c.detail)") }
+            print("metrics:")
+            for (k, v) in result.metrics + extra { print("  \(k) = \(format(v))") }
+            print(result.summaryLine)
+        }
+        return result.passed ? 0 : 1
+    }
+
+    private static func format(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.3f", v)
+    }
+}
