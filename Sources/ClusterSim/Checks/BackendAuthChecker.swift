@@ -58,14 +58,14 @@ public struct BackendAuthChecker: Checker {
             }
         }
         var dropped = 0
+        let droppedIDs = run.droppedMessageIDs()
         for attacker in attacks.keys.sorted() {
-            let left = AttackMatching.unanswered(attacks[attacker] ?? [], answers: rejections[attacker] ?? [])
-            for attack in left {
-                if run.wasDropped(id: attack.number("id") ?? 0, involving: attacker) {
-                    dropped += 1
-                } else {
-                    failures.append("wrong-group attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
-                }
+            var delivered: [NodeEntry] = []
+            for attack in attacks[attacker] ?? [] {
+                if let id = attack.number("id"), droppedIDs.contains(id) { dropped += 1 } else { delivered.append(attack) }
+            }
+            for attack in AttackMatching.unanswered(delivered, answers: rejections[attacker] ?? []) {
+                failures.append("wrong-group attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
             }
         }
         let summary = "wrong-group attacks \(attackCount), rejected \(rejectedCount); exceptions: "

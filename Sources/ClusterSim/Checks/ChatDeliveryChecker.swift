@@ -13,7 +13,8 @@ import Nodes
 /// - `retention-expired`: the session node expired a push for that member after the line was said
 ///   (lines travel as pushes; the trace does not link a line to its push id, so this is the
 ///   closest sign);
-/// - `session-crashed`: `session-1` crashed after the line was said;
+/// - `session-crashed`: `session-1` crashed after the line was said, or was down (crashed and not
+///   yet registered again, plus one second) when it was said;
 /// - `chat-crashed`: the chat node crashed after the line was said;
 /// - `client-disconnected`: none of the member's clients is connected at the end.
 /// A copy received by a retired duplicate-login device as well is `duplicate-login-redelivery`.
@@ -84,6 +85,13 @@ public struct ChatDeliveryChecker: Checker {
         }
 
         let sessionCrashes = run.crashes(of: .session)
+        // From a session crash until it has registered again, plus a second for the chat node to
+        // learn that its stream died: lines said then never reach the session node.
+        let registrations = run.nodeEvents(NodeLog.registered).filter { $0.node == .session }.map(\.at)
+        let sessionDown: [ClosedRange<VirtualInstant>] = sessionCrashes.map { crash in
+            let back = registrations.first { $0 > crash } ?? run.end
+            return crash...back.advanced(by: .seconds(1))
+        }
         let chatCrashes = run.events.filter { $0.kind == .crash && $0.node?.role == .chat }.map(\.at)
         let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
         var connectedUsers: Set<String> = []
@@ -106,7 +114,8 @@ public struct ChatDeliveryChecker: Checker {
                     }
                 } else if expiries[member, default: []].contains(where: { $0 >= line.at }) {
                     expiredCount += 1
-                } else if sessionCrashes.contains(where: { $0 >= line.at }) {
+                } else if sessionCrashes.contains(where: { $0 >= line.at })
+                            || sessionDown.contains(where: { $0.contains(line.at) }) {
                     sessionCount += 1
                 } else if chatCrashes.contains(where: { $0 >= line.at }) {
                     chatCount += 1

@@ -17,8 +17,11 @@ import Nodes
 ///    attack's `service=` field, else the checker's `attackService`. (The runner keeps that
 ///    service for attacks only on attacker clients; without either, rule 2 checks nothing.)
 ///
-/// Allowed exception (counted): an unanswered attack whose message the network dropped (a `drop`
-/// event with the attack's `id=` as message id, sent by or to the attacker).
+/// Allowed exceptions (counted, and left out of the matching): an attack whose message the network
+/// dropped (a `drop` event with the attack's `id=` as message id, sent by or to the attacker), and
+/// an attack that never reached a frontend able to judge it — the attacker's `client-reply` for the
+/// same `req=` is an error that is not about the token (`frontend-unavailable`, `no-frontend`,
+/// `not-serving`).
 ///
 /// Detail: `token attacks A, token rejections R; exceptions: attack-dropped=N; failures: …` with
 /// the first few (`client-4 served State at 5.000s after a token attack`).
@@ -38,7 +41,9 @@ public struct ClientAuthChecker: Checker {
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
     public func check(_ run: RunRecord) -> CheckResult {
-        let entries = run.nodeEvents([NodeLog.attackSent, NodeLog.requestRejected, NodeLog.requestServed])
+        let entries = run.nodeEvents([NodeLog.attackSent, NodeLog.requestRejected, NodeLog.requestServed,
+                                      NodeLog.clientReply])
+        var undelivered: Set<String> = []   // "client#req" of attacks answered by a non-token error
         var attacks: [NodeName: [NodeEntry]] = [:]
         var services: [NodeName: Set<String>] = [:]
         var rejections: [NodeName: [NodeEntry]] = [:]
@@ -55,24 +60,36 @@ public struct ClientAuthChecker: Checker {
                 guard let client = e.name("client"), (e["reason"] ?? "").lowercased().contains("token") else { continue }
                 rejectedCount += 1
                 rejections[client, default: []].append(e)
+            case NodeLog.clientReply:
+                if e["result"] == "error", let reason = e["reason"], !reason.lowercased().contains("token"),
+                   let client = e.node, let req = e["req"] {
+                    undelivered.insert("\(client)#\(req)")
+                }
             default:
                 guard let client = e.name("client"), let service = e["service"],
                       services[client]?.contains(service) == true else { continue }
                 failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")
             }
         }
-        var dropped = 0
+        var dropped = 0, notJudged = 0
+        let droppedIDs = run.droppedMessageIDs()
         for attacker in attacks.keys.sorted() {
-            for attack in AttackMatching.unanswered(attacks[attacker] ?? [], answers: rejections[attacker] ?? []) {
-                if run.wasDropped(id: attack.number("id") ?? 0, involving: attacker) {
+            var judged: [NodeEntry] = []
+            for attack in attacks[attacker] ?? [] {
+                if let id = attack.number("id"), droppedIDs.contains(id) {
                     dropped += 1
+                } else if let req = attack["req"], undelivered.contains("\(attacker)#\(req)") {
+                    notJudged += 1
                 } else {
-                    failures.append("\(attack["kind"] ?? "token") attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
+                    judged.append(attack)
                 }
+            }
+            for attack in AttackMatching.unanswered(judged, answers: rejections[attacker] ?? []) {
+                failures.append("\(attack["kind"] ?? "token") attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
             }
         }
         let summary = "token attacks \(attackCount), token rejections \(rejectedCount); exceptions: "
-            + Detail.counts([("attack-dropped", dropped)])
+            + Detail.counts([("attack-dropped", dropped), ("attack-undelivered", notJudged)])
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; \(failures.count) failures: " + Detail.list(failures))
     }

@@ -49,6 +49,11 @@ extension RunRecord {
     }
 
     /// Whether the network dropped the message `id` sent by or to `node`.
+    /// The ids of every message the network dropped, for any reason.
+    func droppedMessageIDs() -> Set<UInt64> {
+        Set(events.lazy.filter { $0.kind == .drop }.map(\.messageID))
+    }
+
     func wasDropped(id: UInt64, involving node: NodeName) -> Bool {
         id != 0 && events.contains { $0.kind == .drop && $0.messageID == id && ($0.node == node || $0.peer == node) }
     }

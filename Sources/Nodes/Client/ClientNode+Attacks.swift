@@ -9,16 +9,17 @@ extension ClientNode {
         guard isConnected, loadPhase, let victim = plan.users.first(where: { $0 != plan.user }) else { return }
         let pick = env.random() % 3
         if pick == 1, let first = firstToken, nowSeconds >= first.exp {
-            request(.broadcast(text: "replayed"), token: first.token, attack: true)
+            let req = request(.broadcast(text: "replayed"), token: first.token, attack: true)
             env.log(NodeLog.attackSent, NodeLog.detail(["kind": "expired-token", "id": lastMessageID,
-                                                        "service": "Broadcast"]))
+                                                        "service": "Broadcast", "req": req]))
         } else if pick == 2 {
             let call = BackendCall.kick(user: victim)
             let id = env.transport.send(.backend(group: "intruder", call), to: .session)
             env.log(NodeLog.attackSent, NodeLog.detail(["kind": "wrong-group", "id": id, "service": call.traceLabel]))
         } else {
-            request(.kick(user: victim), token: Self.forge(token, as: victim), attack: true)
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "forged-token", "id": lastMessageID, "service": "Kick"]))
+            let req = request(.kick(user: victim), token: Self.forge(token, as: victim), attack: true)
+            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "forged-token", "id": lastMessageID, "service": "Kick",
+                                                        "req": req]))
         }
     }
 

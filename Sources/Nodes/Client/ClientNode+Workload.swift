@@ -22,7 +22,7 @@ extension ClientNode {
         if case .error(let why) = reply.result { ok = false; reason = why } else { ok = true }
         if asked.service != "Login", !asked.attack { lastRequestOK = ok }
         env.log(NodeLog.clientReply, NodeLog.detail(["service": asked.service, "result": ok ? "ok" : "error",
-                                                     "reason": reason.isEmpty ? "-" : reason]))
+                                                     "reason": reason.isEmpty ? "-" : reason, "req": reply.requestID]))
         if reason == "expired-token", refreshID == nil {
             // The token ran out: log in again in the background, keep the stream.
             refreshID = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")

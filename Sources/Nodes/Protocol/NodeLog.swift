@@ -53,13 +53,14 @@ public enum NodeLog {
     public static let clientConnected = "client-connected"
     /// At a client: its push stream ended. `frontend=F reason=R`
     public static let clientDisconnected = "client-disconnected"
-    /// At a client: a request's reply. `service=S result=ok|error reason=R`
+    /// At a client: a request's reply. `service=S result=ok|error reason=R req=I`
     public static let clientReply = "client-reply"
     /// At the chat node: a line said in a room. `msg=M room=R sender=U members=a,b,c` (members: every other member present)
     public static let chatLine = "chat-line"
     /// At a client: a chat line received. `msg=M`
     public static let chatReceived = "chat-received"
-    /// At a client (misbehaving on purpose): an attack sent. `kind=forged-token|expired-token|wrong-group id=I`
+    /// At a client (misbehaving on purpose): an attack sent. `kind=forged-token|expired-token|wrong-group
+    /// id=M service=S` (M: the network message id) and, for token attacks, `req=I` (the request id)
     public static let attackSent = "attack-sent"
     /// At any node: a message it did not expect or could not decode. `from=N what=W`
     public static let unexpected = "unexpected-message"
