@@ -78,14 +78,14 @@ public struct RunMetrics: Sendable, Equatable {
                 case NodeLog.chatLine: chatLines += 1
                 case NodeLog.pushReceived:
                     pushesDelivered += 1
-                    if let ns = NodeLog.fields(e.detail)["latency-ns"].flatMap({ Int64($0) }) { pushLatencies.append(ns) }
+                    if let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) { pushLatencies.append(ns) }
                 case NodeLog.nodeRemoved:
-                    guard let removed = NodeLog.fields(e.detail)["name"].flatMap({ NodeName(parsing: $0) }),
+                    guard let removed = NodeLog.field("name", in: e.detail).flatMap({ NodeName(parsing: String($0)) }),
                           let crash = pendingDetection.removeValue(forKey: removed) else { break }
                     detected.append((crash, crash.duration(to: e.at)))
                 case NodeLog.clientConnected:
                     guard let client = e.node,
-                          let frontend = NodeLog.fields(e.detail)["frontend"].flatMap({ NodeName(parsing: $0) }) else { break }
+                          let frontend = NodeLog.field("frontend", in: e.detail).flatMap({ NodeName(parsing: String($0)) }) else { break }
                     lastFrontend[client] = frontend
                     for i in pendingFailover.indices where pendingFailover[i].frontend != frontend {
                         if pendingFailover[i].waiting.remove(client) != nil { pendingFailover[i].last = e.at }

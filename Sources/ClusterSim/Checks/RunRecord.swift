@@ -15,6 +15,8 @@ public struct RunRecord: Sendable {
     public var end: VirtualInstant
     /// The instant of the last fault action (including heals and resumes), if any.
     public var lastFault: VirtualInstant?
+    /// Node events by label, built once.
+    let nodeIndex: NodeEventIndex
 
     /// Makes a record. `endOfLoad` and `end` default to the experiment's `duration` and
     /// `duration + settle`.
@@ -27,6 +29,7 @@ public struct RunRecord: Sendable {
         self.endOfLoad = load
         self.end = end ?? load.advanced(by: experiment.settle)
         self.lastFault = lastFault
+        self.nodeIndex = NodeEventIndex(events)
     }
 }
 

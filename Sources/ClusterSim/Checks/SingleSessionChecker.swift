@@ -7,7 +7,7 @@ import Nodes
 /// Property, two parts:
 /// 1. At the end, no user has two rows in `snapshot.frontendStreams`.
 /// 2. Over the whole trace, two accepted streams of the same user are never both open for longer
-///    than the *grace*: the longer of `minimumGrace` (default 1s) and twice the largest observed
+///    than the *grace*: the longer of `minimumGrace` (default 1s) and twice the largest possible
 ///    one-shot delivery latency (a newer login reaches the session node, whose kick reaches the
 ///    old frontend). A stream opens at `stream-accepted user=U conn=C` on its frontend and ends
 ///    at that frontend's `stream-ended conn=C`, or when the frontend crashes (`crash`, `restart`)
@@ -49,7 +49,7 @@ public struct SingleSessionChecker: Checker {
         }
 
         // Part 2: overlaps in the trace.
-        let grace = max(minimumGrace, run.maxDeliveryLatency() * 2)
+        let grace = max(minimumGrace, run.experiment.network.maximumLatency * 2)
         let windows = DisturbanceWindows(run, slack: run.experiment.timing.pingTimeout + grace)
         var open: [StreamKey: String] = [:]
         var keysOf: [NodeName: [StreamKey]] = [:]

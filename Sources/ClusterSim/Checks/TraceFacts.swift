@@ -5,29 +5,37 @@ import Nodes
 struct NodeEntry {
     /// The event itself.
     let event: TraceEvent
-    /// Its detail fields (`NodeLog.fields`).
-    let fields: [String: String]
 
     var at: VirtualInstant { event.at }
     var node: NodeName? { event.node }
     var label: String { event.label }
 
-    subscript(key: String) -> String? { fields[key] }
+    /// A detail field (`NodeLog.field`), read on demand.
+    subscript(key: String) -> String? { NodeLog.field(key, in: event.detail).map(String.init) }
 
     /// The field `key` read as a node name.
-    func name(_ key: String) -> NodeName? { fields[key].flatMap { NodeName(parsing: $0) } }
+    func name(_ key: String) -> NodeName? { self[key].flatMap { NodeName(parsing: $0) } }
 
     /// The field `key` read as an unsigned number.
-    func number(_ key: String) -> UInt64? { fields[key].flatMap { UInt64($0) } }
+    func number(_ key: String) -> UInt64? { NodeLog.field(key, in: event.detail).flatMap { UInt64($0) } }
+}
+
+/// The positions of the node events of a run, by label: built once per record, shared by every
+/// checker (records are values; the index is immutable).
+final class NodeEventIndex: Sendable {
+    let positions: [String: [Int]]
+    init(_ events: [TraceEvent]) {
+        var p: [String: [Int]] = [:]
+        for (i, e) in events.enumerated() where e.kind == .node { p[e.label, default: []].append(i) }
+        positions = p
+    }
 }
 
 extension RunRecord {
     /// The node events whose label is one of `labels`, in trace order, with their fields read.
     func nodeEvents(_ labels: Set<String>) -> [NodeEntry] {
-        events.compactMap { e in
-            guard e.kind == .node, labels.contains(e.label) else { return nil }
-            return NodeEntry(event: e, fields: NodeLog.fields(e.detail))
-        }
+        let indices = labels.flatMap { nodeIndex.positions[$0] ?? [] }.sorted()
+        return indices.map { NodeEntry(event: events[$0]) }
     }
 
     /// The node events labelled `label`, in trace order, with their fields read.

@@ -138,6 +138,18 @@ public struct NetworkSpec: Sendable, Equatable {
 
     /// The conditions of traffic from `from` to `to`.
     /// - Returns: the conditions of the link override for exactly that direction, else `defaults`.
+    /// The largest latency any link can draw (an exponential without `max` counts 20 means).
+    public var maximumLatency: Duration {
+        ([defaults] + links.map(\.conditions)).map { c -> Duration in
+            switch c.latency {
+            case .constant(let d): d
+            case .uniform(_, let hi): hi
+            case .exponential(let mean, _, let hi): hi ?? mean * 20
+            case .bimodal(let fast, let slow, _): max(fast, slow)
+            }
+        }.max() ?? .zero
+    }
+
     public func conditions(from: NodeName, to: NodeName) -> LinkConditions {
         links.first { $0.from == from && $0.to == to }?.conditions ?? defaults
     }

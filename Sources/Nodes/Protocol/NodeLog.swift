@@ -35,7 +35,8 @@ public enum NodeLog {
     public static let requestServed = "request-served"
     /// At a frontend: a client request refused. `client=X service=S reason=R`
     public static let requestRejected = "request-rejected"
-    /// At a server: a backend call ran. `call=C from=N`
+    /// At a server: a backend call from a non-server node (a client) passed the group check and ran.
+    /// Calls between servers are not logged one by one. `call=C from=N`
     public static let backendExecuted = "backend-executed"
     /// At a server: a backend call refused for its group id, handler not run. `call=C from=N group=G`
     public static let backendRejected = "backend-rejected"
@@ -68,7 +69,33 @@ public enum NodeLog {
     /// Builds a detail from ordered fields.
     /// - Returns: `k1=v1 k2=v2` (spaces in values replaced by `_`).
     public static func detail(_ fields: KeyValuePairs<String, CustomStringConvertible>) -> String {
-        fields.map { "\($0.key)=\(String(describing: $0.value).replacingSpaces)" }.joined(separator: " ")
+        var out = ""
+        out.reserveCapacity(64)
+        for (key, value) in fields {
+            if !out.isEmpty { out += " " }
+            out += key
+            out += "="
+            let text = value.description
+            out += text.utf8.contains(0x20) ? text.replacingSpaces : text
+        }
+        return out
+    }
+
+    /// Reads one field of a detail without building a dictionary.
+    /// - Returns: the value of `key`, or nil when the detail has no such field.
+    public static func field(_ key: String, in detail: String) -> Substring? {
+        let bytes = detail.utf8
+        let keyBytes = key.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            // [start, end) is one `k=v` part.
+            let end = bytes[start...].firstIndex(of: 0x20) ?? bytes.endIndex
+            if let eq = bytes[start..<end].firstIndex(of: 0x3D), bytes[start..<eq].elementsEqual(keyBytes) {
+                return detail[bytes.index(after: eq)..<end]
+            }
+            start = end == bytes.endIndex ? end : bytes.index(after: end)
+        }
+        return nil
     }
 
     /// Reads a detail's fields.

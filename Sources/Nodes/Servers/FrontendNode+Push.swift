@@ -6,7 +6,7 @@ extension FrontendNode {
     func openPush(_ id: StreamID, peer: NodeName, token: String) {
         guard link.isServing else { return rejectPush(id, peer: peer, "not-serving") }
         let claims: TokenClaims
-        switch signer.verify(token, now: nowSeconds, leeway: 5) {
+        switch verify(token) {
         case .success(let c): claims = c
         case .failure(.expired): return rejectPush(id, peer: peer, "expired-token")
         case .failure(let error): return rejectPush(id, peer: peer, "bad-token:\(error)")

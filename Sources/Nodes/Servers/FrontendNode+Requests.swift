@@ -15,7 +15,7 @@ extension FrontendNode {
         case .state, .login:
             break
         default:
-            switch signer.verify(request.token, now: nowSeconds, leeway: 5) {
+            switch verify(request.token) {
             case .success(let claims): user = claims.sub
             case .failure(.expired): return refuse("expired-token")
             case .failure(let error): return refuse("bad-token:\(error)")
@@ -57,6 +57,21 @@ extension FrontendNode {
         }
         env.log(NodeLog.requestServed, NodeLog.detail(["client": client, "service": service, "user": user]))
         if let result { reply(ClientReply(requestID: request.requestID, result: result), route) }
+    }
+
+    /// Verifies a token, remembering good signatures.
+    /// - Returns: the claims, or why the token is refused (expiry checked on every call).
+    func verify(_ token: String) -> Result<TokenClaims, TokenError> {
+        let now = nowSeconds
+        if let claims = verifiedTokens[token] {
+            return now >= claims.exp ? .failure(.expired(exp: claims.exp, now: now)) : .success(claims)
+        }
+        let result = signer.verify(token, now: now, leeway: 5)
+        if case .success(let claims) = result {
+            if verifiedTokens.count >= 50_000 { verifiedTokens.removeAll(keepingCapacity: true) }
+            verifiedTokens[token] = claims
+        }
+        return result
     }
 
     /// The demo password of a user (the cluster has no user database): `pw-USER`.

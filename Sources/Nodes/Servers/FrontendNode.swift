@@ -16,6 +16,9 @@ public actor FrontendNode: ManagedServer {
     var pendingOnline: [UInt64: (requestID: UInt64, route: ReplyRoute, client: NodeName)] = [:]
     var nextBackendRequest: UInt64 = 1
     var nextPush: UInt64 = 1
+    /// Tokens already verified (signature and claims), so a client's repeated requests cost one
+    /// dictionary lookup; the expiry is still checked on every use. Bounded: cleared when full.
+    var verifiedTokens: [String: TokenClaims] = [:]
     /// The high bits of this incarnation's push ids.
     let pushIDPrefix: UInt64
 
