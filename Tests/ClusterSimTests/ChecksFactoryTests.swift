@@ -41,9 +41,9 @@ struct TraceBuilder {
 /// A run of a small experiment (`frontends` frontends, 60s + 10s settle) over `events`, numbered
 /// from 1 in the order given.
 func makeRun(_ events: [TraceEvent], snapshot: ClusterSnapshot = ClusterSnapshot(), frontends: Int = 2,
-             expect: Expectations = Expectations()) -> RunRecord {
+             expect: Expectations = Expectations(), network: NetworkSpec = NetworkSpec()) -> RunRecord {
     let experiment = Experiment(name: "checks", duration: .seconds(60), cluster: ClusterShape(frontends: frontends),
-                                expect: expect)
+                                network: network, expect: expect)
     var numbered = events
     for i in numbered.indices { numbered[i].seq = i + 1 }
     return RunRecord(experiment: experiment, events: numbered, snapshot: snapshot)

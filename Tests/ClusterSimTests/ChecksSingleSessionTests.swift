@@ -61,13 +61,11 @@ struct ChecksSingleSessionTests {
         #expect(result.detail.contains("1 longer overlaps excused during faults"))
     }
 
-    @Test("the grace grows with the observed delivery latency")
+    @Test("the grace grows with the network's largest possible latency")
     func graceFollowsLatency() {
-        let events = secondLogin(oldEnds: .milliseconds(6_300)) {
-            $0.net(.seconds(2), .send, Fx.fe(1), peer: Fx.session, id: 40, label: "SessionLogin")
-            $0.net(.milliseconds(2_800), .deliver, Fx.session, peer: Fx.fe(1), id: 40, label: "SessionLogin")
-        }
-        let result = SingleSessionChecker().check(makeRun(events))
+        let events = secondLogin(oldEnds: .milliseconds(6_300))
+        let slow = NetworkSpec(defaults: LinkConditions(latency: .uniform(min: .milliseconds(1), max: .milliseconds(800))))
+        let result = SingleSessionChecker().check(makeRun(events, network: slow))
         #expect(result.passed, "\(result.detail)")
         #expect(result.detail.contains("grace 1.600s"))
         #expect(!SingleSessionChecker(minimumGrace: .milliseconds(100)).check(makeRun(secondLogin(oldEnds: .milliseconds(5_500)))).passed)

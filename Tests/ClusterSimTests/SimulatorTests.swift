@@ -125,19 +125,28 @@ struct SimulatorTests {
     }
 
     @Test("a task that escapes to the global pool is caught as a foreign enqueue")
-    func escapingTaskIsCaught() {
+    func escapingTaskIsCaught() async {
         let sim = Simulator(seed: 1)
         let node = CounterNode(executor: sim.executor)
-        let clock = sim.clock()
         let done = Box(false)
         sim.spawn {
             // The mistake under test: a detached task runs on the global pool, and its call into
             // the node actor enqueues a job onto the simulator's executor from a pool thread.
             Task.detached { await node.touch(); done.value = true }
-            // Keep virtual time moving (bounded) until the escaped job has come back and run.
-            for _ in 0..<2_000_000 where !done.value { try? await clock.sleep(for: .milliseconds(1)) }
         }
-        let outcome = sim.run(until: VirtualInstant.zero.advanced(by: .seconds(3_000)))
+        // Escapes are about real threads, so this one test waits on one: an event holds the driver
+        // (bounded, 10 s) until the pool thread has enqueued its job; the loop then runs it.
+        sim.schedule(at: VirtualInstant(nanoseconds: 1)) {
+            let pause = DispatchSemaphore(value: 0)
+            for _ in 0..<1_000 where sim.executor.foreignJobs.count == 0 {
+                _ = pause.wait(timeout: .now() + .milliseconds(10))
+            }
+        }
+        // The driver runs on its own thread so that this test does not hold a thread of the
+        // cooperative pool, which the escaped task needs.
+        let outcome = await withCheckedContinuation { (done: CheckedContinuation<RunOutcome, Never>) in
+            Thread { done.resume(returning: sim.run(until: VirtualInstant.zero.advanced(by: .seconds(1)))) }.start()
+        }
         #expect(done.value)
         #expect(!outcome.isClean)
         #expect(outcome.foreignJobs.count >= 1)

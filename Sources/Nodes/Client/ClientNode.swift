@@ -111,6 +111,7 @@ public actor ClientNode: ClusterNode {
         // session node will kick ("last login wins").
         if let stream { retiredStreams.insert(stream) }
         stream = nil
+        frontendCursor += 1   // the other device reaches another frontend
         login()
     }
 

@@ -5,6 +5,9 @@ extension FrontendNode {
     /// frontend, tell the session node.
     func openPush(_ id: StreamID, peer: NodeName, token: String) {
         guard link.isServing else { return rejectPush(id, peer: peer, "not-serving") }
+        // Without a registered session node the stream could not be routed to: refuse it, the
+        // client retries (the session node's arrival is announced by the manager).
+        guard sessionNode != nil else { return rejectPush(id, peer: peer, "no-session-node") }
         let claims: TokenClaims
         switch verify(token) {
         case .success(let c): claims = c
@@ -72,7 +75,9 @@ extension FrontendNode {
         case .kickStream(let user, let connection, let reason):
             let id = StreamID(connection)
             guard pushStreams[user] == id else { return }
-            closeStream(id, reason: reason, notifySession: false, kick: true)
+            // The session node is told like for any ended stream; it removes by (user, connection),
+            // so this cleanup can never erase the newer session.
+            closeStream(id, reason: reason, notifySession: true, kick: true)
         case .resyncRequest:
             let entries = pushStreams.keys.sorted().compactMap { user -> ResyncEntry? in
                 guard let id = pushStreams[user], case .push(_, _, let since) = streams[id] else { return nil }

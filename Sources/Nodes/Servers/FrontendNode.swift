@@ -72,8 +72,8 @@ public actor FrontendNode: ManagedServer {
 
     func membershipChanged(_ notice: MembershipNotice) {}
 
-    /// The session node to call, if known.
-    var sessionNode: NodeName? { link.config.sessionNode?.name ?? .session }
+    /// The session node to call, if registered (from the manager's config and notices).
+    var sessionNode: NodeName? { link.config.sessionNode?.name }
 
     public func receive(_ inbound: Inbound<ClusterMessage>) {
         switch inbound {

@@ -14,6 +14,8 @@ public actor GatewayNode: ManagedServer {
     private var inFlight: [UInt64: (client: NodeName, requestID: UInt64, stream: StreamID)] = [:]
     private var nextID: UInt64 = 1
     private var cursor = 0
+    /// Frontends whose connection broke: skipped until this instant (ns) or until they rejoin.
+    private var suspended: [NodeName: Int64] = [:]
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -24,7 +26,10 @@ public actor GatewayNode: ManagedServer {
     }
 
     /// The frontends the gateway routes to now, sorted.
-    public var routingTable: [NodeName] { link.config.frontends.map(\.name) }
+    public var routingTable: [NodeName] {
+        let now = env.now.nanoseconds
+        return link.config.frontends.map(\.name).filter { (suspended[$0] ?? 0) <= now }
+    }
 
     /// Whether the node serves (registered, not fenced).
     public var isServing: Bool { link.isServing }
@@ -38,6 +43,8 @@ public actor GatewayNode: ManagedServer {
         frontendOf.removeAll()
     }
     func membershipChanged(_ notice: MembershipNotice) {
+        if case .joined(let name, _) = notice { suspended[name] = nil }
+        if case .rejoined(let name, _, _) = notice { suspended[name] = nil }
         if case .left(let name, _) = notice, let id = connections.removeValue(forKey: name) {
             frontendOf[id] = nil
             env.transport.closeStream(id)
@@ -77,6 +84,9 @@ public actor GatewayNode: ManagedServer {
         case .streamClosed(let id, _, _):
             if let frontend = frontendOf.removeValue(forKey: id), connections[frontend] == id {
                 connections[frontend] = nil
+                // Broken (crashed, refused, cut off): stop routing there for a while; the manager's
+                // notices decide for good.
+                suspended[frontend] = env.now.nanoseconds + 2_000_000_000
             }
             failInFlight(on: id)
         case .streamOpened(let id, _):

@@ -48,8 +48,15 @@ struct ManagementLink: Sendable {
             return .none
         case (.registerAccepted(let epoch, let config), _):
             state = .registered(epoch: epoch)
-            self.config = config
-            return .becameServing(config)
+            // A notice can overtake the acceptance (it was sent later but drew a shorter latency):
+            // keep what notices already taught on top of the acceptance's snapshot.
+            var merged = config
+            merged.sessionNode = config.sessionNode ?? self.config.sessionNode
+            merged.chatNode = config.chatNode ?? self.config.chatNode
+            for peer in self.config.frontends where !merged.frontends.contains(peer) { merged.frontends.append(peer) }
+            merged.frontends.sort()
+            self.config = merged
+            return .becameServing(merged)
         case (.pong(known: false), .registered):
             state = .unregistered
             return .send(.register(address: address, version: version))
