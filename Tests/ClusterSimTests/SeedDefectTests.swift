@@ -82,7 +82,7 @@ struct MalformedMessageTests {
             run.simulator.schedule(at: VirtualInstant.zero.advanced(by: .seconds(5))) {
                 let stranger = run.network.attach(NodeName(.client, 77)) { _ in }
                 stranger.send(.malformed("\u{0}garbage"), to: NodeName(.frontend, 1))
-                stranger.send(.pong(known: true), to: .session)
+                stranger.send(.pong(known: true, config: nil), to: .session)
                 stranger.send(.registerAccepted(epoch: 9, config: NodeConfig(sessionNode: nil, frontends: [])),
                               to: NodeName(.frontend, 2))
             }

@@ -56,12 +56,22 @@ extension ClientNode {
 
     func sendRequest() {
         guard isConnected else { return }
-        if env.random() % 2 == 0 {
-            request(.state, token: token)
-        } else {
-            request(.isOnline(user: randomOtherUser()), token: token)
+        let service: ClientService = env.random() % 2 == 0 ? .state : .isOnline(user: randomOtherUser())
+        send(service, retries: 1)
+    }
+
+    /// Sends a request; one left unanswered for 2 s is sent again (`retries` times), then counts
+    /// as failed.
+    private func send(_ service: ClientService, retries: Int) {
+        let id = request(service, token: token)
+        env.scheduleTimer(after: .seconds(2), on: self) { node in
+            guard node.pending.removeValue(forKey: id) != nil else { return }
+            if retries > 0, node.isConnected {
+                node.send(service, retries: retries - 1)
+            } else {
+                node.lastRequestOK = false
+            }
         }
-        expireStaleRequests()
     }
 
     /// Whether the load phase is still on.
@@ -70,15 +80,6 @@ extension ClientNode {
     func sendMessage() {
         guard isConnected, loadPhase, plan.users.count > 1 else { return }
         request(.message(to: randomOtherUser(), text: "hi"), token: token)
-    }
-
-    /// A request unanswered for 2 s failed (its frontend or the path to it is down).
-    private func expireStaleRequests() {
-        let cutoff = env.now.nanoseconds - 2_000_000_000
-        for id in pending.keys.sorted() where pending[id]!.sentAt < cutoff {
-            pending[id] = nil
-            lastRequestOK = false
-        }
     }
 
     /// Another user, among those who started before this client (so most are online); client 1

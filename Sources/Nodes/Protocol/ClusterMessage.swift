@@ -15,8 +15,9 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     case registerRejected(reason: String)
     /// A registered node's liveness ping.
     case ping(epoch: UInt64)
-    /// The manager's answer: `known` false means "register again" (the manager restarted).
-    case pong(known: Bool)
+    /// The manager's answer: `known` false means "register again" (the manager restarted); a known
+    /// node also gets the current configuration, which repairs any membership notice it lost.
+    case pong(known: Bool, config: NodeConfig?)
     /// A clean shutdown: remove me now.
     case unregister(epoch: UInt64)
     /// The manager tells every node that another joined or left.

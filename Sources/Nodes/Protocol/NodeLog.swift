@@ -5,6 +5,8 @@
 /// contain no spaces; lists are comma-separated). Build details with `NodeLog.detail(_:)` and read
 /// them with `NodeLog.fields(_:)`.
 public enum NodeLog {
+    /// At the manager: it had not run for a while (paused) and forgave the nodes that silence. `asleep-ms=T`
+    public static let managerWoke = "manager-woke"
     /// At a node: registration accepted. `epoch=E`
     public static let registered = "registered"
     /// At a node: registration refused. `reason=R`

@@ -56,7 +56,22 @@ public actor FrontendNode: ManagedServer {
     /// Whether the node serves (registered, not fenced).
     public var isServing: Bool { link.isServing }
 
-    public func start() { startManagement() }
+    public func start() {
+        startManagement()
+        scheduleResync()
+    }
+
+    /// Anti-entropy: every 5 s the frontend re-sends its live streams to the session node, which
+    /// merges them (newer login wins, stale entries of this frontend dropped). Repairs what lost
+    /// one-shot messages (a login, a kick, a re-sync request) left inconsistent.
+    private func scheduleResync() {
+        env.scheduleTimer(after: .seconds(5), on: self) { node in
+            if node.link.isServing, let session = node.sessionNode {
+                node.handleBackend(.resyncRequest, from: session)
+            }
+            node.scheduleResync()
+        }
+    }
 
     public func shutdown() {
         for id in streams.keys.sorted() { closeStream(id, reason: "shutdown", notifySession: true) }

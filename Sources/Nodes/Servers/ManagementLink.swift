@@ -57,9 +57,12 @@ struct ManagementLink: Sendable {
             merged.frontends.sort()
             self.config = merged
             return .becameServing(merged)
-        case (.pong(known: false), .registered):
+        case (.pong(known: false, _), .registered):
             state = .unregistered
             return .send(.register(address: address, version: version))
+        case (.pong(known: true, let fresh?), .registered):
+            config = fresh
+            return .none
         case (.stop(let epoch), .registered(let current)) where epoch == current:
             state = .fenced
             return .stopServing

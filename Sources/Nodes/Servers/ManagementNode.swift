@@ -6,6 +6,8 @@ public actor ManagementNode: ClusterNode {
     public nonisolated let env: any NodeEnvironment
     private var registry: Registry
     private var started = false
+    /// When the manager last ran anything (its tick runs every pingInterval/4 while it is awake).
+    private var lastAwake: VirtualInstant = .zero
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -28,13 +30,27 @@ public actor ManagementNode: ClusterNode {
         if case .accepted(let epoch, _, _) = registry.registerSelf(address: env.name.description, now: env.now) {
             env.log(NodeLog.registered, NodeLog.detail(["epoch": epoch]))
         }
+        lastAwake = env.now
         scheduleTick()
     }
 
     public func shutdown() {}
 
+    /// Called first on every event: if the manager has not run for much longer than its tick
+    /// (it was paused), forgive the nodes that silence before judging any ping.
+    private func wake() {
+        let now = env.now
+        let gap = lastAwake.duration(to: now)
+        if gap > env.settings.pingInterval {
+            registry.forgive(gap)
+            env.log(NodeLog.managerWoke, NodeLog.detail(["asleep-ms": gap.milliseconds]))
+        }
+        lastAwake = now
+    }
+
     private func scheduleTick() {
         env.scheduleTimer(after: env.settings.pingInterval / 4, on: self) { node in
+            node.wake()
             node.apply(node.registry.tick(now: node.env.now))
             node.scheduleTick()
         }
@@ -42,6 +58,7 @@ public actor ManagementNode: ClusterNode {
 
     public func receive(_ inbound: Inbound<ClusterMessage>) {
         guard case .message(let envelope) = inbound else { return }
+        wake()
         let source = envelope.source
         switch envelope.payload {
         case .register(let address, let version):
@@ -55,7 +72,8 @@ public actor ManagementNode: ClusterNode {
             }
         case .ping(let epoch):
             let reply = registry.ping(name: source, epoch: epoch, now: env.now)
-            env.transport.send(.pong(known: reply == .ok), to: source)
+            let known = reply == .ok
+            env.transport.send(.pong(known: known, config: known ? registry.currentConfig : nil), to: source)
         case .unregister(let epoch):
             apply(registry.unregister(name: source, epoch: epoch, now: env.now))
         default:

@@ -200,6 +200,15 @@ public struct Registry: Sendable {
         if !to.isEmpty { effects.append(.notifyAll(to, notice)) }
     }
 
+    /// The manager itself did not run for `gap` (it was paused or starved): silence during that
+    /// time says nothing about the nodes, so every node's last ping moves forward by `gap`.
+    public mutating func forgive(_ gap: Duration) {
+        for name in table.keys.sorted() { table[name]!.lastPingAt = table[name]!.lastPingAt.advanced(by: gap) }
+    }
+
+    /// The configuration a node gets now: the registered session node, chat node and frontends.
+    public var currentConfig: NodeConfig { config() }
+
     private func config() -> NodeConfig {
         let peers = entries.map { NodeConfig.Peer(name: $0.name, address: $0.address) }
         return NodeConfig(sessionNode: peers.first { $0.name.role == .session },
