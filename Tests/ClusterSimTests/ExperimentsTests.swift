@@ -23,34 +23,49 @@ struct ExperimentsTests {
     }
 
     @Test("the mixed experiment passes on 50 seeds (separate simctl processes, both cores)")
-    func mixedSweep() throws {
+    func mixedSweep() async throws {
         let simctl = try #require(fastestSimctl())
         let file = experimentsDirectory.appendingPathComponent("11-mixed-1000.json").path
         let failed = Box<[String]>([])
         let lock = NSLock()
         let seeds = Array(1...50)
-        DispatchQueue.concurrentPerform(iterations: 2) { worker in
-            for seed in seeds where seed % 2 == worker {
-                let out = (try? runProcess(simctl, ["run", file, "--seed", "\(seed)"]))
-                let last = out?.stdout.split(separator: "\n").last.map(String.init) ?? "no output"
-                if out?.status != 0 || !last.hasPrefix("result=PASS") {
-                    let failing = out?.stdout.split(separator: "\n").filter { $0.contains("✗") }.joined(separator: "; ") ?? ""
-                    lock.lock(); failed.value.append("seed \(seed): \(last) \(failing)"); lock.unlock()
+        // Two worker threads of our own (not the cooperative pool, which other tests need).
+        await withCheckedContinuation { (finished: CheckedContinuation<Void, Never>) in
+            Thread {
+                DispatchQueue.concurrentPerform(iterations: 2) { worker in
+                    for seed in seeds where seed % 2 == worker {
+                        let out = (try? runProcess(simctl, ["run", file, "--seed", "\(seed)"]))
+                        let last = out?.stdout.split(separator: "\n").last.map(String.init) ?? "no output"
+                        if out?.status != 0 || !last.hasPrefix("result=PASS") {
+                            let failing = out?.stdout.split(separator: "\n").filter { $0.contains("✗") }
+                                .joined(separator: "; ") ?? ""
+                            lock.lock(); failed.value.append("seed \(seed): \(last) \(failing)"); lock.unlock()
+                        }
+                    }
                 }
-            }
+                finished.resume()
+            }.start()
         }
         #expect(failed.value.isEmpty, "failing seeds:\n\(failed.value.sorted().joined(separator: "\n"))")
     }
 }
 
-/// The release simctl when it is at least as new as the debug one (CI builds it first), else the
-/// debug one.
+/// The release simctl when it was built after the last change to Sources/ (CI builds it first),
+/// else the debug one.
 func fastestSimctl() -> URL? {
     guard let debug = builtSimctl() else { return nil }
     let release = debug.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("release/simctl")
     let fm = FileManager.default
-    guard fm.isExecutableFile(atPath: release.path),
-          let r = (try? fm.attributesOfItem(atPath: release.path))?[.modificationDate] as? Date,
-          let d = (try? fm.attributesOfItem(atPath: debug.path))?[.modificationDate] as? Date, r >= d else { return debug }
+    func modified(_ path: String) -> Date? { (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date }
+    let sources = experimentsDirectory.deletingLastPathComponent().appendingPathComponent("Sources")
+    var newestSource = Date.distantPast
+    if let walker = fm.enumerator(atPath: sources.path) {
+        for case let file as String in walker where file.hasSuffix(".swift") {
+            if let d = modified(sources.appendingPathComponent(file).path), d > newestSource { newestSource = d }
+        }
+    }
+    guard fm.isExecutableFile(atPath: release.path), let built = modified(release.path), built >= newestSource else {
+        return debug
+    }
     return release
 }

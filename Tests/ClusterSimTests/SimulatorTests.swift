@@ -135,10 +135,11 @@ struct SimulatorTests {
             Task.detached { await node.touch(); done.value = true }
         }
         // Escapes are about real threads, so this one test waits on one: an event holds the driver
-        // (bounded, 10 s) until the pool thread has enqueued its job; the loop then runs it.
+        // until the pool thread has enqueued its job (bounded at 120 s: when the whole suite runs,
+        // other tests may hold the pool's threads for a while); the loop then runs it.
         sim.schedule(at: VirtualInstant(nanoseconds: 1)) {
             let pause = DispatchSemaphore(value: 0)
-            for _ in 0..<1_000 where sim.executor.foreignJobs.count == 0 {
+            for _ in 0..<12_000 where sim.executor.foreignJobs.count == 0 {
                 _ = pause.wait(timeout: .now() + .milliseconds(10))
             }
         }
