@@ -136,8 +136,6 @@ public struct NetworkSpec: Sendable, Equatable {
         self.links = links
     }
 
-    /// The conditions of traffic from `from` to `to`.
-    /// - Returns: the conditions of the link override for exactly that direction, else `defaults`.
     /// The largest latency any link can draw (an exponential without `max` counts 20 means).
     public var maximumLatency: Duration {
         ([defaults] + links.map(\.conditions)).map { c -> Duration in
@@ -150,6 +148,8 @@ public struct NetworkSpec: Sendable, Equatable {
         }.max() ?? .zero
     }
 
+    /// The conditions of traffic from `from` to `to`.
+    /// - Returns: the conditions of the link override for exactly that direction, else `defaults`.
     public func conditions(from: NodeName, to: NodeName) -> LinkConditions {
         links.first { $0.from == from && $0.to == to }?.conditions ?? defaults
     }

@@ -27,16 +27,22 @@ public struct RunResult: Sendable {
         let run = ClusterRun(experiment: experiment, seed: seed)
         configure(run)
         let outcome = run.run()
+        return (run, evaluate(run, outcome: outcome))
+    }
+
+    /// Checks a finished run: its experiment's checks, its `expect` thresholds, the executor.
+    /// - Returns: the result.
+    public static func evaluate(_ run: ClusterRun, outcome: RunOutcome) -> RunResult {
+        let experiment = run.experiment
         let record = run.record()
         let metrics = RunMetrics(record)
         var checks = Checkers.run(experiment.checks, on: record)
         checks += Checkers.expectations(experiment.expect, metrics: metrics)
         checks.append(CheckResult(name: "executor", passed: outcome.isClean,
                                   detail: outcome.foreignJobs.failureMessage ?? "every job ran on the simulator's executor"))
-        let result = RunResult(name: experiment.name, seed: run.seed, events: run.simulator.trace.count,
-                               traceHash: run.simulator.trace.hash, checks: checks, metrics: metrics.asDictionary(),
-                               virtualTime: run.end.duration(to: .zero) * -1)
-        return (run, result)
+        return RunResult(name: experiment.name, seed: run.seed, events: run.simulator.trace.count,
+                         traceHash: run.simulator.trace.hash, checks: checks, metrics: metrics.asDictionary(),
+                         virtualTime: VirtualInstant.zero.duration(to: run.end))
     }
 
     /// The last line of `simctl run`: `result=PASS|FAIL seed=N events=N trace=HASH`.
