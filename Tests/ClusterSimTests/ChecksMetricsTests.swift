@@ -67,17 +67,17 @@ struct ChecksMetricsTests {
         let d = Self.metrics.asDictionary()
         #expect(d.map(\.0) == ["events", "messages_sent", "messages_delivered", "messages_dropped", "messages_duplicated",
                                "requests_served", "requests_rejected", "pushes_accepted", "pushes_delivered",
-                               "pushes_expired", "chat_lines", "frontend_crashes", "push_latency_p50_ms",
+                               "pushes_expired", "chat_lines", "unexpected_messages", "frontend_crashes", "push_latency_p50_ms",
                                "push_latency_p99_ms", "push_latency_max_ms", "detection_ms", "detection_mean_ms",
                                "failover_ms", "failover_mean_ms"])
-        #expect(d.map(\.1) == [Double(Self.trace().count), 2, 2, 1, 1, 1, 1, 100, 100, 1, 1, 1, 50, 99, 100,
+        #expect(d.map(\.1) == [Double(Self.trace().count), 2, 2, 1, 1, 1, 1, 100, 100, 1, 1, 0, 1, 50, 99, 100,
                                3_200, 3_200, 2_250, 2_250])
     }
 
     @Test("a run without crashes or pushes leaves those metrics out")
     func emptyRun() {
         let d = RunMetrics(makeRun([])).asDictionary()
-        #expect(d.count == 12)
+        #expect(d.count == 13)
         #expect(!d.contains { $0.0.hasPrefix("push_latency") || $0.0.hasPrefix("detection") || $0.0.hasPrefix("failover") })
     }
 

@@ -103,6 +103,7 @@ struct MalformedMessageTests {
         }) { run, result in
             let unexpected = run.logs(NodeLog.unexpected)
             #expect(unexpected.count >= 3)
+            #expect((result.metric("unexpected_messages") ?? 0) >= 3)
             #expect(unexpected.contains { $0.node == NodeName(.frontend, 1) && run.field("what", $0) == "Malformed" })
             #expect(result.passed, "\(result.failures)")
         }

@@ -28,6 +28,8 @@ public struct RunMetrics: Sendable, Equatable {
     public var pushesExpired = 0
     /// `chat-line` events.
     public var chatLines = 0
+    /// Messages a node did not expect or could not decode (`unexpected-message`).
+    public var unexpectedMessages = 0
     /// Crashes of frontends.
     public var frontendCrashes = 0
     /// Per frontend crash that the manager noticed, in crash order: from the crash to the
@@ -76,6 +78,7 @@ public struct RunMetrics: Sendable, Equatable {
                 case NodeLog.pushAccepted: pushesAccepted += 1
                 case NodeLog.pushExpired: pushesExpired += 1
                 case NodeLog.chatLine: chatLines += 1
+                case NodeLog.unexpected: unexpectedMessages += 1
                 case NodeLog.pushReceived:
                     pushesDelivered += 1
                     if let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) { pushLatencies.append(ns) }
@@ -136,7 +139,7 @@ public struct RunMetrics: Sendable, Equatable {
     /// without data (no crash, no push) are left out.
     /// - Returns: `events`, `messages_sent`, `messages_delivered`, `messages_dropped`,
     ///   `messages_duplicated`, `requests_served`, `requests_rejected`, `pushes_accepted`,
-    ///   `pushes_delivered`, `pushes_expired`, `chat_lines`, `frontend_crashes`, then when known
+    ///   `pushes_delivered`, `pushes_expired`, `chat_lines`, `unexpected_messages`, `frontend_crashes`, then when known
     ///   `push_latency_p50_ms`, `push_latency_p99_ms`, `push_latency_max_ms`, `detection_ms` (max),
     ///   `detection_mean_ms`, `failover_ms` (max), `failover_mean_ms`, `failover_stragglers`.
     public func asDictionary() -> [(String, Double)] {
@@ -152,6 +155,7 @@ public struct RunMetrics: Sendable, Equatable {
             ("pushes_delivered", Double(pushesDelivered)),
             ("pushes_expired", Double(pushesExpired)),
             ("chat_lines", Double(chatLines)),
+            ("unexpected_messages", Double(unexpectedMessages)),
             ("frontend_crashes", Double(frontendCrashes)),
         ]
         if let p50 = pushLatency(percentile: 50), let p99 = pushLatency(percentile: 99),

@@ -105,6 +105,7 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
                     guard timer.isLive else { continue }
                     advance(to: at)
                     eventsRun += 1
+                    trace.record(.timer, node: nil, peer: nil, messageID: 0, label: "sleep", detail: "")
                     timer.fire()
                 }
             }

@@ -50,7 +50,10 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         simulator.schedule(after: delay) { [self] in
             guard self.isLive else { return }
             if self.cancelled.remove(id) != nil { return }
-            let fire = { actor.withSimulatorIsolation(executor) { body($0) } }
+            let fire = {
+                self.simulator.trace.record(.timer, node: self.name, peer: nil, messageID: id, label: "timer", detail: "")
+                actor.withSimulatorIsolation(executor) { body($0) }
+            }
             if self.liveness.paused.contains(self.name) {
                 self.liveness.heldTimers[self.name, default: []].append(fire)
             } else {
