@@ -110,17 +110,4 @@ struct ChecksFactoryTests {
         #expect(run.endOfLoad == VirtualInstant.zero.advanced(by: .seconds(60)))
         #expect(run.end == VirtualInstant.zero.advanced(by: .seconds(70)))
     }
-
-    @Test("the largest delivery latency ignores stream frames and held deliveries")
-    func maxLatency() {
-        var t = TraceBuilder()
-        t.net(.seconds(1), .send, Fx.fe(1), peer: Fx.session, id: 7)
-        t.net(.milliseconds(1_040), .deliver, Fx.session, peer: Fx.fe(1), id: 7)
-        t.net(.seconds(2), .send, Fx.fe(1), peer: Fx.cl(1), id: 3, label: "Push")
-        t.net(.seconds(3), .send, Fx.fe(1), peer: Fx.cl(1), id: 3, label: "Push")
-        t.net(.seconds(9), .deliver, Fx.cl(1), peer: Fx.fe(1), id: 3, label: "Push")
-        t.net(.seconds(4), .send, Fx.fe(2), peer: Fx.session, id: 8)
-        t.net(.seconds(8), .deliver, Fx.session, peer: Fx.fe(2), id: 8, detail: "held")
-        #expect(makeRun(t.events).maxDeliveryLatency() == .milliseconds(40))
-    }
 }

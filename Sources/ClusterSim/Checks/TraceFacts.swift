@@ -56,36 +56,9 @@ extension RunRecord {
         return users
     }
 
-    /// Whether the network dropped the message `id` sent by or to `node`.
     /// The ids of every message the network dropped, for any reason.
     func droppedMessageIDs() -> Set<UInt64> {
         Set(events.lazy.filter { $0.kind == .drop }.map(\.messageID))
-    }
-
-    func wasDropped(id: UInt64, involving node: NodeName) -> Bool {
-        id != 0 && events.contains { $0.kind == .drop && $0.messageID == id && ($0.node == node || $0.peer == node) }
-    }
-
-    /// The largest latency of a one-shot message, from its `send` to its `deliver`.
-    ///
-    /// Only a message id sent exactly once between the same two nodes counts (stream frames share
-    /// their stream's id); deliveries held by a pause (`detail == "held"`) do not count.
-    /// - Returns: the largest such latency, zero when there is none.
-    func maxDeliveryLatency() -> Duration {
-        struct Key: Hashable { let id: UInt64; let from: NodeName; let to: NodeName }
-        var sends: [Key: (at: VirtualInstant, count: Int)] = [:]
-        for e in events where e.kind == .send {
-            guard let from = e.node, let to = e.peer else { continue }
-            let key = Key(id: e.messageID, from: from, to: to)
-            if let s = sends[key] { sends[key] = (s.at, s.count + 1) } else { sends[key] = (e.at, 1) }
-        }
-        var largest: Int64 = 0
-        for e in events where e.kind == .deliver && e.detail != "held" {
-            guard let to = e.node, let from = e.peer,
-                  let s = sends[Key(id: e.messageID, from: from, to: to)], s.count == 1 else { continue }
-            largest = max(largest, e.at.nanoseconds - s.at.nanoseconds)
-        }
-        return .nanoseconds(largest)
     }
 }
 
