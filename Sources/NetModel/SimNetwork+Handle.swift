@@ -28,6 +28,7 @@ extension SimNetwork {
             network.openStream(from: self, to: peer)
         }
 
+        @inlinable
         public func send(_ payload: Payload, on stream: StreamID) {
             network.sendOnStream(payload, from: self, on: stream)
         }

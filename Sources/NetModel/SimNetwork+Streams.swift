@@ -42,6 +42,7 @@ extension SimNetwork {
         }
     }
 
+    @inlinable
     func sendOnStream(_ payload: Payload, from handle: Handle, on id: StreamID) {
         let me = handle.local
         let label = payload.traceLabel
@@ -101,7 +102,8 @@ extension SimNetwork {
 
     /// The arrival instant of the next message on `id` in `direction`: one latency draw from now,
     /// but never before the previous one (streams do not reorder).
-    private func arrival(from: NodeName, to: NodeName, stream id: StreamID, direction: Int) -> VirtualInstant {
+    @inlinable
+    func arrival(from: NodeName, to: NodeName, stream id: StreamID, direction: Int) -> VirtualInstant {
         let latency = conditions(from: from, to: to).sampler.sample(using: &rng)
         var at = scheduler.now.nanoseconds &+ latency
         if var s = streams[id] {

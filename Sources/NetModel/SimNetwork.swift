@@ -17,7 +17,7 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @usableFromInline let pending = SlotPool<Pending>()
     @usableFromInline var targetNumber = -1
     @exclusivity(unchecked) @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
-    var streams: [StreamID: StreamState] = [:]
+    @exclusivity(unchecked) @usableFromInline var streams: [StreamID: StreamState] = [:]
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
     var nextStreamID: UInt64 = 1
     var nextPartitionID = 1
@@ -148,16 +148,26 @@ extension SimNetwork {
     }
 
     /// One stream between an opener and an acceptor.
+    @usableFromInline
     struct StreamState {
-        let opener: NodeName
-        let acceptor: NodeName
-        let openerIncarnation: UInt64
-        let acceptorIncarnation: UInt64
+        @usableFromInline let opener: NodeName
+        @usableFromInline let acceptor: NodeName
+        @usableFromInline let openerIncarnation: UInt64
+        @usableFromInline let acceptorIncarnation: UInt64
         /// The latest arrival instant scheduled in each direction (0: opener → acceptor),
         /// so that stream traffic never reorders.
-        var lastArrival: (Int64, Int64) = (0, 0)
-        var open = true
+        @usableFromInline var lastArrival: (Int64, Int64) = (0, 0)
+        @usableFromInline var open = true
 
+        @usableFromInline
+        init(opener: NodeName, acceptor: NodeName, openerIncarnation: UInt64, acceptorIncarnation: UInt64) {
+            self.opener = opener
+            self.acceptor = acceptor
+            self.openerIncarnation = openerIncarnation
+            self.acceptorIncarnation = acceptorIncarnation
+        }
+
+        @usableFromInline
         func peer(of node: NodeName) -> NodeName { node == opener ? acceptor : opener }
     }
 }
