@@ -56,3 +56,57 @@ struct SimctlCommandTests {
         #expect(top.status == 0 && top.stdout.contains("COMMANDS:"))
     }
 }
+
+@Suite("simctl run: the command-line contract")
+struct SimctlRunTests {
+    static let small = #"{"name": "small", "duration": "5s", "settle": "2s", "cluster": {"frontends": 2}, "workload": {"clients": 5, "rampUp": "1s", "requestRate": "1/s", "pushRate": "1/s"}}"#
+
+    func write(_ text: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simctl-run-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("experiment.json")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    @Test("the last line is result=… seed=… events=… trace=…; --out writes summary.json and trace.jsonl")
+    func textAndOut() throws {
+        let simctl = try #require(builtSimctl())
+        let file = try write(Self.small)
+        let out = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("out").path
+        let run = try runProcess(simctl, ["run", file, "--seed", "7", "--out", out])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.range(of: #"^result=PASS seed=7 events=\d+ trace=[0-9a-f]{16}$"#, options: .regularExpression) != nil, "\(last)")
+        #expect(FileManager.default.fileExists(atPath: out + "/summary.json"))
+        let lines = try String(contentsOfFile: out + "/trace.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(last.contains("events=\(lines.count) "))
+    }
+
+    @Test("--json prints one object with result, seed, events, trace, checks and metrics")
+    func json() throws {
+        let simctl = try #require(builtSimctl())
+        let run = try runProcess(simctl, ["run", try write(Self.small), "--json"])
+        #expect(run.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(object["result"] as? String == "PASS")
+        #expect(object["seed"] as? Int == 1)
+        #expect((object["trace"] as? String)?.count == 16)
+        #expect((object["events"] as? Int ?? 0) > 0)
+        let checks = try #require(object["checks"] as? [[String: Any]])
+        #expect(checks.contains { $0["name"] as? String == "push-delivery" && $0["passed"] as? Bool == true })
+        let metrics = try #require(object["metrics"] as? [String: Any])
+        #expect(metrics["push_latency_p99_ms"] is Double || metrics["push_latency_p99_ms"] is Int)
+    }
+
+    @Test("a bad file exits 2 with the JSON path; an unavailable transport exits 2 and says so")
+    func badInput() throws {
+        let simctl = try #require(builtSimctl())
+        let bad = try runProcess(simctl, ["run", try write(#"{"name": "x", "duration": "5 sec", "cluster": {"frontends": 1}}"#)])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("duration: expected a duration"))
+        let tcp = try runProcess(simctl, ["run", try write(Self.small), "--transport", "tcp"])
+        #expect(tcp.status == 2)
+        #expect(tcp.stderr.contains("tcp"))
+    }
+}
