@@ -83,9 +83,6 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         return ran
     }
 
-    /// Whether jobs are waiting.
-    var hasReadyJobs: Bool { head < queue.count || inboxCount.load(ordering: .relaxed) > 0 }
-
     private func takeInbox() {
         let jobs = inbox.withLock { box -> [UnownedJob] in
             let taken = box

@@ -12,7 +12,8 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     let incarnation: Int
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
-    @exclusivity(unchecked) private var cancelled: Set<UInt64> = []
+    /// Timers scheduled and neither fired nor cancelled.
+    @exclusivity(unchecked) private var pending: Set<UInt64> = []
     @exclusivity(unchecked) var handle: SimNetwork<ClusterMessage>.Handle?
 
     /// Which incarnation of each node is live (shared by every environment of a run).
@@ -47,9 +48,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         let id = liveness.nextTimer
         liveness.nextTimer += 1
         let executor = simulator.executor
+        pending.insert(id)
         simulator.schedule(after: delay) { [self] in
-            guard self.isLive else { return }
-            if self.cancelled.remove(id) != nil { return }
+            guard self.pending.remove(id) != nil, self.isLive else { return }
             let fire = {
                 self.simulator.trace.record(.timer, node: self.name, peer: nil, messageID: id, label: "timer", detail: "")
                 actor.withSimulatorIsolation(executor) { body($0) }
@@ -63,7 +64,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         return TimerID(id)
     }
 
-    func cancelTimer(_ id: TimerID) { cancelled.insert(id.rawValue) }
+    func cancelTimer(_ id: TimerID) { pending.remove(id.rawValue) }
 
     func log(_ label: String, _ detail: String) {
         simulator.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, detail: detail)

@@ -22,7 +22,6 @@ public actor ClientNode: ClusterNode {
     var lastRequestOK = true
     var inRoom = false
     var lineCounter: UInt64 = 0
-    var retired = false
     /// The first token this client got, kept to replay once it has expired (attackers only).
     var firstToken: (token: String, exp: Int64)?
     var refreshID: UInt64?
@@ -97,7 +96,6 @@ public actor ClientNode: ClusterNode {
 
     /// Something failed: wait (back-off with jitter), then log in again on the next frontend.
     func retry(_ reason: String) {
-        guard !retired else { return }
         phase = .waiting
         frontendCursor += 1
         let delay = backoff.next(env.randomUnit())
@@ -164,7 +162,7 @@ public actor ClientNode: ClusterNode {
         guard let exp = Self.expiry(of: newToken) else { return }
         let life = max(1, exp - nowSeconds)
         env.scheduleTimer(after: .milliseconds(life * 800), on: self) { node in
-            guard node.token == newToken, node.refreshID == nil, !node.retired else { return }
+            guard node.token == newToken, node.refreshID == nil else { return }
             node.refreshID = node.request(.login(user: node.plan.user, password: "pw-" + node.plan.user), token: "")
         }
     }
