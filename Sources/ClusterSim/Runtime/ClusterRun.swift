@@ -80,7 +80,7 @@ public final class ClusterRun: @unchecked Sendable {
     private func attach<N: ClusterNode>(_ node: N, env: SimNodeEnvironment) {
         let executor = simulator.executor
         let handler = node.simulatorCallback(on: executor) { n, inbound in n.receive(inbound) }
-        env.handle = network.attach(env.name, handler: handler)
+        env.simTransport = SimTransport(network.attach(env.name, handler: handler))
         nodes[env.name] = node
         node.withSimulatorIsolation(executor) { $0.start() }
     }

@@ -14,7 +14,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     @exclusivity(unchecked) private var rng: SeededRandom
     /// Timers scheduled and neither fired nor cancelled.
     @exclusivity(unchecked) private var pending: Set<UInt64> = []
-    @exclusivity(unchecked) var handle: SimNetwork<ClusterMessage>.Handle?
+    @exclusivity(unchecked) var simTransport: SimTransport?
 
     /// Which incarnation of each node is live (shared by every environment of a run).
     final class Liveness: @unchecked Sendable {
@@ -35,7 +35,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         self.rng = simulator.random(stream: incarnation == 1 ? name.description : "\(name)#\(incarnation)")
     }
 
-    var transport: any Transport<ClusterMessage> { handle! }
+    var transport: any Transport<ClusterMessage> { simTransport! }
     var executor: UnownedSerialExecutor { simulator.executor.asUnownedSerialExecutor() }
     var now: VirtualInstant { VirtualInstant(nanoseconds: simulator.now.nanoseconds &+ simulator.clockOffset(of: name)) }
     var isLive: Bool { liveness.current[name] == incarnation }

@@ -85,7 +85,7 @@ extension ClientNode {
     /// Another user, among those who started before this client (so most are online); client 1
     /// picks among all.
     private func randomOtherUser() -> String {
-        let mine = plan.users.firstIndex(of: plan.user) ?? 0
+        let mine = plan.userIndex
         let pool = mine > 0 ? mine : plan.users.count
         var other = plan.users[Int(env.random() % UInt64(pool))]
         if other == plan.user { other = plan.users[(mine + 1) % plan.users.count] }

@@ -3,9 +3,11 @@ import NetModel
 /// What one simulated game client does, decided by the runner from the experiment's workload.
 public struct ClientPlan: Sendable {
     /// The user this client logs in as.
-    public var user: String
+    public let user: String
     /// Every user of the run (targets for messages and is-online questions).
-    public var users: [String]
+    public let users: [String]
+    /// The position of `user` in `users` (0 when absent), found once.
+    public let userIndex: Int
     /// The frontends the client knows (its "server list"); it rotates through them on failure.
     public var frontends: [NodeName]
     /// Where requests go: the gateway, if the cluster has one; otherwise the push frontend.
@@ -33,6 +35,7 @@ public struct ClientPlan: Sendable {
                 duplicateLoginAfter: Duration?) {
         self.user = user
         self.users = users
+        userIndex = users.firstIndex(of: user) ?? 0
         self.frontends = frontends
         self.gateway = gateway
         self.requestRate = requestRate
