@@ -28,8 +28,8 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     /// Cancels a pending timer; a no-op for one that fired or was cancelled.
     func cancelTimer(_ id: TimerID)
     /// Records a node-level event in the trace: `label` a stable kind (`registered`,
-    /// `push-accepted`), `detail` free text.
-    func log(_ label: String, _ detail: String)
+    /// `push-accepted`, see `NodeLog`), `detail` its fields (`["user": .text(u), "seq": .number(7)]`).
+    func log(_ label: String, _ detail: TraceDetail)
 }
 
 extension NodeEnvironment {

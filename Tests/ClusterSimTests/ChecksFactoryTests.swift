@@ -25,10 +25,12 @@ enum Fx {
 struct TraceBuilder {
     private(set) var events: [TraceEvent] = []
 
-    /// Appends a node event whose detail is `fields` (`NodeLog.detail`).
+    /// Appends a node event whose detail is `fields` written as text (`k1=v1 k2=v2`), as a trace
+    /// read back from a file has it: checkers must read both text and structured details.
     mutating func log(_ at: Duration, _ node: NodeName, _ label: String,
                       _ fields: KeyValuePairs<String, any CustomStringConvertible> = [:]) {
-        events.append(makeEvent(at: at, node: node, label: label, detail: NodeLog.detail(fields)))
+        let text = fields.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        events.append(makeEvent(at: at, node: node, label: label, detail: text))
     }
 
     /// Appends a network or fault event.

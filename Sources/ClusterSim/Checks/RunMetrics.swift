@@ -81,14 +81,14 @@ public struct RunMetrics: Sendable, Equatable {
                 case NodeLog.unexpected: unexpectedMessages += 1
                 case NodeLog.pushReceived:
                     pushesDelivered += 1
-                    if let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) { pushLatencies.append(ns) }
+                    if let ns = e.fields.signed("latency-ns") { pushLatencies.append(ns) }
                 case NodeLog.nodeRemoved:
-                    guard let removed = NodeLog.field("name", in: e.detail).flatMap({ NodeName(parsing: String($0)) }),
+                    guard let removed = e.fields.name("name"),
                           let crash = pendingDetection.removeValue(forKey: removed) else { break }
                     detected.append((crash, crash.duration(to: e.at)))
                 case NodeLog.clientConnected:
                     guard let client = e.node,
-                          let frontend = NodeLog.field("frontend", in: e.detail).flatMap({ NodeName(parsing: String($0)) }) else { break }
+                          let frontend = e.fields.name("frontend") else { break }
                     lastFrontend[client] = frontend
                     for i in pendingFailover.indices where pendingFailover[i].frontend != frontend {
                         if pendingFailover[i].waiting.remove(client) != nil { pendingFailover[i].last = e.at }

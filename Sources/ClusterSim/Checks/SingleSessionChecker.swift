@@ -78,11 +78,11 @@ public struct SingleSessionChecker: Checker {
                 guard let node = e.node, let keys = keysOf.removeValue(forKey: node) else { continue }
                 for key in keys { closed(key, at: e.at) }
             case .node where e.label == NodeLog.streamAccepted || e.label == NodeLog.streamEnded:
-                let f = NodeLog.fields(e.detail)
-                guard let frontend = e.node, let conn = f["conn"] else { continue }
+                let f = e.fields
+                guard let frontend = e.node, let conn = f.text("conn") else { continue }
                 let key = StreamKey(frontend: frontend, connection: conn)
                 if e.label == NodeLog.streamAccepted {
-                    if let user = f["user"] { opened(key, user: user, at: e.at) }
+                    if let user = f.text("user") { opened(key, user: user, at: e.at) }
                 } else {
                     closed(key, at: e.at)
                 }

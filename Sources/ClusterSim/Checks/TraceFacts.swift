@@ -10,14 +10,14 @@ struct NodeEntry {
     var node: NodeName? { event.node }
     var label: String { event.label }
 
-    /// A detail field (`NodeLog.field`), read on demand.
-    subscript(key: String) -> String? { NodeLog.field(key, in: event.detail).map(String.init) }
+    /// A detail field as text, read on demand.
+    subscript(key: String) -> String? { event.fields.text(key) }
 
     /// The field `key` read as a node name.
-    func name(_ key: String) -> NodeName? { self[key].flatMap { NodeName(parsing: $0) } }
+    func name(_ key: String) -> NodeName? { event.fields.name(key) }
 
     /// The field `key` read as an unsigned number.
-    func number(_ key: String) -> UInt64? { NodeLog.field(key, in: event.detail).flatMap { UInt64($0) } }
+    func number(_ key: String) -> UInt64? { event.fields.number(key) }
 }
 
 /// The positions of the node events of a run, by label: built once per record, shared by every

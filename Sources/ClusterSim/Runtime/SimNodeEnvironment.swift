@@ -66,7 +66,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
 
     func cancelTimer(_ id: TimerID) { pending.remove(id.rawValue) }
 
-    func log(_ label: String, _ detail: String) {
-        simulator.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, detail: detail)
+    func log(_ label: String, _ detail: TraceDetail) {
+        simulator.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
     }
 }

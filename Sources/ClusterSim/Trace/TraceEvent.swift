@@ -16,12 +16,25 @@ public struct TraceEvent: Sendable, Equatable {
     public var messageID: UInt64
     /// The message kind or the subject of the event.
     public var label: String
-    /// Free text: a drop reason, a partition's groups.
-    public var detail: String
+    /// The detail: free text (a drop reason, a partition's groups) or a node event's fields.
+    public var fields: TraceDetail
 
-    /// Makes an event.
+    /// The detail as text (`key=value` fields rendered).
+    public var detail: String {
+        get { fields.description }
+        set { fields = TraceDetail(text: newValue) }
+    }
+
+    /// Makes an event with a text detail.
     public init(seq: Int, at: VirtualInstant, kind: TraceKind, node: NodeName?, peer: NodeName?,
                 messageID: UInt64, label: String, detail: String) {
+        self.init(seq: seq, at: at, kind: kind, node: node, peer: peer, messageID: messageID, label: label,
+                  fields: TraceDetail(text: detail))
+    }
+
+    /// Makes an event with a structured detail.
+    public init(seq: Int, at: VirtualInstant, kind: TraceKind, node: NodeName?, peer: NodeName?,
+                messageID: UInt64, label: String, fields: TraceDetail) {
         self.seq = seq
         self.at = at
         self.kind = kind
@@ -29,7 +42,7 @@ public struct TraceEvent: Sendable, Equatable {
         self.peer = peer
         self.messageID = messageID
         self.label = label
-        self.detail = detail
+        self.fields = fields
     }
 }
 
@@ -39,14 +52,14 @@ extension TraceEvent {
     /// node number as a varint, or the single byte 0xFE when absent), the message id (varint), and
     /// label and detail (UTF-8, each followed by 0xFF). The sequence number is implied by the order.
     static func fold(into hash: inout FNV1a64, at: Int64, kind: TraceKind, node: NodeName?, peer: NodeName?,
-                     messageID: UInt64, label: String, detail: String) {
+                     messageID: UInt64, label: String, detail: TraceDetail) {
         hash.combine(varint: UInt64(bitPattern: at))
         hash.combine(byte: kind.rawValue)
         foldName(node, into: &hash)
         foldName(peer, into: &hash)
         hash.combine(varint: messageID)
         hash.combine(label)
-        hash.combine(detail)
+        detail.fold(into: &hash)
     }
 
     @inline(__always)
@@ -66,7 +79,7 @@ extension TraceEvent {
         if let peer { s += ",\"peer\":\"\(peer)\"" }
         if messageID != 0 { s += ",\"id\":\(messageID)" }
         s += ",\"label\":" + jsonString(label)
-        if !detail.isEmpty { s += ",\"detail\":" + jsonString(detail) }
+        if !fields.isEmpty { s += ",\"detail\":" + jsonString(fields.description) }
         return s + "}"
     }
 }

@@ -25,13 +25,19 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
 
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
+        record(kind, node: node, peer: peer, messageID: messageID, label: label, fields: TraceDetail(text: detail))
+    }
+
+    /// Records one event with a structured detail (a node event's fields).
+    public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
+                       label: String, fields detail: TraceDetail) {
         let at = now
         count += 1
         TraceEvent.fold(into: &hasher, at: at, kind: kind, node: node, peer: peer, messageID: messageID,
                         label: label, detail: detail)
         if retainsEvents {
             events.append(TraceEvent(seq: count, at: VirtualInstant(nanoseconds: at), kind: kind, node: node,
-                                     peer: peer, messageID: messageID, label: label, detail: detail))
+                                     peer: peer, messageID: messageID, label: label, fields: detail))
         }
     }
 

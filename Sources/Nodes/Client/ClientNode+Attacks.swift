@@ -10,16 +10,16 @@ extension ClientNode {
         let pick = env.random() % 3
         if pick == 1, let first = firstToken, nowSeconds >= first.exp {
             let req = request(.broadcast(text: "replayed"), token: first.token, attack: true)
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "expired-token", "id": lastMessageID,
-                                                        "service": "Broadcast", "req": req]))
+            env.log(NodeLog.attackSent, ["kind": .text("expired-token"), "id": .number(UInt64(lastMessageID)),
+                                                        "service": .text("Broadcast"), "req": .number(UInt64(req))])
         } else if pick == 2 {
             let call = BackendCall.kick(user: victim)
             let id = env.transport.send(.backend(group: "intruder", call), to: .session)
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "wrong-group", "id": id, "service": call.traceLabel]))
+            env.log(NodeLog.attackSent, ["kind": .text("wrong-group"), "id": .number(UInt64(id)), "service": .text(call.traceLabel)])
         } else {
             let req = request(.kick(user: victim), token: Self.forge(token, as: victim), attack: true)
-            env.log(NodeLog.attackSent, NodeLog.detail(["kind": "forged-token", "id": lastMessageID, "service": "Kick",
-                                                        "req": req]))
+            env.log(NodeLog.attackSent, ["kind": .text("forged-token"), "id": .number(UInt64(lastMessageID)), "service": .text("Kick"),
+                                                        "req": .number(UInt64(req))])
         }
     }
 

@@ -21,8 +21,8 @@ extension ClientNode {
         var reason = ""
         if case .error(let why) = reply.result { ok = false; reason = why } else { ok = true }
         if asked.service != "Login", !asked.attack { lastRequestOK = ok }
-        env.log(NodeLog.clientReply, NodeLog.detail(["service": asked.service, "result": ok ? "ok" : "error",
-                                                     "reason": reason.isEmpty ? "-" : reason, "req": reply.requestID]))
+        env.log(NodeLog.clientReply, ["service": .text(asked.service), "result": .text(ok ? "ok" : "error"),
+                                                     "reason": .text(reason.isEmpty ? "-" : reason), "req": .number(UInt64(reply.requestID))])
         if reason == "expired-token", refreshID == nil {
             // The token ran out: log in again in the background, keep the stream.
             refreshID = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
@@ -104,7 +104,7 @@ extension ClientNode {
         switch inbox.receive(seq: frame.seq, payload: frame) {
         case .deliver(let items): delivered += items.map(\.payload)
         case .duplicate:
-            env.log(NodeLog.pushDuplicate, NodeLog.detail(["push": frame.pushID, "seq": frame.seq]))
+            env.log(NodeLog.pushDuplicate, ["push": .number(frame.pushID), "seq": .number(UInt64(frame.seq))])
         case .gap: break
         }
         for f in delivered { record(f) }
@@ -113,12 +113,12 @@ extension ClientNode {
 
     private func record(_ f: PushFrame) {
         let latency = env.now.nanoseconds - f.acceptedAt
-        env.log(NodeLog.pushReceived, NodeLog.detail(["push": f.pushID, "user": plan.user, "seq": f.seq,
-                                                      "gen": f.generation, "latency-ns": latency]))
+        env.log(NodeLog.pushReceived, ["push": .number(f.pushID), "user": .text(plan.user), "seq": .number(UInt64(f.seq)),
+                                                      "gen": .number(UInt64(f.generation)), "latency-ns": .signed(Int64(latency))])
         guard case .chat(let chat) = f.body else { return }
         switch chat {
         case .line(_, _, let messageID):
-            env.log(NodeLog.chatReceived, NodeLog.detail(["msg": messageID]))
+            env.log(NodeLog.chatReceived, ["msg": .number(UInt64(messageID))])
         case .system(let text):
             if let room = plan.chatRoom, text == "방제[\(room)] 방에 입장했습니다." { joinedRoom() }
         case .rooms(let list):

@@ -140,7 +140,7 @@ public actor ClientNode: ClusterNode {
             adopt(renewed)
             phase = .connected(id)
             backoff.reset()
-            env.log(NodeLog.clientConnected, NodeLog.detail(["frontend": peer, "conn": id.rawValue]))
+            env.log(NodeLog.clientConnected, ["frontend": .name(peer), "conn": .number(UInt64(id.rawValue))])
             enterRoomIfNeeded()
         case .pushRejected(let reason):
             env.transport.closeStream(id)
@@ -171,7 +171,7 @@ public actor ClientNode: ClusterNode {
         if retiredStreams.remove(id) != nil { return }
         guard id == stream else { return }
         stream = nil
-        env.log(NodeLog.clientDisconnected, NodeLog.detail(["frontend": frontend, "reason": reason]))
+        env.log(NodeLog.clientDisconnected, ["frontend": .name(frontend), "reason": .text(reason)])
         retry(reason)
     }
 }

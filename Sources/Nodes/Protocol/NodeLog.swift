@@ -1,9 +1,11 @@
+import NetModel
+
 /// The vocabulary of node-level trace events (`TraceKind.node`): what nodes record so that
 /// checkers and metrics can reason about a run from its trace alone.
 ///
-/// Each event has a stable label and a detail of space-separated `key=value` fields (values
-/// contain no spaces; lists are comma-separated). Build details with `NodeLog.detail(_:)` and read
-/// them with `NodeLog.fields(_:)`.
+/// Each event has a stable label and a detail of ordered `key=value` fields (`TraceDetail`), kept
+/// structured in memory and written as space-separated text (values contain no spaces; lists are
+/// comma-separated). Read a written detail with `NodeLog.fields(_:)`.
 public enum NodeLog {
     /// At the manager: it had not run for a while (paused) and forgave the nodes that silence. `asleep-ms=T`
     public static let managerWoke = "manager-woke"
@@ -68,36 +70,10 @@ public enum NodeLog {
     /// At any node: a message it did not expect or could not decode. `from=N what=W`
     public static let unexpected = "unexpected-message"
 
-    /// Builds a detail from ordered fields.
-    /// - Returns: `k1=v1 k2=v2` (spaces in values replaced by `_`).
-    public static func detail(_ fields: KeyValuePairs<String, CustomStringConvertible>) -> String {
-        var out = ""
-        out.reserveCapacity(64)
-        for (key, value) in fields {
-            if !out.isEmpty { out += " " }
-            out += key
-            out += "="
-            let text = value.description
-            out += text.utf8.contains(0x20) ? text.replacingSpaces : text
-        }
-        return out
-    }
-
-    /// Reads one field of a detail without building a dictionary.
+    /// Reads one field of a text detail without building a dictionary.
     /// - Returns: the value of `key`, or nil when the detail has no such field.
     public static func field(_ key: String, in detail: String) -> Substring? {
-        let bytes = detail.utf8
-        let keyBytes = key.utf8
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            // [start, end) is one `k=v` part.
-            let end = bytes[start...].firstIndex(of: 0x20) ?? bytes.endIndex
-            if let eq = bytes[start..<end].firstIndex(of: 0x3D), bytes[start..<eq].elementsEqual(keyBytes) {
-                return detail[bytes.index(after: eq)..<end]
-            }
-            start = end == bytes.endIndex ? end : bytes.index(after: end)
-        }
-        return nil
+        TraceDetail.field(key, in: detail)
     }
 
     /// Reads a detail's fields.
@@ -109,11 +85,5 @@ public enum NodeLog {
             out[String(part[..<eq])] = String(part[part.index(after: eq)...])
         }
         return out
-    }
-}
-
-extension String {
-    fileprivate var replacingSpaces: String {
-        String(map { $0 == " " ? "_" : $0 })
     }
 }

@@ -66,8 +66,8 @@ public actor ChatNode: ManagedServer {
                 let others = effects.compactMap { e -> String? in
                     if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
                 }
-                env.log(NodeLog.chatLine, NodeLog.detail(["msg": messageID, "room": room, "sender": user,
-                                                          "members": others.joined(separator: ",")]))
+                env.log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
+                                                          "members": .list(others)])
             }
         }
         deliver(effects, lineID: lineID)

@@ -24,20 +24,20 @@ extension ClusterNode {
     /// - Returns: whether the handler may run.
     func admits(_ group: String, _ call: BackendCall, from source: NodeName) -> Bool {
         guard group == env.settings.groupID else {
-            env.log(NodeLog.backendRejected, NodeLog.detail(["call": call.traceLabel, "from": source, "group": group]))
+            env.log(NodeLog.backendRejected, ["call": .text(call.traceLabel), "from": .name(source), "group": .text(group)])
             return false
         }
         if source.role == .client {
             // Calls between servers are the normal path and are not logged one by one; a call
             // from outside the server set that passed the group check is worth a record.
-            env.log(NodeLog.backendExecuted, NodeLog.detail(["call": call.traceLabel, "from": source]))
+            env.log(NodeLog.backendExecuted, ["call": .text(call.traceLabel), "from": .name(source)])
         }
         return true
     }
 
     /// Records a message the node did not expect.
     func unexpected(_ message: ClusterMessage, from source: NodeName) {
-        env.log(NodeLog.unexpected, NodeLog.detail(["from": source, "what": message.traceLabel]))
+        env.log(NodeLog.unexpected, ["from": .name(source), "what": .text(message.traceLabel)])
     }
 
     /// The node's clock in whole seconds (token times).

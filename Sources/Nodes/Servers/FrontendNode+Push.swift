@@ -27,12 +27,12 @@ extension FrontendNode {
                                               exp: now + Int64(env.settings.tokenLifetime.components.seconds),
                                               push: env.name.description))
         env.transport.send(.pushOpened(token: renewed), on: id)
-        env.log(NodeLog.streamAccepted, NodeLog.detail(["user": user, "conn": id.rawValue]))
+        env.log(NodeLog.streamAccepted, ["user": .text(user), "conn": .number(UInt64(id.rawValue))])
         callSession(.sessionLogin(user: user, frontend: env.name, connection: id.rawValue, since: since))
     }
 
     private func rejectPush(_ id: StreamID, peer: NodeName, _ reason: String) {
-        env.log(NodeLog.requestRejected, NodeLog.detail(["client": peer, "service": "PushOpen", "reason": reason]))
+        env.log(NodeLog.requestRejected, ["client": .name(peer), "service": .text("PushOpen"), "reason": .text(reason)])
         env.transport.send(.pushRejected(reason: reason), on: id)
         env.transport.closeStream(id)
         streams[id] = nil
@@ -44,7 +44,7 @@ extension FrontendNode {
         guard let slot = streams.removeValue(forKey: id) else { return }
         if case .push(let user, _, _) = slot {
             if pushStreams[user] == id { pushStreams[user] = nil }
-            env.log(NodeLog.streamEnded, NodeLog.detail(["user": user, "conn": id.rawValue, "reason": reason]))
+            env.log(NodeLog.streamEnded, ["user": .text(user), "conn": .number(UInt64(id.rawValue)), "reason": .text(reason)])
             if notifySession {
                 callSession(.sessionLogout(user: user, frontend: env.name, connection: id.rawValue))
             }
@@ -71,7 +71,7 @@ extension FrontendNode {
         case .deliver(let frame):
             guard let id = pushStreams[frame.user] else { return }   // not here (any more): resent at next login
             env.transport.send(.push(frame), on: id)
-            env.log(NodeLog.pushForwarded, NodeLog.detail(["push": frame.pushID, "user": frame.user, "seq": frame.seq]))
+            env.log(NodeLog.pushForwarded, ["push": .number(frame.pushID), "user": .text(frame.user), "seq": .number(UInt64(frame.seq))])
         case .kickStream(let user, let connection, let reason):
             let id = StreamID(connection)
             guard pushStreams[user] == id else { return }

@@ -6,7 +6,7 @@ extension FrontendNode {
     func serve(_ request: ClientRequest, route: ReplyRoute, client: NodeName) {
         let service = request.traceLabel
         func refuse(_ reason: String) {
-            env.log(NodeLog.requestRejected, NodeLog.detail(["client": client, "service": service, "reason": reason]))
+            env.log(NodeLog.requestRejected, ["client": .name(client), "service": .text(service), "reason": .text(reason)])
             reply(ClientReply(requestID: request.requestID, result: .error(reason)), route)
         }
         guard link.isServing else { return refuse("not-serving") }
@@ -30,7 +30,7 @@ extension FrontendNode {
             user = name
             let now = nowSeconds
             let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
-            env.log(NodeLog.tokenIssued, NodeLog.detail(["user": name, "exp": exp]))
+            env.log(NodeLog.tokenIssued, ["user": .text(name), "exp": .signed(Int64(exp))])
             result = .token(signer.sign(TokenClaims(sub: name, iat: now, exp: exp)))
         case .message(let to, let text):
             let id = newPushID()
@@ -55,7 +55,7 @@ extension FrontendNode {
             backend(.chat(user: user, command: command), to: chat)
             result = .ok
         }
-        env.log(NodeLog.requestServed, NodeLog.detail(["client": client, "service": service, "user": user]))
+        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user)])
         if let result { reply(ClientReply(requestID: request.requestID, result: result), route) }
     }
 

@@ -33,7 +33,7 @@ extension ManagedServer {
                 return true
             }
             if case .registerRejected(let reason) = message {
-                env.log(NodeLog.registerRejected, NodeLog.detail(["reason": reason]))
+                env.log(NodeLog.registerRejected, ["reason": .text(reason)])
             }
             perform(link.handle(message))
             if case .notice(let notice) = message { membershipChanged(notice) }
@@ -53,7 +53,7 @@ extension ManagedServer {
         case .send(let message):
             env.transport.send(message, to: .management)
         case .becameServing(let config):
-            env.log(NodeLog.registered, NodeLog.detail(["epoch": link.epoch ?? 0]))
+            env.log(NodeLog.registered, ["epoch": .number(UInt64(link.epoch ?? 0))])
             becameServing(config)
         case .stopServing:
             env.log(NodeLog.fenced, "")

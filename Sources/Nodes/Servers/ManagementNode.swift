@@ -28,7 +28,7 @@ public actor ManagementNode: ClusterNode {
         guard !started else { return }
         started = true
         if case .accepted(let epoch, _, _) = registry.registerSelf(address: env.name.description, now: env.now) {
-            env.log(NodeLog.registered, NodeLog.detail(["epoch": epoch]))
+            env.log(NodeLog.registered, ["epoch": .number(UInt64(epoch))])
         }
         lastAwake = env.now
         scheduleTick()
@@ -43,7 +43,7 @@ public actor ManagementNode: ClusterNode {
         let gap = lastAwake.duration(to: now)
         if gap > env.settings.pingInterval {
             registry.forgive(gap)
-            env.log(NodeLog.managerWoke, NodeLog.detail(["asleep-ms": gap.milliseconds]))
+            env.log(NodeLog.managerWoke, ["asleep-ms": .text(String(gap.milliseconds))])
         }
         lastAwake = now
     }
@@ -64,7 +64,7 @@ public actor ManagementNode: ClusterNode {
         case .register(let address, let version):
             switch registry.register(name: source, address: address, version: version, now: env.now) {
             case .accepted(let epoch, let config, let effects):
-                env.log(NodeLog.nodeJoined, NodeLog.detail(["name": source, "epoch": epoch]))
+                env.log(NodeLog.nodeJoined, ["name": .name(source), "epoch": .number(UInt64(epoch))])
                 env.transport.send(.registerAccepted(epoch: epoch, config: config), to: source)
                 apply(effects)
             case .rejected(let why):
@@ -85,8 +85,8 @@ public actor ManagementNode: ClusterNode {
         for effect in effects {
             switch effect {
             case .removed(let name, let epoch, let reason, _, let lastHeard):
-                env.log(NodeLog.nodeRemoved, NodeLog.detail(["name": name, "epoch": epoch, "reason": reason.rawValue,
-                                                             "last-heard-ns": lastHeard.nanoseconds]))
+                env.log(NodeLog.nodeRemoved, ["name": .name(name), "epoch": .number(UInt64(epoch)), "reason": .text(reason.rawValue),
+                                                             "last-heard-ns": .signed(Int64(lastHeard.nanoseconds))])
             case .notifyAll(let recipients, let notice):
                 for r in recipients { env.transport.send(.notice(notice), to: r) }
             case .fence(let name, _, let epoch):

@@ -51,7 +51,7 @@ public actor SessionNode: ManagedServer {
         case .left(let name, _), .rejoined(let name, _, _):
             guard name.role == .frontend else { return }
             let dropped = table.frontendRemoved(name)
-            env.log(NodeLog.sessionDropFrontend, NodeLog.detail(["frontend": name, "users": dropped.count]))
+            env.log(NodeLog.sessionDropFrontend, ["frontend": .name(name), "users": .number(UInt64(dropped.count))])
         case .joined:
             break
         }
@@ -85,7 +85,7 @@ public actor SessionNode: ManagedServer {
         case .sessionLogin(let user, let frontend, let connection, let since):
             let effects = table.login(user: user, frontend: frontend, connection: connection,
                                       now: VirtualInstant(nanoseconds: since))
-            env.log(NodeLog.sessionLogin, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection]))
+            env.log(NodeLog.sessionLogin, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection))])
             apply(effects, reason: "newer-login")
             resend(to: user)
         case .sessionLogout(let user, let frontend, let connection):
@@ -93,13 +93,13 @@ public actor SessionNode: ManagedServer {
             if forgetConnectionOnLogout, !removed, let entry = table.route(user: user) {
                 removed = table.logout(user: user, frontend: entry.frontend, connection: entry.connection)
             }
-            env.log(NodeLog.sessionLogout, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection,
-                                                           "removed": removed]))
+            env.log(NodeLog.sessionLogout, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection)),
+                                                           "removed": .flag(removed)])
         case .sessionResync(let frontend, let streams):
             let effects = table.resync(frontend: frontend, users: streams.map {
                 ResyncStream(user: $0.user, connection: $0.connection, since: VirtualInstant(nanoseconds: $0.since))
             })
-            env.log(NodeLog.sessionResync, NodeLog.detail(["frontend": frontend, "streams": streams.count]))
+            env.log(NodeLog.sessionResync, ["frontend": .name(frontend), "streams": .number(UInt64(streams.count))])
             apply(effects, reason: "newer-login")
             for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
         case .pushTo(let users, let pushID, let body, let acceptedAt):
@@ -110,7 +110,7 @@ public actor SessionNode: ManagedServer {
             if gen == generation { _ = outbox.ack(user: user, upTo: upTo) }
         case .kick(let user):
             if let entry = table.route(user: user) {
-                env.log(NodeLog.sessionKick, NodeLog.detail(["user": user, "frontend": entry.frontend, "conn": entry.connection]))
+                env.log(NodeLog.sessionKick, ["user": .text(user), "frontend": .name(entry.frontend), "conn": .number(UInt64(entry.connection))])
                 backend(.kickStream(user: user, connection: entry.connection, reason: "kicked"), to: entry.frontend)
             }
         case .isOnline(let user, let requestID):
@@ -123,7 +123,7 @@ public actor SessionNode: ManagedServer {
     private func apply(_ effects: [SessionEffect], reason: String) {
         for effect in effects {
             if case .kick(let user, let frontend, let connection) = effect {
-                env.log(NodeLog.sessionKick, NodeLog.detail(["user": user, "frontend": frontend, "conn": connection]))
+                env.log(NodeLog.sessionKick, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection))])
                 backend(.kickStream(user: user, connection: connection, reason: reason), to: frontend)
             }
         }
@@ -131,7 +131,7 @@ public actor SessionNode: ManagedServer {
 
     private func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
         let seq = outbox.accept(user: user, pushID: pushID, body: body, now: env.now)
-        env.log(NodeLog.pushAccepted, NodeLog.detail(["push": pushID, "user": user, "seq": seq, "gen": generation]))
+        env.log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)), "gen": .number(UInt64(generation))])
         guard let entry = table.route(user: user) else { return }   // offline: kept for the retention window
         lastSent[user] = env.now.nanoseconds
         backend(.deliver(frame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: env.now.nanoseconds)),
@@ -168,8 +168,8 @@ public actor SessionNode: ManagedServer {
     private func scheduleExpiry() {
         env.scheduleTimer(after: .seconds(1), on: self) { node in
             for gone in node.outbox.expire(now: node.env.now, retention: node.env.settings.pushRetention) {
-                node.env.log(NodeLog.pushExpired, NodeLog.detail(["push": gone.push.pushID, "user": gone.push.user,
-                                                                   "seq": gone.push.seq]))
+                node.env.log(NodeLog.pushExpired, ["push": .number(gone.push.pushID), "user": .text(gone.push.user),
+                                                                   "seq": .number(UInt64(gone.push.seq))])
             }
             node.scheduleExpiry()
         }
