@@ -100,16 +100,8 @@ public struct TokenSigner: Sendable {
     /// The result is deterministic: the same claims and secret always give the
     /// same token.
     public func sign(_ claims: TokenClaims) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json: Data
-        do {
-            json = try encoder.encode(claims)
-        } catch {
-            // Strings, integers and optionals always encode.
-            preconditionFailure("TokenClaims failed to encode: \(error)")
-        }
-        let signingInput = Self.encodedHeader + "." + Base64URL.encode(Array(json))
+        let json = claims.sortedJSON() ?? Self.encodeWithFoundation(claims)
+        let signingInput = Self.encodedHeader + "." + Base64URL.encode(json)
         let mac = key.authenticationCode(for: Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(mac)
     }
@@ -128,12 +120,7 @@ public struct TokenSigner: Sendable {
         case .success(let value): verified = value
         case .failure(let error): return .failure(error)
         }
-        let claims: TokenClaims
-        do {
-            claims = try JSONDecoder().decode(TokenClaims.self, from: Data(verified.payload))
-        } catch {
-            return .failure(.malformed(.payload))
-        }
+        guard let claims = TokenClaims.decode(verified.payload) else { return .failure(.malformed(.payload)) }
         if now >= claims.exp {
             return .failure(.expired(exp: claims.exp, now: now))
         }
@@ -178,7 +165,28 @@ public struct TokenSigner: Sendable {
     /// The header's `alg`; returns `nil` unless the header is a JSON object
     /// whose `alg` member is a string.
     private static func algorithm(ofHeader header: [UInt8]) -> String? {
+        if header.elementsEqual(Self.header.utf8) { return "HS256" }
         struct Header: Decodable { let alg: String }
         return try? JSONDecoder().decode(Header.self, from: Data(header)).alg
+    }
+
+    /// The claims as sorted-key JSON through Foundation (for strings that need escaping).
+    private static func encodeWithFoundation(_ claims: TokenClaims) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do {
+            return Array(try encoder.encode(claims))
+        } catch {
+            // Strings, integers and optionals always encode.
+            preconditionFailure("TokenClaims failed to encode: \(error)")
+        }
+    }
+}
+
+extension TokenClaims {
+    /// Reads claims from a token's payload JSON: the flat fast path, else Foundation's decoder.
+    /// - Returns: the claims, or nil when the bytes are not a claims object.
+    public static func decode(_ json: [UInt8]) -> TokenClaims? {
+        TokenClaims(flatJSON: json) ?? (try? JSONDecoder().decode(TokenClaims.self, from: Data(json)))
     }
 }

@@ -39,7 +39,7 @@ extension ClientNode {
     static func expiry(of token: String) -> Int64? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let bytes = Base64URL.decode(parts[1]),
-              let claims = try? JSONDecoder().decode(TokenClaims.self, from: Data(bytes)) else { return nil }
+              let claims = TokenClaims.decode(bytes) else { return nil }
         return claims.exp
     }
 }
