@@ -38,7 +38,7 @@ public struct ChatDeliveryChecker: Checker {
     }
 
     private struct Key: Hashable {
-        let msg: String
+        let msg: UInt64
         let user: String
     }
 
@@ -46,8 +46,8 @@ public struct ChatDeliveryChecker: Checker {
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
     public func check(_ run: RunRecord) -> CheckResult {
         let userOf = run.userOfClient()
-        var lines: [String: Line] = [:]
-        var lineOrder: [String] = []
+        var lines: [UInt64: Line] = [:]
+        var lineOrder: [UInt64] = []
         var received: [Key: [NodeName]] = [:]
         var lastOrdinal: [NodeName: Int] = [:]
         var failures: [String] = []
@@ -59,12 +59,12 @@ public struct ChatDeliveryChecker: Checker {
             case NodeLog.pushExpired:
                 if let user = e["user"] { expiries[user, default: []].append(e.at) }
             case NodeLog.chatLine:
-                guard let msg = e["msg"], lines[msg] == nil else { continue }
-                let members = (e["members"] ?? "").split(separator: ",").map(String.init)
+                guard let msg = e.number("msg"), lines[msg] == nil else { continue }
+                let members = e.list("members")
                 lines[msg] = Line(ordinal: lineOrder.count, at: e.at, members: members)
                 lineOrder.append(msg)
             default:
-                guard let msg = e["msg"], let client = e.node else { continue }
+                guard let msg = e.number("msg"), let client = e.node else { continue }
                 guard let line = lines[msg] else {
                     unexpected += 1
                     failures.append("\(client) received msg \(msg) that no chat line announced (\(e.at))")
@@ -92,7 +92,7 @@ public struct ChatDeliveryChecker: Checker {
             let back = registrations.first { $0 > crash } ?? run.end
             return crash...back.advanced(by: .seconds(1))
         }
-        let chatCrashes = run.events.filter { $0.kind == .crash && $0.node?.role == .chat }.map(\.at)
+        let chatCrashes = run.crashes { $0.role == .chat }
         let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
         var connectedUsers: Set<String> = []
         for row in run.snapshot.clients where row.connected { connectedUsers.insert(row.user) }

@@ -30,8 +30,14 @@ public struct PushDeliveryChecker: Checker {
     public init() {}
 
     struct PushKey: Hashable {
-        let push: String
+        let push: UInt64
         let user: String
+    }
+
+    /// One client's stream of one session-node generation: `seq` grows within it.
+    struct StreamKey: Hashable {
+        let client: NodeName
+        let generation: UInt64?
     }
 
     /// Decides the property described above.
@@ -43,12 +49,12 @@ public struct PushDeliveryChecker: Checker {
         var received: [PushKey: [NodeName]] = [:]
         var receivedOrder: [(key: PushKey, at: VirtualInstant)] = []
         var expired: Set<PushKey> = []
-        var lastSeq: [String: UInt64] = [:]
+        var lastSeq: [StreamKey: UInt64] = [:]
         var failures: [String] = []
         var outOfOrder = 0
 
         for e in entries {
-            guard let push = e["push"], let user = e["user"] else { continue }
+            guard let push = e.number("push"), let user = e["user"] else { continue }
             let key = PushKey(push: push, user: user)
             switch e.label {
             case NodeLog.pushAccepted:
@@ -60,10 +66,11 @@ public struct PushDeliveryChecker: Checker {
                 if received[key] == nil { receivedOrder.append((key, e.at)) }
                 received[key, default: []].append(client)
                 if let seq = e.number("seq") {
-                    let stream = "\(client) gen \(e["gen"] ?? "?")"
+                    let stream = StreamKey(client: client, generation: e.number("gen"))
                     if let last = lastSeq[stream], seq <= last {
                         outOfOrder += 1
-                        failures.append("\(stream): seq \(seq) after \(last) (push \(push) at \(e.at))")
+                        failures.append("\(client) gen \(stream.generation.map(String.init) ?? "?"): seq \(seq) after \(last) "
+                                        + "(push \(push) at \(e.at))")
                     }
                     lastSeq[stream] = max(seq, lastSeq[stream] ?? 0)
                 }

@@ -72,7 +72,9 @@ public struct SingleSessionChecker: Checker {
             }
         }
 
-        for e in run.events {
+        for i in run.positions(labels: [NodeLog.fenced, NodeLog.streamAccepted, NodeLog.streamEnded],
+                               kinds: [.crash, .restart]) {
+            let e = run.events[i]
             switch e.kind {
             case .node where e.label == NodeLog.fenced:
                 guard let node = e.node, let keys = keysOf.removeValue(forKey: node) else { continue }

@@ -16,18 +16,35 @@ struct NodeEntry {
     /// The field `key` read as a node name.
     func name(_ key: String) -> NodeName? { event.fields.name(key) }
 
+    /// The field `key` read as a comma-separated list (empty when absent).
+    func list(_ key: String) -> [String] {
+        if case .list(let l)? = event.fields[key] { return l }
+        return (self[key] ?? "").split(separator: ",").map(String.init)
+    }
+
     /// The field `key` read as an unsigned number.
     func number(_ key: String) -> UInt64? { event.fields.number(key) }
 }
 
-/// The positions of the node events of a run, by label: built once per record, shared by every
-/// checker (records are values; the index is immutable).
+/// The positions of the node events of a run by label, and of the rarer network and fault events
+/// by kind: built in one pass per record, shared by every checker (records are values; the index
+/// is immutable), so no checker walks the whole trace again.
 final class NodeEventIndex: Sendable {
     let positions: [String: [Int]]
+    /// Positions of every event that is not a send, delivery, timer or node event, by kind.
+    let kindPositions: [TraceKind: [Int]]
     init(_ events: [TraceEvent]) {
         var p: [String: [Int]] = [:]
-        for (i, e) in events.enumerated() where e.kind == .node { p[e.label, default: []].append(i) }
+        var k: [TraceKind: [Int]] = [:]
+        for i in events.indices {
+            switch events[i].kind {
+            case .node: p[events[i].label, default: []].append(i)
+            case .send, .deliver, .timer: break
+            default: k[events[i].kind, default: []].append(i)
+            }
+        }
         positions = p
+        kindPositions = k
     }
 }
 
@@ -41,9 +58,26 @@ extension RunRecord {
     /// The node events labelled `label`, in trace order, with their fields read.
     func nodeEvents(_ label: String) -> [NodeEntry] { nodeEvents([label]) }
 
+    /// The positions of the events of the given kinds (not send, deliver, timer or node), in trace order.
+    func positions(of kinds: [TraceKind]) -> [Int] {
+        let found = kinds.flatMap { nodeIndex.kindPositions[$0] ?? [] }
+        return kinds.count > 1 ? found.sorted() : found
+    }
+
+    /// The positions of the node events labelled with one of `labels` and of the events of
+    /// `kinds`, in trace order.
+    func positions(labels: Set<String>, kinds: [TraceKind]) -> [Int] {
+        (labels.flatMap { nodeIndex.positions[$0] ?? [] } + positions(of: kinds)).sorted()
+    }
+
     /// The instants at which `node` crashed, in order.
     func crashes(of node: NodeName) -> [VirtualInstant] {
-        events.filter { $0.kind == .crash && $0.node == node }.map(\.at)
+        crashes { $0 == node }
+    }
+
+    /// The instants at which a node matching `which` crashed, in order.
+    func crashes(where which: (NodeName) -> Bool) -> [VirtualInstant] {
+        positions(of: [.crash]).compactMap { i in events[i].node.flatMap { which($0) ? events[i].at : nil } }
     }
 
     /// Every client's user: from the snapshot, else from the `user=` of pushes it received.
@@ -58,7 +92,7 @@ extension RunRecord {
 
     /// The ids of every message the network dropped, for any reason.
     func droppedMessageIDs() -> Set<UInt64> {
-        Set(events.lazy.filter { $0.kind == .drop }.map(\.messageID))
+        Set(positions(of: [.drop]).map { events[$0].messageID })
     }
 }
 
@@ -72,7 +106,8 @@ struct DisturbanceWindows {
         var paused: [NodeName: VirtualInstant] = [:]
         var sessionDown: VirtualInstant?
         var found: [(start: VirtualInstant, end: VirtualInstant)] = []
-        for e in run.events {
+        for i in run.positions(of: [.partition, .heal, .pause, .resume, .crash, .restart]) {
+            let e = run.events[i]
             switch e.kind {
             case .partition: partitions[e.messageID] = e.at
             case .heal:
