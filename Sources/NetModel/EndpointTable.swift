@@ -1,13 +1,14 @@
 /// A map from node names to values, stored as one array per role indexed by the node number:
 /// lookups cost two array reads instead of a hash, and iteration is in name order.
-@usableFromInline
-struct EndpointTable<Value> {
+public struct EndpointTable<Value> {
     @usableFromInline var byRole: [[Value?]] = Array(repeating: [], count: NodeRole.allCases.count)
 
-    @usableFromInline init() {}
+    /// An empty table.
+    @inlinable public init() {}
 
+    /// The value stored for `name`, or nil; setting nil removes it.
     @inlinable
-    subscript(name: NodeName) -> Value? {
+    public subscript(name: NodeName) -> Value? {
         get {
             let row = byRole[name.role.order]
             let i = name.index - 1
@@ -25,5 +26,7 @@ struct EndpointTable<Value> {
     }
 
     /// Every stored value, in name order.
-    var values: [Value] { byRole.flatMap { $0.compactMap { $0 } } }
+    public var values: [Value] { byRole.flatMap { $0.compactMap { $0 } } }
 }
+
+extension EndpointTable: Sendable where Value: Sendable {}

@@ -89,7 +89,7 @@ public final class ClusterRun: @unchecked Sendable {
     func crash(_ name: NodeName) {
         network.crash(name)
         liveness.current[name] = nil
-        liveness.paused.remove(name)
+        liveness.paused[name] = nil
         liveness.heldTimers[name] = nil
         nodes[name] = nil
     }
@@ -104,12 +104,12 @@ public final class ClusterRun: @unchecked Sendable {
     func pause(_ name: NodeName) {
         guard nodes[name] != nil else { return }
         network.pause(name)
-        liveness.paused.insert(name)
+        liveness.paused[name] = true
     }
 
     func resume(_ name: NodeName) {
         network.resume(name)
-        liveness.paused.remove(name)
+        liveness.paused[name] = nil
         for fire in liveness.heldTimers.removeValue(forKey: name) ?? [] { fire() }
     }
 }

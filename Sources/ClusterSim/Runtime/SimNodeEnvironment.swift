@@ -12,15 +12,15 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     let incarnation: Int
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
-    /// Timers scheduled and neither fired nor cancelled.
-    @exclusivity(unchecked) private var pending: Set<UInt64> = []
     @exclusivity(unchecked) var simTransport: SimTransport?
 
     /// Which incarnation of each node is live (shared by every environment of a run).
     final class Liveness: @unchecked Sendable {
-        @exclusivity(unchecked) var current: [NodeName: Int] = [:]
-        @exclusivity(unchecked) var paused: Set<NodeName> = []
+        @exclusivity(unchecked) var current = EndpointTable<Int>()
+        @exclusivity(unchecked) var paused = EndpointTable<Bool>()
         @exclusivity(unchecked) var nextTimer: UInt64 = 1
+        /// Timers scheduled and neither fired nor cancelled, by id (ids are unique in the run).
+        @exclusivity(unchecked) var pendingTimers = TimerSet()
         /// Timers of paused nodes, fired at resume in order.
         @exclusivity(unchecked) var heldTimers: [NodeName: [() -> Void]] = [:]
     }
@@ -48,14 +48,14 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         let id = liveness.nextTimer
         liveness.nextTimer += 1
         let executor = simulator.executor
-        pending.insert(id)
+        liveness.pendingTimers.insert(id)
         simulator.schedule(after: delay) { [self] in
-            guard self.pending.remove(id) != nil, self.isLive else { return }
+            guard self.liveness.pendingTimers.remove(id), self.isLive else { return }
             let fire = {
                 self.simulator.trace.record(.timer, node: self.name, peer: nil, messageID: id, label: "timer", detail: "")
                 actor.withSimulatorIsolation(executor) { body($0) }
             }
-            if self.liveness.paused.contains(self.name) {
+            if self.liveness.paused[self.name] == true {
                 self.liveness.heldTimers[self.name, default: []].append(fire)
             } else {
                 fire()
@@ -64,7 +64,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         return TimerID(id)
     }
 
-    func cancelTimer(_ id: TimerID) { pending.remove(id.rawValue) }
+    func cancelTimer(_ id: TimerID) { _ = liveness.pendingTimers.remove(id.rawValue) }
 
     func log(_ label: String, _ detail: TraceDetail) {
         simulator.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
