@@ -158,7 +158,7 @@ public actor SessionNode: ManagedServer {
     private func scheduleRetransmit() {
         env.scheduleTimer(after: .milliseconds(500), on: self) { node in
             let now = node.env.now.nanoseconds
-            for user in node.outbox.usersWithPending where now - (node.lastSent[user] ?? 0) >= 1_000_000_000 {
+            for user in node.outbox.usersWithPending(where: { now - (node.lastSent[$0] ?? 0) >= 1_000_000_000 }) {
                 node.resend(to: user)
             }
             node.scheduleRetransmit()

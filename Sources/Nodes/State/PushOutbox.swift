@@ -55,6 +55,13 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         var nextSeq: UInt64 = 1
         /// In seq order.
         var pending: [PendingPush<Body>] = []
+
+        mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
+            let seq = nextSeq
+            nextSeq += 1
+            pending.append(PendingPush(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now))
+            return seq
+        }
     }
 
     private var queues: [String: UserQueue] = [:]
@@ -72,7 +79,15 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     public func pendingCount(user: String) -> Int { queues[user]?.pending.count ?? 0 }
 
     /// The users with at least one pending push, sorted.
-    public var usersWithPending: [String] { queues.filter { !$0.value.pending.isEmpty }.keys.sorted() }
+    public var usersWithPending: [String] { usersWithPending { _ in true } }
+
+    /// The users with at least one pending push for whom `include` holds, sorted (the filter runs
+    /// first, so only the matches are sorted).
+    public func usersWithPending(where include: (String) -> Bool) -> [String] {
+        var users: [String] = []
+        for (user, queue) in queues where !queue.pending.isEmpty && include(user) { users.append(user) }
+        return users.sorted()
+    }
 
     /// What to resend to `user` after a reconnect.
     /// - Returns: the user's pending pushes in seq order (empty when none).
@@ -109,23 +124,16 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: its sequence number: one more than the user's previous push, 1 for the first.
     @discardableResult
     public mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
-        var queue = queues[user] ?? UserQueue()
-        let seq = queue.nextSeq
-        queue.nextSeq += 1
-        queue.pending.append(PendingPush(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now))
-        queues[user] = queue
-        return seq
+        // Mutated in place: copying the queue out and back would copy its pending array.
+        return queues[user, default: UserQueue()].accept(user: user, pushID: pushID, body: body, now: now)
     }
 
     /// The client of `user` acknowledged everything up to and including `seq` (cumulative).
     /// - Returns: how many pending pushes this removed (0 for a repeated or stale ack).
     @discardableResult
     public mutating func ack(user: String, upTo seq: UInt64) -> Int {
-        guard var queue = queues[user] else { return 0 }
-        let covered = queue.pending.prefix { $0.seq <= seq }.count
-        guard covered > 0 else { return 0 }
-        queue.pending.removeFirst(covered)
-        queues[user] = queue
+        guard let covered = queues[user]?.pending.prefix(while: { $0.seq <= seq }).count, covered > 0 else { return 0 }
+        queues[user]?.pending.removeFirst(covered)
         return covered
     }
 
@@ -134,7 +142,13 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: the removed pushes sorted by user, then seq.
     public mutating func expire(now: VirtualInstant, retention: Duration) -> [ExpiredPush<Body>] {
         var expired: [ExpiredPush<Body>] = []
-        for user in queues.keys.sorted() {
+        // Only users with a due push are sorted and rebuilt (a node's clock may be stepped back,
+        // so acceptance times are not assumed to grow along a queue).
+        var due: [String] = []
+        for (user, queue) in queues where queue.pending.contains(where: { $0.acceptedAt.advanced(by: retention) <= now }) {
+            due.append(user)
+        }
+        for user in due.sorted() {
             guard var queue = queues[user] else { continue }
             let (gone, kept) = queue.pending.reduce(into: ([PendingPush<Body>](), [PendingPush<Body>]())) { split, push in
                 if push.acceptedAt.advanced(by: retention) <= now { split.0.append(push) } else { split.1.append(push) }
