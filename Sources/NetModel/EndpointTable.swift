@@ -30,3 +30,34 @@ public struct EndpointTable<Value> {
 }
 
 extension EndpointTable: Sendable where Value: Sendable {}
+
+/// A map from stream ids to values, for ids handed out in order from 1: an array indexed by
+/// the id, so a lookup is one array read instead of a hash.
+@usableFromInline
+struct StreamTable<Value> {
+    @usableFromInline var slots: [Value?] = []
+
+    @usableFromInline init() {}
+
+    @inlinable
+    subscript(id: StreamID) -> Value? {
+        get {
+            let i = Int(truncatingIfNeeded: id.rawValue) &- 1
+            return i >= 0 && i < slots.count ? slots[i] : nil
+        }
+        set {
+            let i = Int(truncatingIfNeeded: id.rawValue) - 1
+            precondition(i >= 0, "stream ids start at 1")
+            if i >= slots.count {
+                guard newValue != nil else { return }
+                slots.append(contentsOf: repeatElement(nil, count: i + 1 - slots.count))
+            }
+            slots[i] = newValue
+        }
+    }
+
+    /// The ids that hold a value, in increasing order.
+    var ids: [StreamID] {
+        slots.indices.compactMap { slots[$0] == nil ? nil : StreamID(UInt64($0 + 1)) }
+    }
+}

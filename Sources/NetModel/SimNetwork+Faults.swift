@@ -16,7 +16,7 @@ extension SimNetwork {
             e.held.removeAll()
         }
         e.incarnation &+= 1
-        for id in streams.keys.sorted() {
+        for id in streams.ids {
             guard var s = streams[id], s.open, s.opener == e.name || s.acceptor == e.name else { continue }
             s.open = false
             streams[id] = s
@@ -74,7 +74,7 @@ extension SimNetwork {
         nextPartitionID += 1
         partitions.append((id, p))
         record(.partition, nil, nil, UInt64(id), "partition", p.summary)
-        for sid in streams.keys.sorted() {
+        for sid in streams.ids {
             guard var s = streams[sid], s.open,
                   p.cuts(from: s.opener, to: s.acceptor) || p.cuts(from: s.acceptor, to: s.opener) else { continue }
             s.open = false

@@ -17,7 +17,7 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @usableFromInline let pending = SlotPool<Pending>()
     @usableFromInline var targetNumber = -1
     @exclusivity(unchecked) @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
-    @exclusivity(unchecked) @usableFromInline var streams: [StreamID: StreamState] = [:]
+    @exclusivity(unchecked) @usableFromInline var streams = StreamTable<StreamState>()
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
     var nextStreamID: UInt64 = 1
     var nextPartitionID = 1
