@@ -44,6 +44,7 @@ final class TCPReactor: @unchecked Sendable {
     private let commands = Mutex(CommandQueue())
     private let running = Atomic<Bool>(true)
     private let exited = DispatchSemaphore(value: 0)
+    private var reactorThread: Thread?
 
     // Reactor-owned.
     var registry: [UInt64: Registered] = [:]
@@ -84,6 +85,7 @@ final class TCPReactor: @unchecked Sendable {
             exited.signal()
         }
         thread.name = "tcp-reactor"
+        reactorThread = thread
         thread.start()
     }
 
@@ -113,7 +115,7 @@ final class TCPReactor: @unchecked Sendable {
             $0.items.append(.shutdown)
         }
         wakeup.signal()
-        exited.wait()
+        if reactorThread !== Thread.current { exited.wait() }  // (a log callback may stop it)
     }
 
     private func loop() {
@@ -126,7 +128,7 @@ final class TCPReactor: @unchecked Sendable {
                 try epoll.wait(timeoutMilliseconds: timeout, into: &events)
             } catch {
                 options.log?("tcp reactor: \(error); stopping")
-                closeEverything()
+                finish()
                 return
             }
             for event in events {
@@ -140,7 +142,7 @@ final class TCPReactor: @unchecked Sendable {
             commands.withLock { swap(&batch, &$0.items) }
             for command in batch {
                 if case .shutdown = command {
-                    closeEverything()
+                    finish()
                     return
                 }
                 run(command)
@@ -149,6 +151,19 @@ final class TCPReactor: @unchecked Sendable {
             runDueRetries()
             flushDirty()
         }
+    }
+
+    /// Ends the loop: refuses further commands, releases waiting `detach` callers, closes every
+    /// socket.
+    private func finish() {
+        running.store(false, ordering: .releasing)
+        let left = commands.withLock { queue -> [TCPCommand] in
+            queue.accepting = false
+            defer { queue.items.removeAll() }
+            return queue.items
+        }
+        for case .detach(_, let done) in left { done.signal() }
+        closeEverything()
     }
 
     private func run(_ command: TCPCommand) {

@@ -31,6 +31,7 @@ final class TCPWorkerPool: @unchecked Sendable {
         var reactorWaiting = false
         let queued = Atomic<Int>(0)
         let exited = DispatchSemaphore(value: 0)
+        var thread: Thread?
     }
 
     private let queues: [Queue]
@@ -52,6 +53,7 @@ final class TCPWorkerPool: @unchecked Sendable {
         for (index, queue) in queues.enumerated() {
             let thread = Thread { [self] in run(queue) }
             thread.name = "tcp-worker-\(index)"
+            queue.thread = thread
             thread.start()
         }
     }
@@ -81,7 +83,8 @@ final class TCPWorkerPool: @unchecked Sendable {
         return true
     }
 
-    /// Stops every worker (queued work is dropped) and waits for them to exit.
+    /// Stops every worker (queued work is dropped) and waits for them to exit (all but the
+    /// calling thread, when a handler itself stops the pool).
     func stop() {
         for queue in queues {
             queue.condition.lock()
@@ -89,7 +92,7 @@ final class TCPWorkerPool: @unchecked Sendable {
             queue.condition.signal()
             queue.condition.unlock()
         }
-        for queue in queues { queue.exited.wait() }
+        for queue in queues where queue.thread !== Thread.current { queue.exited.wait() }
     }
 
     private func run(_ queue: Queue) {
