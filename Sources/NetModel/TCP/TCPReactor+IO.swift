@@ -112,7 +112,10 @@ extension TCPReactor {
                     connection.paused = true
                     paused.append(connection)
                     updateInterest(connection)
-                    stats.update { $0.bytesIn += bytesRead }
+                    stats.update {
+                        $0.bytesIn += bytesRead
+                        $0.readPauses += 1
+                    }
                     return
                 }
             }
