@@ -11,8 +11,9 @@ enum ShrinkCommand: Command {
     Runs FILE with seed N; if a check fails, searches for a smaller experiment that still fails that
     check with the same seed: fewer faults (one at a time, then pairs), fewer clients, a shorter
     duration and settle time, constant latency, no lossy links, fewer frontends, no gateway, no
-    chat, lower rates. Every candidate is validated and run in this process; a candidate is kept
-    when the check still fails. Prints each step, writes the smallest experiment found as a new
+    chat, lower rates. Every candidate is validated and run in this process; it is kept when the
+    check still fails and every check that passed in the original run still passes (so the search
+    does not slip to another failure, such as a run too short to converge). Prints each step, writes the smallest experiment found as a new
     experiment file (its "seed" is N, so 'simctl run NEW.json' reproduces the failure) and runs it
     once more to confirm. The same input always gives the same output.
 
@@ -68,12 +69,14 @@ enum ShrinkCommand: Command {
         }
         print("shrinking \(path) with seed \(seed)" + (bugs.isEmpty ? "" : " (planted: \(bugs.switchValue))"))
         print("it fails \(check.name): \(check.detail)")
-        let shrinker = Shrinker(check: check.name, seed: seed, plantedBugs: bugs, maximumRuns: maxRuns)
+        let shrinker = Shrinker(check: check.name, original: original, experiment: experiment, plantedBugs: bugs,
+                                maximumRuns: maxRuns)
+        if !shrinker.guards.isEmpty { print("guards (must keep passing): " + shrinker.guards.joined(separator: ", ")) }
         var n = 0
         let outcome = shrinker.shrink(experiment) { attempt in
             n += 1
-            print("  [\(n)] " + (attempt.accepted ? "kept    " : "undone  ") + attempt.change
-                  + (attempt.accepted ? " (still fails)" : " (then it passes)"))
+            let detail = attempt.accepted ? "still fails" : attempt.detail.count > 100 ? String(attempt.detail.prefix(100)) + "…" : attempt.detail
+            print(String(format: "%4d ", n) + (attempt.accepted ? "kept    " : "undone  ") + attempt.change + " (\(detail))")
         }
         var smaller = outcome.experiment
         smaller.name = experiment.name.hasSuffix("-shrunk") ? experiment.name : experiment.name + "-shrunk"
@@ -89,7 +92,7 @@ enum ShrinkCommand: Command {
         // Confirm from the file itself, as 'simctl run' will read it.
         let confirmed: CheckResult?
         do {
-            confirmed = shrinker.result(of: try Experiment.load(path: out))
+            confirmed = shrinker.verdict(of: try Experiment.load(path: out)).target
         } catch {
             fail("shrink: the file written to '\(out)' does not read back: \(error)")
         }

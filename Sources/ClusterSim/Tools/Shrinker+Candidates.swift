@@ -41,7 +41,7 @@ extension Shrinker {
                 $0.workload.rampUp = min($0.workload.rampUp, d)
             }
         }
-        for d in Self.shorter(e.settle) + (e.settle > .zero ? [.zero] : []) {
+        for d in (e.settle > .zero ? [.zero] : []) + Self.shorter(e.settle) {
             add("settle \(DurationText.format(e.settle)) → \(DurationText.format(d))") { $0.settle = d }
         }
         // Simpler network.

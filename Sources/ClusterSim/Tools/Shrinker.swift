@@ -4,23 +4,36 @@
 /// fixed order (``candidates(of:)``: keep only the failing check, drop faults one at a time then in
 /// pairs, halve the clients, the duration and the settle time, constant latency, no lossy links,
 /// fewer frontends, no gateway, no chat, lower rates); each candidate must pass
-/// `Experiment.validate()`; it is run in-process and accepted when the check still fails. After an
-/// acceptance the list is made again from the new experiment; the search ends when no candidate
+/// `Experiment.validate()`; it is run in-process and accepted when the check still fails **and**
+/// every guard check (those that passed in the original run) still passes — so that the search
+/// does not slip to a different failure, such as a run too short for anything to converge. After
+/// an acceptance the list is made again from the new experiment; the search ends when no candidate
 /// is accepted or after `maximumRuns` runs. The same input always gives the same output.
 public struct Shrinker {
     /// The failing check to keep failing (a ``CheckName`` raw value or `expect.<field>`).
     public let check: String
     /// The seed every run uses.
     public let seed: UInt64
+    /// Checks that must keep passing (names as in ``RunResult/checks``).
+    public var guards: [String]
+    /// The checkers and thresholds every candidate is judged with, whatever its own file lists.
+    public var judgedChecks: [CheckName]
+    /// The thresholds every candidate is judged with.
+    public var judgedExpect: Expectations
     /// Bugs planted in every run (tests only).
     public var plantedBugs: PlantedBugs
     /// The most candidate runs.
     public var maximumRuns: Int
 
-    /// Makes a shrinker for `check` failing with `seed`.
-    public init(check: String, seed: UInt64, plantedBugs: PlantedBugs = PlantedBugs(), maximumRuns: Int = 200) {
+    /// Makes a shrinker for the failing `check` of `original` (the result of running `experiment`
+    /// with `seed`): the checks that passed there become the guards.
+    public init(check: String, original: RunResult, experiment: Experiment, plantedBugs: PlantedBugs = PlantedBugs(),
+                maximumRuns: Int = 200) {
         self.check = check
-        self.seed = seed
+        self.seed = original.seed
+        self.guards = original.checks.filter { $0.passed && $0.name != check }.map(\.name)
+        self.judgedChecks = experiment.checks
+        self.judgedExpect = experiment.expect
         self.plantedBugs = plantedBugs
         self.maximumRuns = maximumRuns
     }
@@ -31,7 +44,7 @@ public struct Shrinker {
         public var change: String
         /// Whether it still failed the check (and was kept).
         public var accepted: Bool
-        /// The check's detail in that run.
+        /// Why: `still fails: …`, `then it passes`, `then liveness fails instead: …`.
         public var detail: String
     }
 
@@ -47,11 +60,26 @@ public struct Shrinker {
         public var hitRunLimit: Bool
     }
 
-    /// Runs `experiment` with the shrinker's seed and bugs.
-    /// - Returns: the result of the check (nil when the run has no check of that name).
-    public func result(of experiment: Experiment) -> CheckResult? {
-        let (_, result) = RunResult.simulate(experiment, seed: seed) { $0.plantedBugs = plantedBugs }
-        return result.checks.first { $0.name == check }
+    /// How a candidate did.
+    public struct Verdict: Sendable {
+        /// The target check's result (nil when the run has no check of that name).
+        public var target: CheckResult?
+        /// Guards that failed.
+        public var brokenGuards: [CheckResult]
+        /// Whether the candidate reproduces the failure: the target fails, every guard passes.
+        public var reproduces: Bool { target.map { !$0.passed } == true && brokenGuards.isEmpty }
+    }
+
+    /// Runs `experiment` with the shrinker's seed and bugs, judged by ``judgedChecks`` and
+    /// ``judgedExpect`` (checks do not change a run, only what is asked of it).
+    /// - Returns: the target check's result and the guards that failed.
+    public func verdict(of experiment: Experiment) -> Verdict {
+        var judged = experiment
+        judged.checks = judgedChecks
+        judged.expect = judgedExpect
+        let (_, result) = RunResult.simulate(judged, seed: seed) { $0.plantedBugs = plantedBugs }
+        return Verdict(target: result.checks.first { $0.name == check },
+                       brokenGuards: result.checks.filter { !$0.passed && guards.contains($0.name) })
     }
 
     /// Shrinks `experiment`, which should fail the check; `report` is called after each run.
@@ -70,9 +98,17 @@ public struct Shrinker {
                 guard attempts.count < maximumRuns else { limited = true; break }
                 let key = candidate.jsonText()
                 guard tried.insert(key).inserted, (try? candidate.validate()) != nil else { continue }
-                let outcome = result(of: candidate)
-                let failed = outcome.map { !$0.passed } ?? false
-                let attempt = Attempt(change: change, accepted: failed, detail: outcome?.detail ?? "no such check")
+                let verdict = verdict(of: candidate)
+                let failed = verdict.reproduces
+                let why: String
+                if let broken = verdict.brokenGuards.first {
+                    why = "then \(broken.name) fails instead: \(broken.detail)"
+                } else if let target = verdict.target {
+                    why = target.passed ? "then it passes" : "still fails: \(target.detail)"
+                } else {
+                    why = "no check \(check) in that run"
+                }
+                let attempt = Attempt(change: change, accepted: failed, detail: why)
                 attempts.append(attempt)
                 report(attempt)
                 if failed {
