@@ -106,9 +106,12 @@ enum ExperimentJSON {
     static func rate(_ r: Rate) -> String {
         let text = r.description
         if !text.contains("e") { return "\"" + text + "\"" }
-        var fixed = String(format: "%.30f", r.perSecond)
-        while fixed.hasSuffix("0") { fixed.removeLast() }
-        if fixed.hasSuffix(".") { fixed.removeLast() }
+        // The fewest decimals that read back to the same value.
+        var fixed = String(format: "%.40f", r.perSecond)
+        for digits in 1...40 {
+            let candidate = String(format: "%.\(digits)f", r.perSecond)
+            if Double(candidate) == r.perSecond { fixed = candidate; break }
+        }
         return "\"" + fixed + "/s\""
     }
 
