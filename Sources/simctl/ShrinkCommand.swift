@@ -120,7 +120,14 @@ enum ShrinkCommand: Command {
         if a.cluster.frontends != b.cluster.frontends { out.append("frontends \(a.cluster.frontends) → \(b.cluster.frontends)") }
         if a.cluster.gateway != b.cluster.gateway { out.append("the gateway") }
         if a.cluster.chat != b.cluster.chat { out.append("the chat node and chat rooms") }
-        if a.network != b.network { out.append("network: latency now constant, fewer or no link overrides, loss or duplication") }
+        if a.network.defaults.latency != b.network.defaults.latency
+            || (a.network.links.count == b.network.links.count && a.network.links.map(\.conditions.latency) != b.network.links.map(\.conditions.latency)) {
+            out.append("variable latency (now constant)")
+        }
+        if a.network.links.count != b.network.links.count { out.append("\(a.network.links.count - b.network.links.count) of \(a.network.links.count) link overrides") }
+        if a.network.defaults.drop != b.network.defaults.drop || a.network.defaults.duplicate != b.network.defaults.duplicate {
+            out.append("message loss and duplication")
+        }
         if a.workload.requestRate != b.workload.requestRate { out.append("requestRate \(a.workload.requestRate) → \(b.workload.requestRate)") }
         if a.workload.pushRate != b.workload.pushRate { out.append("pushRate \(a.workload.pushRate) → \(b.workload.pushRate)") }
         if a.workload.duplicateLogins != b.workload.duplicateLogins {

@@ -69,6 +69,16 @@ struct SweepTests {
         #expect(!out.stdout.contains("failing seeds"))
     }
 
+    @Test("sweep, shrink and diff have --help and are listed; an unknown option exits 2 with a hint", arguments: ["sweep", "shrink", "diff"])
+    func help(command: String) throws {
+        let help = try simctl([command, "--help"])
+        #expect(help.status == 0 && help.stdout.hasPrefix("USAGE: simctl \(command) FILE"))
+        #expect(help.stdout.contains("Exit status:"))
+        let bad = try simctl([command, plantedFixture, "--frobnicate"])
+        #expect(bad.status == 2 && bad.stderr.contains("Try 'simctl \(command) --help'"))
+        #expect(try simctl(["--help"]).stdout.contains("  \(command) "))
+    }
+
     @Test("bad input exits 2 and runs nothing: a bad file, a bad range, no range, an unknown planted bug")
     func badInput() throws {
         let missing = try simctl(["sweep", "/no/such/file.json", "--seeds", "1-2"])
