@@ -51,6 +51,7 @@ enum SweepCommand: Command {
         let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0)
         print("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs), \(jobs) at once"
               + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
+        display.start()
         let clock = ContinuousClock()
         let started = clock.now
         let outcomes = SeedSweep.run(seeds: seeds, jobs: jobs, { seed in
@@ -102,6 +103,13 @@ final class SweepDisplay: @unchecked Sendable {
     init(total: Int, terminal: Bool) {
         self.total = total
         self.terminal = terminal
+    }
+
+    /// Draws the empty bar on a terminal.
+    func start() {
+        guard terminal else { return }
+        FileHandle.standardOutput.write(Data(("[" + String(repeating: ".", count: 30) + "] 0/\(total)").utf8))
+        drawn = true
     }
 
     func show(_ outcome: SeedOutcome, finished: Int, elapsed: Duration) {
