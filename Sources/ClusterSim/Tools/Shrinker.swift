@@ -7,8 +7,9 @@
 /// `Experiment.validate()`; it is run in-process and accepted when the check still fails **and**
 /// every guard check (those that passed in the original run) still passes — so that the search
 /// does not slip to a different failure, such as a run too short for anything to converge. After
-/// an acceptance the list is made again from the new experiment; the search ends when no candidate
-/// is accepted or after `maximumRuns` runs. The same input always gives the same output.
+/// an acceptance the list is made again from the new experiment and the walk goes on from the same
+/// position; a walk that accepts nothing ends the search, as do `maximumRuns` runs. The same input
+/// always gives the same output.
 public struct Shrinker {
     /// The failing check to keep failing (a ``CheckName`` raw value or `expect.<field>`).
     public let check: String
@@ -90,11 +91,18 @@ public struct Shrinker {
         current.seed = seed
         var attempts: [Attempt] = []
         var tried: Set<String> = [current.jsonText()]
-        var progress = true
         var limited = false
-        while progress && !limited {
-            progress = false
-            for (change, candidate) in candidates(of: current) {
+        // Rounds: walk the candidate list; after an acceptance, remake the list from the new
+        // experiment and go on from the same position (the kinds before it were tried this round).
+        // Another round when this one accepted anything.
+        var acceptedInRound = true
+        while acceptedInRound && !limited {
+            acceptedInRound = false
+            var list = candidates(of: current)
+            var position = 0
+            while position < list.count {
+                let (change, candidate) = list[position]
+                position += 1
                 guard attempts.count < maximumRuns else { limited = true; break }
                 let key = candidate.jsonText()
                 guard tried.insert(key).inserted, (try? candidate.validate()) != nil else { continue }
@@ -113,8 +121,9 @@ public struct Shrinker {
                 report(attempt)
                 if failed {
                     current = candidate
-                    progress = true
-                    break
+                    acceptedInRound = true
+                    list = candidates(of: current)
+                    position -= 1
                 }
             }
         }
