@@ -22,6 +22,9 @@ enum RunCommand: Command {
     The last line of the output is 'result=PASS|FAIL seed=N events=N trace=HASH'.
     Exit status: 0 every check passed, 1 a check failed, 2 bad file or arguments.
 
+    Test-only: CLUSTERSIM_PLANT=session-ignores-connection,iterate-set in the environment plants
+    known bugs (used by the tests of sweep, shrink and diff; never set it otherwise).
+
     """
     static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out"], flags: ["--json"],
                                    positionals: 1...1, positionalNames: ["FILE"])
@@ -49,6 +52,7 @@ enum RunCommand: Command {
         let clock = ContinuousClock()
         let started = clock.now
         let run = ClusterRun(experiment: experiment, seed: seed)
+        do { run.plantedBugs = try PlantedBugs.fromEnvironment() } catch { fail("run: \(error)") }  // test-only
         let outcome = run.run()
         let simulated = clock.now
         let result = RunResult.evaluate(run, outcome: outcome)

@@ -49,7 +49,9 @@ public final class ClusterRun: @unchecked Sendable {
         simulator.trace.record(.start, node: nil, peer: nil, messageID: 0, label: experiment.name,
                                detail: "seed=\(seed)")
         simulator.schedule(at: .zero) { [self] in
-            for name in experiment.nodeNames { spawn(name) }
+            // The planted non-determinism iterates a Set: its order changes from process to process.
+            let order = plantedBugs.iterateSet ? Array(Set(experiment.nodeNames)) : experiment.nodeNames
+            for name in order { spawn(name) }
         }
         scheduleWorkload()
         scheduleFaults()
@@ -118,6 +120,9 @@ public final class ClusterRun: @unchecked Sendable {
 public struct PlantedBugs: Sendable {
     /// The session node removes a user on logout whatever the connection id (the seed's race).
     public var sessionIgnoresConnection = false
+    /// The runner starts the server nodes in the iteration order of a `Set` (hash order, which
+    /// changes from process to process) instead of by name: planted non-determinism for `simctl diff`.
+    public var iterateSet = false
     /// Creates a set with no bug planted.
     public init() {}
 }

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A planted-bug name that does not exist.
+public struct PlantedBugError: Error, CustomStringConvertible, Sendable {
+    /// The name that was given.
+    public let name: String
+    /// `unknown planted bug 'x' in CLUSTERSIM_PLANT (known: …)`.
+    public var description: String {
+        "unknown planted bug '\(name)' in \(PlantedBugs.environmentVariable) (known: \(PlantedBugs.names.joined(separator: ", ")))"
+    }
+}
+
+extension PlantedBugs {
+    /// The environment variable that plants bugs in `simctl run`, `sweep`, `shrink` and `diff`, and
+    /// in the child processes they start. **Test-only**: a comma-separated list of ``names``.
+    public static let environmentVariable = "CLUSTERSIM_PLANT"
+
+    /// The names accepted in ``environmentVariable``.
+    public static let names = ["session-ignores-connection", "iterate-set"]
+
+    /// The bugs named in `list` (comma-separated; spaces and empty items ignored).
+    /// - Throws: ``PlantedBugError`` for a name not in ``names``.
+    public init(parsing list: String) throws(PlantedBugError) {
+        self.init()
+        for item in list.split(separator: ",") {
+            let name = item.trimmingCharacters(in: .whitespaces)
+            switch name {
+            case "": continue
+            case "session-ignores-connection": sessionIgnoresConnection = true
+            case "iterate-set": iterateSet = true
+            default: throw PlantedBugError(name: name)
+            }
+        }
+    }
+
+    /// The bugs planted by this process's ``environmentVariable`` (none when it is unset).
+    /// - Throws: ``PlantedBugError`` for a name not in ``names``.
+    public static func fromEnvironment() throws(PlantedBugError) -> PlantedBugs {
+        try PlantedBugs(parsing: ProcessInfo.processInfo.environment[environmentVariable] ?? "")
+    }
+
+    /// Whether any bug is planted.
+    public var isEmpty: Bool { !sessionIgnoresConnection && !iterateSet }
+
+    /// The value of ``environmentVariable`` that plants exactly these bugs (`""` for none).
+    public var switchValue: String {
+        var on: [String] = []
+        if sessionIgnoresConnection { on.append("session-ignores-connection") }
+        if iterateSet { on.append("iterate-set") }
+        return on.joined(separator: ",")
+    }
+
+    /// `CLUSTERSIM_PLANT=… ` to put before a command that must plant the same bugs, or `""`.
+    public var commandPrefix: String { isEmpty ? "" : "\(Self.environmentVariable)=\(switchValue) " }
+}

@@ -1,0 +1,132 @@
+/// Searches for a smaller experiment that still fails the same check with the same seed.
+///
+/// Greedy and deterministic: from the current experiment it lists candidate simplifications in a
+/// fixed order (``candidates(of:)``: keep only the failing check, drop faults one at a time then in
+/// pairs, halve the clients, the duration and the settle time, constant latency, no lossy links,
+/// fewer frontends, no gateway, no chat, lower rates); each candidate must pass
+/// `Experiment.validate()`; it is run in-process and accepted when the check still fails **and**
+/// every guard check (those that passed in the original run) still passes — so that the search
+/// does not slip to a different failure, such as a run too short for anything to converge. After
+/// an acceptance the list is made again from the new experiment and the walk goes on from the same
+/// position; a walk that accepts nothing ends the search, as do `maximumRuns` runs. The same input
+/// always gives the same output.
+public struct Shrinker {
+    /// The failing check to keep failing (a ``CheckName`` raw value or `expect.<field>`).
+    public let check: String
+    /// The seed every run uses.
+    public let seed: UInt64
+    /// Checks that must keep passing (names as in ``RunResult/checks``).
+    public var guards: [String]
+    /// The checkers and thresholds every candidate is judged with, whatever its own file lists.
+    public var judgedChecks: [CheckName]
+    /// The thresholds every candidate is judged with.
+    public var judgedExpect: Expectations
+    /// Bugs planted in every run (tests only).
+    public var plantedBugs: PlantedBugs
+    /// The most candidate runs.
+    public var maximumRuns: Int
+
+    /// Makes a shrinker for the failing `check` of `original` (the result of running `experiment`
+    /// with `seed`): the checks that passed there become the guards.
+    public init(check: String, original: RunResult, experiment: Experiment, plantedBugs: PlantedBugs = PlantedBugs(),
+                maximumRuns: Int = 200) {
+        self.check = check
+        self.seed = original.seed
+        self.guards = original.checks.filter { $0.passed && $0.name != check }.map(\.name)
+        self.judgedChecks = experiment.checks
+        self.judgedExpect = experiment.expect
+        self.plantedBugs = plantedBugs
+        self.maximumRuns = maximumRuns
+    }
+
+    /// One candidate that was run.
+    public struct Attempt: Sendable {
+        /// What the candidate changes, e.g. `clients 40 → 20`.
+        public var change: String
+        /// Whether it still failed the check (and was kept).
+        public var accepted: Bool
+        /// Why: `still fails: …`, `then it passes`, `then liveness fails instead: …`.
+        public var detail: String
+    }
+
+    /// The search's result.
+    public struct Outcome: Sendable {
+        /// The smallest experiment found (its `seed` is the shrinker's seed).
+        public var experiment: Experiment
+        /// Every candidate run, in order.
+        public var attempts: [Attempt]
+        /// The accepted changes, in order.
+        public var accepted: [String] { attempts.filter(\.accepted).map(\.change) }
+        /// Whether the search stopped at `maximumRuns` rather than at a fixed point.
+        public var hitRunLimit: Bool
+    }
+
+    /// How a candidate did.
+    public struct Verdict: Sendable {
+        /// The target check's result (nil when the run has no check of that name).
+        public var target: CheckResult?
+        /// Guards that failed.
+        public var brokenGuards: [CheckResult]
+        /// Whether the candidate reproduces the failure: the target fails, every guard passes.
+        public var reproduces: Bool { target.map { !$0.passed } == true && brokenGuards.isEmpty }
+    }
+
+    /// Runs `experiment` with the shrinker's seed and bugs, judged by ``judgedChecks`` and
+    /// ``judgedExpect`` (checks do not change a run, only what is asked of it).
+    /// - Returns: the target check's result and the guards that failed.
+    public func verdict(of experiment: Experiment) -> Verdict {
+        var judged = experiment
+        judged.checks = judgedChecks
+        judged.expect = judgedExpect
+        let (_, result) = RunResult.simulate(judged, seed: seed) { $0.plantedBugs = plantedBugs }
+        return Verdict(target: result.checks.first { $0.name == check },
+                       brokenGuards: result.checks.filter { !$0.passed && guards.contains($0.name) })
+    }
+
+    /// Shrinks `experiment`, which should fail the check; `report` is called after each run.
+    /// - Returns: the smallest failing experiment found (the input itself, with `seed` set, when
+    ///   nothing smaller fails) and every attempt.
+    public func shrink(_ experiment: Experiment, report: (Attempt) -> Void = { _ in }) -> Outcome {
+        var current = experiment
+        current.seed = seed
+        var attempts: [Attempt] = []
+        var tried: Set<String> = [current.jsonText()]
+        var limited = false
+        // Rounds: walk the candidate list; after an acceptance, remake the list from the new
+        // experiment and go on from the same position (the kinds before it were tried this round).
+        // Another round when this one accepted anything.
+        var acceptedInRound = true
+        while acceptedInRound && !limited {
+            acceptedInRound = false
+            var list = candidates(of: current)
+            var position = 0
+            while position < list.count {
+                let (change, candidate) = list[position]
+                position += 1
+                guard attempts.count < maximumRuns else { limited = true; break }
+                let key = candidate.jsonText()
+                guard tried.insert(key).inserted, (try? candidate.validate()) != nil else { continue }
+                let verdict = verdict(of: candidate)
+                let failed = verdict.reproduces
+                let why: String
+                if let broken = verdict.brokenGuards.first {
+                    why = "then \(broken.name) fails instead: \(broken.detail)"
+                } else if let target = verdict.target {
+                    why = target.passed ? "then it passes" : "still fails: \(target.detail)"
+                } else {
+                    why = "no check \(check) in that run"
+                }
+                let attempt = Attempt(change: change, accepted: failed, detail: why)
+                attempts.append(attempt)
+                report(attempt)
+                if failed {
+                    current = candidate
+                    acceptedInRound = true
+                    list = candidates(of: current)
+                    position -= 1
+                }
+            }
+        }
+        return Outcome(experiment: current, attempts: attempts, hitRunLimit: limited)
+    }
+}
