@@ -30,7 +30,8 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
 
     @usableFromInline enum Storage: Sendable {
         case text(String)
-        case fields([Field])
+        /// The literal's own array, kept as written (no copy into labelled tuples).
+        case fields([(String, TraceValue)])
     }
 
     @usableFromInline var storage: Storage
@@ -43,11 +44,11 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
 
     /// Ordered fields, as written: `["user": .text(u), "seq": .number(7)]`.
     public init(dictionaryLiteral elements: (String, TraceValue)...) {
-        storage = .fields(elements.map { (key: $0.0, value: $0.1) })
+        storage = .fields(elements)
     }
 
     /// Ordered fields.
-    public init(fields: [Field]) { storage = .fields(fields) }
+    public init(fields: [Field]) { storage = .fields(fields.map { ($0.key, $0.value) }) }
 
     /// Free text from a literal.
     public init(stringLiteral value: String) { storage = .text(value) }
@@ -64,7 +65,7 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
     public subscript(key: String) -> TraceValue? {
         switch storage {
         case .fields(let fields):
-            for f in fields where f.key == key { return f.value }
+            for f in fields where f.0 == key { return f.1 }
             return nil
         case .text(let text):
             return TraceDetail.field(key, in: text).map { .text(String($0)) }
@@ -118,9 +119,9 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
             out.reserveCapacity(fields.count * 16)
             for (i, f) in fields.enumerated() {
                 if i > 0 { out += " " }
-                out += f.key
+                out += f.0
                 out += "="
-                switch f.value {
+                switch f.1 {
                 case .number(let n): out += String(n)
                 case .text(let t): out += t.spacesReplaced
                 case .name(let n): out += n.description
@@ -135,7 +136,7 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
         switch (a.storage, b.storage) {
         case (.text(let x), .text(let y)): return x == y
         case (.fields(let x), .fields(let y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
         default: return a.description == b.description
         }
     }
@@ -148,9 +149,9 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
         case .fields(let fields):
             for (i, f) in fields.enumerated() {
                 if i > 0 { hash.combine(byte: 0x20) }
-                hash.combineBytes(of: f.key)
+                hash.combineBytes(of: f.0)
                 hash.combine(byte: 0x3D)
-                switch f.value {
+                switch f.1 {
                 case .number(let n): hash.combineDecimal(n)
                 case .text(let t): hash.combineSpacesReplaced(t)
                 case .name(let n):

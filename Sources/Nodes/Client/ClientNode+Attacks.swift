@@ -37,8 +37,11 @@ extension ClientNode {
 
     /// The `exp` claim of a token (clients read it to know when to replay).
     static func expiry(of token: String) -> Int64? {
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let bytes = Base64URL.decode(parts[1]),
+        let utf8 = token.utf8
+        guard let first = utf8.firstIndex(of: UInt8(ascii: ".")),
+              let second = utf8[utf8.index(after: first)...].firstIndex(of: UInt8(ascii: ".")),
+              !utf8[utf8.index(after: second)...].contains(UInt8(ascii: ".")),
+              let bytes = Base64URL.decode(Substring(utf8[utf8.index(after: first)..<second])),
               let claims = TokenClaims.decode(bytes) else { return nil }
         return claims.exp
     }

@@ -31,6 +31,27 @@ public actor GatewayNode: ManagedServer {
         return link.config.frontends.map(\.name).filter { (suspended[$0] ?? 0) <= now }
     }
 
+    /// The next frontend of the round-robin over `routingTable`, without building the table.
+    /// - Returns: the frontend, or nil when none is live.
+    private func nextFrontend() -> NodeName? {
+        let frontends = link.config.frontends
+        let now = env.now.nanoseconds
+        if suspended.isEmpty {
+            guard !frontends.isEmpty else { return nil }
+            defer { cursor += 1 }
+            return frontends[cursor % frontends.count].name
+        }
+        let live = frontends.reduce(0) { $0 + ((suspended[$1.name] ?? 0) <= now ? 1 : 0) }
+        guard live > 0 else { return nil }
+        var k = cursor % live
+        cursor += 1
+        for f in frontends where (suspended[f.name] ?? 0) <= now {
+            if k == 0 { return f.name }
+            k -= 1
+        }
+        return nil
+    }
+
     /// Whether the node serves (registered, not fenced).
     public var isServing: Bool { link.isServing }
 
@@ -60,14 +81,11 @@ public actor GatewayNode: ManagedServer {
                 return unexpected(envelope.payload, from: envelope.source)
             }
             let client = envelope.source
-            let live = routingTable
-            guard link.isServing, !live.isEmpty else {
+            guard link.isServing, let frontend = nextFrontend() else {
                 env.transport.send(.reply(ClientReply(requestID: request.requestID, result: .error("no-frontend"))),
                                    to: client)
                 return
             }
-            let frontend = live[cursor % live.count]
-            cursor += 1
             let stream = connection(to: frontend)
             let id = nextID
             nextID += 1
