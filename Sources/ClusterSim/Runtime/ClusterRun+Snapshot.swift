@@ -43,10 +43,14 @@ extension ClusterRun {
 
     /// The record checkers and metrics read.
     public func record() -> RunRecord {
-        let faults = simulator.trace.events.filter {
-            [.crash, .restart, .partition, .heal, .pause, .resume, .clockOffset, .fault].contains($0.kind)
+        let events = simulator.trace.events
+        let lastFault = events.indices.reversed().first { i in
+            switch events[i].kind {
+            case .crash, .restart, .partition, .heal, .pause, .resume, .clockOffset, .fault: true
+            default: false
+            }
         }
-        return RunRecord(experiment: experiment, events: simulator.trace.events, snapshot: snapshot(),
-                         endOfLoad: endOfLoad, end: end, lastFault: faults.last?.at)
+        return RunRecord(experiment: experiment, events: events, snapshot: snapshot(),
+                         endOfLoad: endOfLoad, end: end, lastFault: lastFault.map { events[$0].at })
     }
 }

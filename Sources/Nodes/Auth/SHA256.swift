@@ -99,23 +99,30 @@ public struct SHA256: Sendable {
         let bitLength = byteCount &* 8
         // 0x80, then zeros until the length is 56 mod 64, then the 64-bit length.
         let zeroCount = buffer.count < 56 ? 55 - buffer.count : 119 - buffer.count
-        var padding = [UInt8](repeating: 0, count: 1 + zeroCount + 8)
-        padding[0] = 0x80
-        for i in 0..<8 {
-            padding[padding.count - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))
+        let paddingCount = 1 + zeroCount + 8
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: paddingCount) { padding in
+            padding.initialize(repeating: 0)
+            padding[0] = 0x80
+            for i in 0..<8 {
+                padding[paddingCount - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))
+            }
+            update(UnsafeRawBufferPointer(padding))
         }
-        update(padding)
         precondition(buffer.isEmpty, "SHA256 padding must end on a block boundary")
 
-        var digest = [UInt8](repeating: 0, count: SHA256.digestSize)
-        let words = state.words
-        for (i, word) in words.enumerated() {
-            digest[4 * i] = UInt8(truncatingIfNeeded: word >> 24)
-            digest[4 * i + 1] = UInt8(truncatingIfNeeded: word >> 16)
-            digest[4 * i + 2] = UInt8(truncatingIfNeeded: word >> 8)
-            digest[4 * i + 3] = UInt8(truncatingIfNeeded: word)
+        let h = state
+        let digest = [UInt8](unsafeUninitializedCapacity: SHA256.digestSize) { out, count in
+            for (i, word) in [h.h0, h.h1, h.h2, h.h3, h.h4, h.h5, h.h6, h.h7].enumerated() {
+                out[4 * i] = UInt8(truncatingIfNeeded: word >> 24)
+                out[4 * i + 1] = UInt8(truncatingIfNeeded: word >> 16)
+                out[4 * i + 2] = UInt8(truncatingIfNeeded: word >> 8)
+                out[4 * i + 3] = UInt8(truncatingIfNeeded: word)
+            }
+            count = SHA256.digestSize
         }
-        self = SHA256()
+        state = State()
+        buffer.removeAll(keepingCapacity: true)
+        byteCount = 0
         return digest
     }
 
@@ -166,8 +173,6 @@ extension SHA256 {
         var h5: UInt32 = 0x9b05688c
         var h6: UInt32 = 0x1f83d9ab
         var h7: UInt32 = 0x5be0cd19
-
-        var words: [UInt32] { [h0, h1, h2, h3, h4, h5, h6, h7] }
 
         @inline(__always)
         private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 {
