@@ -5,7 +5,7 @@ import NetModel
 /// `simctl bench sim`: simulator throughput.
 enum BenchCommand: Command {
     static let name = "bench"
-    static let summary = "Measure throughput (bench sim: the simulator and simulated network)"
+    static let summary = "Measure throughput (bench sim: the simulator; bench chat: the chat server)"
     static let help = """
     USAGE: simctl bench sim [--nodes N] [--messages N] [--in-flight N] [--runs N] [--seed N] [--drop P] [--retain-trace]
 
@@ -25,6 +25,8 @@ enum BenchCommand: Command {
       -h, --help       Show this help.
 
     The last line is 'deliveries/s=N events/s=N'.
+
+    'simctl bench chat' measures the chat server instead; see 'simctl bench chat --help'.
 
     """
     static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--in-flight", "--runs", "--seed", "--drop"],

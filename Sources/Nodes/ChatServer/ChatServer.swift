@@ -1,0 +1,137 @@
+import Glibc
+import NetModel
+import Synchronization
+
+/// The standalone chat server of seed 004, compatible byte for byte with the course's client
+/// (`docs/chat-protocol.md`), on non-blocking sockets and epoll.
+///
+/// Threads: `configuration.workers` event loops (`ChatServerWorker`). The first also accepts
+/// and hands new connections to the loops round-robin; a connection then lives on its loop.
+/// The rooms are the `ChatBackend`'s (by default `LocalChatBackend`: `ChatRooms` behind one
+/// lock). Bytes for a connection on another loop go through that loop's mailbox with one
+/// wake-up per iteration. Output is coalesced: what a connection gets during one iteration is
+/// written with one `write` at its end. `/shutdown` from any client (or `requestStop()`) makes
+/// every loop close its connections and return; `wait()` joins them.
+///
+/// Order: with one worker every member sees every message in the order the rooms produced it.
+/// With several, each member sees each sender's messages in order; messages of different
+/// senders on different loops may interleave differently for different members.
+public final class ChatServer: @unchecked Sendable {
+    /// The settings it was made with.
+    public let configuration: ChatServerConfiguration
+    /// Where the rooms live.
+    public let backend: any ChatBackend
+    let logSink: @Sendable (String) -> Void
+    private let stopping = Atomic<Bool>(false)
+    private let state = Mutex<(started: Bool, waited: Bool)>((false, false))
+    private var listener: Socket?
+    private var workers: [ChatServerWorker] = []
+    private var threads: [ChatServerThread] = []
+    /// The port it listens on (the chosen one when the configuration said 0); 0 before `start`.
+    public private(set) var port = 0
+
+    /// A server that is not listening yet.
+    /// - Parameters:
+    ///   - configuration: address, format, threads and limits.
+    ///   - backend: the rooms (default: in-process `ChatRooms`).
+    ///   - log: where log lines go (default: standard error).
+    public init(
+        configuration: ChatServerConfiguration, backend: any ChatBackend = LocalChatBackend(),
+        log: @escaping @Sendable (String) -> Void = { line in
+            var text = line + "\n"
+            text.withUTF8 { _ = Glibc.write(2, $0.baseAddress, $0.count) }
+        }
+    ) {
+        self.configuration = configuration
+        self.backend = backend
+        self.logSink = log
+    }
+
+    /// Whether a stop was requested.
+    public var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    func log(_ line: String) { logSink(line) }
+
+    /// Binds the listening socket and starts the event loops; returns at once.
+    /// - Throws: `ChatServerError` when the configuration is bad, the address cannot be bound,
+    ///   or a loop cannot be set up; nothing is left running then.
+    public func start() throws(ChatServerError) {
+        try configuration.validate()
+        let alreadyStarted = state.withLock { s -> Bool in
+            defer { s.started = true }
+            return s.started
+        }
+        guard !alreadyStarted else { throw .configuration("the server was already started") }
+        signal(SIGPIPE, SIG_IGN)
+        let socket: Socket
+        do {
+            socket = try Socket.listen(host: configuration.host, port: configuration.port, backlog: 4096)
+            port = try socket.localAddress().port
+        } catch {
+            throw .listen(host: configuration.host, port: configuration.port, reason: "\(error)")
+        }
+        listener = socket
+        do {
+            for index in 0..<configuration.workers {
+                workers.append(try ChatServerWorker(index: index, configuration: configuration, backend: backend))
+            }
+        } catch {
+            socket.close()
+            throw error
+        }
+        for worker in workers {
+            worker.peers = workers
+            worker.server = self
+        }
+        workers[0].listener = socket
+        do {
+            for worker in workers {
+                threads.append(try ChatServerThread(name: "chat-loop-\(worker.index)") { worker.run() })
+            }
+        } catch {
+            requestStop()
+            wait()
+            throw error
+        }
+    }
+
+    /// Asks every loop to stop (thread-safe, idempotent): they close their connections and
+    /// return. `/shutdown` from a client calls this.
+    public func requestStop() {
+        guard !stopping.exchange(true, ordering: .acqrel) else { return }
+        for worker in workers { worker.wakeup.signal() }
+    }
+
+    /// Waits until every loop has returned, then closes the listening socket and the loops'
+    /// descriptors. Returns at once when called again.
+    public func wait() {
+        let first = state.withLock { s -> Bool in
+            defer { s.waited = true }
+            return !s.waited
+        }
+        guard first else { return }
+        for thread in threads { thread.join() }
+        listener?.close()
+        for worker in workers {
+            worker.wakeup.close()
+            worker.epoll.close()
+            worker.peers = []
+        }
+    }
+
+    /// Sends effects produced outside a client's request (an asynchronous backend's deliveries)
+    /// to their members' connections. Thread-safe.
+    public func deliver(_ effects: [ChatEffect]) {
+        guard !workers.isEmpty else { return }
+        var batches = Array(repeating: [(id: Int, bytes: [UInt8])](), count: workers.count)
+        for effect in effects {
+            guard let id = Int(effect.recipient.rawValue),
+                  let bytes = try? ChatWire.encode(effect.message, format: configuration.format) else { continue }
+            batches[id % workers.count].append((id, bytes))
+        }
+        for (owner, batch) in batches.enumerated() where !batch.isEmpty {
+            workers[owner].mailbox.withLock { $0.output.append(contentsOf: batch) }
+            workers[owner].wakeup.signal()
+        }
+    }
+}

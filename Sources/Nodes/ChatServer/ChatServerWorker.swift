@@ -1,0 +1,169 @@
+import Glibc
+import NetModel
+import Synchronization
+
+/// What other threads hand to an event loop: connections accepted for it, and bytes for its
+/// connections produced by other loops (or by an asynchronous backend).
+struct ChatServerMailbox {
+    var connections: [(id: Int, socket: Socket, peerName: String)] = []
+    var output: [(id: Int, bytes: [UInt8])] = []
+
+    var isEmpty: Bool { connections.isEmpty && output.isEmpty }
+}
+
+/// One event loop of the chat server: an epoll instance, a wake-up eventfd, and the
+/// connections it owns.
+///
+/// Thread confinement: everything but `mailbox` and `wakeup` is touched only by the loop's own
+/// thread. Other threads append to `mailbox` and signal `wakeup`.
+final class ChatServerWorker: @unchecked Sendable {
+    static let listenerToken = UInt64.max
+    static let wakeupToken = UInt64.max - 1
+
+    let index: Int
+    let configuration: ChatServerConfiguration
+    let backend: any ChatBackend
+    let epoll: EPoll
+    let wakeup: Wakeup
+    let mailbox = Mutex(ChatServerMailbox())
+    /// Set once by `ChatServer.start` before the thread runs: every loop, in index order.
+    var peers: [ChatServerWorker] = []
+    unowned(unsafe) var server: ChatServer!
+
+    // Loop-confined state.
+    var connections: [Int: ChatConnection] = [:]
+    var dirty: [ChatConnection] = []
+    var outgoing: [[(id: Int, bytes: [UInt8])]] = []
+    var cache: ChatMessageCache
+    let readBuffer: UnsafeMutableRawBufferPointer
+    /// The listening socket (first loop only).
+    var listener: Socket?
+    var listenerWatched = false
+    /// The next connection number (first loop only: it is the one that accepts).
+    var nextConnectionID = 0
+
+    init(index: Int, configuration: ChatServerConfiguration, backend: any ChatBackend) throws(ChatServerError) {
+        self.index = index
+        self.configuration = configuration
+        self.backend = backend
+        do {
+            epoll = try EPoll()
+            wakeup = try Wakeup()
+            try epoll.register(wakeup.fileDescriptor, events: .readable, token: Self.wakeupToken)
+        } catch {
+            throw .eventLoop("\(error)")
+        }
+        cache = ChatMessageCache(format: configuration.format)
+        readBuffer = .allocate(byteCount: configuration.readChunk, alignment: 16)
+    }
+
+    deinit { readBuffer.deallocate() }
+
+    /// Runs the loop until the server stops, then closes every connection it owns.
+    func run() {
+        outgoing = Array(repeating: [], count: peers.count)
+        if let listener {
+            watchListener(listener, true)
+        }
+        var events = EPollEvents(capacity: 512)
+        while !server.isStopping {
+            let ready: Int
+            do {
+                ready = try epoll.wait(into: &events, timeoutMilliseconds: -1)
+            } catch {
+                server.log("chat-server: event loop \(index) failed to wait: \(error); stopping the server")
+                server.requestStop()
+                break
+            }
+            for i in 0..<ready {
+                let (token, flags) = events[i]
+                switch token {
+                case Self.listenerToken: acceptAll()
+                case Self.wakeupToken:
+                    wakeup.drain()
+                    drainMailbox()
+                default:
+                    guard let connection = connections[Int(token)] else { continue }
+                    if flags.contains(.writable) { flush(connection) }
+                    if flags.contains(.readable) || flags.contains(.hangup) || flags.contains(.error) {
+                        if connections[connection.id] === connection { readAvailable(connection) }
+                    }
+                }
+            }
+            flushDirty()
+            sendOutgoing()
+        }
+        closeEverything()
+    }
+
+    // MARK: - Accepting
+
+    func watchListener(_ listener: Socket, _ watch: Bool) {
+        guard watch != listenerWatched else { return }
+        do {
+            if watch {
+                try epoll.register(listener.fileDescriptor, events: .readable, token: Self.listenerToken)
+            } else {
+                try epoll.unregister(listener.fileDescriptor)
+            }
+            listenerWatched = watch
+        } catch {
+            server.log("chat-server: cannot \(watch ? "watch" : "unwatch") the listening socket: \(error)")
+        }
+    }
+
+    /// Accepts every pending connection and hands each to a loop, round-robin.
+    private func acceptAll() {
+        guard let listener else { return }
+        while true {
+            let accepted: (Socket, SocketAddress)?
+            do {
+                accepted = try listener.accept()
+            } catch {
+                // Out of descriptors: stop watching the listener (it would stay readable and spin)
+                // until a connection closes.
+                server.log("chat-server: cannot accept a connection: \(error); pausing accepts until one closes")
+                watchListener(listener, false)
+                return
+            }
+            guard let (socket, address) = accepted else { return }
+            let id = nextConnectionID
+            nextConnectionID += 1
+            let name = ChatConnection.peerName(host: address.host, port: address.port)
+            let owner = id % peers.count
+            if owner == index {
+                adopt(id: id, socket: socket, peerName: name)
+            } else {
+                peers[owner].mailbox.withLock { $0.connections.append((id, socket, name)) }
+                peers[owner].wakeup.signal()
+            }
+        }
+    }
+
+    /// Takes a new connection into this loop and connects its member.
+    func adopt(id: Int, socket: Socket, peerName: String) {
+        let connection = ChatConnection(id: id, socket: socket, peerName: peerName, configuration: configuration)
+        do {
+            try socket.setNoDelay(true)
+            try epoll.register(socket.fileDescriptor, events: .readable, token: UInt64(id))
+        } catch {
+            server.log("chat-server: cannot watch connection \(peerName): \(error); closing it")
+            socket.close()
+            return
+        }
+        connections[id] = connection
+        route(backend.connect(connection.member, name: peerName))
+    }
+
+    private func drainMailbox() {
+        let mail = mailbox.withLock { box -> ChatServerMailbox in
+            let taken = box
+            box = ChatServerMailbox()
+            return taken
+        }
+        for (id, socket, name) in mail.connections { adopt(id: id, socket: socket, peerName: name) }
+        for (id, bytes) in mail.output {
+            if let connection = connections[id] { queue(bytes, to: connection) }
+        }
+    }
+}
