@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetModel
 import Nodes
 
 /// `simctl bench chat`: fan-out throughput, latency and the server's CPU per delivery.
@@ -49,7 +50,7 @@ enum BenchChatCommand: Command {
             fail("bench chat: \(error)", hint: "Try 'simctl bench chat --help'.")
         }
         let connections = settings.rooms * settings.members
-        let limit = FileDescriptorLimit.raise(to: connections + 256)
+        let limit = OpenFileLimit.raise(toAtLeast: connections + 256)
         guard limit >= connections + 64 else {
             printError("simctl: bench chat: \(connections) connections need more file descriptors than the limit of \(limit) allows")
             return 2

@@ -56,7 +56,7 @@ final class ChatBenchLoad {
         for room in 0..<settings.rooms {
             for member in 0..<settings.members {
                 let socket = try Socket.connect(host: "127.0.0.1", port: port)
-                try socket.setNoDelay(true)
+                socket.setNoDelay()
                 clients.append(Client(socket: socket, room: room, member: member,
                                       decoder: ChatFrameDecoder(format: settings.format)))
             }
@@ -82,7 +82,6 @@ final class ChatBenchLoad {
             try send(.joinRoom(Int32(number)), to: index)
             _ = try awaitMessage(index) { if case .system(let t) = $0 { return t.hasSuffix("방에 입장했습니다.") } else { return false } }
         }
-        for client in clients { try client.socket.setNonBlocking(true) }
     }
 
     func send(_ message: ChatClientMessage, to index: Int) throws {
@@ -97,11 +96,12 @@ final class ChatBenchLoad {
             while let message = try clients[index].decoder.nextServerMessage() {
                 if match(message) { return message }
             }
-            var fds = [pollfd(fd: clients[index].socket.fileDescriptor, events: Int16(POLLIN), revents: 0)]
-            guard poll(&fds, 1, 1000) > 0 else { continue }
-            guard let count = try buffer.withUnsafeMutableBytes({ try clients[index].socket.read(into: $0) }) else { continue }
-            guard count > 0 else { throw BenchChatError("the server closed client \(index) during set-up") }
-            clients[index].decoder.append(buffer[..<count])
+            let socket = clients[index].socket
+            switch try buffer.withUnsafeMutableBytes({ try socket.read(into: $0, waitingUpTo: 1000) }) {
+            case .bytes(let count): clients[index].decoder.append(buffer[..<count])
+            case .wouldBlock: continue
+            case .closed: throw BenchChatError("the server closed client \(index) during set-up")
+            }
         }
         throw BenchChatError("no answer to client \(index) within 10 s during set-up")
     }
@@ -112,12 +112,12 @@ final class ChatBenchLoad {
     /// acknowledged or nothing moves for `stallSeconds`.
     /// - Returns: the elapsed nanoseconds.
     func run() throws -> UInt64 {
-        let epoll = try EPoll()
+        let epoll = try EPoll(maxEvents: 1024)
         defer { epoll.close() }
         for (index, client) in clients.enumerated() {
-            try epoll.register(client.socket.fileDescriptor, events: .readable, token: UInt64(index))
+            try epoll.register(fd: client.socket.fd, events: .readable, token: UInt64(index))
         }
-        var events = EPollEvents(capacity: 1024)
+        var events: [EPollEvent] = []
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         let start = Self.now()
@@ -125,11 +125,10 @@ final class ChatBenchLoad {
         var lastDeliveries = 0
         while !finished {
             try topUp()
-            let ready = try epoll.wait(into: &events, timeoutMilliseconds: 100)
+            try epoll.wait(timeoutMilliseconds: 100, into: &events)
             let now = Self.now()
-            for i in 0..<ready {
-                let index = Int(events[i].0)
-                try drain(index, buffer: buffer, now: now)
+            for event in events {
+                try drain(Int(event.token), buffer: buffer, now: now)
             }
             if tally.deliveries != lastDeliveries {
                 lastDeliveries = tally.deliveries
@@ -156,15 +155,21 @@ final class ChatBenchLoad {
                 tally.recordSend(room: room, now: now)
             }
             guard !clients[index].pending.isEmpty else { continue }
-            let written = try clients[index].pending.withUnsafeBytes { try clients[index].socket.write($0) } ?? 0
+            let socket = clients[index].socket
+            let written = try clients[index].pending.withUnsafeBytes { try socket.write($0) } ?? 0
             clients[index].pending.removeFirst(written)
         }
     }
 
     private func drain(_ index: Int, buffer: UnsafeMutableRawBufferPointer, now: UInt64) throws {
+        let socket = clients[index].socket
         while true {
-            guard let count = try clients[index].socket.read(into: buffer) else { return }
-            guard count > 0 else { throw BenchChatError("the server closed client \(index)") }
+            let count: Int
+            switch try socket.read(into: buffer) {
+            case .bytes(let n): count = n
+            case .wouldBlock: return
+            case .closed: throw BenchChatError("the server closed client \(index)")
+            }
             clients[index].decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             while let message = try clients[index].decoder.nextServerMessage() {
                 if case .chat(_, let text) = message {

@@ -47,7 +47,7 @@ enum ChatClientCommand: Command {
         }
         defer { socket.close() }
         print("connected to \(host):\(port) (\(format.rawValue)); type /help for the commands")
-        fflush(stdout)
+        fflush(nil)
         var session = ChatClientSession(socket: socket, format: format)
         return session.run()
     }
@@ -60,6 +60,8 @@ struct ChatClientSession {
     var decoder: ChatFrameDecoder
     var lineBuffer: [UInt8] = []
     var inputClosed = false
+    /// Whether this client sent `/shutdown` (the server closing is then expected).
+    var sentShutdown = false
 
     init(socket: Socket, format: ChatWireFormat) {
         self.socket = socket
@@ -73,7 +75,7 @@ struct ChatClientSession {
     mutating func run() -> Int32 {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            var fds = [pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)]
             if !inputClosed { fds.append(pollfd(fd: 0, events: Int16(POLLIN), revents: 0)) }
             let ready = poll(&fds, nfds_t(fds.count), inputClosed ? 2000 : -1)
             if ready < 0 {
@@ -83,7 +85,7 @@ struct ChatClientSession {
             }
             if ready == 0 { return 0 }  // input ended and the server has been quiet for 2 s
             if fds[0].revents != 0 {
-                guard receive(&buffer) else { return inputClosed ? 0 : 1 }
+                guard receive(&buffer) else { return inputClosed || sentShutdown ? 0 : 1 }
             }
             if fds.count > 1, fds[1].revents != 0 {
                 let count = buffer.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress, $0.count) }
@@ -102,16 +104,17 @@ struct ChatClientSession {
     /// Reads from the server and prints what decodes.
     /// - Returns: `false` when the connection ended (the reason is printed).
     private mutating func receive(_ buffer: inout [UInt8]) -> Bool {
-        let count: Int?
+        let count: Int
         do {
-            count = try buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
+            switch try buffer.withUnsafeMutableBytes({ try socket.read(into: $0) }) {
+            case .bytes(let n): count = n
+            case .wouldBlock: return true
+            case .closed:
+                if !inputClosed && !sentShutdown { print("server closed the connection") }
+                return false
+            }
         } catch {
             printError("simctl: chat-client: connection lost: \(error)")
-            return false
-        }
-        guard let count else { return true }
-        if count == 0 {
-            if !inputClosed { print("server closed the connection") }
             return false
         }
         decoder.append(buffer[..<count])
@@ -123,7 +126,7 @@ struct ChatClientSession {
             printError("simctl: chat-client: the server sent something unreadable: \(error)")
             return false
         }
-        fflush(stdout)
+        fflush(nil)
         return true
     }
 
@@ -139,6 +142,7 @@ struct ChatClientSession {
             case .quit: return 0
             case .invalid(let why): print(why)
             case .send(let message):
+                if message == .shutdown { sentShutdown = true }
                 do {
                     try socket.writeAll(ChatWire.encode(message, format: format))
                 } catch {
@@ -146,7 +150,7 @@ struct ChatClientSession {
                     return 1
                 }
             }
-            fflush(stdout)
+            fflush(nil)
         }
         return nil
     }

@@ -45,7 +45,7 @@ enum ChatServerCommand: Command {
             return 1
         }
         print("chat-server listening on \(configuration.host):\(server.port) (format \(configuration.format.rawValue), \(configuration.workers) worker\(configuration.workers == 1 ? "" : "s"))")
-        fflush(stdout)
+        fflush(nil)
         server.wait()
         print("chat-server stopped")
         return 0

@@ -65,8 +65,8 @@ public final class ChatServer: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         let socket: Socket
         do {
-            socket = try Socket.listen(host: configuration.host, port: configuration.port, backlog: 4096)
-            port = try socket.localAddress().port
+            socket = try Socket.listen(on: SocketAddress(host: configuration.host, port: UInt16(configuration.port)), backlog: 4096)
+            port = Int(try socket.localAddress.port)
         } catch {
             throw .listen(host: configuration.host, port: configuration.port, reason: "\(error)")
         }
@@ -86,7 +86,7 @@ public final class ChatServer: @unchecked Sendable {
         workers[0].listener = socket
         do {
             for worker in workers {
-                threads.append(try ChatServerThread(name: "chat-loop-\(worker.index)") { worker.run() })
+                threads.append(try ChatServerThread { worker.run() })
             }
         } catch {
             requestStop()
@@ -98,7 +98,7 @@ public final class ChatServer: @unchecked Sendable {
     /// Asks every loop to stop (thread-safe, idempotent): they close their connections and
     /// return. `/shutdown` from a client calls this.
     public func requestStop() {
-        guard !stopping.exchange(true, ordering: .acqrel) else { return }
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for worker in workers { worker.wakeup.signal() }
     }
 

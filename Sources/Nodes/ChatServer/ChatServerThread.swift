@@ -13,7 +13,7 @@ final class ChatServerThread: @unchecked Sendable {
 
     /// Starts a thread running `body`.
     /// - Throws: `ChatServerError.threadStart` when the system refuses a new thread.
-    init(name: String, _ body: @escaping @Sendable () -> Void) throws(ChatServerError) {
+    init(_ body: @escaping @Sendable () -> Void) throws(ChatServerError) {
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
@@ -26,7 +26,6 @@ final class ChatServerThread: @unchecked Sendable {
             throw .threadStart(errno: status)
         }
         handle = thread
-        _ = pthread_setname_np(thread, String(name.prefix(15)))
     }
 
     /// Waits for the thread's closure to return (once; later calls return at once).

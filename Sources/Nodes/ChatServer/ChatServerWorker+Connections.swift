@@ -7,16 +7,17 @@ extension ChatServerWorker {
     /// partial frame stays in the connection's decoder for the next read.
     func readAvailable(_ connection: ChatConnection) {
         while true {
-            let count: Int?
+            let count: Int
             do {
-                count = try connection.socket.read(into: readBuffer)
+                switch try connection.socket.read(into: readBuffer) {
+                case .bytes(let n): count = n
+                case .wouldBlock: return  // nothing more for now
+                case .closed:
+                    close(connection, reason: nil)  // the peer closed its end
+                    return
+                }
             } catch {
                 close(connection, reason: "read failed: \(error)")
-                return
-            }
-            guard let count else { return }  // would block: nothing more for now
-            if count == 0 {
-                close(connection, reason: nil)  // the peer closed its end
                 return
             }
             connection.decoder.append(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]))
@@ -118,7 +119,7 @@ extension ChatServerWorker {
         let wantWritable = !connection.outbox.isEmpty
         guard wantWritable != connection.watchesWritable else { return }
         do {
-            try epoll.modify(connection.socket.fileDescriptor,
+            try epoll.modify(fd: connection.socket.fd,
                              events: wantWritable ? [.readable, .writable] : .readable, token: UInt64(connection.id))
             connection.watchesWritable = wantWritable
         } catch {
@@ -153,7 +154,7 @@ extension ChatServerWorker {
         // An orderly close still gets the answers already produced (a failed write closes it).
         if reason == nil, !writePending(connection) { return }
         connections[connection.id] = nil
-        try? epoll.unregister(connection.socket.fileDescriptor)
+        try? epoll.unregister(fd: connection.socket.fd)
         connection.socket.close()
         if let reason { server.log("chat-server: closed connection \(connection.peerName): \(reason)") }
         if let listener, !listenerWatched { watchListener(listener, true) }
@@ -164,7 +165,7 @@ extension ChatServerWorker {
     func closeEverything() {
         for id in connections.keys.sorted() {
             guard let connection = connections[id] else { continue }
-            try? epoll.unregister(connection.socket.fileDescriptor)
+            try? epoll.unregister(fd: connection.socket.fd)
             connection.socket.close()
         }
         connections.removeAll()

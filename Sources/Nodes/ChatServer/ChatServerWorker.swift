@@ -47,9 +47,9 @@ final class ChatServerWorker: @unchecked Sendable {
         self.configuration = configuration
         self.backend = backend
         do {
-            epoll = try EPoll()
+            epoll = try EPoll(maxEvents: 512)
             wakeup = try Wakeup()
-            try epoll.register(wakeup.fileDescriptor, events: .readable, token: Self.wakeupToken)
+            try epoll.register(fd: wakeup.fd, events: .readable, token: Self.wakeupToken)
         } catch {
             throw .eventLoop("\(error)")
         }
@@ -65,25 +65,25 @@ final class ChatServerWorker: @unchecked Sendable {
         if let listener {
             watchListener(listener, true)
         }
-        var events = EPollEvents(capacity: 512)
+        var events: [EPollEvent] = []
+        events.reserveCapacity(epoll.maxEvents)
         while !server.isStopping {
-            let ready: Int
             do {
-                ready = try epoll.wait(into: &events, timeoutMilliseconds: -1)
+                try epoll.wait(timeoutMilliseconds: -1, into: &events)
             } catch {
                 server.log("chat-server: event loop \(index) failed to wait: \(error); stopping the server")
                 server.requestStop()
                 break
             }
-            for i in 0..<ready {
-                let (token, flags) = events[i]
-                switch token {
+            for event in events {
+                let flags = event.events
+                switch event.token {
                 case Self.listenerToken: acceptAll()
                 case Self.wakeupToken:
                     wakeup.drain()
                     drainMailbox()
                 default:
-                    guard let connection = connections[Int(token)] else { continue }
+                    guard let connection = connections[Int(event.token)] else { continue }
                     if flags.contains(.writable) { flush(connection) }
                     if flags.contains(.readable) || flags.contains(.hangup) || flags.contains(.error) {
                         if connections[connection.id] === connection { readAvailable(connection) }
@@ -102,9 +102,9 @@ final class ChatServerWorker: @unchecked Sendable {
         guard watch != listenerWatched else { return }
         do {
             if watch {
-                try epoll.register(listener.fileDescriptor, events: .readable, token: Self.listenerToken)
+                try epoll.register(fd: listener.fd, events: .readable, token: Self.listenerToken)
             } else {
-                try epoll.unregister(listener.fileDescriptor)
+                try epoll.unregister(fd: listener.fd)
             }
             listenerWatched = watch
         } catch {
@@ -116,7 +116,7 @@ final class ChatServerWorker: @unchecked Sendable {
     private func acceptAll() {
         guard let listener else { return }
         while true {
-            let accepted: (Socket, SocketAddress)?
+            let accepted: Socket?
             do {
                 accepted = try listener.accept()
             } catch {
@@ -126,10 +126,11 @@ final class ChatServerWorker: @unchecked Sendable {
                 watchListener(listener, false)
                 return
             }
-            guard let (socket, address) = accepted else { return }
+            guard let socket = accepted else { return }
             let id = nextConnectionID
             nextConnectionID += 1
-            let name = ChatConnection.peerName(host: address.host, port: address.port)
+            let address = try? socket.remoteAddress
+            let name = ChatConnection.peerName(host: address?.host ?? "?", port: Int(address?.port ?? 0))
             let owner = id % peers.count
             if owner == index {
                 adopt(id: id, socket: socket, peerName: name)
@@ -143,9 +144,9 @@ final class ChatServerWorker: @unchecked Sendable {
     /// Takes a new connection into this loop and connects its member.
     func adopt(id: Int, socket: Socket, peerName: String) {
         let connection = ChatConnection(id: id, socket: socket, peerName: peerName, configuration: configuration)
+        socket.setNoDelay()
         do {
-            try socket.setNoDelay(true)
-            try epoll.register(socket.fileDescriptor, events: .readable, token: UInt64(id))
+            try epoll.register(fd: socket.fd, events: .readable, token: UInt64(id))
         } catch {
             server.log("chat-server: cannot watch connection \(peerName): \(error); closing it")
             socket.close()
