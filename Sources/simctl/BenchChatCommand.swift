@@ -77,11 +77,12 @@ enum BenchChatCommand: Command {
         let tally = load.tally
         let seconds = Double(elapsed) / 1e9
         let rate = Double(tally.deliveries) / seconds
-        let p50 = tally.latencyMilliseconds(quantile: 0.5)
-        let p99 = tally.latencyMilliseconds(quantile: 0.99)
+        let quantiles = tally.latencyMilliseconds(quantiles: [0.5, 0.99])
+        let (p50, p99) = (quantiles[0], quantiles[1])
         let perDelivery = tally.deliveries > 0 ? (cpuAfter - cpuBefore) / Double(tally.deliveries) : 0
         print("measured: \(tally.deliveries) deliveries in " + String(format: "%.3f", seconds) + " s; server CPU "
               + String(format: "%.0f", (cpuAfter - cpuBefore) / 1000) + " ms; malformed \(tally.malformed)")
+        fflush(nil)
         try? load.send(.shutdown, to: 0)
         let status = server.stop(waitingUpTo: 5)
         stopped = true

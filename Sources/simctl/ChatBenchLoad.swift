@@ -20,6 +20,7 @@ final class ChatBenchLoad {
         let room: Int
         let member: Int
         var decoder: ChatFrameDecoder
+        var scanner: ChatBenchFrameScanner
         /// Bytes of the sender's next messages that the socket did not take yet.
         var pending: [UInt8] = []
     }
@@ -58,7 +59,8 @@ final class ChatBenchLoad {
                 let socket = try Socket.connect(host: "127.0.0.1", port: port)
                 socket.setNoDelay()
                 clients.append(Client(socket: socket, room: room, member: member,
-                                      decoder: ChatFrameDecoder(format: settings.format)))
+                                      decoder: ChatFrameDecoder(format: settings.format),
+                                      scanner: ChatBenchFrameScanner(format: settings.format)))
             }
         }
         for index in clients.indices {
@@ -170,10 +172,14 @@ final class ChatBenchLoad {
             case .wouldBlock: return
             case .closed: throw BenchChatError("the server closed client \(index)")
             }
-            clients[index].decoder.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            while let message = try clients[index].decoder.nextServerMessage() {
-                if case .chat(_, let text) = message {
-                    tally.recordReceipt(room: clients[index].room, member: clients[index].member, text: text, now: now)
+            clients[index].scanner.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            let (room, member) = (clients[index].room, clients[index].member)
+            while let item = clients[index].scanner.next() {
+                switch item {
+                case .chat(let sourceRoom, let seq):
+                    tally.recordReceipt(room: room, member: member, sourceRoom: sourceRoom, seq: seq, now: now)
+                case .other: break
+                case .malformed: tally.recordMalformed()
                 }
             }
             if count < buffer.count { return }

@@ -43,25 +43,6 @@ struct ChatBenchTally {
         return prefix + String(repeating: "x", count: max(size - prefix.utf8.count, 0))
     }
 
-    /// Parses `ROOM:SEQ:` at the start of a chat text.
-    /// - Returns: the two numbers, or `nil` when the text is not a bench message.
-    static func parse(_ text: String) -> (room: Int, seq: Int)? {
-        var room = 0, seq = 0, field = 0, digits = 0
-        for byte in text.utf8 {
-            if byte == UInt8(ascii: ":") {
-                guard digits > 0 else { return nil }
-                field += 1
-                digits = 0
-                if field == 2 { return (room, seq) }
-                continue
-            }
-            guard byte >= 48, byte <= 57 else { return nil }
-            if field == 0 { room = room * 10 + Int(byte - 48) } else { seq = seq * 10 + Int(byte - 48) }
-            digits += 1
-        }
-        return nil
-    }
-
     /// How many messages room `room`'s sender has sent.
     func sentCount(room: Int) -> Int { sentAt[room].count }
 
@@ -73,9 +54,13 @@ struct ChatBenchTally {
         sentAt[room].append(now)
     }
 
-    /// Records that member `member` of room `room` received chat text `text` at `now`.
-    mutating func recordReceipt(room: Int, member: Int, text: String, now: UInt64) {
-        guard let (sourceRoom, seq) = Self.parse(text), sourceRoom == room, seq < sentAt[room].count else {
+    /// Records a chat line that is not a bench message.
+    mutating func recordMalformed() { malformed += 1 }
+
+    /// Records that member `member` of room `room` received message `seq` of room `sourceRoom`
+    /// at `now`.
+    mutating func recordReceipt(room: Int, member: Int, sourceRoom: Int, seq: Int, now: UInt64) {
+        guard sourceRoom == room, seq < sentAt[room].count else {
             malformed += 1
             return
         }
@@ -104,11 +89,13 @@ struct ChatBenchTally {
         }
     }
 
-    /// The `q` quantile (0...1) of the latencies, in milliseconds (nearest rank).
-    func latencyMilliseconds(quantile q: Double) -> Double {
-        guard !latencies.isEmpty else { return 0 }
+    /// The `quantiles` (each in 0...1) of the latencies, in milliseconds (nearest rank).
+    func latencyMilliseconds(quantiles: [Double]) -> [Double] {
+        guard !latencies.isEmpty else { return quantiles.map { _ in 0 } }
         let sorted = latencies.sorted()
-        let rank = min(max(Int((q * Double(sorted.count)).rounded(.up)) - 1, 0), sorted.count - 1)
-        return Double(sorted[rank]) / 1e6
+        return quantiles.map { q in
+            let rank = min(max(Int((q * Double(sorted.count)).rounded(.up)) - 1, 0), sorted.count - 1)
+            return Double(sorted[rank]) / 1e6
+        }
     }
 }
