@@ -40,8 +40,12 @@ struct ChatBenchTally {
     /// The text of message `seq` of room `room`, `size` bytes long (longer if the prefix is).
     static func text(room: Int, seq: Int, size: Int) -> String {
         let prefix = "\(room):\(seq):"
-        return prefix + String(repeating: "x", count: max(size - prefix.utf8.count, 0))
+        let padding = max(size - prefix.utf8.count, 0)
+        if padding <= Self.padding.utf8.count { return prefix + Self.padding.prefix(padding) }
+        return prefix + String(repeating: "x", count: padding)
     }
+
+    private static let padding = String(repeating: "x", count: 256)
 
     /// How many messages room `room`'s sender has sent.
     func sentCount(room: Int) -> Int { sentAt[room].count }

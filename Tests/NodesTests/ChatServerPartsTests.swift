@@ -83,3 +83,41 @@ struct ChatServerPartsTests {
         #expect(try cache.bytes(for: system) == (try ChatWire.encode(system, format: format)))
     }
 }
+
+@Suite("Chat wire fast paths agree with the general codec")
+struct ChatWireFastPathTests {
+    static let texts = ["hello", "", "안녕하세요 여러분", "3:17:xxxxxxxx", "quote \" inside", "back\\slash", "tab\there",
+                        "new\nline", "emoji 🙂", String(repeating: "y", count: 300), "/ slash"]
+
+    @Test("a chat line encodes to the same bytes", arguments: ChatWireFormat.allCases)
+    func encodesSame(format: ChatWireFormat) throws {
+        for member in ["alice", "('127.0.0.1', 5000)", "밥", "q\"uote"] {
+            for text in Self.texts {
+                let general = try ChatWire.encode(.chat(member: member, text: text), format: format)
+                if let fast = ChatWire.fastChatFrames(member: member, text: text, format: format) {
+                    #expect(fast == general, "member \(member) text \(text)")
+                } else {
+                    #expect(format == .json && (member + text).contains(where: { $0 == "\"" || $0 == "\\" || $0.asciiValue.map { $0 < 0x20 } == true }),
+                            "fast path declined a simple case: \(member) \(text)")
+                }
+            }
+        }
+        #expect(ChatWire.fastChatFrames(member: "a", text: String(repeating: "z", count: 70_000), format: format) == nil)
+    }
+
+    @Test("a chat frame decodes to the same message, whatever the spacing or escapes")
+    func decodesSame() throws {
+        var bodies = Self.texts.map { String(decoding: ChatWire.jsonBody(ChatClientMessage.chat($0)), as: UTF8.self) }
+        bodies += [#"{ "type": "CSChat", "text": "spaced" }"#, #"{"type":"CSChat","text":"\uc548\ub155"}"#,
+                   #"{"text":"reversed","type":"CSChat"}"#, #"{"type":"CSChat","text":"a","extra":1}"#,
+                   #"{"type":"CSName","name":"x"}"#]
+        for body in bodies {
+            let bytes = ArraySlice(Array(body.utf8))
+            let general = try ChatWire.decodeJSONClient(bytes)
+            if let fast = ChatWire.fastJSONClientChat(bytes) { #expect(fast == general, "\(body)") }
+        }
+        #expect(ChatWire.fastJSONClientChat(ArraySlice(Array(#"{ "type": "CSChat", "text": "spaced" }"#.utf8))) == .chat("spaced"))
+        #expect(ChatWire.fastJSONClientChat(ArraySlice(Array(#"{"type":"CSChat","text":"a","extra":1}"#.utf8))) == nil)
+        #expect(ChatWire.fastJSONClientChat(ArraySlice([0x7B, 0x22] + Array(#"type":"CSChat","text":""#.utf8) + [0xFF, 0x22, 0x7D])) == nil)
+    }
+}

@@ -16,7 +16,13 @@ struct ChatMessageCache {
     /// - Throws: `ChatWireError.frameTooLarge` when the message does not fit a frame.
     mutating func bytes(for message: ChatServerMessage) throws(ChatWireError) -> [UInt8] {
         if let last, last == message { return lastBytes }
-        let bytes = try ChatWire.encode(message, format: format)
+        let bytes: [UInt8]
+        if case .chat(let member, let text) = message,
+           let fast = ChatWire.fastChatFrames(member: member, text: text, format: format) {
+            bytes = fast
+        } else {
+            bytes = try ChatWire.encode(message, format: format)
+        }
         last = message
         lastBytes = bytes
         return bytes
