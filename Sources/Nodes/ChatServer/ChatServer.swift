@@ -8,14 +8,16 @@ import Synchronization
 /// Threads: `configuration.workers` event loops (`ChatServerWorker`). The first also accepts
 /// and hands new connections to the loops round-robin; a connection then lives on its loop.
 /// The rooms are the `ChatBackend`'s (by default `LocalChatBackend`: `ChatRooms` behind one
-/// lock). Bytes for a connection on another loop go through that loop's mailbox with one
-/// wake-up per iteration. Output is coalesced: what a connection gets during one iteration is
-/// written with one `write` at its end. `/shutdown` from any client (or `requestStop()`) makes
+/// lock). The backend hands each operation's messages to `deliver` under its lock; they are
+/// encoded (a fan-out once) and queued per connection in the `ChatDeliveryTable` (its own
+/// lock), so every member's bytes follow the order of the room operations whichever loop ran
+/// them. The owning loop moves them to the connection's outbox and writes: output is
+/// coalesced, one `write` per connection per iteration; another loop is woken once per
+/// iteration. `/shutdown` from any client (or `requestStop()`) makes
 /// every loop close its connections and return; `wait()` joins them.
 ///
-/// Order: with one worker every member sees every message in the order the rooms produced it.
-/// With several, each member sees each sender's messages in order; messages of different
-/// senders on different loops may interleave differently for different members.
+/// Order: every member sees the messages of its room in the order the room operations
+/// happened, with one loop or several.
 public final class ChatServer: @unchecked Sendable {
     /// The settings it was made with.
     public let configuration: ChatServerConfiguration
@@ -24,6 +26,8 @@ public final class ChatServer: @unchecked Sendable {
     let logSink: @Sendable (String) -> Void
     private let stopping = Atomic<Bool>(false)
     private let state = Mutex<(started: Bool, waited: Bool)>((false, false))
+    /// The bytes queued per connection (see `ChatDeliveryTable`).
+    let delivery: Mutex<ChatDeliveryTable>
     private var listener: Socket?
     private var workers: [ChatServerWorker] = []
     private var threads: [ChatServerThread] = []
@@ -45,6 +49,7 @@ public final class ChatServer: @unchecked Sendable {
         self.configuration = configuration
         self.backend = backend
         self.logSink = log
+        self.delivery = Mutex(ChatDeliveryTable(loops: max(configuration.workers, 1)))
     }
 
     /// Whether a stop was requested.
@@ -123,15 +128,19 @@ public final class ChatServer: @unchecked Sendable {
     /// to their members' connections. Thread-safe.
     public func deliver(_ effects: [ChatEffect]) {
         guard !workers.isEmpty else { return }
-        var batches = Array(repeating: [(id: Int, bytes: [UInt8])](), count: workers.count)
-        for effect in effects {
+        let encoded = effects.compactMap { effect -> (Int, [UInt8])? in
             guard let id = Int(effect.recipient.rawValue),
-                  let bytes = try? ChatWire.encode(effect.message, format: configuration.format) else { continue }
-            batches[id % workers.count].append((id, bytes))
+                  let bytes = try? ChatWire.encode(effect.message, format: configuration.format) else { return nil }
+            return (id, bytes)
         }
-        for (owner, batch) in batches.enumerated() where !batch.isEmpty {
-            workers[owner].mailbox.withLock { $0.output.append(contentsOf: batch) }
-            workers[owner].wakeup.signal()
+        var wake = Array(repeating: false, count: workers.count)
+        delivery.withLock { table in
+            for (id, bytes) in encoded {
+                guard let owner = table.append(bytes, to: id) else { continue }
+                table.request(id, from: owner)
+                wake[owner] = true
+            }
         }
+        for (owner, needed) in wake.enumerated() where needed { workers[owner].wakeup.signal() }
     }
 }

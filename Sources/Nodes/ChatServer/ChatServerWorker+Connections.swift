@@ -40,7 +40,7 @@ extension ChatServerWorker {
             server.requestStop()
             return
         }
-        route(backend.handle(message, from: connection.member))
+        backend.handle(message, from: connection.member) { deliver($0) }
     }
 
     /// A frame that does not decode: the peer gets a system message saying why (best effort),
@@ -55,41 +55,43 @@ extension ChatServerWorker {
 
     // MARK: - Routing output
 
-    /// Queues each effect's bytes for its recipient: on this loop directly, for another loop in
-    /// the batch handed over at the end of the iteration.
-    func route(_ effects: [ChatEffect]) {
-        for effect in effects {
-            let bytes: [UInt8]
-            do {
-                bytes = try cache.bytes(for: effect.message)
-            } catch {
-                server.log("chat-server: cannot encode a message for member \(effect.recipient): \(error); not sent")
-                continue
-            }
-            guard let id = Int(effect.recipient.rawValue) else { continue }
-            let owner = id % peers.count
-            if owner == index {
-                if let connection = connections[id] { queue(bytes, to: connection) }
-            } else {
-                outgoing[owner].append((id, bytes))
+    /// Queues each effect's bytes for its recipient in the delivery table. Called by the backend
+    /// inside its critical section, so the bytes of every member are in room-operation order.
+    /// A connection of this loop is flushed at the end of this iteration; another loop is asked
+    /// to flush (and woken once, after the iteration).
+    func deliver(_ effects: [ChatEffect]) {
+        guard !effects.isEmpty else { return }
+        server.delivery.withLock { table in
+            for effect in effects {
+                let bytes: [UInt8]
+                do {
+                    bytes = try cache.bytes(for: effect.message)
+                } catch {
+                    server.log("chat-server: cannot encode a message for member \(effect.recipient): \(error); not sent")
+                    continue
+                }
+                guard let id = Int(effect.recipient.rawValue), let owner = table.append(bytes, to: id) else { continue }
+                if owner == index {
+                    if let connection = connections[id] { markDirty(connection) }
+                } else {
+                    table.request(id, from: owner)
+                    wakePeers[owner] = true
+                }
             }
         }
     }
 
-    func queue(_ bytes: [UInt8], to connection: ChatConnection) {
-        connection.outbox.append(bytes)
+    func markDirty(_ connection: ChatConnection) {
         if !connection.isDirty {
             connection.isDirty = true
             dirty.append(connection)
         }
     }
 
-    /// Hands the bytes produced for other loops' connections to them, one wake-up each.
-    func sendOutgoing() {
-        for owner in outgoing.indices where !outgoing[owner].isEmpty {
-            let batch = outgoing[owner]
-            outgoing[owner].removeAll(keepingCapacity: true)
-            peers[owner].mailbox.withLock { $0.output.append(contentsOf: batch) }
+    /// Wakes the loops asked to flush something during this iteration.
+    func signalPeers() {
+        for owner in wakePeers.indices where wakePeers[owner] {
+            wakePeers[owner] = false
             peers[owner].wakeup.signal()
         }
     }
@@ -99,12 +101,23 @@ extension ChatServerWorker {
     /// Writes every connection that got output this iteration: one write each where the socket
     /// takes it all.
     func flushDirty() {
-        guard !dirty.isEmpty else { return }
+        // Closing a slow consumer queues leave notices for others: flush until none is left.
+        while !dirty.isEmpty {
+            flushDirtyOnce()
+        }
+    }
+
+    private func flushDirtyOnce() {
         let batch = dirty
         dirty.removeAll(keepingCapacity: true)
-        for connection in batch {
-            connection.isDirty = false
-            if connections[connection.id] === connection { flush(connection) }
+        // Cleared before any flush: a close below may queue a notice for a later connection of
+        // this batch, which must then be marked dirty again (its table flag was just reset).
+        for connection in batch { connection.isDirty = false }
+        server.delivery.withLock { table in
+            for connection in batch { table.take(connection.id, into: &connection.outbox) }
+        }
+        for connection in batch where connections[connection.id] === connection {
+            flush(connection)
         }
     }
 
@@ -152,13 +165,17 @@ extension ChatServerWorker {
     func close(_ connection: ChatConnection, reason: String?) {
         guard connections[connection.id] === connection else { return }
         // An orderly close still gets the answers already produced (a failed write closes it).
-        if reason == nil, !writePending(connection) { return }
+        if reason == nil {
+            server.delivery.withLock { $0.take(connection.id, into: &connection.outbox) }
+            if !writePending(connection) { return }
+        }
         connections[connection.id] = nil
+        server.delivery.withLock { $0.close(connection.id) }
         try? epoll.unregister(fd: connection.socket.fd)
         connection.socket.close()
         if let reason { server.log("chat-server: closed connection \(connection.peerName): \(reason)") }
         if let listener, !listenerWatched { watchListener(listener, true) }
-        route(backend.disconnect(connection.member))
+        backend.disconnect(connection.member) { deliver($0) }
     }
 
     /// Closes every connection without notices (the server is stopping).

@@ -2,20 +2,17 @@ import Glibc
 import NetModel
 import Synchronization
 
-/// What other threads hand to an event loop: connections accepted for it, and bytes for its
-/// connections produced by other loops (or by an asynchronous backend).
+/// What the accepting loop hands to another loop: connections accepted for it.
 struct ChatServerMailbox {
     var connections: [(id: Int, socket: Socket, peerName: String)] = []
-    var output: [(id: Int, bytes: [UInt8])] = []
-
-    var isEmpty: Bool { connections.isEmpty && output.isEmpty }
 }
 
 /// One event loop of the chat server: an epoll instance, a wake-up eventfd, and the
 /// connections it owns.
 ///
 /// Thread confinement: everything but `mailbox` and `wakeup` is touched only by the loop's own
-/// thread. Other threads append to `mailbox` and signal `wakeup`.
+/// thread. Other threads append to `mailbox`, or queue bytes for its connections in the
+/// server's `ChatDeliveryTable`, and signal `wakeup`.
 final class ChatServerWorker: @unchecked Sendable {
     static let listenerToken = UInt64.max
     static let wakeupToken = UInt64.max - 1
@@ -32,8 +29,10 @@ final class ChatServerWorker: @unchecked Sendable {
 
     // Loop-confined state.
     var connections: [Int: ChatConnection] = [:]
+    /// Connections of this loop with bytes queued in the delivery table, to flush this iteration.
     var dirty: [ChatConnection] = []
-    var outgoing: [[(id: Int, bytes: [UInt8])]] = []
+    /// Loops asked (through the delivery table) to flush a connection this iteration.
+    var wakePeers: [Bool] = []
     var cache: ChatMessageCache
     let readBuffer: UnsafeMutableRawBufferPointer
     /// The listening socket (first loop only).
@@ -61,7 +60,7 @@ final class ChatServerWorker: @unchecked Sendable {
 
     /// Runs the loop until the server stops, then closes every connection it owns.
     func run() {
-        outgoing = Array(repeating: [], count: peers.count)
+        wakePeers = Array(repeating: false, count: peers.count)
         if let listener {
             watchListener(listener, true)
         }
@@ -82,6 +81,7 @@ final class ChatServerWorker: @unchecked Sendable {
                 case Self.wakeupToken:
                     wakeup.drain()
                     drainMailbox()
+                    takeFlushRequests()
                 default:
                     guard let connection = connections[Int(event.token)] else { continue }
                     if flags.contains(.writable) { flush(connection) }
@@ -91,7 +91,7 @@ final class ChatServerWorker: @unchecked Sendable {
                 }
             }
             flushDirty()
-            sendOutgoing()
+            signalPeers()
         }
         closeEverything()
     }
@@ -153,7 +153,8 @@ final class ChatServerWorker: @unchecked Sendable {
             return
         }
         connections[id] = connection
-        route(backend.connect(connection.member, name: peerName))
+        server.delivery.withLock { $0.open(id, owner: index) }
+        backend.connect(connection.member, name: peerName) { deliver($0) }
     }
 
     private func drainMailbox() {
@@ -163,8 +164,13 @@ final class ChatServerWorker: @unchecked Sendable {
             return taken
         }
         for (id, socket, name) in mail.connections { adopt(id: id, socket: socket, peerName: name) }
-        for (id, bytes) in mail.output {
-            if let connection = connections[id] { queue(bytes, to: connection) }
+    }
+
+    /// Marks for flushing the connections other threads queued bytes for.
+    private func takeFlushRequests() {
+        let ids = server.delivery.withLock { $0.takeRequests(of: index) }
+        for id in ids {
+            if let connection = connections[id] { markDirty(connection) }
         }
     }
 }
