@@ -23,7 +23,7 @@ enum BenchChatCommand: Command {
       --rooms R      Rooms (default 10).
       --members M    Members per room, the sender included (default 10).
       --messages N   Chat messages in all, spread over the rooms (default 100000).
-      --window W     Unacknowledged messages per sender (default 16).
+      --window W     Unacknowledged messages per sender (default 8).
       --format F     json (default) or protobuf.
       --size B       Chat text length in bytes (default 64).
       --workers N    The server's event-loop threads (default 1).
@@ -42,7 +42,7 @@ enum BenchChatCommand: Command {
             settings.rooms = try args.integer("--rooms", default: 10, in: 1...10_000)
             settings.members = try args.integer("--members", default: 10, in: 2...10_000)
             settings.messages = try args.integer("--messages", default: 100_000, in: 1...100_000_000)
-            settings.window = try args.integer("--window", default: 16, in: 1...100_000)
+            settings.window = try args.integer("--window", default: 8, in: 1...100_000)
             settings.size = try args.integer("--size", default: 64, in: 16...60_000)
             settings.format = try chatFormat(args)
             workers = try args.integer("--workers", default: 1, in: 1...256)

@@ -9,7 +9,7 @@ final class ChatBenchLoad {
         var rooms = 10
         var members = 10
         var messages = 100_000
-        var window = 16
+        var window = 8
         var size = 64
         var format = ChatWireFormat.json
         var stallSeconds = 10.0
