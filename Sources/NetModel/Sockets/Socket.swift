@@ -179,6 +179,15 @@ public final class Socket: Sendable, CustomStringConvertible {
         get throws { try address(operation: "getpeername", call: getpeername) }
     }
 
+    /// Closes abortively: the kernel discards unsent data and sends a reset (`SO_LINGER` 0),
+    /// so a peer that stopped reading holds no more memory here. Later calls do nothing.
+    public func abort() {
+        guard !isClosed else { return }
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close()
+    }
+
     /// Closes the descriptor; later calls do nothing.
     public func close() {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
