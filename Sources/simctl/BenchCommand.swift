@@ -5,7 +5,7 @@ import NetModel
 /// `simctl bench sim`: simulator throughput.
 enum BenchCommand: Command {
     static let name = "bench"
-    static let summary = "Measure throughput (bench sim: the simulator and simulated network)"
+    static let summary = "Measure throughput (bench sim: the simulator; bench tcp; bench chat: the chat server)"
     static let help = """
     USAGE: simctl bench sim [--nodes N] [--messages N] [--in-flight N] [--runs N] [--seed N] [--drop P] [--retain-trace]
 
@@ -28,6 +28,8 @@ enum BenchCommand: Command {
 
     \(BenchTCP.usage)
 
+    'simctl bench chat' measures the chat server instead; see 'simctl bench chat --help'.
+
     """
     static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--in-flight", "--runs", "--seed", "--drop"],
                                    flags: ["--retain-trace"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
@@ -35,7 +37,7 @@ enum BenchCommand: Command {
     static func run(_ args: ParsedArguments) -> Int32 {
         if args.positionals[0] == "tcp" { return BenchTCP.run(args) }
         guard args.positionals[0] == "sim" else {
-            fail("bench: unknown benchmark '\(args.positionals[0])' (known: sim, tcp)", hint: "Try 'simctl bench --help'.")
+            fail("bench: unknown benchmark '\(args.positionals[0])' (known: sim, tcp, chat)", hint: "Try 'simctl bench --help'.")
         }
         var settings = SimBenchmark.Settings()
         let runs: Int

@@ -4,7 +4,10 @@ import Foundation
 /// libraries.
 @main
 struct SimCtl {
-    nonisolated(unsafe) static let commands: [any Command.Type] = [RunCommand.self, ValidateCommand.self, BenchCommand.self, SweepCommand.self, ShrinkCommand.self, DiffCommand.self]
+    nonisolated(unsafe) static let commands: [any Command.Type] = [
+        RunCommand.self, ValidateCommand.self, BenchCommand.self, SweepCommand.self, ShrinkCommand.self,
+        DiffCommand.self, ChatServerCommand.self, ChatClientCommand.self,
+    ]
 
     static func main() {
         var args = Array(CommandLine.arguments.dropFirst())
@@ -22,9 +25,10 @@ struct SimCtl {
         }
         if first == "--version" { print("simctl 0.1.0"); exit(0) }
         args.removeFirst()
-        guard let command = commands.first(where: { $0.name == first }) else {
+        guard var command = commands.first(where: { $0.name == first }) else {
             fail("unknown command '\(first)'", hint: "Try 'simctl --help' for the list of commands.")
         }
+        if command is BenchCommand.Type, args.first == "chat" { command = BenchChatCommand.self; args.removeFirst() }
         if args.contains("--help") || args.contains("-h") {
             print(command.help, terminator: "")
             exit(0)

@@ -52,6 +52,7 @@ public struct ChatFrameDecoder: Sendable {
             switch d.format {
             case .json:
                 guard let body = try d.nextFrame() else { return nil }
+                if let chat = ChatWire.fastJSONClientChat(body) { return chat }
                 return try ChatWire.decodeJSONClient(body)
             case .protobuf:
                 guard let (type, body) = try d.nextProtobufPair(acceptType: \.isClientToServer) else { return nil }

@@ -1,0 +1,45 @@
+/// How a chat server listens and how much it lets a connection hold.
+public struct ChatServerConfiguration: Sendable {
+    /// The address to listen on (default `127.0.0.1`).
+    public var host: String
+    /// The port to listen on; 0 lets the system choose a free one (see `ChatServer.port`).
+    public var port: Int
+    /// The wire format every connection speaks.
+    public var format: ChatWireFormat
+    /// Event-loop threads (at least 1). The first also accepts; new connections are handed to
+    /// the loops round-robin.
+    public var workers: Int
+    /// The largest frame body a client may send; a longer length prefix closes the connection.
+    public var maxFrameBody: Int
+    /// The most bytes that may wait to be written to one connection; a reader that lets more
+    /// pile up is disconnected as a slow consumer.
+    public var maxPendingOutput: Int
+    /// The size of one `read` from a socket.
+    public var readChunk: Int
+
+    /// A configuration; every value has a sensible default.
+    public init(
+        host: String = "127.0.0.1", port: Int = 0, format: ChatWireFormat = .json, workers: Int = 1,
+        maxFrameBody: Int = 16 * 1024, maxPendingOutput: Int = 4 << 20, readChunk: Int = 64 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.format = format
+        self.workers = workers
+        self.maxFrameBody = maxFrameBody
+        self.maxPendingOutput = maxPendingOutput
+        self.readChunk = readChunk
+    }
+
+    /// Checks every value.
+    /// - Throws: `ChatServerError.configuration` naming the first bad setting.
+    func validate() throws(ChatServerError) {
+        guard (0...65535).contains(port) else { throw .configuration("port \(port) is not in 0...65535") }
+        guard (1...256).contains(workers) else { throw .configuration("workers \(workers) is not in 1...256") }
+        guard (1...ChatWire.maxFrameBody).contains(maxFrameBody) else {
+            throw .configuration("maxFrameBody \(maxFrameBody) is not in 1...\(ChatWire.maxFrameBody)")
+        }
+        guard maxPendingOutput >= 1024 else { throw .configuration("maxPendingOutput must be at least 1024 bytes") }
+        guard readChunk >= 512 else { throw .configuration("readChunk must be at least 512 bytes") }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Glibc
+
+/// The chat server under benchmark: `simctl chat-server` started as a separate process (this
+/// same executable), whose CPU time is read from `/proc/PID/stat`.
+final class ChatBenchServerProcess {
+    let process = Process()
+    private let output = Pipe()
+    /// The port it listens on, read from its first line of output.
+    private(set) var port = 0
+
+    /// Starts `simctl chat-server --port 0 ...` and waits (up to 10 s) for its listening line.
+    /// - Throws: `BenchChatError` when it cannot start or does not say where it listens.
+    init(format: String, workers: Int) throws {
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["chat-server", "--port", "0", "--format", format, "--workers", String(workers)]
+        process.standardOutput = output
+        try process.run()
+        let reader = output.fileHandleForReading
+        var text = ""
+        let deadline = Date().addingTimeInterval(10)
+        while !text.contains("\n"), Date() < deadline, process.isRunning {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        let line = text.split(separator: "\n").first.map(String.init) ?? ""
+        guard let colon = line.range(of: "listening on ")
+                .flatMap({ line[$0.upperBound...].split(separator: " ").first })?
+                .split(separator: ":").last,
+              let port = Int(colon) else {
+            stop()
+            throw BenchChatError("the chat server did not report its port (first line: '\(line)')")
+        }
+        self.port = port
+    }
+
+    /// The server's CPU time so far (user + system), in microseconds.
+    /// - Throws: `BenchChatError` when `/proc/PID/stat` cannot be read.
+    func cpuMicroseconds() throws -> Double {
+        let path = "/proc/\(process.processIdentifier)/stat"
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else {
+            throw BenchChatError("cannot read \(path)")
+        }
+        // Fields after the command name: state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            throw BenchChatError("unexpected format of \(path)")
+        }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) / ticks * 1e6
+    }
+
+    /// Waits up to `seconds` for the process to exit, then kills it.
+    /// - Returns: the exit status, or `nil` when it had to be killed.
+    @discardableResult
+    func stop(waitingUpTo seconds: Double = 0) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
+        return process.terminationStatus
+    }
+}
+
+/// A benchmark that could not run; the text says why.
+struct BenchChatError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Nodes
+
+/// `simctl chat-server`: the standalone chat server of seed 004.
+enum ChatServerCommand: Command {
+    static let name = "chat-server"
+    static let summary = "Run the chat server of seed 004 (the course client's protocol, byte for byte)"
+    static let help = """
+    USAGE: simctl chat-server --port P [--host H] [--format json|protobuf] [--workers N] [--max-frame BYTES]
+
+    Serves the chat protocol of docs/chat-protocol.md (/name, /rooms, /create, /join, /leave,
+    chat lines, /shutdown) on non-blocking sockets with epoll. Prints the listening address
+    ('chat-server listening on HOST:PORT ...') once ready. A client's /shutdown closes every
+    connection, joins every thread and exits 0. A bad or oversized frame closes only its
+    connection; a reader that falls more than 4 MiB behind is disconnected.
+
+    OPTIONS:
+      --port P          Port to listen on; 0 picks a free one (required).
+      --host H          Address to listen on (default 127.0.0.1).
+      --format F        json (default) or protobuf.
+      --workers N       Event-loop threads (default 1); connections are spread round-robin.
+      --max-frame B     Largest frame body a client may send (default 16384, at most 65535).
+      -h, --help        Show this help.
+
+    """
+    static let spec = ArgumentSpec(valued: ["--port", "--host", "--format", "--workers", "--max-frame"])
+
+    static func run(_ args: ParsedArguments) -> Int32 {
+        var configuration = ChatServerConfiguration()
+        do {
+            guard args.value("--port") != nil else { throw UsageError("missing --port (use 0 for a free port)") }
+            configuration.port = try args.integer("--port", default: 0, in: 0...65535)
+            configuration.host = args.value("--host") ?? "127.0.0.1"
+            configuration.format = try chatFormat(args)
+            configuration.workers = try args.integer("--workers", default: 1, in: 1...256)
+            configuration.maxFrameBody = try args.integer("--max-frame", default: 16384, in: 1...65535)
+        } catch {
+            fail("chat-server: \(error)", hint: "Try 'simctl chat-server --help'.")
+        }
+        let server = ChatServer(configuration: configuration)
+        do {
+            try server.start()
+        } catch {
+            printError("simctl: chat-server: \(error)")
+            return 1
+        }
+        print("chat-server listening on \(configuration.host):\(server.port) (format \(configuration.format.rawValue), \(configuration.workers) worker\(configuration.workers == 1 ? "" : "s"))")
+        fflush(nil)
+        server.wait()
+        print("chat-server stopped")
+        return 0
+    }
+}
+
+/// Reads `--format json|protobuf` (default json).
+/// - Throws: `UsageError` naming the bad value.
+func chatFormat(_ args: ParsedArguments) throws(UsageError) -> ChatWireFormat {
+    guard let text = args.value("--format") else { return .json }
+    guard let format = ChatWireFormat(rawValue: text) else {
+        throw UsageError("option '--format' expects json or protobuf, got '\(text)'")
+    }
+    return format
+}
