@@ -1,0 +1,101 @@
+import Synchronization
+
+/// One node incarnation's inbound queue in the real runtime: inbound traffic and timer fires,
+/// handed over from transport worker threads and the timer thread, run on the node's executor
+/// strictly in arrival order (per-node FIFO), never a task per message.
+///
+/// When the first item arrives the mailbox enqueues one drain on its executor; the drain runs a
+/// bounded batch and, if more is waiting, enqueues itself again behind the other nodes' work.
+/// `hold()` (a paused node) keeps items queued until `release()`; `close()` (a crashed node)
+/// drops everything, now and later.
+final class NodeMailbox: @unchecked Sendable {
+    private struct State {
+        var items: [@Sendable () -> Void] = []
+        var head = 0
+        var scheduled = false
+        var held = false
+        var closed = false
+        var pending: Int { items.count - head }
+    }
+
+    /// The executor the node's actor runs on.
+    let executor: SerialThreadExecutor
+    private let state = Mutex(State())
+    /// Items run per drain before yielding to the executor's other work.
+    private let batchLimit = 64
+
+    init(executor: SerialThreadExecutor) {
+        self.executor = executor
+    }
+
+    /// Queues `item` to run on the node's executor after everything queued before it.
+    /// - Returns: false when the mailbox is closed (the node crashed): the item is dropped.
+    @discardableResult
+    func post(_ item: @escaping @Sendable () -> Void) -> Bool {
+        let (accepted, schedule) = state.withLock { s -> (Bool, Bool) in
+            guard !s.closed else { return (false, false) }
+            s.items.append(item)
+            guard !s.scheduled, !s.held else { return (true, false) }
+            s.scheduled = true
+            return (true, true)
+        }
+        if schedule { executor.execute { [self] in drain() } }
+        return accepted
+    }
+
+    /// Items waiting.
+    var pendingCount: Int { state.withLock { $0.pending } }
+
+    /// Holds the queue: items keep arriving in order and wait for `release()`.
+    func hold() { state.withLock { $0.held = true } }
+
+    /// Releases a held queue: what was held runs first, in order.
+    func release() {
+        let schedule = state.withLock { s -> Bool in
+            s.held = false
+            guard !s.closed, !s.scheduled, s.pending > 0 else { return false }
+            s.scheduled = true
+            return true
+        }
+        if schedule { executor.execute { [self] in drain() } }
+    }
+
+    /// Closes the mailbox for good: queued items are dropped and later posts refused.
+    /// - Returns: how many queued items were dropped.
+    @discardableResult
+    func close() -> Int {
+        state.withLock { s in
+            let dropped = s.pending
+            s.closed = true
+            s.items = []
+            s.head = 0
+            return dropped
+        }
+    }
+
+    private func drain() {
+        for _ in 0..<batchLimit {
+            let next = state.withLock { s -> (@Sendable () -> Void)? in
+                guard !s.closed, !s.held, s.head < s.items.count else {
+                    s.scheduled = false
+                    return nil
+                }
+                let item = s.items[s.head]
+                s.head += 1
+                if s.head == s.items.count || s.head > 1024 {
+                    s.items.removeFirst(s.head)
+                    s.head = 0
+                }
+                return item
+            }
+            guard let next else { return }
+            next()
+        }
+        // More is waiting: go to the back of the executor's queue so other nodes get their turn.
+        let more = state.withLock { s -> Bool in
+            guard !s.closed, !s.held, s.pending > 0 else { s.scheduled = false; return false }
+            return true
+        }
+        if more { executor.execute { [self] in drain() } }
+    }
+}

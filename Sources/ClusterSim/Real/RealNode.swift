@@ -1,0 +1,87 @@
+import NetModel
+import Nodes
+
+/// One node incarnation hosted by the real runtime: its actor, environment, mailbox and network
+/// attachment. Inbound traffic from the fabric's threads is queued in the mailbox in arrival order
+/// and handled on the node's executor, one item at a time, to completion.
+final class RealNode: @unchecked Sendable {
+    let node: any ClusterNode
+    let env: RealNodeEnvironment
+    private(set) var attachment: RealAttachment?
+
+    /// Makes the node's actor and environment (not attached yet).
+    init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int,
+         advertisedAddress: String?, runtime: RealRuntime) {
+        let mailbox = NodeMailbox(executor: runtime.assignExecutor())
+        env = RealNodeEnvironment(name: name, settings: settings, incarnation: incarnation,
+                                  advertisedAddress: advertisedAddress, runtime: runtime, mailbox: mailbox)
+        node = ClusterBlueprint.makeNode(name, env: env, plan: plan)
+    }
+
+    var name: NodeName { env.name }
+
+    /// Attaches the node to `fabric` (a server listens) and starts it on its executor.
+    /// - Parameter observe: sees every inbound item first, on the fabric's thread (address learning).
+    func attach(to fabric: any RealFabric, listens: Bool,
+                observe: (@Sendable (Inbound<ClusterMessage>) -> Void)? = nil) throws {
+        let attachment = try fabric.attach(name, listens: listens) { [self] inbound in
+            observe?(inbound)
+            hop(inbound)
+        }
+        self.attachment = attachment
+        env.setTransport(TracedTransport(attachment.transport, trace: env.runtime.trace))
+        start(node)
+    }
+
+    private func start<N: ClusterNode>(_ node: N) {
+        env.mailbox.post { node.assumeIsolated { $0.start() } }
+    }
+
+    private func hop(_ inbound: Inbound<ClusterMessage>) {
+        receive(node, inbound)
+    }
+
+    private func receive<N: ClusterNode>(_ node: N, _ inbound: Inbound<ClusterMessage>) {
+        let env = self.env
+        env.mailbox.post {
+            guard env.isLive else { return }
+            let trace = env.runtime.trace
+            switch inbound {
+            case .message(let e):
+                trace.record(.deliver, node: env.name, peer: e.source, messageID: e.id, label: e.payload.traceLabel, detail: "")
+            case .streamOpened(let id, let peer):
+                trace.record(.deliver, node: env.name, peer: peer, messageID: id.rawValue, label: "stream-open", detail: "")
+            case .streamMessage(let id, let peer, let payload):
+                trace.record(.deliver, node: env.name, peer: peer, messageID: id.rawValue, label: payload.traceLabel, detail: "")
+            case .streamClosed(let id, let peer, let reason):
+                trace.record(.streamClose, node: env.name, peer: peer, messageID: id.rawValue, label: "close",
+                             detail: reason.rawValue)
+            }
+            node.assumeIsolated { $0.receive(inbound) }
+        }
+    }
+
+    /// A crash: the incarnation stops at once (queued work and timers are dropped) and its
+    /// sockets close.
+    func crash() {
+        env.kill()
+        env.mailbox.close()
+        attachment?.detach()
+    }
+
+    /// A clean stop: the node unregisters and closes its streams, then its sockets close.
+    func stop() {
+        let node = self.node
+        env.mailbox.executor.sync { Self.shutdown(node) }
+        crash()
+    }
+
+    private static func shutdown<N: ClusterNode>(_ node: N) { node.assumeIsolated { $0.shutdown() } }
+
+    /// Holds the node's inbound queue and timers (a pause).
+    func pause() { env.mailbox.hold() }
+
+    /// Releases them, in order.
+    func resume() { env.mailbox.release() }
+
+}

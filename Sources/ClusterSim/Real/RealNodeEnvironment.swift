@@ -1,0 +1,75 @@
+import NetModel
+import Nodes
+import Synchronization
+
+/// A node's environment in the real runtime: real monotonic time since the runtime started (plus
+/// the node's clock offset), the node incarnation's own seeded stream, timers on the process's
+/// one timer thread that fire through the node's mailbox (so a paused node's timers wait, a
+/// crashed node's never run), and the process's trace.
+public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
+    public let name: NodeName
+    public let settings: ClusterSettings
+    /// The node incarnation (1 for the first start, one more per restart).
+    public let incarnation: Int
+    /// The address the node registers with (its listen address; its name when it has none).
+    public let advertisedAddress: String
+    let runtime: RealRuntime
+    let mailbox: NodeMailbox
+    private let rng: Mutex<SeededRandom>
+    /// Timers scheduled and neither fired nor cancelled.
+    private let pending = Mutex<Set<UInt64>>([])
+    private let live = Atomic<Bool>(true)
+    private let handle = Mutex<(any Transport<ClusterMessage>)?>(nil)
+
+    init(name: NodeName, settings: ClusterSettings, incarnation: Int, advertisedAddress: String?,
+         runtime: RealRuntime, mailbox: NodeMailbox) {
+        self.name = name
+        self.settings = settings
+        self.incarnation = incarnation
+        self.advertisedAddress = advertisedAddress ?? name.description
+        self.runtime = runtime
+        self.mailbox = mailbox
+        rng = Mutex(runtime.random(for: name, incarnation: incarnation))
+    }
+
+    /// Sets the transport once the node is attached.
+    func setTransport(_ transport: any Transport<ClusterMessage>) { handle.withLock { $0 = transport } }
+
+    public var transport: any Transport<ClusterMessage> { handle.withLock { $0! } }
+    public var executor: UnownedSerialExecutor { mailbox.executor.asUnownedSerialExecutor() }
+    public var now: VirtualInstant {
+        VirtualInstant(nanoseconds: runtime.trace.elapsed.nanoseconds &+ runtime.clockOffset(of: name))
+    }
+    /// Whether this incarnation still runs (false once crashed or stopped).
+    public var isLive: Bool { live.load(ordering: .acquiring) }
+
+    /// Marks the incarnation dead: its timers and queued work never run.
+    func kill() {
+        live.store(false, ordering: .releasing)
+        pending.withLock { $0.removeAll() }
+    }
+
+    public func random() -> UInt64 { rng.withLock { $0.next() } }
+
+    @discardableResult
+    public func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
+                                        _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
+        let id = runtime.makeTimerID()
+        pending.withLock { _ = $0.insert(id) }
+        runtime.timers.schedule(after: delay) { [self] in
+            guard isLive else { return }
+            mailbox.post { [self] in
+                guard isLive, pending.withLock({ $0.remove(id) }) != nil else { return }
+                runtime.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
+                actor.assumeIsolated { body($0) }
+            }
+        }
+        return TimerID(id)
+    }
+
+    public func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
+
+    public func log(_ label: String, _ detail: String) {
+        runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, detail: detail)
+    }
+}
