@@ -20,7 +20,8 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
         var nextToken: UInt64 = 1
         var nextMessage: UInt64 = 1
         var nextStream: UInt64 = 1
-        var isCut: @Sendable (NodeName, NodeName) -> Bool = { _, _ in false }
+        var cut: Set<Link> = []
+        func isCut(_ from: NodeName, _ to: NodeName) -> Bool { !cut.isEmpty && cut.contains(Link(from: from, to: to)) }
         var closed = false
     }
 
@@ -45,14 +46,11 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
         }
     }
 
-    public func setLinkRule(_ isCut: @escaping @Sendable (NodeName, NodeName) -> Bool) {
-        state.withLock { $0.isCut = isCut }
-    }
-
-    public func linksChanged() {
+    public func setCutLinks(_ links: Set<Link>) {
         // Streams across a cut link are reset at both ends.
         var notices: [(@Sendable (Inbound<ClusterMessage>) -> Void, Inbound<ClusterMessage>)] = []
         state.withLock { s in
+            s.cut = links
             for id in s.streams.keys.sorted() {
                 let st = s.streams[id]!
                 guard s.isCut(st.opener, st.acceptor) || s.isCut(st.acceptor, st.opener) else { continue }

@@ -18,12 +18,12 @@ extension RealClusterRun {
             nextPartitionID += 1
             partitions.add(id, p)
             trace.record(.partition, node: nil, peer: nil, messageID: UInt64(id), label: "partition", detail: p.summary)
-            fabric.linksChanged()
+            fabric.setCutLinks(partitions.cutLinks)
             let until = heal.map { at.advanced(by: $0) } ?? endOfLoad
             self.at(until.durationSinceZero) { [self] in
                 partitions.remove(id)
                 trace.record(.heal, node: nil, peer: nil, messageID: UInt64(id), label: "heal", detail: p.summary)
-                fabric.linksChanged()
+                fabric.setCutLinks(partitions.cutLinks)
             }
         case .pause(let name, let resumeAfter):
             guard let host = nodes[name] else { return }

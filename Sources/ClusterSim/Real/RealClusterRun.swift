@@ -41,7 +41,6 @@ public final class RealClusterRun: @unchecked Sendable {
         let t = experiment.timing
         settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
                                    tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
-        fabric.setLinkRule { [partitions] from, to in partitions.cuts(from: from, to: to) }
     }
 
     /// The end of the load phase (real time since the start).
@@ -88,8 +87,7 @@ public final class RealClusterRun: @unchecked Sendable {
     func spawn(_ name: NodeName) {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
-        let host = RealNode(name, plan: plans[name], settings: settings, incarnation: incarnation,
-                            advertisedAddress: nil, runtime: runtime)
+        let host = RealNode(name, plan: plans[name], settings: settings, incarnation: incarnation, runtime: runtime)
         do {
             try host.attach(to: fabric, listens: name.role != .client)
             nodes[name] = host
@@ -125,10 +123,8 @@ public final class RealClusterRun: @unchecked Sendable {
 final class PartitionTable: Sendable {
     private let list = Mutex<[(id: Int, partition: Partition)]>([])
 
-    /// Whether a partition in force cuts traffic from `from` to `to`.
-    func cuts(from: NodeName, to: NodeName) -> Bool {
-        list.withLock { $0.contains { $0.partition.cuts(from: from, to: to) } }
-    }
+    /// The links the partitions in force cut.
+    var cutLinks: Set<Link> { list.withLock { Link.cut(by: $0.map(\.partition)) } }
 
     func add(_ id: Int, _ partition: Partition) { list.withLock { $0.append((id, partition)) } }
 

@@ -11,11 +11,9 @@ public protocol RealFabric: AnyObject, Sendable {
     /// - Returns: its transport and how to detach it (close its listener and connections).
     func attach(_ name: NodeName, listens: Bool,
                 handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment
-    /// Makes `isCut(from, to)` the rule for which links are cut (partitions); traffic on a cut link
-    /// is dropped and streams across it are reset when `linksChanged()` is called.
-    func setLinkRule(_ isCut: @escaping @Sendable (NodeName, NodeName) -> Bool)
-    /// The link rule's answer changed (a partition started or healed).
-    func linksChanged()
+    /// Makes `links` the set of cut links (partitions in force): traffic on a cut link is dropped
+    /// and the streams across a newly cut link are reset; links left out carry traffic again.
+    func setCutLinks(_ links: Set<Link>)
     /// Closes everything; idempotent.
     func shutdown()
 }
@@ -43,4 +41,32 @@ public struct RealFabricError: Error, CustomStringConvertible {
     public let description: String
     /// Makes an error.
     public init(_ description: String) { self.description = description }
+}
+
+/// One direction between two nodes, as a partition cuts it.
+public struct Link: Hashable, Sendable, Comparable {
+    /// The sending side.
+    public var from: NodeName
+    /// The receiving side.
+    public var to: NodeName
+    /// Makes a link.
+    public init(from: NodeName, to: NodeName) {
+        self.from = from
+        self.to = to
+    }
+    public static func < (a: Link, b: Link) -> Bool { (a.from, a.to) < (b.from, b.to) }
+
+    /// Every link `partitions` cut: between nodes of different groups (one-way: first → second).
+    /// - Returns: the links, in a set.
+    public static func cut(by partitions: [Partition]) -> Set<Link> {
+        var links: Set<Link> = []
+        for p in partitions {
+            for (i, a) in p.groups.enumerated() {
+                for (j, b) in p.groups.enumerated() where i != j && (!p.oneWay || (i == 0 && j == 1)) {
+                    for x in a { for y in b { links.insert(Link(from: x, to: y)) } }
+                }
+            }
+        }
+        return links
+    }
 }

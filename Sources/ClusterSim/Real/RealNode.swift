@@ -10,17 +10,17 @@ final class RealNode: @unchecked Sendable {
     private(set) var attachment: RealAttachment?
 
     /// Makes the node's actor and environment (not attached yet).
-    init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int,
-         advertisedAddress: String?, runtime: RealRuntime) {
+    init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime) {
         let mailbox = NodeMailbox(executor: runtime.assignExecutor())
-        env = RealNodeEnvironment(name: name, settings: settings, incarnation: incarnation,
-                                  advertisedAddress: advertisedAddress, runtime: runtime, mailbox: mailbox)
+        env = RealNodeEnvironment(name: name, settings: settings, incarnation: incarnation, runtime: runtime,
+                                  mailbox: mailbox)
         node = ClusterBlueprint.makeNode(name, env: env, plan: plan)
     }
 
     var name: NodeName { env.name }
 
-    /// Attaches the node to `fabric` (a server listens) and starts it on its executor.
+    /// Attaches the node to `fabric` (a server listens and registers with its listen address) and
+    /// starts it on its executor.
     /// - Parameter observe: sees every inbound item first, on the fabric's thread (address learning).
     func attach(to fabric: any RealFabric, listens: Bool,
                 observe: (@Sendable (Inbound<ClusterMessage>) -> Void)? = nil) throws {
@@ -29,6 +29,7 @@ final class RealNode: @unchecked Sendable {
             hop(inbound)
         }
         self.attachment = attachment
+        if let address = attachment.address { env.setAdvertisedAddress(address) }
         env.setTransport(TracedTransport(attachment.transport, trace: env.runtime.trace))
         start(node)
     }

@@ -11,8 +11,10 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     public let settings: ClusterSettings
     /// The node incarnation (1 for the first start, one more per restart).
     public let incarnation: Int
-    /// The address the node registers with (its listen address; its name when it has none).
-    public let advertisedAddress: String
+    /// The address the node registers with (its listen address once attached; its name when it
+    /// has none).
+    public var advertisedAddress: String { address.withLock { $0 } }
+    private let address: Mutex<String>
     let runtime: RealRuntime
     let mailbox: NodeMailbox
     private let rng: Mutex<SeededRandom>
@@ -21,16 +23,18 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     private let live = Atomic<Bool>(true)
     private let handle = Mutex<(any Transport<ClusterMessage>)?>(nil)
 
-    init(name: NodeName, settings: ClusterSettings, incarnation: Int, advertisedAddress: String?,
-         runtime: RealRuntime, mailbox: NodeMailbox) {
+    init(name: NodeName, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime, mailbox: NodeMailbox) {
         self.name = name
         self.settings = settings
         self.incarnation = incarnation
-        self.advertisedAddress = advertisedAddress ?? name.description
+        address = Mutex(name.description)
         self.runtime = runtime
         self.mailbox = mailbox
         rng = Mutex(runtime.random(for: name, incarnation: incarnation))
     }
+
+    /// Sets the address the node registers with (before it starts).
+    func setAdvertisedAddress(_ text: String) { address.withLock { $0 = text } }
 
     /// Sets the transport once the node is attached.
     func setTransport(_ transport: any Transport<ClusterMessage>) { handle.withLock { $0 = transport } }

@@ -26,9 +26,11 @@ public final class RealRuntime: @unchecked Sendable {
     ///   - seed: the seed of the nodes' random streams.
     ///   - executorCount: serial executor threads for the node actors (at least 1).
     ///   - retainTrace: keep every event in memory (checkers need them).
-    public init(seed: UInt64, executorCount: Int = 4, retainTrace: Bool = true) {
+    ///   - tap: sees every trace event as it is recorded.
+    public init(seed: UInt64, executorCount: Int = 4, retainTrace: Bool = true,
+                tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         self.seed = seed
-        trace = RealTrace(retainsEvents: retainTrace)
+        trace = RealTrace(retainsEvents: retainTrace, tap: tap)
         timers = TimerHeap(label: "timers")
         executors = (0..<max(1, executorCount)).map { SerialThreadExecutor(label: "nodes-\($0)") }
     }

@@ -10,11 +10,17 @@ public final class RealTrace: TraceSink, @unchecked Sendable {
     /// The monotonic instant (ns) the run's time counts from.
     public let origin: Int64
     private let recorder: Mutex<TraceRecorder>
+    private let tap: (@Sendable (TraceEvent) -> Void)?
 
     /// A trace whose time 0 is now.
-    public init(retainsEvents: Bool = true) {
+    /// - Parameters:
+    ///   - retainsEvents: keep every event in memory (checkers need them; a long-lived node
+    ///     process keeps only the hash and the count).
+    ///   - tap: sees every event as it is recorded, under the trace's lock (keep it short).
+    public init(retainsEvents: Bool = true, tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         origin = MonotonicClock.nanoseconds()
         recorder = Mutex(TraceRecorder(retainsEvents: retainsEvents))
+        self.tap = tap
     }
 
     /// Real time elapsed since the origin.
@@ -25,6 +31,10 @@ public final class RealTrace: TraceSink, @unchecked Sendable {
         recorder.withLock { r in
             r.now = max(r.now, MonotonicClock.nanoseconds() - origin)
             r.record(kind, node: node, peer: peer, messageID: messageID, label: label, detail: detail)
+            if let tap {
+                tap(TraceEvent(seq: r.count, at: VirtualInstant(nanoseconds: r.now), kind: kind, node: node, peer: peer,
+                               messageID: messageID, label: label, detail: detail))
+            }
         }
     }
 
