@@ -1,0 +1,149 @@
+import Foundation
+import Synchronization
+
+/// Real TCP for the nodes of one process: one epoll reactor thread for every socket, a small
+/// worker pool that decodes frames and calls handlers, the address book, and the counters.
+/// Nodes attach to it and get a `TCPTransport`, the same `Transport` they use on the simulator.
+///
+/// Traffic between two nodes goes over one connection per pair, opened on first use by the
+/// sender (it introduces itself with a hello frame) and reused in both directions; streams
+/// are multiplexed over it. See docs/tcp-transport.md for the frame format and the threads.
+///
+/// Fault injection: `block(from:to:)` drops traffic from one local name to another and resets
+/// their connections (streams end with `.partition`); `unblock` lifts it.
+public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
+    /// Where nodes listen; attached nodes are entered and removed by the network itself.
+    public let directory: TCPDirectory
+    /// The settings it runs with.
+    public let options: TCPOptions
+    let reactor: TCPReactor
+    let workers: TCPWorkerPool
+    let statsBox: TCPStatsBox
+    let blocks = TCPBlockList()
+    private let messageCounter = Atomic<UInt64>(0)
+    private let stopped = Atomic<Bool>(false)
+
+    /// Starts the reactor and worker threads and raises the open-file limit.
+    /// - Throws: `SocketError` when epoll or the wakeup descriptor cannot be made.
+    public init(options: TCPOptions = TCPOptions(), directory: TCPDirectory = TCPDirectory()) throws {
+        self.options = options
+        self.directory = directory
+        OpenFileLimit.raise(toAtLeast: options.openFileLimit)
+        let stats = TCPStatsBox()
+        statsBox = stats
+        let reactor = try TCPReactor(options: options, directory: directory, stats: stats, blocks: blocks)
+        self.reactor = reactor
+        workers = TCPWorkerPool(
+            workers: options.workers, limit: options.workerQueueLimit, stats: stats,
+            onDrained: { [weak reactor] in reactor?.submit(.resume) },
+            onUndecodable: { [weak reactor] token in
+                reactor?.submit(.cutConnection(token: token, reason: "undecodable"))
+            })
+        reactor.workers = workers
+        reactor.start()
+    }
+
+    deinit { shutdown() }
+
+    /// The counters so far.
+    public var stats: TCPStats { statsBox.snapshot }
+
+    /// Attaches a node: opens its listener (when `listen` is given; port 0 picks a free port),
+    /// enters its address in the directory, and returns its transport. `handler` is called on
+    /// a worker thread, one call at a time per connection, in the order the peer sent.
+    /// - Returns: the node's transport; `listenAddress` tells the port actually bound.
+    /// - Throws: `SocketError` when the listener cannot be opened (port in use, bad host),
+    ///   `TCPNetworkError.shutDown` after `shutdown()`.
+    public func attach(
+        local: NodeName, listen: SocketAddress?,
+        handler: @escaping @Sendable (Inbound<Payload>) -> Void
+    ) throws -> TCPTransport<Payload> {
+        guard reactor.isRunning else { throw TCPNetworkError.shutDown }
+        var listener: Socket?
+        var bound: SocketAddress?
+        if let listen {
+            let socket = try Socket.listen(on: listen, backlog: options.backlog)
+            listener = socket
+            bound = try socket.localAddress
+        }
+        let node = TCPLocalNode(name: local, listener: listener, listenAddress: bound,
+                                deliver: TCPNetwork.makeDeliver(for: local, codec: options.codec, handler: handler))
+        if let bound { directory.set(bound, for: local) }
+        guard reactor.submit(.attach(node)) else {
+            listener?.close()
+            throw TCPNetworkError.shutDown
+        }
+        return TCPTransport(network: self, node: node)
+    }
+
+    /// Drops every message from `from` to `to` (both names as seen by local nodes) until
+    /// `unblock`, and resets their connections: streams between them end with `.partition`.
+    public func block(from: NodeName, to: NodeName) {
+        blocks.insert(from: from, to: to)
+        reactor.submit(.cutLink(from, to))
+    }
+
+    /// Lets traffic from `from` to `to` through again (connections reopen on the next send).
+    public func unblock(from: NodeName, to: NodeName) {
+        blocks.remove(from: from, to: to)
+    }
+
+    /// Lifts every block.
+    public func unblockAll() { blocks.removeAll() }
+
+    /// Closes every socket, stops the reactor and the workers and waits for their threads.
+    /// Queued work is dropped. Idempotent; transports are dead afterwards.
+    public func shutdown() {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        reactor.stop()
+        workers.stop()
+    }
+
+    /// A fresh message id, unique in this network.
+    func makeMessageID() -> UInt64 { messageCounter.add(1, ordering: .relaxed).newValue }
+
+    /// Encodes a payload for a frame body.
+    func encode(_ payload: Payload) -> [UInt8]? {
+        switch options.codec {
+        case .messagePack: try? MessagePackEncoder().encode(payload)
+        case .json: (try? JSONEncoder().encode(payload)).map { [UInt8]($0) }
+        }
+    }
+
+    private static func makeDeliver(
+        for local: NodeName, codec: TCPPayloadCodec, handler: @escaping @Sendable (Inbound<Payload>) -> Void
+    ) -> @Sendable (TCPWorkEvent) -> Bool {
+        let decode: @Sendable ([UInt8]) -> Payload? = switch codec {
+        case .messagePack: { try? MessagePackDecoder().decode(Payload.self, from: $0) }
+        case .json: { try? JSONDecoder().decode(Payload.self, from: Data($0)) }
+        }
+        return { event in
+            switch event {
+            case .message(let from, let id, let body):
+                guard let payload = decode(body) else { return false }
+                handler(.message(Envelope(source: from, destination: local, id: id, payload: payload)))
+            case .streamOpened(let stream, let peer):
+                handler(.streamOpened(stream, peer: peer))
+            case .streamMessage(let stream, let peer, let body):
+                guard let payload = decode(body) else { return false }
+                handler(.streamMessage(stream, peer: peer, payload))
+            case .streamClosed(let stream, let peer, let reason):
+                handler(.streamClosed(stream, peer: peer, reason: reason))
+            }
+            return true
+        }
+    }
+}
+
+/// Why a `TCPNetwork` refused a request.
+public enum TCPNetworkError: Error, CustomStringConvertible, Sendable {
+    /// The network was shut down; make a new one.
+    case shutDown
+
+    /// What went wrong and what to do.
+    public var description: String {
+        switch self {
+        case .shutDown: "the TCP network is shut down; create a new TCPNetwork to attach nodes"
+        }
+    }
+}

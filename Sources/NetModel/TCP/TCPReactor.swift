@@ -1,0 +1,272 @@
+import Foundation
+import Synchronization
+
+/// A request to the reactor thread from a node, a worker or the network.
+enum TCPCommand: @unchecked Sendable {
+    case attach(TCPLocalNode)
+    case detach(TCPLocalNode, done: DispatchSemaphore)
+    case send(TCPLocalNode, to: NodeName, messageID: UInt64, body: [UInt8])
+    case openStream(TCPLocalNode, StreamID, to: NodeName)
+    case streamSend(TCPLocalNode, StreamID, messageID: UInt64, body: [UInt8])
+    case closeStream(TCPLocalNode, StreamID)
+    /// A worker found an undecodable frame on this connection.
+    case cutConnection(token: UInt64, reason: String)
+    /// Traffic from the first name to the second is now blocked: reset their connections.
+    case cutLink(NodeName, NodeName)
+    /// A worker drained: paused connections may read again.
+    case resume
+    case shutdown
+}
+
+/// The one I/O thread of a `TCPNetwork`: an epoll loop over every listener and connection of
+/// every attached node, plus an eventfd through which other threads hand it commands. All
+/// connection and stream state lives here and is touched by this thread only.
+final class TCPReactor: @unchecked Sendable {
+    enum Registered {
+        case wakeup
+        case listener(TCPLocalNode)
+        case connection(TCPConnection)
+    }
+
+    let options: TCPOptions
+    let directory: TCPDirectory
+    let stats: TCPStatsBox
+    let blocks: TCPBlockList
+    let epoll: EPoll
+    let wakeup: Wakeup
+    var workers: TCPWorkerPool!
+
+    private struct CommandQueue {
+        var items: [TCPCommand] = []
+        var accepting = true
+    }
+
+    private let commands = Mutex(CommandQueue())
+    private let running = Atomic<Bool>(true)
+    private let exited = DispatchSemaphore(value: 0)
+    private var reactorThread: Thread?
+
+    // Reactor-owned.
+    var registry: [UInt64: Registered] = [:]
+    var nextToken: UInt64 = 1
+    var nodes: [ObjectIdentifier: TCPLocalNode] = [:]
+    var dirty: [TCPConnection] = []
+    var paused: [TCPConnection] = []
+    var retries: [(at: ContinuousClock.Instant, node: TCPLocalNode, peer: NodeName)] = []
+    var random: SeededRandom
+    let backoffPolicy: TCPBackoff
+    var readBuffer: UnsafeMutableRawBufferPointer
+
+    init(options: TCPOptions, directory: TCPDirectory, stats: TCPStatsBox, blocks: TCPBlockList) throws {
+        self.options = options
+        self.directory = directory
+        self.stats = stats
+        self.blocks = blocks
+        epoll = try EPoll(maxEvents: 512)
+        wakeup = try Wakeup()
+        random = SeededRandom(seed: options.jitterSeed)
+        backoffPolicy = TCPBackoff(baseMilliseconds: options.reconnectBaseMilliseconds,
+                                   capMilliseconds: options.reconnectCapMilliseconds)
+        readBuffer = .allocate(byteCount: 1 << 16, alignment: 8)
+        try epoll.register(fd: wakeup.fd, events: .readable, token: 0)
+        registry[0] = .wakeup
+    }
+
+    deinit {
+        readBuffer.deallocate()
+        wakeup.close()
+        epoll.close()
+    }
+
+    /// Starts the thread.
+    func start() {
+        let thread = Thread { [self] in
+            loop()
+            exited.signal()
+        }
+        thread.name = "tcp-reactor"
+        reactorThread = thread
+        thread.start()
+    }
+
+    /// Whether the reactor still takes commands.
+    var isRunning: Bool { running.load(ordering: .acquiring) }
+
+    /// Hands a command to the reactor thread.
+    /// - Returns: false when the reactor has stopped (the command is not run).
+    @discardableResult
+    func submit(_ command: TCPCommand) -> Bool {
+        let outcome = commands.withLock { queue -> (accepted: Bool, wasEmpty: Bool) in
+            guard queue.accepting else { return (false, false) }
+            let empty = queue.items.isEmpty
+            queue.items.append(command)
+            return (true, empty)
+        }
+        if outcome.wasEmpty { wakeup.signal() }
+        return outcome.accepted
+    }
+
+    /// Stops the loop (closing every socket) and waits for the thread to end. Commands submitted
+    /// before run first; later ones are refused. Idempotent.
+    func stop() {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        commands.withLock {
+            $0.accepting = false
+            $0.items.append(.shutdown)
+        }
+        wakeup.signal()
+        if reactorThread !== Thread.current { exited.wait() }  // (a log callback may stop it)
+    }
+
+    private func loop() {
+        var events: [EPollEvent] = []
+        events.reserveCapacity(epoll.maxEvents)
+        var batch: [TCPCommand] = []
+        while true {
+            let timeout = retryTimeout()
+            do {
+                try epoll.wait(timeoutMilliseconds: timeout, into: &events)
+            } catch {
+                options.log?("tcp reactor: \(error); stopping")
+                finish()
+                return
+            }
+            for event in events {
+                switch registry[event.token] {
+                case .wakeup?: wakeup.drain()
+                case .listener(let node)?: acceptAll(on: node)
+                case .connection(let connection)?: handleIO(connection, event.events)
+                case nil: break
+                }
+            }
+            commands.withLock { swap(&batch, &$0.items) }
+            for command in batch {
+                if case .shutdown = command {
+                    finish()
+                    return
+                }
+                run(command)
+            }
+            batch.removeAll(keepingCapacity: true)
+            runDueRetries()
+            flushDirty()
+        }
+    }
+
+    /// Ends the loop: refuses further commands, releases waiting `detach` callers, closes every
+    /// socket.
+    private func finish() {
+        running.store(false, ordering: .releasing)
+        let left = commands.withLock { queue -> [TCPCommand] in
+            queue.accepting = false
+            defer { queue.items.removeAll() }
+            return queue.items
+        }
+        for case .detach(_, let done) in left { done.signal() }
+        closeEverything()
+    }
+
+    private func run(_ command: TCPCommand) {
+        switch command {
+        case .attach(let node): register(node)
+        case .detach(let node, let done):
+            detachNow(node)
+            done.signal()
+        case .send(let node, let peer, let id, let body): sendMessage(from: node, to: peer, id: id, body: body)
+        case .openStream(let node, let stream, let peer): openStream(stream, from: node, to: peer)
+        case .streamSend(let node, let stream, let id, let body): sendOnStream(stream, from: node, id: id, body: body)
+        case .closeStream(let node, let stream): closeStream(stream, by: node)
+        case .cutConnection(let token, let reason):
+            if case .connection(let connection)? = registry[token] {
+                cut(connection, reason: reason, detail: "a frame payload did not decode", streams: .reset, poison: true)
+            }
+        case .cutLink(let from, let to): cutLinks(between: from, and: to)
+        case .resume: resumePaused()
+        case .shutdown: break
+        }
+    }
+
+    /// Gives a fresh epoll token.
+    func makeToken() -> UInt64 {
+        defer { nextToken += 1 }
+        return nextToken
+    }
+
+    private func register(_ node: TCPLocalNode) {
+        nodes[ObjectIdentifier(node)] = node
+        guard let listener = node.listener else { return }
+        let token = makeToken()
+        node.listenerToken = token
+        do {
+            try epoll.register(fd: listener.fd, events: .readable, token: token)
+            registry[token] = .listener(node)
+        } catch {
+            options.log?("tcp: cannot watch the listener of \(node.name): \(error)")
+        }
+    }
+
+    // MARK: retries
+
+    /// Milliseconds until the earliest retry is due (-1 when none).
+    private func retryTimeout() -> Int32 {
+        guard let earliest = retries.min(by: { $0.at < $1.at })?.at else { return -1 }
+        let left = ContinuousClock.now.duration(to: earliest)
+        if left <= .zero { return 0 }
+        let ms = left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
+        return Int32(clamping: ms)
+    }
+
+    func scheduleRetry(_ node: TCPLocalNode, _ peer: NodeName, at instant: ContinuousClock.Instant) {
+        retries.append((at: instant, node: node, peer: peer))
+    }
+
+    private func runDueRetries() {
+        guard !retries.isEmpty else { return }
+        let now = ContinuousClock.now
+        let due = retries.filter { $0.at <= now }
+        guard !due.isEmpty else { return }
+        retries.removeAll { $0.at <= now }
+        for retry in due where !retry.node.isDetached {
+            if let link = retry.node.links[retry.peer], link.state == .backoff {
+                startConnect(link)
+            }
+        }
+    }
+}
+
+/// Which (from, to) pairs of node names may not exchange traffic (fault injection).
+final class TCPBlockList: Sendable {
+    private struct Pair: Hashable {
+        let from: NodeName
+        let to: NodeName
+    }
+
+    private let pairs = Mutex<Set<Pair>>([])
+    private let any = Atomic<Bool>(false)
+
+    func contains(from: NodeName, to: NodeName) -> Bool {
+        guard any.load(ordering: .acquiring) else { return false }
+        return pairs.withLock { $0.contains(Pair(from: from, to: to)) }
+    }
+
+    func insert(from: NodeName, to: NodeName) {
+        pairs.withLock {
+            $0.insert(Pair(from: from, to: to))
+            any.store(true, ordering: .releasing)
+        }
+    }
+
+    func remove(from: NodeName, to: NodeName) {
+        pairs.withLock {
+            $0.remove(Pair(from: from, to: to))
+            any.store(!$0.isEmpty, ordering: .releasing)
+        }
+    }
+
+    func removeAll() {
+        pairs.withLock {
+            $0.removeAll()
+            any.store(false, ordering: .releasing)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Testing
+@testable import NetModel
+
+@Suite("TCP transport: messages, connection reuse, streams, peer death, reconnect, blocks (real loopback)")
+struct TCPTransportTests {
+    let server = nodeName("frontend-1")
+    let client = nodeName("client-1")
+
+    @Test("messages both ways over one connection: the client has no listener, the server replies on it")
+    func reuseOneConnection() throws {
+        try withNetwork { network in
+            let serverInbox = Inbox(), clientInbox = Inbox()
+            let s = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
+            #expect(s.listenAddress?.port ?? 0 != 0)
+            #expect(c.listenAddress == nil)
+            #expect(network.directory.address(of: server) == s.listenAddress)
+
+            let n = 200
+            var ids: [UInt64] = []
+            for i in 0..<n { ids.append(c.send(Note(text: "ping", n: i), to: server)) }
+            #expect(eventually { serverInbox.count == n })
+            #expect(serverInbox.messages.map(\.n) == Array(0..<n))
+            let envelopes = serverInbox.all.compactMap { if case .message(let e) = $0 { e } else { nil } }
+            #expect(envelopes.map(\.id) == ids)
+            #expect(envelopes.allSatisfy { $0.source == client && $0.destination == server })
+
+            for i in 0..<n { s.send(Note(text: "pong", n: i), to: client) }
+            #expect(eventually { clientInbox.count == n })
+            #expect(clientInbox.messages.map(\.n) == Array(0..<n))
+
+            let stats = network.stats
+            #expect(stats.connectionsOpened == 1)
+            #expect(stats.connectionsAccepted == 1)
+            #expect(stats.framesIn == 2 * n + 1)  // + the hello
+            #expect(stats.totalDrops == 0)
+        }
+    }
+
+    @Test("JSON payloads work the same as MessagePack")
+    func jsonCodec() throws {
+        try withNetwork(testOptions { $0.codec = .json }) { network in
+            let inbox = Inbox()
+            _ = try network.attach(local: server, listen: .loopback(), handler: inbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: Inbox().handler)
+            c.send(Note(text: "json \"quoted\" ü", n: -5), to: server)
+            #expect(eventually { inbox.count == 1 })
+            #expect(inbox.messages == [Note(text: "json \"quoted\" ü", n: -5)])
+        }
+    }
+
+    @Test("streams both ways on one connection keep order, never mix ids, and close as .closed")
+    func streamsInOrder() throws {
+        try withNetwork { network in
+            let serverInbox = Inbox(), clientInbox = Inbox()
+            let s = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
+            let up = c.openStream(to: server)
+            for i in 0..<500 { c.send(Note(text: "up", n: i), on: up) }
+            #expect(eventually { serverInbox.count == 501 })
+            let seenUp = try #require(serverInbox.openedStreams.first)
+            #expect(serverInbox.lines == ["open \(seenUp) client-1"] + (0..<500).map { "on \(seenUp) up#\($0)" })
+
+            // The server opens one back on the same connection; its ids and the client's coexist.
+            let down = s.openStream(to: client)
+            for i in 0..<100 { s.send(Note(text: "down", n: i), on: down) }
+            c.send(Note(text: "up", n: 500), on: up)
+            #expect(eventually { clientInbox.count == 101 && serverInbox.count == 502 })
+            let seenDown = try #require(clientInbox.openedStreams.first)
+            #expect(seenDown != up)
+            #expect(clientInbox.lines == ["open \(seenDown) frontend-1"] + (0..<100).map { "on \(seenDown) down#\($0)" })
+            #expect(serverInbox.lines.last == "on \(seenUp) up#500")
+
+            c.closeStream(up)
+            s.closeStream(down)
+            #expect(eventually { serverInbox.count == 503 && clientInbox.count == 102 })
+            #expect(serverInbox.lines.last == "closed \(seenUp) closed")
+            #expect(clientInbox.lines.last == "closed \(seenDown) closed")
+            c.send(Note(text: "late", n: 0), on: up)  // the stream is gone: dropped, counted
+            #expect(eventually { network.stats.drops["stream-closed"] == 1 })
+            #expect(network.stats.connectionsOpened == 1)
+        }
+    }
+
+    @Test("a peer that detaches (crashes) ends its streams at the other side with .peerCrashed")
+    func peerDeath() throws {
+        try withNetwork { network in
+            let clientInbox = Inbox(), serverInbox = Inbox()
+            let s = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
+            let stream = c.openStream(to: server)
+            c.send(Note(text: "hi", n: 1), on: stream)
+            #expect(eventually { serverInbox.count == 2 })
+            s.detach()
+            #expect(eventually { clientInbox.lines == ["closed \(stream) peer-crashed"] })
+            #expect(network.directory.address(of: server) == nil)
+            let gone = network.stats.disconnects
+            #expect(gone["peer-closed", default: 0] + gone["peer-error", default: 0] == 1)
+            #expect(network.stats.disconnects["detach"] == 1)
+            s.detach()  // idempotent
+        }
+    }
+
+    @Test("streams to a name with no address and no connection are refused; messages are dropped")
+    func noRoute() throws {
+        try withNetwork { network in
+            let inbox = Inbox()
+            let c = try network.attach(local: client, listen: nil, handler: inbox.handler)
+            let stream = c.openStream(to: nodeName("frontend-9"))
+            c.send(Note(text: "lost"), to: nodeName("frontend-9"))
+            #expect(eventually { inbox.count == 1 && network.stats.drops["no-route"] == 1 })
+            #expect(inbox.lines == ["closed \(stream) refused"])
+        }
+    }
+
+    @Test("a known address where nobody listens: queued messages lost, streams refused, retries back off")
+    func unreachable() throws {
+        try withNetwork { network in
+            let inbox = Inbox()
+            let dead = try Socket.listen(on: .loopback())
+            let address = try dead.localAddress
+            dead.close()
+            network.directory.set(address, for: server)
+            let c = try network.attach(local: client, listen: nil, handler: inbox.handler)
+            let stream = c.openStream(to: server)
+            c.send(Note(text: "lost"), to: server)
+            #expect(eventually { inbox.lines == ["closed \(stream) refused"] })
+            #expect(eventually { network.stats.drops["unreachable"] == 1 })
+            #expect(network.stats.disconnects["connect-failed", default: 0] >= 1)
+        }
+    }
+
+    @Test("after the peer's listener restarts on the same port, the sender reconnects and delivers again")
+    func reconnectAfterRestart() throws {
+        try withNetwork { network in
+            let first = Inbox()
+            let c = try network.attach(local: client, listen: nil, handler: Inbox().handler)
+            let s1 = try network.attach(local: server, listen: .loopback(), handler: first.handler)
+            let address = try #require(s1.listenAddress)
+            c.send(Note(text: "before"), to: server)
+            #expect(eventually { first.count == 1 })
+            s1.detach()
+
+            // Down: sends fail (connect refused), each failure backs off.
+            for i in 0..<5 {
+                c.send(Note(text: "while-down", n: i), to: server)
+                usleep(20_000)
+            }
+            network.directory.set(address, for: server)  // as a real directory would keep it
+            let second = Inbox()
+            let s2 = try network.attach(local: server, listen: address, handler: second.handler)
+            #expect(s2.listenAddress == address)
+            var sent = 0
+            let delivered = eventually {
+                c.send(Note(text: "after", n: sent), to: server)
+                sent += 1
+                usleep(5_000)
+                return second.messages.contains { $0.text == "after" }
+            }
+            #expect(delivered)
+            #expect(network.stats.connectionsOpened >= 2)
+            #expect(second.messages.allSatisfy { $0.text == "after" })
+        }
+    }
+
+    @Test("block resets the link (streams end with .partition) and drops traffic until unblock")
+    func blockAndUnblock() throws {
+        try withNetwork { network in
+            let serverInbox = Inbox(), clientInbox = Inbox()
+            _ = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
+            let stream = c.openStream(to: server)
+            c.send(Note(text: "a"), on: stream)
+            #expect(eventually { serverInbox.count == 2 })
+            network.block(from: client, to: server)
+            #expect(eventually { clientInbox.lines == ["closed \(stream) partition"] })
+            #expect(eventually { serverInbox.count == 3 })  // the server's end: reset by the cut
+            c.send(Note(text: "blocked"), to: server)
+            #expect(eventually { network.stats.drops["blocked", default: 0] >= 1 })
+            network.unblock(from: client, to: server)
+            c.send(Note(text: "through"), to: server)
+            #expect(eventually { serverInbox.messages.map(\.text) == ["through"] })
+        }
+    }
+
+    @Test("shutdown is idempotent; attaching afterwards is refused with a clear error")
+    func shutdownTwice() throws {
+        let network = try TCPNetwork<Note>(options: testOptions())
+        let t = try network.attach(local: server, listen: .loopback(), handler: Inbox().handler)
+        network.shutdown()
+        network.shutdown()
+        #expect(!t.isAttached)
+        t.send(Note(text: "x"), to: client)  // dropped, no crash
+        t.detach()  // returns at once
+        #expect(throws: TCPNetworkError.shutDown) {
+            _ = try network.attach(local: client, listen: nil, handler: Inbox().handler)
+        }
+    }
+}
