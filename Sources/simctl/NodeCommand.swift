@@ -34,7 +34,7 @@ enum NodeCommand: Command {
       --ping-timeout D      Silence after which the manager removes a node (default 3s).
       --seed N              Seed of the node's random stream (default 1).
       --events LABELS       Print these node events as they happen (comma-separated labels, or
-                            'all'), one line each: 'event MS NODE LABEL DETAIL'.
+                            'all': every trace event), one line each: 'event MS NODE LABEL DETAIL'.
       -h, --help            Show this help.
 
     """
@@ -81,6 +81,5 @@ enum NodeCommand: Command {
 
 /// Prints a line and flushes it at once (a parent process reads it through a pipe).
 func say(_ line: String) {
-    print(line)
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

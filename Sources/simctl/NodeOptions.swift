@@ -80,9 +80,11 @@ struct NodeOptions {
         guard let events else { return nil }
         let all = events.contains("all")
         return { e in
-            guard e.kind == .node, all || events.contains(e.label) else { return }
+            guard all || (e.kind == .node && events.contains(e.label)) else { return }
             let ms = String(format: "%.1f", Double(e.at.nanoseconds) / 1e6)
-            say("event \(ms) \(e.node.map(\.description) ?? "-") \(e.label) \(e.detail)")
+            let kind = e.kind == .node ? "" : "\(e.kind) "
+            let peer = e.peer.map { " peer=\($0)" } ?? ""
+            say("event \(ms) \(e.node.map(\.description) ?? "-") \(kind)\(e.label) \(e.detail)\(peer)")
         }
     }
 

@@ -17,7 +17,7 @@ private final class NodeProcess: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         let handle = out.fileHandleForReading
         try process.run()
-        let thread = Thread { [lines] in
+        let thread = Thread { [self] in
             var pending = Data()
             while case let chunk = handle.availableData, !chunk.isEmpty {
                 pending.append(chunk)
@@ -93,7 +93,8 @@ struct RealMultiProcessTests {
             let p = try NodeProcess(simctl, ["--role", role, "--name", name, "--listen", "127.0.0.1:0",
                                              "--management", m] + timing)
             processes.append(p)
-            peers[name] = try #require(p.address(), "\(name) did not start")
+            let address = try #require(p.address(), "\(name) did not start")
+            peers[name] = address
         }
         // Every server registered with the manager.
         #expect(management.wait(seconds: 10) { lines in lines.filter { $0.contains("node-joined") }.count >= 4 })

@@ -43,6 +43,19 @@ final class NodeMailbox: @unchecked Sendable {
         return accepted
     }
 
+    /// Queues `item` ahead of everything waiting (a node's start, queued after its first inbound
+    /// traffic may already have arrived).
+    func postFirst(_ item: @escaping @Sendable () -> Void) {
+        let schedule = state.withLock { s -> Bool in
+            guard !s.closed else { return false }
+            s.items.insert(item, at: s.head)
+            guard !s.scheduled, !s.held else { return false }
+            s.scheduled = true
+            return true
+        }
+        if schedule { executor.execute { [self] in drain() } }
+    }
+
     /// Items waiting.
     var pendingCount: Int { state.withLock { $0.pending } }
 

@@ -100,7 +100,7 @@ public final class RealClusterRun: @unchecked Sendable {
     /// Freezes every node, reads the final state, closes every node's sockets. Control thread.
     private func finish() -> RunRecord {
         for name in nodes.keys.sorted() { nodes[name]!.pause() }
-        let actors = nodes.mapValues(\.node)
+        let actors = nodes.compactMapValues(\.node)
         let snapshot = ClusterSnapshot.capture(nodes: actors, plans: plans, inspector: RealInspector())
         let endOfLoad = self.endOfLoad, end = self.end
         for name in nodes.keys.sorted() { nodes[name]!.crash() }

@@ -5,25 +5,28 @@ import Nodes
 /// attachment. Inbound traffic from the fabric's threads is queued in the mailbox in arrival order
 /// and handled on the node's executor, one item at a time, to completion.
 final class RealNode: @unchecked Sendable {
-    let node: any ClusterNode
     let env: RealNodeEnvironment
+    private let plan: ClientPlan?
+    /// The node's actor, made once the node is attached (it registers with its listen address).
+    private(set) var node: (any ClusterNode)!
     private(set) var attachment: RealAttachment?
 
-    /// Makes the node's actor and environment (not attached yet).
+    /// Makes the node's environment (the actor comes with `attach`).
     init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime) {
         let mailbox = NodeMailbox(executor: runtime.assignExecutor())
         env = RealNodeEnvironment(name: name, settings: settings, incarnation: incarnation, runtime: runtime,
                                   mailbox: mailbox)
-        node = ClusterBlueprint.makeNode(name, env: env, plan: plan)
+        self.plan = plan
     }
 
     var name: NodeName { env.name }
 
-    /// Attaches the node to `fabric` (a server listens and registers with its listen address) and
-    /// starts it on its executor.
+    /// Attaches the node to `fabric` (a server listens), makes its actor — which registers with
+    /// the listen address — and starts it on its executor before any inbound traffic.
     /// - Parameter observe: sees every inbound item first, on the fabric's thread (address learning).
     func attach(to fabric: any RealFabric, listens: Bool,
                 observe: (@Sendable (Inbound<ClusterMessage>) -> Void)? = nil) throws {
+        env.mailbox.hold()
         let attachment = try fabric.attach(name, listens: listens) { [self] inbound in
             observe?(inbound)
             hop(inbound)
@@ -31,20 +34,20 @@ final class RealNode: @unchecked Sendable {
         self.attachment = attachment
         if let address = attachment.address { env.setAdvertisedAddress(address) }
         env.setTransport(TracedTransport(attachment.transport, trace: env.runtime.trace))
+        let node = ClusterBlueprint.makeNode(name, env: env, plan: plan)
+        self.node = node
         start(node)
+        env.mailbox.release()
     }
 
     private func start<N: ClusterNode>(_ node: N) {
-        env.mailbox.post { node.assumeIsolated { $0.start() } }
+        env.mailbox.postFirst { node.assumeIsolated { $0.start() } }
     }
 
+    /// Queues one inbound item; it is recorded and handled on the node's executor.
     private func hop(_ inbound: Inbound<ClusterMessage>) {
-        receive(node, inbound)
-    }
-
-    private func receive<N: ClusterNode>(_ node: N, _ inbound: Inbound<ClusterMessage>) {
         let env = self.env
-        env.mailbox.post {
+        env.mailbox.post { [self] in
             guard env.isLive else { return }
             let trace = env.runtime.trace
             switch inbound {
@@ -58,8 +61,13 @@ final class RealNode: @unchecked Sendable {
                 trace.record(.streamClose, node: env.name, peer: peer, messageID: id.rawValue, label: "close",
                              detail: reason.rawValue)
             }
-            node.assumeIsolated { $0.receive(inbound) }
+            let target: any ClusterNode = node
+            Self.receive(target, inbound)
         }
+    }
+
+    private static func receive<N: ClusterNode>(_ node: N, _ inbound: Inbound<ClusterMessage>) {
+        node.assumeIsolated { $0.receive(inbound) }
     }
 
     /// A crash: the incarnation stops at once (queued work and timers are dropped) and its
@@ -72,8 +80,7 @@ final class RealNode: @unchecked Sendable {
 
     /// A clean stop: the node unregisters and closes its streams, then its sockets close.
     func stop() {
-        let node = self.node
-        env.mailbox.executor.sync { Self.shutdown(node) }
+        if let node = self.node { env.mailbox.executor.sync { Self.shutdown(node) } }
         crash()
     }
 

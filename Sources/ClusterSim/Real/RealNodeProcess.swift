@@ -49,8 +49,7 @@ public final class RealNodeProcess: @unchecked Sendable {
     /// Starts simulated clients with their plans, one after another `spacing` apart.
     public func startClients(_ clients: [(NodeName, ClientPlan)], spacing: Duration = .milliseconds(20)) throws {
         for (name, plan) in clients {
-            let host = RealNode(name, plan: plan, settings: settings, incarnation: 1, advertisedAddress: nil,
-                                runtime: runtime)
+            let host = RealNode(name, plan: plan, settings: settings, incarnation: 1, runtime: runtime)
             try host.attach(to: fabric, listens: false, observe: learner(for: name))
             hosts.append(host)
             if spacing > .zero { usleepDuration(spacing) }
@@ -60,7 +59,7 @@ public final class RealNodeProcess: @unchecked Sendable {
     /// Whether a node of this process reports serving (registered; a client: connected).
     public func isServing(_ name: NodeName) -> Bool {
         guard let host = hosts.first(where: { $0.name == name }) else { return false }
-        return Self.serving(host.node)
+        return host.node.map { Self.serving($0) } ?? false
     }
 
     private static func serving<N: ClusterNode>(_ node: N) -> Bool {
