@@ -92,6 +92,32 @@ struct RealRuntimeBasicsTests {
         for _ in 0..<3 { executor.sync {} }
         #expect(log.all.count == 201)
     }
+
+    @Test("Traffic from a node of the process is handled only after the sender's item has finished (causal trace order)")
+    func causalOrder() {
+        let a = SerialThreadExecutor(label: "a"), b = SerialThreadExecutor(label: "b")
+        defer { a.shutdown(); b.shutdown() }
+        let sender = NodeMailbox(executor: a), receiver = NodeMailbox(executor: b)
+        let log = Log()
+        let done = DispatchSemaphore(value: 0)
+        sender.post {
+            // What the sender does after sending must come first, however long it takes.
+            receiver.post(after: sender) { log.add(2); done.signal() }
+            usleep(100_000)
+            log.add(1)
+        }
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        #expect(log.all == [1, 2])
+        // Without a sender the item runs as soon as its executor gets to it.
+        let quick = DispatchSemaphore(value: 0)
+        sender.post {
+            receiver.post { log.add(4); quick.signal() }
+            _ = quick.wait(timeout: .now() + 5)
+            log.add(3)
+        }
+        a.sync {}
+        #expect(log.all == [1, 2, 4, 3])
+    }
 }
 
 private actor CountingActor {

@@ -1,3 +1,4 @@
+import Glibc
 import Synchronization
 
 /// One node incarnation's inbound queue in the real runtime: inbound traffic and timer fires,
@@ -9,8 +10,14 @@ import Synchronization
 /// `hold()` (a paused node) keeps items queued until `release()`; `close()` (a crashed node)
 /// drops everything, now and later.
 final class NodeMailbox: @unchecked Sendable {
+    /// One queued item: what to run, and (for inbound traffic) the sender's item it must follow.
+    private struct Item {
+        var body: @Sendable () -> Void
+        var after: (sender: NodeMailbox, item: UInt64)?
+    }
+
     private struct State {
-        var items: [@Sendable () -> Void] = []
+        var items: [Item] = []
         var head = 0
         var scheduled = false
         var held = false
@@ -21,6 +28,9 @@ final class NodeMailbox: @unchecked Sendable {
     /// The executor the node's actor runs on.
     let executor: SerialThreadExecutor
     private let state = Mutex(State())
+    /// Items begun and items finished: an item is in progress while they differ.
+    private let begun = Atomic<UInt64>(0)
+    private let finished = Atomic<UInt64>(0)
     /// Items run per drain before yielding to the executor's other work.
     private let batchLimit = 64
 
@@ -30,11 +40,17 @@ final class NodeMailbox: @unchecked Sendable {
 
     /// Queues `item` to run on the node's executor after everything queued before it.
     /// - Returns: false when the mailbox is closed (the node crashed): the item is dropped.
+    /// - Parameter sender: the sending node's mailbox, for inbound traffic from a node of this
+    ///   process: the item waits until the item the sender is running now (the one that sent
+    ///   it, or a later one) has finished, so everything the sender recorded while sending comes
+    ///   before what this node records on receiving it — causal order in the trace, as on the
+    ///   simulator.
     @discardableResult
-    func post(_ item: @escaping @Sendable () -> Void) -> Bool {
+    func post(after sender: NodeMailbox? = nil, _ item: @escaping @Sendable () -> Void) -> Bool {
+        let after = sender.flatMap { $0 === self ? nil : ($0, $0.begun.load(ordering: .acquiring)) }
         let (accepted, schedule) = state.withLock { s -> (Bool, Bool) in
             guard !s.closed else { return (false, false) }
-            s.items.append(item)
+            s.items.append(Item(body: item, after: after))
             guard !s.scheduled, !s.held else { return (true, false) }
             s.scheduled = true
             return (true, true)
@@ -48,7 +64,7 @@ final class NodeMailbox: @unchecked Sendable {
     func postFirst(_ item: @escaping @Sendable () -> Void) {
         let schedule = state.withLock { s -> Bool in
             guard !s.closed else { return false }
-            s.items.insert(item, at: s.head)
+            s.items.insert(Item(body: item, after: nil), at: s.head)
             guard !s.scheduled, !s.held else { return false }
             s.scheduled = true
             return true
@@ -88,7 +104,7 @@ final class NodeMailbox: @unchecked Sendable {
 
     private func drain() {
         for _ in 0..<batchLimit {
-            let next = state.withLock { s -> (@Sendable () -> Void)? in
+            let next = state.withLock { s -> Item? in
                 guard !s.closed, !s.held, s.head < s.items.count else {
                     s.scheduled = false
                     return nil
@@ -102,7 +118,14 @@ final class NodeMailbox: @unchecked Sendable {
                 return item
             }
             guard let next else { return }
-            next()
+            if let (sender, item) = next.after {
+                // Waiting is outside any item: a node never waits while counted as busy, so two
+                // nodes cannot wait for each other; the awaited item is running and ends soon.
+                while sender.finished.load(ordering: .acquiring) < item { sched_yield() }
+            }
+            begun.add(1, ordering: .acquiringAndReleasing)
+            next.body()
+            finished.add(1, ordering: .releasing)
         }
         // More is waiting: go to the back of the executor's queue so other nodes get their turn.
         let more = state.withLock { s -> Bool in

@@ -27,6 +27,7 @@ final class RealNode: @unchecked Sendable {
     func attach(to fabric: any RealFabric, listens: Bool,
                 observe: (@Sendable (Inbound<ClusterMessage>) -> Void)? = nil) throws {
         env.mailbox.hold()
+        env.runtime.register(env.mailbox, for: name)
         let attachment = try fabric.attach(name, listens: listens) { [self] inbound in
             observe?(inbound)
             hop(inbound)
@@ -47,7 +48,11 @@ final class RealNode: @unchecked Sendable {
     /// Queues one inbound item; it is recorded and handled on the node's executor.
     private func hop(_ inbound: Inbound<ClusterMessage>) {
         let env = self.env
-        env.mailbox.post { [self] in
+        let sender: NodeName = switch inbound {
+        case .message(let e): e.source
+        case .streamOpened(_, let peer), .streamMessage(_, let peer, _), .streamClosed(_, let peer, _): peer
+        }
+        env.mailbox.post(after: env.runtime.mailbox(of: sender)) { [self] in
             guard env.isLive else { return }
             let trace = env.runtime.trace
             switch inbound {

@@ -18,6 +18,7 @@ public final class RealRuntime: @unchecked Sendable {
     /// The serial executors node actors run on.
     public let executors: [SerialThreadExecutor]
     private let offsets = Mutex<[NodeName: Int64]>([:])
+    private let mailboxes = Mutex<[NodeName: NodeMailbox]>([:])
     private let nextTimer = Atomic<UInt64>(1)
     private let nextExecutor = Atomic<Int>(0)
 
@@ -39,6 +40,12 @@ public final class RealRuntime: @unchecked Sendable {
     func assignExecutor() -> SerialThreadExecutor {
         executors[nextExecutor.add(1, ordering: .relaxed).oldValue % executors.count]
     }
+
+    /// Makes `mailbox` the one of `name`'s live incarnation (for causal order of its messages).
+    func register(_ mailbox: NodeMailbox, for name: NodeName) { mailboxes.withLock { $0[name] = mailbox } }
+
+    /// The mailbox of `name`'s live incarnation in this process, if any.
+    func mailbox(of name: NodeName) -> NodeMailbox? { mailboxes.withLock { $0[name] } }
 
     /// A fresh timer id, unique in the process.
     func makeTimerID() -> UInt64 { nextTimer.add(1, ordering: .relaxed).oldValue }
