@@ -51,11 +51,7 @@ enum ClusterCommand: Command {
         for option in ["--ping-interval", "--ping-timeout"] {
             if let v = args.value(option) { timing += [option, v] }
         }
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        StopSignals.block()
 
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var names = [NodeName.management, .session] + (1...frontends).map { NodeName(.frontend, $0) }
@@ -105,8 +101,7 @@ enum ClusterCommand: Command {
             say("  \(name.description.padding(toLength: 12, withPad: " ", startingAt: 0)) \(address)  pid \(child.pid)")
         }
         if clients > 0, let c = children.last { say("  clients      \(clients) clients  pid \(c.pid)") }
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let received = StopSignals.wait()
         say("cluster: stopping on signal \(received)")
         stopAll()
         say("cluster: every process stopped")

@@ -46,11 +46,7 @@ enum NodeCommand: Command {
         let options: NodeOptions
         do { options = try NodeOptions(args) } catch { fail("node: \(error)", hint: "Try 'simctl node --help'.") }
         // Signals are taken synchronously by this thread (blocked everywhere else).
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        StopSignals.block()
         let process: RealNodeProcess
         do {
             process = try RealNodeProcess(host: options.listen.host, management: options.management,
@@ -71,8 +67,7 @@ enum NodeCommand: Command {
             process.stop()
             fail("node: cannot start \(options.name): \(error)")
         }
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        let received = StopSignals.wait()
         say("\(options.role == .client ? "clients" : options.name.description) stopping on signal \(received)")
         process.stop()
         return 0
