@@ -14,6 +14,8 @@ final class NodeMailbox: @unchecked Sendable {
     private struct Item {
         var body: @Sendable () -> Void
         var after: (sender: NodeMailbox, item: UInt64)?
+        /// Called instead of `body` when the mailbox closes first (records the lost message).
+        var lost: (@Sendable () -> Void)?
     }
 
     private struct State {
@@ -45,17 +47,20 @@ final class NodeMailbox: @unchecked Sendable {
     ///   it, or a later one) has finished, so everything the sender recorded while sending comes
     ///   before what this node records on receiving it — causal order in the trace, as on the
     ///   simulator.
+    /// - Parameter lost: called instead when the mailbox is (or gets) closed before the item runs.
     @discardableResult
-    func post(after sender: NodeMailbox? = nil, _ item: @escaping @Sendable () -> Void) -> Bool {
+    func post(after sender: NodeMailbox? = nil, lost: (@Sendable () -> Void)? = nil,
+              _ item: @escaping @Sendable () -> Void) -> Bool {
         let after = sender.flatMap { $0 === self ? nil : ($0, $0.begun.load(ordering: .acquiring)) }
         let (accepted, schedule) = state.withLock { s -> (Bool, Bool) in
             guard !s.closed else { return (false, false) }
-            s.items.append(Item(body: item, after: after))
+            s.items.append(Item(body: item, after: after, lost: lost))
             guard !s.scheduled, !s.held else { return (true, false) }
             s.scheduled = true
             return (true, true)
         }
         if schedule { executor.execute { [self] in drain() } }
+        if !accepted { lost?() }
         return accepted
     }
 
@@ -64,7 +69,7 @@ final class NodeMailbox: @unchecked Sendable {
     func postFirst(_ item: @escaping @Sendable () -> Void) {
         let schedule = state.withLock { s -> Bool in
             guard !s.closed else { return false }
-            s.items.insert(Item(body: item, after: nil), at: s.head)
+            s.items.insert(Item(body: item, after: nil, lost: nil), at: s.head)
             guard !s.scheduled, !s.held else { return false }
             s.scheduled = true
             return true
@@ -89,17 +94,20 @@ final class NodeMailbox: @unchecked Sendable {
         if schedule { executor.execute { [self] in drain() } }
     }
 
-    /// Closes the mailbox for good: queued items are dropped and later posts refused.
+    /// Closes the mailbox for good: queued items are dropped (their `lost` callbacks called, in
+    /// order) and later posts refused.
     /// - Returns: how many queued items were dropped.
     @discardableResult
     func close() -> Int {
-        state.withLock { s in
-            let dropped = s.pending
+        let dropped = state.withLock { s -> [Item] in
+            let dropped = Array(s.items[s.head...])
             s.closed = true
             s.items = []
             s.head = 0
             return dropped
         }
+        for item in dropped { item.lost?() }
+        return dropped.count
     }
 
     private func drain() {

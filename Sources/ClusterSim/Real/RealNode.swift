@@ -34,7 +34,7 @@ final class RealNode: @unchecked Sendable {
         }
         self.attachment = attachment
         if let address = attachment.address { env.setAdvertisedAddress(address) }
-        env.setTransport(TracedTransport(attachment.transport, trace: env.runtime.trace))
+        env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime))
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plan)
         self.node = node
         start(node)
@@ -52,7 +52,15 @@ final class RealNode: @unchecked Sendable {
         case .message(let e): e.source
         case .streamOpened(_, let peer), .streamMessage(_, let peer, _), .streamClosed(_, let peer, _): peer
         }
-        env.mailbox.post(after: env.runtime.mailbox(of: sender)) { [self] in
+        let trace = env.runtime.trace
+        let lost: (@Sendable () -> Void)? = switch inbound {
+        case .message(let e):
+            { trace.record(.drop, node: env.name, peer: e.source, messageID: e.id, label: e.payload.traceLabel, detail: "crashed") }
+        case .streamMessage(let id, let peer, let payload):
+            { trace.record(.drop, node: env.name, peer: peer, messageID: id.rawValue, label: payload.traceLabel, detail: "crashed") }
+        default: nil
+        }
+        env.mailbox.post(after: env.runtime.mailbox(of: sender), lost: lost) { [self] in
             guard env.isLive else { return }
             let trace = env.runtime.trace
             switch inbound {
@@ -78,6 +86,7 @@ final class RealNode: @unchecked Sendable {
     /// A crash: the incarnation stops at once (queued work and timers are dropped) and its
     /// sockets close.
     func crash() {
+        env.runtime.unregister(env.mailbox, for: name)
         env.kill()
         env.mailbox.close()
         attachment?.detach()

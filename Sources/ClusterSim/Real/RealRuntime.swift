@@ -18,7 +18,7 @@ public final class RealRuntime: @unchecked Sendable {
     /// The serial executors node actors run on.
     public let executors: [SerialThreadExecutor]
     private let offsets = Mutex<[NodeName: Int64]>([:])
-    private let mailboxes = Mutex<[NodeName: NodeMailbox]>([:])
+    private let mailboxes = Mutex<(live: [NodeName: NodeMailbox], known: Set<NodeName>)>(([:], []))
     private let nextTimer = Atomic<UInt64>(1)
     private let nextExecutor = Atomic<Int>(0)
 
@@ -42,10 +42,26 @@ public final class RealRuntime: @unchecked Sendable {
     }
 
     /// Makes `mailbox` the one of `name`'s live incarnation (for causal order of its messages).
-    func register(_ mailbox: NodeMailbox, for name: NodeName) { mailboxes.withLock { $0[name] = mailbox } }
+    func register(_ mailbox: NodeMailbox, for name: NodeName) {
+        mailboxes.withLock {
+            $0.live[name] = mailbox
+            $0.known.insert(name)
+        }
+    }
+
+    /// Forgets `name`'s live incarnation (it crashed or stopped) if `mailbox` is still its mailbox.
+    func unregister(_ mailbox: NodeMailbox, for name: NodeName) {
+        mailboxes.withLock { if $0.live[name] === mailbox { $0.live[name] = nil } }
+    }
 
     /// The mailbox of `name`'s live incarnation in this process, if any.
-    func mailbox(of name: NodeName) -> NodeMailbox? { mailboxes.withLock { $0[name] } }
+    func mailbox(of name: NodeName) -> NodeMailbox? { mailboxes.withLock { $0.live[name] } }
+
+    /// Whether `name` is a node of this process that is down now (crashed, not restarted): what
+    /// is sent to it is lost, as on the simulator, and recorded as a `crashed` drop.
+    func isDown(_ name: NodeName) -> Bool {
+        mailboxes.withLock { $0.live[name] == nil && $0.known.contains(name) }
+    }
 
     /// A fresh timer id, unique in the process.
     func makeTimerID() -> UInt64 { nextTimer.add(1, ordering: .relaxed).oldValue }

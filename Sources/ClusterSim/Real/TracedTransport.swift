@@ -3,14 +3,16 @@ import Nodes
 
 /// Wraps a real transport so a node's outgoing traffic is recorded in the trace the way the
 /// simulated network records it (`send`, `stream-open`, `stream-close`); the inbound side is
-/// recorded by `RealNode` when the node handles it (`deliver`, `stream-close`).
+/// recorded by `RealNode` when the node handles it (`deliver`, `stream-close`). A message sent to a
+/// node of the process that is down is also recorded as a `crashed` drop.
 final class TracedTransport: Transport, @unchecked Sendable {
     let base: any Transport<ClusterMessage>
-    let trace: RealTrace
+    let runtime: RealRuntime
+    var trace: RealTrace { runtime.trace }
 
-    init(_ base: any Transport<ClusterMessage>, trace: RealTrace) {
+    init(_ base: any Transport<ClusterMessage>, runtime: RealRuntime) {
         self.base = base
-        self.trace = trace
+        self.runtime = runtime
     }
 
     var local: NodeName { base.local }
@@ -19,6 +21,10 @@ final class TracedTransport: Transport, @unchecked Sendable {
     func send(_ payload: ClusterMessage, to destination: NodeName) -> UInt64 {
         let id = base.send(payload, to: destination)
         trace.record(.send, node: local, peer: destination, messageID: id, label: payload.traceLabel, detail: "")
+        if runtime.isDown(destination) {
+            // Sent to a crashed node of this process: lost, as the simulator records it.
+            trace.record(.drop, node: destination, peer: local, messageID: id, label: payload.traceLabel, detail: "crashed")
+        }
         return id
     }
 
