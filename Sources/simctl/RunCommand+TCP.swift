@@ -28,6 +28,7 @@ extension RunCommand {
                                          ("tcp_frames_out", Double(stats.framesOut)),
                                          ("tcp_frames_in", Double(stats.framesIn)),
                                          ("tcp_drops", Double(stats.totalDrops))]
+            + stats.drops.keys.sorted().map { ("tcp_drops_\($0)", Double(stats.drops[$0]!)) }
         emit(result, experiment: experiment, traceLines: { record.events.map(\.jsonLine).joined(separator: "\n") + "\n" },
              extra: extra, args: args)
         return result.passed ? 0 : 1
