@@ -18,12 +18,12 @@ extension RealClusterRun {
             nextPartitionID += 1
             partitions.add(id, p)
             trace.record(.partition, node: nil, peer: nil, messageID: UInt64(id), label: "partition", detail: p.summary)
-            fabric.setCutLinks(partitions.cutLinks)
+            applyCutLinks()
             let until = heal.map { at.advanced(by: $0) } ?? endOfLoad
             self.at(until.durationSinceZero) { [self] in
                 partitions.remove(id)
                 trace.record(.heal, node: nil, peer: nil, messageID: UInt64(id), label: "heal", detail: p.summary)
-                fabric.setCutLinks(partitions.cutLinks)
+                applyCutLinks()
             }
         case .pause(let name, let resumeAfter):
             guard let host = nodes[name] else { return }
@@ -38,6 +38,14 @@ extension RealClusterRun {
         case .clockOffset(let name, let by):
             runtime.setClockOffset(of: name, to: by)
         }
+    }
+
+    /// Hands the links the partitions in force cut to the fabric (which drops their traffic) and
+    /// to the runtime (which records those drops).
+    private func applyCutLinks() {
+        let links = partitions.cutLinks
+        runtime.setCutLinks(links)
+        fabric.setCutLinks(links)
     }
 
     /// Crashes `name`: its actor, timers and queued traffic are gone, its sockets closed.

@@ -92,10 +92,10 @@ final class RealNode: @unchecked Sendable {
         attachment?.detach()
     }
 
-    /// A clean stop: the node unregisters and closes its streams, then its sockets close.
-    func stop() {
+    /// The first half of a clean stop: the node unregisters and closes its streams (its sockets
+    /// stay open so that goes out; `crash()` closes them).
+    func shutDownNode() {
         if let node = self.node { env.mailbox.executor.sync { Self.shutdown(node) } }
-        crash()
     }
 
     private static func shutdown<N: ClusterNode>(_ node: N) { node.assumeIsolated { $0.shutdown() } }

@@ -69,10 +69,11 @@ public final class RealNodeProcess: @unchecked Sendable {
     /// A clean stop: every node shuts down (a server unregisters at once), then every socket and
     /// thread of the process is closed and joined.
     public func stop() {
-        for host in hosts { host.stop() }
-        hosts = []
+        for host in hosts { host.shutDownNode() }
         // Give the unregister frames a moment to leave before the sockets close.
         usleepDuration(.milliseconds(100))
+        for host in hosts { host.crash() }
+        hosts = []
         fabric.shutdown()
         runtime.shutdown()
     }

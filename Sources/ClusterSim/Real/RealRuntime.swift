@@ -18,6 +18,7 @@ public final class RealRuntime: @unchecked Sendable {
     /// The serial executors node actors run on.
     public let executors: [SerialThreadExecutor]
     private let offsets = Mutex<[NodeName: Int64]>([:])
+    private let cutLinks = Mutex<Set<Link>>([])
     private let mailboxes = Mutex<(live: [NodeName: NodeMailbox], known: Set<NodeName>)>(([:], []))
     private let nextTimer = Atomic<UInt64>(1)
     private let nextExecutor = Atomic<Int>(0)
@@ -61,6 +62,14 @@ public final class RealRuntime: @unchecked Sendable {
     /// is sent to it is lost, as on the simulator, and recorded as a `crashed` drop.
     func isDown(_ name: NodeName) -> Bool {
         mailboxes.withLock { $0.live[name] == nil && $0.known.contains(name) }
+    }
+
+    /// Records which links the partitions in force cut (for the trace's `partition` drops).
+    func setCutLinks(_ links: Set<Link>) { cutLinks.withLock { $0 = links } }
+
+    /// Whether a partition in force cuts traffic from `from` to `to`.
+    func isCut(from: NodeName, to: NodeName) -> Bool {
+        cutLinks.withLock { !$0.isEmpty && $0.contains(Link(from: from, to: to)) }
     }
 
     /// A fresh timer id, unique in the process.
