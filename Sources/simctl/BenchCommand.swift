@@ -26,13 +26,16 @@ enum BenchCommand: Command {
 
     The last line is 'deliveries/s=N events/s=N'.
 
+    \(BenchTCP.usage)
+
     """
     static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--in-flight", "--runs", "--seed", "--drop"],
                                    flags: ["--retain-trace"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        if args.positionals[0] == "tcp" { return BenchTCP.run(args) }
         guard args.positionals[0] == "sim" else {
-            fail("bench: unknown benchmark '\(args.positionals[0])' (known: sim)", hint: "Try 'simctl bench --help'.")
+            fail("bench: unknown benchmark '\(args.positionals[0])' (known: sim, tcp)", hint: "Try 'simctl bench --help'.")
         }
         var settings = SimBenchmark.Settings()
         let runs: Int

@@ -83,6 +83,7 @@ extension TCPReactor {
         node.streams.removeAll()
         node.backoff.removeAll()
         retries.removeAll { $0.node === node }
+        listenerRetries.removeAll { $0.node === node }
         if let listener = node.listener {
             if registry[node.listenerToken] != nil {
                 try? epoll.unregister(fd: listener.fd)

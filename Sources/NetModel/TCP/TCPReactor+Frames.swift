@@ -93,6 +93,7 @@ extension TCPReactor {
         let hello = TCPHello(from: node.name, to: peer, listen: node.listenAddress)
         let body = (try? MessagePackEncoder().encode(hello)) ?? []
         connection.appendFrame(kind: .hello, streamID: 0, messageID: 0, body: body)
+        stats.update { $0.framesOut += 1 }
         if let wait = node.backoff[peer], wait.notBefore > .now {
             connection.retryScheduled = true
             scheduleRetry(node, peer, at: wait.notBefore)

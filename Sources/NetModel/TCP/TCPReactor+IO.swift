@@ -9,7 +9,10 @@ extension TCPReactor {
                 guard let accepted = try listener.accept() else { return }
                 socket = accepted
             } catch {
-                options.log?("tcp: \(node.name) cannot accept: \(error)")
+                options.log?("tcp: \(node.name) cannot accept: \(error); accepting again in 100 ms")
+                // Out of descriptors: stop watching the listener for a while rather than spin.
+                try? epoll.modify(fd: listener.fd, events: [], token: node.listenerToken)
+                listenerRetries.append((at: .now + .milliseconds(100), node: node))
                 return
             }
             socket.setNoDelay()
@@ -112,7 +115,10 @@ extension TCPReactor {
                     connection.paused = true
                     paused.append(connection)
                     updateInterest(connection)
-                    stats.update { $0.bytesIn += bytesRead }
+                    stats.update {
+                        $0.bytesIn += bytesRead
+                        $0.readPauses += 1
+                    }
                     return
                 }
             }

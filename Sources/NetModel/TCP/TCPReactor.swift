@@ -53,6 +53,8 @@ final class TCPReactor: @unchecked Sendable {
     var dirty: [TCPConnection] = []
     var paused: [TCPConnection] = []
     var retries: [(at: ContinuousClock.Instant, node: TCPLocalNode, peer: NodeName)] = []
+    /// Listeners not watched for a while after an accept failed (e.g. out of descriptors).
+    var listenerRetries: [(at: ContinuousClock.Instant, node: TCPLocalNode)] = []
     var random: SeededRandom
     let backoffPolicy: TCPBackoff
     var readBuffer: UnsafeMutableRawBufferPointer
@@ -209,7 +211,8 @@ final class TCPReactor: @unchecked Sendable {
 
     /// Milliseconds until the earliest retry is due (-1 when none).
     private func retryTimeout() -> Int32 {
-        guard let earliest = retries.min(by: { $0.at < $1.at })?.at else { return -1 }
+        let instants = retries.map(\.at) + listenerRetries.map(\.at)
+        guard let earliest = instants.min() else { return -1 }
         let left = ContinuousClock.now.duration(to: earliest)
         if left <= .zero { return 0 }
         let ms = left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
@@ -221,8 +224,15 @@ final class TCPReactor: @unchecked Sendable {
     }
 
     private func runDueRetries() {
-        guard !retries.isEmpty else { return }
+        guard !retries.isEmpty || !listenerRetries.isEmpty else { return }
         let now = ContinuousClock.now
+        let listeners = listenerRetries.filter { $0.at <= now }
+        listenerRetries.removeAll { $0.at <= now }
+        for retry in listeners where !retry.node.isDetached {
+            if let listener = retry.node.listener {
+                try? epoll.modify(fd: listener.fd, events: .readable, token: retry.node.listenerToken)
+            }
+        }
         let due = retries.filter { $0.at <= now }
         guard !due.isEmpty else { return }
         retries.removeAll { $0.at <= now }

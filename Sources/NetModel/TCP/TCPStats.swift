@@ -2,7 +2,8 @@ import Synchronization
 
 /// Counters of a `TCPNetwork` since it started.
 public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
-    /// Frames written to sockets (hellos included).
+    /// Frames handed to connections for writing (hellos included; frames queued for a connect
+    /// that then failed are counted here and as `unreachable` drops).
     public var framesOut = 0
     /// Frames read from sockets (hellos included).
     public var framesIn = 0
@@ -14,6 +15,9 @@ public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
     public var connectionsOpened = 0
     /// Connections accepted by attached nodes' listeners.
     public var connectionsAccepted = 0
+    /// Times the reactor stopped reading a connection because its worker had too much queued
+    /// (inbound back-pressure).
+    public var readPauses = 0
     /// Messages dropped, by reason: `no-route` (no connection, no address), `unreachable`
     /// (queued for a connect that failed), `queue-full`, `oversized`, `blocked`, `detached`,
     /// `stream-closed` (sent on a stream that is gone), `undecodable`, `disconnected` (waiting to
@@ -33,7 +37,7 @@ public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
             d.keys.sorted().map { "\($0)=\(d[$0]!)" }.joined(separator: ",")
         }
         return "framesOut=\(framesOut) framesIn=\(framesIn) bytesOut=\(bytesOut) bytesIn=\(bytesIn) "
-            + "opened=\(connectionsOpened) accepted=\(connectionsAccepted) "
+            + "opened=\(connectionsOpened) accepted=\(connectionsAccepted) pauses=\(readPauses) "
             + "drops=[\(list(drops))] disconnects=[\(list(disconnects))]"
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import NetModel
+
+@Suite("TCP transport: inbound back-pressure and addresses learnt from hellos (real loopback)")
+struct TCPBackPressureTests {
+    @Test("a handler that stalls pauses reading (no unbounded queue); released, every message arrives in order")
+    func stalledHandlerPausesReading() throws {
+        let options = testOptions { $0.workerQueueLimit = 16 }
+        try withNetwork(options) { network in
+            let gate = DispatchSemaphore(value: 0)
+            let received = Mutex<[Int]>([])
+            let server = nodeName("frontend-1")
+            _ = try network.attach(local: server, listen: .loopback()) { inbound in
+                guard case .message(let e) = inbound else { return }
+                if e.payload.n == 0 { _ = gate.wait(timeout: .now() + 5) }  // the first message blocks its worker (5 s at most)
+                received.withLock { $0.append(e.payload.n) }
+            }
+            let c = try network.attach(local: nodeName("client-1"), listen: nil, handler: Inbox().handler)
+            let total = 5_000
+            for i in 0..<total { c.send(Note(text: "m", n: i), to: server) }
+            #expect(eventually { network.stats.readPauses >= 1 })
+            gate.signal()
+            #expect(eventually { received.withLock { $0.count } == total })
+            #expect(received.withLock { $0 } == Array(0..<total))
+            #expect(network.stats.totalDrops == 0)
+        }
+    }
+
+    @Test("the acceptor learns the connector's listen address from its hello and can dial it back")
+    func helloTeachesAddress() throws {
+        let a = nodeName("session-1"), b = nodeName("management-1")
+        try withNetwork { networkA in
+            try withNetwork { networkB in
+                let inboxA = Inbox(), inboxB = Inbox()
+                let tA = try networkA.attach(local: a, listen: .loopback(), handler: inboxA.handler)
+                let tB = try networkB.attach(local: b, listen: .loopback(), handler: inboxB.handler)
+                networkA.directory.set(try #require(tB.listenAddress), for: b)
+                #expect(networkB.directory.address(of: a) == nil)
+
+                tA.send(Note(text: "register"), to: b)
+                #expect(eventually { inboxB.count == 1 })
+                #expect(networkB.directory.address(of: a) == tA.listenAddress)
+
+                // Cut the connection from B's side; B's next send dials A's learnt address.
+                networkB.block(from: b, to: a)
+                #expect(eventually { networkB.stats.disconnects["blocked"] == 1 })
+                networkB.unblock(from: b, to: a)
+                tB.send(Note(text: "welcome"), to: a)
+                #expect(eventually { inboxA.messages.map(\.text) == ["welcome"] })
+                #expect(networkB.stats.connectionsOpened == 1)
+            }
+        }
+    }
+}
