@@ -9,9 +9,9 @@ private final class NodeProcess: @unchecked Sendable {
     let process = Process()
     private let lines = Mutex<[String]>([])
 
-    init(_ simctl: URL, _ arguments: [String]) throws {
+    init(_ simctl: URL, _ arguments: [String], command: String = "node") throws {
         process.executableURL = simctl
-        process.arguments = ["node"] + arguments
+        process.arguments = [command] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -123,5 +123,33 @@ struct RealMultiProcessTests {
         #expect(failedOver, "not every client of \(victim) reconnected to \(survivor): \(clients.output.suffix(12))")
         // The manager noticed the silence and removed the dead frontend.
         #expect(management.wait(seconds: 10) { $0.contains { $0.contains("node-removed") && $0.contains("name=\(victim)") } })
+    }
+}
+
+@Suite("simctl cluster up: a local multi-process cluster")
+struct RealClusterUpTests {
+    @Test("cluster up starts every node and a client process, prints their pids, and stops them all on SIGINT")
+    func upAndInterrupt() throws {
+        let simctl = try #require(builtSimctl())
+        let cluster = try NodeProcess(simctl, ["up", "--frontends", "2", "--clients", "3", "--ping-interval", "250ms",
+                                               "--ping-timeout", "1s"], command: "cluster")
+        defer { cluster.stop() }
+        let up = cluster.wait(seconds: 20) { lines in
+            lines.contains { $0.hasPrefix("cluster up:") }
+                && Set(connections(lines.map { $0.replacingOccurrences(of: "[clients] ", with: "") }).map(\.client)).count == 3
+        }
+        try #require(up, "the cluster did not come up: \(cluster.output.suffix(10))")
+        // The listing: one line per node with its pid.
+        let pids = cluster.output.filter { $0.contains(" pid ") && $0.hasPrefix("  ") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Int32($0) } }
+        #expect(pids.count == 7)  // management, session, 2 frontends, chat, gateway, clients
+        cluster.kill(SIGINT)
+        let deadline = Date(timeIntervalSinceNow: 15)
+        while cluster.process.isRunning && Date() < deadline { usleep(20_000) }
+        #expect(!cluster.process.isRunning)
+        cluster.process.waitUntilExit()
+        #expect(cluster.process.terminationStatus == 0)
+        #expect(cluster.output.contains("cluster: every process stopped"))
+        for pid in pids { #expect(Glibc.kill(pid, 0) != 0, "process \(pid) still runs") }
     }
 }
