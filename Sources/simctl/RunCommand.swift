@@ -5,7 +5,7 @@ import NetModel
 /// `simctl run FILE`: run an experiment and check it.
 enum RunCommand: Command {
     static let name = "run"
-    static let summary = "Run an experiment on the simulator and check it"
+    static let summary = "Run an experiment (simulated, or over TCP) and check it"
     static let help = """
     USAGE: simctl run FILE [--seed N] [--transport sim|tcp] [--out DIR] [--json]
 

@@ -30,6 +30,7 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
     /// An empty fabric.
     public init() {}
 
+    /// Attaches `name`; a listening node gets a `local:NAME` address. Throws when attached twice or shut down.
     public func attach(_ name: NodeName, listens: Bool,
                        handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment {
         let token = try state.withLock { s -> UInt64 in
@@ -46,6 +47,7 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
         }
     }
 
+    /// Cuts `links` (streams across a newly cut link end with `.partition` at both ends).
     public func setCutLinks(_ links: Set<Link>) {
         // Streams across a cut link are reset at both ends.
         var notices: [(@Sendable (Inbound<ClusterMessage>) -> Void, Inbound<ClusterMessage>)] = []
@@ -66,6 +68,7 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
         for (handler, inbound) in notices { handler(inbound) }
     }
 
+    /// Forgets every node and stream.
     public func shutdown() {
         state.withLock { s in
             s.closed = true

@@ -54,6 +54,7 @@ public struct Link: Hashable, Sendable, Comparable {
         self.from = from
         self.to = to
     }
+    /// Orders links by sending, then receiving node.
     public static func < (a: Link, b: Link) -> Bool { (a.from, a.to) < (b.from, b.to) }
 
     /// Every link `partitions` cut: between nodes of different groups (one-way: first → second).

@@ -7,7 +7,9 @@ import Synchronization
 /// one timer thread that fire through the node's mailbox (so a paused node's timers wait, a
 /// crashed node's never run), and the process's trace.
 public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
+    /// The node this environment serves.
     public let name: NodeName
+    /// The cluster-wide settings.
     public let settings: ClusterSettings
     /// The node incarnation (1 for the first start, one more per restart).
     public let incarnation: Int
@@ -39,8 +41,11 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// Sets the transport once the node is attached.
     func setTransport(_ transport: any Transport<ClusterMessage>) { handle.withLock { $0 = transport } }
 
+    /// The node's (traced) transport; set once the node is attached.
     public var transport: any Transport<ClusterMessage> { handle.withLock { $0! } }
+    /// The serial thread executor the node's actor runs on.
     public var executor: UnownedSerialExecutor { mailbox.executor.asUnownedSerialExecutor() }
+    /// Real time since the runtime started, plus the node's clock offset.
     public var now: VirtualInstant {
         VirtualInstant(nanoseconds: runtime.trace.elapsed.nanoseconds &+ runtime.clockOffset(of: name))
     }
@@ -53,8 +58,10 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         pending.withLock { $0.removeAll() }
     }
 
+    /// 64 bits from this incarnation's seeded stream.
     public func random() -> UInt64 { rng.withLock { $0.next() } }
 
+    /// Runs `body` on the node's actor after `delay` (through its mailbox), unless cancelled or the node crashed.
     @discardableResult
     public func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                         _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
@@ -71,8 +78,10 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         return TimerID(id)
     }
 
+    /// Cancels a pending timer; a no-op for one that fired or was cancelled.
     public func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
 
+    /// Records a node event in the runtime's trace.
     public func log(_ label: String, _ detail: String) {
         runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, detail: detail)
     }

@@ -26,6 +26,7 @@ public final class RealTrace: TraceSink, @unchecked Sendable {
     /// Real time elapsed since the origin.
     public var elapsed: VirtualInstant { VirtualInstant(nanoseconds: MonotonicClock.nanoseconds() - origin) }
 
+    /// Records one event at the real time elapsed since the origin.
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
         recorder.withLock { r in

@@ -38,6 +38,7 @@ public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
         while threadID.withLock({ $0 == nil }) { usleep(50) }
     }
 
+    /// Queues a job of the Swift runtime (an `await` into an actor on this executor).
     public func enqueue(_ job: consuming ExecutorJob) {
         append(.job(UnownedJob(job)))
     }
@@ -69,10 +70,12 @@ public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
         threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
+    /// Traps unless called on the executor's thread.
     public func checkIsolated() {
         precondition(isCurrent, "not on the thread of executor \(label)")
     }
 
+    /// This executor as actors return it from `unownedExecutor`.
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }

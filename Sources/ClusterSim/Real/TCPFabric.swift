@@ -32,6 +32,7 @@ public final class TCPFabric: RealFabric, Sendable {
     /// Makes `name` listen on `port` instead of a free one (a `simctl node --listen`).
     public func setPort(_ port: UInt16, for name: NodeName) { fixedPorts.withLock { $0[name] = port } }
 
+    /// Attaches `name` to the TCP network: a server listens on `host` (its fixed port, or a free one).
     public func attach(_ name: NodeName, listens: Bool,
                        handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment {
         let port = fixedPorts.withLock { $0[name] } ?? 0
@@ -42,6 +43,7 @@ public final class TCPFabric: RealFabric, Sendable {
         }
     }
 
+    /// Blocks the newly cut links on the TCP network and unblocks the healed ones.
     public func setCutLinks(_ links: Set<Link>) {
         let (added, removed) = blocked.withLock { current -> ([Link], [Link]) in
             let added = links.subtracting(current).sorted(), removed = current.subtracting(links).sorted()
@@ -52,5 +54,6 @@ public final class TCPFabric: RealFabric, Sendable {
         for l in added { network.block(from: l.from, to: l.to) }
     }
 
+    /// Shuts the TCP network down (every socket and thread).
     public func shutdown() { network.shutdown() }
 }
