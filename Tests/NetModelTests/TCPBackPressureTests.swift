@@ -28,6 +28,42 @@ struct TCPBackPressureTests {
         }
     }
 
+    @Test("one-shot messages waiting out a back-off are bounded: the excess is dropped as queue-full")
+    func boundedQueueWhileConnecting() throws {
+        let options = testOptions {
+            $0.maxQueuedWhileConnecting = 3
+            $0.reconnectBaseMilliseconds = 400
+            $0.reconnectCapMilliseconds = 400
+        }
+        try withNetwork(options) { network in
+            let dead = try Socket.listen(on: .loopback())
+            network.directory.set(try dead.localAddress, for: nodeName("frontend-1"))
+            dead.close()
+            let c = try network.attach(local: nodeName("client-1"), listen: nil, handler: Inbox().handler)
+            c.send(Note(text: "first"), to: nodeName("frontend-1"))  // refused: back-off starts
+            #expect(eventually { network.stats.drops["unreachable"] == 1 })
+            for i in 0..<10 { c.send(Note(text: "waiting", n: i), to: nodeName("frontend-1")) }
+            #expect(eventually { network.stats.drops["queue-full"] == 7 })
+            #expect(eventually { network.stats.drops["unreachable"] == 4 })  // the retry fails too
+        }
+    }
+
+    @Test("a connection closed for bad input is logged with the reason")
+    func loggedReason() throws {
+        let lines = Mutex<[String]>([])
+        let options = testOptions { $0.log = { line in lines.withLock { $0.append(line) } } }
+        try withNetwork(options) { network in
+            let s = try network.attach(local: nodeName("frontend-1"), listen: .loopback(), handler: Inbox().handler)
+            let bad = try RawPeer(connectingTo: try #require(s.listenAddress))
+            try bad.hello(from: "client-2", to: "frontend-1")
+            try bad.write([0xFF, 0xFF, 0xFF, 0xFF])
+            #expect(bad.waitForClose())
+            #expect(eventually { !lines.withLock { $0 }.isEmpty })
+            let line = try #require(lines.withLock { $0 }.first)
+            #expect(line.contains("frontend-1") && line.contains("client-2") && line.contains("oversized frame"))
+        }
+    }
+
     @Test("the acceptor learns the connector's listen address from its hello and can dial it back")
     func helloTeachesAddress() throws {
         let a = nodeName("session-1"), b = nodeName("management-1")

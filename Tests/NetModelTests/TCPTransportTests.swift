@@ -184,6 +184,26 @@ struct TCPTransportTests {
         }
     }
 
+    @Test("a name attached twice is refused until it detaches (restart = detach, then attach)")
+    func attachTwice() throws {
+        try withNetwork { network in
+            let first = try network.attach(local: server, listen: .loopback(), handler: Inbox().handler)
+            #expect(throws: TCPNetworkError.alreadyAttached(server)) {
+                _ = try network.attach(local: server, listen: nil, handler: Inbox().handler)
+            }
+            #expect("\(TCPNetworkError.alreadyAttached(server))".contains("detach it before"))
+            first.detach()
+            let again = try network.attach(local: server, listen: .loopback(), handler: Inbox().handler)
+            #expect(again.isAttached)
+            // A listener that cannot be opened leaves the name free.
+            let taken = try #require(again.listenAddress)
+            #expect(throws: SocketError.self) {
+                _ = try network.attach(local: nodeName("frontend-2"), listen: taken, handler: Inbox().handler)
+            }
+            _ = try network.attach(local: nodeName("frontend-2"), listen: .loopback(), handler: Inbox().handler)
+        }
+    }
+
     @Test("shutdown is idempotent; attaching afterwards is refused with a clear error")
     func shutdownTwice() throws {
         let network = try TCPNetwork<Note>(options: testOptions())

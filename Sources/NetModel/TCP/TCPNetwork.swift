@@ -21,6 +21,7 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     let statsBox: TCPStatsBox
     let blocks = TCPBlockList()
     private let messageCounter = Atomic<UInt64>(0)
+    private let attached = Mutex<Set<NodeName>>([])
     private let stopped = Atomic<Bool>(false)
 
     /// Starts the reactor and worker threads and raises the open-file limit.
@@ -53,13 +54,19 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     /// a worker thread, one call at a time per connection, in the order the peer sent.
     /// - Returns: the node's transport; `listenAddress` tells the port actually bound.
     /// - Throws: `SocketError` when the listener cannot be opened (port in use, bad host),
+    ///   `TCPNetworkError.alreadyAttached` when `local` is attached and not detached,
     ///   `TCPNetworkError.shutDown` after `shutdown()`.
     public func attach(
         local: NodeName, listen: SocketAddress?,
         handler: @escaping @Sendable (Inbound<Payload>) -> Void
     ) throws -> TCPTransport<Payload> {
         guard reactor.isRunning else { throw TCPNetworkError.shutDown }
+        guard attached.withLock({ $0.insert(local).inserted }) else {
+            throw TCPNetworkError.alreadyAttached(local)
+        }
         var listener: Socket?
+        var ready = false
+        defer { if !ready { _ = attached.withLock { $0.remove(local) } } }
         var bound: SocketAddress?
         if let listen {
             let socket = try Socket.listen(on: listen, backlog: options.backlog)
@@ -73,6 +80,7 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
             listener?.close()
             throw TCPNetworkError.shutDown
         }
+        ready = true
         return TCPTransport(network: self, node: node)
     }
 
@@ -97,6 +105,11 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         reactor.stop()
         workers.stop()
+    }
+
+    /// Frees `name` for a later `attach` (after its transport detached).
+    func released(_ name: NodeName) {
+        _ = attached.withLock { $0.remove(name) }
     }
 
     /// A fresh message id, unique in this network.
@@ -136,14 +149,17 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
 }
 
 /// Why a `TCPNetwork` refused a request.
-public enum TCPNetworkError: Error, CustomStringConvertible, Sendable {
+public enum TCPNetworkError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The network was shut down; make a new one.
     case shutDown
+    /// A node of this name is attached already; detach it first (a restart is detach, then attach).
+    case alreadyAttached(NodeName)
 
     /// What went wrong and what to do.
     public var description: String {
         switch self {
         case .shutDown: "the TCP network is shut down; create a new TCPNetwork to attach nodes"
+        case .alreadyAttached(let name): "\(name) is already attached to this TCP network; detach it before attaching it again"
         }
     }
 }

@@ -71,6 +71,7 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
         guard node.markDetached() else { return }
         let done = DispatchSemaphore(value: 0)
         if network.reactor.submit(.detach(node, done: done)) { done.wait() }
+        network.released(local)
     }
 
     private func encodedBody(_ payload: Payload) -> [UInt8]? {
