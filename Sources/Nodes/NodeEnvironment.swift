@@ -18,6 +18,9 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     var now: VirtualInstant { get }
     /// The cluster-wide settings.
     var settings: ClusterSettings { get }
+    /// The address the node registers with the manager (its listen address on a real network,
+    /// which peers learn from the manager's configuration; its name on the simulator).
+    var advertisedAddress: String { get }
     /// Draws 64 random bits from the node's own seeded stream.
     func random() -> UInt64
     /// Runs `body` isolated to `actor` after `delay`, unless cancelled first or the node crashed.
@@ -33,6 +36,9 @@ public protocol NodeEnvironment: AnyObject, Sendable {
 }
 
 extension NodeEnvironment {
+    /// The node's name: the simulator addresses nodes by name.
+    public var advertisedAddress: String { name.description }
+
     /// A uniform draw in [0, 1).
     public func randomUnit() -> Double { Double(random() >> 11) * 0x1.0p-53 }
 }

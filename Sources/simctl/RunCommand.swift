@@ -5,7 +5,7 @@ import NetModel
 /// `simctl run FILE`: run an experiment and check it.
 enum RunCommand: Command {
     static let name = "run"
-    static let summary = "Run an experiment on the simulator and check it"
+    static let summary = "Run an experiment (simulated, or over TCP) and check it"
     static let help = """
     USAGE: simctl run FILE [--seed N] [--transport sim|tcp] [--out DIR] [--json]
 
@@ -14,7 +14,9 @@ enum RunCommand: Command {
 
     OPTIONS:
       --seed N          Run seed (default: the file's "seed", else 1).
-      --transport T     sim (default): the deterministic simulated network. tcp: not yet available.
+      --transport T     sim (default): the deterministic simulated network. tcp: real time, every
+                        node on real loopback sockets in this process (docs/real-cluster.md); the
+                        'network' section is ignored (a note says so), every fault is honoured.
       --out DIR         Also write DIR/summary.json and DIR/trace.jsonl.
       --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead.
       -h, --help        Show this help.
@@ -46,7 +48,7 @@ enum RunCommand: Command {
         }
         switch args.value("--transport") ?? "sim" {
         case "sim": break
-        case "tcp": fail("run: --transport tcp is not available yet; only the simulated network runs experiments so far")
+        case "tcp": return runOverTCP(experiment, seed: seed, args: args)
         case let other: fail("run: unknown transport '\(other)' (expected sim or tcp)")
         }
         let clock = ContinuousClock()
@@ -65,11 +67,18 @@ enum RunCommand: Command {
                                          ("checks_wall_ms", wallMS - simMS),
                                          ("speedup", wallMS > 0 ? virtualMS / wallMS : 0),
                                          ("simulation_speedup", simMS > 0 ? virtualMS / simMS : 0)]
+        emit(result, experiment: experiment, traceLines: { run.simulator.trace.jsonLines() }, extra: extra, args: args)
+        return result.passed ? 0 : 1
+    }
+
+    /// Prints a result (or its JSON) and writes `--out` files: the same contract for every transport.
+    static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, extra: [(String, Double)],
+                     args: ParsedArguments) {
         if let dir = args.value("--out") {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
-                try run.simulator.trace.jsonLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
+                try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)")
             }
@@ -84,7 +93,6 @@ enum RunCommand: Command {
             for (k, v) in result.metrics + extra { print("  \(k) = \(format(v))") }
             print(result.summaryLine)
         }
-        return result.passed ? 0 : 1
     }
 
     private static func format(_ v: Double) -> String {

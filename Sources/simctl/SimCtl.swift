@@ -6,7 +6,7 @@ import Foundation
 struct SimCtl {
     nonisolated(unsafe) static let commands: [any Command.Type] = [
         RunCommand.self, ValidateCommand.self, BenchCommand.self, SweepCommand.self, ShrinkCommand.self,
-        DiffCommand.self, ChatServerCommand.self, ChatClientCommand.self,
+        DiffCommand.self, NodeCommand.self, ClusterCommand.self, ChatServerCommand.self, ChatClientCommand.self,
     ]
 
     static func main() {

@@ -67,15 +67,7 @@ public final class ClusterRun: @unchecked Sendable {
         let env = SimNodeEnvironment(name: name, simulator: simulator, settings: settings,
                                      incarnation: incarnation, liveness: liveness)
         environments[name] = env
-        let node: any ClusterNode
-        switch name.role {
-        case .management: node = ManagementNode(env: env)
-        case .session: node = SessionNode(env: env, forgetConnectionOnLogout: plantedBugs.sessionIgnoresConnection)
-        case .frontend: node = FrontendNode(env: env)
-        case .chat: node = ChatNode(env: env)
-        case .gateway: node = GatewayNode(env: env)
-        case .client: node = ClientNode(env: env, plan: plans[name]!)
-        }
+        let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], plantedBugs: plantedBugs)
         attach(node, env: env)
     }
 

@@ -33,16 +33,24 @@ public struct RunResult: Sendable {
     /// Checks a finished run: its experiment's checks, its `expect` thresholds, the executor.
     /// - Returns: the result.
     public static func evaluate(_ run: ClusterRun, outcome: RunOutcome) -> RunResult {
-        let experiment = run.experiment
-        let record = run.record()
+        let executor = CheckResult(name: "executor", passed: outcome.isClean,
+                                   detail: outcome.foreignJobs.failureMessage ?? "every job ran on the simulator's executor")
+        return evaluate(run.experiment, seed: run.seed, record: run.record(), traceCount: run.simulator.trace.count,
+                        traceHash: run.simulator.trace.hash, runtimeCheck: executor,
+                        virtualTime: VirtualInstant.zero.duration(to: run.end))
+    }
+
+    /// Checks a finished run of any runtime from its record: the experiment's checks, its
+    /// `expect` thresholds, then `runtimeCheck` (the runtime's own verdict on itself).
+    /// - Returns: the result.
+    public static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, traceCount: Int,
+                                traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {
         let metrics = RunMetrics(record)
         var checks = Checkers.run(experiment.checks, on: record)
         checks += Checkers.expectations(experiment.expect, metrics: metrics)
-        checks.append(CheckResult(name: "executor", passed: outcome.isClean,
-                                  detail: outcome.foreignJobs.failureMessage ?? "every job ran on the simulator's executor"))
-        return RunResult(name: experiment.name, seed: run.seed, events: run.simulator.trace.count,
-                         traceHash: run.simulator.trace.hash, checks: checks, metrics: metrics.asDictionary(),
-                         virtualTime: VirtualInstant.zero.duration(to: run.end))
+        checks.append(runtimeCheck)
+        return RunResult(name: experiment.name, seed: seed, events: traceCount, traceHash: traceHash, checks: checks,
+                         metrics: metrics.asDictionary(), virtualTime: virtualTime)
     }
 
     /// The last line of `simctl run`: `result=PASS|FAIL seed=N events=N trace=HASH`.

@@ -17,7 +17,7 @@ public actor ChatNode: ManagedServer {
     /// A chat node.
     public init(env: any NodeEnvironment) {
         self.env = env
-        link = ManagementLink(address: env.name.description, version: env.settings.version)
+        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
         pushIDPrefix = UInt64(0xC00 | (env.name.index & 0xFF)) << 52 | (env.random() & 0xF_FFFF) << 32
     }
 

@@ -43,7 +43,7 @@ public actor FrontendNode: ManagedServer {
     /// A frontend.
     public init(env: any NodeEnvironment) {
         self.env = env
-        link = ManagementLink(address: env.name.description, version: env.settings.version)
+        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
         signer = TokenSigner(secret: env.settings.tokenSecret)
         pushIDPrefix = UInt64(env.name.index & 0xFFF) << 52 | (env.random() & 0xF_FFFF) << 32
     }

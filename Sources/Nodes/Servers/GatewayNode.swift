@@ -22,7 +22,7 @@ public actor GatewayNode: ManagedServer {
     /// A gateway.
     public init(env: any NodeEnvironment) {
         self.env = env
-        link = ManagementLink(address: env.name.description, version: env.settings.version)
+        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
     }
 
     /// The frontends the gateway routes to now, sorted.

@@ -27,7 +27,7 @@ public actor ManagementNode: ClusterNode {
     public func start() {
         guard !started else { return }
         started = true
-        if case .accepted(let epoch, _, _) = registry.registerSelf(address: env.name.description, now: env.now) {
+        if case .accepted(let epoch, _, _) = registry.registerSelf(address: env.advertisedAddress, now: env.now) {
             env.log(NodeLog.registered, ["epoch": .number(UInt64(epoch))])
         }
         lastAwake = env.now

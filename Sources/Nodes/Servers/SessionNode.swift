@@ -21,7 +21,7 @@ public actor SessionNode: ManagedServer {
     public init(env: any NodeEnvironment, forgetConnectionOnLogout: Bool = false) {
         self.env = env
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
-        link = ManagementLink(address: env.name.description, version: env.settings.version)
+        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
         generation = env.random() | 1
     }
 

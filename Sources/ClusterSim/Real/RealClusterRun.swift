@@ -1,0 +1,132 @@
+import Glibc
+import NetModel
+import Nodes
+import Synchronization
+
+/// One run of an experiment in real time on a real network (TCP on loopback, or the in-memory
+/// `LocalFabric`): the same node actors as the simulator, each on a serial executor thread of a
+/// small pool, the workload's clients and the faults started at their real instants by one
+/// control thread, and the same record for the same checkers at the end.
+///
+/// `run()` blocks for `duration + settle` of real time. Nothing here is deterministic: the trace
+/// hash identifies the run, it does not replay it.
+public final class RealClusterRun: @unchecked Sendable {
+    /// The experiment.
+    public let experiment: Experiment
+    /// The seed of the nodes' random streams and the workload plan.
+    public let seed: UInt64
+    /// The threads, timers and trace shared by every node of the run.
+    public let runtime: RealRuntime
+    let fabric: any RealFabric
+    let settings: ClusterSettings
+    /// Runs spawns and faults one at a time, in the order their instants come.
+    let control = SerialThreadExecutor(label: "control")
+    // The fields below are touched only on the control thread (and after it stopped).
+    var nodes: [NodeName: RealNode] = [:]
+    var incarnations: [NodeName: Int] = [:]
+    var plans: [NodeName: ClientPlan] = [:]
+    var attachFailures: [String] = []
+    let partitions = PartitionTable()
+    var nextPartitionID = 1
+
+    /// Prepares a run of `experiment` on `fabric`.
+    /// - Parameters:
+    ///   - seed: the run seed (the experiment's own when nil).
+    ///   - executorCount: node executor threads (the clients share them).
+    public init(experiment: Experiment, seed: UInt64? = nil, fabric: any RealFabric, executorCount: Int = 4) {
+        self.experiment = experiment
+        self.seed = seed ?? experiment.seed
+        self.fabric = fabric
+        runtime = RealRuntime(seed: self.seed, executorCount: executorCount)
+        let t = experiment.timing
+        settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
+                                   tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
+    }
+
+    /// The end of the load phase (real time since the start).
+    public var endOfLoad: VirtualInstant { VirtualInstant.zero.advanced(by: experiment.duration) }
+    /// The end of the run (load, then settle).
+    public var end: VirtualInstant { endOfLoad.advanced(by: experiment.settle) }
+
+    /// Runs the experiment for `duration + settle` of real time, then freezes the nodes, reads
+    /// their state and stops every thread and socket of the run.
+    /// - Returns: the record for the checkers.
+    public func run() -> RunRecord {
+        let origin = runtime.trace.origin
+        runtime.trace.record(.start, node: nil, peer: nil, messageID: 0, label: experiment.name, detail: "seed=\(seed)")
+        let servers = experiment.nodeNames
+        at(.zero) { [self] in for name in servers { spawn(name) } }
+        var rng = SeededRandom(seed: seed, stream: "workload")
+        for client in ClusterBlueprint.planClients(experiment, rng: &rng) {
+            let name = client.name
+            control.sync { [self] in plans[name] = client.plan }
+            at(client.start) { [self] in spawn(name) }
+        }
+        for fault in ClusterBlueprint.orderedFaults(experiment) {
+            at(fault.at) { [self] in apply(fault.action, at: VirtualInstant.zero.advanced(by: fault.at)) }
+        }
+        // Sleep until the end (real-time code: the wall clock is the point).
+        let deadline = origin + end.nanoseconds
+        while case let left = deadline - MonotonicClock.nanoseconds(), left > 0 {
+            usleep(UInt32(min(left / 1000, 200_000)))
+        }
+        var record: RunRecord?
+        control.sync { [self] in record = finish() }
+        control.shutdown()
+        runtime.shutdown()
+        return record!
+    }
+
+    /// Runs `action` on the control thread at `offset` of real time from the start.
+    func at(_ offset: Duration, _ action: @escaping () -> Void) {
+        let control = self.control
+        runtime.timers.schedule(at: runtime.trace.origin &+ offset.nanosecondsClamped) { control.execute(action) }
+    }
+
+    /// Starts (or restarts) `name` as a fresh incarnation. Control thread only.
+    func spawn(_ name: NodeName) {
+        let incarnation = (incarnations[name] ?? 0) + 1
+        incarnations[name] = incarnation
+        let host = RealNode(name, plan: plans[name], settings: settings, incarnation: incarnation, runtime: runtime)
+        do {
+            try host.attach(to: fabric, listens: name.role != .client)
+            nodes[name] = host
+        } catch {
+            attachFailures.append("\(name): \(error)")
+            host.crash()
+        }
+    }
+
+    /// Freezes every node, reads the final state, closes every node's sockets. Control thread.
+    private func finish() -> RunRecord {
+        for name in nodes.keys.sorted() { nodes[name]!.pause() }
+        let actors = nodes.compactMapValues(\.node)
+        let snapshot = ClusterSnapshot.capture(nodes: actors, plans: plans, inspector: RealInspector())
+        let endOfLoad = self.endOfLoad, end = self.end
+        for name in nodes.keys.sorted() { nodes[name]!.crash() }
+        fabric.shutdown()
+        return ClusterBlueprint.record(experiment, events: runtime.trace.events, snapshot: snapshot,
+                                       endOfLoad: endOfLoad, end: end)
+    }
+
+    /// The runtime's verdict on itself: every node attached.
+    public var runtimeCheck: CheckResult {
+        var failures: [String] = []
+        control.sync { [self] in failures = attachFailures }
+        return CheckResult(name: "runtime", passed: failures.isEmpty,
+                           detail: failures.isEmpty ? "every node incarnation attached to the network"
+                                                    : "could not attach: " + failures.prefix(5).joined(separator: "; "))
+    }
+}
+
+/// The partitions in force, read by the fabric's link rule from any thread.
+final class PartitionTable: Sendable {
+    private let list = Mutex<[(id: Int, partition: Partition)]>([])
+
+    /// The links the partitions in force cut.
+    var cutLinks: Set<Link> { list.withLock { Link.cut(by: $0.map(\.partition)) } }
+
+    func add(_ id: Int, _ partition: Partition) { list.withLock { $0.append((id, partition)) } }
+
+    func remove(_ id: Int) { list.withLock { $0.removeAll { $0.id == id } } }
+}

@@ -1,0 +1,88 @@
+import NetModel
+import Nodes
+import Synchronization
+
+/// A node's environment in the real runtime: real monotonic time since the runtime started (plus
+/// the node's clock offset), the node incarnation's own seeded stream, timers on the process's
+/// one timer thread that fire through the node's mailbox (so a paused node's timers wait, a
+/// crashed node's never run), and the process's trace.
+public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
+    /// The node this environment serves.
+    public let name: NodeName
+    /// The cluster-wide settings.
+    public let settings: ClusterSettings
+    /// The node incarnation (1 for the first start, one more per restart).
+    public let incarnation: Int
+    /// The address the node registers with (its listen address once attached; its name when it
+    /// has none).
+    public var advertisedAddress: String { address.withLock { $0 } }
+    private let address: Mutex<String>
+    let runtime: RealRuntime
+    let mailbox: NodeMailbox
+    private let rng: Mutex<SeededRandom>
+    /// Timers scheduled and neither fired nor cancelled.
+    private let pending = Mutex<Set<UInt64>>([])
+    private let live = Atomic<Bool>(true)
+    private let handle = Mutex<(any Transport<ClusterMessage>)?>(nil)
+
+    init(name: NodeName, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime, mailbox: NodeMailbox) {
+        self.name = name
+        self.settings = settings
+        self.incarnation = incarnation
+        address = Mutex(name.description)
+        self.runtime = runtime
+        self.mailbox = mailbox
+        rng = Mutex(runtime.random(for: name, incarnation: incarnation))
+    }
+
+    /// Sets the address the node registers with (before it starts).
+    func setAdvertisedAddress(_ text: String) { address.withLock { $0 = text } }
+
+    /// Sets the transport once the node is attached.
+    func setTransport(_ transport: any Transport<ClusterMessage>) { handle.withLock { $0 = transport } }
+
+    /// The node's (traced) transport; set once the node is attached.
+    public var transport: any Transport<ClusterMessage> { handle.withLock { $0! } }
+    /// The serial thread executor the node's actor runs on.
+    public var executor: UnownedSerialExecutor { mailbox.executor.asUnownedSerialExecutor() }
+    /// Real time since the runtime started, plus the node's clock offset.
+    public var now: VirtualInstant {
+        VirtualInstant(nanoseconds: runtime.trace.elapsed.nanoseconds &+ runtime.clockOffset(of: name))
+    }
+    /// Whether this incarnation still runs (false once crashed or stopped).
+    public var isLive: Bool { live.load(ordering: .acquiring) }
+
+    /// Marks the incarnation dead: its timers and queued work never run.
+    func kill() {
+        live.store(false, ordering: .releasing)
+        pending.withLock { $0.removeAll() }
+    }
+
+    /// 64 bits from this incarnation's seeded stream.
+    public func random() -> UInt64 { rng.withLock { $0.next() } }
+
+    /// Runs `body` on the node's actor after `delay` (through its mailbox), unless cancelled or the node crashed.
+    @discardableResult
+    public func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
+                                        _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
+        let id = runtime.makeTimerID()
+        pending.withLock { _ = $0.insert(id) }
+        runtime.timers.schedule(after: delay) { [self] in
+            guard isLive else { return }
+            mailbox.post { [self] in
+                guard isLive, pending.withLock({ $0.remove(id) }) != nil else { return }
+                runtime.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
+                actor.assumeIsolated { body($0) }
+            }
+        }
+        return TimerID(id)
+    }
+
+    /// Cancels a pending timer; a no-op for one that fired or was cancelled.
+    public func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
+
+    /// Records a node event in the runtime's trace.
+    public func log(_ label: String, _ detail: TraceDetail) {
+        runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
+    }
+}

@@ -1,0 +1,114 @@
+import Glibc
+import NetModel
+import Nodes
+import Synchronization
+
+/// The nodes of one `simctl node` process on real TCP: one server node (listening on its
+/// `--listen` address), or a group of simulated clients. Peers are found by address: the
+/// management node's is given; the others are learnt from the manager's configuration
+/// (`registerAccepted` and every `pong` carry each registered node's advertised address) or
+/// given up front (`peers`, e.g. the gateway and frontends for a client process).
+public final class RealNodeProcess: @unchecked Sendable {
+    /// The TCP fabric of the process.
+    public let fabric: TCPFabric
+    /// The runtime (threads, timers, trace).
+    public let runtime: RealRuntime
+    private let settings: ClusterSettings
+    private var hosts: [RealNode] = []
+
+    /// Prepares a process.
+    /// - Parameters:
+    ///   - host: the host servers listen on.
+    ///   - management: where the management node listens.
+    ///   - peers: other known addresses.
+    ///   - seed: the seed of the nodes' random streams.
+    ///   - settings: the cluster's settings (timing, group id).
+    ///   - tap: sees every trace event (printing, tests).
+    public init(host: String, management: SocketAddress?, peers: [NodeName: SocketAddress] = [:], seed: UInt64,
+                settings: ClusterSettings, executorCount: Int = 2,
+                tap: (@Sendable (TraceEvent) -> Void)? = nil) throws {
+        fabric = try TCPFabric(host: host)
+        runtime = RealRuntime(seed: seed, executorCount: executorCount, retainTrace: false, tap: tap)
+        self.settings = settings
+        if let management { fabric.network.directory.set(management, for: .management) }
+        for (name, address) in peers { fabric.network.directory.set(address, for: name) }
+    }
+
+    /// Starts the server node `name` listening on `listen` (port 0: a free port).
+    /// - Returns: the address it listens on.
+    public func startServer(_ name: NodeName, listen: SocketAddress) throws -> SocketAddress {
+        precondition(name.role != .client, "clients do not listen; use startClients")
+        fabric.setPort(listen.port, for: name)
+        // The node registers with its bound address, so the manager hands it to the others.
+        let host = RealNode(name, plan: nil, settings: settings, incarnation: 1, runtime: runtime)
+        try host.attach(to: fabric, listens: true, observe: learner(for: name))
+        hosts.append(host)
+        return try SocketAddress(parsing: host.env.advertisedAddress)
+    }
+
+    /// Starts simulated clients with their plans, one after another `spacing` apart.
+    public func startClients(_ clients: [(NodeName, ClientPlan)], spacing: Duration = .milliseconds(20)) throws {
+        for (name, plan) in clients {
+            let host = RealNode(name, plan: plan, settings: settings, incarnation: 1, runtime: runtime)
+            try host.attach(to: fabric, listens: false, observe: learner(for: name))
+            hosts.append(host)
+            if spacing > .zero { usleepDuration(spacing) }
+        }
+    }
+
+    /// Whether a node of this process reports serving (registered; a client: connected).
+    public func isServing(_ name: NodeName) -> Bool {
+        guard let host = hosts.first(where: { $0.name == name }) else { return false }
+        return host.node.map { Self.serving($0) } ?? false
+    }
+
+    private static func serving<N: ClusterNode>(_ node: N) -> Bool {
+        RealInspector().inspect(node) { $0.isServing }
+    }
+
+    /// A clean stop: every node shuts down (a server unregisters at once), then every socket and
+    /// thread of the process is closed and joined.
+    public func stop() {
+        for host in hosts { host.shutDownNode() }
+        // Give the unregister frames a moment to leave before the sockets close.
+        usleepDuration(.milliseconds(100))
+        for host in hosts { host.crash() }
+        hosts = []
+        fabric.shutdown()
+        runtime.shutdown()
+    }
+
+    /// Learns peers' addresses from what the manager says (and, at the manager, from registrations).
+    private func learner(for me: NodeName) -> @Sendable (Inbound<ClusterMessage>) -> Void {
+        let directory = fabric.network.directory
+        return { inbound in
+            guard case .message(let e) = inbound else { return }
+            func learn(_ peer: NodeConfig.Peer?) {
+                guard let peer, peer.name != me, let address = try? SocketAddress(parsing: peer.address) else { return }
+                if directory.address(of: peer.name) != address { directory.set(address, for: peer.name) }
+            }
+            switch e.payload {
+            case .registerAccepted(_, let config), .pong(true, let config?):
+                guard e.source.role == .management else { return }
+                learn(config.sessionNode)
+                learn(config.chatNode)
+                for f in config.frontends { learn(f) }
+            case .register(let address, _):
+                learn(NodeConfig.Peer(name: e.source, address: address))
+            default:
+                break
+            }
+        }
+    }
+}
+
+/// Sleeps the calling thread (real-time code only).
+func usleepDuration(_ d: Duration) {
+    var left = d.nanosecondsClamped
+    while left > 0 {
+        let step = min(left, 500_000_000)
+        var ts = timespec(tv_sec: Int(step / 1_000_000_000), tv_nsec: Int(step % 1_000_000_000))
+        nanosleep(&ts, nil)
+        left -= step
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Synchronization
+
+/// A serial executor backed by one dedicated thread: the real runtime's home for node actors.
+///
+/// Work runs strictly in FIFO order, one item at a time: the Swift runtime's jobs (an `await`
+/// into an actor that uses this executor) and plain closures enqueued by the runtime (a node's
+/// mailbox drain, a timer). Running a closure on this thread is as isolated as a job is, so a
+/// closure may enter an actor whose executor this is with `assumeIsolated` — no task, no
+/// continuation and no allocation beyond the closure itself.
+///
+/// Real-time code: it owns a thread and blocks on a condition variable when idle.
+public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
+    /// One unit of work.
+    private enum Work {
+        case job(UnownedJob)
+        case closure(() -> Void)
+    }
+
+    /// The executor's name (the thread's name), for diagnostics.
+    public let label: String
+    private let condition = NSCondition()
+    private var queue: [Work] = []
+    private var stopping = false
+    private var finished = false
+    /// The pthread of the executor's thread, set once it runs.
+    private let threadID = Mutex<pthread_t?>(nil)
+
+    /// Starts an executor and its thread.
+    /// - Parameter label: the thread's name.
+    public init(label: String) {
+        self.label = label
+        let thread = Thread { [self] in loop() }
+        thread.name = label
+        thread.stackSize = 1 << 20
+        thread.start()
+        // Wait until the thread has recorded its id, so `checkIsolated` is exact from the start.
+        while threadID.withLock({ $0 == nil }) { usleep(50) }
+    }
+
+    /// Queues a job of the Swift runtime (an `await` into an actor on this executor).
+    public func enqueue(_ job: consuming ExecutorJob) {
+        append(.job(UnownedJob(job)))
+    }
+
+    /// Runs `body` on the executor's thread after everything already enqueued.
+    /// - Returns: false when the executor has stopped (the closure is dropped).
+    @discardableResult
+    public func execute(_ body: @escaping () -> Void) -> Bool {
+        append(.closure(body))
+    }
+
+    /// Runs `body` on the executor's thread and waits for it. Never call it from the executor's
+    /// own thread (that would wait for itself).
+    /// - Returns: false when the executor had already stopped (`body` did not run).
+    @discardableResult
+    public func sync(_ body: @escaping () -> Void) -> Bool {
+        precondition(!isCurrent, "SerialThreadExecutor.sync called from its own thread (\(label))")
+        let done = DispatchSemaphore(value: 0)
+        // `body` is released before the caller wakes, so it may be a closure that must not
+        // outlive the call (`withoutActuallyEscaping`).
+        let slot = BodySlot(body)
+        guard append(.closure({ slot.run(); done.signal() })) else { return false }
+        done.wait()
+        return true
+    }
+
+    /// Whether the calling thread is this executor's thread.
+    public var isCurrent: Bool {
+        threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
+    /// Traps unless called on the executor's thread.
+    public func checkIsolated() {
+        precondition(isCurrent, "not on the thread of executor \(label)")
+    }
+
+    /// This executor as actors return it from `unownedExecutor`.
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Stops the executor after the work already enqueued and joins its thread. Idempotent; work
+    /// enqueued afterwards is dropped.
+    public func shutdown() {
+        precondition(!isCurrent, "SerialThreadExecutor.shutdown called from its own thread (\(label))")
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    @discardableResult
+    private func append(_ work: Work) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { return false }
+        queue.append(work)
+        if queue.count == 1 { condition.signal() }
+        return true
+    }
+
+    private func loop() {
+        threadID.withLock { $0 = pthread_self() }
+        var batch: [Work] = []
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            // Take everything ready in one go; new work waits for the next round (still FIFO).
+            swap(&batch, &queue)
+            condition.unlock()
+            // Each item is released as soon as it has run (a `sync` caller may rely on that).
+            batch.reverse()
+            while let work = batch.popLast() {
+                switch work {
+                case .job(let job): job.runSynchronously(on: asUnownedSerialExecutor())
+                case .closure(let body): body()
+                }
+            }
+        }
+    }
+}
+
+/// Holds a closure until it has run once, then lets it go.
+private final class BodySlot: @unchecked Sendable {
+    private var body: (() -> Void)?
+    init(_ body: @escaping () -> Void) { self.body = body }
+    func run() {
+        body?()
+        body = nil
+    }
+}

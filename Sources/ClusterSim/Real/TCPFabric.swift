@@ -1,0 +1,59 @@
+import NetModel
+import Nodes
+import Synchronization
+
+/// The real runtime's fabric over real TCP: every node of the process attached to one
+/// `TCPNetwork` (one reactor thread, a small worker pool), servers listening on `host` (port 0:
+/// a free port each, entered in the network's directory), clients connecting out. Partitions
+/// become the network's `block(from:to:)`.
+public final class TCPFabric: RealFabric, Sendable {
+    /// The TCP network the nodes share.
+    public let network: TCPNetwork<ClusterMessage>
+    /// The host servers listen on.
+    public let host: String
+    private let blocked = Mutex<Set<Link>>([])
+    private let fixedPorts = Mutex<[NodeName: UInt16]>([:])
+
+    /// A fabric on a fresh TCP network.
+    /// - Parameters:
+    ///   - host: where servers listen (default loopback).
+    ///   - options: the TCP network's options.
+    public init(host: String = "127.0.0.1", options: TCPOptions = TCPOptions()) throws {
+        network = try TCPNetwork(options: options)
+        self.host = host
+    }
+
+    /// A fabric on an existing TCP network.
+    public init(network: TCPNetwork<ClusterMessage>, host: String) {
+        self.network = network
+        self.host = host
+    }
+
+    /// Makes `name` listen on `port` instead of a free one (a `simctl node --listen`).
+    public func setPort(_ port: UInt16, for name: NodeName) { fixedPorts.withLock { $0[name] = port } }
+
+    /// Attaches `name` to the TCP network: a server listens on `host` (its fixed port, or a free one).
+    public func attach(_ name: NodeName, listens: Bool,
+                       handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment {
+        let port = fixedPorts.withLock { $0[name] } ?? 0
+        let listen = listens ? SocketAddress(host: host, port: port) : nil
+        let transport = try network.attach(local: name, listen: listen, handler: handler)
+        return RealAttachment(transport: transport, address: transport.listenAddress?.description) {
+            transport.detach()
+        }
+    }
+
+    /// Blocks the newly cut links on the TCP network and unblocks the healed ones.
+    public func setCutLinks(_ links: Set<Link>) {
+        let (added, removed) = blocked.withLock { current -> ([Link], [Link]) in
+            let added = links.subtracting(current).sorted(), removed = current.subtracting(links).sorted()
+            current = links
+            return (added, removed)
+        }
+        for l in removed { network.unblock(from: l.from, to: l.to) }
+        for l in added { network.block(from: l.from, to: l.to) }
+    }
+
+    /// Shuts the TCP network down (every socket and thread).
+    public func shutdown() { network.shutdown() }
+}

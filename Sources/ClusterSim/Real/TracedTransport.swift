@@ -1,0 +1,50 @@
+import NetModel
+import Nodes
+
+/// Wraps a real transport so a node's outgoing traffic is recorded in the trace the way the
+/// simulated network records it (`send`, `stream-open`, `stream-close`); the inbound side is
+/// recorded by `RealNode` when the node handles it (`deliver`, `stream-close`). A message sent to a
+/// node of the process that is down is also recorded as a `crashed` drop, one on a link a
+/// partition cuts as a `partition` drop.
+final class TracedTransport: Transport, @unchecked Sendable {
+    let base: any Transport<ClusterMessage>
+    let runtime: RealRuntime
+    var trace: RealTrace { runtime.trace }
+
+    init(_ base: any Transport<ClusterMessage>, runtime: RealRuntime) {
+        self.base = base
+        self.runtime = runtime
+    }
+
+    var local: NodeName { base.local }
+
+    @discardableResult
+    func send(_ payload: ClusterMessage, to destination: NodeName) -> UInt64 {
+        let id = base.send(payload, to: destination)
+        trace.record(.send, node: local, peer: destination, messageID: id, label: payload.traceLabel, detail: "")
+        if runtime.isCut(from: local, to: destination) {
+            // Cut by a partition: the fabric drops it; recorded as the simulator records it.
+            trace.record(.drop, node: local, peer: destination, messageID: id, label: payload.traceLabel, detail: "partition")
+        } else if runtime.isDown(destination) {
+            // Sent to a crashed node of this process: lost, as the simulator records it.
+            trace.record(.drop, node: destination, peer: local, messageID: id, label: payload.traceLabel, detail: "crashed")
+        }
+        return id
+    }
+
+    func openStream(to peer: NodeName) -> StreamID {
+        let id = base.openStream(to: peer)
+        trace.record(.streamOpen, node: local, peer: peer, messageID: id.rawValue, label: "open", detail: "")
+        return id
+    }
+
+    func send(_ payload: ClusterMessage, on stream: StreamID) {
+        base.send(payload, on: stream)
+        trace.record(.send, node: local, peer: nil, messageID: stream.rawValue, label: payload.traceLabel, detail: "")
+    }
+
+    func closeStream(_ stream: StreamID) {
+        base.closeStream(stream)
+        trace.record(.streamClose, node: local, peer: nil, messageID: stream.rawValue, label: "close", detail: "closed")
+    }
+}

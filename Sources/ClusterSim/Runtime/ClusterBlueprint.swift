@@ -1,0 +1,88 @@
+import NetModel
+import Nodes
+
+/// What an experiment's run is made of, whatever runs it (the simulator or the real runtime):
+/// the node actors by role, the clients' plans and start times, the faults in time order, and
+/// the record checkers read. Shared so the two runtimes cannot drift apart.
+public enum ClusterBlueprint {
+    /// One client of the workload: its name, when it starts and what it does.
+    public struct ClientStart: Sendable {
+        /// The client's node name.
+        public var name: NodeName
+        /// Time from the run's start.
+        public var start: Duration
+        /// What it does.
+        public var plan: ClientPlan
+    }
+
+    /// Plans every client of `experiment` with the `workload` stream `rng`: starts spread evenly
+    /// over `rampUp`, chat rooms for the first `rooms × membersPerRoom`, a second-device login for
+    /// the `duplicateLogins` fraction, attacks for the last `attacks.clients`.
+    /// - Returns: the clients in name order (the order of their draws).
+    public static func planClients(_ experiment: Experiment, rng: inout SeededRandom) -> [ClientStart] {
+        let w = experiment.workload
+        guard w.clients > 0 else { return [] }
+        let users = (1...w.clients).map { "user-\($0)" }
+        let frontends = (1...experiment.cluster.frontends).map { NodeName(.frontend, $0) }
+        let gateway = experiment.cluster.gateway ? NodeName(.gateway, 1) : nil
+        let chatMembers = w.chat.map { $0.rooms * $0.membersPerRoom } ?? 0
+        let endOfLoad = VirtualInstant.zero.advanced(by: experiment.duration)
+        var out: [ClientStart] = []
+        out.reserveCapacity(w.clients)
+        for i in 0..<w.clients {
+            let name = NodeName(.client, i + 1)
+            let start = w.clients > 1 ? w.rampUp * (Double(i) / Double(w.clients)) : .zero
+            var room: String?
+            var creates = false
+            if let chat = w.chat, i < chatMembers {
+                room = "room-\(i / chat.membersPerRoom + 1)"
+                creates = i % chat.membersPerRoom == 0
+            }
+            var dup: Duration?
+            if rng.chance(w.duplicateLogins) {
+                let span = max(0, (experiment.duration - start - .seconds(2)).nanosecondsClamped)
+                dup = .seconds(1) + .nanoseconds(span > 0 ? Int64(rng.next() % UInt64(span)) : 0)
+            }
+            var plan = ClientPlan(user: users[i], users: users, frontends: frontends, gateway: gateway,
+                                  requestRate: w.requestRate.perSecond, pushRate: w.pushRate.perSecond,
+                                  chatRoom: room, createsRoom: creates,
+                                  chatRate: room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0),
+                                  duplicateLoginAfter: dup)
+            plan.loadEndsAt = endOfLoad.nanoseconds
+            if let attacks = w.attacks, i >= w.clients - attacks.clients {
+                plan.attackRate = attacks.rate.perSecond
+            }
+            out.append(ClientStart(name: name, start: start, plan: plan))
+        }
+        return out
+    }
+
+    /// The experiment's faults in time order (ties in file order).
+    public static func orderedFaults(_ experiment: Experiment) -> [Fault] {
+        experiment.faults.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+            .map(\.element)
+    }
+
+    /// A fresh node actor for `name` in `env` (a client needs its `plan`).
+    public static func makeNode(_ name: NodeName, env: any NodeEnvironment, plan: ClientPlan?,
+                                plantedBugs: PlantedBugs = PlantedBugs()) -> any ClusterNode {
+        switch name.role {
+        case .management: ManagementNode(env: env)
+        case .session: SessionNode(env: env, forgetConnectionOnLogout: plantedBugs.sessionIgnoresConnection)
+        case .frontend: FrontendNode(env: env)
+        case .chat: ChatNode(env: env)
+        case .gateway: GatewayNode(env: env)
+        case .client: ClientNode(env: env, plan: plan!)
+        }
+    }
+
+    /// The record of a finished run: its events, final state and phase boundaries; the last
+    /// fault is the last fault-kind event of the trace.
+    public static func record(_ experiment: Experiment, events: [TraceEvent], snapshot: ClusterSnapshot,
+                              endOfLoad: VirtualInstant, end: VirtualInstant) -> RunRecord {
+        let faultKinds: [TraceKind] = [.crash, .restart, .partition, .heal, .pause, .resume, .clockOffset, .fault]
+        let lastFault = events.last { faultKinds.contains($0.kind) }?.at
+        return RunRecord(experiment: experiment, events: events, snapshot: snapshot, endOfLoad: endOfLoad,
+                         end: end, lastFault: lastFault)
+    }
+}

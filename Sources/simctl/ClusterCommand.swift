@@ -1,0 +1,110 @@
+import ClusterSim
+import Foundation
+import NetModel
+import Nodes
+
+/// `simctl cluster up`: a local cluster of separate processes on this machine.
+enum ClusterCommand: Command {
+    static let name = "cluster"
+    static let summary = "Start a local multi-process cluster over TCP (cluster up)"
+    static let help = """
+    USAGE: simctl cluster up --frontends N [--clients K] [options]
+
+    Starts a real cluster as separate 'simctl node' processes on this machine — management,
+    session, N frontends, chat and gateway — each listening on HOST (127.0.0.1) and a free port
+    (or BASE, BASE+1, ... with --base-port), and with --clients K one more process of K simulated
+    clients that log in through the gateway. Prints each node's address and pid, then the nodes'
+    output prefixed by their names, and stops them all cleanly (SIGTERM, then SIGKILL after 3 s)
+    on Ctrl-C (SIGINT) or SIGTERM.
+
+    OPTIONS:
+      --frontends N        Frontends (default 2).
+      --clients K          Simulated clients in a client process (default 0: none).
+      --host HOST          Where the servers listen (default 127.0.0.1).
+      --base-port P        First port (default: a free port for each node).
+      --ping-interval D    Ping period of every node (default 1s).
+      --ping-timeout D     Silence after which the manager removes a node (default 3s).
+      --events LABELS      Node events every node prints (see 'simctl node --help'); default
+                           registered,node-joined,node-removed,fenced,client-connected,client-disconnected.
+      --no-chat            Leave the chat node out.
+      -h, --help           Show this help.
+
+    """
+    static let spec = ArgumentSpec(valued: ["--frontends", "--clients", "--host", "--base-port", "--ping-interval",
+                                            "--ping-timeout", "--events"],
+                                   flags: ["--no-chat"], positionals: 1...1, positionalNames: ["up"])
+
+    static func run(_ args: ParsedArguments) -> Int32 {
+        guard args.positionals[0] == "up" else {
+            fail("cluster: unknown subcommand '\(args.positionals[0])' (expected 'up')", hint: "Try 'simctl cluster --help'.")
+        }
+        let frontends: Int, clients: Int, basePort: Int
+        do {
+            frontends = try args.integer("--frontends", default: 2, in: 1...64)
+            clients = try args.integer("--clients", default: 0, in: 0...5000)
+            basePort = try args.integer("--base-port", default: 0, in: 0...65000)
+        } catch { fail("cluster: \(error)", hint: "Try 'simctl cluster --help'.") }
+        let host = args.value("--host") ?? "127.0.0.1"
+        let events = args.value("--events")
+            ?? "registered,node-joined,node-removed,fenced,client-connected,client-disconnected"
+        var timing: [String] = ["--events", events]
+        for option in ["--ping-interval", "--ping-timeout"] {
+            if let v = args.value(option) { timing += [option, v] }
+        }
+        StopSignals.block()
+
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        var names = [NodeName.management, .session] + (1...frontends).map { NodeName(.frontend, $0) }
+        if !args.has("--no-chat") { names.append(NodeName(.chat, 1)) }
+        names.append(NodeName(.gateway, 1))
+        var children: [NodeProcess] = []
+        var addresses: [(NodeName, String)] = []
+        func stopAll() {
+            for child in children.reversed() { child.stop() }
+        }
+        var management = ""
+        for (i, name) in names.enumerated() {
+            let port = basePort == 0 ? 0 : basePort + i
+            var arguments = ["node", "--role", name.role.rawValue, "--name", name.description,
+                             "--listen", "\(host):\(port)"] + timing
+            if name != .management { arguments += ["--management", management] }
+            do {
+                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments, echo: true)
+                children.append(child)
+                guard let line = child.waitForLine(containing: "listening on", timeout: .seconds(10)),
+                      let address = line.split(separator: " ").dropFirst(3).first else {
+                    stopAll()
+                    fail("cluster: \(name) did not start (no 'listening on' line within 10 s)")
+                }
+                addresses.append((name, String(address)))
+                if name == .management { management = String(address) }
+            } catch {
+                stopAll()
+                fail("cluster: cannot start \(name): \(error)")
+            }
+        }
+        if clients > 0 {
+            let peers = addresses.filter { $0.0.role == .frontend || $0.0.role == .gateway }
+                .map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+            let arguments = ["node", "--role", "client", "--clients", String(clients), "--management", management,
+                             "--peers", peers] + timing
+            do {
+                let child = try NodeProcess(name: "clients", executable: executable, arguments: arguments, echo: true)
+                children.append(child)
+            } catch {
+                stopAll()
+                fail("cluster: cannot start the client process: \(error)")
+            }
+        }
+        say("cluster up: \(addresses.count) nodes\(clients > 0 ? " and \(clients) clients" : ""); Ctrl-C stops it")
+        for (child, (name, address)) in zip(children, addresses) {
+            say("  \(name.description.padding(toLength: 12, withPad: " ", startingAt: 0)) \(address)  pid \(child.pid)")
+        }
+        if clients > 0, let c = children.last { say("  clients      \(clients) clients  pid \(c.pid)") }
+        let received = StopSignals.wait()
+        say("cluster: stopping on signal \(received)")
+        stopAll()
+        say("cluster: every process stopped")
+        return 0
+    }
+}

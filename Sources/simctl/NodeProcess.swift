@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+
+/// A child process of `simctl cluster up`: its output read line by line on a thread of its own
+/// (each line kept and, when `echo` is set, printed with the child's name in front).
+final class NodeProcess: @unchecked Sendable {
+    let name: String
+    let process = Process()
+    private let lines = Mutex<[String]>([])
+    private let arrived = DispatchSemaphore(value: 0)
+
+    /// Starts `executable` with `arguments`.
+    init(name: String, executable: URL, arguments: [String], echo: Bool) throws {
+        self.name = name
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let handle = out.fileHandleForReading
+        let thread = Thread { [self] in
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...nl)
+                    lines.withLock { $0.append(line) }
+                    if echo { say("[\(name)] \(line)") }
+                    arrived.signal()
+                }
+            }
+        }
+        thread.start()
+    }
+
+    /// The process id.
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits up to `timeout` for a line containing `text`.
+    /// - Returns: the line, or nil on timeout or when the child exited first.
+    func waitForLine(containing text: String, timeout: Duration) -> String? {
+        let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000))
+        while true {
+            if let line = lines.withLock({ $0.first { $0.contains(text) } }) { return line }
+            if !process.isRunning { return nil }
+            if arrived.wait(timeout: deadline) == .timedOut { return nil }
+        }
+    }
+
+    /// Sends SIGTERM and waits up to `grace`, then SIGKILL.
+    /// - Returns: the exit status (or the signal).
+    @discardableResult
+    func stop(grace: Duration = .seconds(3)) -> Int32 {
+        if process.isRunning { kill(pid, SIGTERM) }
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { kill(pid, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}

@@ -1,0 +1,36 @@
+import ClusterSim
+import Foundation
+import NetModel
+
+extension RunCommand {
+    /// `simctl run FILE --transport tcp`: the experiment's whole cluster in this process on real
+    /// loopback TCP, in real time, then the same checks and the same output contract.
+    static func runOverTCP(_ experiment: Experiment, seed: UInt64?, args: ParsedArguments) -> Int32 {
+        for note in experiment.realNetworkNotes { printError("note: \(note)") }
+        let fabric: TCPFabric
+        do { fabric = try TCPFabric(host: "127.0.0.1") } catch {
+            fail("run: cannot start the TCP network: \(error)")
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let run = RealClusterRun(experiment: experiment, seed: seed, fabric: fabric)
+        let record = run.run()
+        let ran = clock.now
+        let stats = fabric.network.stats
+        let result = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: record.events.count,
+                                        traceHash: run.runtime.trace.hash, runtimeCheck: run.runtimeCheck,
+                                        virtualTime: experiment.duration + experiment.settle)
+        let checked = clock.now
+        func ms(_ d: Duration) -> Double { Double(d.nanosecondsClamped) / 1e6 }
+        let extra: [(String, Double)] = [("wall_ms", ms(started.duration(to: checked))),
+                                         ("run_wall_ms", ms(started.duration(to: ran))),
+                                         ("checks_wall_ms", ms(ran.duration(to: checked))),
+                                         ("tcp_frames_out", Double(stats.framesOut)),
+                                         ("tcp_frames_in", Double(stats.framesIn)),
+                                         ("tcp_drops", Double(stats.totalDrops))]
+            + stats.drops.keys.sorted().map { ("tcp_drops_\($0)", Double(stats.drops[$0]!)) }
+        emit(result, experiment: experiment, traceLines: { record.events.map(\.jsonLine).joined(separator: "\n") + "\n" },
+             extra: extra, args: args)
+        return result.passed ? 0 : 1
+    }
+}

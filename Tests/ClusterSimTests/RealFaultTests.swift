@@ -1,0 +1,46 @@
+import Foundation
+import NetModel
+import Nodes
+import Testing
+@testable import ClusterSim
+
+@Suite("Real runtime: partition, pause and clock offset honoured in real time")
+struct RealFaultTests {
+    enum FabricKind: String, CaseIterable { case local, tcp }
+
+    @Test("faults-short passes its checks; the manager's traffic is held while paused; the partition cuts frontend-1 from session-1",
+          arguments: FabricKind.allCases)
+    func faults(_ kind: FabricKind) throws {
+        let experiment = try realFixture("faults-short")
+        let fabric: any RealFabric = kind == .local ? LocalFabric() : try TCPFabric(host: "127.0.0.1")
+        defer { fabric.shutdown() }
+        let run = RealClusterRun(experiment: experiment, fabric: fabric, executorCount: 2)
+        let record = run.run()
+        let result = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: record.events.count,
+                                        traceHash: run.runtime.trace.hash, runtimeCheck: run.runtimeCheck,
+                                        virtualTime: experiment.duration + experiment.settle)
+        for c in result.checks where !c.passed { Issue.record("\(c.name): \(c.detail)") }
+        let events = record.events
+        // Partition: recorded, healed a second later; nothing from frontend-1 reached session-1 in between.
+        let cut = try #require(events.first { $0.kind == .partition })
+        let heal = try #require(events.first { $0.kind == .heal && $0.messageID == cut.messageID })
+        #expect(cut.at.duration(to: heal.at) >= .milliseconds(900))
+        let crossed = events.filter {
+            $0.kind == .deliver && $0.node == .session && $0.peer == NodeName(.frontend, 1)
+                && $0.at > cut.at && $0.at < heal.at
+        }
+        #expect(crossed.isEmpty, "\(crossed.count) deliveries crossed the partition")
+        // Pause: the manager handles nothing while paused, then wakes and forgives its silence.
+        let pause = try #require(events.first { $0.kind == .pause && $0.node == .management })
+        let resume = try #require(events.first { $0.kind == .resume && $0.node == .management })
+        #expect(pause.at.duration(to: resume.at) >= .milliseconds(650))
+        let handled = events.filter {
+            ($0.kind == .deliver || $0.kind == .timer) && $0.node == .management && $0.at > pause.at && $0.at < resume.at
+        }
+        #expect(handled.isEmpty, "the paused manager handled \(handled.count) items")
+        #expect(events.contains { $0.kind == .node && $0.node == .management && $0.label == NodeLog.managerWoke && $0.at >= resume.at })
+        // Clock offset: recorded for frontend-2.
+        #expect(events.contains { $0.kind == .clockOffset && $0.node == NodeName(.frontend, 2) })
+        #expect(result.passed)
+    }
+}
