@@ -17,9 +17,7 @@ extension RunCommand {
         let record = run.run()
         let ran = clock.now
         let stats = fabric.network.stats
-        let result = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: record.events.count,
-                                        traceHash: run.runtime.trace.hash, runtimeCheck: run.runtimeCheck,
-                                        virtualTime: experiment.duration + experiment.settle)
+        let result = run.evaluate(record)
         let checked = clock.now
         func ms(_ d: Duration) -> Double { Double(d.nanosecondsClamped) / 1e6 }
         let extra: [(String, Double)] = [("wall_ms", ms(started.duration(to: checked))),

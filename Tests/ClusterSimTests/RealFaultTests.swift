@@ -16,9 +16,7 @@ struct RealFaultTests {
         defer { fabric.shutdown() }
         let run = RealClusterRun(experiment: experiment, fabric: fabric, executorCount: 2)
         let record = run.run()
-        let result = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: record.events.count,
-                                        traceHash: run.runtime.trace.hash, runtimeCheck: run.runtimeCheck,
-                                        virtualTime: experiment.duration + experiment.settle)
+        let result = run.evaluate(record)
         for c in result.checks where !c.passed { Issue.record("\(c.name): \(c.detail)") }
         let events = record.events
         // Partition: recorded, healed a second later; nothing from frontend-1 reached session-1 in between.

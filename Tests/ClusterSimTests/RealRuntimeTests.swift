@@ -85,12 +85,33 @@ struct RealRuntimeBasicsTests {
         for _ in 0..<3 { executor.sync {} }
         #expect(log.all.last == 1000)
         box.hold()
-        box.post { log.add(2000) }
-        #expect(box.close() == 1)
-        #expect(box.post { log.add(3000) } == false)
+        box.post(lost: { log.add(-2000) }) { log.add(2000) }
+        let lost = box.close()
+        #expect(lost.count == 1)
+        for record in lost { record() }
+        #expect(box.post(lost: { log.add(-3000) }) { log.add(3000) } == false)
         box.release()
         for _ in 0..<3 { executor.sync {} }
-        #expect(log.all.count == 201)
+        #expect(log.all.suffix(2) == [-2000, -3000])
+        #expect(log.all.count == 203)
+    }
+
+    @Test("hold() returns only once the item running now has finished")
+    func holdWaitsForTheRunningItem() {
+        let executor = SerialThreadExecutor(label: "hold")
+        defer { executor.shutdown() }
+        let box = NodeMailbox(executor: executor)
+        let log = Log()
+        let started = DispatchSemaphore(value: 0)
+        box.post {
+            started.signal()
+            usleep(100_000)
+            log.add(1)
+        }
+        started.wait()
+        box.hold()
+        log.add(2)
+        #expect(log.all == [1, 2])
     }
 
     @Test("Traffic from a node of the process is handled only after the sender's item has finished (causal trace order)")
@@ -145,13 +166,40 @@ struct RealLocalRunTests {
         let experiment = try realFixture("failover-short")
         let run = RealClusterRun(experiment: experiment, fabric: LocalFabric(), executorCount: 2)
         let record = run.run()
-        let result = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: record.events.count,
-                                        traceHash: run.runtime.trace.hash, runtimeCheck: run.runtimeCheck,
-                                        virtualTime: experiment.duration + experiment.settle)
+        let result = run.evaluate(record)
         for c in result.checks where !c.passed { Issue.record("\(c.name): \(c.detail)") }
         #expect(result.passed)
         // The crash really happened and was noticed: frontend-2 removed by the manager.
         #expect(record.events.contains { $0.kind == .crash && $0.node == NodeName(.frontend, 2) })
         #expect(record.events.contains { $0.kind == .node && $0.label == NodeLog.nodeRemoved && $0.detail.contains("frontend-2") })
+    }
+}
+
+/// A local fabric that refuses to attach one node (a listener that cannot be opened).
+private final class RefusingFabric: RealFabric, @unchecked Sendable {
+    let base = LocalFabric()
+    let refused: NodeName
+    init(refusing refused: NodeName) { self.refused = refused }
+    func attach(_ name: NodeName, listens: Bool,
+                handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment {
+        if name == refused { throw RealFabricError("cannot listen for \(name)") }
+        return try base.attach(name, listens: listens, handler: handler)
+    }
+    func setCutLinks(_ links: Set<Link>) { base.setCutLinks(links) }
+    func shutdown() { base.shutdown() }
+}
+
+@Suite("Real runtime: its own check")
+struct RealRuntimeCheckTests {
+    @Test("A node that cannot attach fails the runtime check, naming it")
+    func attachFailure() throws {
+        let experiment = try realFixture("notes-tiny")
+        let run = RealClusterRun(experiment: experiment, fabric: RefusingFabric(refusing: NodeName(.frontend, 1)),
+                                 executorCount: 1)
+        let result = run.evaluate(run.run())
+        let check = try #require(result.checks.first { $0.name == "runtime" })
+        #expect(!check.passed)
+        #expect(check.detail.contains("frontend-1: cannot listen for frontend-1"))
+        #expect(!result.passed)
     }
 }

@@ -13,9 +13,7 @@ struct RealTCPRunTests {
         defer { fabric.shutdown() }
         let run = RealClusterRun(experiment: experiment, fabric: fabric, executorCount: 2)
         let record = run.run()
-        let result = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: record.events.count,
-                                        traceHash: run.runtime.trace.hash, runtimeCheck: run.runtimeCheck,
-                                        virtualTime: experiment.duration + experiment.settle)
+        let result = run.evaluate(record)
         for c in result.checks where !c.passed { Issue.record("\(c.name): \(c.detail)") }
         #expect(result.passed)
         // The traffic really went over sockets.

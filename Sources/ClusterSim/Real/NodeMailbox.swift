@@ -80,8 +80,18 @@ final class NodeMailbox: @unchecked Sendable {
     /// Items waiting.
     var pendingCount: Int { state.withLock { $0.pending } }
 
-    /// Holds the queue: items keep arriving in order and wait for `release()`.
-    func hold() { state.withLock { $0.held = true } }
+    /// Holds the queue: items keep arriving in order and wait for `release()`. Returns once the
+    /// item running now (if any) has finished, so nothing of the node runs after it.
+    func hold() {
+        state.withLock { $0.held = true }
+        waitIdle()
+    }
+
+    /// Waits until no item is running (call only from outside the node's executor).
+    private func waitIdle() {
+        precondition(!executor.isCurrent, "a mailbox cannot wait for itself")
+        while begun.load(ordering: .acquiring) != finished.load(ordering: .acquiring) { sched_yield() }
+    }
 
     /// Releases a held queue: what was held runs first, in order.
     func release() {
@@ -94,11 +104,10 @@ final class NodeMailbox: @unchecked Sendable {
         if schedule { executor.execute { [self] in drain() } }
     }
 
-    /// Closes the mailbox for good: queued items are dropped (their `lost` callbacks called, in
-    /// order) and later posts refused.
-    /// - Returns: how many queued items were dropped.
-    @discardableResult
-    func close() -> Int {
+    /// Closes the mailbox for good, once the item running now (if any) has finished: later posts
+    /// are refused, and the items still queued are dropped — their `lost` callbacks are returned,
+    /// in order, for the caller to run after it has recorded the crash.
+    func close() -> [@Sendable () -> Void] {
         let dropped = state.withLock { s -> [Item] in
             let dropped = Array(s.items[s.head...])
             s.closed = true
@@ -106,12 +115,28 @@ final class NodeMailbox: @unchecked Sendable {
             s.head = 0
             return dropped
         }
-        for item in dropped { item.lost?() }
-        return dropped.count
+        waitIdle()
+        return dropped.compactMap(\.lost)
     }
 
     private func drain() {
         for _ in 0..<batchLimit {
+            // Look at the next item; wait for its sender outside the lock and outside any item
+            // (a node never waits while counted as busy, so two nodes cannot wait for each other;
+            // the awaited item is running and ends soon). Then take it — still the first one,
+            // as only this drain removes items — and count it begun under the same lock that
+            // `hold()` and `close()` take, so after them no new item begins.
+            let peek = state.withLock { s -> (ready: Bool, after: (sender: NodeMailbox, item: UInt64)?) in
+                guard !s.closed, !s.held, s.head < s.items.count else {
+                    s.scheduled = false
+                    return (false, nil)
+                }
+                return (true, s.items[s.head].after)
+            }
+            guard peek.ready else { return }
+            if let (sender, item) = peek.after {
+                while sender.finished.load(ordering: .acquiring) < item { sched_yield() }
+            }
             let next = state.withLock { s -> Item? in
                 guard !s.closed, !s.held, s.head < s.items.count else {
                     s.scheduled = false
@@ -123,15 +148,10 @@ final class NodeMailbox: @unchecked Sendable {
                     s.items.removeFirst(s.head)
                     s.head = 0
                 }
+                begun.add(1, ordering: .acquiringAndReleasing)
                 return item
             }
             guard let next else { return }
-            if let (sender, item) = next.after {
-                // Waiting is outside any item: a node never waits while counted as busy, so two
-                // nodes cannot wait for each other; the awaited item is running and ends soon.
-                while sender.finished.load(ordering: .acquiring) < item { sched_yield() }
-            }
-            begun.add(1, ordering: .acquiringAndReleasing)
             next.body()
             finished.add(1, ordering: .releasing)
         }

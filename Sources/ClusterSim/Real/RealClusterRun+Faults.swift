@@ -27,8 +27,8 @@ extension RealClusterRun {
             }
         case .pause(let name, let resumeAfter):
             guard let host = nodes[name] else { return }
-            trace.record(.pause, node: name, peer: nil, messageID: 0, label: "pause", detail: "")
             host.pause()
+            trace.record(.pause, node: name, peer: nil, messageID: 0, label: "pause", detail: "")
             self.at(at.advanced(by: resumeAfter).durationSinceZero) { [self] in
                 guard let now = nodes[name], now === host else { return }
                 trace.record(.resume, node: name, peer: nil, messageID: 0, label: "resume",
@@ -51,8 +51,7 @@ extension RealClusterRun {
     /// Crashes `name`: its actor, timers and queued traffic are gone, its sockets closed.
     func crash(_ name: NodeName) {
         guard let host = nodes.removeValue(forKey: name) else { return }
-        runtime.trace.record(.crash, node: name, peer: nil, messageID: 0, label: "crash", detail: "")
-        host.crash()
+        host.crash { runtime.trace.record(.crash, node: name, peer: nil, messageID: 0, label: "crash", detail: "") }
     }
 
     /// Starts a fresh incarnation of a crashed node.

@@ -28,6 +28,8 @@ public final class RealClusterRun: @unchecked Sendable {
     var attachFailures: [String] = []
     let partitions = PartitionTable()
     var nextPartitionID = 1
+    /// The trace hash when the record was taken (teardown records nothing that counts).
+    var finalHash = ""
 
     /// Prepares a run of `experiment` on `fabric`.
     /// - Parameters:
@@ -97,22 +99,32 @@ public final class RealClusterRun: @unchecked Sendable {
         }
     }
 
-    /// Freezes every node, reads the final state, closes every node's sockets. Control thread.
+    /// Freezes every node, reads the final state and the trace, then closes every node's sockets
+    /// (the messages that teardown loses are not part of the run). Control thread.
     private func finish() -> RunRecord {
         for name in nodes.keys.sorted() { nodes[name]!.pause() }
         let actors = nodes.compactMapValues(\.node)
         let snapshot = ClusterSnapshot.capture(nodes: actors, plans: plans, inspector: RealInspector())
-        let endOfLoad = self.endOfLoad, end = self.end
+        let events = runtime.trace.events
+        finalHash = runtime.trace.hash
         for name in nodes.keys.sorted() { nodes[name]!.crash() }
         fabric.shutdown()
-        return ClusterBlueprint.record(experiment, events: runtime.trace.events, snapshot: snapshot,
-                                       endOfLoad: endOfLoad, end: end)
+        return ClusterBlueprint.record(experiment, events: events, snapshot: snapshot, endOfLoad: endOfLoad, end: end)
     }
 
-    /// The runtime's verdict on itself: every node attached.
+    /// Checks a finished run's record (after `run()` returned): the experiment's checks, its
+    /// `expect` thresholds and the runtime's own check.
+    /// - Returns: the result (its trace hash covers exactly the record's events).
+    public func evaluate(_ record: RunRecord) -> RunResult {
+        RunResult.evaluate(experiment, seed: seed, record: record, traceCount: record.events.count,
+                                  traceHash: finalHash, runtimeCheck: runtimeCheck,
+                                  virtualTime: experiment.duration + experiment.settle)
+    }
+
+    /// The runtime's verdict on itself: every node attached. Read it after `run()` returned (the
+    /// control thread has stopped then).
     public var runtimeCheck: CheckResult {
-        var failures: [String] = []
-        control.sync { [self] in failures = attachFailures }
+        let failures = attachFailures
         return CheckResult(name: "runtime", passed: failures.isEmpty,
                            detail: failures.isEmpty ? "every node incarnation attached to the network"
                                                     : "could not attach: " + failures.prefix(5).joined(separator: "; "))

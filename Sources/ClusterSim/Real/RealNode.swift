@@ -83,12 +83,15 @@ final class RealNode: @unchecked Sendable {
         node.assumeIsolated { $0.receive(inbound) }
     }
 
-    /// A crash: the incarnation stops at once (queued work and timers are dropped) and its
-    /// sockets close.
-    func crash() {
+    /// A crash: the incarnation stops at once (what is queued and its timers are dropped; the item
+    /// running now, if any, ends first) and its sockets close. `announce` runs once nothing of
+    /// the node runs any more, before the lost messages are recorded.
+    func crash(announce: () -> Void = {}) {
         env.runtime.unregister(env.mailbox, for: name)
         env.kill()
-        env.mailbox.close()
+        let lost = env.mailbox.close()
+        announce()
+        for record in lost { record() }
         attachment?.detach()
     }
 

@@ -56,16 +56,6 @@ public final class RealNodeProcess: @unchecked Sendable {
         }
     }
 
-    /// Whether a node of this process reports serving (registered; a client: connected).
-    public func isServing(_ name: NodeName) -> Bool {
-        guard let host = hosts.first(where: { $0.name == name }) else { return false }
-        return host.node.map { Self.serving($0) } ?? false
-    }
-
-    private static func serving<N: ClusterNode>(_ node: N) -> Bool {
-        RealInspector().inspect(node) { $0.isServing }
-    }
-
     /// A clean stop: every node shuts down (a server unregisters at once), then every socket and
     /// thread of the process is closed and joined.
     public func stop() {
