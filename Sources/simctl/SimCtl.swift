@@ -4,7 +4,7 @@ import Foundation
 /// libraries.
 @main
 struct SimCtl {
-    nonisolated(unsafe) static let commands: [any Command.Type] = [RunCommand.self, ValidateCommand.self, BenchCommand.self]
+    nonisolated(unsafe) static let commands: [any Command.Type] = [RunCommand.self, ValidateCommand.self, BenchCommand.self, ExplainCommand.self]
 
     static func main() {
         var args = Array(CommandLine.arguments.dropFirst())
