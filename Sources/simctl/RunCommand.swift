@@ -15,7 +15,8 @@ enum RunCommand: Command {
     OPTIONS:
       --seed N          Run seed (default: the file's "seed", else 1).
       --transport T     sim (default): the deterministic simulated network. tcp: not yet available.
-      --out DIR         Also write DIR/summary.json and DIR/trace.jsonl.
+      --out DIR         Also write DIR/summary.json, DIR/trace.jsonl and the reports DIR/report.html,
+                        DIR/report.md and DIR/trace.perfetto.json (Perfetto / chrome://tracing).
       --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead.
       -h, --help        Show this help.
 
@@ -66,6 +67,7 @@ enum RunCommand: Command {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
                 try run.simulator.trace.jsonLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
+                try RunReport(run: run, result: result).write(to: dir)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)")
             }

@@ -29,7 +29,7 @@ public enum FlowKind: String, Sendable, CaseIterable {
     public var title: String {
         switch self {
         case .registration: "registration with the management node, then the first ping"
-        case .login: "login: Login returns a JWT"
+        case .login: "a client logs in: Login returns a JWT"
         case .pushStream: "opening the push stream"
         case .push: "a push to a user on the same frontend"
         case .pushRouting: "a push to a user on another frontend"
@@ -89,17 +89,14 @@ public struct FlowCatalog {
             return t.diagram(title: kind.title, picked: t.cone(from: t.root(of: login)) { Self.loginLabels.contains($0) })
         case .pushStream:
             guard let accepted = t.firstNodeEvent(NodeLog.streamAccepted),
-                  let open = t.sendsAbove(accepted, stop: { $0.label == "PushOpen" }).last else { return nil }
+                  let open = t.sendsAbove(accepted, stop: { $0.label == "PushOpen" && $0.node?.role == .client }).last else { return nil }
             return t.diagram(title: kind.title, picked: t.cone(from: t.root(of: open)) { Self.streamLabels.contains($0) })
         case .push, .pushRouting:
             return push(across: kind == .pushRouting, title: kind.title)
         case .failover:
             return failover(title: kind.title)
         case .duplicateLogin:
-            guard let kick = t.firstNodeEvent(NodeLog.sessionKick),
-                  let login = t.sendsAbove(kick, stop: { $0.label == "Login" }).last else { return nil }
-            let labels = Self.loginLabels.union(Self.streamLabels).union(["KickStream", "Kicked", "SessionLogout"])
-            return t.diagram(title: kind.title, picked: t.cone(from: t.root(of: login)) { labels.contains($0) })
+            return duplicateLogin(title: kind.title)
         case .backendAuth:
             guard let rejected = t.firstNodeEvent(NodeLog.backendRejected),
                   let attack = t.sendsAbove(rejected).last else { return nil }
@@ -122,10 +119,32 @@ public struct FlowCatalog {
             }
         case .chat:
             guard let line = t.firstNodeEvent(NodeLog.chatLine, where: { !(NodeLog.field("members", in: $0.detail) ?? "").isEmpty }),
-                  let say = t.sendsAbove(line, stop: { $0.label == "ChatCommand" }).last else { return nil }
+                  let say = t.sendsAbove(line, stop: { $0.label == "ChatCommand" && $0.node?.role == .client }).last else { return nil }
             let labels = Self.pushLabels.union(["ChatCommand", "ChatCall"])
             return t.diagram(title: kind.title, picked: t.cone(from: t.root(of: say), follows: { labels.contains($0) }, limit: 24))
         }
+    }
+
+    /// The first kick of an older stream that reached a live frontend (a kick of a crashed
+    /// frontend's stale entry after a failover is not a second device), from the second login on.
+    private func duplicateLogin(title: String) -> SequenceDiagram? {
+        let t: FlowTracer = tracer
+        var labels: Set<String> = Self.loginLabels
+        labels.formUnion(Self.streamLabels)
+        labels.formUnion(["KickStream", "Kicked", "SessionLogout"])
+        var start = 0
+        while true {
+            guard let kick: Int = t.firstNodeEvent(NodeLog.sessionKick, from: start) else { return nil }
+            start = kick + 1
+            let path: [Int] = t.sendsAbove(kick, stop: Self.isClientLogin)
+            guard let login: Int = path.last else { continue }
+            let picked: [Int] = t.cone(from: t.root(of: login), follows: { (label: String) -> Bool in labels.contains(label) })
+            if picked.contains(where: t.isDeliveredKick) { return t.diagram(title: title, picked: picked) }
+        }
+    }
+
+    private static func isClientLogin(_ e: TraceEvent) -> Bool {
+        e.label == "Login" && e.node?.role == .client
     }
 
     /// The first push received by a client whose request went to a frontend other than (`across`)
@@ -135,7 +154,7 @@ public struct FlowCatalog {
         var from = 0
         while let received = t.firstNodeEvent(NodeLog.pushReceived, from: from) {
             from = received + 1
-            let path = t.sendsAbove(received, stop: { $0.label == "MessageUser" })
+            let path = t.sendsAbove(received, stop: { $0.label == "MessageUser" && $0.node?.role == .client })
             guard let request = path.last, events[request].label == "MessageUser",
                   let pushTo = path.first(where: { events[$0].label == "PushTo" }),
                   let frame = path.first(where: { events[$0].label == "Push" }),
@@ -158,7 +177,7 @@ public struct FlowCatalog {
            let client = events[closed].node {
             notes.append((closed, "stream to \(frontend) closed (\(events[closed].detail))"))
             if let connected = t.firstNodeEvent(NodeLog.clientConnected, from: closed, where: { $0.node == client }),
-               let open = t.sendsAbove(connected, stop: { $0.label == "PushOpen" }).last {
+               let open = t.sendsAbove(connected, stop: { $0.label == "PushOpen" && $0.node?.role == .client }).last {
                 let labels = Self.streamLabels.union(["Deliver", "Push", "PushAck", "PushAckCall"])
                 picked += t.cone(from: t.root(of: open), follows: { labels.contains($0) }, limit: 16)
             }

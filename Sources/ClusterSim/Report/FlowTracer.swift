@@ -154,6 +154,13 @@ struct FlowTracer {
         return nil
     }
 
+    /// Whether the event at `i` is a `KickStream` send that was delivered.
+    func isDeliveredKick(_ i: Int) -> Bool {
+        guard events[i].kind == .send, events[i].label == "KickStream" else { return false }
+        let o = Int(links.outcomeOf[i])
+        return o >= 0 && events[o].kind == .deliver
+    }
+
     /// The first node event labelled `label` at or after `from` that also passes `test`.
     func firstNodeEvent(_ label: String, from: Int = 0, where test: (TraceEvent) -> Bool = { _ in true }) -> Int? {
         first(from: from) { $0.kind == .node && $0.label == label && test($0) }
