@@ -48,7 +48,8 @@ func parseXML(_ text: String) -> XMLCheck {
     let collector = Collector()
     parser.delegate = collector
     let ok = parser.parse()
-    return XMLCheck(wellFormed: ok, error: parser.parserError.map { "\($0) line \(parser.lineNumber)" } ?? "",
+    // On Linux `parse()` can return true and still set `parserError` (mismatched tags): require both.
+    return XMLCheck(wellFormed: ok && parser.parserError == nil, error: parser.parserError.map { "\($0) line \(parser.lineNumber)" } ?? "",
                     elements: collector.elements, ids: collector.ids)
 }
 
