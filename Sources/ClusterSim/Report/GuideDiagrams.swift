@@ -1,6 +1,6 @@
 /// The generated diagrams of a Markdown document (docs/guide.md): each sits between
-/// `<!-- explain:FLOW -->` and `<!-- /explain:FLOW -->` and is the Mermaid text that
-/// `simctl explain FLOW` produces, in a ` ```mermaid ` block.
+/// `<!-- explain:FLOW -->` and `<!-- /explain:FLOW -->` and is what `simctl explain FLOW`
+/// produces: the explanation, then the Mermaid text in a ` ```mermaid ` block.
 public enum GuideDiagrams {
     /// A document with its diagrams regenerated.
     public struct Update: Sendable {
@@ -16,30 +16,30 @@ public enum GuideDiagrams {
         public let description: String
     }
 
-    /// The block that goes between the markers of `flow`.
-    /// - Returns: a fenced Mermaid block, ending with a newline.
-    public static func block(for diagram: SequenceDiagram) -> String {
-        "```mermaid\n" + diagram.mermaid + "```\n"
+    /// The block that goes between the markers of a flow.
+    /// - Returns: the explanation, a blank line and a fenced Mermaid block, ending with a newline.
+    public static func block(for explanation: FlowExplanation) -> String {
+        explanation.text + "\n```mermaid\n" + explanation.diagram.mermaid + "```\n"
     }
 
     /// Replaces the content between every pair of markers by the diagram a run produces now.
     /// - Returns: the new text (identical to `text` when every diagram is up to date).
     public static func regenerate(_ text: String) throws(MarkerError) -> Update {
-        try regenerate(text, diagram: runDiagram)
+        try regenerate(text, block: runBlock)
     }
 
-    private static func runDiagram(_ flow: FlowKind) throws(MarkerError) -> SequenceDiagram {
+    private static func runBlock(_ flow: FlowKind) throws(MarkerError) -> String {
         do {
-            return try FlowExplanation.run(flow).diagram
+            return block(for: try FlowExplanation.run(flow))
         } catch {
             throw MarkerError(description: error.description)
         }
     }
 
-    /// Replaces the content between every pair of markers by `diagram(flow)`.
+    /// Replaces the content between every pair of markers by `block(flow)`.
     /// - Returns: the new text and the flows found.
     public static func regenerate(_ text: String,
-                                  diagram: (FlowKind) throws(MarkerError) -> SequenceDiagram) throws(MarkerError) -> Update {
+                                  block: (FlowKind) throws(MarkerError) -> String) throws(MarkerError) -> Update {
         var out: [Substring] = []
         var flows: [FlowKind] = []
         var open: (flow: FlowKind, line: Int)?
@@ -52,9 +52,9 @@ public enum GuideDiagrams {
                     throw MarkerError(description: "line \(n + 1): unknown flow '\(name)' in a marker")
                 }
                 out.append(line)
-                var block = Self.block(for: try diagram(flow))
-                block.removeLast()
-                out.append(Substring(block))
+                var content = try block(flow)
+                if content.hasSuffix("\n") { content.removeLast() }
+                out.append(Substring(content))
                 open = (flow, n + 1)
                 flows.append(flow)
             } else if let name = marker(trimmed, prefix: "<!-- /explain:") {
