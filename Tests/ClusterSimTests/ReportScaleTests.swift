@@ -6,7 +6,8 @@ import NetModel
 @Suite("report.html stays small for large runs")
 struct ReportScaleTests {
     func report(_ trace: (Experiment, [TraceEvent])) -> RunReport {
-        let (experiment, events) = trace
+        var (experiment, events) = trace
+        experiment.description = String(repeating: "a very long description ", count: 10_000)
         let checks = [CheckResult(name: "push-delivery", passed: false, detail: String(repeating: "offender ", count: 500))]
         return RunReport(experiment: experiment, seed: 42, traceHash: "0000000000000000", events: events, checks: checks,
                          metrics: [("events", Double(events.count))], end: events.last!.at)

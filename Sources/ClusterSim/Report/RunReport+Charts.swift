@@ -33,7 +33,7 @@ extension RunReport {
         for f in timeline.faults.prefix(ReportLimits.faultBands) {
             let x0 = x(f.start), w = max(1.5, x(f.end) - x0)
             out += "<rect class=\"band\" x=\"\(Self.f1(x0))\" y=\"\(Self.f1(top))\" width=\"\(Self.f1(w))\" height=\"\(Self.f1(bottom - top))\">"
-            out += "<title>\(Self.escape(f.label)) \(SequenceDiagram.milliseconds(f.start)) – \(SequenceDiagram.milliseconds(f.end))</title></rect>\n"
+            out += "<title>\(Self.escape(Self.clip(f.label, ReportLimits.label))) \(SequenceDiagram.milliseconds(f.start)) – \(SequenceDiagram.milliseconds(f.end))</title></rect>\n"
         }
         return out
     }

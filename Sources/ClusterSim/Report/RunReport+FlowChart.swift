@@ -19,7 +19,7 @@ extension RunReport {
             let from = VirtualInstant(nanoseconds: max(0, f.start.nanoseconds - 100_000_000))
             let index = firstEvent(atOrAfter: from)
             if starts.contains(where: { $0.1 == index }) { continue }
-            starts.append(("around \(f.label) at \(SequenceDiagram.milliseconds(f.start))", index))
+            starts.append(("around \(Self.clip(f.label, ReportLimits.label)) at \(SequenceDiagram.milliseconds(f.start))", index))
         }
         return starts.map { title, start in
             var i = start, sends = 0

@@ -21,6 +21,10 @@ public enum ReportLimits {
     public static let checkDetail = 600
     /// Checks and metrics listed.
     public static let tableRows = 100
+    /// Characters of the experiment's description shown.
+    public static let description = 4_000
+    /// Characters of a name or a fault's label shown (a partition of many nodes has a long one).
+    public static let label = 160
     /// The bound on `report.html`'s size that these limits guarantee (2 MiB).
     public static let maximumBytes = 2 * 1024 * 1024
 }
@@ -35,15 +39,16 @@ extension RunReport {
     public func html() -> String {
         let timeline = RunTimeline(events, end: end)
         var out = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
-        out += "<meta charset=\"utf-8\"/>\n<title>\(Self.escape(experiment.name)) — ClusterSim report</title>\n"
+        let name = Self.escape(Self.clip(experiment.name, ReportLimits.label))
+        out += "<meta charset=\"utf-8\"/>\n<title>\(name) — ClusterSim report</title>\n"
         out += "<style>\n\(Self.css)</style>\n</head>\n<body>\n"
-        out += "<header><h1>\(Self.escape(experiment.name)) <span class=\"\(passed ? "pass" : "fail")\">"
+        out += "<header><h1>\(name) <span class=\"\(passed ? "pass" : "fail")\">"
         out += "\(passed ? "PASS" : "FAIL")</span></h1>\n"
         out += "<p class=\"meta\">seed \(seed) · \(events.count) events · trace <code>\(traceHash)</code> · "
         out += "\(experiment.cluster.frontends) frontends · \(experiment.workload.clients) clients · "
         out += "\(experiment.faults.count) faults · \(DurationText.format(experiment.duration)) + "
         out += "\(DurationText.format(experiment.settle)) settle</p>\n</header>\n"
-        out += "<section id=\"description\"><h2>Experiment</h2>\n<p>\(Self.escape(experiment.description.isEmpty ? "(no description)" : experiment.description))</p>\n</section>\n"
+        out += "<section id=\"description\"><h2>Experiment</h2>\n<p>\(Self.escape(experiment.description.isEmpty ? "(no description)" : Self.clip(experiment.description, ReportLimits.description)))</p>\n</section>\n"
         out += checksSection() + metricsSection()
         out += "<section id=\"timeline\"><h2>Timeline of nodes</h2>\n"
         out += "<p class=\"note\">Each server node's lane: up, down (crashed), paused, partitioned. Fault periods are shaded.</p>\n"
@@ -83,6 +88,11 @@ extension RunReport {
             out += "<tr><td>\(Self.escape(k))</td><td class=\"num\">\(Self.number(v))</td></tr>\n"
         }
         return out + "</tbody>\n</table>\n</section>\n"
+    }
+
+    /// `text` cut to `limit` characters (with `…` when cut).
+    static func clip(_ text: String, _ limit: Int) -> String {
+        text.count > limit ? String(text.prefix(limit)) + "…" : text
     }
 
     /// Text escaped for XML and HTML content and attribute values.
