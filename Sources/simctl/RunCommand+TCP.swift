@@ -28,6 +28,8 @@ extension RunCommand {
                                          ("tcp_drops", Double(stats.totalDrops))]
             + stats.drops.keys.sorted().map { ("tcp_drops_\($0)", Double(stats.drops[$0]!)) }
         emit(result, experiment: experiment, traceLines: { record.events.map(\.jsonLine).joined(separator: "\n") + "\n" },
+             report: { RunReport(experiment: experiment, seed: result.seed, traceHash: result.traceHash, events: record.events,
+                                 checks: result.checks, metrics: result.metrics, end: record.end) },
              extra: extra, args: args)
         return result.passed ? 0 : 1
     }

@@ -17,7 +17,8 @@ enum RunCommand: Command {
       --transport T     sim (default): the deterministic simulated network. tcp: real time, every
                         node on real loopback sockets in this process (docs/real-cluster.md); the
                         'network' section is ignored (a note says so), every fault is honoured.
-      --out DIR         Also write DIR/summary.json and DIR/trace.jsonl.
+      --out DIR         Also write DIR/summary.json, DIR/trace.jsonl and the reports DIR/report.html,
+                        DIR/report.md and DIR/trace.perfetto.json (Perfetto / chrome://tracing).
       --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead.
       -h, --help        Show this help.
 
@@ -67,18 +68,20 @@ enum RunCommand: Command {
                                          ("checks_wall_ms", wallMS - simMS),
                                          ("speedup", wallMS > 0 ? virtualMS / wallMS : 0),
                                          ("simulation_speedup", simMS > 0 ? virtualMS / simMS : 0)]
-        emit(result, experiment: experiment, traceLines: { run.simulator.trace.jsonLines() }, extra: extra, args: args)
+        emit(result, experiment: experiment, traceLines: { run.simulator.trace.jsonLines() },
+             report: { RunReport(run: run, result: result) }, extra: extra, args: args)
         return result.passed ? 0 : 1
     }
 
     /// Prints a result (or its JSON) and writes `--out` files: the same contract for every transport.
-    static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, extra: [(String, Double)],
-                     args: ParsedArguments) {
+    static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, report: () -> RunReport,
+                     extra: [(String, Double)], args: ParsedArguments) {
         if let dir = args.value("--out") {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
                 try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
+                try report().write(to: dir)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)")
             }

@@ -1,0 +1,143 @@
+import NetModel
+
+/// The limits that keep `report.html` small whatever the size of the run: every chart is drawn
+/// from aggregates or from capped selections, so the page stays under ``maximumBytes``.
+public enum ReportLimits {
+    /// Lanes of the node timeline (server nodes; clients are never lanes there).
+    public static let timelineLanes = 64
+    /// State intervals drawn per timeline lane.
+    public static let segmentsPerLane = 40
+    /// Fault periods shaded on the charts.
+    public static let faultBands = 100
+    /// Time buckets of the push latency chart.
+    public static let latencyBuckets = 120
+    /// Pre-rendered windows of the message-flow diagram (the start, then around each fault).
+    public static let flowWindows = 6
+    /// Messages drawn per message-flow window.
+    public static let messagesPerWindow = 600
+    /// Lanes per message-flow window.
+    public static let flowLanes = 32
+    /// Characters of a check's detail shown.
+    public static let checkDetail = 600
+    /// Checks and metrics listed.
+    public static let tableRows = 100
+    /// Characters of the experiment's description shown.
+    public static let description = 4_000
+    /// Characters of a name or a fault's label shown (a partition of many nodes has a long one).
+    public static let label = 160
+    /// The bound on `report.html`'s size that these limits guarantee (2 MiB).
+    public static let maximumBytes = 2 * 1024 * 1024
+}
+
+extension RunReport {
+    /// The report as one self-contained page: inline CSS, inline SVG charts drawn here, and a few
+    /// lines of inline script of our own that switch the message-flow window — nothing loaded from
+    /// elsewhere. The markup is well-formed XML (XHTML-like: every element closed, attributes
+    /// quoted, text escaped). Its size is bounded by ``ReportLimits/maximumBytes`` whatever the
+    /// number of events.
+    /// - Returns: the HTML text.
+    public func html() -> String {
+        let timeline = RunTimeline(events, end: end)
+        var out = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+        let name = Self.escape(Self.clip(experiment.name, ReportLimits.label))
+        out += "<meta charset=\"utf-8\"/>\n<title>\(name) — ClusterSim report</title>\n"
+        out += "<style>\n\(Self.css)</style>\n</head>\n<body>\n"
+        out += "<header><h1>\(name) <span class=\"\(passed ? "pass" : "fail")\">"
+        out += "\(passed ? "PASS" : "FAIL")</span></h1>\n"
+        out += "<p class=\"meta\">seed \(seed) · \(events.count) events · trace <code>\(traceHash)</code> · "
+        out += "\(experiment.cluster.frontends) frontends · \(experiment.workload.clients) clients · "
+        out += "\(experiment.faults.count) faults · \(DurationText.format(experiment.duration)) + "
+        out += "\(DurationText.format(experiment.settle)) settle</p>\n</header>\n"
+        out += "<section id=\"description\"><h2>Experiment</h2>\n<p>\(Self.escape(experiment.description.isEmpty ? "(no description)" : Self.clip(experiment.description, ReportLimits.description)))</p>\n</section>\n"
+        out += checksSection() + metricsSection()
+        out += "<section id=\"timeline\"><h2>Timeline of nodes</h2>\n"
+        out += "<p class=\"note\">Each server node's lane: up, down (crashed), paused, partitioned. Fault periods are shaded.</p>\n"
+        out += timelineSVG(timeline) + "</section>\n"
+        let latency = LatencySeries(events, end: end, bucketCount: ReportLimits.latencyBuckets)
+        out += "<section id=\"latency\"><h2>Push latency</h2>\n"
+        if latency.histogram.count == 0 {
+            out += "<p>No push was received in this run.</p>\n"
+        } else {
+            out += "<p class=\"note\">\(latency.histogram.count) pushes received. Per \(DurationText.format(latency.width)) of virtual time: median, 99th percentile and largest latency (log scale).</p>\n"
+            out += latencySVG(latency, timeline: timeline)
+            out += "<h3>Histogram</h3>\n" + histogramSVG(latency.histogram)
+        }
+        out += "</section>\n"
+        out += flowSection(timeline)
+        out += "<footer><p>Written by simctl from the recorded trace. Charts are aggregated and capped "
+        out += "(\(ReportLimits.messagesPerWindow) messages per flow window, \(ReportLimits.timelineLanes) timeline lanes) so that "
+        out += "this page stays under \(ReportLimits.maximumBytes / 1024) KiB for any run; the full trace is in trace.jsonl "
+        out += "and trace.perfetto.json.</p></footer>\n"
+        out += "</body>\n</html>\n"
+        return out
+    }
+
+    private func checksSection() -> String {
+        var out = "<section id=\"checks\"><h2>Checks</h2>\n<table>\n<thead><tr><th>check</th><th>result</th><th>detail</th></tr></thead>\n<tbody>\n"
+        for c in checks.prefix(ReportLimits.tableRows) {
+            let detail = c.detail.count > ReportLimits.checkDetail ? String(c.detail.prefix(ReportLimits.checkDetail)) + " …" : c.detail
+            out += "<tr class=\"\(c.passed ? "pass" : "fail")\"><td>\(Self.escape(c.name))</td>"
+            out += "<td>\(c.passed ? "✓ pass" : "✗ FAIL")</td><td>\(Self.escape(detail))</td></tr>\n"
+        }
+        return out + "</tbody>\n</table>\n</section>\n"
+    }
+
+    private func metricsSection() -> String {
+        var out = "<section id=\"metrics\"><h2>Metrics</h2>\n<table>\n<thead><tr><th>metric</th><th>value</th></tr></thead>\n<tbody>\n"
+        for (k, v) in metrics.prefix(ReportLimits.tableRows) {
+            out += "<tr><td>\(Self.escape(k))</td><td class=\"num\">\(Self.number(v))</td></tr>\n"
+        }
+        return out + "</tbody>\n</table>\n</section>\n"
+    }
+
+    /// `text` cut to `limit` characters (with `…` when cut).
+    static func clip(_ text: String, _ limit: Int) -> String {
+        text.count > limit ? String(text.prefix(limit)) + "…" : text
+    }
+
+    /// Text escaped for XML and HTML content and attribute values.
+    static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for u in text.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            case _ where u.value < 0x20 && u != "\n" && u != "\t": out += " "
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    /// A coordinate with one decimal.
+    static func f1(_ x: Double) -> String {
+        let tenths = Int64((x * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let a = tenths.magnitude
+        return a % 10 == 0 ? "\(sign)\(a / 10)" : "\(sign)\(a / 10).\(a % 10)"
+    }
+
+    static let css = """
+    body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
+    h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}
+    .meta,.note{color:#555}code{background:#f4f4f4;padding:1px 4px}
+    span.pass{color:#fff;background:#2a7;padding:2px 8px;border-radius:4px;font-size:.7em}
+    span.fail{color:#fff;background:#c33;padding:2px 8px;border-radius:4px;font-size:.7em}
+    table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
+    tr.fail td{background:#fde8e8}tr.pass td:nth-child(2){color:#2a7}td.num{text-align:right;font-variant-numeric:tabular-nums}
+    svg{display:block;margin:8px 0;font-size:11px}svg text{fill:#333}
+    .up{fill:#bfe5c8}.down{fill:#e06666}.paused{fill:#f3c24f}.partitioned{fill:#9b7fd1}
+    .band{fill:#e06666;fill-opacity:.10}.axis{stroke:#999;stroke-width:1}.grid{stroke:#eee;stroke-width:1}
+    .p50{fill:none;stroke:#2b6cb0;stroke-width:1.5}.p99{fill:none;stroke:#dd8a1e;stroke-width:1.5}.max{fill:none;stroke:#c33;stroke-width:1;stroke-dasharray:3 2}
+    .bar{fill:#2b6cb0}.lane{stroke:#ccc;stroke-width:1}
+    .m-mgmt{stroke:#999}.m-push{stroke:#2b6cb0}.m-req{stroke:#2a7}.m-stream{stroke:#8a4fd1}.m-chat{stroke:#dd8a1e}.m-other{stroke:#555}
+    .m{stroke-width:1}.dropmark{stroke:#c33;stroke-width:2}.flow-window{overflow-x:auto}
+    .legend span{display:inline-block;margin-right:14px}.legend i{display:inline-block;width:18px;height:3px;margin-right:4px;vertical-align:middle}
+    footer{margin-top:40px;color:#777;font-size:.9em}
+
+    """
+}
