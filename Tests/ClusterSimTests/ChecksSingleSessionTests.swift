@@ -80,4 +80,19 @@ struct ChecksSingleSessionTests {
         #expect(!result.passed)
         #expect(result.detail == "users with two streams at the end: alice: alice@frontend-1#1 alice@frontend-2#7")
     }
+
+    @Test("an overlap after a lost SessionLogin is excused only within the re-sync period", arguments: [
+        ("SessionLogin", Duration.seconds(8), true),    // 3s overlap, repaired by the 5s re-sync: excused
+        ("KickStream", Duration.seconds(8), true),
+        ("SessionLogin", Duration.seconds(12), false),  // 7s: longer than re-sync + grace
+        ("PushTo", Duration.seconds(8), false),         // an unrelated loss excuses nothing
+    ])
+    func lostCall(label: String, oldEnds: Duration, excused: Bool) {
+        let events = secondLogin(oldEnds: oldEnds) {
+            $0.net(.seconds(5), .drop, Fx.fe(2), peer: Fx.session, id: 40, label: label, detail: "loss")
+        }
+        let result = SingleSessionChecker().check(makeRun(events))
+        #expect(result.passed == excused, "\(result.detail)")
+        #expect(result.detail.contains("repaired by re-sync after a lost call") == excused)
+    }
 }

@@ -57,7 +57,7 @@ extension ClientNode {
     func sendRequest() {
         guard isConnected else { return }
         let service: ClientService = env.random() % 2 == 0 ? .state : .isOnline(user: randomOtherUser())
-        send(service, retries: 1)
+        send(service, retries: 2)
     }
 
     /// Sends a request; one left unanswered for 2 s is sent again (`retries` times), then counts

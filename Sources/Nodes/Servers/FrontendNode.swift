@@ -61,11 +61,14 @@ public actor FrontendNode: ManagedServer {
         scheduleResync()
     }
 
+    /// How often a frontend re-sends its live streams to the session node.
+    public static let resyncPeriod: Duration = .seconds(5)
+
     /// Anti-entropy: every 5 s the frontend re-sends its live streams to the session node, which
     /// merges them (newer login wins, stale entries of this frontend dropped). Repairs what lost
     /// one-shot messages (a login, a kick, a re-sync request) left inconsistent.
     private func scheduleResync() {
-        env.scheduleTimer(after: .seconds(5), on: self) { node in
+        env.scheduleTimer(after: Self.resyncPeriod, on: self) { node in
             if node.link.isServing, let session = node.sessionNode {
                 node.handleBackend(.resyncRequest, from: session)
             }
