@@ -8,6 +8,8 @@ import Testing
 private final class NodeProcess: @unchecked Sendable {
     let process = Process()
     private let lines = Mutex<[String]>([])
+    /// Broadcast after each line is added (and taken before the lines are read by `wait`).
+    private let arrived = NSCondition()
 
     init(_ simctl: URL, _ arguments: [String], command: String = "node") throws {
         process.executableURL = simctl
@@ -24,7 +26,10 @@ private final class NodeProcess: @unchecked Sendable {
                 while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
                     let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...nl)
+                    arrived.lock()
                     lines.withLock { $0.append(line) }
+                    arrived.broadcast()
+                    arrived.unlock()
                 }
             }
         }
@@ -33,15 +38,17 @@ private final class NodeProcess: @unchecked Sendable {
 
     var output: [String] { lines.withLock { $0 } }
 
-    /// Polls the output (every 20 ms, up to `seconds`) until `condition` holds.
+    /// Waits, up to `seconds`, for an output line after which `condition` holds (woken by each
+    /// new line, not by polling).
     /// - Returns: whether it held in time.
     func wait(seconds: Double, until condition: ([String]) -> Bool) -> Bool {
         let deadline = Date(timeIntervalSinceNow: seconds)
-        while Date() < deadline {
-            if condition(output) { return true }
-            usleep(20_000)
+        arrived.lock()
+        defer { arrived.unlock() }
+        while !condition(output) {
+            guard arrived.wait(until: deadline) else { return condition(output) }
         }
-        return condition(output)
+        return true
     }
 
     /// The address from the 'NAME listening on HOST:PORT pid PID' line.
@@ -58,8 +65,7 @@ private final class NodeProcess: @unchecked Sendable {
     /// SIGTERM, then SIGKILL after 3 s; waits for the exit.
     func stop() {
         kill(SIGTERM)
-        let deadline = Date(timeIntervalSinceNow: 3)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
+        process.waitForExit(within: 3)
         kill(SIGKILL)
         process.waitUntilExit()
     }
@@ -144,9 +150,7 @@ struct RealClusterUpTests {
             .compactMap { $0.split(separator: " ").last.flatMap { Int32($0) } }
         #expect(pids.count == 7)  // management, session, 2 frontends, chat, gateway, clients
         cluster.kill(SIGINT)
-        let deadline = Date(timeIntervalSinceNow: 15)
-        while cluster.process.isRunning && Date() < deadline { usleep(20_000) }
-        #expect(!cluster.process.isRunning)
+        #expect(cluster.process.waitForExit(within: 15))
         cluster.process.waitUntilExit()
         #expect(cluster.process.terminationStatus == 0)
         #expect(cluster.output.contains("cluster: every process stopped"))

@@ -31,9 +31,7 @@ private final class ChatServerProcess {
     /// Waits up to `seconds` for the exit.
     /// - Returns: the status, or nil when it had to be killed.
     func exitStatus(within seconds: Double) -> Int32? {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        guard !process.isRunning else {
+        guard process.waitForExit(within: seconds) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             return nil
