@@ -34,14 +34,7 @@ enum RunCommand: Command {
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let path = args.positionals[0]
-        let experiment: Experiment
-        do {
-            experiment = try Experiment.load(path: path)
-        } catch {
-            printError("\(path): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s"):")
-            for issue in error.issues { printError("  \(issue)") }
-            return 2
-        }
+        let experiment = loadExperiment(path)
         var seed: UInt64?
         if let text = args.value("--seed") {
             guard let s = UInt64(text) else { fail("run: option '--seed' expects a non-negative integer, got '\(text)'") }

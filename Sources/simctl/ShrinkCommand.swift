@@ -34,14 +34,7 @@ enum ShrinkCommand: Command {
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let path = args.positionals[0]
-        let experiment: Experiment
-        do {
-            experiment = try Experiment.load(path: path)
-        } catch {
-            printError("\(path): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s"):")
-            for issue in error.issues { printError("  \(issue)") }
-            return 2
-        }
+        let experiment = loadExperiment(path)
         let seed: UInt64, maxRuns: Int, bugs: PlantedBugs
         do {
             seed = UInt64(try args.integer("--seed", default: Int(clamping: experiment.seed), in: 0...Int.max))

@@ -1,4 +1,5 @@
 import Foundation
+import ClusterSim
 
 /// `simctl`: the command-line front of ClusterSim. Thin: it parses arguments and calls the
 /// libraries.
@@ -73,6 +74,19 @@ func fail(_ message: String, hint: String? = nil) -> Never {
     if let hint { text += hint + "\n" }
     FileHandle.standardError.write(Data(text.utf8))
     exit(2)
+}
+
+/// Loads the experiment file at `path`.
+/// - Returns: the experiment; on a bad file, prints every problem with its JSON path to standard
+///   error and exits with status 2 (the contract of every command that reads a file).
+func loadExperiment(_ path: String) -> Experiment {
+    do {
+        return try Experiment.load(path: path)
+    } catch {
+        printError("\(path): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s"):")
+        for issue in error.issues { printError("  \(issue)") }
+        exit(2)
+    }
 }
 
 /// Writes `text` to standard error.

@@ -20,17 +20,10 @@ enum ValidateCommand: Command {
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let path = args.positionals[0]
-        do {
-            let experiment = try Experiment.load(path: path)
-            print("\(path): valid experiment '\(experiment.name)' — \(experiment.nodeNames.count) nodes, "
-                  + "\(experiment.workload.clients) clients, \(experiment.faults.count) faults, "
-                  + "duration \(DurationText.format(experiment.duration))")
-            return 0
-        } catch {
-            let count = error.issues.count
-            printError("\(path): \(count) problem\(count == 1 ? "" : "s"):")
-            for issue in error.issues { printError("  \(issue)") }
-            return 2
-        }
+        let experiment = loadExperiment(path)
+        print("\(path): valid experiment '\(experiment.name)' — \(experiment.nodeNames.count) nodes, "
+              + "\(experiment.workload.clients) clients, \(experiment.faults.count) faults, "
+              + "duration \(DurationText.format(experiment.duration))")
+        return 0
     }
 }
