@@ -20,7 +20,7 @@ extension SimNetwork {
         public var isLive: Bool { endpoint.up && endpoint.incarnation == incarnation }
 
         @inlinable @discardableResult
-        public func send(_ payload: Payload, to destination: NodeName) -> UInt64 {
+        public func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
             network.sendMessage(payload, from: self, to: destination)
         }
 
@@ -29,7 +29,7 @@ extension SimNetwork {
         }
 
         @inlinable
-        public func send(_ payload: Payload, on stream: StreamID) {
+        public func send(_ payload: consuming Payload, on stream: StreamID) {
             network.sendOnStream(payload, from: self, on: stream)
         }
 

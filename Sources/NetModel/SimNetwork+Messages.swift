@@ -1,6 +1,6 @@
 extension SimNetwork {
     @inlinable
-    func sendMessage(_ payload: Payload, from handle: Handle, to destination: NodeName) -> UInt64 {
+    func sendMessage(_ payload: consuming Payload, from handle: Handle, to destination: NodeName) -> UInt64 {
         let id = nextMessageID
         nextMessageID &+= 1
         let source = handle.local
@@ -26,20 +26,26 @@ extension SimNetwork {
         let envelope = Envelope(source: source, destination: destination, id: id, payload: payload)
         let target = endpoints[destination]
         let targetIncarnation = target?.incarnation ?? 0
-        scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
-                         sourceIncarnation: handle.incarnation, label: label)
-        if link.duplicate > 0, rng.chance(link.duplicate) {
+        guard link.duplicate > 0 else {
+            // The common case: the message is moved, not copied, into the pending pool.
+            scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
+                             sourceIncarnation: handle.incarnation)
+            return id
+        }
+        scheduleDelivery(copy envelope, link: link, target: target, incarnation: targetIncarnation,
+                         sourceIncarnation: handle.incarnation)
+        if rng.chance(link.duplicate) {
             record(.duplicate, source, destination, id, label)
             counters.duplicated += 1
             scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
-                             sourceIncarnation: handle.incarnation, label: label)
+                             sourceIncarnation: handle.incarnation)
         }
         return id
     }
 
     @inlinable
-    func scheduleDelivery(_ envelope: Envelope<Payload>, link: PreparedLink, target: Endpoint?,
-                                  incarnation: UInt64, sourceIncarnation: UInt64, label: String) {
+    func scheduleDelivery(_ envelope: consuming Envelope<Payload>, link: PreparedLink, target: Endpoint?,
+                          incarnation: UInt64, sourceIncarnation: UInt64) {
         let latency = link.sampler.sample(using: &rng)
         let at = VirtualInstant(nanoseconds: scheduler.now.nanoseconds &+ latency)
         let item = Pending(envelope: envelope, target: target, incarnation: incarnation,
@@ -52,33 +58,35 @@ extension SimNetwork {
     @inlinable
     func fire(token: Int) {
         guard let p = pending.take(token) else { return }
+        let label = p.envelope.payload.traceLabel
         arrive(p.envelope, target: p.target, incarnation: p.incarnation, sourceIncarnation: p.sourceIncarnation,
-               label: p.envelope.payload.traceLabel)
+               label: label)
     }
 
     @inlinable
-    func arrive(_ envelope: Envelope<Payload>, target: Endpoint?, incarnation: UInt64,
-                        sourceIncarnation: UInt64, label: String) {
+    func arrive(_ envelope: consuming Envelope<Payload>, target: Endpoint?, incarnation: UInt64,
+                sourceIncarnation: UInt64, label: String) {
+        let from = envelope.source, to = envelope.destination, id = envelope.id
         let reason: String
         if let target, target.up, target.incarnation == incarnation {
-            if let source = endpoints[envelope.source], source.incarnation != sourceIncarnation {
+            if let source = endpoints[from], source.incarnation != sourceIncarnation {
                 reason = "source-crashed"
-            } else if isCut(from: envelope.source, to: envelope.destination) {
+            } else if isCut(from: from, to: to) {
                 reason = "partition"
             } else {
-                deliver(.message(envelope), to: target, from: envelope.source, id: envelope.id, label: label)
+                deliver(.message(envelope), to: target, from: from, id: id, label: label)
                 return
             }
         } else {
             reason = target == nil ? "no-such-node" : "crashed"
         }
-        record(.drop, envelope.destination, envelope.source, envelope.id, label, reason)
+        record(.drop, to, from, id, label, reason)
         counters.dropped += 1
     }
 
     /// Hands `inbound` to `target`, or holds it while `target` is paused.
     @inlinable
-    func deliver(_ inbound: Inbound<Payload>, to target: Endpoint, from source: NodeName, id: UInt64,
+    func deliver(_ inbound: consuming Inbound<Payload>, to target: Endpoint, from source: NodeName, id: UInt64,
                  label: String) {
         if target.paused {
             target.held.append((inbound, source, id, label))

@@ -43,7 +43,7 @@ extension SimNetwork {
     }
 
     @inlinable
-    func sendOnStream(_ payload: Payload, from handle: Handle, on id: StreamID) {
+    func sendOnStream(_ payload: consuming Payload, from handle: Handle, on id: StreamID) {
         let me = handle.local
         let label = payload.traceLabel
         guard handle.isLive, let s = streams[id], s.open, me == s.opener || me == s.acceptor else {
@@ -57,7 +57,7 @@ extension SimNetwork {
         counters.sent += 1
         record(.send, me, peer, id.rawValue, label)
         let at = arrival(from: me, to: peer, stream: id, direction: direction)
-        scheduler.schedule(at: at) { [unowned self] in
+        scheduler.schedule(at: at) { [unowned self, payload = consume payload] in
             guard let s = self.streams[id], s.open, let t = self.endpoints[peer], t.up,
                   t.incarnation == peerIncarnation else {
                 self.record(.drop, peer, me, id.rawValue, label, "stream-closed")

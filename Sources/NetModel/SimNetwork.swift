@@ -15,7 +15,7 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var links: [LinkKey: PreparedLink] = [:]
     @exclusivity(unchecked) @usableFromInline var endpoints = EndpointTable<Endpoint>()
     @usableFromInline let pending = SlotPool<Pending>()
-    @usableFromInline var targetNumber = -1
+    @exclusivity(unchecked) @usableFromInline var targetNumber = -1
     @exclusivity(unchecked) @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
     @exclusivity(unchecked) @usableFromInline var streams = StreamTable<StreamState>()
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1

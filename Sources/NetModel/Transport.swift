@@ -79,7 +79,7 @@ public protocol Transport<Payload>: AnyObject, Sendable {
     /// reordered by the network).
     /// - Returns: the message id the trace records for it.
     @discardableResult
-    func send(_ payload: Payload, to destination: NodeName) -> UInt64
+    func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64
 
     /// Opens a stream to `peer`. The peer sees `.streamOpened`; if it cannot be reached this
     /// node later sees `.streamClosed(…, reason: .refused)`.
@@ -87,7 +87,7 @@ public protocol Transport<Payload>: AnyObject, Sendable {
     func openStream(to peer: NodeName) -> StreamID
 
     /// Sends on an open stream: reliable and in order while the stream lives.
-    func send(_ payload: Payload, on stream: StreamID)
+    func send(_ payload: consuming Payload, on stream: StreamID)
 
     /// Closes a stream; the peer sees `.streamClosed(…, reason: .closed)`.
     func closeStream(_ stream: StreamID)

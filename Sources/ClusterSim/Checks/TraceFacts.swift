@@ -33,18 +33,30 @@ final class NodeEventIndex: Sendable {
     let positions: [String: [Int]]
     /// Positions of every event that is not a send, delivery, timer or node event, by kind.
     let kindPositions: [TraceKind: [Int]]
-    init(_ events: [TraceEvent]) {
-        var p: [String: [Int]] = [:]
-        var k: [TraceKind: [Int]] = [:]
-        for i in events.indices {
-            switch events[i].kind {
-            case .node: p[events[i].label, default: []].append(i)
+    convenience init(_ events: [TraceEvent]) {
+        var builder = Builder()
+        for i in events.indices { builder.add(events[i], at: i) }
+        self.init(builder)
+    }
+
+    init(_ builder: Builder) {
+        positions = builder.positions
+        kindPositions = builder.kindPositions
+    }
+
+    /// Builds an index one event at a time (the trace recorder does it while the run goes on).
+    struct Builder {
+        var positions: [String: [Int]] = [:]
+        var kindPositions: [TraceKind: [Int]] = [:]
+
+        /// Adds the event at `position` of the trace.
+        mutating func add(_ event: TraceEvent, at position: Int) {
+            switch event.kind {
+            case .node: positions[event.label, default: []].append(position)
             case .send, .deliver, .timer: break
-            default: k[events[i].kind, default: []].append(i)
+            default: kindPositions[event.kind, default: []].append(position)
             }
         }
-        positions = p
-        kindPositions = k
     }
 }
 

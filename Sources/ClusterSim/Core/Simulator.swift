@@ -18,7 +18,7 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var now: VirtualInstant = .zero
     @exclusivity(unchecked) private var heap = EventHeap()
     @exclusivity(unchecked) private var sequence: UInt64 = 0
-    private var offsets = EndpointTable<Int64>()
+    @exclusivity(unchecked) private var offsets = EndpointTable<Int64>()
     @exclusivity(unchecked) private var targets: [(Int) -> Void] = []
     /// Events taken off the heap and run so far (cancelled sleeps excluded).
     @exclusivity(unchecked) public private(set) var eventsRun = 0

@@ -162,11 +162,11 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
             self.local = local
             self.token = token
         }
-        func send(_ payload: ClusterMessage, to destination: NodeName) -> UInt64 {
+        func send(_ payload: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
             fabric.send(payload, from: local, token: token, to: destination)
         }
         func openStream(to peer: NodeName) -> StreamID { fabric.openStream(from: local, token: token, to: peer) }
-        func send(_ payload: ClusterMessage, on stream: StreamID) { fabric.send(payload, from: local, token: token, on: stream) }
+        func send(_ payload: consuming ClusterMessage, on stream: StreamID) { fabric.send(payload, from: local, token: token, on: stream) }
         func closeStream(_ stream: StreamID) { fabric.closeStream(stream, by: local, token: token) }
     }
 }

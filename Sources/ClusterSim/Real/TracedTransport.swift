@@ -19,15 +19,16 @@ final class TracedTransport: Transport, @unchecked Sendable {
     var local: NodeName { base.local }
 
     @discardableResult
-    func send(_ payload: ClusterMessage, to destination: NodeName) -> UInt64 {
+    func send(_ payload: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
+        let label = payload.traceLabel
         let id = base.send(payload, to: destination)
-        trace.record(.send, node: local, peer: destination, messageID: id, label: payload.traceLabel, detail: "")
+        trace.record(.send, node: local, peer: destination, messageID: id, label: label, detail: "")
         if runtime.isCut(from: local, to: destination) {
             // Cut by a partition: the fabric drops it; recorded as the simulator records it.
-            trace.record(.drop, node: local, peer: destination, messageID: id, label: payload.traceLabel, detail: "partition")
+            trace.record(.drop, node: local, peer: destination, messageID: id, label: label, detail: "partition")
         } else if runtime.isDown(destination) {
             // Sent to a crashed node of this process: lost, as the simulator records it.
-            trace.record(.drop, node: destination, peer: local, messageID: id, label: payload.traceLabel, detail: "crashed")
+            trace.record(.drop, node: destination, peer: local, messageID: id, label: label, detail: "crashed")
         }
         return id
     }
@@ -38,9 +39,10 @@ final class TracedTransport: Transport, @unchecked Sendable {
         return id
     }
 
-    func send(_ payload: ClusterMessage, on stream: StreamID) {
+    func send(_ payload: consuming ClusterMessage, on stream: StreamID) {
+        let label = payload.traceLabel
         base.send(payload, on: stream)
-        trace.record(.send, node: local, peer: nil, messageID: stream.rawValue, label: payload.traceLabel, detail: "")
+        trace.record(.send, node: local, peer: nil, messageID: stream.rawValue, label: label, detail: "")
     }
 
     func closeStream(_ stream: StreamID) {

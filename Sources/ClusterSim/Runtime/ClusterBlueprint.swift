@@ -80,9 +80,16 @@ public enum ClusterBlueprint {
     /// fault is the last fault-kind event of the trace.
     public static func record(_ experiment: Experiment, events: [TraceEvent], snapshot: ClusterSnapshot,
                               endOfLoad: VirtualInstant, end: VirtualInstant) -> RunRecord {
+        record(experiment, events: events, index: NodeEventIndex(events), snapshot: snapshot, endOfLoad: endOfLoad,
+               end: end)
+    }
+
+    /// The record of a finished run whose index was built as the run went on.
+    static func record(_ experiment: Experiment, events: [TraceEvent], index: NodeEventIndex,
+                       snapshot: ClusterSnapshot, endOfLoad: VirtualInstant, end: VirtualInstant) -> RunRecord {
         let faultKinds: [TraceKind] = [.crash, .restart, .partition, .heal, .pause, .resume, .clockOffset, .fault]
-        let lastFault = events.last { faultKinds.contains($0.kind) }?.at
-        return RunRecord(experiment: experiment, events: events, snapshot: snapshot, endOfLoad: endOfLoad,
-                         end: end, lastFault: lastFault)
+        let lastFault = faultKinds.compactMap { index.kindPositions[$0]?.last }.max().map { events[$0].at }
+        return RunRecord(experiment: experiment, events: events, index: index, snapshot: snapshot,
+                         endOfLoad: endOfLoad, end: end, lastFault: lastFault)
     }
 }

@@ -9,7 +9,8 @@ extension ClusterRun {
 
     /// The record checkers and metrics read.
     public func record() -> RunRecord {
-        ClusterBlueprint.record(experiment, events: simulator.trace.events, snapshot: snapshot(),
-                                endOfLoad: endOfLoad, end: end)
+        let (events, index) = simulator.trace.indexedEvents
+        return ClusterBlueprint.record(experiment, events: events, index: index, snapshot: snapshot(),
+                                       endOfLoad: endOfLoad, end: end)
     }
 }

@@ -45,8 +45,8 @@ public struct RunResult: Sendable {
     /// - Returns: the result.
     public static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, traceCount: Int,
                                 traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {
-        let metrics = RunMetrics(record)
-        var checks = Checkers.run(experiment.checks, on: record)
+        // The metrics and the checkers read the record only: they run at once.
+        var (metrics, checks) = Parallel.both({ RunMetrics(record) }, { Checkers.run(experiment.checks, on: record) })
         checks += Checkers.expectations(experiment.expect, metrics: metrics)
         checks.append(runtimeCheck)
         return RunResult(name: experiment.name, seed: seed, events: traceCount, traceHash: traceHash, checks: checks,

@@ -19,13 +19,13 @@ final class SimTransport: Transport, @unchecked Sendable {
     var local: NodeName { handle.local }
 
     @discardableResult
-    func send(_ payload: ClusterMessage, to destination: NodeName) -> UInt64 {
+    func send(_ payload: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
         handle.send(payload, to: destination)
     }
 
     func openStream(to peer: NodeName) -> StreamID { handle.openStream(to: peer) }
 
-    func send(_ payload: ClusterMessage, on stream: StreamID) { handle.send(payload, on: stream) }
+    func send(_ payload: consuming ClusterMessage, on stream: StreamID) { handle.send(payload, on: stream) }
 
     func closeStream(_ stream: StreamID) { handle.closeStream(stream) }
 }

@@ -1,28 +1,62 @@
+import Dispatch
 import NetModel
 
 /// Records every event of a run: a running FNV-1a-64 hash over each event's canonical encoding,
-/// a count, and (unless disabled for benchmarks) the events themselves.
+/// a count, and (unless disabled for benchmarks) the events themselves with an index of the
+/// node events by label.
 ///
-/// Used only on the simulator's driver thread.
+/// Recording is split over two threads so that the simulation does not pay for the hash:
+/// the recording thread (the simulator's driver) only appends the event to a batch of
+/// `batchSize`; each full batch is handed to a serial queue that folds the events into the
+/// hash in order, appends them to the kept trace and indexes them. Everything that reads the
+/// result (`events`, `hash`, `index`) first hands over the partial batch and waits for the
+/// queue, so readers see exactly the events recorded so far, in order: the hash and the trace
+/// do not depend on the threads' timing.
+///
+/// Recording is for one thread at a time (the simulator's driver, or `RealTrace` under its lock).
 public final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// Whether events are kept in memory (checkers and `trace.jsonl` need them).
     public let retainsEvents: Bool
-    /// The events so far, if retained.
-    @exclusivity(unchecked) public private(set) var events: [TraceEvent] = []
     /// How many events were recorded.
     @exclusivity(unchecked) public private(set) var count = 0
-    @exclusivity(unchecked) private var hasher = FNV1a64()
     /// The current instant in nanoseconds, kept up to date by the simulator.
     @exclusivity(unchecked) var now: Int64 = 0
+    /// Events recorded and not yet handed to the folding queue (recording thread only).
+    @exclusivity(unchecked) private var batch: [TraceEvent] = []
+    /// The folding queue and what it owns.
+    private let folder = DispatchQueue(label: "clustersim.trace-folder")
+    @exclusivity(unchecked) private var folded: [TraceEvent] = []
+    @exclusivity(unchecked) private var hasher = FNV1a64()
+    @exclusivity(unchecked) private var indexer = NodeEventIndex.Builder()
+    /// Events per hand-over: large enough that the queue's cost per batch is negligible, small
+    /// enough that the batch buffers are recycled by the allocator instead of touching new memory.
+    static let batchSize = 4096
 
     /// Makes an empty recorder.
     public init(retainsEvents: Bool = true) {
         self.retainsEvents = retainsEvents
+        batch.reserveCapacity(Self.batchSize)
+    }
+
+    /// The events so far, if retained.
+    public var events: [TraceEvent] {
+        flush()
+        return folder.sync { folded }
     }
 
     /// The trace hash so far: 16 hex digits of FNV-1a-64 over the canonical encoding of every event.
-    public var hash: String { hasher.hex }
+    public var hash: String {
+        flush()
+        return folder.sync { hasher.hex }
+    }
 
+    /// The events so far with the index of their node events (empty when events are not retained).
+    var indexedEvents: (events: [TraceEvent], index: NodeEventIndex) {
+        flush()
+        return folder.sync { (folded, NodeEventIndex(indexer)) }
+    }
+
+    /// Records one event with a free-text detail.
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
         record(kind, node: node, peer: peer, messageID: messageID, label: label, fields: TraceDetail(text: detail))
@@ -31,18 +65,39 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// Records one event with a structured detail (a node event's fields).
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, fields detail: TraceDetail) {
-        let at = now
         count += 1
-        TraceEvent.fold(into: &hasher, at: at, kind: kind, node: node, peer: peer, messageID: messageID,
-                        label: label, detail: detail)
-        if retainsEvents {
-            events.append(TraceEvent(seq: count, at: VirtualInstant(nanoseconds: at), kind: kind, node: node,
-                                     peer: peer, messageID: messageID, label: label, fields: detail))
+        batch.append(TraceEvent(seq: count, at: VirtualInstant(nanoseconds: now), kind: kind, node: node,
+                                peer: peer, messageID: messageID, label: label, fields: detail))
+        if batch.count == Self.batchSize { flush() }
+    }
+
+    /// Hands the partial batch to the folding queue.
+    private func flush() {
+        guard !batch.isEmpty else { return }
+        let full = batch
+        batch = []
+        batch.reserveCapacity(Self.batchSize)
+        folder.async { [self] in fold(full) }
+    }
+
+    /// On the folding queue: hashes, keeps and indexes one batch, in order.
+    private func fold(_ full: [TraceEvent]) {
+        for e in full {
+            TraceEvent.fold(into: &hasher, at: e.at.nanoseconds, kind: e.kind, node: e.node, peer: e.peer,
+                            messageID: e.messageID, label: e.label, detail: e.fields)
         }
+        guard retainsEvents else { return }
+        var position = folded.count
+        for e in full {
+            indexer.add(e, at: position)
+            position += 1
+        }
+        folded.append(contentsOf: full)
     }
 
     /// The trace as JSON Lines: one object per event, in order.
     public func jsonLines() -> String {
+        let events = events
         var out = ""
         out.reserveCapacity(events.count * 96)
         for e in events { out += e.jsonLine; out += "\n" }

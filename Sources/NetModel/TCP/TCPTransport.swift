@@ -27,7 +27,7 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
     /// and no address, the connection cannot be opened, or the payload exceeds the frame limit.
     /// - Returns: the message id, also seen by the receiver in its `Envelope`.
     @discardableResult
-    public func send(_ payload: Payload, to destination: NodeName) -> UInt64 {
+    public func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
         let id = network.makeMessageID()
         guard let body = encodedBody(payload) else { return id }
         if network.blocks.contains(from: local, to: destination) {
@@ -51,7 +51,7 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
     }
 
     /// Sends on an open stream: reliable and in order while the stream and its connection live.
-    public func send(_ payload: Payload, on stream: StreamID) {
+    public func send(_ payload: consuming Payload, on stream: StreamID) {
         guard let body = encodedBody(payload) else { return }
         if !network.reactor.submit(.streamSend(node, stream, messageID: network.makeMessageID(), body: body)) {
             network.statsBox.drop("detached")

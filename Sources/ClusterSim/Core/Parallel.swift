@@ -1,0 +1,31 @@
+import Dispatch
+import Synchronization
+
+/// Work spread over the machine's cores whose result does not depend on how it was spread.
+enum Parallel {
+    /// `transform` applied to every element of `items`, on several threads at once.
+    ///
+    /// Each result is stored at its element's position, so the returned array is exactly
+    /// `items.map(transform)` whatever the threads' timing: use it only for pure transforms
+    /// (no shared mutable state, no trace or clock).
+    /// - Returns: the results in `items`' order.
+    static func map<T: Sendable>(_ items: Range<Int>, _ transform: @Sendable (Int) -> T) -> [T] {
+        guard items.count > 1 else { return items.map(transform) }
+        let slots = Mutex<[T?]>(Array(repeating: nil, count: items.count))
+        DispatchQueue.concurrentPerform(iterations: items.count) { offset in
+            let value = transform(items.lowerBound + offset)
+            slots.withLock { $0[offset] = value }
+        }
+        return slots.withLock { $0.map { $0! } }
+    }
+
+    /// Runs `first` and `second` at once and returns both results.
+    static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
+        let a = Mutex<A?>(nil), b = Mutex<B?>(nil)
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 { let value = first(); a.withLock { $0 = value } }
+            else { let value = second(); b.withLock { $0 = value } }
+        }
+        return (a.withLock { $0! }, b.withLock { $0! })
+    }
+}
