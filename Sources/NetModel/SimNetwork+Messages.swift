@@ -23,22 +23,21 @@ extension SimNetwork {
             counters.dropped += 1
             return id
         }
-        let envelope = Envelope(source: source, destination: destination, id: id, payload: payload)
         let target = endpoints[destination]
         let targetIncarnation = target?.incarnation ?? 0
         guard link.duplicate > 0 else {
-            // The common case: the message is moved, not copied, into the pending pool.
-            scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
-                             sourceIncarnation: handle.incarnation)
+            // The common case: the payload is moved, never copied, into the pending pool.
+            scheduleDelivery(Envelope(source: source, destination: destination, id: id, payload: payload), link: link,
+                             target: target, incarnation: targetIncarnation, sourceIncarnation: handle.incarnation)
             return id
         }
-        scheduleDelivery(copy envelope, link: link, target: target, incarnation: targetIncarnation,
-                         sourceIncarnation: handle.incarnation)
+        scheduleDelivery(Envelope(source: source, destination: destination, id: id, payload: copy payload), link: link,
+                         target: target, incarnation: targetIncarnation, sourceIncarnation: handle.incarnation)
         if rng.chance(link.duplicate) {
             record(.duplicate, source, destination, id, label)
             counters.duplicated += 1
-            scheduleDelivery(envelope, link: link, target: target, incarnation: targetIncarnation,
-                             sourceIncarnation: handle.incarnation)
+            scheduleDelivery(Envelope(source: source, destination: destination, id: id, payload: payload), link: link,
+                             target: target, incarnation: targetIncarnation, sourceIncarnation: handle.incarnation)
         }
         return id
     }
@@ -48,9 +47,8 @@ extension SimNetwork {
                           incarnation: UInt64, sourceIncarnation: UInt64) {
         let latency = link.sampler.sample(using: &rng)
         let at = VirtualInstant(nanoseconds: scheduler.now.nanoseconds &+ latency)
-        let item = Pending(envelope: envelope, target: target, incarnation: incarnation,
-                           sourceIncarnation: sourceIncarnation)
-        let slot = pending.insert(item)
+        let slot = pending.insert(Pending(envelope: envelope, target: target, incarnation: incarnation,
+                                          sourceIncarnation: sourceIncarnation))
         scheduler.schedule(at: at, target: targetNumber, token: slot)
     }
 
@@ -58,9 +56,7 @@ extension SimNetwork {
     @inlinable
     func fire(token: Int) {
         guard let p = pending.take(token) else { return }
-        let label = p.envelope.payload.traceLabel
-        arrive(p.envelope, target: p.target, incarnation: p.incarnation, sourceIncarnation: p.sourceIncarnation,
-               label: label)
+        p.arrive(on: self)
     }
 
     @inlinable

@@ -57,15 +57,29 @@ extension SimNetwork {
         counters.sent += 1
         record(.send, me, peer, id.rawValue, label)
         let at = arrival(from: me, to: peer, stream: id, direction: direction)
-        scheduler.schedule(at: at) { [unowned self, payload = consume payload] in
-            guard let s = self.streams[id], s.open, let t = self.endpoints[peer], t.up,
-                  t.incarnation == peerIncarnation else {
-                self.record(.drop, peer, me, id.rawValue, label, "stream-closed")
-                self.counters.dropped += 1
-                return
-            }
-            self.deliver(.streamMessage(id, peer: me, payload), to: t, from: me, id: id.rawValue, label: label)
+        let slot = pendingFrames.insert(PendingFrame(stream: id, from: me, to: peer, peerIncarnation: peerIncarnation,
+                                                     payload: payload))
+        scheduler.schedule(at: at, target: frameTargetNumber, token: slot)
+    }
+
+    /// A stream message's arrival instant has come.
+    @inlinable
+    func fireFrame(token: Int) {
+        guard let frame = pendingFrames.take(token) else { return }
+        frame.arrive(on: self)
+    }
+
+    /// Delivers a stream message unless its stream closed or its receiver crashed meanwhile.
+    @inlinable
+    func arriveOnStream(_ payload: consuming Payload, stream id: StreamID, from me: NodeName, to peer: NodeName,
+                        peerIncarnation: UInt64) {
+        let label = payload.traceLabel
+        guard let s = streams[id], s.open, let t = endpoints[peer], t.up, t.incarnation == peerIncarnation else {
+            record(.drop, peer, me, id.rawValue, label, "stream-closed")
+            counters.dropped += 1
+            return
         }
+        deliver(.streamMessage(id, peer: me, payload), to: t, from: me, id: id.rawValue, label: label)
     }
 
     func closeStream(_ id: StreamID, by handle: Handle) {

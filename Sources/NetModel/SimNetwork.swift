@@ -15,7 +15,9 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var links: [LinkKey: PreparedLink] = [:]
     @exclusivity(unchecked) @usableFromInline var endpoints = EndpointTable<Endpoint>()
     @usableFromInline let pending = SlotPool<Pending>()
+    @usableFromInline let pendingFrames = SlotPool<PendingFrame>()
     @exclusivity(unchecked) @usableFromInline var targetNumber = -1
+    @exclusivity(unchecked) @usableFromInline var frameTargetNumber = -1
     @exclusivity(unchecked) @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
     @exclusivity(unchecked) @usableFromInline var streams = StreamTable<StreamState>()
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
@@ -42,6 +44,7 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
         self.defaults = PreparedLink(defaults)
         // The callback is made here, in the caller's module, so that it is specialized for Payload.
         self.targetNumber = scheduler.register { [unowned(unsafe) self] token in self.fire(token: token) }
+        self.frameTargetNumber = scheduler.register { [unowned(unsafe) self] token in self.fireFrame(token: token) }
     }
 
     /// Overrides the conditions of traffic from `source` to `destination` (one direction).
@@ -144,6 +147,38 @@ extension SimNetwork {
             self.target = target
             self.incarnation = incarnation
             self.sourceIncarnation = sourceIncarnation
+        }
+
+        /// Hands the message to the network's arrival logic, moving (not copying) the payload.
+        @inlinable
+        consuming func arrive(on network: SimNetwork) {
+            let label = envelope.payload.traceLabel
+            network.arrive(envelope, target: target, incarnation: incarnation, sourceIncarnation: sourceIncarnation,
+                           label: label)
+        }
+    }
+
+    /// A message on a stream between its send and its arrival instant.
+    @usableFromInline
+    struct PendingFrame {
+        @usableFromInline let stream: StreamID
+        @usableFromInline let from: NodeName
+        @usableFromInline let to: NodeName
+        @usableFromInline let peerIncarnation: UInt64
+        @usableFromInline let payload: Payload
+        @usableFromInline
+        init(stream: StreamID, from: NodeName, to: NodeName, peerIncarnation: UInt64, payload: consuming Payload) {
+            self.stream = stream
+            self.from = from
+            self.to = to
+            self.peerIncarnation = peerIncarnation
+            self.payload = payload
+        }
+
+        /// Hands the frame to the network's arrival logic, moving (not copying) the payload.
+        @inlinable
+        consuming func arrive(on network: SimNetwork) {
+            network.arriveOnStream(payload, stream: stream, from: from, to: to, peerIncarnation: peerIncarnation)
         }
     }
 
