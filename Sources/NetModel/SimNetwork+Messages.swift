@@ -55,8 +55,7 @@ extension SimNetwork {
     /// A one-shot message's arrival instant has come.
     @inlinable
     func fire(token: Int) {
-        guard let p = pending.take(token) else { return }
-        p.arrive(on: self)
+        pending.take(token)?.arrive(on: self)
     }
 
     @inlinable

@@ -65,8 +65,7 @@ extension SimNetwork {
     /// A stream message's arrival instant has come.
     @inlinable
     func fireFrame(token: Int) {
-        guard let frame = pendingFrames.take(token) else { return }
-        frame.arrive(on: self)
+        pendingFrames.take(token)?.arrive(on: self)
     }
 
     /// Delivers a stream message unless its stream closed or its receiver crashed meanwhile.

@@ -152,6 +152,9 @@ extension SimNetwork {
         /// Hands the message to the network's arrival logic, moving (not copying) the payload.
         @inlinable
         consuming func arrive(on network: SimNetwork) {
+            // Every other field is read first, so that the envelope is the last use of `self`
+            // and moves into the call.
+            let target = target, incarnation = incarnation, sourceIncarnation = sourceIncarnation
             let label = envelope.payload.traceLabel
             network.arrive(envelope, target: target, incarnation: incarnation, sourceIncarnation: sourceIncarnation,
                            label: label)
@@ -178,6 +181,7 @@ extension SimNetwork {
         /// Hands the frame to the network's arrival logic, moving (not copying) the payload.
         @inlinable
         consuming func arrive(on network: SimNetwork) {
+            let stream = stream, from = from, to = to, peerIncarnation = peerIncarnation
             network.arriveOnStream(payload, stream: stream, from: from, to: to, peerIncarnation: peerIncarnation)
         }
     }

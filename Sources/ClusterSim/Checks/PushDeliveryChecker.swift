@@ -29,9 +29,10 @@ public struct PushDeliveryChecker: Checker {
     /// Makes the checker.
     public init() {}
 
+    /// A push to one user; users are numbered in order of appearance, so keys hash as integers.
     struct PushKey: Hashable {
         let push: UInt64
-        let user: String
+        let user: Int
     }
 
     /// One client's stream of one session-node generation: `seq` grows within it.
@@ -40,31 +41,59 @@ public struct PushDeliveryChecker: Checker {
         let generation: UInt64?
     }
 
+    /// What the trace says about one push to one user.
+    struct PushFate {
+        let key: PushKey
+        var acceptedAt: VirtualInstant?
+        var expired = false
+        var receivers: [NodeName] = []
+        var firstReceivedAt: VirtualInstant?
+    }
+
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
     public func check(_ run: RunRecord) -> CheckResult {
         let entries = run.nodeEvents([NodeLog.pushAccepted, NodeLog.pushReceived, NodeLog.pushExpired])
-        var accepted: [(key: PushKey, at: VirtualInstant)] = []
-        var acceptedKeys: Set<PushKey> = []
-        var received: [PushKey: [NodeName]] = [:]
-        var receivedOrder: [(key: PushKey, at: VirtualInstant)] = []
-        var expired: Set<PushKey> = []
+        var users: [String: Int] = [:]
+        var userNames: [String] = []
+        var slots: [PushKey: Int] = [:]
+        var fates: [PushFate] = []
+        var accepted: [Int] = []   // slots in order of first acceptance
+        var receivedOrder: [Int] = []   // slots in order of first reception
         var lastSeq: [StreamKey: UInt64] = [:]
         var failures: [String] = []
         var outOfOrder = 0
 
         for e in entries {
             guard let push = e.number("push"), let user = e["user"] else { continue }
-            let key = PushKey(push: push, user: user)
+            let userID: Int
+            if let known = users[user] { userID = known } else {
+                userID = userNames.count
+                users[user] = userID
+                userNames.append(user)
+            }
+            let key = PushKey(push: push, user: userID)
+            let slot: Int
+            if let known = slots[key] { slot = known } else {
+                slot = fates.count
+                slots[key] = slot
+                fates.append(PushFate(key: key))
+            }
             switch e.label {
             case NodeLog.pushAccepted:
-                if acceptedKeys.insert(key).inserted { accepted.append((key, e.at)) }
+                if fates[slot].acceptedAt == nil {
+                    fates[slot].acceptedAt = e.at
+                    accepted.append(slot)
+                }
             case NodeLog.pushExpired:
-                expired.insert(key)
+                fates[slot].expired = true
             default:
                 guard let client = e.node else { continue }
-                if received[key] == nil { receivedOrder.append((key, e.at)) }
-                received[key, default: []].append(client)
+                if fates[slot].firstReceivedAt == nil {
+                    fates[slot].firstReceivedAt = e.at
+                    receivedOrder.append(slot)
+                }
+                fates[slot].receivers.append(client)
                 if let seq = e.number("seq") {
                     let stream = StreamKey(client: client, generation: e.number("gen"))
                     if let last = lastSeq[stream], seq <= last {
@@ -84,32 +113,35 @@ public struct PushDeliveryChecker: Checker {
 
         var delivered = 0, lost = 0, duplicates = 0
         var expiredCount = 0, crashedCount = 0, disconnectedCount = 0, redelivered = 0
-        for (key, at) in accepted {
-            if let clients = received[key] {
+        for slot in accepted {
+            let fate = fates[slot], user = userNames[fate.key.user], push = fate.key.push
+            let at = fate.acceptedAt!
+            if !fate.receivers.isEmpty {
                 delivered += 1
-                switch Receipts.judge(clients, retired: retired) {
+                switch Receipts.judge(fate.receivers, retired: retired) {
                 case .once: break
                 case .redelivered: redelivered += 1
                 case .duplicate:
                     duplicates += 1
-                    failures.append("push \(key.push) to \(key.user) received \(clients.count) times ("
-                                    + clients.map(\.description).joined(separator: " ") + ")")
+                    failures.append("push \(push) to \(user) received \(fate.receivers.count) times ("
+                                    + fate.receivers.map(\.description).joined(separator: " ") + ")")
                 }
-            } else if expired.contains(key) {
+            } else if fate.expired {
                 expiredCount += 1
             } else if sessionCrashes.contains(where: { $0 >= at }) {
                 crashedCount += 1
-            } else if !connectedUsers.contains(key.user) {
+            } else if !connectedUsers.contains(user) {
                 disconnectedCount += 1
             } else {
                 lost += 1
-                failures.append("push \(key.push) to \(key.user) lost (accepted \(at))")
+                failures.append("push \(push) to \(user) lost (accepted \(at))")
             }
         }
         var unaccepted = 0
-        for (key, at) in receivedOrder where !acceptedKeys.contains(key) {
+        for slot in receivedOrder where fates[slot].acceptedAt == nil {
             unaccepted += 1
-            failures.append("push \(key.push) to \(key.user) received at \(at) but never accepted")
+            failures.append("push \(fates[slot].key.push) to \(userNames[fates[slot].key.user]) received at "
+                            + "\(fates[slot].firstReceivedAt!) but never accepted")
         }
 
         let summary = "accepted \(accepted.count), delivered \(delivered); exceptions: " + Detail.counts([

@@ -47,21 +47,22 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
         let id = liveness.nextTimer
         liveness.nextTimer += 1
-        let executor = simulator.executor
         liveness.pendingTimers.insert(id)
         simulator.schedule(after: delay) { [self] in
             guard self.liveness.pendingTimers.remove(id), self.isLive else { return }
-            let fire = {
-                self.simulator.trace.record(.timer, node: self.name, peer: nil, messageID: id, label: "timer", detail: "")
-                actor.withSimulatorIsolation(executor) { body($0) }
-            }
             if self.liveness.paused[self.name] == true {
-                self.liveness.heldTimers[self.name, default: []].append(fire)
+                self.liveness.heldTimers[self.name, default: []].append { self.fire(timer: id, on: actor, body) }
             } else {
-                fire()
+                self.fire(timer: id, on: actor, body)
             }
         }
         return TimerID(id)
+    }
+
+    /// Runs a timer's body on its actor (at its instant, or at the resume of a paused node).
+    private func fire<A: Actor>(timer id: UInt64, on actor: A, _ body: @Sendable (isolated A) -> Void) {
+        simulator.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
+        actor.withSimulatorIsolation(simulator.executor) { body($0) }
     }
 
     func cancelTimer(_ id: TimerID) { _ = liveness.pendingTimers.remove(id.rawValue) }
