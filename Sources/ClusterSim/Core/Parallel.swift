@@ -18,14 +18,4 @@ enum Parallel {
         }
         return slots.withLock { $0.map { $0! } }
     }
-
-    /// Runs `first` and `second` at once and returns both results.
-    static func both<A: Sendable, B: Sendable>(_ first: @Sendable () -> A, _ second: @Sendable () -> B) -> (A, B) {
-        let a = Mutex<A?>(nil), b = Mutex<B?>(nil)
-        DispatchQueue.concurrentPerform(iterations: 2) { index in
-            if index == 0 { let value = first(); a.withLock { $0 = value } }
-            else { let value = second(); b.withLock { $0 = value } }
-        }
-        return (a.withLock { $0! }, b.withLock { $0! })
-    }
 }

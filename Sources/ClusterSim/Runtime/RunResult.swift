@@ -45,8 +45,13 @@ public struct RunResult: Sendable {
     /// - Returns: the result.
     public static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, traceCount: Int,
                                 traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {
-        // The metrics and the checkers read the record only: they run at once.
-        var (metrics, checks) = Parallel.both({ RunMetrics(record) }, { Checkers.run(experiment.checks, on: record) })
+        // The metrics and every checker read the record only: they run at once, one task each.
+        let checkers = experiment.checks.map { Checkers.make($0) }
+        let outcomes = Parallel.map(0..<(checkers.count + 1)) { task -> (RunMetrics?, CheckResult?) in
+            task == 0 ? (RunMetrics(record), nil) : (nil, checkers[task - 1].check(record))
+        }
+        let metrics = outcomes[0].0!
+        var checks = outcomes.dropFirst().map { $0.1! }
         checks += Checkers.expectations(experiment.expect, metrics: metrics)
         checks.append(runtimeCheck)
         return RunResult(name: experiment.name, seed: seed, events: traceCount, traceHash: traceHash, checks: checks,

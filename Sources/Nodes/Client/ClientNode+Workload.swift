@@ -100,14 +100,15 @@ extension ClientNode {
             inbox.reset()
             inboxGeneration = frame.generation
         }
-        var delivered = inbox.skip(below: frame.floor).delivered.map(\.payload)
-        switch inbox.receive(seq: frame.seq, payload: frame) {
-        case .deliver(let items): delivered += items.map(\.payload)
-        case .duplicate:
+        let skipped = inbox.skip(below: frame.floor).delivered
+        let decision = inbox.receive(seq: frame.seq, payload: frame)
+        if case .duplicate = decision {
             env.log(NodeLog.pushDuplicate, ["push": .number(frame.pushID), "seq": .number(UInt64(frame.seq))])
-        case .gap: break
         }
-        for f in delivered { record(f) }
+        for d in skipped { record(d.payload) }
+        if case .deliver(let items) = decision {
+            for d in items { record(d.payload) }
+        }
         env.transport.send(.pushAck(upTo: inbox.ackValue, generation: inboxGeneration), on: id)
     }
 
