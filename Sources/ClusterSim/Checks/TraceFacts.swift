@@ -33,6 +33,8 @@ final class NodeEventIndex: Sendable {
     let positions: [String: [Int]]
     /// Positions of every event that is not a send, delivery, timer or node event, by kind.
     let kindPositions: [TraceKind: [Int]]
+    /// How many send, deliver and timer events there are (by kind; not positioned).
+    let sends: Int, deliveries: Int, timers: Int
     convenience init(_ events: [TraceEvent]) {
         var builder = Builder()
         for i in events.indices { builder.add(events[i], at: i) }
@@ -42,18 +44,24 @@ final class NodeEventIndex: Sendable {
     init(_ builder: Builder) {
         positions = builder.positions
         kindPositions = builder.kindPositions
+        sends = builder.sends
+        deliveries = builder.deliveries
+        timers = builder.timers
     }
 
     /// Builds an index one event at a time (the trace recorder does it while the run goes on).
     struct Builder {
         var positions: [String: [Int]] = [:]
         var kindPositions: [TraceKind: [Int]] = [:]
+        var sends = 0, deliveries = 0, timers = 0
 
         /// Adds the event at `position` of the trace.
         mutating func add(_ event: TraceEvent, at position: Int) {
             switch event.kind {
             case .node: positions[event.label, default: []].append(position)
-            case .send, .deliver, .timer: break
+            case .send: sends += 1
+            case .deliver: deliveries += 1
+            case .timer: timers += 1
             default: kindPositions[event.kind, default: []].append(position)
             }
         }
