@@ -63,6 +63,8 @@ public struct PushDeliveryChecker: Checker {
         var lastSeq: [StreamKey: UInt64] = [:]
         var failures: [String] = []
         var outOfOrder = 0
+        slots.reserveCapacity(entries.count / 2)
+        fates.reserveCapacity(entries.count / 2)
 
         for e in entries {
             guard let push = e.number("push"), let user = e["user"] else { continue }

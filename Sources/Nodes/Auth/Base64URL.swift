@@ -54,7 +54,13 @@ public enum Base64URL {
     /// altered into a different string that still decodes to the same bytes.
     /// The empty string decodes to an empty array.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        let utf8 = text.utf8
+        decode(bytes: text.utf8)
+    }
+
+    /// Decodes base64url text given as its UTF-8 bytes (a segment of a token, without making a
+    /// `String` of it).
+    /// - Returns: the bytes, or nil when the text is not valid unpadded base64url.
+    public static func decode(bytes utf8: some Collection<UInt8>) -> [UInt8]? {
         let count = utf8.count
         let remainder = count % 4
         if remainder == 1 { return nil }

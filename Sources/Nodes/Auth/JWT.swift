@@ -89,6 +89,8 @@ public struct TokenSigner: Sendable {
     private let key: HMAC.SHA256Key
     /// `base64url(header)`, computed once.
     private static let encodedHeader = Base64URL.encode(Array(header.utf8))
+    /// The bytes of `header`.
+    private static let headerBytes = Array(header.utf8)
 
     /// Creates a signer for `secret` (the HS256 key); returns the signer.
     public init(secret: [UInt8]) {
@@ -141,7 +143,14 @@ public struct TokenSigner: Sendable {
         let segments = bytes.split(separator: UInt8(ascii: "."), maxSplits: 3, omittingEmptySubsequences: false)
         guard segments.count == 3 else { return .failure(.malformed(.structure)) }
 
-        guard let header = Self.decodeSegment(segments[0]) else { return .failure(.malformed(.header)) }
+        // Our own header (every token this cluster issues) is recognised without decoding it.
+        let header: [UInt8]
+        if segments[0].elementsEqual(Self.encodedHeader.utf8) {
+            header = Self.headerBytes
+        } else {
+            guard let decoded = Self.decodeSegment(segments[0]) else { return .failure(.malformed(.header)) }
+            header = decoded
+        }
         guard let alg = Self.algorithm(ofHeader: header) else { return .failure(.malformed(.header)) }
         guard alg == "HS256" else { return .failure(.badAlgorithm) }
 
@@ -159,7 +168,7 @@ public struct TokenSigner: Sendable {
 
     /// Base64url-decodes one segment; returns the bytes, or `nil` if invalid.
     private static func decodeSegment(_ segment: ArraySlice<UInt8>) -> [UInt8]? {
-        Base64URL.decode(String(decoding: segment, as: UTF8.self))
+        Base64URL.decode(bytes: segment)
     }
 
     /// The header's `alg`; returns `nil` unless the header is a JSON object
