@@ -183,6 +183,20 @@ struct TCPTransportTests {
         }
     }
 
+    @Test("waits on the counters and on an inbox end when traffic arrives, or false at their timeout")
+    func waitsEndOnChangeOrTimeout() throws {
+        try withNetwork { network in
+            #expect(!network.waitForStats(timeout: .milliseconds(20)) { $0.framesOut > 0 })
+            let inbox = Inbox()
+            #expect(!inbox.wait(within: 0.02) { $0.count > 0 })
+            _ = try network.attach(local: server, listen: .loopback(), handler: inbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: Inbox().handler)
+            c.send(Note(text: "wake"), to: server)
+            #expect(network.waitForStats(timeout: .seconds(5)) { $0.framesIn == 2 })  // hello + message
+            #expect(inbox.wait { $0.messages == [Note(text: "wake")] })
+        }
+    }
+
     @Test("a name attached twice is refused until it detaches (restart = detach, then attach)")
     func attachTwice() throws {
         try withNetwork { network in
