@@ -17,13 +17,11 @@ struct TCPRobustnessTests {
             for (i, note) in notes.enumerated() { try messageFrame(note, id: UInt64(i + 1)).encode(into: &bytes) }
 
             let trickle = try RawPeer(connectingTo: try #require(s.listenAddress))
-            try trickle.hello(from: "client-1", to: "frontend-1")
+            var written = try trickle.hello(from: "client-1", to: "frontend-1")
             // Each byte is written only once the reactor has read everything before it, so
             // every byte of every frame arrives in a read of its own.
-            var written = try TCPFrame(kind: .hello, body: MessagePackEncoder().encode(
-                TCPHello(from: nodeName("client-1"), to: server, listen: nil))).encoded.count
             for byte in bytes {
-                #expect(network.waitForStats { $0.bytesIn == written })
+                try #require(network.waitForStats { $0.bytesIn == written })
                 try trickle.write([byte])
                 written += 1
             }

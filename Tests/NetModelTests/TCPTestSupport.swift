@@ -161,9 +161,13 @@ final class RawPeer {
     deinit { socket.close() }
 
     /// Sends a hello as `from`, asking for `to`.
-    func hello(from: String, to: String) throws {
+    /// - Returns: the bytes written.
+    @discardableResult
+    func hello(from: String, to: String) throws -> Int {
         let body = try MessagePackEncoder().encode(TCPHello(from: nodeName(from), to: nodeName(to), listen: nil))
-        try write(TCPFrame(kind: .hello, body: body).encoded)
+        let frame = TCPFrame(kind: .hello, body: body).encoded
+        try write(frame)
+        return frame.count
     }
 
     /// Writes all of `bytes` (waiting in poll(2) while the socket is full, up to 5 s in all).
