@@ -102,15 +102,24 @@ struct RealRuntimeBasicsTests {
         defer { executor.shutdown() }
         let box = NodeMailbox(executor: executor)
         let log = Log()
-        let started = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0), finish = DispatchSemaphore(value: 0)
+        let held = DispatchSemaphore(value: 0)
         box.post {
             started.signal()
-            usleep(100_000)
+            _ = finish.wait(timeout: .now() + 5)  // a long item: it ends when the test says so
             log.add(1)
         }
-        started.wait()
-        box.hold()
-        log.add(2)
+        #expect(started.wait(timeout: .now() + 5) == .success)
+        let holder = Thread {
+            box.hold()
+            log.add(2)
+            held.signal()
+        }
+        holder.start()
+        // hold() must still be waiting while the item runs (a broken one returns at once).
+        #expect(held.wait(timeout: .now() + 0.05) == .timedOut)
+        finish.signal()
+        #expect(held.wait(timeout: .now() + 5) == .success)
         #expect(log.all == [1, 2])
     }
 
@@ -120,13 +129,17 @@ struct RealRuntimeBasicsTests {
         defer { a.shutdown(); b.shutdown() }
         let sender = NodeMailbox(executor: a), receiver = NodeMailbox(executor: b)
         let log = Log()
-        let done = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0), finish = DispatchSemaphore(value: 0)
         sender.post {
-            // What the sender does after sending must come first, however long it takes.
+            // What the sender does after sending must come first, however long it takes: here
+            // it ends only when the test says so.
             receiver.post(after: sender) { log.add(2); done.signal() }
-            usleep(100_000)
+            _ = finish.wait(timeout: .now() + 5)
             log.add(1)
         }
+        // The receiver's item must not run while the sender's is still running.
+        #expect(done.wait(timeout: .now() + 0.05) == .timedOut)
+        finish.signal()
         #expect(done.wait(timeout: .now() + 5) == .success)
         #expect(log.all == [1, 2])
         // Without a sender the item runs as soon as its executor gets to it.

@@ -135,13 +135,13 @@ struct SimulatorTests {
             Task.detached { await node.touch(); done.value = true }
         }
         // Escapes are about real threads, so this one test waits on one: an event holds the driver
-        // until the pool thread has enqueued its job (bounded at 120 s: when the whole suite runs,
-        // other tests may hold the pool's threads for a while); the loop then runs it.
+        // until the pool thread has enqueued its job (the executor's observer signals it; bounded
+        // at 120 s: when the whole suite runs, other tests may hold the pool's threads for a
+        // while); the loop then runs it.
+        let escaped = DispatchSemaphore(value: 0)
+        sim.executor.observeForeignJobs { escaped.signal() }
         sim.schedule(at: VirtualInstant(nanoseconds: 1)) {
-            let pause = DispatchSemaphore(value: 0)
-            for _ in 0..<12_000 where sim.executor.foreignJobs.count == 0 {
-                _ = pause.wait(timeout: .now() + .milliseconds(10))
-            }
+            _ = escaped.wait(timeout: .now() + 120)
         }
         // The driver runs on its own thread so that this test does not hold a thread of the
         // cooperative pool, which the escaped task needs.

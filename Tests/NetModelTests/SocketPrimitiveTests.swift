@@ -139,11 +139,13 @@ struct SocketPrimitiveTests {
         #expect(try readExactly(1, from: pair.client).isEmpty)  // .closed ends the read
         let chunk = [UInt8](repeating: 1, count: 1024)
         var failure: SocketError?
+        let deadline = ContinuousClock.now + .seconds(5)
         for _ in 0..<100 where failure == nil {  // the first write may still succeed (RST follows)
             do { _ = try chunk.withUnsafeBytes { try pair.client.write($0) } } catch let error as SocketError {
                 failure = error
             }
-            usleep(1_000)
+            // Wait for the peer's reset (an error or hang-up on the socket) before writing again.
+            if failure == nil, !awaitReady(pair.client, for: 0, until: deadline) { break }
         }
         let error = try #require(failure)
         #expect(error.isPeerGone)
@@ -223,16 +225,21 @@ struct SocketPrimitiveTests {
         defer { wakeup.close() }
         let epoll = try EPoll()
         try epoll.register(fd: wakeup.fd, events: .readable, token: 5)
+        // The signaller starts once this thread is about to wait; a signal that lands just
+        // before the wait must wake it all the same (the descriptor stays readable).
+        let waiting = DispatchSemaphore(value: 0), signalled = DispatchSemaphore(value: 0)
         let signaller = Thread {
-            usleep(20_000)
+            _ = waiting.wait(timeout: .now() + 5)
             wakeup.signal()
             wakeup.signal()
+            signalled.signal()
         }
         signaller.start()
         var events: [EPollEvent] = []
+        waiting.signal()
         #expect(try epoll.wait(timeoutMilliseconds: 5_000, into: &events) == 1)
         #expect(events.first?.token == 5)
-        usleep(50_000)  // let the second signal land before draining
+        #expect(signalled.wait(timeout: .now() + 5) == .success)  // both signals have landed
         #expect(wakeup.drain() == 2)
         #expect(wakeup.drain() == 0)
         #expect(try epoll.wait(timeoutMilliseconds: 0, into: &events) == 0)

@@ -17,16 +17,19 @@ struct TCPRobustnessTests {
             for (i, note) in notes.enumerated() { try messageFrame(note, id: UInt64(i + 1)).encode(into: &bytes) }
 
             let trickle = try RawPeer(connectingTo: try #require(s.listenAddress))
-            try trickle.hello(from: "client-1", to: "frontend-1")
+            var written = try trickle.hello(from: "client-1", to: "frontend-1")
+            // Each byte is written only once the reactor has read everything before it, so
+            // every byte of every frame arrives in a read of its own.
             for byte in bytes {
+                try #require(network.waitForStats { $0.bytesIn == written })
                 try trickle.write([byte])
-                usleep(300)  // lets most bytes arrive in reads of their own
+                written += 1
             }
             let burst = try RawPeer(connectingTo: try #require(s.listenAddress))
             try burst.hello(from: "client-2", to: "frontend-1")
             try burst.write(Array(repeating: bytes, count: 50).flatMap { $0 })
 
-            #expect(eventually { inbox.count == notes.count * 51 })
+            #expect(inbox.wait { $0.count == notes.count * 51 })
             let bySender = Dictionary(grouping: inbox.all.compactMap { inbound -> Envelope<Note>? in
                 if case .message(let e) = inbound { e } else { nil }
             }, by: \.source)
@@ -46,7 +49,7 @@ struct TCPRobustnessTests {
             let s = try network.attach(local: server, listen: .loopback(), handler: inbox.handler)
             let good = try network.attach(local: nodeName("client-1"), listen: nil, handler: Inbox().handler)
             good.send(Note(text: "before"), to: server)
-            #expect(eventually { inbox.count == 1 })
+            #expect(inbox.wait { $0.count == 1 })
 
             let bad = try RawPeer(connectingTo: try #require(s.listenAddress))
             try attack(bad)
@@ -54,7 +57,7 @@ struct TCPRobustnessTests {
             #expect(network.stats.disconnects[reason] == 1)
 
             good.send(Note(text: "after"), to: server)
-            #expect(eventually { inbox.messages.map(\.text) == ["before", "after"] })
+            #expect(inbox.wait { $0.messages.map(\.text) == ["before", "after"] })
             #expect(network.stats.connectionsOpened == 1)  // the good connection was never lost
         }
     }
@@ -115,22 +118,29 @@ struct TCPRobustnessTests {
             let slow = try RawPeer(connectingTo: try #require(s.listenAddress))
             slow.socket.setBufferSizes(receive: 4_096)
             try slow.hello(from: "client-2", to: "frontend-1")
-            #expect(eventually { network.stats.connectionsAccepted == 2 && network.stats.framesIn == 3 })
+            #expect(network.waitForStats { $0.connectionsAccepted == 2 && $0.framesIn == 3 })
 
             let big = String(repeating: "z", count: 16 * 1024)
+            // Rounds of sends, each begun once the reactor has taken the previous one (counted
+            // it out or dropped it), until the slow connection is cut; 5 s at most.
+            let deadline = ContinuousClock.now + .seconds(5)
             var round = 0
-            let cut = eventually {
+            var handled = network.stats.framesOut + network.stats.totalDrops
+            var cut = false
+            while !cut, ContinuousClock.now < deadline {
                 for _ in 0..<8 {
                     s.send(Note(text: big, n: round), to: nodeName("client-2"))
                     s.send(Note(text: "tick", n: round), to: nodeName("client-1"))
                     round += 1
                 }
-                usleep(1_000)
-                return network.stats.disconnects["slow-consumer"] == 1
+                handled += 16
+                let target = handled
+                #expect(network.waitForStats { $0.framesOut + $0.totalDrops >= target })
+                cut = network.stats.disconnects["slow-consumer"] == 1
             }
             #expect(cut)
             #expect(slow.waitForClose())
-            #expect(eventually { fastInbox.messages.count == round })
+            #expect(fastInbox.wait { $0.messages.count == round })
             #expect(fastInbox.messages.map(\.n) == Array(0..<round))
             #expect(round * 16 * 1024 < 64 << 20, "cut well before unbounded growth")
         }

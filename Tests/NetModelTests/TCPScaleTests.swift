@@ -30,11 +30,12 @@ struct TCPScaleTests {
                 let stream = t.openStream(to: server)
                 t.send(Note(text: "on-stream", n: i), on: stream)
             }
-            #expect(eventually(within: 10) { inboxes.allSatisfy { $0.count == 1 } })
+            let deadline = Date(timeIntervalSinceNow: 10)
+            #expect(inboxes.allSatisfy { $0.wait(until: deadline) { $0.count == 1 } })
             for (i, inbox) in inboxes.enumerated() {
                 #expect(inbox.messages == [Note(text: "reply", n: i)])
             }
-            #expect(eventually { serverInbox.count == 3 * clients })
+            #expect(serverInbox.wait { $0.count == 3 * clients })
             let stats = network.stats
             #expect(stats.connectionsOpened == clients)
             #expect(stats.connectionsAccepted == clients)

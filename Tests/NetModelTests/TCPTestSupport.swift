@@ -22,12 +22,50 @@ func describe(_ inbound: Inbound<Note>) -> String {
     }
 }
 
-/// A thread-safe record of what a node's handler got.
+/// A condition for real-socket tests: threads that change something call `notify()`; a test
+/// waits until its predicate holds, woken by each notification (no polling, no sleep), and
+/// gives up at a deadline so a broken implementation fails instead of hanging.
+final class ChangeSignal: Sendable {
+    private let condition = NSCondition()
+
+    /// Wakes every waiter to look again.
+    func notify() {
+        condition.lock()
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Waits until `predicate` holds or `deadline` passes; `predicate` is evaluated under the
+    /// signal's lock, so a `notify()` after a change it missed wakes it.
+    /// - Returns: whether the predicate held in time.
+    @discardableResult
+    func wait(until deadline: Date, for predicate: () -> Bool) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while !predicate() {
+            guard condition.wait(until: deadline) else { return predicate() }
+        }
+        return true
+    }
+
+    /// Waits up to `seconds` until `predicate` holds.
+    /// - Returns: whether it held in time.
+    @discardableResult
+    func wait(within seconds: Double = 5, for predicate: () -> Bool) -> Bool {
+        wait(until: Date(timeIntervalSinceNow: seconds), for: predicate)
+    }
+}
+
+/// A thread-safe record of what a node's handler got; each arrival wakes `wait`.
 final class Inbox: Sendable {
     private let items = Mutex<[Inbound<Note>]>([])
+    private let arrivals = ChangeSignal()
 
     var handler: @Sendable (Inbound<Note>) -> Void {
-        { [self] inbound in items.withLock { $0.append(inbound) } }
+        { [self] inbound in
+            items.withLock { $0.append(inbound) }
+            arrivals.notify()
+        }
     }
 
     var all: [Inbound<Note>] { items.withLock { $0 } }
@@ -43,18 +81,45 @@ final class Inbox: Sendable {
     var openedStreams: [StreamID] {
         all.compactMap { if case .streamOpened(let s, _) = $0 { s } else { nil } }
     }
+
+    /// Waits, woken by each arrival, until `condition` holds for this inbox or `deadline` passes.
+    /// - Returns: whether it held in time.
+    @discardableResult
+    func wait(until deadline: Date, for condition: (Inbox) -> Bool) -> Bool {
+        arrivals.wait(until: deadline) { condition(self) }
+    }
+
+    /// Waits up to `seconds` (5 unless told) until `condition` holds for this inbox.
+    /// - Returns: whether it held in time.
+    @discardableResult
+    func wait(within seconds: Double = 5, for condition: (Inbox) -> Bool) -> Bool {
+        wait(until: Date(timeIntervalSinceNow: seconds), for: condition)
+    }
 }
 
-/// Polls `condition` every few milliseconds for up to `seconds` (real-socket tests only).
-/// - Returns: whether it became true in time.
-@discardableResult
-func eventually(within seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1_000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        usleep(2_000)
+extension TCPNetwork {
+    /// Waits up to `seconds` (5 unless told) until the counters satisfy `condition`, woken by
+    /// each change of them.
+    /// - Returns: whether they did in time.
+    @discardableResult
+    func waitForStats(within seconds: Double = 5, _ condition: (TCPStats) -> Bool) -> Bool {
+        waitForStats(timeout: .milliseconds(Int(seconds * 1_000)), until: condition)
     }
-    return condition()
+}
+
+/// Waits until `socket` is ready for `events` (POLLIN, POLLOUT; errors and hang-ups always
+/// count) or `deadline` passes, in poll(2).
+/// - Returns: whether it became ready in time.
+func awaitReady(_ socket: Socket, for events: Int16, until deadline: ContinuousClock.Instant) -> Bool {
+    while true {
+        let left = deadline - ContinuousClock.now
+        guard left > .zero else { return false }
+        let milliseconds = Int32((left / .milliseconds(1)).rounded(.up))
+        var entry = pollfd(fd: socket.fd, events: events, revents: 0)
+        let rc = poll(&entry, 1, milliseconds)
+        if rc > 0 { return true }
+        if rc < 0, errno != EINTR { return false }
+    }
 }
 
 func nodeName(_ text: String) -> NodeName { NodeName(parsing: text)! }
@@ -81,7 +146,6 @@ func withNetwork<T>(
 /// A hand-driven peer on a plain socket that speaks (or breaks) the frame protocol.
 final class RawPeer {
     let socket: Socket
-    private var decoder = TCPFrameDecoder(maxFrameSize: 1 << 24)
 
     /// Connects to `address` (bounded to 5 s).
     init(connectingTo address: SocketAddress) throws {
@@ -97,52 +161,42 @@ final class RawPeer {
     deinit { socket.close() }
 
     /// Sends a hello as `from`, asking for `to`.
-    func hello(from: String, to: String) throws {
+    /// - Returns: the bytes written.
+    @discardableResult
+    func hello(from: String, to: String) throws -> Int {
         let body = try MessagePackEncoder().encode(TCPHello(from: nodeName(from), to: nodeName(to), listen: nil))
-        try write(TCPFrame(kind: .hello, body: body).encoded)
+        let frame = TCPFrame(kind: .hello, body: body).encoded
+        try write(frame)
+        return frame.count
     }
 
-    /// Writes all of `bytes` (waiting while the socket is full, up to 5 s).
+    /// Writes all of `bytes` (waiting in poll(2) while the socket is full, up to 5 s in all).
     func write(_ bytes: [UInt8]) throws {
         var offset = 0
         let deadline = ContinuousClock.now + .seconds(5)
         while offset < bytes.count {
             let n = try bytes.withUnsafeBytes { try socket.write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
             if let n { offset += n } else {
-                guard ContinuousClock.now < deadline else { throw SocketError("test write", code: ETIMEDOUT) }
-                usleep(1_000)
-            }
-        }
-    }
-
-    /// Reads until the peer closes or resets the connection (true) or 5 s pass (false); data is discarded.
-    func waitForClose() -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        return eventually {
-            while true {
-                let result = try? buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
-                switch result {
-                case .closed?, nil: return true  // nil: reset by peer
-                case .wouldBlock?: return false
-                case .bytes?: continue
+                guard awaitReady(socket, for: Int16(POLLOUT), until: deadline) else {
+                    throw SocketError("test write", code: ETIMEDOUT)
                 }
             }
         }
     }
 
-    /// Reads frames until `count` arrived or 5 s pass.
-    func readFrames(_ count: Int) throws -> [TCPFrame] {
-        var frames: [TCPFrame] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        _ = eventually {
-            while frames.count < count, let frame = try? decoder.next() { frames.append(frame) }
-            if frames.count >= count { return true }
-            if case .bytes(let n)? = try? buffer.withUnsafeMutableBytes({ try socket.read(into: $0) }) {
-                decoder.append(Array(buffer[..<n]))
+    /// Reads until the peer closes or resets the connection (true) or 5 s pass (false); data is
+    /// discarded. Waits for input in poll(2).
+    func waitForClose() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while true {
+            let result = try? buffer.withUnsafeMutableBytes { try socket.read(into: $0) }
+            switch result {
+            case .closed?, nil: return true  // nil: reset by peer
+            case .bytes?: continue
+            case .wouldBlock?: guard awaitReady(socket, for: Int16(POLLIN), until: deadline) else { return false }
             }
-            return false
         }
-        return frames
     }
 }
 

@@ -20,14 +20,14 @@ struct TCPTransportTests {
             let n = 200
             var ids: [UInt64] = []
             for i in 0..<n { ids.append(c.send(Note(text: "ping", n: i), to: server)) }
-            #expect(eventually { serverInbox.count == n })
+            #expect(serverInbox.wait { $0.count == n })
             #expect(serverInbox.messages.map(\.n) == Array(0..<n))
             let envelopes = serverInbox.all.compactMap { if case .message(let e) = $0 { e } else { nil } }
             #expect(envelopes.map(\.id) == ids)
             #expect(envelopes.allSatisfy { $0.source == client && $0.destination == server })
 
             for i in 0..<n { s.send(Note(text: "pong", n: i), to: client) }
-            #expect(eventually { clientInbox.count == n })
+            #expect(clientInbox.wait { $0.count == n })
             #expect(clientInbox.messages.map(\.n) == Array(0..<n))
 
             let stats = network.stats
@@ -45,7 +45,7 @@ struct TCPTransportTests {
             _ = try network.attach(local: server, listen: .loopback(), handler: inbox.handler)
             let c = try network.attach(local: client, listen: nil, handler: Inbox().handler)
             c.send(Note(text: "json \"quoted\" ü", n: -5), to: server)
-            #expect(eventually { inbox.count == 1 })
+            #expect(inbox.wait { $0.count == 1 })
             #expect(inbox.messages == [Note(text: "json \"quoted\" ü", n: -5)])
         }
     }
@@ -58,7 +58,7 @@ struct TCPTransportTests {
             let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
             let up = c.openStream(to: server)
             for i in 0..<500 { c.send(Note(text: "up", n: i), on: up) }
-            #expect(eventually { serverInbox.count == 501 })
+            #expect(serverInbox.wait { $0.count == 501 })
             let seenUp = try #require(serverInbox.openedStreams.first)
             #expect(serverInbox.lines == ["open \(seenUp) client-1"] + (0..<500).map { "on \(seenUp) up#\($0)" })
 
@@ -66,7 +66,8 @@ struct TCPTransportTests {
             let down = s.openStream(to: client)
             for i in 0..<100 { s.send(Note(text: "down", n: i), on: down) }
             c.send(Note(text: "up", n: 500), on: up)
-            #expect(eventually { clientInbox.count == 101 && serverInbox.count == 502 })
+            #expect(clientInbox.wait { $0.count == 101 })
+            #expect(serverInbox.wait { $0.count == 502 })
             let seenDown = try #require(clientInbox.openedStreams.first)
             #expect(seenDown != up)
             #expect(clientInbox.lines == ["open \(seenDown) frontend-1"] + (0..<100).map { "on \(seenDown) down#\($0)" })
@@ -74,11 +75,12 @@ struct TCPTransportTests {
 
             c.closeStream(up)
             s.closeStream(down)
-            #expect(eventually { serverInbox.count == 503 && clientInbox.count == 102 })
+            #expect(serverInbox.wait { $0.count == 503 })
+            #expect(clientInbox.wait { $0.count == 102 })
             #expect(serverInbox.lines.last == "closed \(seenUp) closed")
             #expect(clientInbox.lines.last == "closed \(seenDown) closed")
             c.send(Note(text: "late", n: 0), on: up)  // the stream is gone: dropped, counted
-            #expect(eventually { network.stats.drops["stream-closed"] == 1 })
+            #expect(network.waitForStats { $0.drops["stream-closed"] == 1 })
             #expect(network.stats.connectionsOpened == 1)
         }
     }
@@ -91,9 +93,9 @@ struct TCPTransportTests {
             let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
             let stream = c.openStream(to: server)
             c.send(Note(text: "hi", n: 1), on: stream)
-            #expect(eventually { serverInbox.count == 2 })
+            #expect(serverInbox.wait { $0.count == 2 })
             s.detach()
-            #expect(eventually { clientInbox.lines == ["closed \(stream) peer-crashed"] })
+            #expect(clientInbox.wait { $0.lines == ["closed \(stream) peer-crashed"] })
             #expect(network.directory.address(of: server) == nil)
             let gone = network.stats.disconnects
             #expect(gone["peer-closed", default: 0] + gone["peer-error", default: 0] == 1)
@@ -109,7 +111,8 @@ struct TCPTransportTests {
             let c = try network.attach(local: client, listen: nil, handler: inbox.handler)
             let stream = c.openStream(to: nodeName("frontend-9"))
             c.send(Note(text: "lost"), to: nodeName("frontend-9"))
-            #expect(eventually { inbox.count == 1 && network.stats.drops["no-route"] == 1 })
+            #expect(inbox.wait { $0.count == 1 })
+            #expect(network.waitForStats { $0.drops["no-route"] == 1 })
             #expect(inbox.lines == ["closed \(stream) refused"])
         }
     }
@@ -125,8 +128,8 @@ struct TCPTransportTests {
             let c = try network.attach(local: client, listen: nil, handler: inbox.handler)
             let stream = c.openStream(to: server)
             c.send(Note(text: "lost"), to: server)
-            #expect(eventually { inbox.lines == ["closed \(stream) refused"] })
-            #expect(eventually { network.stats.drops["unreachable"] == 1 })
+            #expect(inbox.wait { $0.lines == ["closed \(stream) refused"] })
+            #expect(network.waitForStats { $0.drops["unreachable"] == 1 })
             #expect(network.stats.disconnects["connect-failed", default: 0] >= 1)
         }
     }
@@ -139,28 +142,24 @@ struct TCPTransportTests {
             let s1 = try network.attach(local: server, listen: .loopback(), handler: first.handler)
             let address = try #require(s1.listenAddress)
             c.send(Note(text: "before"), to: server)
-            #expect(eventually { first.count == 1 })
+            #expect(first.wait { $0.count == 1 })
             s1.detach()
+            // The client sees its connection close (and forgets it) before it sends again.
+            #expect(network.waitForStats { $0.disconnects["peer-closed", default: 0] + $0.disconnects["peer-error", default: 0] == 1 })
 
-            // Down: sends fail (connect refused), each failure backs off.
-            for i in 0..<5 {
-                c.send(Note(text: "while-down", n: i), to: server)
-                usleep(20_000)
-            }
+            // Down: the detach took the server's address out of the directory, so sends are
+            // dropped for want of a route.
+            for i in 0..<5 { c.send(Note(text: "while-down", n: i), to: server) }
+            #expect(network.waitForStats { $0.drops["no-route"] == 5 })
             network.directory.set(address, for: server)  // as a real directory would keep it
             let second = Inbox()
             let s2 = try network.attach(local: server, listen: address, handler: second.handler)
             #expect(s2.listenAddress == address)
-            var sent = 0
-            let delivered = eventually {
-                c.send(Note(text: "after", n: sent), to: server)
-                sent += 1
-                usleep(5_000)
-                return second.messages.contains { $0.text == "after" }
-            }
-            #expect(delivered)
-            #expect(network.stats.connectionsOpened >= 2)
-            #expect(second.messages.allSatisfy { $0.text == "after" })
+            // The client has no connection and no back-off for the server: it dials at once.
+            c.send(Note(text: "after", n: 0), to: server)
+            #expect(second.wait { $0.count == 1 })
+            #expect(second.messages == [Note(text: "after", n: 0)])
+            #expect(network.stats.connectionsOpened == 2)
         }
     }
 
@@ -172,15 +171,29 @@ struct TCPTransportTests {
             let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
             let stream = c.openStream(to: server)
             c.send(Note(text: "a"), on: stream)
-            #expect(eventually { serverInbox.count == 2 })
+            #expect(serverInbox.wait { $0.count == 2 })
             network.block(from: client, to: server)
-            #expect(eventually { clientInbox.lines == ["closed \(stream) partition"] })
-            #expect(eventually { serverInbox.count == 3 })  // the server's end: reset by the cut
+            #expect(clientInbox.wait { $0.lines == ["closed \(stream) partition"] })
+            #expect(serverInbox.wait { $0.count == 3 })  // the server's end: reset by the cut
             c.send(Note(text: "blocked"), to: server)
-            #expect(eventually { network.stats.drops["blocked", default: 0] >= 1 })
+            #expect(network.waitForStats { $0.drops["blocked", default: 0] >= 1 })
             network.unblock(from: client, to: server)
             c.send(Note(text: "through"), to: server)
-            #expect(eventually { serverInbox.messages.map(\.text) == ["through"] })
+            #expect(serverInbox.wait { $0.messages.map(\.text) == ["through"] })
+        }
+    }
+
+    @Test("waits on the counters and on an inbox end when traffic arrives, or false at their timeout")
+    func waitsEndOnChangeOrTimeout() throws {
+        try withNetwork { network in
+            #expect(!network.waitForStats(timeout: .milliseconds(20)) { $0.framesOut > 0 })
+            let inbox = Inbox()
+            #expect(!inbox.wait(within: 0.02) { $0.count > 0 })
+            _ = try network.attach(local: server, listen: .loopback(), handler: inbox.handler)
+            let c = try network.attach(local: client, listen: nil, handler: Inbox().handler)
+            c.send(Note(text: "wake"), to: server)
+            #expect(network.waitForStats(timeout: .seconds(5)) { $0.framesIn == 2 })  // hello + message
+            #expect(inbox.wait { $0.messages == [Note(text: "wake")] })
         }
     }
 

@@ -21,6 +21,8 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     private let inbox = Mutex<[UnownedJob]>([])
     private let inboxCount = Atomic<Int>(0)
     private let foreign = Mutex<ForeignJobs>(ForeignJobs())
+    /// Told of each foreign job once it is queued (tests wait on it instead of polling).
+    private let foreignObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Creates an idle executor.
     public init() {}
@@ -40,6 +42,7 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         let unowned = UnownedJob(job)
         inbox.withLock { $0.append(unowned) }
         inboxCount.add(1, ordering: .releasing)
+        if running { foreignObserver.withLock { $0 }?() }
     }
 
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -55,6 +58,12 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
 
     /// What escaped so far.
     public var foreignJobs: ForeignJobs { foreign.withLock { $0 } }
+
+    /// Calls `observer` on the enqueuing thread after each foreign job is queued (nil: stop),
+    /// so a test can wait for an escape as an event. Costs nothing on the driver's own path.
+    func observeForeignJobs(_ observer: (@Sendable () -> Void)?) {
+        foreignObserver.withLock { $0 = observer }
+    }
 
     /// Marks the calling thread as the driver for the duration of `body`.
     func drive<T>(_ body: () throws -> T) rethrows -> T {

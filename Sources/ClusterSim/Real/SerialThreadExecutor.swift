@@ -30,12 +30,13 @@ public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
     /// - Parameter label: the thread's name.
     public init(label: String) {
         self.label = label
-        let thread = Thread { [self] in loop() }
+        let started = DispatchSemaphore(value: 0)
+        let thread = Thread { [self] in loop(started: started) }
         thread.name = label
         thread.stackSize = 1 << 20
         thread.start()
         // Wait until the thread has recorded its id, so `checkIsolated` is exact from the start.
-        while threadID.withLock({ $0 == nil }) { usleep(50) }
+        started.wait()
     }
 
     /// Queues a job of the Swift runtime (an `await` into an actor on this executor).
@@ -101,8 +102,9 @@ public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
         return true
     }
 
-    private func loop() {
+    private func loop(started: DispatchSemaphore) {
         threadID.withLock { $0 = pthread_self() }
+        started.signal()
         var batch: [Work] = []
         while true {
             condition.lock()

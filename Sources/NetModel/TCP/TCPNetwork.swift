@@ -49,6 +49,15 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     /// The counters so far.
     public var stats: TCPStats { statsBox.snapshot }
 
+    /// Waits until the counters satisfy `condition` or `timeout` passes, woken by each change
+    /// of them (no polling), for tools and tests that wait for traffic to be handled.
+    /// `condition` runs on the calling thread; the network never waits here itself.
+    /// - Returns: whether the counters satisfied `condition` in time.
+    public func waitForStats(timeout: Duration, until condition: (TCPStats) -> Bool) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return statsBox.wait(until: Date(timeIntervalSinceNow: seconds), for: condition)
+    }
+
     /// Attaches a node: opens its listener (when `listen` is given; port 0 picks a free port),
     /// enters its address in the directory, and returns its transport. `handler` is called on
     /// a worker thread, one call at a time per connection, in the order the peer sent.

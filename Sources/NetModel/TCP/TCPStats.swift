@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Counters of a `TCPNetwork` since it started.
@@ -42,22 +43,55 @@ public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The live counters, updated from the reactor, the workers and senders.
+/// The live counters, updated from the reactor, the workers and senders. Threads may wait for
+/// them to reach a state (`wait(until:for:)`); an update wakes them only while one waits, so
+/// the hot path pays one extra read under the lock it already takes.
 final class TCPStatsBox: Sendable {
-    private let stats = Mutex(TCPStats())
+    private struct State {
+        var stats = TCPStats()
+        /// Threads in `wait(until:for:)`.
+        var waiters = 0
+    }
 
-    var snapshot: TCPStats { stats.withLock { $0 } }
+    private let state = Mutex(State())
+    /// Signalled after an update while someone waits.
+    private let changed = NSCondition()
+
+    var snapshot: TCPStats { state.withLock { $0.stats } }
 
     func update(_ body: (inout TCPStats) -> Void) {
-        stats.withLock { body(&$0) }
+        let watched = state.withLock { state -> Bool in
+            body(&state.stats)
+            return state.waiters > 0
+        }
+        if watched {
+            changed.lock()
+            changed.broadcast()
+            changed.unlock()
+        }
     }
 
     func drop(_ reason: String, count: Int = 1) {
         guard count > 0 else { return }
-        stats.withLock { $0.drops[reason, default: 0] += count }
+        update { $0.drops[reason, default: 0] += count }
     }
 
     func disconnect(_ reason: String) {
-        stats.withLock { $0.disconnects[reason, default: 0] += 1 }
+        update { $0.disconnects[reason, default: 0] += 1 }
+    }
+
+    /// Waits until the counters satisfy `condition` or `deadline` passes, woken by each update.
+    /// - Returns: whether they did in time.
+    func wait(until deadline: Date, for condition: (TCPStats) -> Bool) -> Bool {
+        // Counted as a waiter before the first look, so an update after that look signals;
+        // the look and the wait happen under `changed`, so the signal cannot slip between them.
+        state.withLock { $0.waiters += 1 }
+        defer { state.withLock { $0.waiters -= 1 } }
+        changed.lock()
+        defer { changed.unlock() }
+        while !condition(snapshot) {
+            guard changed.wait(until: deadline) else { return condition(snapshot) }
+        }
+        return true
     }
 }
