@@ -89,13 +89,13 @@ struct NodeOptions {
         }
     }
 
-    private static func address(_ text: String, option: String) throws(UsageError) -> SocketAddress {
+    static func address(_ text: String, option: String) throws(UsageError) -> SocketAddress {
         do { return try SocketAddress(parsing: text) } catch {
             throw UsageError("option '\(option)' expects HOST:PORT (IPv4), got '\(text)'")
         }
     }
 
-    private static func duration(_ args: ParsedArguments, _ option: String, default value: Duration) throws(UsageError) -> Duration {
+    static func duration(_ args: ParsedArguments, _ option: String, default value: Duration) throws(UsageError) -> Duration {
         guard let text = args.value(option) else { return value }
         guard let d = DurationText.parse(text), d > .zero else {
             throw UsageError("option '\(option)' expects a duration like \"250ms\" or \"2s\", got '\(text)'")

@@ -32,6 +32,8 @@ public actor ChatDoorNode: ManagedServer {
     var nextConnection: UInt64 = 1
     /// The stream the commands go on, and the chat node it goes to.
     var chatStream: (id: StreamID, node: NodeName)?
+    /// The last configuration the manager sent (registration, pongs): it lists addresses.
+    private var heard = NodeConfig(sessionNode: nil, frontends: [])
     /// Told whenever `isReady` changes (the chat server's start waits on it).
     private let readiness: (@Sendable (Bool) -> Void)?
     private var reportedReady = false
@@ -78,15 +80,26 @@ public actor ChatDoorNode: ManagedServer {
     public var isServing: Bool { link.isServing }
 
     /// Whether commands can reach the cluster now: registered, with a session and a chat node.
-    public var isReady: Bool { link.isServing && sessionNode != nil && link.config.chatNode != nil }
+    public var isReady: Bool { link.isServing && sessionNode != nil && chatNode != nil }
 
     /// The cluster user name of each connected member, by member id (sorted by member id).
     public var memberUsers: [(member: ChatMemberID, user: String)] {
         members.keys.sorted().compactMap { id in members[id].map { (id, $0.user) } }
     }
 
-    /// The session node to call, if registered.
-    var sessionNode: NodeName? { link.config.sessionNode?.name }
+    /// The session node to call: registered, and listed in a configuration from the manager.
+    var sessionNode: NodeName? { addressed(link.config.sessionNode, heard.sessionNode) }
+
+    /// The chat node to send commands to: registered, and listed in a configuration from the manager.
+    var chatNode: NodeName? { addressed(link.config.chatNode, heard.chatNode) }
+
+    /// A peer the membership notices know, once a configuration from the manager (which carries
+    /// addresses: a real runtime learns them from it) has listed it too. A node announced only by
+    /// a notice has no known address yet on TCP: what is sent to it would be lost.
+    private func addressed(_ known: NodeConfig.Peer?, _ listed: NodeConfig.Peer?) -> NodeName? {
+        guard let name = known?.name, listed?.name == name else { return nil }
+        return name
+    }
 
     public func start() {
         startManagement()
@@ -176,6 +189,12 @@ public actor ChatDoorNode: ManagedServer {
         switch inbound {
         case .message(let envelope):
             let source = envelope.source
+            if source.role == .management {
+                switch envelope.payload {
+                case .registerAccepted(_, let config), .pong(true, let config?): heard = config
+                default: break
+                }
+            }
             if handleManagement(envelope.payload, from: source) { return }
             guard case .backend(let group, let call) = envelope.payload else {
                 return unexpected(envelope.payload, from: source)
@@ -202,7 +221,7 @@ public actor ChatDoorNode: ManagedServer {
     /// begins with a `connect` for every member (oldest first), so a restarted chat node knows
     /// them before their commands.
     func sendChat(_ command: ChatCommand, for user: String) {
-        guard let chat = link.config.chatNode?.name else { return }
+        guard let chat = chatNode else { return }
         if let open = chatStream, open.node != chat { dropChatStream() }
         let stream: StreamID
         if let open = chatStream {
