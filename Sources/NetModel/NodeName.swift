@@ -81,8 +81,10 @@ public enum NodeRole: String, Sendable, Codable, CaseIterable {
         case .frontend: 2
         case .chat: 3
         case .gateway: 4
-        case .chatDoor: 5
-        case .client: 6
+        case .client: 5
+        // After the clients: the number is the role's byte in the trace hash (docs/trace-format.md),
+        // so the roles that existed before keep theirs.
+        case .chatDoor: 6
         }
     }
 }
