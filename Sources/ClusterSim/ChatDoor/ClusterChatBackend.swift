@@ -69,12 +69,12 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 
     /// Sends the door's effects to `server` (call before `server.start()`).
     public func attach(to server: ChatServer) {
-        outlet.target.withLock { $0 = { [weak server] effects in server?.deliver(effects) } }
+        outlet.target.withLock { $0 = EffectTarget { [weak server] effects in server?.deliver(effects) } }
     }
 
     /// Sends the door's effects to `deliver` instead (tests).
     public func attach(_ deliver: @escaping @Sendable ([ChatEffect]) -> Void) {
-        outlet.target.withLock { $0 = deliver }
+        outlet.target.withLock { $0 = EffectTarget(deliver) }
     }
 
     /// Whether the door is registered and knows a session and a chat node.
@@ -153,13 +153,16 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 /// What the door node hands out of its executor: its effects (to the attached server) and its
 /// readiness (to whoever waits for it).
 private final class DoorOutlet: @unchecked Sendable {
-    let target = Mutex<(@Sendable ([ChatEffect]) -> Void)?>(nil)
+    /// A class, not the closure itself: a closure read out of a `Mutex` through its generic
+    /// `inout` gets wrapped in one more reabstraction thunk at each access, until the stack
+    /// overflows (seen under `bench chat --cluster`).
+    let target = Mutex<EffectTarget?>(nil)
     private let ready = Atomic<Bool>(false)
     private let condition = NSCondition()
 
     var isReady: Bool { ready.load(ordering: .acquiring) }
 
-    func send(_ effects: [ChatEffect]) { target.withLock { $0 }?(effects) }
+    func send(_ effects: [ChatEffect]) { target.withLock { $0 }?.deliver(effects) }
 
     func setReady(_ now: Bool) {
         condition.lock()
@@ -177,4 +180,10 @@ private final class DoorOutlet: @unchecked Sendable {
         }
         return true
     }
+}
+
+/// Where the door's effects go, boxed (see `DoorOutlet.target`).
+private final class EffectTarget: Sendable {
+    let deliver: @Sendable ([ChatEffect]) -> Void
+    init(_ deliver: @escaping @Sendable ([ChatEffect]) -> Void) { self.deliver = deliver }
 }
