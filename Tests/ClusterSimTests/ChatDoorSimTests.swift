@@ -20,17 +20,7 @@ struct ChatDoorSimTests {
     /// A run with two doors: alice (door 1) makes a room, bob (door 2) joins and speaks, carol
     /// (door 1) joins and disconnects, then door 2 crashes at 6 s and management removes it.
     private func doorRun(crashDoorTwo: Bool = true) throws -> (ClusterRun, DoorEffects, RunOutcome) {
-        let json = experiment(frontends: 1, clients: 0, duration: "12s", settle: "2s", extra: #", "chat": true"#,
-                              workload: #""requestRate": "0/s", "pushRate": "0/s""#)
-        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 5)
-        let effects = DoorEffects()
-        let doors = [1, 2].map { index in attachDoor(run, index) { effects.add(index, $0) } }
-        let executor = run.simulator.executor
-        func at(_ seconds: Double, _ door: Int, _ body: @escaping @Sendable (isolated ChatDoorNode) -> Void) {
-            run.simulator.schedule(at: VirtualInstant.zero.advanced(by: .seconds(seconds))) {
-                doors[door - 1].withSimulatorIsolation(executor) { body($0) }
-            }
-        }
+        let (run, effects, at) = try makeRun(duration: "12s")
         at(2.0, 1) { $0.open("1", name: "alice") }
         at(2.0, 2) { $0.open("1", name: "bob") }
         at(2.1, 1) { $0.handle(.createRoom(title: "lobby"), from: "1") }
@@ -44,6 +34,25 @@ struct ChatDoorSimTests {
         }
         let outcome = run.run()
         return (run, effects, outcome)
+    }
+
+    /// A run of an experiment with a chat node and no clients, two doors attached, and a way to
+    /// schedule a door's calls at an instant (seconds).
+    private func makeRun(duration: String, faults: String = "[]") throws
+        -> (ClusterRun, DoorEffects, (Double, Int, @escaping @Sendable (isolated ChatDoorNode) -> Void) -> Void)
+    {
+        let json = experiment(frontends: 1, clients: 0, duration: duration, settle: "2s", extra: #", "chat": true"#,
+                              faults: faults, workload: #""requestRate": "0/s", "pushRate": "0/s""#)
+        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 5)
+        let effects = DoorEffects()
+        let doors = [1, 2].map { index in attachDoor(run, index) { effects.add(index, $0) } }
+        let executor = run.simulator.executor
+        let at = { (seconds: Double, door: Int, body: @escaping @Sendable (isolated ChatDoorNode) -> Void) in
+            run.simulator.schedule(at: VirtualInstant.zero.advanced(by: .seconds(seconds))) {
+                doors[door - 1].withSimulatorIsolation(executor) { body($0) }
+            }
+        }
+        return (run, effects, at)
     }
 
     /// Attaches a chat door to `run`'s network the way the runner attaches its nodes.
@@ -93,5 +102,37 @@ struct ChatDoorSimTests {
         let (second, _, _) = try doorRun(crashDoorTwo: false)
         #expect(first.simulator.trace.hash == second.simulator.trace.hash)
         #expect(first.simulator.trace.events.count == second.simulator.trace.events.count)
+    }
+
+    @Test("A restarted chat node gets the doors' members again (default names); a restarted session node gets them back by re-sync")
+    func chatAndSessionRestart() throws {
+        let faults = #"[{"at": "4s", "crash": "chat-1", "restartAfter": "1s"}, {"at": "9s", "crash": "session-1", "restartAfter": "1s"}]"#
+        let (run, effects, at) = try makeRun(duration: "20s", faults: faults)
+        at(2.0, 1) { $0.open("1", name: "alice") }
+        at(2.0, 2) { $0.open("1", name: "bob") }
+        at(2.1, 1) { $0.handle(.createRoom(title: "lobby"), from: "1") }
+        at(2.5, 2) { $0.handle(.joinRoom(1), from: "1") }
+        at(7.0, 1) { $0.handle(.rooms, from: "1") }                       // the new chat node has no rooms
+        at(7.5, 1) { $0.handle(.createRoom(title: "again"), from: "1") }
+        at(8.0, 2) { $0.handle(.leaveRoom, from: "1") }                   // bob is in no room now
+        at(8.2, 2) { $0.handle(.joinRoom(1), from: "1") }
+        at(17.0, 1) { $0.handle(.chat("after"), from: "1") }             // after the session restart
+        let outcome = run.run()
+        #expect(outcome.foreignJobs.count == 0)
+        #expect(effects.of(1, "1") == [
+            .system(to: "1", text: "방제[lobby] 방에 입장했습니다."),
+            .system(to: "1", text: "[bob] 님이 입장했습니다."),
+            .rooms(to: "1", []),
+            .system(to: "1", text: "방제[again] 방에 입장했습니다."),
+            .system(to: "1", text: "[bob] 님이 입장했습니다."),
+        ])
+        #expect(effects.of(2, "1") == [
+            .system(to: "1", text: "방제[lobby] 방에 입장했습니다."),
+            .system(to: "1", text: "현재 대화방에 들어가 있지 않습니다."),
+            .system(to: "1", text: "방제[again] 방에 입장했습니다."),
+            .chat(to: "1", from: "alice", text: "after"),
+        ])
+        let resyncs = run.logs(NodeLog.sessionResync, at: .session).filter { $0.detail.contains("chat-door") }
+        #expect(resyncs.contains { $0.at > VirtualInstant.zero.advanced(by: .seconds(10)) && $0.detail.hasSuffix("streams=1") })
     }
 }

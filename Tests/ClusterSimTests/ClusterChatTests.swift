@@ -1,5 +1,6 @@
 import NetModel
 import Nodes
+import Synchronization
 import Testing
 @testable import ClusterSim
 
@@ -119,5 +120,38 @@ struct ClusterChatTests {
         try client.send(.createRoom(title: "x"))
         #expect(try client.nextSystem() == ChatDoorNode.unreachableText)
         #expect(door.lines.all.contains { $0.contains("chat-door-refused") && $0.contains("no-chat-node") })
+    }
+
+    @Test("Lines keep their order through the cluster: 300 lines from door B arrive at door A in order")
+    func orderUnderLoad() throws {
+        let cluster = try LoopbackChatCluster(settings: Self.fastPings)
+        defer { cluster.stop() }
+        let doorA = try ChatDoorServer(1, cluster: cluster, format: .json)
+        defer { doorA.stop() }
+        let doorB = try ChatDoorServer(2, cluster: cluster, format: .json)
+        defer { doorB.stop() }
+        let alice = try ClusterChatClient(port: doorA.port, format: .json)
+        let bob = try ClusterChatClient(port: doorB.port, format: .json)
+        try alice.send(.createRoom(title: "order"))
+        #expect(try alice.nextSystem() == "방제[order] 방에 입장했습니다.")
+        try bob.send(.name("bob"))
+        #expect(try bob.nextSystem() == "이름이 bob 으로 변경되었습니다.")
+        try bob.send(.joinRoom(1))
+        #expect(try bob.nextSystem() == "방제[order] 방에 입장했습니다.")
+        #expect(try alice.nextSystem() == "[bob] 님이 입장했습니다.")
+        for i in 0..<300 { try bob.send(.chat("line \(i)")) }
+        var received: [ChatServerMessage] = []
+        for _ in 0..<300 { received.append(try alice.next()) }
+        #expect(received == (0..<300).map { .chat(member: "bob", text: "line \($0)") })
+    }
+
+    @Test("The door's effect target stays one call deep however often it is used (a closure read out of a Mutex grew a thunk per read)")
+    func outletDoesNotGrow() {
+        let outlet = DoorOutlet()
+        let count = Mutex(0)
+        outlet.target.withLock { $0 = EffectTarget { effects in count.withLock { $0 += effects.count } } }
+        let one: [ChatEffect] = [.system(to: "1", text: "x")]
+        for _ in 0..<200_000 { outlet.send(one) }
+        #expect(count.withLock { $0 } == 200_000)
     }
 }

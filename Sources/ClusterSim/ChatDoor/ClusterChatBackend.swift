@@ -152,7 +152,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 
 /// What the door node hands out of its executor: its effects (to the attached server) and its
 /// readiness (to whoever waits for it).
-private final class DoorOutlet: @unchecked Sendable {
+final class DoorOutlet: @unchecked Sendable {
     /// A class, not the closure itself: a closure read out of a `Mutex` through its generic
     /// `inout` gets wrapped in one more reabstraction thunk at each access, until the stack
     /// overflows (seen under `bench chat --cluster`).
@@ -183,7 +183,7 @@ private final class DoorOutlet: @unchecked Sendable {
 }
 
 /// Where the door's effects go, boxed (see `DoorOutlet.target`).
-private final class EffectTarget: Sendable {
+final class EffectTarget: Sendable {
     let deliver: @Sendable ([ChatEffect]) -> Void
     init(_ deliver: @escaping @Sendable ([ChatEffect]) -> Void) { self.deliver = deliver }
 }
