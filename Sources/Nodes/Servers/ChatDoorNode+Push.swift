@@ -55,6 +55,29 @@ extension ChatDoorNode {
             return push.effect(for: member)
         }
         if !effects.isEmpty { sink(effects) }
-        backend(.ack(user: frame.user, upTo: record.inbox.ackValue, generation: record.generation), to: source)
+        queueAck(PendingAck(upTo: record.inbox.ackValue, generation: record.generation, session: source), for: frame.user)
+    }
+
+    /// How long an acknowledgement may wait to be sent with the others (the session node resends
+    /// what is unacknowledged after a second).
+    static let ackDelay: Duration = .milliseconds(10)
+
+    /// Remembers the latest cumulative ack of `user`; every waiting ack goes out `ackDelay` after
+    /// the first, one per user (a burst of pushes costs one ack per member, not one per push).
+    private func queueAck(_ ack: PendingAck, for user: String) {
+        pendingAcks[user] = ack
+        guard !ackFlushScheduled else { return }
+        ackFlushScheduled = true
+        env.scheduleTimer(after: Self.ackDelay, on: self) { node in node.flushAcks() }
+    }
+
+    private func flushAcks() {
+        ackFlushScheduled = false
+        let acks = pendingAcks
+        pendingAcks = [:]
+        for user in acks.keys.sorted() {
+            guard let ack = acks[user] else { continue }
+            backend(.ack(user: user, upTo: ack.upTo, generation: ack.generation), to: ack.session)
+        }
     }
 }

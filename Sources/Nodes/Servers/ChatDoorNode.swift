@@ -32,6 +32,9 @@ public actor ChatDoorNode: ManagedServer {
     var nextConnection: UInt64 = 1
     /// The stream the commands go on, and the chat node it goes to.
     var chatStream: (id: StreamID, node: NodeName)?
+    /// Acknowledgements waiting to be sent, by user (see `queueAck`).
+    var pendingAcks: [String: PendingAck] = [:]
+    var ackFlushScheduled = false
     /// The last configuration the manager sent (registration, pongs): it lists addresses.
     private var heard = NodeConfig(sessionNode: nil, frontends: [])
     /// Told whenever `isReady` changes (the chat server's start waits on it).
@@ -54,6 +57,13 @@ public actor ChatDoorNode: ManagedServer {
         var inbox = PushInbox<PushBody>()
         /// The session outbox generation the inbox numbers belong to.
         var generation: UInt64 = 0
+    }
+
+    /// A member's latest cumulative acknowledgement, not sent yet.
+    struct PendingAck: Sendable {
+        var upTo: UInt64
+        var generation: UInt64
+        var session: NodeName
     }
 
     /// The system message a member gets when its command cannot reach the cluster.
