@@ -222,6 +222,8 @@ public actor ChatDoorNode: ManagedServer {
         let now = isReady
         guard now != reportedReady else { return }
         reportedReady = now
+        // The session node just became reachable: log every member in now, not at the next re-sync.
+        if now { resyncSession() }
         readiness?(now)
     }
 
