@@ -1,8 +1,9 @@
 import NetModel
 
 /// The chat node (seed 004's chat server, inside the cluster): rooms numbered from 1 with titles
-/// and members. Members may sit on different frontends: every effect reaches them by push,
-/// through the session node.
+/// and members. Members may sit on different frontends or chat doors: every effect reaches them by
+/// push, through the session node. A chat door's members join with `ChatCommand.connect(name:)`
+/// and leave with `.disconnect`; when management removes that door, they are disconnected.
 public actor ChatNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
     var link: ManagementLink
