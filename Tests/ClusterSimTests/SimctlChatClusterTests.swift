@@ -109,4 +109,16 @@ struct SimctlChatClusterTests {
         #expect(doors[1].process.terminationStatus == 0)
         #expect(doors[1].output.contains("chat-server stopped"))
     }
+
+    @Test("Misused options say what is wrong and exit 2", arguments: [
+        (["chat-server", "--port", "0", "--name", "chat-door-1"], "needs --management"),
+        (["chat-server", "--port", "0", "--management", "127.0.0.1:1", "--name", "frontend-1"], "expects chat-door-N"),
+        (["node", "--role", "chat-door", "--management", "127.0.0.1:1"], "a chat door runs inside 'simctl chat-server --management'"),
+    ])
+    func usage(arguments: [String], message: String) throws {
+        let simctl = try #require(builtSimctl())
+        let out = try runProcess(simctl, arguments)
+        #expect(out.status == 2)
+        #expect(out.stderr.contains(message), "stderr: \(out.stderr)")
+    }
 }
