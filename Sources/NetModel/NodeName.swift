@@ -1,5 +1,5 @@
 /// The name of a node or client, `ROLE-N` with N from 1: `management-1`, `session-1`,
-/// `frontend-3`, `chat-1`, `gateway-1`, `client-17`.
+/// `frontend-3`, `chat-1`, `gateway-1`, `client-17`, `chat-door-2`.
 ///
 /// Names are the stable identity of a node across crashes and restarts; the trace, the
 /// experiment file and the address book all speak in names.
@@ -69,6 +69,9 @@ public enum NodeRole: String, Sendable, Codable, CaseIterable {
     case gateway
     /// A simulated game client.
     case client
+    /// A chat front door: the cluster node inside a `simctl chat-server --management` process,
+    /// holding that server's chat connections as push streams (name `chat-door-N`).
+    case chatDoor = "chat-door"
 
     /// Sort order used wherever names are listed: infrastructure first, clients last.
     public var order: Int {
@@ -79,6 +82,9 @@ public enum NodeRole: String, Sendable, Codable, CaseIterable {
         case .chat: 3
         case .gateway: 4
         case .client: 5
+        // After the clients: the number is the role's byte in the trace hash (docs/trace-format.md),
+        // so the roles that existed before keep theirs.
+        case .chatDoor: 6
         }
     }
 }

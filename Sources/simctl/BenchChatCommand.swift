@@ -8,7 +8,7 @@ enum BenchChatCommand: Command {
     static let name = "bench chat"
     static let summary = "Measure the chat server (deliveries/s, fan-out latency, server CPU per delivery)"
     static let help = """
-    USAGE: simctl bench chat [--rooms R] [--members M] [--messages N] [--window W] [--format F] [--size B] [--workers N]
+    USAGE: simctl bench chat [--rooms R] [--members M] [--messages N] [--window W] [--format F] [--size B] [--workers N] [--cluster]
 
     Starts 'simctl chat-server' as a separate process on a free port, connects R rooms of M
     members (separate TCP clients, one epoll loop here), and lets one sender per room keep W
@@ -27,13 +27,18 @@ enum BenchChatCommand: Command {
       --format F     json (default) or protobuf.
       --size B       Chat text length in bytes (default 64).
       --workers N    The server's event-loop threads (default 1).
+      --cluster      Bench a cluster-backed server: management, session and chat nodes as
+                     'simctl node' processes and the server with --management (its rooms on the
+                     chat node). Also reports the cluster processes' CPU per delivery
+                     (cluster_us_per_delivery).
       -h, --help     Show this help.
 
     The last line is 'deliveries/s=N p50_ms=X p99_ms=Y server_us_per_delivery=Z lost=N dup=N'.
     Exit status 1 when a message was lost or duplicated.
 
     """
-    static let spec = ArgumentSpec(valued: ["--rooms", "--members", "--messages", "--window", "--format", "--size", "--workers"])
+    static let spec = ArgumentSpec(valued: ["--rooms", "--members", "--messages", "--window", "--format", "--size", "--workers"],
+                                   flags: ["--cluster"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         var settings = ChatBenchLoad.Settings()
@@ -56,23 +61,28 @@ enum BenchChatCommand: Command {
             return 2
         }
         do {
-            return try measure(settings, workers: workers)
+            return try measure(settings, workers: workers, cluster: args.has("--cluster"))
         } catch {
             printError("simctl: bench chat: \(error)")
             return 1
         }
     }
 
-    static func measure(_ settings: ChatBenchLoad.Settings, workers: Int) throws -> Int32 {
-        let server = try ChatBenchServerProcess(format: settings.format.rawValue, workers: workers)
+    static func measure(_ settings: ChatBenchLoad.Settings, workers: Int, cluster: Bool = false) throws -> Int32 {
+        let nodes = cluster ? try BenchCluster() : nil
+        defer { nodes?.stop() }
+        let server = try ChatBenchServerProcess(format: settings.format.rawValue, workers: workers,
+                                                extra: nodes.map { ["--management", $0.management] } ?? [])
         var stopped = false
         defer { if !stopped { server.stop() } }
         let load = ChatBenchLoad(settings: settings, port: server.port)
         print("bench chat: \(settings.rooms) rooms × \(settings.members) members, \(load.perRoom) messages per room of \(settings.size) bytes, window \(settings.window), \(settings.format.rawValue), server pid \(server.process.processIdentifier) on port \(server.port) with \(workers) worker\(workers == 1 ? "" : "s")")
         try load.setUp()
         let cpuBefore = try server.cpuMicroseconds()
+        let clusterBefore = try nodes?.cpuMicroseconds() ?? 0
         let elapsed = try load.run()
         let cpuAfter = try server.cpuMicroseconds()
+        let clusterAfter = try nodes?.cpuMicroseconds() ?? 0
         load.tally.finish()
         let tally = load.tally
         let seconds = Double(elapsed) / 1e9
@@ -88,7 +98,9 @@ enum BenchChatCommand: Command {
         stopped = true
         if status != 0 { print("note: the server did not exit 0 after /shutdown (status \(status.map(String.init) ?? "killed"))") }
         print("deliveries/s=\(Int(rate)) p50_ms=" + String(format: "%.3f", p50) + " p99_ms=" + String(format: "%.3f", p99)
-              + " server_us_per_delivery=" + String(format: "%.3f", perDelivery) + " lost=\(tally.lost) dup=\(tally.duplicates)")
+              + " server_us_per_delivery=" + String(format: "%.3f", perDelivery)
+              + (nodes == nil ? "" : " cluster_us_per_delivery=" + String(format: "%.3f", tally.deliveries > 0 ? (clusterAfter - clusterBefore) / Double(tally.deliveries) : 0))
+              + " lost=\(tally.lost) dup=\(tally.duplicates)")
         return tally.lost == 0 && tally.duplicates == 0 ? 0 : 1
     }
 }

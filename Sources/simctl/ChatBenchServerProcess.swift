@@ -9,11 +9,21 @@ final class ChatBenchServerProcess {
     /// The port it listens on, read from its first line of output.
     private(set) var port = 0
 
+    /// The `HOST:PORT` of its listening line.
+    private(set) var address = ""
+
     /// Starts `simctl chat-server --port 0 ...` and waits (up to 10 s) for its listening line.
     /// - Throws: `BenchChatError` when it cannot start or does not say where it listens.
-    init(format: String, workers: Int) throws {
+    convenience init(format: String, workers: Int, extra: [String] = []) throws {
+        try self.init(["chat-server", "--port", "0", "--format", format, "--workers", String(workers)] + extra)
+    }
+
+    /// Starts `simctl ARGUMENTS` (a command that prints '... listening on HOST:PORT ...' first) and
+    /// waits (up to 10 s, or the command's own wait) for that line.
+    /// - Throws: `BenchChatError` when it cannot start or does not say where it listens.
+    init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = ["chat-server", "--port", "0", "--format", format, "--workers", String(workers)]
+        process.arguments = arguments
         process.standardOutput = output
         try process.run()
         let reader = output.fileHandleForReading
@@ -25,14 +35,13 @@ final class ChatBenchServerProcess {
             text += String(decoding: chunk, as: UTF8.self)
         }
         let line = text.split(separator: "\n").first.map(String.init) ?? ""
-        guard let colon = line.range(of: "listening on ")
-                .flatMap({ line[$0.upperBound...].split(separator: " ").first })?
-                .split(separator: ":").last,
-              let port = Int(colon) else {
+        let address = line.range(of: "listening on ").flatMap { line[$0.upperBound...].split(separator: " ").first }
+        guard let address, let colon = address.split(separator: ":").last, let port = Int(colon) else {
             stop()
-            throw BenchChatError("the chat server did not report its port (first line: '\(line)')")
+            throw BenchChatError("'simctl \(arguments.first ?? "")' did not report its port (first line: '\(line)')")
         }
         self.port = port
+        self.address = String(address)
     }
 
     /// The server's CPU time so far (user + system), in microseconds.
@@ -50,6 +59,11 @@ final class ChatBenchServerProcess {
         }
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         return (user + system) / ticks * 1e6
+    }
+
+    /// Asks the process to stop (SIGTERM).
+    func terminate() {
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
     }
 
     /// Waits up to `seconds` for the process to exit, then kills it.

@@ -1,3 +1,4 @@
+import ClusterSim
 import Foundation
 import Nodes
 
@@ -7,6 +8,7 @@ enum ChatServerCommand: Command {
     static let summary = "Run the chat server of seed 004 (the course client's protocol, byte for byte)"
     static let help = """
     USAGE: simctl chat-server --port P [--host H] [--format json|protobuf] [--workers N] [--max-frame BYTES]
+           simctl chat-server --port P --management HOST:PORT [--name chat-door-N] [--listen HOST:PORT] [options]
 
     Serves the chat protocol of docs/chat-protocol.md (/name, /rooms, /create, /join, /leave,
     chat lines, /shutdown) on non-blocking sockets with epoll. Prints the listening address
@@ -22,8 +24,22 @@ enum ChatServerCommand: Command {
       --max-frame B     Largest frame body a client may send (default 16384, at most 65535).
       -h, --help        Show this help.
 
+    CLUSTER-BACKED (rooms shared by every chat server attached to the same cluster):
+      --management HOST:PORT
+                        The cluster's management node. The server becomes a chat front door
+                        (a cluster node named by --name) and the rooms live on the cluster's chat
+                        node. It waits up to 10 s for the cluster before printing the listening
+                        line; a command the cluster cannot take gets a system message saying so.
+      --name NAME       The door's node name, chat-door-N (default chat-door-1); one per server.
+      --listen HOST:PORT
+                        Where the door listens for the cluster (default 127.0.0.1:0).
+      --ping-interval D, --ping-timeout D
+                        The cluster's ping timing (defaults 1s and 3s; use the cluster's).
+      SIGINT or SIGTERM stops a cluster-backed server cleanly (its members leave their rooms).
+
     """
-    static let spec = ArgumentSpec(valued: ["--port", "--host", "--format", "--workers", "--max-frame"])
+    static let spec = ArgumentSpec(valued: ["--port", "--host", "--format", "--workers", "--max-frame", "--management",
+                                            "--name", "--listen", "--ping-interval", "--ping-timeout"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         var configuration = ChatServerConfiguration()
@@ -34,6 +50,10 @@ enum ChatServerCommand: Command {
             configuration.format = try chatFormat(args)
             configuration.workers = try args.integer("--workers", default: 1, in: 1...256)
             configuration.maxFrameBody = try args.integer("--max-frame", default: 16384, in: 1...65535)
+            if args.value("--management") != nil { return try runClusterBacked(configuration, args) }
+            for option in ["--name", "--listen", "--ping-interval", "--ping-timeout"] where args.value(option) != nil {
+                throw UsageError("option '\(option)' needs --management HOST:PORT (a cluster-backed server)")
+            }
         } catch {
             fail("chat-server: \(error)", hint: "Try 'simctl chat-server --help'.")
         }

@@ -27,22 +27,27 @@ enum ClusterCommand: Command {
       --events LABELS      Node events every node prints (see 'simctl node --help'); default
                            registered,node-joined,node-removed,fenced,client-connected,client-disconnected.
       --no-chat            Leave the chat node out.
+      --chat-doors N       Also start N cluster-backed chat servers ('simctl chat-server --port 0
+                           --management ... --name chat-door-I', JSON) sharing the chat node's rooms;
+                           their client ports are listed (default 0).
       -h, --help           Show this help.
 
     """
     static let spec = ArgumentSpec(valued: ["--frontends", "--clients", "--host", "--base-port", "--ping-interval",
-                                            "--ping-timeout", "--events"],
+                                            "--ping-timeout", "--events", "--chat-doors"],
                                    flags: ["--no-chat"], positionals: 1...1, positionalNames: ["up"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         guard args.positionals[0] == "up" else {
             fail("cluster: unknown subcommand '\(args.positionals[0])' (expected 'up')", hint: "Try 'simctl cluster --help'.")
         }
-        let frontends: Int, clients: Int, basePort: Int
+        let frontends: Int, clients: Int, basePort: Int, doors: Int
         do {
             frontends = try args.integer("--frontends", default: 2, in: 1...64)
             clients = try args.integer("--clients", default: 0, in: 0...5000)
             basePort = try args.integer("--base-port", default: 0, in: 0...65000)
+            doors = try args.integer("--chat-doors", default: 0, in: 0...64)
+            if doors > 0, args.has("--no-chat") { throw UsageError("--chat-doors needs the chat node (drop --no-chat)") }
         } catch { fail("cluster: \(error)", hint: "Try 'simctl cluster --help'.") }
         let host = args.value("--host") ?? "127.0.0.1"
         let events = args.value("--events")
@@ -83,6 +88,26 @@ enum ClusterCommand: Command {
                 fail("cluster: cannot start \(name): \(error)")
             }
         }
+        let pingTiming = Array(timing.dropFirst(2))   // the chat server takes the timing, not --events
+        for i in 0..<doors {
+            let name = NodeName(.chatDoor, i + 1)
+            let port = basePort == 0 ? 0 : basePort + names.count + i
+            let arguments = ["chat-server", "--port", String(port), "--host", host, "--management", management,
+                             "--name", name.description] + pingTiming
+            do {
+                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments, echo: true)
+                children.append(child)
+                guard let line = child.waitForLine(containing: "listening on", timeout: .seconds(15)),
+                      let address = line.split(separator: " ").dropFirst(3).first else {
+                    stopAll()
+                    fail("cluster: \(name) did not start (no 'listening on' line within 15 s)")
+                }
+                addresses.append((name, String(address)))
+            } catch {
+                stopAll()
+                fail("cluster: cannot start \(name): \(error)")
+            }
+        }
         if clients > 0 {
             let peers = addresses.filter { $0.0.role == .frontend || $0.0.role == .gateway }
                 .map { "\($0.0)=\($0.1)" }.joined(separator: ",")
@@ -96,7 +121,7 @@ enum ClusterCommand: Command {
                 fail("cluster: cannot start the client process: \(error)")
             }
         }
-        say("cluster up: \(addresses.count) nodes\(clients > 0 ? " and \(clients) clients" : ""); Ctrl-C stops it")
+        say("cluster up: \(addresses.count - doors) nodes\(doors > 0 ? ", \(doors) chat server\(doors == 1 ? "" : "s") (chat clients connect to the chat-door ports)" : "")\(clients > 0 ? " and \(clients) clients" : ""); Ctrl-C stops it")
         for (child, (name, address)) in zip(children, addresses) {
             say("  \(name.description.padding(toLength: 12, withPad: " ", startingAt: 0)) \(address)  pid \(child.pid)")
         }

@@ -19,8 +19,9 @@ struct NodeOptions {
 
     init(_ args: ParsedArguments) throws(UsageError) {
         guard let roleText = args.value("--role") else { throw UsageError("missing --role (one of \(Self.roles))") }
-        guard let role = NodeRole(rawValue: roleText) else {
-            throw UsageError("option '--role' expects one of \(Self.roles), got '\(roleText)'")
+        guard let role = NodeRole(rawValue: roleText), role != .chatDoor else {
+            let hint = roleText == NodeRole.chatDoor.rawValue ? " (a chat door runs inside 'simctl chat-server --management')" : ""
+            throw UsageError("option '--role' expects one of \(Self.roles), got '\(roleText)'\(hint)")
         }
         self.role = role
         if let text = args.value("--name") {
@@ -61,7 +62,7 @@ struct NodeOptions {
         }
     }
 
-    static let roles = NodeRole.allCases.map(\.rawValue).joined(separator: ", ")
+    static let roles = NodeRole.allCases.filter { $0 != .chatDoor }.map(\.rawValue).joined(separator: ", ")
 
     /// The plans of a client process: users user-1...user-K, the frontends and gateway of `peers`.
     var clientPlans: [(NodeName, ClientPlan)] {
@@ -88,13 +89,13 @@ struct NodeOptions {
         }
     }
 
-    private static func address(_ text: String, option: String) throws(UsageError) -> SocketAddress {
+    static func address(_ text: String, option: String) throws(UsageError) -> SocketAddress {
         do { return try SocketAddress(parsing: text) } catch {
             throw UsageError("option '\(option)' expects HOST:PORT (IPv4), got '\(text)'")
         }
     }
 
-    private static func duration(_ args: ParsedArguments, _ option: String, default value: Duration) throws(UsageError) -> Duration {
+    static func duration(_ args: ParsedArguments, _ option: String, default value: Duration) throws(UsageError) -> Duration {
         guard let text = args.value(option) else { return value }
         guard let d = DurationText.parse(text), d > .zero else {
             throw UsageError("option '\(option)' expects a duration like \"250ms\" or \"2s\", got '\(text)'")

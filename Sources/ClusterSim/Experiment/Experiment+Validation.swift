@@ -24,6 +24,8 @@ struct NodeContext {
                 return "\(unknown) (this cluster has no \(role) node; set \"\(role)\": true in \"cluster\")"
             }
             return name.index == 1 ? nil : "\(unknown) (there is one \(role) node, \(role)-1)"
+        case .chatDoor:
+            return "\(unknown) (chat doors live in 'simctl chat-server --management' processes, not in experiments)"
         case .client:
             guard allowClients else {
                 return "expected a server node, got \"\(name)\" (clients are never named in faults: they follow their frontend's or gateway's side)"

@@ -76,6 +76,7 @@ public struct Experiment: Sendable, Equatable {
         case .chat: cluster.chat && name.index == 1
         case .gateway: cluster.gateway && name.index == 1
         case .client: name.index <= workload.clients
+        case .chatDoor: false
         }
     }
 }

@@ -7,16 +7,20 @@ import Nodes
 final class RealNode: @unchecked Sendable {
     let env: RealNodeEnvironment
     private let plan: ClientPlan?
+    /// Makes the actor instead of `ClusterBlueprint.makeNode` (a chat door with its server's sink).
+    private let make: (@Sendable (RealNodeEnvironment) -> any ClusterNode)?
     /// The node's actor, made once the node is attached (it registers with its listen address).
     private(set) var node: (any ClusterNode)!
     private(set) var attachment: RealAttachment?
 
     /// Makes the node's environment (the actor comes with `attach`).
-    init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime) {
+    init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime,
+         make: (@Sendable (RealNodeEnvironment) -> any ClusterNode)? = nil) {
         let mailbox = NodeMailbox(executor: runtime.assignExecutor())
         env = RealNodeEnvironment(name: name, settings: settings, incarnation: incarnation, runtime: runtime,
                                   mailbox: mailbox)
         self.plan = plan
+        self.make = make
     }
 
     var name: NodeName { env.name }
@@ -35,7 +39,7 @@ final class RealNode: @unchecked Sendable {
         self.attachment = attachment
         if let address = attachment.address { env.setAdvertisedAddress(address) }
         env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime))
-        let node = ClusterBlueprint.makeNode(name, env: env, plan: plan)
+        let node = make?(env) ?? ClusterBlueprint.makeNode(name, env: env, plan: plan)
         self.node = node
         start(node)
         env.mailbox.release()

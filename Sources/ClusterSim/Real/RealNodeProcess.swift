@@ -70,7 +70,13 @@ public final class RealNodeProcess: @unchecked Sendable {
 
     /// Learns peers' addresses from what the manager says (and, at the manager, from registrations).
     private func learner(for me: NodeName) -> @Sendable (Inbound<ClusterMessage>) -> Void {
-        let directory = fabric.network.directory
+        Self.addressLearner(for: me, directory: fabric.network.directory)
+    }
+
+    /// What `me` learns from the manager's messages: the session, chat and frontend addresses of
+    /// its configuration (and, at the manager, each registering node's address), entered in
+    /// `directory`.
+    static func addressLearner(for me: NodeName, directory: TCPDirectory) -> @Sendable (Inbound<ClusterMessage>) -> Void {
         return { inbound in
             guard case .message(let e) = inbound else { return }
             func learn(_ peer: NodeConfig.Peer?) {

@@ -43,7 +43,7 @@ public struct SequenceDiagram: Sendable, Equatable {
         switch role {
         case .client: 0
         case .gateway: 1
-        case .frontend: 2
+        case .frontend, .chatDoor: 2
         case .chat: 3
         case .session: 4
         case .management: 5
@@ -92,6 +92,7 @@ extension SequenceDiagram {
         case .gateway: "G"
         case .frontend: "F"
         case .chat: "CH"
+        case .chatDoor: "D"
         case .session: "S"
         case .management: "M"
         }

@@ -73,6 +73,7 @@ public enum ClusterBlueprint {
         case .chat: ChatNode(env: env)
         case .gateway: GatewayNode(env: env)
         case .client: ClientNode(env: env, plan: plan!)
+        case .chatDoor: ChatDoorNode(env: env, sink: { _ in })   // a real door gets its server's sink (ClusterChatBackend)
         }
     }
 

@@ -67,6 +67,13 @@ public enum NodeLog {
     /// At a client (misbehaving on purpose): an attack sent. `kind=forged-token|expired-token|wrong-group
     /// id=M service=S` (M: the network message id) and, for token attacks, `req=I` (the request id)
     public static let attackSent = "attack-sent"
+    /// At the chat node: the members a removed node (a chat door) had connected were
+    /// disconnected. `node=N members=K`
+    public static let chatMembersDropped = "chat-members-dropped"
+    /// At a chat door: a chat connection joined or left the cluster. `user=U event=connect|disconnect`
+    public static let chatDoorMember = "chat-door-member"
+    /// At a chat door: a client's command could not reach the cluster. `user=U reason=R`
+    public static let chatDoorRefused = "chat-door-refused"
     /// At any node: a message it did not expect or could not decode. `from=N what=W`
     public static let unexpected = "unexpected-message"
 

@@ -65,6 +65,13 @@ public enum ChatCommand: Codable, Equatable, Sendable {
     case leave
     /// A line of text in the current room.
     case say(text: String, messageID: UInt64)
+    /// A chat door's connection opened: the member joins the chat service under the default
+    /// display `name` (the standalone server's peer address). The chat node remembers which node
+    /// sent it, and disconnects the member when management removes that node.
+    case connect(name: String)
+    /// A chat door's connection closed: the member leaves its room (the others get the leave
+    /// notice) and is forgotten.
+    case disconnect
 }
 
 /// The answer to a `ClientRequest`.

@@ -1,8 +1,9 @@
 import NetModel
 
 /// The chat node (seed 004's chat server, inside the cluster): rooms numbered from 1 with titles
-/// and members. Members may sit on different frontends: every effect reaches them by push,
-/// through the session node.
+/// and members. Members may sit on different frontends or chat doors: every effect reaches them by
+/// push, through the session node. A chat door's members join with `ChatCommand.connect(name:)`
+/// and leave with `.disconnect`; when management removes that door, they are disconnected.
 public actor ChatNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
     var link: ManagementLink
@@ -11,6 +12,10 @@ public actor ChatNode: ManagedServer {
     private let pushIDPrefix: UInt64
     /// The ordered connection to the session node: lines keep their order on the way to members.
     private var sessionStream: StreamID?
+    /// The node each member connected through with `ChatCommand.connect` (a chat door), by user:
+    /// when management removes that node, its members are disconnected. Members that never sent
+    /// `connect` (simulated clients) are not tracked.
+    private var origins: [String: NodeName] = [:]
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -31,29 +36,75 @@ public actor ChatNode: ManagedServer {
     public func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {}
     func stopServing() {}
-    func membershipChanged(_ notice: MembershipNotice) {}
+    func membershipChanged(_ notice: MembershipNotice) {
+        switch notice {
+        case .left(let name, _), .rejoined(let name, _, _):
+            dropMembers(of: name)
+        case .joined:
+            break
+        }
+    }
+
+    /// Disconnects every member that connected through `node` (removed by management): the
+    /// others in their rooms get the leave notices, as when a connection closes.
+    private func dropMembers(of node: NodeName) {
+        let users = origins.filter { $0.value == node }.keys.sorted()
+        guard !users.isEmpty else { return }
+        env.log(NodeLog.chatMembersDropped, ["node": .name(node), "members": .number(UInt64(users.count))])
+        for user in users {
+            origins[user] = nil
+            let effects = rooms.disconnect(ChatMemberID(user))
+            if !effects.isEmpty { deliver(effects, lineID: 0) }
+        }
+    }
 
     public func receive(_ inbound: Inbound<ClusterMessage>) {
         if case .streamClosed(let id, _, _) = inbound, id == sessionStream { sessionStream = nil }
-        guard case .message(let envelope) = inbound else { return }
-        let source = envelope.source
-        if handleManagement(envelope.payload, from: source) { return }
-        guard case .backend(let group, let call) = envelope.payload else {
-            return unexpected(envelope.payload, from: source)
+        let source: NodeName
+        let payload: ClusterMessage
+        switch inbound {
+        case .message(let envelope):
+            source = envelope.source
+            payload = envelope.payload
+            if handleManagement(payload, from: source) { return }
+        case .streamMessage(_, let peer, let message):
+            // A chat door's commands come on one stream, in its order.
+            source = peer
+            payload = message
+        case .streamOpened, .streamClosed:
+            return
+        }
+        guard case .backend(let group, let call) = payload else {
+            return unexpected(payload, from: source)
         }
         guard admits(group, call, from: source), link.isServing else { return }
         guard case .chat(let user, let command) = call else {
-            return unexpected(envelope.payload, from: source)
+            return unexpected(payload, from: source)
         }
-        handle(command, from: user)
+        handle(command, from: user, via: source)
     }
 
-    private func handle(_ command: ChatCommand, from user: String) {
+    private func handle(_ command: ChatCommand, from user: String, via source: NodeName) {
         let member = ChatMemberID(user)
+        switch command {
+        case .connect(let name):
+            origins[user] = source
+            rooms.connect(member, name: name)   // no effects: the reference server sends nothing
+            return
+        case .disconnect:
+            origins[user] = nil
+            let effects = rooms.disconnect(member)
+            if !effects.isEmpty { deliver(effects, lineID: 0) }
+            return
+        default:
+            break
+        }
         if !rooms.isConnected(member) { _ = rooms.connect(member, name: user) }
         let effects: [ChatEffect]
         var lineID: UInt64 = 0
         switch command {
+        case .connect, .disconnect:
+            effects = []
         case .name(let name): effects = rooms.rename(member, to: name)
         case .rooms: effects = rooms.listRooms(member)
         case .create(let title): effects = rooms.create(member, title: title)

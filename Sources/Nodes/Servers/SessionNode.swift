@@ -49,7 +49,7 @@ public actor SessionNode: ManagedServer {
     func membershipChanged(_ notice: MembershipNotice) {
         switch notice {
         case .left(let name, _), .rejoined(let name, _, _):
-            guard name.role == .frontend else { return }
+            guard name.role == .frontend || name.role == .chatDoor else { return }   // a chat door holds push streams too
             let dropped = table.frontendRemoved(name)
             env.log(NodeLog.sessionDropFrontend, ["frontend": .name(name), "users": .number(UInt64(dropped.count))])
         case .joined:
