@@ -36,9 +36,16 @@ public struct PushDeliveryChecker: Checker {
     }
 
     /// One client's stream of one session-node generation: `seq` grows within it.
+    /// (The client as its role order and number, so the key hashes as integers.)
     struct StreamKey: Hashable {
-        let client: NodeName
+        let role: Int
+        let client: Int
         let generation: UInt64?
+        init(client: NodeName, generation: UInt64?) {
+            role = client.role.order
+            self.client = client.index
+            self.generation = generation
+        }
     }
 
     /// What the trace says about one push to one user.
@@ -61,6 +68,7 @@ public struct PushDeliveryChecker: Checker {
         var accepted: [Int] = []   // slots in order of first acceptance
         var receivedOrder: [Int] = []   // slots in order of first reception
         var lastSeq: [StreamKey: UInt64] = [:]
+        lastSeq.reserveCapacity(run.snapshot.clients.count * 2)
         var failures: [String] = []
         var outOfOrder = 0
         slots.reserveCapacity(entries.count / 2)
