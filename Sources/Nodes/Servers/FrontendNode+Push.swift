@@ -23,9 +23,9 @@ extension FrontendNode {
         streams[id] = .push(user: user, peer: peer, since: since)
         pushStreams[user] = id
         let now = nowSeconds
-        let renewed = signer.sign(TokenClaims(sub: user, iat: now,
-                                              exp: now + Int64(env.settings.tokenLifetime.components.seconds),
-                                              push: env.name.description))
+        let renewed = issue(TokenClaims(sub: user, iat: now,
+                                        exp: now + Int64(env.settings.tokenLifetime.components.seconds),
+                                        push: env.name.description))
         env.transport.send(.pushOpened(token: renewed), on: id)
         env.log(NodeLog.streamAccepted, ["user": .text(user), "conn": .number(UInt64(id.rawValue))])
         callSession(.sessionLogin(user: user, frontend: env.name, connection: id.rawValue, since: since))

@@ -31,7 +31,7 @@ extension FrontendNode {
             let now = nowSeconds
             let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
             env.log(NodeLog.tokenIssued, ["user": .text(name), "exp": .signed(Int64(exp))])
-            result = .token(signer.sign(TokenClaims(sub: name, iat: now, exp: exp)))
+            result = .token(issue(TokenClaims(sub: name, iat: now, exp: exp)))
         case .message(let to, let text):
             let id = newPushID()
             callSession(.pushTo(users: [to], pushID: id, body: .message(from: user, text: text),
@@ -67,11 +67,21 @@ extension FrontendNode {
             return now >= claims.exp ? .failure(.expired(exp: claims.exp, now: now)) : .success(claims)
         }
         let result = signer.verify(token, now: now, leeway: 5)
-        if case .success(let claims) = result {
-            if verifiedTokens.count >= 50_000 { verifiedTokens.removeAll(keepingCapacity: true) }
-            verifiedTokens[token] = claims
-        }
+        if case .success(let claims) = result { remember(token, claims) }
         return result
+    }
+
+    /// Signs `claims`. The frontend remembers the token as verified: it has just signed it, so
+    /// its own clients' next requests skip the HMAC here (other frontends still check it).
+    func issue(_ claims: TokenClaims) -> String {
+        let token = signer.sign(claims)
+        remember(token, claims)
+        return token
+    }
+
+    private func remember(_ token: String, _ claims: TokenClaims) {
+        if verifiedTokens.count >= 50_000 { verifiedTokens.removeAll(keepingCapacity: true) }
+        verifiedTokens[token] = claims
     }
 
     /// The demo password of a user (the cluster has no user database): `pw-USER`.
