@@ -37,9 +37,13 @@ struct ChatServerRobustnessTests {
             for message: ChatClientMessage in [.name("천천히"), .chat("한 바이트씩 split"), .chat("second")] {
                 bytes += try ChatWire.encode(message, format: format)
             }
+            // Each byte is sent only once the server has read the one before: every byte
+            // arrives in a read of its own.
+            var expected = server.bytesRead
             for byte in bytes {
                 try sender.sendRaw([byte])
-                usleep(200)  // let most bytes travel in their own segment
+                expected += 1
+                #expect(server.waitForBytesRead(atLeast: expected, timeout: .seconds(5)))
             }
             let renamed = try sender.defaultName + " 의 이름이 천천히 으로 변경되었습니다."
             #expect(try receiver.nextSystem() == renamed)

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import NetModel
 import Synchronization
@@ -26,6 +27,8 @@ public final class ChatServer: @unchecked Sendable {
     let logSink: @Sendable (String) -> Void
     private let stopping = Atomic<Bool>(false)
     private let state = Mutex<(started: Bool, waited: Bool)>((false, false))
+    /// Bytes read from clients so far (see `waitForBytesRead`).
+    let readCounter = ChatReadCounter()
     /// The bytes queued per connection (see `ChatDeliveryTable`).
     let delivery: Mutex<ChatDeliveryTable>
     private var listener: Socket?
@@ -50,6 +53,17 @@ public final class ChatServer: @unchecked Sendable {
         self.backend = backend
         self.logSink = log
         self.delivery = Mutex(ChatDeliveryTable(loops: max(configuration.workers, 1)))
+    }
+
+    /// Bytes read from every client so far, all connections together.
+    public var bytesRead: Int { readCounter.value }
+
+    /// Waits until the server has read at least `bytes` bytes from its clients in all (tests use
+    /// it to pace input, e.g. to make every byte of a frame arrive in its own read).
+    /// - Returns: whether it got there within `timeout`.
+    public func waitForBytesRead(atLeast bytes: Int, timeout: Duration) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return readCounter.wait(atLeast: bytes, until: Date(timeIntervalSinceNow: seconds))
     }
 
     /// Whether a stop was requested.

@@ -21,6 +21,7 @@ extension ChatServerWorker {
                 return
             }
             connection.decoder.append(UnsafeRawBufferPointer(rebasing: readBuffer[..<count]))
+            server.readCounter.add(count)
             do {
                 while let message = try connection.decoder.nextClientMessage() {
                     handle(message, from: connection)
