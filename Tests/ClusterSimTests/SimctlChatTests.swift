@@ -1,5 +1,7 @@
+import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 
 /// A `simctl chat-server` process for a test; killed if the test did not stop it.
@@ -14,12 +16,27 @@ private final class ChatServerProcess {
         process.standardOutput = out
         process.standardError = Pipe()
         try process.run()
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        // The first line is read on a thread of its own, so that a server that stays silent
+        // fails the test after a bounded wait instead of hanging it.
+        let handle = out.fileHandleForReading
+        let firstLine = Mutex("")
+        let arrived = DispatchSemaphore(value: 0)
+        Thread {
+            var text = ""
+            while !text.contains("\n") {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            firstLine.withLock { $0 = text }
+            arrived.signal()
+        }.start()
+        guard arrived.wait(timeout: .now() + 15) == .success else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw ChatProcessError(description: "no listening line within 15 s")
         }
+        let text = firstLine.withLock { $0 }
         guard let range = text.range(of: "listening on 127.0.0.1:"),
               let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
             process.terminate()
