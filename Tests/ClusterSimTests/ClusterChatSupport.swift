@@ -103,10 +103,12 @@ final class ChatDoorServer {
     /// The server's and the door's log lines.
     let lines = LogBox()
 
-    init(_ index: Int, cluster: LoopbackChatCluster, format: ChatWireFormat, waitReady: Bool = true) throws {
+    init(_ index: Int, cluster: LoopbackChatCluster, format: ChatWireFormat, waitReady: Bool = true,
+         backlogLimit: Int = 10_000) throws {
         let lines = self.lines
         backend = try ClusterChatBackend(name: NodeName(.chatDoor, index), management: cluster.management,
-                                         settings: cluster.settings, seed: UInt64(100 + index), log: { lines.add($0) })
+                                         settings: cluster.settings, seed: UInt64(100 + index), backlogLimit: backlogLimit,
+                                         log: { lines.add($0) })
         server = ChatServer(configuration: ChatServerConfiguration(port: 0, format: format, workers: 2), backend: backend,
                             log: { lines.add($0) })
         backend.attach(to: server)

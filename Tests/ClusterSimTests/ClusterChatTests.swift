@@ -122,6 +122,20 @@ struct ClusterChatTests {
         #expect(door.lines.all.contains { $0.contains("chat-door-refused") && $0.contains("no-chat-node") })
     }
 
+    @Test("A door with its backlog full refuses a command with a system message; the connection stays open")
+    func busyDoor() throws {
+        let cluster = try LoopbackChatCluster(settings: Self.fastPings)
+        defer { cluster.stop() }
+        let door = try ChatDoorServer(1, cluster: cluster, format: .json, backlogLimit: 0)
+        defer { door.stop() }
+        let client = try ClusterChatClient(port: door.port, format: .json)
+        try client.send(.rooms)
+        #expect(try client.nextSystem() == ChatDoorNode.busyText)
+        try client.send(.createRoom(title: "x"))
+        #expect(try client.nextSystem() == ChatDoorNode.busyText)
+        #expect(door.backend.pendingCommands == 0)
+    }
+
     @Test("Lines keep their order through the cluster: 300 lines from door B arrive at door A in order")
     func orderUnderLoad() throws {
         let cluster = try LoopbackChatCluster(settings: Self.fastPings)

@@ -24,6 +24,12 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     private let door: ChatDoorNode
     private let outlet = DoorOutlet()
     private let stopped = Atomic<Bool>(false)
+    /// Client commands posted to the door and not yet handled by it.
+    private let backlog = Atomic<Int>(0)
+    /// The most client commands that may wait for the door at once; beyond it a command is
+    /// refused with `ChatDoorNode.busyText` (a client flooding a slow cluster must not grow the
+    /// process's memory without bound). Connects and disconnects are never refused.
+    public let backlogLimit: Int
 
     /// Starts the door node and its registration; returns at once (see `waitUntilReady`).
     /// - Parameters:
@@ -32,13 +38,15 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     ///   - listen: where the door listens (port 0: a free one).
     ///   - settings: the cluster's settings (group id, version, ping timing).
     ///   - seed: the seed of the node's random stream (its user-name tag); vary it per start.
+    ///   - backlogLimit: the most client commands waiting for the door at once (see `backlogLimit`).
     ///   - log: where the door's notable events go as lines (registered, fenced, refused).
     /// - Throws: `ChatDoorError` when the name is not a door's or its network cannot be set up.
     public init(name: NodeName, management: SocketAddress, listen: SocketAddress = SocketAddress(host: "127.0.0.1", port: 0),
-                settings: ClusterSettings = ClusterSettings(), seed: UInt64,
+                settings: ClusterSettings = ClusterSettings(), seed: UInt64, backlogLimit: Int = 10_000,
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(ChatDoorError) {
         guard name.role == .chatDoor else { throw .badName(name.description) }
         self.name = name
+        self.backlogLimit = backlogLimit
         runtime = RealRuntime(seed: seed, executorCount: 1, retainTrace: false, tap: Self.logTap(log))
         do {
             fabric = try TCPFabric(host: listen.host)
@@ -91,10 +99,22 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
         post { $0.open(member, name: name) }
     }
 
-    /// Posts the message to the door; its effects come later through `attach(to:)`.
+    /// Posts the message to the door; its effects come later through `attach(to:)`. When
+    /// `backlogLimit` commands already wait, the member gets `ChatDoorNode.busyText` at once
+    /// instead and the command is dropped.
     public func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
-        post { $0.handle(message, from: member) }
+        guard backlog.add(1, ordering: .acquiringAndReleasing).newValue <= backlogLimit else {
+            backlog.subtract(1, ordering: .acquiringAndReleasing)
+            return deliver([.system(to: member, text: ChatDoorNode.busyText)])
+        }
+        post { [self] door in
+            backlog.subtract(1, ordering: .acquiringAndReleasing)
+            door.handle(message, from: member)
+        }
     }
+
+    /// Client commands posted to the door and not handled yet.
+    public var pendingCommands: Int { backlog.load(ordering: .acquiring) }
 
     /// Posts the close to the door (the chat node tells the room's other members).
     public func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {

@@ -66,6 +66,9 @@ public actor ChatDoorNode: ManagedServer {
         var session: NodeName
     }
 
+    /// The system message a member gets when the door already has too many of its clients'
+    /// commands waiting (`ClusterChatBackend.backlogLimit`): the command was dropped.
+    public static let busyText = "채팅 서버가 바쁩니다. 명령을 처리하지 못했습니다. (chat cluster busy: command dropped)"
     /// The system message a member gets when its command cannot reach the cluster.
     public static let unreachableText = "채팅 클러스터에 연결할 수 없습니다. 잠시 후 다시 시도하세요. (chat cluster unreachable)"
 
