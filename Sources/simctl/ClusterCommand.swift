@@ -67,46 +67,39 @@ enum ClusterCommand: Command {
         func stopAll() {
             for child in children.reversed() { child.stop() }
         }
+        /// Starts `name` as a child and waits for its 'listening on' line.
+        /// - Returns: the address it listens on (the process exits on failure, after stopping the others).
+        func start(_ name: NodeName, _ arguments: [String], within seconds: Int) -> String {
+            do {
+                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments, echo: true)
+                children.append(child)
+                guard let line = child.waitForLine(containing: "listening on", timeout: .seconds(seconds)),
+                      let address = line.split(separator: " ").dropFirst(3).first else {
+                    stopAll()
+                    fail("cluster: \(name) did not start (no 'listening on' line within \(seconds) s)")
+                }
+                addresses.append((name, String(address)))
+                return String(address)
+            } catch {
+                stopAll()
+                fail("cluster: cannot start \(name): \(error)")
+            }
+        }
         var management = ""
         for (i, name) in names.enumerated() {
             let port = basePort == 0 ? 0 : basePort + i
             var arguments = ["node", "--role", name.role.rawValue, "--name", name.description,
                              "--listen", "\(host):\(port)"] + timing
             if name != .management { arguments += ["--management", management] }
-            do {
-                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments, echo: true)
-                children.append(child)
-                guard let line = child.waitForLine(containing: "listening on", timeout: .seconds(10)),
-                      let address = line.split(separator: " ").dropFirst(3).first else {
-                    stopAll()
-                    fail("cluster: \(name) did not start (no 'listening on' line within 10 s)")
-                }
-                addresses.append((name, String(address)))
-                if name == .management { management = String(address) }
-            } catch {
-                stopAll()
-                fail("cluster: cannot start \(name): \(error)")
-            }
+            let address = start(name, arguments, within: 10)
+            if name == .management { management = address }
         }
         let pingTiming = Array(timing.dropFirst(2))   // the chat server takes the timing, not --events
         for i in 0..<doors {
             let name = NodeName(.chatDoor, i + 1)
             let port = basePort == 0 ? 0 : basePort + names.count + i
-            let arguments = ["chat-server", "--port", String(port), "--host", host, "--management", management,
-                             "--name", name.description] + pingTiming
-            do {
-                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments, echo: true)
-                children.append(child)
-                guard let line = child.waitForLine(containing: "listening on", timeout: .seconds(15)),
-                      let address = line.split(separator: " ").dropFirst(3).first else {
-                    stopAll()
-                    fail("cluster: \(name) did not start (no 'listening on' line within 15 s)")
-                }
-                addresses.append((name, String(address)))
-            } catch {
-                stopAll()
-                fail("cluster: cannot start \(name): \(error)")
-            }
+            _ = start(name, ["chat-server", "--port", String(port), "--host", host, "--management", management,
+                             "--name", name.description] + pingTiming, within: 15)
         }
         if clients > 0 {
             let peers = addresses.filter { $0.0.role == .frontend || $0.0.role == .gateway }
