@@ -26,6 +26,7 @@ struct SimCtl {
             exit(0)
         }
         if first == "--version" { print("simctl 0.1.0"); exit(0) }
+        HugePages.reexecuteIfUseful(command: first)
         args.removeFirst()
         guard var command = commands.first(where: { $0.name == first }) else {
             fail("unknown command '\(first)'", hint: "Try 'simctl --help' for the list of commands.")
