@@ -63,11 +63,11 @@ extension FrontendNode {
     /// - Returns: the claims, or why the token is refused (expiry checked on every call).
     func verify(_ token: String) -> Result<TokenClaims, TokenError> {
         let now = nowSeconds
-        if let claims = verifiedTokens[token] {
+        if let claims = verifiedTokens.claims(for: token) {
             return now >= claims.exp ? .failure(.expired(exp: claims.exp, now: now)) : .success(claims)
         }
         let result = signer.verify(token, now: now, leeway: 5)
-        if case .success(let claims) = result { remember(token, claims) }
+        if case .success(let claims) = result { verifiedTokens.remember(token, claims) }
         return result
     }
 
@@ -75,13 +75,8 @@ extension FrontendNode {
     /// its own clients' next requests skip the HMAC here (other frontends still check it).
     func issue(_ claims: TokenClaims) -> String {
         let token = signer.sign(claims)
-        remember(token, claims)
+        verifiedTokens.remember(token, claims)
         return token
-    }
-
-    private func remember(_ token: String, _ claims: TokenClaims) {
-        if verifiedTokens.count >= 50_000 { verifiedTokens.removeAll(keepingCapacity: true) }
-        verifiedTokens[token] = claims
     }
 
     /// The demo password of a user (the cluster has no user database): `pw-USER`.

@@ -18,7 +18,7 @@ public actor FrontendNode: ManagedServer {
     var nextPush: UInt64 = 1
     /// Tokens already verified (signature and claims), so a client's repeated requests cost one
     /// dictionary lookup; the expiry is still checked on every use. Bounded: cleared when full.
-    var verifiedTokens: [String: TokenClaims] = [:]
+    var verifiedTokens = VerifiedTokenCache()
     /// The high bits of this incarnation's push ids.
     let pushIDPrefix: UInt64
 

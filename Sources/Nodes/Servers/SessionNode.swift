@@ -10,8 +10,6 @@ public actor SessionNode: ManagedServer {
     private var outbox = PushOutbox<PushBody>()
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
-    /// When pending pushes were last sent to each user (for retransmission).
-    private var lastSent: [String: Int64] = [:]
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     private let forgetConnectionOnLogout: Bool
 
@@ -130,35 +128,32 @@ public actor SessionNode: ManagedServer {
     }
 
     private func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
-        let seq = outbox.accept(user: user, pushID: pushID, body: body, now: env.now)
+        let now = env.now
+        let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
+        let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
         env.log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)), "gen": .number(UInt64(generation))])
-        guard let entry = table.route(user: user) else { return }   // offline: kept for the retention window
-        lastSent[user] = env.now.nanoseconds
-        backend(.deliver(frame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: env.now.nanoseconds)),
-                to: entry.frontend)
+        guard let entry = route else { return }
+        backend(.deliver(PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now.nanoseconds,
+                                   generation: generation, floor: floor)), to: entry.frontend)
     }
 
     /// Re-sends everything unacknowledged to the user's (new) push frontend, in order.
     private func resend(to user: String) {
         guard let entry = table.route(user: user) else { return }
-        lastSent[user] = env.now.nanoseconds
-        for p in outbox.pendingForResend(user: user) {
-            backend(.deliver(frame(user: user, seq: p.seq, pushID: p.pushID, body: p.body,
-                                   acceptedAt: p.acceptedAt.nanoseconds)), to: entry.frontend)
+        let (pending, floor) = outbox.markSent(user: user, at: env.now)
+        for p in pending {
+            backend(.deliver(PushFrame(user: user, seq: p.seq, pushID: p.pushID, body: p.body,
+                                       acceptedAt: p.acceptedAt.nanoseconds, generation: generation, floor: floor)),
+                    to: entry.frontend)
         }
-    }
-
-    private func frame(user: String, seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64) -> PushFrame {
-        PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: acceptedAt, generation: generation,
-                  floor: outbox.floor(user: user))
     }
 
     /// One-shot backend messages can be lost: pushes unacknowledged for a second are sent again
     /// (the client drops duplicates by sequence number).
     private func scheduleRetransmit() {
         env.scheduleTimer(after: .milliseconds(500), on: self) { node in
-            let now = node.env.now.nanoseconds
-            for user in node.outbox.usersWithPending(where: { now - (node.lastSent[$0] ?? 0) >= 1_000_000_000 }) {
+            let cutoff = node.env.now.advanced(by: .seconds(-1))
+            for user in node.outbox.usersWithPending(sentAtOrBefore: cutoff) {
                 node.resend(to: user)
             }
             node.scheduleRetransmit()

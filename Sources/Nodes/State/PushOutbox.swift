@@ -55,12 +55,35 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         var nextSeq: UInt64 = 1
         /// In seq order.
         var pending: [PendingPush<Body>] = []
+        /// When the shell last sent this user's pending pushes (`markSent`), nil when never.
+        var lastSent: VirtualInstant?
 
         mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
             let seq = nextSeq
             nextSeq += 1
             pending.append(PendingPush(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now))
             return seq
+        }
+
+        /// Accepts a push and, when `sent`, marks the queue sent at `now`; returns the seq and the floor.
+        mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant,
+                             sent: Bool) -> (seq: UInt64, floor: UInt64) {
+            let seq = accept(user: user, pushID: pushID, body: body, now: now)
+            if sent { lastSent = now }
+            return (seq, pending[0].seq)
+        }
+
+        /// Marks the queue sent at `now`; returns what is pending and the floor.
+        mutating func markSent(at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
+            lastSent = now
+            return (pending, pending.first?.seq ?? nextSeq)
+        }
+
+        /// Removes the pending pushes up to and including `seq`; returns how many.
+        mutating func removeAcknowledged(upTo seq: UInt64) -> Int {
+            let covered = pending.prefix(while: { $0.seq <= seq }).count
+            if covered > 0 { pending.removeFirst(covered) }
+            return covered
         }
     }
 
@@ -105,6 +128,20 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         return queue.pending.first?.seq ?? queue.nextSeq
     }
 
+    /// The users with at least one pending push that the shell last sent at or before `cutoff`
+    /// (or never sent: that counts as sent at instant zero), sorted: who is due for a retransmission.
+    public func usersWithPending(sentAtOrBefore cutoff: VirtualInstant) -> [String] {
+        var users: [String] = []
+        for (user, queue) in queues where !queue.pending.isEmpty && (queue.lastSent ?? .zero) <= cutoff {
+            users.append(user)
+        }
+        return users.sorted()
+    }
+
+    /// When the shell last sent `user`'s pending pushes.
+    /// - Returns: the instant given to the last `markSent` or `accept(…sent: true)`, nil when never.
+    public func lastSent(user: String) -> VirtualInstant? { queues[user]?.lastSent }
+
     /// When `expire` next has something to do (timers are data).
     /// - Returns: the earliest `acceptedAt + retention` of any pending push, or nil when none.
     public func nextExpiry(retention: Duration) -> VirtualInstant? {
@@ -124,17 +161,33 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: its sequence number: one more than the user's previous push, 1 for the first.
     @discardableResult
     public mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
-        // Mutated in place: copying the queue out and back would copy its pending array.
-        return queues[user, default: UserQueue()].accept(user: user, pushID: pushID, body: body, now: now)
+        accept(user: user, pushID: pushID, body: body, now: now, sent: false).seq
+    }
+
+    /// Accepts a push for `user` in one lookup of the user's queue; when `sent`, the shell is
+    /// sending it now, which counts as `markSent(user:at: now)`.
+    /// - Returns: its sequence number (as `accept(user:pushID:body:now:)`) and the user's floor
+    ///   after accepting it (as `floor(user:)`).
+    @discardableResult
+    public mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant,
+                                sent: Bool) -> (seq: UInt64, floor: UInt64) {
+        // Mutated in place (one lookup): copying the queue out and back would copy its pending array.
+        queues[user, default: UserQueue()].accept(user: user, pushID: pushID, body: body, now: now, sent: sent)
+    }
+
+    /// The shell sends `user`'s pending pushes again at `now` (after a reconnect, or to
+    /// retransmit); it is remembered for `usersWithPending(sentAtOrBefore:)`.
+    /// - Returns: the pending pushes in seq order (as `pendingForResend(user:)`) and the user's
+    ///   floor (as `floor(user:)`).
+    public mutating func markSent(user: String, at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
+        queues[user, default: UserQueue()].markSent(at: now)
     }
 
     /// The client of `user` acknowledged everything up to and including `seq` (cumulative).
     /// - Returns: how many pending pushes this removed (0 for a repeated or stale ack).
     @discardableResult
     public mutating func ack(user: String, upTo seq: UInt64) -> Int {
-        guard let covered = queues[user]?.pending.prefix(while: { $0.seq <= seq }).count, covered > 0 else { return 0 }
-        queues[user]?.pending.removeFirst(covered)
-        return covered
+        queues[user]?.removeAcknowledged(upTo: seq) ?? 0
     }
 
     /// Gives up on every push unacknowledged for `retention` or longer at `now`

@@ -1,0 +1,89 @@
+@testable import ClusterSim
+import NetModel
+import Testing
+
+/// The event heap against a sorted list: the same events must come out in (instant, sequence)
+/// order, whatever the interleaving of pushes and pops.
+@Suite("EventHeap")
+struct EventHeapTests {
+    /// A reference queue: (instant, seq) pairs kept sorted.
+    struct Reference {
+        var items: [(at: Int64, seq: UInt64)] = []
+        mutating func push(_ at: Int64, _ seq: UInt64) {
+            let i = items.firstIndex { ($0.at, $0.seq) > (at, seq) } ?? items.count
+            items.insert((at, seq), at: i)
+        }
+        mutating func pop() -> (at: Int64, seq: UInt64)? { items.isEmpty ? nil : items.removeFirst() }
+    }
+
+    /// Pops one event from each and checks they agree; returns the instant popped.
+    @discardableResult
+    static func popBoth(_ heap: inout EventHeap, _ reference: inout Reference) -> Int64? {
+        let expected = reference.pop()
+        let got = heap.pop()
+        #expect(got?.at == expected?.at)
+        if case .target(_, let token)? = got?.action {
+            #expect(UInt64(token) == expected?.seq)
+        } else {
+            #expect(got == nil && expected == nil)
+        }
+        return got?.at
+    }
+
+    @Test("random pushes at or after the last popped instant come out in (instant, sequence) order", arguments: [1, 2, 3, 4])
+    func monotonePushes(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var heap = EventHeap(), reference = Reference()
+        var now: Int64 = 0, seq: UInt64 = 0
+        for _ in 0..<6_000 {
+            if random.next() % 3 != 0 || heap.isEmpty {
+                seq += 1
+                // Mostly near-future deliveries, some far timers, some at the same instant.
+                let delay: Int64 = switch random.next() % 4 {
+                case 0: 0
+                case 1: Int64(random.next() % 5_000_000)
+                case 2: Int64(random.next() % 2_000_000_000)
+                default: Int64(random.next() % 1_000)
+                }
+                heap.push(at: now + delay, seq: seq, .target(0, token: Int(seq)))
+                reference.push(now + delay, seq)
+            } else {
+                now = Self.popBoth(&heap, &reference) ?? now
+            }
+            #expect(heap.count == reference.items.count)
+        }
+        while !heap.isEmpty { Self.popBoth(&heap, &reference) }
+        #expect(heap.pop() == nil && reference.items.isEmpty)
+    }
+
+    @Test("a push below the instant looked at (between two runs) still comes out first")
+    func pushBelowPeekedMinimum() {
+        var heap = EventHeap(), reference = Reference()
+        for (i, at) in [Int64(500), 900, 700, 10_000].enumerated() {
+            heap.push(at: at, seq: UInt64(i + 1), .target(0, token: i + 1))
+            reference.push(at, UInt64(i + 1))
+        }
+        #expect(heap.firstInstant == 500)
+        Self.popBoth(&heap, &reference)
+        #expect(heap.firstInstant == 700)   // the run stops here: 700 is past its deadline
+        heap.push(at: 600, seq: 5, .target(0, token: 5))
+        reference.push(600, 5)
+        heap.push(at: 650, seq: 6, .target(0, token: 6))
+        reference.push(650, 6)
+        #expect(heap.firstInstant == 600)
+        while !heap.isEmpty { Self.popBoth(&heap, &reference) }
+        #expect(heap.firstInstant == nil)
+    }
+
+    @Test("events at one instant come out in the order they were pushed")
+    func sameInstantFIFO() {
+        var heap = EventHeap()
+        for seq in 1...100 { heap.push(at: 42, seq: UInt64(seq), .target(0, token: seq)) }
+        var order: [Int] = []
+        while let (at, action) = heap.pop() {
+            #expect(at == 42)
+            if case .target(_, let token) = action { order.append(token) }
+        }
+        #expect(order == Array(1...100))
+    }
+}
