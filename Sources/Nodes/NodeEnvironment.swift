@@ -33,9 +33,28 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     /// Records a node-level event in the trace: `label` a stable kind (`registered`,
     /// `push-accepted`, see `NodeLog`), `detail` its fields (`["user": .text(u), "seq": .number(7)]`).
     func log(_ label: String, _ detail: TraceDetail)
+    /// The cluster's backend group id, `settings.groupID` (read on every backend call, so an
+    /// environment may answer without copying the whole settings).
+    var groupID: String { get }
+    /// Sends a one-shot message, as `transport.send(_:to:)` (an environment may forward it without
+    /// handing out its transport on every send).
+    /// - Returns: the message id.
+    @discardableResult
+    func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64
+    /// Sends on an open stream, as `transport.send(_:on:)`.
+    func send(_ message: consuming ClusterMessage, on stream: StreamID)
 }
 
 extension NodeEnvironment {
+    public var groupID: String { settings.groupID }
+
+    @discardableResult
+    public func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
+        transport.send(message, to: destination)
+    }
+
+    public func send(_ message: consuming ClusterMessage, on stream: StreamID) { transport.send(message, on: stream) }
+
     /// The node's name: the simulator addresses nodes by name.
     public var advertisedAddress: String { name.description }
 

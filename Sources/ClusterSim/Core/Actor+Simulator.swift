@@ -27,4 +27,13 @@ extension Actor {
             unsafeBitCast(fn, to: Plain.self)(self)
         }
     }
+
+    /// Calls an escaping isolated function, such as a timer's body, isolated to this actor without
+    /// a hop, from the simulator's event loop (see `simulatorCallback`). Unlike
+    /// `withSimulatorIsolation` it wraps nothing, so it allocates nothing per call.
+    nonisolated func callIsolated(_ executor: SimExecutor, _ body: @escaping (isolated Self) -> Void) {
+        assert({ executor.checkIsolated(); return true }())
+        typealias Plain = (Self) -> Void
+        unsafeBitCast(body, to: Plain.self)(self)
+    }
 }

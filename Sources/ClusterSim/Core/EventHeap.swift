@@ -1,23 +1,11 @@
 import NetModel
 
-/// The simulator's queue of scheduled events, ordered by (instant, insertion sequence), so events
-/// at the same instant run in the order they were scheduled.
+/// A 4-ary min-heap of scheduled events ordered by (instant, insertion sequence), so events at
+/// the same instant run in the order they were scheduled.
 ///
-/// Each event is one 128-bit key — instant in the high 64 bits, then a 40-bit sequence number
-/// and a 24-bit slot — so ordering is a single integer comparison; the actions live in a slot
-/// pool and are moved, never copied.
-///
-/// The keys sit in a radix heap. Virtual time never goes back and sequence numbers only grow,
-/// so a new key is almost always above the last one taken (`last`): the heap files each key in
-/// the bucket of the highest bit where it differs from `last` — one XOR and one count of leading
-/// zeros, no sifting. Taking the minimum empties the lowest non-empty bucket into lower ones
-/// around its own minimum; a key moves down at most once per bit, and in practice a few times
-/// (an event is popped some milliseconds after it is pushed). On the 1,000-client run this is
-/// several times fewer instructions than the 4-ary heap it replaced, for the same order.
-///
-/// A key below `last` is possible only between two `Simulator.run` calls (the loop looked at the
-/// next event, found it past the deadline, and the caller then scheduled something earlier): the
-/// heap then refiles every key around the new one, once.
+/// Each heap entry is one 128-bit key — instant in the high 64 bits, then a 40-bit sequence number
+/// and a 24-bit slot — so ordering is a single integer comparison and sifting moves 16 bytes.
+/// The actions live in a slot pool and are moved, never copied.
 struct EventHeap {
     /// What an event does when its instant comes.
     enum Action {
@@ -29,86 +17,68 @@ struct EventHeap {
         case wake(SleepTimer)
     }
 
-    /// Bucket `b` holds the keys whose highest bit differing from `last` is bit `b - 1`; bucket 0
-    /// holds `last` itself once it has been found (keys are unique, so at most one key).
-    private var buckets: [[UInt128]] = Array(repeating: [], count: 128)
-    /// Bit `b` is set when bucket `b` is not empty.
-    private var occupied: UInt128 = 0
-    /// The smallest key found so far; every key in the heap is at least this.
-    private var last: UInt128 = 0
-    private(set) var count = 0
+    private var keys: [UInt128] = []
     private let actions = SlotPool<Action>(capacity: 1024)
     private static let slotBits: UInt128 = 24
     private static let slotMask: UInt128 = (1 << 24) - 1
 
-    var isEmpty: Bool { count == 0 }
-
-    /// The instant of the earliest event (finding it may refile keys, hence `mutating`).
-    var firstInstant: Int64? {
-        mutating get { findMinimum() ? Int64(truncatingIfNeeded: last >> 64) : nil }
-    }
+    var isEmpty: Bool { keys.isEmpty }
+    var count: Int { keys.count }
+    /// The instant of the earliest event.
+    var firstInstant: Int64? { keys.first.map { Int64(truncatingIfNeeded: $0 >> 64) } }
 
     /// Adds an event. `at` must not be negative; `seq` must be below 2⁴⁰ and fewer than 2²⁴
     /// events may be pending at once.
     mutating func push(at: Int64, seq: UInt64, _ action: consuming Action) {
         let slot = actions.insert(action)
         precondition(slot < 1 << 24 && seq < 1 << 40 && at >= 0, "event heap limits exceeded")
-        let key = UInt128(UInt64(at)) << 64 | UInt128(seq) << Self.slotBits | UInt128(slot)
-        if key < last { refile(around: key) }
-        file(key)
-        count += 1
+        let e = UInt128(UInt64(at)) << 64 | UInt128(seq) << Self.slotBits | UInt128(slot)
+        keys.append(e)
+        keys.withUnsafeMutableBufferPointer { k in
+            var child = k.count - 1
+            while child > 0 {
+                let parent = (child - 1) >> 2
+                guard e < k[parent] else { break }
+                k[child] = k[parent]
+                child = parent
+            }
+            k[child] = e
+        }
     }
 
     /// Removes the earliest event.
     /// - Returns: its instant and action, or nil when empty.
     mutating func pop() -> (at: Int64, action: Action)? {
-        guard findMinimum() else { return nil }
-        let top = buckets[0].removeLast()
-        occupied &= ~1
-        count -= 1
+        guard let top = keys.first else { return nil }
+        let last = keys.removeLast()
+        keys.withUnsafeMutableBufferPointer { k in
+            let n = k.count
+            guard n > 0 else { return }
+            // Bottom-up: walk the hole down along the smallest children to a leaf, then sift
+            // `last` up from there — fewer comparisons than testing `last` at every level.
+            var i = 0
+            while true {
+                let first = 4 * i + 1
+                if first >= n { break }
+                var c = first
+                let end = min(first + 4, n)
+                var j = first + 1
+                while j < end {
+                    if k[j] < k[c] { c = j }
+                    j += 1
+                }
+                k[i] = k[c]
+                i = c
+            }
+            while i > 0 {
+                let parent = (i - 1) >> 2
+                guard last < k[parent] else { break }
+                k[i] = k[parent]
+                i = parent
+            }
+            k[i] = last
+        }
         let action = actions.take(Int(top & Self.slotMask))!
         return (Int64(truncatingIfNeeded: top >> 64), action)
-    }
-
-    /// Puts `key` (at least `last`) in its bucket.
-    @inline(__always)
-    private mutating func file(_ key: UInt128) {
-        let difference = key ^ last
-        let bucket = difference == 0 ? 0 : 128 - difference.leadingZeroBitCount
-        buckets[bucket].append(key)
-        occupied |= 1 << UInt128(bucket)
-    }
-
-    /// Makes bucket 0 hold the smallest key, with `last` equal to it.
-    /// - Returns: false when the heap is empty.
-    private mutating func findMinimum() -> Bool {
-        if occupied & 1 != 0 { return true }
-        guard occupied != 0 else { return false }
-        let bucket = occupied.trailingZeroBitCount
-        var keys: [UInt128] = []
-        swap(&keys, &buckets[bucket])
-        occupied &= ~(1 << UInt128(bucket))
-        var minimum = keys[0]
-        for key in keys where key < minimum { minimum = key }
-        last = minimum
-        // Every key of the bucket shares with the new `last` all bits from `bucket - 1` up, so
-        // each lands in a lower bucket (the minimum itself in bucket 0).
-        for key in keys { file(key) }
-        keys.removeAll(keepingCapacity: true)
-        swap(&keys, &buckets[bucket])   // give the bucket its storage back
-        return true
-    }
-
-    /// Refiles every key around `key`, which is below `last` (see the type's documentation).
-    private mutating func refile(around key: UInt128) {
-        var all: [UInt128] = []
-        all.reserveCapacity(count)
-        for b in 0..<buckets.count where occupied & (1 << UInt128(b)) != 0 {
-            all += buckets[b]
-            buckets[b].removeAll(keepingCapacity: true)
-        }
-        occupied = 0
-        last = key
-        for k in all { file(k) }
     }
 }

@@ -36,6 +36,16 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     var transport: any Transport<ClusterMessage> { simTransport! }
+    var groupID: String { settings.groupID }
+
+    @discardableResult
+    func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
+        simTransport.unsafelyUnwrapped.handle.send(message, to: destination)
+    }
+
+    func send(_ message: consuming ClusterMessage, on stream: StreamID) {
+        simTransport.unsafelyUnwrapped.handle.send(message, on: stream)
+    }
     var executor: UnownedSerialExecutor { simulator.executor.asUnownedSerialExecutor() }
     var now: VirtualInstant { VirtualInstant(nanoseconds: simulator.now.nanoseconds &+ simulator.clockOffset(of: name)) }
     var isLive: Bool { liveness.current[name] == incarnation }
@@ -60,9 +70,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     /// Runs a timer's body on its actor (at its instant, or at the resume of a paused node).
-    private func fire<A: Actor>(timer id: UInt64, on actor: A, _ body: @Sendable (isolated A) -> Void) {
+    private func fire<A: Actor>(timer id: UInt64, on actor: A, _ body: @escaping @Sendable (isolated A) -> Void) {
         simulator.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
-        actor.withSimulatorIsolation(simulator.executor) { body($0) }
+        actor.callIsolated(simulator.executor, body)
     }
 
     func cancelTimer(_ id: TimerID) { _ = liveness.pendingTimers.remove(id.rawValue) }

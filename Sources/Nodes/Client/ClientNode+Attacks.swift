@@ -14,7 +14,7 @@ extension ClientNode {
                                                         "service": .text("Broadcast"), "req": .number(UInt64(req))])
         } else if pick == 2 {
             let call = BackendCall.kick(user: victim)
-            let id = env.transport.send(.backend(group: "intruder", call), to: .session)
+            let id = env.send(.backend(group: "intruder", call), to: .session)
             env.log(NodeLog.attackSent, ["kind": .text("wrong-group"), "id": .number(UInt64(id)), "service": .text(call.traceLabel)])
         } else {
             let req = request(.kick(user: victim), token: Self.forge(token, as: victim), attack: true)

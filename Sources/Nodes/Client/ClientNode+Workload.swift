@@ -11,7 +11,7 @@ extension ClientNode {
         let target = plan.gateway ?? (isConnected ? streamFrontend : nil)
             ?? plan.frontends[frontendCursor % max(1, plan.frontends.count)]
         pending[id] = (req.traceLabel, env.now.nanoseconds, attack)
-        lastMessageID = env.transport.send(.request(req), to: target)
+        lastMessageID = env.send(.request(req), to: target)
         return id
     }
 
@@ -109,7 +109,7 @@ extension ClientNode {
         if case .deliver(let items) = decision {
             for d in items { record(d.payload) }
         }
-        env.transport.send(.pushAck(upTo: inbox.ackValue, generation: inboxGeneration), on: id)
+        env.send(.pushAck(upTo: inbox.ackValue, generation: inboxGeneration), on: id)
     }
 
     private func record(_ f: PushFrame) {

@@ -82,7 +82,7 @@ public actor ClientNode: ClusterNode {
         guard !plan.frontends.isEmpty else { return }
         let frontend = plan.frontends[frontendCursor % plan.frontends.count]
         let id = env.transport.openStream(to: frontend)
-        env.transport.send(.pushOpen(token: token), on: id)
+        env.send(.pushOpen(token: token), on: id)
         stream = id
         streamFrontend = frontend
         phase = .opening(id)

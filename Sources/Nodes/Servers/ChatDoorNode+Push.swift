@@ -31,7 +31,7 @@ extension ChatDoorNode {
             // A member's name is unique to its connection: only a re-sync conflict gets here.
             env.log(NodeLog.chatDoorRefused, ["user": .text(user), "reason": .text("kicked:\(reason)")])
         default:
-            unexpected(.backend(group: env.settings.groupID, call), from: source)
+            unexpected(.backend(group: env.groupID, call), from: source)
         }
     }
 

@@ -246,11 +246,11 @@ public actor ChatDoorNode: ManagedServer {
             chatStream = (stream, chat)
             for record in members.values.sorted(by: { $0.connection < $1.connection }) {
                 let call = BackendCall.chat(user: record.user, command: .connect(name: record.defaultName))
-                env.transport.send(.backend(group: env.settings.groupID, call), on: stream)
+                env.send(.backend(group: env.groupID, call), on: stream)
             }
             if case .connect = command { return }   // just sent with the others
         }
-        env.transport.send(.backend(group: env.settings.groupID, .chat(user: user, command: command)), on: stream)
+        env.send(.backend(group: env.groupID, .chat(user: user, command: command)), on: stream)
     }
 
     private func dropChatStream() {

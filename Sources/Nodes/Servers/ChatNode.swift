@@ -147,7 +147,7 @@ public actor ChatNode: ManagedServer {
             nextPush += 1
             let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
                                           acceptedAt: env.now.nanoseconds)
-            env.transport.send(.backend(group: env.settings.groupID, call), on: stream)
+            env.send(.backend(group: env.groupID, call), on: stream)
         }
     }
 }

@@ -17,13 +17,13 @@ public protocol ClusterNode: Actor {
 extension ClusterNode {
     /// Sends a backend call carrying the cluster's group id.
     func backend(_ call: BackendCall, to node: NodeName) {
-        env.transport.send(.backend(group: env.settings.groupID, call), to: node)
+        env.send(.backend(group: env.groupID, call), to: node)
     }
 
     /// Checks a backend call's group id: logs and refuses a wrong one (the handler is not run).
     /// - Returns: whether the handler may run.
     func admits(_ group: String, _ call: BackendCall, from source: NodeName) -> Bool {
-        guard group == env.settings.groupID else {
+        guard group == env.groupID else {
             env.log(NodeLog.backendRejected, ["call": .text(call.traceLabel), "from": .name(source), "group": .text(group)])
             return false
         }

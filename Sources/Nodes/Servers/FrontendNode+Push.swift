@@ -26,14 +26,14 @@ extension FrontendNode {
         let renewed = issue(TokenClaims(sub: user, iat: now,
                                         exp: now + Int64(env.settings.tokenLifetime.components.seconds),
                                         push: env.name.description))
-        env.transport.send(.pushOpened(token: renewed), on: id)
+        env.send(.pushOpened(token: renewed), on: id)
         env.log(NodeLog.streamAccepted, ["user": .text(user), "conn": .number(UInt64(id.rawValue))])
         callSession(.sessionLogin(user: user, frontend: env.name, connection: id.rawValue, since: since))
     }
 
     private func rejectPush(_ id: StreamID, peer: NodeName, _ reason: String) {
         env.log(NodeLog.requestRejected, ["client": .name(peer), "service": .text("PushOpen"), "reason": .text(reason)])
-        env.transport.send(.pushRejected(reason: reason), on: id)
+        env.send(.pushRejected(reason: reason), on: id)
         env.transport.closeStream(id)
         streams[id] = nil
     }
@@ -48,7 +48,7 @@ extension FrontendNode {
             if notifySession {
                 callSession(.sessionLogout(user: user, frontend: env.name, connection: id.rawValue))
             }
-            if kick && !alreadyClosed { env.transport.send(.kicked(reason: reason), on: id) }
+            if kick && !alreadyClosed { env.send(.kicked(reason: reason), on: id) }
         }
         if case .gateway = slot { failPending(on: id) }
         if !alreadyClosed { env.transport.closeStream(id) }
@@ -70,7 +70,7 @@ extension FrontendNode {
         switch call {
         case .deliver(let frame):
             guard let id = pushStreams[frame.user] else { return }   // not here (any more): resent at next login
-            env.transport.send(.push(frame), on: id)
+            env.send(.push(frame), on: id)
             env.log(NodeLog.pushForwarded, ["push": .number(frame.pushID), "user": .text(frame.user), "seq": .number(UInt64(frame.seq))])
         case .kickStream(let user, let connection, let reason):
             let id = StreamID(connection)
@@ -88,7 +88,7 @@ extension FrontendNode {
             guard let waiting = pendingOnline.removeValue(forKey: requestID) else { return }
             reply(ClientReply(requestID: waiting.requestID, result: .flag(online)), waiting.route)
         default:
-            unexpected(.backend(group: env.settings.groupID, call), from: source)
+            unexpected(.backend(group: env.groupID, call), from: source)
         }
     }
 }

@@ -136,8 +136,8 @@ public actor FrontendNode: ManagedServer {
     /// Sends a reply along its route.
     func reply(_ reply: ClientReply, _ route: ReplyRoute) {
         switch route {
-        case .direct(let client): env.transport.send(.reply(reply), to: client)
-        case .stream(let id): env.transport.send(.reply(reply), on: id)
+        case .direct(let client): env.send(.reply(reply), to: client)
+        case .stream(let id): env.send(.reply(reply), on: id)
         }
     }
 }

@@ -36,6 +36,8 @@ public actor GatewayNode: ManagedServer {
     private func nextFrontend() -> NodeName? {
         let frontends = link.config.frontends
         let now = env.now.nanoseconds
+        // A suspension that has run out counts as none; forgetting them keeps the common path cheap.
+        if !suspended.isEmpty, suspended.values.allSatisfy({ $0 <= now }) { suspended.removeAll() }
         if suspended.isEmpty {
             guard !frontends.isEmpty else { return nil }
             defer { cursor += 1 }
@@ -82,7 +84,7 @@ public actor GatewayNode: ManagedServer {
             }
             let client = envelope.source
             guard link.isServing, let frontend = nextFrontend() else {
-                env.transport.send(.reply(ClientReply(requestID: request.requestID, result: .error("no-frontend"))),
+                env.send(.reply(ClientReply(requestID: request.requestID, result: .error("no-frontend"))),
                                    to: client)
                 return
             }
@@ -92,11 +94,11 @@ public actor GatewayNode: ManagedServer {
             inFlight[id] = (client, request.requestID, stream)
             request.requestID = id
             request.origin = client
-            env.transport.send(.request(request), on: stream)
+            env.send(.request(request), on: stream)
         case .streamMessage(_, _, .reply(var reply)):
             guard let waiting = inFlight.removeValue(forKey: reply.requestID) else { return }
             reply.requestID = waiting.requestID
-            env.transport.send(.reply(reply), to: waiting.client)
+            env.send(.reply(reply), to: waiting.client)
         case .streamMessage(_, let peer, let other):
             unexpected(other, from: peer)
         case .streamClosed(let id, _, _):
@@ -123,7 +125,7 @@ public actor GatewayNode: ManagedServer {
     private func failInFlight(on id: StreamID) {
         for key in inFlight.keys.sorted() where inFlight[key]?.stream == id {
             let w = inFlight.removeValue(forKey: key)!
-            env.transport.send(.reply(ClientReply(requestID: w.requestID, result: .error("frontend-unavailable"))),
+            env.send(.reply(ClientReply(requestID: w.requestID, result: .error("frontend-unavailable"))),
                                to: w.client)
         }
     }

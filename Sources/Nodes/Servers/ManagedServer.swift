@@ -45,13 +45,13 @@ extension ManagedServer {
 
     /// A clean shutdown: unregister at once (the seed never did).
     func unregisterNow() {
-        if let epoch = link.epoch { env.transport.send(.unregister(epoch: epoch), to: .management) }
+        if let epoch = link.epoch { env.send(.unregister(epoch: epoch), to: .management) }
     }
 
     private func perform(_ action: ManagementLink.Action) {
         switch action {
         case .send(let message):
-            env.transport.send(message, to: .management)
+            env.send(message, to: .management)
         case .becameServing(let config):
             env.log(NodeLog.registered, ["epoch": .number(UInt64(link.epoch ?? 0))])
             becameServing(config)

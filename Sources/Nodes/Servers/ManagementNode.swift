@@ -65,15 +65,15 @@ public actor ManagementNode: ClusterNode {
             switch registry.register(name: source, address: address, version: version, now: env.now) {
             case .accepted(let epoch, let config, let effects):
                 env.log(NodeLog.nodeJoined, ["name": .name(source), "epoch": .number(UInt64(epoch))])
-                env.transport.send(.registerAccepted(epoch: epoch, config: config), to: source)
+                env.send(.registerAccepted(epoch: epoch, config: config), to: source)
                 apply(effects)
             case .rejected(let why):
-                env.transport.send(.registerRejected(reason: why.description), to: source)
+                env.send(.registerRejected(reason: why.description), to: source)
             }
         case .ping(let epoch):
             let reply = registry.ping(name: source, epoch: epoch, now: env.now)
             let known = reply == .ok
-            env.transport.send(.pong(known: known, config: known ? registry.currentConfig : nil), to: source)
+            env.send(.pong(known: known, config: known ? registry.currentConfig : nil), to: source)
         case .unregister(let epoch):
             apply(registry.unregister(name: source, epoch: epoch, now: env.now))
         default:
@@ -88,9 +88,9 @@ public actor ManagementNode: ClusterNode {
                 env.log(NodeLog.nodeRemoved, ["name": .name(name), "epoch": .number(UInt64(epoch)), "reason": .text(reason.rawValue),
                                                              "last-heard-ns": .signed(Int64(lastHeard.nanoseconds))])
             case .notifyAll(let recipients, let notice):
-                for r in recipients { env.transport.send(.notice(notice), to: r) }
+                for r in recipients { env.send(.notice(notice), to: r) }
             case .fence(let name, _, let epoch):
-                env.transport.send(.stop(epoch: epoch), to: name)
+                env.send(.stop(epoch: epoch), to: name)
             }
         }
     }

@@ -114,7 +114,7 @@ public actor SessionNode: ManagedServer {
         case .isOnline(let user, let requestID):
             backend(.isOnlineReply(requestID: requestID, online: table.isOnline(user)), to: source)
         default:
-            unexpected(.backend(group: env.settings.groupID, call), from: source)
+            unexpected(.backend(group: env.groupID, call), from: source)
         }
     }
 
