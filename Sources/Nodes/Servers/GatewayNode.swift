@@ -6,16 +6,18 @@ import NetModel
 /// (re)join.
 public actor GatewayNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
-    var link: ManagementLink
+    // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
+    // checks (they cost ~2% of the 1,000-client run; see docs/performance.md).
+    @exclusivity(unchecked) var link: ManagementLink
     /// One multiplexed connection per frontend, opened once and reused.
-    private var connections: [NodeName: StreamID] = [:]
-    private var frontendOf: [StreamID: NodeName] = [:]
+    @exclusivity(unchecked) private var connections: [NodeName: StreamID] = [:]
+    @exclusivity(unchecked) private var frontendOf: [StreamID: NodeName] = [:]
     /// Requests in flight: gateway id → (client, client's request id, stream).
-    private var inFlight: [UInt64: (client: NodeName, requestID: UInt64, stream: StreamID)] = [:]
-    private var nextID: UInt64 = 1
-    private var cursor = 0
+    @exclusivity(unchecked) private var inFlight: [UInt64: (client: NodeName, requestID: UInt64, stream: StreamID)] = [:]
+    @exclusivity(unchecked) private var nextID: UInt64 = 1
+    @exclusivity(unchecked) private var cursor = 0
     /// Frontends whose connection broke: skipped until this instant (ns) or until they rejoin.
-    private var suspended: [NodeName: Int64] = [:]
+    @exclusivity(unchecked) private var suspended: [NodeName: Int64] = [:]
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
