@@ -7,10 +7,10 @@ import NetModel
 public actor GatewayNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
-    // checks (they cost ~2% of the 1,000-client run; see docs/performance.md).
+    // checks (they cost ~2% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var link: ManagementLink
     /// One multiplexed connection per frontend, opened once and reused.
-    @exclusivity(unchecked) private var connections: [NodeName: StreamID] = [:]
+    @exclusivity(unchecked) private var connections = EndpointTable<StreamID>()
     @exclusivity(unchecked) private var frontendOf: [StreamID: NodeName] = [:]
     /// Requests in flight: gateway id → (client, client's request id, stream).
     @exclusivity(unchecked) private var inFlight: [UInt64: (client: NodeName, requestID: UInt64, stream: StreamID)] = [:]
@@ -64,13 +64,14 @@ public actor GatewayNode: ManagedServer {
     func becameServing(_ config: NodeConfig) {}
     func stopServing() {
         for id in frontendOf.keys.sorted() { env.transport.closeStream(id) }
-        connections.removeAll()
+        connections = EndpointTable()
         frontendOf.removeAll()
     }
     func membershipChanged(_ notice: MembershipNotice) {
         if case .joined(let name, _) = notice { suspended[name] = nil }
         if case .rejoined(let name, _, _) = notice { suspended[name] = nil }
-        if case .left(let name, _) = notice, let id = connections.removeValue(forKey: name) {
+        if case .left(let name, _) = notice, let id = connections[name] {
+            connections[name] = nil
             frontendOf[id] = nil
             env.transport.closeStream(id)
             failInFlight(on: id)
