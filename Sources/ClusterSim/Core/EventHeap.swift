@@ -19,8 +19,6 @@ struct EventHeap {
 
     private var keys: [UInt128] = []
     private let actions = SlotPool<Action>(capacity: 1024)
-    private static let slotBits: UInt128 = 24
-    private static let slotMask: UInt128 = (1 << 24) - 1
 
     var isEmpty: Bool { keys.isEmpty }
     var count: Int { keys.count }
@@ -32,7 +30,7 @@ struct EventHeap {
     mutating func push(at: Int64, seq: UInt64, _ action: consuming Action) {
         let slot = actions.insert(action)
         precondition(slot < 1 << 24 && seq < 1 << 40 && at >= 0, "event heap limits exceeded")
-        let e = UInt128(UInt64(at)) << 64 | UInt128(seq) << Self.slotBits | UInt128(slot)
+        let e = UInt128(UInt64(at)) << 64 | UInt128(seq << 24 | UInt64(slot))
         keys.append(e)
         keys.withUnsafeMutableBufferPointer { k in
             var child = k.count - 1
@@ -59,13 +57,16 @@ struct EventHeap {
             var i = 0
             while true {
                 let first = 4 * i + 1
-                if first >= n { break }
-                var c = first
-                let end = min(first + 4, n)
-                var j = first + 1
-                while j < end {
-                    if k[j] < k[c] { c = j }
-                    j += 1
+                var c: Int
+                if first + 3 < n {
+                    // All four children (the common case): a small tournament, no loop.
+                    let left = k[first + 1] < k[first] ? first + 1 : first
+                    let right = k[first + 3] < k[first + 2] ? first + 3 : first + 2
+                    c = k[right] < k[left] ? right : left
+                } else {
+                    if first >= n { break }
+                    c = first
+                    for j in first + 1 ..< n where k[j] < k[c] { c = j }
                 }
                 k[i] = k[c]
                 i = c
@@ -78,7 +79,7 @@ struct EventHeap {
             }
             k[i] = last
         }
-        let action = actions.take(Int(top & Self.slotMask))!
+        let action = actions.take(Int(truncatingIfNeeded: UInt64(truncatingIfNeeded: top) & 0xFF_FFFF))!
         return (Int64(truncatingIfNeeded: top >> 64), action)
     }
 }
