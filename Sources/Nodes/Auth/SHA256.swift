@@ -179,6 +179,17 @@ extension SHA256 {
             (x >> n) | (x << (32 &- n))
         }
 
+        /// One SHA-256 round (FIPS 180-4, 6.2.2 step 3) on the working variables named by
+        /// position: `d` becomes `d + T1` (the new `e`) and `h` becomes `T1 + T2` (the new `a`).
+        @inline(__always)
+        private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+                                  _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+            let t1 = h &+ (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) &+ ((e & f) ^ (~e & g)) &+ kw
+            let t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) &+ ((a & b) ^ (a & c) ^ (b & c))
+            d = d &+ t1
+            h = t1 &+ t2
+        }
+
         /// Runs the compression function over `blocks` consecutive 64-byte blocks.
         mutating func compress(_ data: UnsafeRawPointer, blocks: Int) {
             SHA256.roundConstants.withUnsafeBufferPointer { k in
@@ -197,21 +208,19 @@ extension SHA256 {
 
                         var a = h0, b = h1, c = h2, d = h3
                         var e = h4, f = h5, g = h6, h = h7
-                        for t in 0..<64 {
-                            let bigS1 = Self.rotr(e, 6) ^ Self.rotr(e, 11) ^ Self.rotr(e, 25)
-                            let ch = (e & f) ^ (~e & g)
-                            let t1 = h &+ bigS1 &+ ch &+ k[t] &+ w[t]
-                            let bigS0 = Self.rotr(a, 2) ^ Self.rotr(a, 13) ^ Self.rotr(a, 22)
-                            let maj = (a & b) ^ (a & c) ^ (b & c)
-                            let t2 = bigS0 &+ maj
-                            h = g
-                            g = f
-                            f = e
-                            e = d &+ t1
-                            d = c
-                            c = b
-                            b = a
-                            a = t1 &+ t2
+                        // Eight rounds per pass with the working variables' roles rotated by
+                        // argument order, so no round moves all eight variables along.
+                        var t = 0
+                        while t < 64 {
+                            Self.round(a, b, c, &d, e, f, g, &h, k[t] &+ w[t])
+                            Self.round(h, a, b, &c, d, e, f, &g, k[t + 1] &+ w[t + 1])
+                            Self.round(g, h, a, &b, c, d, e, &f, k[t + 2] &+ w[t + 2])
+                            Self.round(f, g, h, &a, b, c, d, &e, k[t + 3] &+ w[t + 3])
+                            Self.round(e, f, g, &h, a, b, c, &d, k[t + 4] &+ w[t + 4])
+                            Self.round(d, e, f, &g, h, a, b, &c, k[t + 5] &+ w[t + 5])
+                            Self.round(c, d, e, &f, g, h, a, &b, k[t + 6] &+ w[t + 6])
+                            Self.round(b, c, d, &e, f, g, h, &a, k[t + 7] &+ w[t + 7])
+                            t += 8
                         }
                         h0 &+= a; h1 &+= b; h2 &+= c; h3 &+= d
                         h4 &+= e; h5 &+= f; h6 &+= g; h7 &+= h
