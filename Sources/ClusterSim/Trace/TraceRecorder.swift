@@ -28,6 +28,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     @exclusivity(unchecked) private var folded: [TraceEvent] = []
     @exclusivity(unchecked) private var hasher = FNV1a64()
     @exclusivity(unchecked) private var indexer = NodeEventIndex.Builder()
+    @exclusivity(unchecked) private var scans = TraceScans()
     /// Events per hand-over: large enough that the queue's cost per batch is negligible, small
     /// enough that the batch buffers are recycled by the allocator instead of touching new memory.
     static let batchSize = 4096
@@ -56,6 +57,19 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         return folder.sync { (folded, NodeEventIndex(indexer)) }
     }
 
+    /// The streaming checkers' scans, fed every event recorded so far.
+    var scanned: TraceScans {
+        flush()
+        return folder.sync { scans }
+    }
+
+    /// Has `scans` fed each batch on the folding queue, after the batch is folded, from the next
+    /// event recorded on: attach them before the run's first event.
+    func attach(_ scans: TraceScans) {
+        flush()
+        folder.sync { self.scans = scans }
+    }
+
     /// Records one event with a free-text detail.
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
@@ -80,12 +94,13 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         folder.async { [self] in fold(full) }
     }
 
-    /// On the folding queue: hashes, keeps and indexes one batch, in order.
+    /// On the folding queue: hashes, keeps, indexes and scans one batch, in order.
     private func fold(_ full: [TraceEvent]) {
         for e in full {
             TraceEvent.fold(into: &hasher, at: e.at.nanoseconds, kind: e.kind, node: e.node, peer: e.peer,
                             messageID: e.messageID, label: e.label, detail: e.fields)
         }
+        if !scans.isEmpty { scans.observe(full) }
         guard retainsEvents else { return }
         var position = folded.count
         for e in full {
