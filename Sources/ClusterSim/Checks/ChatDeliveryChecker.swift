@@ -36,7 +36,7 @@ public struct ChatDeliveryChecker: ScanningChecker {
     public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the chat events.
-    func makeScan() -> any TraceScan { Scan() }
+    func makeScan() -> any TraceScan<CheckResult> { Scan() }
 
     /// The verdict on a finished scan: each reception judged with its client's final user, then
     /// every member of every line against the end state.

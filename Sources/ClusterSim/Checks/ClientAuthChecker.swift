@@ -43,7 +43,7 @@ public struct ClientAuthChecker: ScanningChecker {
     public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the attack, answer and service events.
-    func makeScan() -> any TraceScan { Scan(checker: self) }
+    func makeScan() -> any TraceScan<CheckResult> { Scan(checker: self) }
 
     /// The verdict on a finished scan: each attacker's attacks, less the excused ones, matched with
     /// its token rejections.

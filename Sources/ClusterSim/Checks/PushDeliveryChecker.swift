@@ -62,7 +62,7 @@ public struct PushDeliveryChecker: ScanningChecker {
     public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the push events.
-    func makeScan() -> any TraceScan { Scan() }
+    func makeScan() -> any TraceScan<CheckResult> { Scan() }
 
     /// The verdict on a finished scan: every accepted push judged against the end state.
     func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {

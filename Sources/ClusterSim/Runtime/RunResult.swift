@@ -57,7 +57,7 @@ public struct RunResult: Sendable {
         // The metrics and every checker read the record only: they run at once, one task each.
         let checkers = experiment.checks.map { Checkers.make($0) }
         let outcomes = Parallel.map(0..<(checkers.count + 1)) { task -> (RunMetrics?, CheckResult?) in
-            if task == 0 { return (RunMetrics(record), nil) }
+            if task == 0 { return (scans.metrics?.finish(run: record) ?? RunMetrics(record), nil) }
             if let scan = scans.scan(at: task - 1) { return (nil, scan.finish(run: record)) }
             return (nil, checkers[task - 1].check(record))
         }
