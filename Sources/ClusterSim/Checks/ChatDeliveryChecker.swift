@@ -46,7 +46,11 @@ public struct ChatDeliveryChecker: ScanningChecker {
         for row in run.snapshot.clients {
             if let client = scan.clientNumbers[row.client] { userOf[client] = (scan.userNumbers[row.user], row.user) }
         }
-        var received = [[NodeName]](repeating: [], count: scan.memberSlots)
+        // Per member slot of a line (see `Scan.Line.offset`): how many receptions, the first
+        // receiver, and the others in order (rare: duplicates and redeliveries).
+        var receptions = [Int](repeating: 0, count: scan.memberSlots)
+        var firstReceiver = [Int](repeating: 0, count: scan.memberSlots)
+        var laterReceivers: [Int: [NodeName]] = [:]
         var lastOrdinal = [Int](repeating: -1, count: scan.clients.count)
         var failures: [String] = []
         var outOfOrder = 0, unexpected = 0
@@ -63,7 +67,9 @@ public struct ChatDeliveryChecker: ScanningChecker {
                 failures.append("\(client) (\(userOf[r.client]?.name ?? "unknown user")) received msg \(r.msg) as a non-member")
                 continue
             }
-            received[line.offset + member].append(client)
+            let slot = line.offset + member
+            if receptions[slot] == 0 { firstReceiver[slot] = r.client } else { laterReceivers[slot, default: []].append(client) }
+            receptions[slot] += 1
             if ordinal < lastOrdinal[r.client] {
                 outOfOrder += 1
                 failures.append("\(client) received msg \(r.msg) after a later line")
@@ -90,15 +96,17 @@ public struct ChatDeliveryChecker: ScanningChecker {
             for member in line.members {
                 due += 1
                 let name = scan.userNames[member], msg = line.msg
-                let clients = received[line.offset + line.members.firstIndex(of: member)!]
-                if !clients.isEmpty {
+                let slot = line.offset + line.members.firstIndex(of: member)!
+                if receptions[slot] > 0 {
                     delivered += 1
-                    switch Receipts.judge(clients, retired: retired) {
+                    let verdict = receptions[slot] == 1 ? .once
+                        : Receipts.judge([scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []], retired: retired)
+                    switch verdict {
                     case .once: break
                     case .redelivered: redelivered += 1
                     case .duplicate:
                         duplicates += 1
-                        failures.append("msg \(msg) to \(name) received \(clients.count) times")
+                        failures.append("msg \(msg) to \(name) received \(receptions[slot]) times")
                     }
                 } else if scan.expiries[member, default: []].contains(where: { $0 >= line.at }) {
                     expiredCount += 1
