@@ -16,7 +16,7 @@ struct TraceScanTests {
         let outcome = run.run()
         let record = run.record()
         let scans = run.simulator.trace.scanned
-        let streaming = experiment.checks.filter { [.pushDelivery, .chatDelivery, .clientAuth].contains($0) }
+        let streaming = experiment.checks.filter { [.pushDelivery, .chatDelivery, .clientAuth, .singleSession].contains($0) }
         #expect(scans.checks.map { experiment.checks[$0.slot] } == streaming)
         let metrics = try #require(scans.metrics).finish(run: record)
         #expect(metrics == RunMetrics(record), "\(file) metrics")
@@ -64,6 +64,9 @@ struct TraceScanTests {
         let bob = Fx.cl(2), carol = Fx.cl(3)
         t.log(.milliseconds(100), Fx.cl(1), NodeLog.clientConnected, ["frontend": "frontend-1", "conn": 1])
         t.log(.milliseconds(100), bob, NodeLog.clientConnected, ["frontend": "frontend-2", "conn": 2])
+        // bob holds a stream on each frontend until frontend-1 crashes (an overlap of 4.8s).
+        t.log(.milliseconds(100), Fx.fe(1), NodeLog.streamAccepted, ["user": "bob", "conn": 7])
+        t.log(.milliseconds(200), Fx.fe(2), NodeLog.streamAccepted, ["user": "bob", "conn": 8])
         for p in 1...4 {
             t.log(.seconds(p), Fx.session, NodeLog.pushAccepted, ["push": p, "user": "bob", "seq": p, "gen": 1])
         }
@@ -91,11 +94,12 @@ struct TraceScanTests {
     func faulty() throws {
         let (events, snapshot) = Self.faultyTrace()
         let record = makeRun(events, snapshot: snapshot)
-        let names: [CheckName] = [.pushDelivery, .chatDelivery, .clientAuth, .liveness]
+        let names: [CheckName] = [.pushDelivery, .chatDelivery, .clientAuth, .singleSession, .liveness]
         let batch = names.map { Checkers.make($0).check(record) }
         #expect(batch[0].detail.contains("lost=1 duplicate=1 out-of-order=1"), "\(batch[0].detail)")
         #expect(batch[1].detail.contains("unexpected=2"), "\(batch[1].detail)")
         #expect(batch[2].detail.contains("forged-token attack 60 by client-9 at 8.000s never rejected"), "\(batch[2].detail)")
+        #expect(batch[3].detail.contains("overlaps longer than the grace 1.000s: bob at 0.200s for 4.800s"), "\(batch[3].detail)")
         let metrics = RunMetrics(record)
         #expect(metrics.detections == [.seconds(1)] && metrics.failovers == [.milliseconds(1_500)])
 
@@ -117,7 +121,7 @@ struct TraceScanTests {
             fed.append(scans)
         }
         for scans in fed {
-            #expect(scans.checks.map(\.slot) == [0, 1, 2])
+            #expect(scans.checks.map(\.slot) == [0, 1, 2, 3])
             #expect(names.indices.map { scans.scan(at: $0)?.finish(run: record) ?? Checkers.make(names[$0]).check(record) } == batch)
             #expect(scans.metrics?.finish(run: record) == metrics)
         }
@@ -138,5 +142,18 @@ struct TraceScanTests {
         // client-2 is retired: the failover ends with client-1 (1s), whatever client-2 did later.
         #expect(metrics.failovers == [.seconds(1)])
         #expect(metrics.failoverStragglers == 0)
+    }
+
+    @Test("sorted runs give the values sorted, whatever their number", arguments: [0, 1, 4_095, 4_096, 4_097, 20_000])
+    func sortedRuns(count: Int) {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 &* UInt64(count + 1)
+        var runs = SortedRuns(), all: [Int64] = []
+        for _ in 0..<count {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let value = Int64(bitPattern: state >> 40) - 1_000 * Int64(all.count % 7)
+            runs.append(value)
+            all.append(value)
+        }
+        #expect(runs.sorted() == all.sorted())
     }
 }

@@ -41,10 +41,14 @@ public struct ChatDeliveryChecker: ScanningChecker {
     /// The verdict on a finished scan: each reception judged with its client's final user, then
     /// every member of every line against the end state.
     func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
-        // Each client's user: from the snapshot's rows, else from the `user=` of its pushes.
-        var userOf: [(number: Int?, name: String)?] = scan.pushedUser.map { $0.map { ($0, scan.userNames[$0]) } }
+        // Each client's user (its number, nil when no line names it, and its name): from the
+        // snapshot's rows, else from the `user=` of its pushes.
+        var userNumber: [Int?] = scan.pushedUser
+        var userName: [String?] = scan.pushedUser.map { $0.map { scan.userNames[$0] } }
         for row in run.snapshot.clients {
-            if let client = scan.clientNumbers[row.client] { userOf[client] = (scan.userNumbers[row.user], row.user) }
+            guard let client = scan.clientNumbers[row.client] else { continue }
+            userNumber[client] = scan.userNumbers[row.user]
+            userName[client] = row.user
         }
         // Per member slot of a line (see `Scan.Line.offset`): how many receptions, the first
         // receiver, and the others in order (rare: duplicates and redeliveries).
@@ -61,13 +65,12 @@ public struct ChatDeliveryChecker: ScanningChecker {
                 failures.append("\(client) received msg \(r.msg) that no chat line announced (\(r.at))")
                 continue
             }
-            let line = scan.lines[ordinal]
-            guard let user = userOf[r.client]?.number, let member = line.members.firstIndex(of: user) else {
+            guard let user = userNumber[r.client], let member = scan.lines[ordinal].members.firstIndex(of: user) else {
                 unexpected += 1
-                failures.append("\(client) (\(userOf[r.client]?.name ?? "unknown user")) received msg \(r.msg) as a non-member")
+                failures.append("\(client) (\(userName[r.client] ?? "unknown user")) received msg \(r.msg) as a non-member")
                 continue
             }
-            let slot = line.offset + member
+            let slot = scan.lines[ordinal].offset + member
             if receptions[slot] == 0 { firstReceiver[slot] = r.client } else { laterReceivers[slot, default: []].append(client) }
             receptions[slot] += 1
             if ordinal < lastOrdinal[r.client] {
@@ -95,7 +98,7 @@ public struct ChatDeliveryChecker: ScanningChecker {
         for line in scan.lines {
             for member in line.members {
                 due += 1
-                let name = scan.userNames[member], msg = line.msg
+                let msg = line.msg
                 let slot = line.offset + line.members.firstIndex(of: member)!
                 if receptions[slot] > 0 {
                     delivered += 1
@@ -106,7 +109,7 @@ public struct ChatDeliveryChecker: ScanningChecker {
                     case .redelivered: redelivered += 1
                     case .duplicate:
                         duplicates += 1
-                        failures.append("msg \(msg) to \(name) received \(receptions[slot]) times")
+                        failures.append("msg \(msg) to \(scan.userNames[member]) received \(receptions[slot]) times")
                     }
                 } else if scan.expiries[member, default: []].contains(where: { $0 >= line.at }) {
                     expiredCount += 1
@@ -115,11 +118,11 @@ public struct ChatDeliveryChecker: ScanningChecker {
                     sessionCount += 1
                 } else if chatCrashes.contains(where: { $0 >= line.at }) {
                     chatCount += 1
-                } else if !connectedUsers.contains(name) {
+                } else if !connectedUsers.contains(scan.userNames[member]) {
                     disconnectedCount += 1
                 } else {
                     lost += 1
-                    failures.append("msg \(msg) to \(name) lost (said \(line.at))")
+                    failures.append("msg \(msg) to \(scan.userNames[member]) lost (said \(line.at))")
                 }
             }
         }

@@ -22,7 +22,8 @@ extension RunMetrics {
             var back: [NodeName: (at: VirtualInstant, seq: Int)] = [:]
         }
 
-        private var latencies: [Int64] = []
+        /// Push latencies in nanoseconds, sorted run by run as they come.
+        private var latencies = SortedRuns()
         private var histogram = LatencyHistogram()
         private var frontendCrashes = 0
         private var lastFrontend: [NodeName: NodeName] = [:]
