@@ -102,14 +102,17 @@ struct TraceScans: Sendable {
 
     /// Hands each event of `events` (a batch, in trace order) to the scans that read it.
     mutating func observe(_ events: [TraceEvent]) {
-        for e in events where kindMask & (1 << e.kind.rawValue) != 0 {
-            let which = e.kind == .node ? readers[e.label] : kindReaders[Int(e.kind.rawValue)]
-            guard let which else { continue }
-            let entry = NodeEntry(event: e)
-            for reader in which {
-                switch reader {
-                case .check(let i): checks[i].scan.observe(entry)
-                case .metrics: metrics?.observe(entry)
+        // Through the buffer, an event that no scan reads is looked at (kind, label), not copied.
+        events.withUnsafeBufferPointer { batch in
+            for i in batch.indices where kindMask & (1 << batch[i].kind.rawValue) != 0 {
+                let kind = batch[i].kind
+                guard let which = kind == .node ? readers[batch[i].label] : kindReaders[Int(kind.rawValue)] else { continue }
+                let entry = NodeEntry(event: batch[i])
+                for reader in which {
+                    switch reader {
+                    case .check(let c): checks[c].scan.observe(entry)
+                    case .metrics: metrics?.observe(entry)
+                    }
                 }
             }
         }
