@@ -156,4 +156,18 @@ struct TraceScanTests {
         }
         #expect(runs.sorted() == all.sorted())
     }
+
+    @Test("the label table finds each label, also among labels of one bucket, and nothing else")
+    func labelTable() {
+        // push-received and push-accepted share length, first and last byte: one bucket.
+        let labels = [NodeLog.pushReceived, NodeLog.pushAccepted, NodeLog.pushExpired, "x", ""]
+        var table = LabelTable<[Int]>()
+        for (i, label) in labels.enumerated() {
+            table.update(label, default: []) { $0.append(i) }
+            table.update(label, default: []) { $0.append(-i) }
+        }
+        for (i, label) in labels.enumerated() { #expect(table.value(of: label) == [i, -i], "\(label)") }
+        for missing in ["push-receives", "y", NodeLog.chatLine, "push-received "] { #expect(table.value(of: missing) == nil) }
+    }
 }
+
