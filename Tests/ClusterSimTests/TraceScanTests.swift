@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import NetModel
 import Nodes
@@ -8,42 +9,71 @@ let cheapExperimentFiles = experimentFiles.filter { $0 != "11-mixed-1000.json" }
 
 @Suite("Checks and metrics that scan the trace while the run goes on")
 struct TraceScanTests {
-    /// Runs `file` at its seed plus `offset`, then compares what the scans fed during the run
-    /// decide with what the checkers and metrics decide from the finished record.
-    func streamedEqualsBatch(_ file: String, offset: UInt64) throws {
+    /// What a run's scans decided next to what its record alone gives.
+    struct Comparison: Sendable {
+        var file: String
+        /// The checks that got a scan, and those that should have.
+        var scanned: [CheckName], streaming: [CheckName]
+        /// Each scanned check: its streamed result and its result from the record.
+        var results: [(name: String, streamed: CheckResult, batch: CheckResult)] = []
+        var metrics: RunMetrics?, metricsFromRecord: RunMetrics
+        var traceCount: Int
+        /// `RunResult.evaluate` of the run (streamed) and of its record alone: checks, then metrics.
+        var evaluated: [CheckResult], evaluatedFromRecord: [CheckResult]
+        var evaluatedMetrics: [String], evaluatedMetricsFromRecord: [String]
+    }
+
+    /// Runs `file` at its seed plus `offset` on a thread of its own (a long simulation must not hold
+    /// one of the cooperative pool's few threads: other tests wait on them), then compares.
+    static func compare(_ file: String, offset: UInt64) async throws -> Comparison {
         let experiment = try Experiment.load(path: experimentsDirectory.appendingPathComponent(file).path)
-        let run = ClusterRun(experiment: experiment, seed: experiment.seed + offset)
+        return await withCheckedContinuation { (done: CheckedContinuation<Comparison, Never>) in
+            Thread { done.resume(returning: compare(file, experiment, seed: experiment.seed + offset)) }.start()
+        }
+    }
+
+    private static func compare(_ file: String, _ experiment: Experiment, seed: UInt64) -> Comparison {
+        let run = ClusterRun(experiment: experiment, seed: seed)
         let outcome = run.run()
         let record = run.record()
         let scans = run.simulator.trace.scanned
-        let streaming = experiment.checks.filter { [.pushDelivery, .chatDelivery, .clientAuth, .singleSession].contains($0) }
-        #expect(scans.checks.map { experiment.checks[$0.slot] } == streaming)
-        let metrics = try #require(scans.metrics).finish(run: record)
-        #expect(metrics == RunMetrics(record), "\(file) metrics")
-        #expect(metrics.events == run.simulator.trace.count)
-        for (slot, name) in experiment.checks.enumerated() {
-            guard let scan = scans.scan(at: slot) else { continue }
-            let streamed = scan.finish(run: record), batch = Checkers.make(name).check(record)
-            #expect(streamed == batch, "\(file) seed +\(offset) \(name.rawValue)")
-        }
-        // What `simctl run` prints (streamed) is what the record alone gives.
         let result = RunResult.evaluate(run, outcome: outcome)
         let fromRecord = RunResult.evaluate(experiment, seed: run.seed, record: record, traceCount: result.events,
                                             traceHash: result.traceHash, runtimeCheck: result.checks.last!,
                                             virtualTime: result.virtualTime)
-        #expect(result.checks == fromRecord.checks)
-        #expect(result.metrics.map { "\($0)=\($1)" } == fromRecord.metrics.map { "\($0)=\($1)" })
+        var c = Comparison(file: file, scanned: scans.checks.map { experiment.checks[$0.slot] },
+                           streaming: experiment.checks.filter { [.pushDelivery, .chatDelivery, .clientAuth, .singleSession].contains($0) },
+                           metrics: scans.metrics?.finish(run: record), metricsFromRecord: RunMetrics(record),
+                           traceCount: run.simulator.trace.count, evaluated: result.checks, evaluatedFromRecord: fromRecord.checks,
+                           evaluatedMetrics: result.metrics.map { "\($0)=\($1)" },
+                           evaluatedMetricsFromRecord: fromRecord.metrics.map { "\($0)=\($1)" })
+        for (slot, name) in experiment.checks.enumerated() {
+            guard let scan = scans.scan(at: slot) else { continue }
+            c.results.append((name.rawValue, scan.finish(run: record), Checkers.make(name).check(record)))
+        }
+        return c
+    }
+
+    /// Expects the streamed results to be the record's.
+    func expectEqual(_ c: Comparison, offset: UInt64) {
+        #expect(c.scanned == c.streaming, "\(c.file)")
+        #expect(c.metrics == c.metricsFromRecord, "\(c.file) metrics")
+        #expect(c.metricsFromRecord.events == c.traceCount)
+        for r in c.results { #expect(r.streamed == r.batch, "\(c.file) seed +\(offset) \(r.name)") }
+        // What `simctl run` prints (streamed) is what the record alone gives.
+        #expect(c.evaluated == c.evaluatedFromRecord)
+        #expect(c.evaluatedMetrics == c.evaluatedMetricsFromRecord)
     }
 
     @Test("streamed results equal the record's on every experiment, at its seed and another",
           arguments: cheapExperimentFiles, [0, 7] as [UInt64])
-    func experiments(file: String, offset: UInt64) throws {
-        try streamedEqualsBatch(file, offset: offset)
+    func experiments(file: String, offset: UInt64) async throws {
+        expectEqual(try await Self.compare(file, offset: offset), offset: offset)
     }
 
     @Test("streamed results equal the record's on the 1,000-client mixed run")
-    func mixed() throws {
-        try streamedEqualsBatch("11-mixed-1000.json", offset: 0)
+    func mixed() async throws {
+        expectEqual(try await Self.compare("11-mixed-1000.json", offset: 0), offset: 0)
     }
 
     @Test("a run that keeps no events scans nothing and is checked from its (empty) record")
