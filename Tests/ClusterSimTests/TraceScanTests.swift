@@ -135,7 +135,7 @@ struct TraceScanTests {
 
         // Through the trace recorder, as a run feeds them.
         let recorder = TraceRecorder()
-        recorder.attach(TraceScans(checks: names, metrics: true))
+        recorder.attachScans { TraceScans(checks: names, metrics: true) }
         for e in record.events {
             recorder.now = e.at.nanoseconds
             recorder.record(e.kind, node: e.node, peer: e.peer, messageID: e.messageID, label: e.label, fields: e.fields)

@@ -63,11 +63,12 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         return folder.sync { scans }
     }
 
-    /// Has `scans` fed each batch on the folding queue, after the batch is folded, from the next
-    /// event recorded on: attach them before the run's first event.
-    func attach(_ scans: TraceScans) {
+    /// Has the scans `make` returns fed each batch on the folding queue, after the batch is
+    /// folded, from the next event recorded on: attach them before the run's first event. They
+    /// are made on the folding queue too, so the recording thread does not wait for them.
+    func attachScans(_ make: @escaping @Sendable () -> TraceScans) {
         flush()
-        folder.sync { self.scans = scans }
+        folder.async { [self] in scans = make() }
     }
 
     /// Records one event with a free-text detail.
