@@ -49,8 +49,8 @@ public struct RunResult: Sendable {
                  traceHash: traceHash, runtimeCheck: runtimeCheck, virtualTime: virtualTime)
     }
 
-    /// Checks a finished run from its record and the scans its streaming checkers made while it
-    /// ran: a check with a scan only finishes it; the others scan the record now.
+    /// Checks a finished run from its record and the scans (metrics, streaming checkers) fed while
+    /// it ran: what has a scan only finishes it; the other checks read the record now.
     /// - Returns: the result.
     static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, scans: TraceScans, traceCount: Int,
                          traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {

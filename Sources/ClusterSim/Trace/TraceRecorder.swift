@@ -8,10 +8,11 @@ import NetModel
 /// Recording is split over two threads so that the simulation does not pay for the hash:
 /// the recording thread (the simulator's driver) only appends the event to a batch of
 /// `batchSize`; each full batch is handed to a serial queue that folds the events into the
-/// hash in order, appends them to the kept trace and indexes them. Everything that reads the
-/// result (`events`, `hash`, `index`) first hands over the partial batch and waits for the
-/// queue, so readers see exactly the events recorded so far, in order: the hash and the trace
-/// do not depend on the threads' timing.
+/// hash in order, appends them to the kept trace, indexes them and feeds them to the attached
+/// scans (``TraceScans``: the metrics and checkers that scan while the run goes on). Everything
+/// that reads the result (`events`, `hash`, `index`, `scanned`) first hands over the partial
+/// batch and waits for the queue, so readers see exactly the events recorded so far, in order:
+/// the hash, the trace and the scans do not depend on the threads' timing.
 ///
 /// Recording is for one thread at a time (the simulator's driver, or `RealTrace` under its lock).
 public final class TraceRecorder: TraceSink, @unchecked Sendable {
