@@ -24,64 +24,60 @@ import Nodes
 ///
 /// Detail: `lines L, member deliveries due D, delivered N; exceptions: …; failures: …` then the
 /// first few failures (`msg 9 to bob lost (said 3.100s)`).
-public struct ChatDeliveryChecker: Checker {
+public struct ChatDeliveryChecker: ScanningChecker {
     /// Which check this is.
     public var name: CheckName { .chatDelivery }
 
     /// Makes the checker.
     public init() {}
 
-    private struct Line {
-        let ordinal: Int
-        let at: VirtualInstant
-        let members: [String]
-    }
-
-    private struct Key: Hashable {
-        let msg: UInt64
-        let user: String
-    }
-
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
-        let userOf = run.userOfClient()
-        var lines: [UInt64: Line] = [:]
-        var lineOrder: [UInt64] = []
-        var received: [Key: [NodeName]] = [:]
-        var lastOrdinal: [NodeName: Int] = [:]
+    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+
+    /// A fresh scan of the chat events.
+    func makeScan() -> any TraceScan<CheckResult> { Scan() }
+
+    /// The verdict on a finished scan: each reception judged with its client's final user, then
+    /// every member of every line against the end state.
+    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
+        // Each client's user (its number, nil when no line names it, and its name): from the
+        // snapshot's rows, else from the `user=` of its pushes.
+        var userNumber: [Int?] = scan.pushedUser
+        var userName: [String?] = scan.pushedUser.map { $0.map { scan.userNames[$0] } }
+        for row in run.snapshot.clients {
+            guard let client = scan.clientNumbers[row.client] else { continue }
+            userNumber[client] = scan.userNumbers[row.user]
+            userName[client] = row.user
+        }
+        // Per member slot of a line (see `Scan.Line.offset`): how many receptions, the first
+        // receiver, and the others in order (rare: duplicates and redeliveries).
+        var receptions = [Int](repeating: 0, count: scan.memberSlots)
+        var firstReceiver = [Int](repeating: 0, count: scan.memberSlots)
+        var laterReceivers: [Int: [NodeName]] = [:]
+        var lastOrdinal = [Int](repeating: -1, count: scan.clients.count)
         var failures: [String] = []
         var outOfOrder = 0, unexpected = 0
-        var expiries: [String: [VirtualInstant]] = [:]
-
-        for e in run.nodeEvents([NodeLog.chatLine, NodeLog.chatReceived, NodeLog.pushExpired]) {
-            switch e.label {
-            case NodeLog.pushExpired:
-                if let user = e["user"] { expiries[user, default: []].append(e.at) }
-            case NodeLog.chatLine:
-                guard let msg = e.number("msg"), lines[msg] == nil else { continue }
-                let members = e.list("members")
-                lines[msg] = Line(ordinal: lineOrder.count, at: e.at, members: members)
-                lineOrder.append(msg)
-            default:
-                guard let msg = e.number("msg"), let client = e.node else { continue }
-                guard let line = lines[msg] else {
-                    unexpected += 1
-                    failures.append("\(client) received msg \(msg) that no chat line announced (\(e.at))")
-                    continue
-                }
-                guard let user = userOf[client], line.members.contains(user) else {
-                    unexpected += 1
-                    failures.append("\(client) (\(userOf[client] ?? "unknown user")) received msg \(msg) as a non-member")
-                    continue
-                }
-                received[Key(msg: msg, user: user), default: []].append(client)
-                if let last = lastOrdinal[client], line.ordinal < last {
-                    outOfOrder += 1
-                    failures.append("\(client) received msg \(msg) after a later line")
-                }
-                lastOrdinal[client] = max(line.ordinal, lastOrdinal[client] ?? -1)
+        for r in scan.receptions {
+            let client = scan.clients[r.client]
+            guard let ordinal = r.line else {
+                unexpected += 1
+                failures.append("\(client) received msg \(r.msg) that no chat line announced (\(r.at))")
+                continue
             }
+            guard let user = userNumber[r.client], let member = scan.lines[ordinal].members.firstIndex(of: user) else {
+                unexpected += 1
+                failures.append("\(client) (\(userName[r.client] ?? "unknown user")) received msg \(r.msg) as a non-member")
+                continue
+            }
+            let slot = scan.lines[ordinal].offset + member
+            if receptions[slot] == 0 { firstReceiver[slot] = r.client } else { laterReceivers[slot, default: []].append(client) }
+            receptions[slot] += 1
+            if ordinal < lastOrdinal[r.client] {
+                outOfOrder += 1
+                failures.append("\(client) received msg \(r.msg) after a later line")
+            }
+            lastOrdinal[r.client] = max(ordinal, lastOrdinal[r.client])
         }
 
         let sessionCrashes = run.crashes(of: .session)
@@ -99,36 +95,39 @@ public struct ChatDeliveryChecker: Checker {
 
         var due = 0, delivered = 0, lost = 0, duplicates = 0
         var expiredCount = 0, sessionCount = 0, chatCount = 0, disconnectedCount = 0, redelivered = 0
-        for msg in lineOrder {
-            guard let line = lines[msg] else { continue }
+        for line in scan.lines {
             for member in line.members {
                 due += 1
-                if let clients = received[Key(msg: msg, user: member)] {
+                let msg = line.msg
+                let slot = line.offset + line.members.firstIndex(of: member)!
+                if receptions[slot] > 0 {
                     delivered += 1
-                    switch Receipts.judge(clients, retired: retired) {
+                    let verdict = receptions[slot] == 1 ? .once
+                        : Receipts.judge([scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []], retired: retired)
+                    switch verdict {
                     case .once: break
                     case .redelivered: redelivered += 1
                     case .duplicate:
                         duplicates += 1
-                        failures.append("msg \(msg) to \(member) received \(clients.count) times")
+                        failures.append("msg \(msg) to \(scan.userNames[member]) received \(receptions[slot]) times")
                     }
-                } else if expiries[member, default: []].contains(where: { $0 >= line.at }) {
+                } else if scan.expiries[member, default: []].contains(where: { $0 >= line.at }) {
                     expiredCount += 1
                 } else if sessionCrashes.contains(where: { $0 >= line.at })
                             || sessionDown.contains(where: { $0.contains(line.at) }) {
                     sessionCount += 1
                 } else if chatCrashes.contains(where: { $0 >= line.at }) {
                     chatCount += 1
-                } else if !connectedUsers.contains(member) {
+                } else if !connectedUsers.contains(scan.userNames[member]) {
                     disconnectedCount += 1
                 } else {
                     lost += 1
-                    failures.append("msg \(msg) to \(member) lost (said \(line.at))")
+                    failures.append("msg \(msg) to \(scan.userNames[member]) lost (said \(line.at))")
                 }
             }
         }
 
-        let summary = "lines \(lineOrder.count), member deliveries due \(due), delivered \(delivered); exceptions: "
+        let summary = "lines \(scan.lines.count), member deliveries due \(due), delivered \(delivered); exceptions: "
             + Detail.counts([("retention-expired", expiredCount), ("session-crashed", sessionCount),
                              ("chat-crashed", chatCount), ("client-disconnected", disconnectedCount),
                              ("duplicate-login-redelivery", redelivered)])

@@ -25,7 +25,7 @@ import Nodes
 ///
 /// Detail: `token attacks A, token rejections R; exceptions: attack-dropped=N; failures: …` with
 /// the first few (`client-4 served State at 5.000s after a token attack`).
-public struct ClientAuthChecker: Checker {
+public struct ClientAuthChecker: ScanningChecker {
     /// Which check this is.
     public var name: CheckName { .clientAuth }
     /// The service attacks use when an attack does not name one.
@@ -40,37 +40,16 @@ public struct ClientAuthChecker: Checker {
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
-        let entries = run.nodeEvents([NodeLog.attackSent, NodeLog.requestRejected, NodeLog.requestServed,
-                                      NodeLog.clientReply])
-        var undelivered: Set<String> = []   // "client#req" of attacks answered by a non-token error
-        var attacks: [NodeName: [NodeEntry]] = [:]
-        var services: [NodeName: Set<String>] = [:]
-        var rejections: [NodeName: [NodeEntry]] = [:]
-        var failures: [String] = []
-        var attackCount = 0, rejectedCount = 0
-        for e in entries {
-            switch e.label {
-            case NodeLog.attackSent:
-                guard let kind = e["kind"], Self.attackKinds.contains(kind), let client = e.node else { continue }
-                attackCount += 1
-                attacks[client, default: []].append(e)
-                if let service = e["service"] ?? attackService { services[client, default: []].insert(service) }
-            case NodeLog.requestRejected:
-                guard let client = e.name("client"), (e["reason"] ?? "").lowercased().contains("token") else { continue }
-                rejectedCount += 1
-                rejections[client, default: []].append(e)
-            case NodeLog.clientReply:
-                if e["result"] == "error", let reason = e["reason"], !reason.lowercased().contains("token"),
-                   let client = e.node, let req = e["req"] {
-                    undelivered.insert("\(client)#\(req)")
-                }
-            default:
-                guard let client = e.name("client"), let service = e["service"],
-                      services[client]?.contains(service) == true else { continue }
-                failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")
-            }
-        }
+    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+
+    /// A fresh scan of the attack, answer and service events.
+    func makeScan() -> any TraceScan<CheckResult> { Scan(checker: self) }
+
+    /// The verdict on a finished scan: each attacker's attacks, less the excused ones, matched with
+    /// its token rejections.
+    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
+        let attacks = scan.attacks, rejections = scan.rejections, undelivered = scan.undelivered
+        var failures = scan.failures
         var dropped = 0, notJudged = 0
         let droppedIDs = run.droppedMessageIDs()
         for attacker in attacks.keys.sorted() {
@@ -88,7 +67,7 @@ public struct ClientAuthChecker: Checker {
                 failures.append("\(attack["kind"] ?? "token") attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
             }
         }
-        let summary = "token attacks \(attackCount), token rejections \(rejectedCount); exceptions: "
+        let summary = "token attacks \(scan.attackCount), token rejections \(scan.rejectedCount); exceptions: "
             + Detail.counts([("attack-dropped", dropped), ("attack-undelivered", notJudged)])
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; \(failures.count) failures: " + Detail.list(failures))

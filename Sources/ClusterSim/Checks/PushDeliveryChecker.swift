@@ -22,7 +22,7 @@ import Nodes
 ///
 /// Detail: `accepted A, delivered D; exceptions: retention-expired=3 session-crashed=12;
 /// failures: lost=1 …` then the first few failures (`push 17 to alice lost (accepted 1.250s)`).
-public struct PushDeliveryChecker: Checker {
+public struct PushDeliveryChecker: ScanningChecker {
     /// Which check this is.
     public var name: CheckName { .pushDelivery }
 
@@ -59,63 +59,15 @@ public struct PushDeliveryChecker: Checker {
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
-        let entries = run.nodeEvents([NodeLog.pushAccepted, NodeLog.pushReceived, NodeLog.pushExpired])
-        var users: [String: Int] = [:]
-        var userNames: [String] = []
-        var slots: [PushKey: Int] = [:]
-        var fates: [PushFate] = []
-        var accepted: [Int] = []   // slots in order of first acceptance
-        var receivedOrder: [Int] = []   // slots in order of first reception
-        var lastSeq: [StreamKey: UInt64] = [:]
-        lastSeq.reserveCapacity(run.snapshot.clients.count * 2)
-        var failures: [String] = []
-        var outOfOrder = 0
-        slots.reserveCapacity(entries.count / 2)
-        fates.reserveCapacity(entries.count / 2)
+    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
-        for e in entries {
-            guard let push = e.number("push"), let user = e["user"] else { continue }
-            let userID: Int
-            if let known = users[user] { userID = known } else {
-                userID = userNames.count
-                users[user] = userID
-                userNames.append(user)
-            }
-            let key = PushKey(push: push, user: userID)
-            let slot: Int
-            if let known = slots[key] { slot = known } else {
-                slot = fates.count
-                slots[key] = slot
-                fates.append(PushFate(key: key))
-            }
-            switch e.label {
-            case NodeLog.pushAccepted:
-                if fates[slot].acceptedAt == nil {
-                    fates[slot].acceptedAt = e.at
-                    accepted.append(slot)
-                }
-            case NodeLog.pushExpired:
-                fates[slot].expired = true
-            default:
-                guard let client = e.node else { continue }
-                if fates[slot].firstReceivedAt == nil {
-                    fates[slot].firstReceivedAt = e.at
-                    receivedOrder.append(slot)
-                }
-                fates[slot].receivers.append(client)
-                if let seq = e.number("seq") {
-                    let stream = StreamKey(client: client, generation: e.number("gen"))
-                    if let last = lastSeq[stream], seq <= last {
-                        outOfOrder += 1
-                        failures.append("\(client) gen \(stream.generation.map(String.init) ?? "?"): seq \(seq) after \(last) "
-                                        + "(push \(push) at \(e.at))")
-                    }
-                    lastSeq[stream] = max(seq, lastSeq[stream] ?? 0)
-                }
-            }
-        }
+    /// A fresh scan of the push events.
+    func makeScan() -> any TraceScan<CheckResult> { Scan() }
 
+    /// The verdict on a finished scan: every accepted push judged against the end state.
+    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
+        let fates = scan.fates, userNames = scan.userNames, accepted = scan.accepted
+        var failures = scan.failures
         let sessionCrashes = run.crashes(of: .session)
         let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
         var connectedUsers: Set<String> = []
@@ -148,7 +100,7 @@ public struct PushDeliveryChecker: Checker {
             }
         }
         var unaccepted = 0
-        for slot in receivedOrder where fates[slot].acceptedAt == nil {
+        for slot in scan.receivedOrder where fates[slot].acceptedAt == nil {
             unaccepted += 1
             failures.append("push \(fates[slot].key.push) to \(userNames[fates[slot].key.user]) received at "
                             + "\(fates[slot].firstReceivedAt!) but never accepted")
@@ -160,7 +112,7 @@ public struct PushDeliveryChecker: Checker {
         ])
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([
-            ("lost", lost), ("duplicate", duplicates), ("out-of-order", outOfOrder), ("unaccepted", unaccepted),
+            ("lost", lost), ("duplicate", duplicates), ("out-of-order", scan.outOfOrder), ("unaccepted", unaccepted),
         ]) + ": " + Detail.list(failures))
     }
 }

@@ -49,65 +49,9 @@ public struct RunMetrics: Sendable, Equatable {
     /// Makes empty metrics.
     public init() {}
 
-    /// Computes the metrics of `run`.
+    /// Computes the metrics of `run` (by scanning its trace: see ``Scan``).
     public init(_ run: RunRecord) {
-        let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
-        var lastFrontend: [NodeName: NodeName] = [:]
-        var pendingDetection: [NodeName: VirtualInstant] = [:]
-        var detected: [(crash: VirtualInstant, took: Duration)] = []
-        var pendingFailover: [(frontend: NodeName, at: VirtualInstant, waiting: Set<NodeName>, last: VirtualInstant)] = []
-        var done: [(crash: VirtualInstant, took: Duration)] = []
-
-        let index = run.nodeIndex
-        func count(_ label: String) -> Int { index.positions[label]?.count ?? 0 }
-        events = run.events.count
-        messagesSent = index.sends
-        messagesDelivered = index.deliveries
-        messagesDropped = index.kindPositions[.drop]?.count ?? 0
-        messagesDuplicated = index.kindPositions[.duplicate]?.count ?? 0
-        requestsServed = count(NodeLog.requestServed)
-        requestsRejected = count(NodeLog.requestRejected)
-        pushesAccepted = count(NodeLog.pushAccepted)
-        pushesExpired = count(NodeLog.pushExpired)
-        chatLines = count(NodeLog.chatLine)
-        unexpectedMessages = count(NodeLog.unexpected)
-        for i in index.positions[NodeLog.pushReceived] ?? [] {
-            pushesDelivered += 1
-            if let ns = run.events[i].fields.signed("latency-ns") { pushLatencies.append(ns) }
-        }
-        // Detection and failover follow crashes, removals and connections in trace order.
-        let ordered = ((index.kindPositions[.crash] ?? []) + (index.positions[NodeLog.nodeRemoved] ?? [])
-                       + (index.positions[NodeLog.clientConnected] ?? [])).sorted()
-        for i in ordered {
-            let e = run.events[i]
-            switch e.kind {
-            case .crash:
-                guard let node = e.node, node.role == .frontend else { break }
-                frontendCrashes += 1
-                if pendingDetection[node] == nil { pendingDetection[node] = e.at }
-                let affected = Set(lastFrontend.filter { $0.value == node && !retired.contains($0.key) }.keys)
-                if !affected.isEmpty { pendingFailover.append((node, e.at, affected, e.at)) }
-            case .node where e.label == NodeLog.nodeRemoved:
-                guard let removed = e.fields.name("name"),
-                      let crash = pendingDetection.removeValue(forKey: removed) else { break }
-                detected.append((crash, crash.duration(to: e.at)))
-            case .node:
-                guard let client = e.node,
-                      let frontend = e.fields.name("frontend") else { break }
-                lastFrontend[client] = frontend
-                for i in pendingFailover.indices where pendingFailover[i].frontend != frontend {
-                    if pendingFailover[i].waiting.remove(client) != nil { pendingFailover[i].last = e.at }
-                }
-                for p in pendingFailover where p.waiting.isEmpty { done.append((p.at, p.at.duration(to: p.last))) }
-                pendingFailover.removeAll { $0.waiting.isEmpty }
-            default: break
-            }
-        }
-        detections = detected.sorted { $0.crash < $1.crash }.map(\.took)
-        failovers = done.sorted { $0.crash < $1.crash }.map(\.took)
-        failoverStragglers = pendingFailover.reduce(0) { $0 + $1.waiting.count }
-        pushLatencies.sort()
-        for ns in pushLatencies { pushLatencyHistogram.record(nanoseconds: ns) }
+        self = run.scanned(Scan())
     }
 
     /// The nearest rank of the p-th percentile among `count` values.

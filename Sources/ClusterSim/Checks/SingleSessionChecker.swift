@@ -25,7 +25,7 @@ import Nodes
 /// Detail on failure: users with two streams at the end (`alice: alice@frontend-1#3,
 /// alice@frontend-2#9`) and overlaps longer than the grace (`alice 2.500s for 1.800s`), first few
 /// and a count, plus the grace used and the excused overlaps.
-public struct SingleSessionChecker: Checker {
+public struct SingleSessionChecker: ScanningChecker {
     /// Which check this is.
     public var name: CheckName { .singleSession }
     /// The shortest allowed overlap grace.
@@ -36,14 +36,15 @@ public struct SingleSessionChecker: Checker {
         self.minimumGrace = minimumGrace
     }
 
-    private struct StreamKey: Hashable {
-        let frontend: NodeName
-        let connection: String
-    }
-
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
+    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+
+    /// A fresh scan of the streams' openings and ends.
+    func makeScan() -> any TraceScan<CheckResult> { Scan(checker: self) }
+
+    /// The verdict on a finished scan: the final state, then the overlaps against the grace.
+    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
         // Part 1: the final state.
         var byUser: [String: [StreamRow]] = [:]
         for row in run.snapshot.frontendStreams { byUser[row.user, default: []].append(row) }
@@ -55,49 +56,8 @@ public struct SingleSessionChecker: Checker {
         // Part 2: overlaps in the trace.
         let grace = max(minimumGrace, run.experiment.network.maximumLatency * 2)
         let windows = DisturbanceWindows(run, slack: run.experiment.timing.pingTimeout + grace)
-        var open: [StreamKey: String] = [:]
-        var keysOf: [NodeName: [StreamKey]] = [:]
-        var count: [String: Int] = [:]
-        var overlapStart: [String: VirtualInstant] = [:]
-        var overlaps: [(user: String, start: VirtualInstant, end: VirtualInstant)] = []
-
-        func opened(_ key: StreamKey, user: String, at: VirtualInstant) {
-            guard open[key] == nil else { return }
-            open[key] = user
-            keysOf[key.frontend, default: []].append(key)
-            count[user, default: 0] += 1
-            if count[user] == 2 { overlapStart[user] = at }
-        }
-        func closed(_ key: StreamKey, at: VirtualInstant) {
-            guard let user = open.removeValue(forKey: key) else { return }
-            count[user, default: 1] -= 1
-            if count[user] == 1, let start = overlapStart.removeValue(forKey: user) {
-                overlaps.append((user, start, at))
-            }
-        }
-
-        for i in run.positions(labels: [NodeLog.fenced, NodeLog.streamAccepted, NodeLog.streamEnded],
-                               kinds: [.crash, .restart]) {
-            let e = run.events[i]
-            switch e.kind {
-            case .node where e.label == NodeLog.fenced:
-                guard let node = e.node, let keys = keysOf.removeValue(forKey: node) else { continue }
-                for key in keys { closed(key, at: e.at) }
-            case .node where e.label == NodeLog.streamAccepted || e.label == NodeLog.streamEnded:
-                let f = e.fields
-                guard let frontend = e.node, let conn = f.text("conn") else { continue }
-                let key = StreamKey(frontend: frontend, connection: conn)
-                if e.label == NodeLog.streamAccepted {
-                    if let user = f.text("user") { opened(key, user: user, at: e.at) }
-                } else {
-                    closed(key, at: e.at)
-                }
-            case .crash, .restart:
-                guard let node = e.node, let keys = keysOf.removeValue(forKey: node) else { continue }
-                for key in keys { closed(key, at: e.at) }
-            default: continue
-            }
-        }
+        var overlaps = scan.overlaps
+        let overlapStart = scan.overlapStart
         for user in overlapStart.keys.sorted() {
             if let start = overlapStart[user] { overlaps.append((user, start, max(run.end, start))) }
         }

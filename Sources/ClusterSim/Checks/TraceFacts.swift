@@ -100,16 +100,6 @@ extension RunRecord {
         positions(of: [.crash]).compactMap { i in events[i].node.flatMap { which($0) ? events[i].at : nil } }
     }
 
-    /// Every client's user: from the snapshot, else from the `user=` of pushes it received.
-    func userOfClient() -> [NodeName: String] {
-        var users: [NodeName: String] = [:]
-        for e in nodeEvents(NodeLog.pushReceived) {
-            if let node = e.node, node.role == .client, let user = e["user"] { users[node] = user }
-        }
-        for row in snapshot.clients { users[row.client] = row.user }
-        return users
-    }
-
     /// The ids of every message the network dropped, for any reason.
     func droppedMessageIDs() -> Set<UInt64> {
         Set(positions(of: [.drop]).map { events[$0].messageID })

@@ -46,6 +46,11 @@ public final class ClusterRun: @unchecked Sendable {
     /// - Returns: the executor outcome (a run with foreign jobs is a failed run).
     @discardableResult
     public func run() -> RunOutcome {
+        // The metrics and the streaming checkers scan the trace as it is recorded, off the driver thread.
+        if simulator.trace.retainsEvents {
+            let checks = experiment.checks
+            simulator.trace.attachScans { TraceScans(checks: checks, metrics: true) }
+        }
         simulator.trace.record(.start, node: nil, peer: nil, messageID: 0, label: experiment.name,
                                detail: "seed=\(seed)")
         simulator.schedule(at: .zero) { [self] in

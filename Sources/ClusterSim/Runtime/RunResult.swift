@@ -35,9 +35,9 @@ public struct RunResult: Sendable {
     public static func evaluate(_ run: ClusterRun, outcome: RunOutcome) -> RunResult {
         let executor = CheckResult(name: "executor", passed: outcome.isClean,
                                    detail: outcome.foreignJobs.failureMessage ?? "every job ran on the simulator's executor")
-        return evaluate(run.experiment, seed: run.seed, record: run.record(), traceCount: run.simulator.trace.count,
-                        traceHash: run.simulator.trace.hash, runtimeCheck: executor,
-                        virtualTime: VirtualInstant.zero.duration(to: run.end))
+        return evaluate(run.experiment, seed: run.seed, record: run.record(), scans: run.simulator.trace.scanned,
+                        traceCount: run.simulator.trace.count, traceHash: run.simulator.trace.hash,
+                        runtimeCheck: executor, virtualTime: VirtualInstant.zero.duration(to: run.end))
     }
 
     /// Checks a finished run of any runtime from its record: the experiment's checks, its
@@ -45,10 +45,21 @@ public struct RunResult: Sendable {
     /// - Returns: the result.
     public static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, traceCount: Int,
                                 traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {
+        evaluate(experiment, seed: seed, record: record, scans: TraceScans(), traceCount: traceCount,
+                 traceHash: traceHash, runtimeCheck: runtimeCheck, virtualTime: virtualTime)
+    }
+
+    /// Checks a finished run from its record and the scans (metrics, streaming checkers) fed while
+    /// it ran: what has a scan only finishes it; the other checks read the record now.
+    /// - Returns: the result.
+    static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, scans: TraceScans, traceCount: Int,
+                         traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {
         // The metrics and every checker read the record only: they run at once, one task each.
         let checkers = experiment.checks.map { Checkers.make($0) }
         let outcomes = Parallel.map(0..<(checkers.count + 1)) { task -> (RunMetrics?, CheckResult?) in
-            task == 0 ? (RunMetrics(record), nil) : (nil, checkers[task - 1].check(record))
+            if task == 0 { return (scans.metrics?.finish(run: record) ?? RunMetrics(record), nil) }
+            if let scan = scans.scan(at: task - 1) { return (nil, scan.finish(run: record)) }
+            return (nil, checkers[task - 1].check(record))
         }
         let metrics = outcomes[0].0!
         var checks = outcomes.dropFirst().map { $0.1! }

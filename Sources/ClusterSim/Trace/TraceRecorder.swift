@@ -8,10 +8,11 @@ import NetModel
 /// Recording is split over two threads so that the simulation does not pay for the hash:
 /// the recording thread (the simulator's driver) only appends the event to a batch of
 /// `batchSize`; each full batch is handed to a serial queue that folds the events into the
-/// hash in order, appends them to the kept trace and indexes them. Everything that reads the
-/// result (`events`, `hash`, `index`) first hands over the partial batch and waits for the
-/// queue, so readers see exactly the events recorded so far, in order: the hash and the trace
-/// do not depend on the threads' timing.
+/// hash in order, appends them to the kept trace, indexes them and feeds them to the attached
+/// scans (``TraceScans``: the metrics and checkers that scan while the run goes on). Everything
+/// that reads the result (`events`, `hash`, `index`, `scanned`) first hands over the partial
+/// batch and waits for the queue, so readers see exactly the events recorded so far, in order:
+/// the hash, the trace and the scans do not depend on the threads' timing.
 ///
 /// Recording is for one thread at a time (the simulator's driver, or `RealTrace` under its lock).
 public final class TraceRecorder: TraceSink, @unchecked Sendable {
@@ -28,6 +29,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     @exclusivity(unchecked) private var folded: [TraceEvent] = []
     @exclusivity(unchecked) private var hasher = FNV1a64()
     @exclusivity(unchecked) private var indexer = NodeEventIndex.Builder()
+    @exclusivity(unchecked) private var scans = TraceScans()
     /// Events per hand-over: large enough that the queue's cost per batch is negligible, small
     /// enough that the batch buffers are recycled by the allocator instead of touching new memory.
     static let batchSize = 4096
@@ -56,6 +58,20 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         return folder.sync { (folded, NodeEventIndex(indexer)) }
     }
 
+    /// The streaming checkers' scans, fed every event recorded so far.
+    var scanned: TraceScans {
+        flush()
+        return folder.sync { scans }
+    }
+
+    /// Has the scans `make` returns fed each batch on the folding queue, after the batch is
+    /// folded, from the next event recorded on: attach them before the run's first event. They
+    /// are made on the folding queue too, so the recording thread does not wait for them.
+    func attachScans(_ make: @escaping @Sendable () -> TraceScans) {
+        flush()
+        folder.async { [self] in scans = make() }
+    }
+
     /// Records one event with a free-text detail.
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
@@ -80,12 +96,13 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         folder.async { [self] in fold(full) }
     }
 
-    /// On the folding queue: hashes, keeps and indexes one batch, in order.
+    /// On the folding queue: hashes, keeps, indexes and scans one batch, in order.
     private func fold(_ full: [TraceEvent]) {
         for e in full {
             TraceEvent.fold(into: &hasher, at: e.at.nanoseconds, kind: e.kind, node: e.node, peer: e.peer,
                             messageID: e.messageID, label: e.label, detail: e.fields)
         }
+        if !scans.isEmpty { scans.observe(full) }
         guard retainsEvents else { return }
         var position = folded.count
         for e in full {

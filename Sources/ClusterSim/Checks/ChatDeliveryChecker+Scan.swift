@@ -1,0 +1,93 @@
+import NetModel
+import Nodes
+
+extension ChatDeliveryChecker {
+    /// The trace pass of `chat-delivery`: the chat lines with their members, every reception (who
+    /// received which line, in trace order), the push expiries by user and each client's user as
+    /// its pushes name it. Whether a reception was due depends on the client's user, which the
+    /// snapshot settles only at the end, so ``ChatDeliveryChecker/verdict(_:run:)`` judges them.
+    ///
+    /// Users and clients are numbered in order of appearance, so the verdict compares integers.
+    struct Scan: TraceScan {
+        var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived, NodeLog.pushExpired, NodeLog.pushReceived] }
+
+        /// One chat line, by ordinal (the order the chat node logged it).
+        struct Line {
+            let msg: UInt64
+            let at: VirtualInstant
+            /// Its members' user numbers, as listed.
+            let members: [Int]
+            /// The position of its first member's receptions in the verdict's flat list.
+            let offset: Int
+        }
+
+        /// One `chat-received`, in trace order.
+        struct Reception {
+            /// The client's number.
+            let client: Int
+            /// The line's ordinal, or nil for a message no line announced.
+            let line: Int?
+            let msg: UInt64
+            let at: VirtualInstant
+        }
+
+        /// User name → number.
+        private(set) var userNumbers: [String: Int] = [:]
+        /// User number → name.
+        private(set) var userNames: [String] = []
+        /// Client name → number.
+        private(set) var clientNumbers: [NodeName: Int] = [:]
+        /// Client number → name.
+        private(set) var clients: [NodeName] = []
+        /// Client number → the user its last `push-received user=` named (clients only).
+        private(set) var pushedUser: [Int?] = []
+        /// Every line, by ordinal.
+        private(set) var lines: [Line] = []
+        private var lineOfMessage: [UInt64: Int] = [:]
+        /// Member slots of every line so far (the next line's `offset`).
+        private(set) var memberSlots = 0
+        /// Every reception, in trace order.
+        private(set) var receptions: [Reception] = []
+        /// User number → the instants of its pushes' expiries, in order.
+        private(set) var expiries: [Int: [VirtualInstant]] = [:]
+
+        mutating func observe(_ e: NodeEntry) {
+            switch e.label {
+            case NodeLog.pushExpired:
+                if let user = e["user"] { expiries[number(ofUser: user), default: []].append(e.at) }
+            case NodeLog.pushReceived:
+                if let node = e.node, node.role == .client, let user = e["user"] {
+                    pushedUser[number(ofClient: node)] = number(ofUser: user)
+                }
+            case NodeLog.chatLine:
+                guard let msg = e.number("msg"), lineOfMessage[msg] == nil else { return }
+                let members = e.list("members").map { number(ofUser: $0) }
+                lineOfMessage[msg] = lines.count
+                lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots))
+                memberSlots += members.count
+            default:
+                guard let msg = e.number("msg"), let client = e.node else { return }
+                receptions.append(Reception(client: number(ofClient: client), line: lineOfMessage[msg], msg: msg, at: e.at))
+            }
+        }
+
+        /// The number of `user`, numbering it if new.
+        private mutating func number(ofUser user: String) -> Int {
+            if let known = userNumbers[user] { return known }
+            userNumbers[user] = userNames.count
+            userNames.append(user)
+            return userNames.count - 1
+        }
+
+        /// The number of `client`, numbering it if new.
+        private mutating func number(ofClient client: NodeName) -> Int {
+            if let known = clientNumbers[client] { return known }
+            clientNumbers[client] = clients.count
+            clients.append(client)
+            pushedUser.append(nil)
+            return clients.count - 1
+        }
+
+        func finish(run: RunRecord) -> CheckResult { ChatDeliveryChecker().verdict(self, run: run) }
+    }
+}

@@ -1,0 +1,57 @@
+import NetModel
+import Nodes
+
+extension ClientAuthChecker {
+    /// The trace pass of `client-auth`: each attacker's token attacks and token rejections in
+    /// order, the requests answered by an error that is not about the token, and the services
+    /// served to an attacker after it attacked them (rule 2, decided in trace order). Which attacks
+    /// the network dropped is read from the record by ``ClientAuthChecker/verdict(_:run:)``.
+    struct Scan: TraceScan {
+        /// The checker's configuration.
+        let checker: ClientAuthChecker
+        var labels: Set<String> {
+            [NodeLog.attackSent, NodeLog.requestRejected, NodeLog.requestServed, NodeLog.clientReply]
+        }
+
+        /// `client#req` of the requests answered by an error that is not about the token.
+        private(set) var undelivered: Set<String> = []
+        /// Each attacker's token attacks, in order.
+        private(set) var attacks: [NodeName: [NodeEntry]] = [:]
+        /// Each attacker's attacked services so far.
+        private var services: [NodeName: Set<String>] = [:]
+        /// Each attacker's token rejections, in order.
+        private(set) var rejections: [NodeName: [NodeEntry]] = [:]
+        /// Services served after an attack on them, in trace order.
+        private(set) var failures: [String] = []
+        private(set) var attackCount = 0, rejectedCount = 0
+
+        init(checker: ClientAuthChecker) {
+            self.checker = checker
+        }
+
+        mutating func observe(_ e: NodeEntry) {
+            switch e.label {
+            case NodeLog.attackSent:
+                guard let kind = e["kind"], ClientAuthChecker.attackKinds.contains(kind), let client = e.node else { return }
+                attackCount += 1
+                attacks[client, default: []].append(e)
+                if let service = e["service"] ?? checker.attackService { services[client, default: []].insert(service) }
+            case NodeLog.requestRejected:
+                guard let client = e.name("client"), (e["reason"] ?? "").lowercased().contains("token") else { return }
+                rejectedCount += 1
+                rejections[client, default: []].append(e)
+            case NodeLog.clientReply:
+                if e["result"] == "error", let reason = e["reason"], !reason.lowercased().contains("token"),
+                   let client = e.node, let req = e["req"] {
+                    undelivered.insert("\(client)#\(req)")
+                }
+            default:
+                guard let client = e.name("client"), let service = e["service"],
+                      services[client]?.contains(service) == true else { return }
+                failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")
+            }
+        }
+
+        func finish(run: RunRecord) -> CheckResult { checker.verdict(self, run: run) }
+    }
+}

@@ -1,0 +1,72 @@
+import NetModel
+import Nodes
+
+extension PushDeliveryChecker {
+    /// The trace pass of `push-delivery`: the fate of every push to every user (accepted, expired,
+    /// who received it) and the out-of-order receptions, in trace order. The end state (crashes,
+    /// retired and connected clients) is read by ``PushDeliveryChecker/verdict(_:run:)``.
+    struct Scan: TraceScan {
+        var labels: Set<String> { [NodeLog.pushAccepted, NodeLog.pushReceived, NodeLog.pushExpired] }
+
+        /// User name → number, in order of appearance.
+        private var users: [String: Int] = [:]
+        /// User number → name.
+        private(set) var userNames: [String] = []
+        private var slots: [PushKey: Int] = [:]
+        /// Every push to a user seen, by slot.
+        private(set) var fates: [PushFate] = []
+        /// Slots in order of first acceptance.
+        private(set) var accepted: [Int] = []
+        /// Slots in order of first reception.
+        private(set) var receivedOrder: [Int] = []
+        private var lastSeq: [StreamKey: UInt64] = [:]
+        /// Failures found while scanning (out-of-order receptions), in trace order.
+        private(set) var failures: [String] = []
+        /// How many receptions came out of order.
+        private(set) var outOfOrder = 0
+
+        mutating func observe(_ e: NodeEntry) {
+            guard let push = e.number("push"), let user = e["user"] else { return }
+            let userID: Int
+            if let known = users[user] { userID = known } else {
+                userID = userNames.count
+                users[user] = userID
+                userNames.append(user)
+            }
+            let key = PushKey(push: push, user: userID)
+            let slot: Int
+            if let known = slots[key] { slot = known } else {
+                slot = fates.count
+                slots[key] = slot
+                fates.append(PushFate(key: key))
+            }
+            switch e.label {
+            case NodeLog.pushAccepted:
+                if fates[slot].acceptedAt == nil {
+                    fates[slot].acceptedAt = e.at
+                    accepted.append(slot)
+                }
+            case NodeLog.pushExpired:
+                fates[slot].expired = true
+            default:
+                guard let client = e.node else { return }
+                if fates[slot].firstReceivedAt == nil {
+                    fates[slot].firstReceivedAt = e.at
+                    receivedOrder.append(slot)
+                }
+                fates[slot].receivers.append(client)
+                if let seq = e.number("seq") {
+                    let stream = StreamKey(client: client, generation: e.number("gen"))
+                    if let last = lastSeq[stream], seq <= last {
+                        outOfOrder += 1
+                        failures.append("\(client) gen \(stream.generation.map(String.init) ?? "?"): seq \(seq) after \(last) "
+                                        + "(push \(push) at \(e.at))")
+                    }
+                    lastSeq[stream] = max(seq, lastSeq[stream] ?? 0)
+                }
+            }
+        }
+
+        func finish(run: RunRecord) -> CheckResult { PushDeliveryChecker().verdict(self, run: run) }
+    }
+}

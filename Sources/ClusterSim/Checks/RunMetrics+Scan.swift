@@ -1,0 +1,108 @@
+import NetModel
+import Nodes
+
+extension RunMetrics {
+    /// The trace pass of the metrics: push latencies, and detection and failover after frontend
+    /// crashes, which follow crashes, removals and connections in trace order. The counts come
+    /// from the record's index, and the retired clients (left out of failovers) from its snapshot,
+    /// in ``finish(run:)``.
+    struct Scan: TraceScan {
+        var labels: Set<String> { [NodeLog.pushReceived, NodeLog.nodeRemoved, NodeLog.clientConnected] }
+        var kinds: [TraceKind] { [.crash] }
+
+        /// One frontend crash that left clients on it, and when each came back elsewhere.
+        struct Failover {
+            let frontend: NodeName
+            let at: VirtualInstant
+            /// The clients whose last connection before the crash was on `frontend`, sorted.
+            let affected: [NodeName]
+            /// Affected clients not yet connected to another frontend.
+            var waiting: Set<NodeName>
+            /// Each affected client's first connection to another frontend: when, and the event's `seq`.
+            var back: [NodeName: (at: VirtualInstant, seq: Int)] = [:]
+        }
+
+        /// Push latencies in nanoseconds, sorted run by run as they come.
+        private var latencies = SortedRuns()
+        private var histogram = LatencyHistogram()
+        private var frontendCrashes = 0
+        private var lastFrontend: [NodeName: NodeName] = [:]
+        private var pendingDetection: [NodeName: VirtualInstant] = [:]
+        private var detected: [(crash: VirtualInstant, took: Duration)] = []
+        /// Every crash that left clients, in crash order (retired clients included until the end).
+        private var failovers: [Failover] = []
+        /// Positions in `failovers` of those still waiting for a client.
+        private var open: [Int] = []
+
+        mutating func observe(_ e: NodeEntry) {
+            switch e.event.kind {
+            case .crash:
+                guard let node = e.node, node.role == .frontend else { return }
+                frontendCrashes += 1
+                if pendingDetection[node] == nil { pendingDetection[node] = e.at }
+                let affected = lastFrontend.filter { $0.value == node }.keys.sorted()
+                if !affected.isEmpty {
+                    open.append(failovers.count)
+                    failovers.append(Failover(frontend: node, at: e.at, affected: affected, waiting: Set(affected)))
+                }
+            case .node where e.label == NodeLog.pushReceived:
+                if let ns = e.event.fields.signed("latency-ns") {
+                    latencies.append(ns)
+                    histogram.record(nanoseconds: ns)
+                }
+            case .node where e.label == NodeLog.nodeRemoved:
+                guard let removed = e.name("name"), let crash = pendingDetection.removeValue(forKey: removed) else { return }
+                detected.append((crash, crash.duration(to: e.at)))
+            case .node:
+                guard let client = e.node, let frontend = e.name("frontend") else { return }
+                lastFrontend[client] = frontend
+                for i in open where failovers[i].frontend != frontend {
+                    if failovers[i].waiting.remove(client) != nil { failovers[i].back[client] = (e.at, e.event.seq) }
+                }
+                open.removeAll { failovers[$0].waiting.isEmpty }
+            default: break
+            }
+        }
+
+        func finish(run: RunRecord) -> RunMetrics {
+            var m = RunMetrics()
+            let index = run.nodeIndex
+            func count(_ label: String) -> Int { index.positions[label]?.count ?? 0 }
+            m.events = run.events.count
+            m.messagesSent = index.sends
+            m.messagesDelivered = index.deliveries
+            m.messagesDropped = index.kindPositions[.drop]?.count ?? 0
+            m.messagesDuplicated = index.kindPositions[.duplicate]?.count ?? 0
+            m.requestsServed = count(NodeLog.requestServed)
+            m.requestsRejected = count(NodeLog.requestRejected)
+            m.pushesAccepted = count(NodeLog.pushAccepted)
+            m.pushesDelivered = count(NodeLog.pushReceived)
+            m.pushesExpired = count(NodeLog.pushExpired)
+            m.chatLines = count(NodeLog.chatLine)
+            m.unexpectedMessages = count(NodeLog.unexpected)
+            m.frontendCrashes = frontendCrashes
+            m.pushLatencies = latencies.sorted()
+            m.pushLatencyHistogram = histogram
+            m.detections = detected.sorted { $0.crash < $1.crash }.map(\.took)
+
+            // Retired clients are not expected back: a failover is complete when every other
+            // affected client is, at the last one's return (completions in trace order, as they happen).
+            let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
+            var done: [(crash: VirtualInstant, took: Duration, completedAt: Int, ordinal: Int)] = []
+            for (ordinal, f) in failovers.enumerated() {
+                let expected = f.affected.filter { !retired.contains($0) }
+                guard !expected.isEmpty else { continue }
+                let returns = expected.compactMap { f.back[$0] }
+                if returns.count < expected.count {
+                    m.failoverStragglers += expected.count - returns.count
+                } else if let last = returns.max(by: { $0.seq < $1.seq }) {
+                    done.append((f.at, f.at.duration(to: last.at), last.seq, ordinal))
+                }
+            }
+            // In order of completion (those completed by one event in crash order), then by crash.
+            done.sort { ($0.completedAt, $0.ordinal) < ($1.completedAt, $1.ordinal) }
+            m.failovers = done.sorted { $0.crash < $1.crash }.map(\.took)
+            return m
+        }
+    }
+}
