@@ -78,9 +78,11 @@ public struct LatencySampler: Sendable {
 public func log1pNegative(_ u: Double) -> Double {
     var m = 1 - u
     if m <= 0 { return -745 }   // ln of the smallest subnormal, an exponential draw's cap
-    var k = 0.0
-    while m < 0.7071067811865476 { m *= 2; k -= 1 }
-    while m >= 1.4142135623730951 { m *= 0.5; k += 1 }
+    // m = significand · 2^exponent exactly; scaling by powers of two is exact, so this gives the
+    // same m and k as halving or doubling one step at a time, without the loop.
+    var k = Double(m.exponent)
+    m = m.significand   // [1, 2)
+    if m >= 1.4142135623730951 { m *= 0.5; k += 1 }
     let z = (m - 1) / (m + 1)
     let z2 = z * z
     // atanh(z)/z = sum z^(2n)/(2n+1), n = 0...11, by Horner.

@@ -32,7 +32,7 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     func cancelTimer(_ id: TimerID)
     /// Records a node-level event in the trace: `label` a stable kind (`registered`,
     /// `push-accepted`, see `NodeLog`), `detail` its fields (`["user": .text(u), "seq": .number(7)]`).
-    func log(_ label: String, _ detail: TraceDetail)
+    func log(_ label: String, _ detail: consuming TraceDetail)
     /// The cluster's backend group id, `settings.groupID` (read on every backend call, so an
     /// environment may answer without copying the whole settings).
     var groupID: String { get }

@@ -82,7 +82,7 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     public func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
 
     /// Records a node event in the runtime's trace.
-    public func log(_ label: String, _ detail: TraceDetail) {
+    public func log(_ label: String, _ detail: consuming TraceDetail) {
         runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
     }
 }

@@ -77,7 +77,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
 
     func cancelTimer(_ id: TimerID) { _ = liveness.pendingTimers.remove(id.rawValue) }
 
-    func log(_ label: String, _ detail: TraceDetail) {
+    func log(_ label: String, _ detail: consuming TraceDetail) {
         simulator.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
     }
 }

@@ -80,7 +80,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
 
     /// Records one event with a structured detail (a node event's fields).
     public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
-                       label: String, fields detail: TraceDetail) {
+                       label: String, fields detail: consuming TraceDetail) {
         count += 1
         batch.append(TraceEvent(seq: count, at: VirtualInstant(nanoseconds: now), kind: kind, node: node,
                                 peer: peer, messageID: messageID, label: label, fields: detail))
