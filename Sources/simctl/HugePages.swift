@@ -22,12 +22,18 @@ enum HugePages {
     /// environment does not say otherwise; returns only when it does not re-execute.
     static func reexecuteIfUseful(command: String) {
         #if os(Linux)
-        guard simulatingCommands.contains(command),
-              getenv("GLIBC_TUNABLES") == nil, getenv("SIMCTL_SMALL_PAGES") == nil else { return }
+        guard shouldReexecute(command: command, environment: ProcessInfo.processInfo.environment) else { return }
         setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 1)
         execv("/proc/self/exe", CommandLine.unsafeArgv)
         // Still here: the exec failed. Run without it, and do not pass the tunable to children.
         unsetenv("GLIBC_TUNABLES")
         #endif
+    }
+
+    /// Whether `command`, started with `environment`, should re-execute itself with the tunable:
+    /// it simulates, and neither `GLIBC_TUNABLES` nor `SIMCTL_SMALL_PAGES` is set.
+    static func shouldReexecute(command: String, environment: [String: String]) -> Bool {
+        simulatingCommands.contains(command)
+            && environment["GLIBC_TUNABLES"] == nil && environment["SIMCTL_SMALL_PAGES"] == nil
     }
 }

@@ -7,7 +7,7 @@ public actor ClientNode: ClusterNode {
     public nonisolated let env: any NodeEnvironment
     let plan: ClientPlan
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
-    // checks (they cost ~2% of the 1,000-client run; see docs/determinism.md, "Speed").
+    // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var phase: Phase = .idle
     @exclusivity(unchecked) var token = ""
     @exclusivity(unchecked) var backoff = Backoff()

@@ -7,7 +7,7 @@ import NetModel
 public actor FrontendNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
-    // checks (they cost ~2% of the 1,000-client run; see docs/determinism.md, "Speed").
+    // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var link: ManagementLink
     let signer: TokenSigner
     /// What each open stream is.
