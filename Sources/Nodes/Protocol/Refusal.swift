@@ -1,0 +1,60 @@
+import NetModel
+
+/// Why a request was refused: a typed contract between the cluster and its clients (a client
+/// branches on the case, never on text). `label` is the stable text the trace records.
+public enum Refusal: Codable, Equatable, Hashable, Sendable {
+    /// The node is not registered (the service blocker) or was fenced.
+    case notServing
+    /// The token's `exp` has passed: log in again.
+    case expiredToken
+    /// The token did not verify (signature, claims, format): log in again.
+    case badToken(String)
+    /// Login with a wrong password.
+    case wrongPassword
+    /// The gateway has no live frontend to route to.
+    case noFrontend
+    /// The gateway's connection to the frontend broke before the answer came.
+    case frontendUnavailable
+    /// The session node did not confirm the call before the frontend's deadline (it may still
+    /// have executed it: retry with the same request id and get the first answer).
+    case sessionUnavailable
+    /// The chat node did not confirm the command before the frontend's deadline (as above).
+    case chatUnavailable
+    /// The chat node does not know the member in a room (it restarted): restore the membership.
+    case notInRoom
+    /// The request id is older than the executor's window for its origin: it was neither
+    /// executed now nor remembered; a new request must be made.
+    case staleRequest
+
+    /// The stable trace text: `not-serving`, `expired-token`, `bad-token:DETAIL`, …
+    public var label: String {
+        switch self {
+        case .notServing: "not-serving"
+        case .expiredToken: "expired-token"
+        case .badToken(let detail): "bad-token:" + detail
+        case .wrongPassword: "wrong-password"
+        case .noFrontend: "no-frontend"
+        case .frontendUnavailable: "frontend-unavailable"
+        case .sessionUnavailable: "session-unavailable"
+        case .chatUnavailable: "chat-unavailable"
+        case .notInRoom: "not-in-room"
+        case .staleRequest: "stale-request"
+        }
+    }
+
+    /// Whether the same request (same id) may succeed if sent again later.
+    public var isRetryable: Bool {
+        switch self {
+        case .notServing, .noFrontend, .frontendUnavailable, .sessionUnavailable, .chatUnavailable: true
+        case .expiredToken, .badToken, .wrongPassword, .notInRoom, .staleRequest: false
+        }
+    }
+
+    /// Whether the client must log in again (its token is refused).
+    public var needsLogin: Bool {
+        switch self {
+        case .expiredToken, .badToken: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import NetModel
+
+/// The identity of one client request end to end: the node that made it and its id there.
+///
+/// Every copy of a request (a network duplicate, a client's retry, a frontend's retry towards
+/// the executor) carries the same key, so the node that executes it can execute it at most once
+/// and answer every copy with the first answer (`RequestWindow`).
+public struct RequestKey: Codable, Hashable, Sendable, CustomStringConvertible {
+    /// The node that made the request (a client, a chat door, the chat node for its pushes).
+    public var origin: NodeName
+    /// The request's id at its origin (increasing).
+    public var id: UInt64
+
+    /// A key.
+    public init(origin: NodeName, id: UInt64) {
+        self.origin = origin
+        self.id = id
+    }
+
+    /// `client-3#17`.
+    public var description: String { "\(origin)#\(id)" }
+}

@@ -1,0 +1,83 @@
+import NetModel
+
+/// Exactly-once execution at the node that executes requests, as a value type: for each origin,
+/// the answers of its last `capacity` requests.
+///
+/// `begin` a request before executing it; a second `begin` of the same key answers `.repeated`
+/// with the first answer (or `.inProgress` while the first is still being executed), and the
+/// shell answers the copy without executing it. Requests of one origin have increasing ids, so
+/// only the most recent ones need remembering: when a window is full the oldest entry is
+/// forgotten, and a key at or below the highest forgotten id is `.stale` (refused, never run).
+///
+/// Bounded: at most `capacity` entries per origin; one window per origin that ever called (the
+/// cluster's clients, doors and chat node).
+public struct RequestWindow<Answer: Sendable>: Sendable {
+    /// What `begin` found.
+    public enum Lookup {
+        /// First time: execute it, then `finish` it with its answer.
+        case execute
+        /// Executed before: answer this, do not execute.
+        case repeated(Answer)
+        /// Being executed (its answer is not known yet): do nothing, the answer will come.
+        case inProgress
+        /// Too old to be remembered: refuse it (`Refusal.staleRequest`).
+        case stale
+    }
+
+    private struct Entry: Sendable {
+        var id: UInt64
+        var answer: Answer?
+    }
+
+    private struct OriginWindow: Sendable {
+        var entries: [Entry] = []
+        /// The highest id forgotten so far (0: none).
+        var forgottenUpTo: UInt64 = 0
+    }
+
+    private var windows: [NodeName: OriginWindow] = [:]
+    /// How many requests of each origin are remembered.
+    public let capacity: Int
+
+    /// An empty window remembering `capacity` requests per origin.
+    public init(capacity: Int = 64) {
+        precondition(capacity > 0, "a request window remembers at least one request")
+        self.capacity = capacity
+    }
+
+    /// How many origins have a window.
+    public var originCount: Int { windows.count }
+
+    /// Looks `key` up and, when it is new, records it as being executed.
+    /// - Returns: what to do with this copy of the request.
+    public mutating func begin(_ key: RequestKey) -> Lookup {
+        var window = windows.removeValue(forKey: key.origin) ?? OriginWindow()
+        defer { windows[key.origin] = window }
+        if let i = window.entries.firstIndex(where: { $0.id == key.id }) {
+            return window.entries[i].answer.map { .repeated($0) } ?? .inProgress
+        }
+        if key.id <= window.forgottenUpTo { return .stale }
+        window.entries.append(Entry(id: key.id, answer: nil))
+        if window.entries.count > capacity {
+            let gone = window.entries.removeFirst()
+            window.forgottenUpTo = max(window.forgottenUpTo, gone.id)
+        }
+        return .execute
+    }
+
+    /// Records the answer of a request that `begin` let execute.
+    public mutating func finish(_ key: RequestKey, answer: Answer) {
+        guard let i = windows[key.origin]?.entries.firstIndex(where: { $0.id == key.id }) else { return }
+        windows[key.origin]?.entries[i].answer = answer
+    }
+
+    /// Forgets a request whose execution was abandoned (it may be executed again).
+    public mutating func abandon(_ key: RequestKey) {
+        windows[key.origin]?.entries.removeAll { $0.id == key.id && $0.answer == nil }
+    }
+
+    /// The answer recorded for `key`, if any.
+    public func answer(for key: RequestKey) -> Answer? {
+        windows[key.origin]?.entries.first(where: { $0.id == key.id })?.answer ?? nil
+    }
+}
