@@ -23,6 +23,11 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     var advertisedAddress: String { get }
     /// Draws 64 random bits from the node's own seeded stream.
     func random() -> UInt64
+    /// 64 bits that tell this incarnation of the node from every other one (outbox generations,
+    /// push-id tags): on the simulator derived from the seed, the name and the restart count; on a
+    /// real network drawn from the operating system's randomness when the node starts, so a
+    /// restarted process never reuses its predecessor's.
+    var incarnationID: UInt64 { get }
     /// Runs `body` isolated to `actor` after `delay`, unless cancelled first or the node crashed.
     /// - Returns: an id for `cancelTimer(_:)`.
     @discardableResult

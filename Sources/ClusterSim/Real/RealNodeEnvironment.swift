@@ -58,6 +58,11 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         pending.withLock { $0.removeAll() }
     }
 
+    /// Drawn from the operating system's randomness when this incarnation starts: a restarted
+    /// process (whose seeded streams begin as its predecessor's did) never reuses an outbox
+    /// generation or a push-id tag.
+    public let incarnationID: UInt64 = UInt64.random(in: 1...UInt64.max)
+
     /// 64 bits from this incarnation's seeded stream.
     public func random() -> UInt64 { rng.withLock { $0.next() } }
 

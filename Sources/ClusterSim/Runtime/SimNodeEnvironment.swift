@@ -52,6 +52,13 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
 
     func random() -> UInt64 { rng.next() }
 
+    /// Derived from the seed, the name and the restart count (its own stream, so drawing it does
+    /// not move the node's other draws).
+    var incarnationID: UInt64 {
+        var stream = simulator.random(stream: "\(name)#\(incarnation)/incarnation")
+        return stream.next() | 1
+    }
+
     @discardableResult
     func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {

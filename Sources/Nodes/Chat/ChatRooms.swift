@@ -151,6 +151,27 @@ public struct ChatRooms: Sendable {
             + earlier.map { .system(to: $0, text: notice) }
     }
 
+    /// Puts `member` back in the room it was in before this chat node restarted (the member
+    /// remembers it; the node's memory was lost): the room titled `title` if one exists, else a new
+    /// room with that title, numbered `roomID` when that number is free (else the next number).
+    /// Effects as for a join. A member already in a room stays there and gets nothing.
+    /// - Returns: the effects, and the room the member is in afterwards.
+    public mutating func restore(_ member: ChatMemberID, roomID: Int, title: String) -> (effects: [ChatEffect], roomID: Int?) {
+        guard let state = memberTable[member] else { return ([], nil) }
+        if let current = state.roomID { return ([], current) }
+        if let existing = roomTable.keys.sorted().first(where: { roomTable[$0]?.title == title }) {
+            return (join(member, roomID: existing), existing)
+        }
+        let number = roomID > 0 && roomTable[roomID] == nil ? roomID : nextRoomID
+        roomTable[number] = Room(title: title, members: [])
+        nextRoomID = max(nextRoomID, number + 1)
+        return (join(member, roomID: number), number)
+    }
+
+    /// The title of room `roomID`, if it exists.
+    public func title(ofRoom roomID: Int) -> String? { roomTable[roomID]?.title }
+
+
     /// `/leave`: leaves the current room; a room left empty is deleted.
     /// - Returns: not in a room, `현재 대화방에 들어가 있지 않습니다.`; otherwise
     ///   `[NAME] 님이 퇴장했습니다.` to every remaining member in join order, then

@@ -13,7 +13,7 @@ extension ClientNode {
             env.log(NodeLog.attackSent, ["kind": .text("expired-token"), "id": .number(UInt64(lastMessageID)),
                                                         "service": .text("Broadcast"), "req": .number(UInt64(req))])
         } else if pick == 2 {
-            let call = BackendCall.kick(user: victim)
+            let call = BackendCall.kick(user: victim, request: RequestKey(origin: env.name, id: 0))
             let id = env.send(.backend(group: "intruder", call), to: .session)
             env.log(NodeLog.attackSent, ["kind": .text("wrong-group"), "id": .number(UInt64(id)), "service": .text(call.traceLabel)])
         } else {

@@ -1,30 +1,87 @@
 import NetModel
 
 extension ClientNode {
+    /// A request waiting for its answer.
+    struct PendingRequest {
+        /// What was asked (a write is sent again under the same id).
+        var service: ClientService
+        /// Its trace label.
+        var label: String
+        /// When it was first sent (ns).
+        var sentAt: Int64
+        /// Sent on purpose with a bad token or group (attacks): never retried, never judged.
+        var attack: Bool
+        /// How many more times it may be sent again.
+        var retriesLeft: Int
+        /// Which send this is (a timeout of an earlier send does nothing).
+        var attempt: Int = 0
+    }
+
     /// Sends a request to the gateway (or the push frontend, or the next frontend).
     /// - Returns: its request id.
     @discardableResult
-    func request(_ service: ClientService, token: String, attack: Bool = false) -> UInt64 {
+    func request(_ service: ClientService, token: String, attack: Bool = false, retries: Int = 0) -> UInt64 {
         let id = nextRequest
         nextRequest += 1
-        let req = ClientRequest(requestID: id, token: token, service: service)
-        let target = plan.gateway ?? (isConnected ? streamFrontend : nil)
-            ?? plan.frontends[frontendCursor % max(1, plan.frontends.count)]
-        pending[id] = (req.traceLabel, env.now.nanoseconds, attack)
-        lastMessageID = env.send(.request(req), to: target)
+        let req = ClientRequest(requestID: id, token: token, service: service, origin: env.name)
+        pending[id] = PendingRequest(service: service, label: req.traceLabel, sentAt: env.now.nanoseconds, attack: attack,
+                                     retriesLeft: retries)
+        transmit(req)
+        if retries > 0 { scheduleTimeout(id) }
         return id
     }
 
+    private func transmit(_ req: ClientRequest) {
+        let target = plan.gateway ?? (isConnected ? streamFrontend : nil)
+            ?? plan.frontends[frontendCursor % max(1, plan.frontends.count)]
+        lastMessageID = env.send(.request(req), to: target)
+    }
+
+    /// A write (a push, a chat command) is sent again under its own id, so the node that executes
+    /// it answers with the first answer if it ran already: `retries` more times, 2 s apart or
+    /// 500 ms after a retryable refusal.
+    private func scheduleTimeout(_ id: UInt64) {
+        guard let attempt = pending[id]?.attempt else { return }
+        env.scheduleTimer(after: .seconds(2), on: self) { node in
+            guard let waiting = node.pending[id], waiting.attempt == attempt else { return }
+            node.resendOrGiveUp(id)
+        }
+    }
+
+    private func resendOrGiveUp(_ id: UInt64) {
+        guard var waiting = pending[id] else { return }
+        guard waiting.retriesLeft > 0, isConnected else {
+            pending[id] = nil
+            if !waiting.attack { lastRequestOK = false }
+            return
+        }
+        waiting.retriesLeft -= 1
+        waiting.attempt += 1
+        pending[id] = waiting
+        transmit(ClientRequest(requestID: id, token: token, service: waiting.service, origin: env.name))
+        scheduleTimeout(id)
+    }
+
     func handle(_ reply: ClientReply) {
-        guard let asked = pending.removeValue(forKey: reply.requestID) else { return }
-        let ok: Bool
-        var reason = ""
-        if case .error(let why) = reply.result { ok = false; reason = why } else { ok = true }
-        if asked.service != "Login", !asked.attack { lastRequestOK = ok }
-        env.log(NodeLog.clientReply, ["service": .text(asked.service), "result": .text(ok ? "ok" : "error"),
-                                                     "reason": .text(reason.isEmpty ? "-" : reason), "req": .number(UInt64(reply.requestID))])
-        if reason == "expired-token", refreshID == nil {
-            // The token ran out: log in again in the background, keep the stream.
+        guard let asked = pending[reply.requestID] else { return }
+        let refusal = reply.result.refusal
+        if let refusal, refusal.isRetryable, asked.retriesLeft > 0 {
+            // Not done yet: ask again soon, under the same id.
+            pending[reply.requestID]?.attempt += 1
+            let attempt = asked.attempt + 1
+            env.scheduleTimer(after: .milliseconds(500), on: self) { node in
+                guard node.pending[reply.requestID]?.attempt == attempt else { return }
+                node.resendOrGiveUp(reply.requestID)
+            }
+            logReply(asked, reply)
+            return
+        }
+        pending[reply.requestID] = nil
+        if asked.label != "Login", !asked.attack { lastRequestOK = refusal == nil }
+        logReply(asked, reply)
+        if let refusal, refusal.needsLogin, refreshID == nil, !asked.attack {
+            // The token is refused (expired, or bad here): log in again in the background and keep
+            // the stream; the login may be served by another frontend.
             refreshID = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
         }
         if refreshID == reply.requestID {
@@ -38,9 +95,20 @@ extension ClientNode {
                 if firstToken == nil, let exp = Self.expiry(of: t) { firstToken = (t, exp) }
                 openStream()
             } else {
-                retry("login-" + reason)
+                retry("login-" + (refusal?.label ?? "unexpected"))
             }
+            return
         }
+        if case .chat(let command) = asked.service { chatAnswered(command, reply.result) }
+    }
+
+    private func logReply(_ asked: PendingRequest, _ reply: ClientReply) {
+        var fields: [TraceDetail.Field] = [("service", .text(asked.label)),
+                                           ("result", .text(reply.result.isSuccess ? "ok" : "error")),
+                                           ("reason", .text(reply.result.refusal?.label ?? "-")), ("req", .number(reply.requestID))]
+        if case .accepted(let pushID) = reply.result { fields.append(("push", .number(pushID))) }
+        if case .chat(.say(_, let messageID)) = asked.service { fields.append(("msg", .number(messageID))) }
+        env.log(NodeLog.clientReply, TraceDetail(fields: fields))
     }
 
     /// Runs `body` at exponential inter-arrival times with the given rate (none for rate 0).
@@ -60,8 +128,8 @@ extension ClientNode {
         send(service, retries: 2)
     }
 
-    /// Sends a request; one left unanswered for 2 s is sent again (`retries` times), then counts
-    /// as failed.
+    /// Sends a read; one left unanswered for 2 s is asked again as a new request (`retries`
+    /// times), then counts as failed.
     private func send(_ service: ClientService, retries: Int) {
         let id = request(service, token: token)
         env.scheduleTimer(after: .seconds(2), on: self) { node in
@@ -79,7 +147,7 @@ extension ClientNode {
 
     func sendMessage() {
         guard isConnected, loadPhase, plan.users.count > 1 else { return }
-        request(.message(to: randomOtherUser(), text: "hi"), token: token)
+        request(.message(to: randomOtherUser(), text: "hi"), token: token, retries: 2)
     }
 
     /// Another user, among those who started before this client (so most are online); client 1
@@ -105,11 +173,21 @@ extension ClientNode {
         if case .duplicate = decision {
             env.log(NodeLog.pushDuplicate, ["push": .number(frame.pushID), "seq": .number(UInt64(frame.seq))])
         }
-        for d in skipped { record(d.payload) }
+        for d in skipped { deliverOnce(d.payload) }
         if case .deliver(let items) = decision {
-            for d in items { record(d.payload) }
+            for d in items { deliverOnce(d.payload) }
         }
         env.send(.pushAck(upTo: inbox.ackValue, generation: inboxGeneration), on: id)
+    }
+
+    /// Hands a push to the application unless its id was delivered already (a restarted session
+    /// node may send a push again under its new generation).
+    private func deliverOnce(_ f: PushFrame) {
+        guard recentPushes.insert(f.pushID) else {
+            env.log(NodeLog.pushRepeat, ["push": .number(f.pushID), "seq": .number(f.seq), "gen": .number(f.generation)])
+            return
+        }
+        record(f)
     }
 
     private func record(_ f: PushFrame) {
@@ -120,12 +198,12 @@ extension ClientNode {
         switch chat {
         case .line(_, _, let messageID):
             env.log(NodeLog.chatReceived, ["msg": .number(UInt64(messageID))])
-        case .system(let text):
-            if let room = plan.chatRoom, text == "방제[\(room)] 방에 입장했습니다." { joinedRoom() }
+        case .system:
+            break
         case .rooms(let list):
             if let room = plan.chatRoom, !inRoom {
                 if let match = list.first(where: { $0.title == room }) {
-                    request(.chat(.join(roomID: match.roomID)), token: token)
+                    request(.chat(.join(roomID: match.roomID)), token: token, retries: 2)
                 } else {
                     env.scheduleTimer(after: .milliseconds(500), on: self) { $0.enterRoomIfNeeded() }
                 }
@@ -137,25 +215,53 @@ extension ClientNode {
 
     func enterRoomIfNeeded() {
         guard let room = plan.chatRoom, !inRoom, isConnected else { return }
-        if plan.createsRoom && lineCounter == 0 {
-            lineCounter = 1
-            request(.chat(.create(title: room)), token: token)
+        if plan.createsRoom && !createdRoom {
+            request(.chat(.create(title: room)), token: token, retries: 2)
         } else {
-            request(.chat(.rooms), token: token)
+            request(.chat(.rooms), token: token, retries: 2)
         }
     }
 
-    private func joinedRoom() {
-        guard !inRoom else { return }
-        inRoom = true
-        scheduleLoop(rate: plan.chatRate) { $0.say() }
+    /// The chat node's answer to a chat command (after retries): a room entered, a lost
+    /// membership to restore, or a command that must be made again.
+    func chatAnswered(_ command: ChatCommand, _ result: ClientResult) {
+        switch (command, result) {
+        case (_, .joined(let id, let title)):
+            if case .create = command { createdRoom = true }
+            room = (id, title)
+            if !inRoom {
+                inRoom = true
+                if case .restore = command {
+                    env.log(NodeLog.chatRestored, ["room": .number(UInt64(id)), "title": .text(title)])
+                } else if !chatting {
+                    chatting = true
+                    scheduleLoop(rate: plan.chatRate) { $0.say() }
+                }
+            }
+        case (.say, .refused(.notInRoom)), (.leave, .refused(.notInRoom)):
+            // The chat node restarted and forgot the membership: put it back.
+            guard let room else { return }
+            inRoom = false
+            request(.chat(.restore(roomID: room.id, title: room.title)), token: token, retries: 2)
+        case (.create, .refused), (.join, .refused), (.rooms, .refused), (.restore, .refused):
+            // Not done: try again a little later.
+            env.scheduleTimer(after: .milliseconds(500), on: self) { node in
+                if let room = node.room, !node.inRoom {
+                    node.request(.chat(.restore(roomID: room.id, title: room.title)), token: node.token, retries: 2)
+                } else {
+                    node.enterRoomIfNeeded()
+                }
+            }
+        default:
+            break
+        }
     }
 
     private func say() {
         guard isConnected, inRoom, loadPhase else { return }
         lineCounter += 1
         let id = UInt64(env.name.index) << 32 | lineCounter
-        request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token)
+        request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token, retries: 2)
     }
 }
 

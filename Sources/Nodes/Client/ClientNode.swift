@@ -19,11 +19,20 @@ public actor ClientNode: ClusterNode {
     @exclusivity(unchecked) var inbox = PushInbox<PushFrame>()
     @exclusivity(unchecked) var inboxGeneration: UInt64 = 0
     @exclusivity(unchecked) var nextRequest: UInt64 = 1
-    @exclusivity(unchecked) var pending: [UInt64: (service: String, sentAt: Int64, attack: Bool)] = [:]
+    @exclusivity(unchecked) var pending: [UInt64: PendingRequest] = [:]
+    /// The ids of the last pushes delivered, so a push that a restarted session node sends again
+    /// (under a new generation, same push id) is not delivered twice.
+    @exclusivity(unchecked) var recentPushes = RecentIDs(capacity: 256)
+    /// The room the client is in (number and title), as the chat node last confirmed it.
+    @exclusivity(unchecked) var room: (id: Int, title: String)?
     @exclusivity(unchecked) var lastMessageID: UInt64 = 0
     @exclusivity(unchecked) var lastRequestOK = true
     @exclusivity(unchecked) var inRoom = false
     @exclusivity(unchecked) var lineCounter: UInt64 = 0
+    /// Whether this client's `/create` of its room took effect.
+    @exclusivity(unchecked) var createdRoom = false
+    /// Whether the chat loop runs (started once, at the first entry in the room).
+    @exclusivity(unchecked) var chatting = false
     /// The first token this client got, kept to replay once it has expired (attackers only).
     @exclusivity(unchecked) var firstToken: (token: String, exp: Int64)?
     @exclusivity(unchecked) var refreshID: UInt64?

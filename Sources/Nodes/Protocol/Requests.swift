@@ -65,6 +65,9 @@ public enum ChatCommand: Codable, Equatable, Sendable {
     case leave
     /// A line of text in the current room.
     case say(text: String, messageID: UInt64)
+    /// Put the member back in the room it was in before the chat node restarted: join the room
+    /// titled `title` if one exists, or recreate it (as number `roomID` when that number is free).
+    case restore(roomID: Int, title: String)
     /// A chat door's connection opened: the member joins the chat service under the default
     /// display `name` (the standalone server's peer address). The chat node remembers which node
     /// sent it, and disconnects the member when management removes that node.
@@ -80,11 +83,17 @@ public struct ClientReply: Codable, Equatable, Sendable {
     public var requestID: UInt64
     /// The outcome.
     public var result: ClientResult
+    /// The client the request came from (a gateway routes the reply back by it).
+    public var origin: NodeName?
     /// Makes a reply.
-    public init(requestID: UInt64, result: ClientResult) {
+    public init(requestID: UInt64, result: ClientResult, origin: NodeName? = nil) {
         self.requestID = requestID
         self.result = result
+        self.origin = origin
     }
+
+    /// The request's end-to-end identity, when the reply names its origin.
+    public var key: RequestKey? { origin.map { RequestKey(origin: $0, id: requestID) } }
 }
 
 /// The outcome of a request.
@@ -95,10 +104,18 @@ public enum ClientResult: Codable, Equatable, Sendable {
     case token(String)
     /// A yes/no answer (is-online; state).
     case flag(Bool)
-    /// Push accepted with this id (message, broadcast).
+    /// Push accepted with this id (message, broadcast): the session node holds it in its outbox.
     case accepted(pushID: UInt64)
-    /// Refused: why (bad or expired token, not serving yet, unknown user, backend down).
-    case error(String)
+    /// A chat command put the member in room `roomID` titled `title` (create, join, restore).
+    case joined(roomID: Int, title: String)
+    /// Refused: why (bad or expired token, not serving yet, a node unavailable, …).
+    case refused(Refusal)
+
+    /// Whether the request succeeded.
+    public var isSuccess: Bool { if case .refused = self { false } else { true } }
+
+    /// The refusal, when refused.
+    public var refusal: Refusal? { if case .refused(let r) = self { r } else { nil } }
 }
 
 /// A call between servers. Each is wrapped in `.backend(group:…)`.
@@ -111,24 +128,30 @@ public enum BackendCall: Codable, Equatable, Sendable {
     case sessionResync(frontend: NodeName, entries: [ResyncEntry])
     /// session → frontend: please re-send your streams (I restarted).
     case resyncRequest
-    /// any → session: push to users (routed to each user's push frontend).
-    case pushTo(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64)
-    /// any → session: push to everyone online.
-    case broadcast(pushID: UInt64, body: PushBody, acceptedAt: Int64)
+    /// any → session: push to users (routed to each user's push frontend). Answered with
+    /// `executed(request:result:)` once the push is in the outbox; copies of `request` are
+    /// executed once.
+    case pushTo(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64, request: RequestKey)
+    /// any → session: push to everyone online (answered and deduplicated like `pushTo`).
+    case broadcast(pushID: UInt64, body: PushBody, acceptedAt: Int64, request: RequestKey)
     /// session → frontend (backend host): write this push to the user's stream.
     case deliver(PushFrame)
     /// frontend → session: the user acknowledged every push up to `upTo` of `generation`.
     case ack(user: String, upTo: UInt64, generation: UInt64)
     /// session → frontend: close `user`'s stream `connection` (a newer login won, or a kick).
     case kickStream(user: String, connection: UInt64, reason: String)
-    /// frontend → session: kick a user wherever they are.
-    case kick(user: String)
+    /// frontend → session: kick a user wherever they are (answered with `executed`).
+    case kick(user: String, request: RequestKey)
     /// frontend → session: is `user` online? Answered with `isOnlineReply`.
     case isOnline(user: String, requestID: UInt64)
     /// session → frontend.
     case isOnlineReply(requestID: UInt64, online: Bool)
-    /// frontend → chat: a member's command.
-    case chat(user: String, command: ChatCommand)
+    /// frontend → chat: a member's command, answered with `executed` when it carries a request
+    /// key (a chat door's commands come in order on a stream and carry none).
+    case chat(user: String, command: ChatCommand, request: RequestKey?)
+    /// executor → caller: the request `request` was executed (or refused) with this result; a
+    /// copy of an executed request gets the first result again.
+    case executed(request: RequestKey, result: ClientResult)
 
     /// The trace label.
     public var traceLabel: String {
@@ -146,6 +169,7 @@ public enum BackendCall: Codable, Equatable, Sendable {
         case .isOnline: "IsOnlineCall"
         case .isOnlineReply: "IsOnlineReply"
         case .chat: "ChatCall"
+        case .executed: "Executed"
         }
     }
 }

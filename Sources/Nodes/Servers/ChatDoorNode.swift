@@ -85,8 +85,8 @@ public actor ChatDoorNode: ManagedServer {
         self.sink = sink
         self.readiness = readiness
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
-        tag = String(env.random() & 0xFF_FFFF, radix: 16)
-        lineIDPrefix = UInt64(0xD00 | (env.name.index & 0xFF)) << 52 | (env.random() & 0xF_FFFF) << 32
+        tag = String(env.incarnationID & 0xFF_FFFF, radix: 16)
+        lineIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 
     /// Whether the node serves (registered, not fenced).
@@ -245,12 +245,12 @@ public actor ChatDoorNode: ManagedServer {
             stream = env.transport.openStream(to: chat)
             chatStream = (stream, chat)
             for record in members.values.sorted(by: { $0.connection < $1.connection }) {
-                let call = BackendCall.chat(user: record.user, command: .connect(name: record.defaultName))
+                let call = BackendCall.chat(user: record.user, command: .connect(name: record.defaultName), request: nil)
                 env.send(.backend(group: env.groupID, call), on: stream)
             }
             if case .connect = command { return }   // just sent with the others
         }
-        env.send(.backend(group: env.groupID, .chat(user: user, command: command)), on: stream)
+        env.send(.backend(group: env.groupID, .chat(user: user, command: command, request: nil)), on: stream)
     }
 
     private func dropChatStream() {

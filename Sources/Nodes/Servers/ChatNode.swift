@@ -4,18 +4,34 @@ import NetModel
 /// and members. Members may sit on different frontends or chat doors: every effect reaches them by
 /// push, through the session node. A chat door's members join with `ChatCommand.connect(name:)`
 /// and leave with `.disconnect`; when management removes that door, they are disconnected.
+///
+/// Exactly once: a command from a frontend carries its client's request key; the node executes
+/// each key once and answers every copy with the first result (`executed`), which is what the
+/// client is told: `ok`/`joined` only when the command took effect.
+///
+/// Restarts: rooms live in memory. A restarted node answers a line or a leave from a member it
+/// does not know with `notInRoom`; the member then sends `restore(roomID:title:)` and the room
+/// comes back (by title, with its old number when free). The pushes for members wait in
+/// `outbox` until the session node confirms each one, and are sent again (same request key, so
+/// the session node holds each once) when the stream to it breaks or a confirmation is late.
 public actor ChatNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
     var link: ManagementLink
-    private var rooms = ChatRooms()
-    private var nextPush: UInt64 = 1
-    private let pushIDPrefix: UInt64
+    var rooms = ChatRooms()
+    var nextPush: UInt64 = 1
+    let pushIDPrefix: UInt64
     /// The ordered connection to the session node: lines keep their order on the way to members.
-    private var sessionStream: StreamID?
+    var sessionStream: StreamID?
     /// The node each member connected through with `ChatCommand.connect` (a chat door), by user:
     /// when management removes that node, its members are disconnected. Members that never sent
     /// `connect` (simulated clients) are not tracked.
-    private var origins: [String: NodeName] = [:]
+    var origins: [String: NodeName] = [:]
+    /// Commands executed, per origin: a copy gets the first result.
+    var executed = RequestWindow<ClientResult>(capacity: 32)
+    /// Pushes sent to the session node and not confirmed yet, in order.
+    var outbox = ChatPushOutbox()
+    /// Calls that arrived while the node was registering (held, run once it serves).
+    var held = HeldCalls()
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -23,7 +39,7 @@ public actor ChatNode: ManagedServer {
     public init(env: any NodeEnvironment) {
         self.env = env
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
-        pushIDPrefix = UInt64(0xC00 | (env.name.index & 0xFF)) << 52 | (env.random() & 0xF_FFFF) << 32
+        pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 
     /// The rooms, in number order (for checkers and reports).
@@ -32,16 +48,22 @@ public actor ChatNode: ManagedServer {
     /// Whether the node serves (registered, not fenced).
     public var isServing: Bool { link.isServing }
 
-    public func start() { startManagement() }
+    public func start() {
+        startManagement()
+        scheduleOutboxRetry()
+    }
     public func shutdown() { unregisterNow() }
-    func becameServing(_ config: NodeConfig) {}
+    func becameServing(_ config: NodeConfig) {
+        for call in held.takeAll() { handle(call.call, from: call.source) }
+    }
     func stopServing() {}
     func membershipChanged(_ notice: MembershipNotice) {
         switch notice {
         case .left(let name, _), .rejoined(let name, _, _):
             dropMembers(of: name)
-        case .joined:
-            break
+            if name.role == .session { resendOutbox(newStream: true) }
+        case .joined(let name, _):
+            if name.role == .session { resendOutbox(newStream: true) }
         }
     }
 
@@ -59,7 +81,11 @@ public actor ChatNode: ManagedServer {
     }
 
     public func receive(_ inbound: Inbound<ClusterMessage>) {
-        if case .streamClosed(let id, _, _) = inbound, id == sessionStream { sessionStream = nil }
+        if case .streamClosed(let id, _, _) = inbound, id == sessionStream {
+            sessionStream = nil
+            resendOutbox(newStream: true)
+            return
+        }
         let source: NodeName
         let payload: ClusterMessage
         switch inbound {
@@ -77,77 +103,39 @@ public actor ChatNode: ManagedServer {
         guard case .backend(let group, let call) = payload else {
             return unexpected(payload, from: source)
         }
-        guard admits(group, call, from: source), link.isServing else { return }
-        guard case .chat(let user, let command) = call else {
-            return unexpected(payload, from: source)
+        guard admits(group, call, from: source) else { return }
+        guard link.isServing else {
+            if link.mayServeAgain { held.hold(call, from: source, log: env) }
+            return
         }
-        handle(command, from: user, via: source)
+        handle(call, from: source)
     }
 
-    private func handle(_ command: ChatCommand, from user: String, via source: NodeName) {
-        let member = ChatMemberID(user)
-        switch command {
-        case .connect(let name):
-            origins[user] = source
-            rooms.connect(member, name: name)   // no effects: the reference server sends nothing
-            return
-        case .disconnect:
-            origins[user] = nil
-            let effects = rooms.disconnect(member)
-            if !effects.isEmpty { deliver(effects, lineID: 0) }
-            return
+    private func handle(_ call: BackendCall, from source: NodeName) {
+        switch call {
+        case .chat(let user, let command, let key):
+            guard let key else { return _ = apply(command, from: user, via: source) }
+            let result: ClientResult
+            switch executed.begin(key) {
+            case .execute:
+                env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id),
+                                                  "service": .text("ChatCommand")])
+                result = apply(command, from: user, via: source)
+                executed.finish(key, answer: result)
+            case .repeated(let first):
+                env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id),
+                                                "service": .text("ChatCommand")])
+                result = first
+            case .inProgress:
+                return
+            case .stale:
+                result = .refused(.staleRequest)
+            }
+            backend(.executed(request: key, result: result), to: source)
+        case .executed(let key, _):
+            outbox.confirm(key)
         default:
-            break
-        }
-        if !rooms.isConnected(member) { _ = rooms.connect(member, name: user) }
-        let effects: [ChatEffect]
-        var lineID: UInt64 = 0
-        switch command {
-        case .connect, .disconnect:
-            effects = []
-        case .name(let name): effects = rooms.rename(member, to: name)
-        case .rooms: effects = rooms.listRooms(member)
-        case .create(let title): effects = rooms.create(member, title: title)
-        case .join(let roomID): effects = rooms.join(member, roomID: roomID)
-        case .leave: effects = rooms.leave(member)
-        case .say(let text, let messageID):
-            lineID = messageID
-            effects = rooms.chat(member, text: text)
-            if let room = rooms.room(of: member) {
-                let others = effects.compactMap { e -> String? in
-                    if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
-                }
-                env.log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
-                                                          "members": .list(others)])
-            }
-        }
-        deliver(effects, lineID: lineID)
-    }
-
-    /// Sends each effect to its member by push (one push call per distinct content).
-    private func deliver(_ effects: [ChatEffect], lineID: UInt64) {
-        guard let session = link.config.sessionNode?.name else { return }
-        var batch: [(body: ChatPush, users: [String])] = []
-        for effect in effects {
-            let body: ChatPush
-            switch effect {
-            case .system(_, let text): body = .system(text)
-            case .chat(_, let from, let text): body = .line(member: from, text: text, messageID: lineID)
-            case .rooms(_, let list):
-                body = .rooms(list.map { RoomSummary(roomID: $0.roomID, title: $0.title, members: $0.members) })
-            }
-            let to = effect.recipient.rawValue
-            if let i = batch.firstIndex(where: { $0.body == body }) { batch[i].users.append(to) }
-            else { batch.append((body, [to])) }
-        }
-        let stream = sessionStream ?? env.transport.openStream(to: session)
-        sessionStream = stream
-        for item in batch {
-            let id = pushIDPrefix | nextPush
-            nextPush += 1
-            let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
-                                          acceptedAt: env.now.nanoseconds)
-            env.send(.backend(group: env.groupID, call), on: stream)
+            unexpected(.backend(group: env.groupID, call), from: source)
         }
     }
 }

@@ -11,8 +11,8 @@ extension FrontendNode {
         let claims: TokenClaims
         switch verify(token) {
         case .success(let c): claims = c
-        case .failure(.expired): return rejectPush(id, peer: peer, "expired-token")
-        case .failure(let error): return rejectPush(id, peer: peer, "bad-token:\(error)")
+        case .failure(.expired): return rejectPush(id, peer: peer, Refusal.expiredToken.label)
+        case .failure(let error): return rejectPush(id, peer: peer, Refusal.badToken("\(error)").label)
         }
         let user = claims.sub
         if let older = pushStreams[user], older != id {
@@ -55,8 +55,13 @@ extension FrontendNode {
     }
 
     private func failPending(on id: StreamID) {
-        for key in pendingOnline.keys.sorted() where pendingOnline[key]?.route == .stream(id) {
+        for key in pendingOnline.keys.sorted() {
+            guard let waiting = pendingOnline[key], waiting.route == .stream(id) else { continue }
             pendingOnline[key] = nil
+            executed.abandon(waiting.key)
+        }
+        for key in calls.keys.sorted(by: { ($0.origin, $0.id) < ($1.origin, $1.id) }) where calls[key]?.route == .stream(id) {
+            calls[key] = nil
         }
     }
 
@@ -86,7 +91,10 @@ extension FrontendNode {
             backend(.sessionResync(frontend: env.name, entries: entries), to: source)
         case .isOnlineReply(let requestID, let online):
             guard let waiting = pendingOnline.removeValue(forKey: requestID) else { return }
-            reply(ClientReply(requestID: waiting.requestID, result: .flag(online)), waiting.route)
+            executed.finish(waiting.key, answer: .flag(online))
+            reply(ClientReply(requestID: waiting.key.id, result: .flag(online), origin: waiting.key.origin), waiting.route)
+        case .executed(let key, let result):
+            executedCall(key, result: result)
         default:
             unexpected(.backend(group: env.groupID, call), from: source)
         }

@@ -2,14 +2,17 @@ import NetModel
 
 extension FrontendNode {
     /// Serves one client request: the service blocker first, then the token (every request but
-    /// State and Login), then the service.
+    /// State and Login), then the service: a read (State, Login, IsOnline) is executed here at most
+    /// once per request key; a write (a push, a broadcast, a kick, a chat command) is forwarded to
+    /// the node that executes it, and answered only once that node confirmed it (`calls`).
     func serve(_ request: ClientRequest, route: ReplyRoute, client: NodeName) {
         let service = request.traceLabel
-        func refuse(_ reason: String) {
-            env.log(NodeLog.requestRejected, ["client": .name(client), "service": .text(service), "reason": .text(reason)])
-            reply(ClientReply(requestID: request.requestID, result: .error(reason)), route)
+        let key = RequestKey(origin: client, id: request.requestID)
+        func refuse(_ refusal: Refusal) {
+            env.log(NodeLog.requestRejected, ["client": .name(client), "service": .text(service), "reason": .text(refusal.label)])
+            reply(ClientReply(requestID: request.requestID, result: .refused(refusal), origin: client), route)
         }
-        guard link.isServing else { return refuse("not-serving") }
+        guard link.isServing else { return refuse(.notServing) }
         var user = ""
         switch request.service {
         case .state, .login:
@@ -17,46 +20,68 @@ extension FrontendNode {
         default:
             switch verify(request.token) {
             case .success(let claims): user = claims.sub
-            case .failure(.expired): return refuse("expired-token")
-            case .failure(let error): return refuse("bad-token:\(error)")
+            case .failure(.expired): return refuse(.expiredToken)
+            case .failure(let error): return refuse(.badToken("\(error)"))
             }
         }
-        let result: ClientResult?
+        if case .login(let name, let password) = request.service,
+           name.isEmpty || password != Self.password(for: name) {
+            return refuse(.wrongPassword)
+        }
+        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user)])
         switch request.service {
-        case .state:
-            result = .flag(true)
-        case .login(let name, let password):
-            guard !name.isEmpty, password == Self.password(for: name) else { return refuse("wrong-password") }
-            user = name
+        case .state, .login, .isOnline:
+            executeRead(request, key: key, user: user, route: route)
+        case .message(let to, let text):
+            forward(key, route: route, to: .session) {
+                .pushTo(users: [to], pushID: newPushID(), body: .message(from: user, text: text),
+                        acceptedAt: env.now.nanoseconds, request: key)
+            }
+        case .broadcast(let text):
+            forward(key, route: route, to: .session) {
+                .broadcast(pushID: newPushID(), body: .broadcast(text: text),
+                           acceptedAt: env.now.nanoseconds, request: key)
+            }
+        case .kick(let target):
+            forward(key, route: route, to: .session) { .kick(user: target, request: key) }
+        case .chat(let command):
+            forward(key, route: route, to: .chat) { .chat(user: user, command: command, request: key) }
+        }
+    }
+
+    /// A read executed here, once per key: a copy gets the first answer.
+    private func executeRead(_ request: ClientRequest, key: RequestKey, user: String, route: ReplyRoute) {
+        switch executed.begin(key) {
+        case .execute:
+            env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id),
+                                              "service": .text(request.traceLabel)])
+        case .repeated(let first):
+            env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id),
+                                            "service": .text(request.traceLabel)])
+            return reply(ClientReply(requestID: key.id, result: first, origin: key.origin), route)
+        case .inProgress:
+            return   // the is-online answer is on its way
+        case .stale:
+            return reply(ClientReply(requestID: key.id, result: .refused(.staleRequest), origin: key.origin), route)
+        }
+        let result: ClientResult
+        switch request.service {
+        case .login(let name, _):
             let now = nowSeconds
             let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
             env.log(NodeLog.tokenIssued, ["user": .text(name), "exp": .signed(Int64(exp))])
             result = .token(issue(TokenClaims(sub: name, iat: now, exp: exp)))
-        case .message(let to, let text):
-            let id = newPushID()
-            callSession(.pushTo(users: [to], pushID: id, body: .message(from: user, text: text),
-                                acceptedAt: env.now.nanoseconds))
-            result = .accepted(pushID: id)
-        case .broadcast(let text):
-            let id = newPushID()
-            callSession(.broadcast(pushID: id, body: .broadcast(text: text), acceptedAt: env.now.nanoseconds))
-            result = .accepted(pushID: id)
-        case .kick(let target):
-            callSession(.kick(user: target))
-            result = .ok
         case .isOnline(let target):
             let id = nextBackendRequest
             nextBackendRequest += 1
-            pendingOnline[id] = (request.requestID, route, client)
+            pendingOnline[id] = (key, route)
             callSession(.isOnline(user: target, requestID: id))
-            result = nil   // answered when the session node replies
-        case .chat(let command):
-            guard let chat = link.config.chatNode?.name else { return refuse("no-chat-node") }
-            backend(.chat(user: user, command: command), to: chat)
-            result = .ok
+            return   // answered when the session node replies
+        default:
+            result = .flag(true)
         }
-        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user)])
-        if let result { reply(ClientReply(requestID: request.requestID, result: result), route) }
+        executed.finish(key, answer: result)
+        reply(ClientReply(requestID: key.id, result: result, origin: key.origin), route)
     }
 
     /// Verifies a token, remembering good signatures.
@@ -82,8 +107,8 @@ extension FrontendNode {
     /// The demo password of a user (the cluster has no user database): `pw-USER`.
     static func password(for user: String) -> String { "pw-" + user }
 
-    /// A push id unique in the cluster: the frontend's number, then a random tag of this
-    /// incarnation (a restarted frontend must not reuse ids), then a counter.
+    /// A push id unique in the cluster: the frontend's number, then a tag of this incarnation (a
+    /// restarted frontend must not reuse ids), then a counter.
     func newPushID() -> UInt64 {
         defer { nextPush += 1 }
         return pushIDPrefix | nextPush

@@ -14,8 +14,13 @@ public actor FrontendNode: ManagedServer {
     @exclusivity(unchecked) var streams: [StreamID: StreamSlot] = [:]
     /// Each user's accepted push stream here.
     @exclusivity(unchecked) var pushStreams: [String: StreamID] = [:]
-    /// Is-online questions waiting for the session node: backend request id → where to answer.
-    @exclusivity(unchecked) var pendingOnline: [UInt64: (requestID: UInt64, route: ReplyRoute, client: NodeName)] = [:]
+    /// Is-online questions waiting for the session node: backend request id → the client's request
+    /// and where to answer.
+    @exclusivity(unchecked) var pendingOnline: [UInt64: (key: RequestKey, route: ReplyRoute)] = [:]
+    /// Reads (State, Login, IsOnline) executed here, per client: a copy gets the first answer.
+    @exclusivity(unchecked) var executed = RequestWindow<ClientResult>(capacity: 16)
+    /// Writes forwarded to their executor (session or chat node), not confirmed yet.
+    @exclusivity(unchecked) var calls: [RequestKey: ForwardedCall] = [:]
     @exclusivity(unchecked) var nextBackendRequest: UInt64 = 1
     @exclusivity(unchecked) var nextPush: UInt64 = 1
     /// Tokens already verified (signature and claims), so a client's repeated requests cost one
@@ -47,7 +52,7 @@ public actor FrontendNode: ManagedServer {
         self.env = env
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
         signer = TokenSigner(secret: env.settings.tokenSecret)
-        pushIDPrefix = UInt64(env.name.index & 0xFFF) << 52 | (env.random() & 0xF_FFFF) << 32
+        pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 
     /// The accepted push streams here, sorted by user: (user, connection id).

@@ -12,9 +12,12 @@ public actor GatewayNode: ManagedServer {
     /// One multiplexed connection per frontend, opened once and reused.
     @exclusivity(unchecked) private var connections = EndpointTable<StreamID>()
     @exclusivity(unchecked) private var frontendOf: [StreamID: NodeName] = [:]
-    /// Requests in flight: gateway id → (client, client's request id, stream).
-    @exclusivity(unchecked) private var inFlight: [UInt64: (client: NodeName, requestID: UInt64, stream: StreamID)] = [:]
-    @exclusivity(unchecked) private var nextID: UInt64 = 1
+    /// Requests in flight, by their end-to-end key: the stream they went on. A copy of one in
+    /// flight is not routed again (the answer is on its way).
+    @exclusivity(unchecked) private var inFlight: [RequestKey: StreamID] = [:]
+    /// The last answers per client: a late copy of an answered request gets the same answer and
+    /// is never routed to a second frontend. Retryable refusals are not kept (a retry may succeed).
+    @exclusivity(unchecked) private var answered = RequestWindow<ClientResult>(capacity: 16)
     @exclusivity(unchecked) private var cursor = 0
     /// Frontends whose connection broke: skipped until this instant (ns) or until they rejoin.
     @exclusivity(unchecked) private var suspended: [NodeName: Int64] = [:]
@@ -85,23 +88,28 @@ public actor GatewayNode: ManagedServer {
             guard case .request(var request) = envelope.payload else {
                 return unexpected(envelope.payload, from: envelope.source)
             }
+            // The origin is who sent it here, whatever the request says.
             let client = envelope.source
+            let key = RequestKey(origin: client, id: request.requestID)
+            if let first = answered.answer(for: key) {
+                env.send(.reply(ClientReply(requestID: key.id, result: first, origin: client)), to: client)
+                return
+            }
+            guard inFlight[key] == nil else { return }
             guard link.isServing, let frontend = nextFrontend() else {
-                env.send(.reply(ClientReply(requestID: request.requestID, result: .error("no-frontend"))),
-                                   to: client)
+                env.send(.reply(ClientReply(requestID: key.id, result: .refused(.noFrontend), origin: client)), to: client)
                 return
             }
             let stream = connection(to: frontend)
-            let id = nextID
-            nextID += 1
-            inFlight[id] = (client, request.requestID, stream)
-            request.requestID = id
+            inFlight[key] = stream
             request.origin = client
             env.send(.request(request), on: stream)
-        case .streamMessage(_, _, .reply(var reply)):
-            guard let waiting = inFlight.removeValue(forKey: reply.requestID) else { return }
-            reply.requestID = waiting.requestID
-            env.send(.reply(reply), to: waiting.client)
+        case .streamMessage(_, _, .reply(let reply)):
+            guard let key = reply.key, inFlight.removeValue(forKey: key) != nil else { return }
+            if !(reply.result.refusal?.isRetryable ?? false), case .execute = answered.begin(key) {
+                answered.finish(key, answer: reply.result)
+            }
+            env.send(.reply(reply), to: key.origin)
         case .streamMessage(_, let peer, let other):
             unexpected(other, from: peer)
         case .streamClosed(let id, _, _):
@@ -126,10 +134,11 @@ public actor GatewayNode: ManagedServer {
     }
 
     private func failInFlight(on id: StreamID) {
-        for key in inFlight.keys.sorted() where inFlight[key]?.stream == id {
-            let w = inFlight.removeValue(forKey: key)!
-            env.send(.reply(ClientReply(requestID: w.requestID, result: .error("frontend-unavailable"))),
-                               to: w.client)
+        let broken = inFlight.filter { $0.value == id }.keys.sorted { ($0.origin, $0.id) < ($1.origin, $1.id) }
+        for key in broken {
+            inFlight[key] = nil
+            env.send(.reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: key.origin)),
+                     to: key.origin)
         }
     }
 }

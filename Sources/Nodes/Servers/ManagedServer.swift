@@ -45,7 +45,7 @@ extension ManagedServer {
 
     /// A clean shutdown: unregister at once (the seed never did).
     func unregisterNow() {
-        if let epoch = link.epoch { env.send(.unregister(epoch: epoch), to: .management) }
+        if let message = link.leave() { env.send(message, to: .management) }
     }
 
     private func perform(_ action: ManagementLink.Action) {

@@ -11,6 +11,8 @@ struct ManagementLink: Sendable {
         case unregistered
         case registered(epoch: UInt64)
         case fenced
+        /// Unregistered on purpose (a clean shutdown): never registers again in this incarnation.
+        case left
     }
 
     /// What the shell must do.
@@ -29,6 +31,15 @@ struct ManagementLink: Sendable {
     /// Whether the node may serve (registered and not fenced).
     var isServing: Bool { if case .registered = state { true } else { false } }
 
+    /// Whether the node may serve again without a restart (not fenced, not left): calls that
+    /// arrive while it registers are worth holding.
+    var mayServeAgain: Bool {
+        switch state {
+        case .unregistered, .registered: true
+        case .fenced, .left: false
+        }
+    }
+
     /// The epoch of the current registration.
     var epoch: UInt64? { if case .registered(let e) = state { e } else { nil } }
 
@@ -37,14 +48,22 @@ struct ManagementLink: Sendable {
         switch state {
         case .unregistered: .send(.register(address: address, version: version))
         case .registered(let epoch): .send(.ping(epoch: epoch))
-        case .fenced: .none
+        case .fenced, .left: .none
         }
+    }
+
+    /// A clean shutdown: the node leaves for good.
+    /// - Returns: the `unregister` to send, when the node was registered.
+    mutating func leave() -> ClusterMessage? {
+        defer { state = .left }
+        if case .registered(let epoch) = state { return .unregister(epoch: epoch) }
+        return nil
     }
 
     /// A management message arrived.
     mutating func handle(_ message: ClusterMessage) -> Action {
         switch (message, state) {
-        case (_, .fenced):
+        case (_, .fenced), (_, .left):
             return .none
         case (.registerAccepted(let epoch, let config), _):
             state = .registered(epoch: epoch)

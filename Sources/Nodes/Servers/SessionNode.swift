@@ -10,6 +10,11 @@ public actor SessionNode: ManagedServer {
     @exclusivity(unchecked) var link: ManagementLink
     @exclusivity(unchecked) private var table = SessionTable()
     @exclusivity(unchecked) private var outbox = PushOutbox<PushBody>()
+    /// The push, broadcast and kick requests executed, per origin (exactly-once execution).
+    @exclusivity(unchecked) private var executed = RequestWindow<ClientResult>()
+    /// Backend calls that arrived while the node was not registered (re-registering after a
+    /// manager restart): run in order once it serves again, never dropped silently.
+    @exclusivity(unchecked) private var held = HeldCalls()
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
@@ -22,7 +27,7 @@ public actor SessionNode: ManagedServer {
         self.env = env
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
-        generation = env.random() | 1
+        generation = env.incarnationID
     }
 
     /// The session map, sorted by user (for checkers).
@@ -42,6 +47,7 @@ public actor SessionNode: ManagedServer {
     func becameServing(_ config: NodeConfig) {
         // A restarted session node knows no one: ask every frontend for its live streams.
         for f in config.frontends { backend(.resyncRequest, to: f.name) }
+        for call in held.takeAll() { handle(call.call, from: call.source) }
     }
 
     func stopServing() {}
@@ -76,7 +82,11 @@ public actor SessionNode: ManagedServer {
             unexpected(message, from: source)
             return
         }
-        guard admits(group, call, from: source), link.isServing else { return }
+        guard admits(group, call, from: source) else { return }
+        guard link.isServing else {
+            if link.mayServeAgain { held.hold(call, from: source, log: env) }
+            return
+        }
         handle(call, from: source)
     }
 
@@ -102,22 +112,59 @@ public actor SessionNode: ManagedServer {
             env.log(NodeLog.sessionResync, ["frontend": .name(frontend), "streams": .number(UInt64(streams.count))])
             apply(effects, reason: "newer-login")
             for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
-        case .pushTo(let users, let pushID, let body, let acceptedAt):
-            for user in users { accept(user: user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
-        case .broadcast(let pushID, let body, let acceptedAt):
-            for row in table.entries { accept(user: row.user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+        case .pushTo(let users, let pushID, let body, let acceptedAt, let request):
+            execute(request, service: request.origin.role == .chat ? "ChatPush" : "MessageUser", from: source) {
+                for user in users { accept(user: user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+                logHeld(pushID, request, users: users.count)
+                return .accepted(pushID: pushID)
+            }
+        case .broadcast(let pushID, let body, let acceptedAt, let request):
+            execute(request, service: "Broadcast", from: source) {
+                let rows = table.entries
+                for row in rows { accept(user: row.user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+                logHeld(pushID, request, users: rows.count)
+                return .accepted(pushID: pushID)
+            }
         case .ack(let user, let upTo, let gen):
             if gen == generation { _ = outbox.ack(user: user, upTo: upTo) }
-        case .kick(let user):
-            if let entry = table.route(user: user) {
-                env.log(NodeLog.sessionKick, ["user": .text(user), "frontend": .name(entry.frontend), "conn": .number(UInt64(entry.connection))])
-                backend(.kickStream(user: user, connection: entry.connection, reason: "kicked"), to: entry.frontend)
+        case .kick(let user, let request):
+            execute(request, service: "Kick", from: source) {
+                if let entry = table.route(user: user) {
+                    env.log(NodeLog.sessionKick, ["user": .text(user), "frontend": .name(entry.frontend), "conn": .number(UInt64(entry.connection))])
+                    backend(.kickStream(user: user, connection: entry.connection, reason: "kicked"), to: entry.frontend)
+                }
+                return .ok
             }
         case .isOnline(let user, let requestID):
             backend(.isOnlineReply(requestID: requestID, online: table.isOnline(user)), to: source)
         default:
             unexpected(.backend(group: env.groupID, call), from: source)
         }
+    }
+
+    /// Executes the request `key` at most once: a copy gets the first answer; the caller is
+    /// always answered with `executed`.
+    private func execute(_ key: RequestKey, service: String, from source: NodeName, _ body: () -> ClientResult) {
+        let result: ClientResult
+        switch executed.begin(key) {
+        case .execute:
+            env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
+            result = body()
+            executed.finish(key, answer: result)
+        case .repeated(let first):
+            env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
+            result = first
+        case .inProgress:
+            return
+        case .stale:
+            result = .refused(.staleRequest)
+        }
+        backend(.executed(request: key, result: result), to: source)
+    }
+
+    private func logHeld(_ pushID: UInt64, _ key: RequestKey, users: Int) {
+        env.log(NodeLog.pushHeld, ["push": .number(pushID), "origin": .name(key.origin), "req": .number(key.id),
+                                   "users": .number(UInt64(users))])
     }
 
     private func apply(_ effects: [SessionEffect], reason: String) {
@@ -150,13 +197,25 @@ public actor SessionNode: ManagedServer {
         }
     }
 
-    /// One-shot backend messages can be lost: pushes unacknowledged for a second are sent again
-    /// (the client drops duplicates by sequence number).
+    /// How unacknowledged pushes are sent again (each push on its own clock).
+    static let retransmitPolicy = RetransmitPolicy(base: .seconds(1), cap: .seconds(8))
+
+    /// One-shot backend messages can be lost: every 250 ms, each push unacknowledged for its
+    /// back-off (1 s, doubling to 8 s per retransmission) is sent again, in seq order (the client
+    /// drops duplicates by sequence number). Each push has its own clock: a user who keeps
+    /// getting new pushes never starves an older one.
     private func scheduleRetransmit() {
-        env.scheduleTimer(after: .milliseconds(500), on: self) { node in
-            let cutoff = node.env.now.advanced(by: .seconds(-1))
-            for user in node.outbox.usersWithPending(sentAtOrBefore: cutoff) {
-                node.resend(to: user)
+        env.scheduleTimer(after: .milliseconds(250), on: self) { node in
+            let due = node.outbox.takeDueRetransmissions(now: node.env.now, policy: Self.retransmitPolicy) {
+                node.table.route(user: $0) != nil
+            }
+            for (user, pushes, floor) in due {
+                guard let entry = node.table.route(user: user) else { continue }
+                for p in pushes {
+                    node.backend(.deliver(PushFrame(user: user, seq: p.seq, pushID: p.pushID, body: p.body,
+                                                    acceptedAt: p.acceptedAt.nanoseconds, generation: node.generation,
+                                                    floor: floor)), to: entry.frontend)
+                }
             }
             node.scheduleRetransmit()
         }

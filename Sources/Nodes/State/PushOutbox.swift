@@ -12,6 +12,10 @@ public struct PendingPush<Body: Hashable & Sendable>: Hashable, Sendable {
     public var body: Body
     /// When the outbox accepted it.
     public var acceptedAt: VirtualInstant
+    /// When the shell last sent it (nil: never, the user was offline).
+    public var sentAt: VirtualInstant?
+    /// How many times it was retransmitted since it was last sent on a fresh route.
+    public var retransmissions: Int = 0
 
     /// A pending push.
     public init(user: String, seq: UInt64, pushID: UInt64, body: Body, acceptedAt: VirtualInstant) {
@@ -69,14 +73,37 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant,
                              sent: Bool) -> (seq: UInt64, floor: UInt64) {
             let seq = accept(user: user, pushID: pushID, body: body, now: now)
-            if sent { lastSent = now }
+            if sent {
+                lastSent = now
+                pending[pending.count - 1].sentAt = now
+            }
             return (seq, pending[0].seq)
         }
 
-        /// Marks the queue sent at `now`; returns what is pending and the floor.
+        /// Marks the queue sent at `now` (a fresh route: back-off starts again); returns what is
+        /// pending and the floor.
         mutating func markSent(at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
             lastSent = now
+            for i in pending.indices {
+                pending[i].sentAt = now
+                pending[i].retransmissions = 0
+            }
             return (pending, pending.first?.seq ?? nextSeq)
+        }
+
+        /// The pushes whose retransmission is due at `now`, marked sent again.
+        mutating func takeDue(now: VirtualInstant, policy: RetransmitPolicy) -> [PendingPush<Body>] {
+            var due: [PendingPush<Body>] = []
+            for i in pending.indices {
+                let push = pending[i]
+                let sent = push.sentAt ?? .zero
+                guard sent.advanced(by: policy.delay(after: push.retransmissions)) <= now else { continue }
+                pending[i].sentAt = now
+                pending[i].retransmissions += 1
+                due.append(pending[i])
+            }
+            if !due.isEmpty { lastSent = now }
+            return due
         }
 
         /// Removes the pending pushes up to and including `seq`; returns how many.
@@ -155,6 +182,25 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         return earliest
     }
 
+    /// The pushes due for a retransmission at `now`, per user (users sorted, pushes in seq
+    /// order), each marked sent again: a push is due `policy.delay(after: n)` after it was last
+    /// sent, n being how many times it was retransmitted already. Each push has its own clock, so
+    /// a user who keeps getting new pushes never starves an old one of its retransmission.
+    /// Only users for whom `include` holds (the shell's: the user has a route) are considered.
+    /// - Returns: per due user, the due pushes and the user's floor.
+    public mutating func takeDueRetransmissions(now: VirtualInstant, policy: RetransmitPolicy,
+                                                where include: (String) -> Bool)
+        -> [(user: String, pushes: [PendingPush<Body>], floor: UInt64)] {
+        var users: [String] = []
+        for (user, queue) in queues where !queue.pending.isEmpty && include(user) { users.append(user) }
+        var out: [(user: String, pushes: [PendingPush<Body>], floor: UInt64)] = []
+        for user in users.sorted() {
+            let due = queues[user, default: UserQueue()].takeDue(now: now, policy: policy)
+            if !due.isEmpty { out.append((user, due, floor(user: user))) }
+        }
+        return out
+    }
+
     // MARK: - Events
 
     /// Accepts a push for `user`.
@@ -223,5 +269,26 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         queue.pending = []
         queues[user] = queue
         return dropped
+    }
+}
+
+/// When an unacknowledged push is sent again: `base` after it was sent, doubling with each
+/// retransmission up to `cap`.
+public struct RetransmitPolicy: Sendable, Equatable {
+    /// The first wait.
+    public var base: Duration
+    /// The longest wait.
+    public var cap: Duration
+    /// A policy (defaults: 1 s, doubling to 8 s).
+    public init(base: Duration = .seconds(1), cap: Duration = .seconds(8)) {
+        self.base = base
+        self.cap = cap
+    }
+
+    /// The wait after `retransmissions` earlier retransmissions.
+    public func delay(after retransmissions: Int) -> Duration {
+        var d = base
+        for _ in 0..<min(retransmissions, 16) where d < cap { d *= 2 }
+        return min(d, cap)
     }
 }
