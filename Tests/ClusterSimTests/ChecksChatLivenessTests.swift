@@ -98,6 +98,37 @@ struct ChecksChatLivenessTests {
         #expect(result.detail.hasSuffix("silent-room=1: room 1 (alice,bob) last line 10.000s"), "\(result.detail)")
     }
 
+    /// A line in room 1 at 10 s, then chat-1 crashed at 30 s and restarted at 35 s (T = 35 s).
+    func chatRestart() -> TraceBuilder {
+        var t = TraceBuilder()
+        line(&t, 1, at: .seconds(10))
+        t.net(.seconds(30), .crash, Fx.chat, label: "crash")
+        t.net(.seconds(35), .restart, Fx.chat, label: "restart")
+        return t
+    }
+
+    @Test("planted bug: after a chat-node restart nobody rejoins; the lost room fails though the snapshot has no rooms")
+    func lostRoom() {
+        let result = check(chatRestart(), members: [])
+        #expect(!result.passed)
+        #expect(result.detail == "last fault ends 35.000s, load ends 60.000s; rooms with lines 1, judged 1, lines after the fault 0; "
+                + "failures: silent-room=1: room 1 (alice,bob) last line 10.000s (lost with a chat-node crash)")
+    }
+
+    @Test("after a chat-node restart the members rejoin and chat again: both rooms pass")
+    func lostRoomRejoined() {
+        var t = chatRestart()
+        line(&t, 2, at: .seconds(45))
+        let result = check(t)
+        #expect(result.passed, "\(result.detail)")
+        #expect(result.detail.hasSuffix("rooms with lines 2, judged 2, lines after the fault 1"), "\(result.detail)")
+        // A line after the restart that only the sender's other device received does not revive the room.
+        var alone = chatRestart()
+        line(&alone, 2, at: .seconds(45), received: 4)
+        #expect(check(alone).detail.hasSuffix("silent-room=2: room 1 (alice,bob) last line 10.000s (lost with a chat-node crash), "
+                                              + "room 1 (alice,bob) last line 45.000s"), "\(check(alone).detail)")
+    }
+
     @Test("without any fault the whole load phase is the window")
     func noFault() {
         var t = TraceBuilder()
@@ -128,5 +159,8 @@ struct ChecksChatLivenessTests {
         line(&t, 2, at: .seconds(50), received: 4)
         line(&t, 3, at: .seconds(52))
         expectStreamedEqualsRecord(record(t), .chatLiveness)
+        var restarted = chatRestart()
+        line(&restarted, 2, at: .seconds(45))
+        expectStreamedEqualsRecord(record(restarted, members: []), .chatLiveness)
     }
 }

@@ -47,6 +47,19 @@ struct ChecksJudgedRunTests {
                 "\(result.detail)")
     }
 
+    @Test("planted fault: chat-1 crashed for good at 5 s; chat-liveness finds every room silent")
+    func chatNodeGone() throws {
+        let json = experiment(frontends: 2, clients: 12, duration: "25s", settle: "5s", extra: #", "chat": true"#,
+                              faults: #"[{"at": "5s", "crash": "chat-1"}]"#,
+                              workload: #""requestRate": "1/s", "pushRate": "1/s", "chat": {"rooms": 2, "membersPerRoom": 5, "messageRate": "1/s"}"#)
+        try withCluster(json) { run, result in
+            let check = try #require(result.check(CheckName.chatLiveness.rawValue))
+            #expect(!check.passed)
+            #expect(check.detail.contains("judged 2, lines after the fault 0; failures: silent-room=2: room 1 ("), "\(check.detail)")
+            #expect(run.record().snapshot.chatMembers == nil)
+        }
+    }
+
     @Test("the snapshot carries the chat node's rooms")
     func snapshotRooms() throws {
         let members = try #require(Self.judged.chatMembers)

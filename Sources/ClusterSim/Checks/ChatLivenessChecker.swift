@@ -23,6 +23,13 @@ import Nodes
 /// snapshot's `chatMembers` when it has them; when it does not (no chat node, or it is down at the
 /// end) from the last line of the room: its sender and listed members.
 ///
+/// A chat node that crashes loses its rooms, and a restarted one numbers rooms from 1 again, so a
+/// room is a room number of one chat-node incarnation (the count of chat-node crashes before its
+/// lines). A room whose incarnation ended in a crash did not empty because its members left: it is
+/// judged with the members of its last line, and it passes when its members chat together again —
+/// a line said in (T, L] by one of them, in any room, that another of them received (users known
+/// from the snapshot's client rows). Its offender reads `… (lost with a chat-node crash)`.
+///
 /// Allowed exceptions: none; rooms with fewer than two members at the end are not judged (counted
 /// in the detail as the rooms with lines less the rooms judged).
 ///
@@ -60,23 +67,36 @@ public struct ChatLivenessChecker: ScanningChecker {
                         + " (recovery bound \(formatNanoseconds(Self.recoveryBound.nanosecondsClamped)))")
         }
         let userOf = Dictionary(run.snapshot.clients.map { ($0.client, $0.user) }, uniquingKeysWith: { a, _ in a })
-        var judged = 0, linesAfter = 0
+        let recent = scan.lines.filter { $0.at > start && $0.at <= load }
+        var judged = 0
         var failures: [String] = []
         for room in scan.rooms.keys.sorted() {
             let lines = scan.rooms[room]!.map { scan.lines[$0] }
-            let members = Self.members(of: room, lastLine: lines.last!, snapshot: run.snapshot)
+            let lost = room.incarnation < scan.chatCrashes
+            let members = lost ? Self.members(of: lines.last!) : Self.members(of: room.number, lastLine: lines.last!, snapshot: run.snapshot)
             guard members.count >= 2 else { continue }
             judged += 1
-            let recent = lines.filter { $0.at > start && $0.at <= load }
-            linesAfter += recent.count
-            let heard = recent.contains { line in
-                scan.receivers[line.msg, default: []].contains { userOf[$0] != line.sender }
+            let heard: Bool
+            if lost {
+                // The room went with its chat node: its members must be chatting together again.
+                let group = Set(members)
+                heard = recent.contains { line in
+                    group.contains(line.sender) && scan.receivers[line.msg, default: []].contains { client in
+                        userOf[client].map { $0 != line.sender && group.contains($0) } ?? false
+                    }
+                }
+            } else {
+                heard = lines.contains { line in
+                    line.at > start && line.at <= load
+                        && scan.receivers[line.msg, default: []].contains { userOf[$0] != line.sender }
+                }
             }
             if !heard {
-                failures.append("room \(room) (\(members.joined(separator: ","))) last line \(lines.last!.at)")
+                failures.append("room \(room.number) (\(members.joined(separator: ","))) last line \(lines.last!.at)"
+                                + (lost ? " (lost with a chat-node crash)" : ""))
             }
         }
-        let summary = "\(window); rooms with lines \(scan.rooms.count), judged \(judged), lines after the fault \(linesAfter)"
+        let summary = "\(window); rooms with lines \(scan.rooms.count), judged \(judged), lines after the fault \(recent.count)"
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([("silent-room", failures.count)]) + ": " + Detail.list(failures))
     }
@@ -87,7 +107,12 @@ public struct ChatLivenessChecker: ScanningChecker {
         if let rows = snapshot.chatMembers {
             return rows.filter { UInt64(exactly: $0.room) == room }.map(\.user)
         }
-        return Array(Set(lastLine.members + [lastLine.sender])).sorted()
+        return members(of: lastLine)
+    }
+
+    /// The sender and members of `line`, sorted.
+    static func members(of line: Scan.Line) -> [String] {
+        Array(Set(line.members + [line.sender])).sorted()
     }
 }
 
@@ -97,6 +122,7 @@ extension ChatLivenessChecker {
     /// small record per line).
     struct Scan: TraceScan {
         var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived] }
+        var kinds: [TraceKind] { [.crash] }
 
         /// One chat line.
         struct Line: Sendable {
@@ -106,19 +132,35 @@ extension ChatLivenessChecker {
             let members: [String]
         }
 
+        /// A room of one incarnation of the chat node: room numbers start again at 1 when the
+        /// chat node restarts, so a room is told apart by how many chat-node crashes came before.
+        struct Room: Hashable, Comparable, Sendable {
+            /// How many times a chat node had crashed when its lines were said.
+            let incarnation: Int
+            let number: UInt64
+
+            static func < (a: Room, b: Room) -> Bool { (a.incarnation, a.number) < (b.incarnation, b.number) }
+        }
+
         /// Every line, in trace order (the first `chat-line` of each message).
         private(set) var lines: [Line] = []
         /// Room → the positions of its lines in `lines`, in order.
-        private(set) var rooms: [UInt64: [Int]] = [:]
+        private(set) var rooms: [Room: [Int]] = [:]
         /// Message → the clients that received it, in trace order.
         private(set) var receivers: [UInt64: [NodeName]] = [:]
+        /// How many times a chat node crashed so far.
+        private(set) var chatCrashes = 0
         private var known: Set<UInt64> = []
 
         mutating func observe(_ e: NodeEntry) {
+            guard e.event.kind == .node else {
+                if e.node?.role == .chat { chatCrashes += 1 }
+                return
+            }
             guard let msg = e.number("msg") else { return }
             if e.label == NodeLog.chatLine {
                 guard let room = e.number("room"), known.insert(msg).inserted else { return }
-                rooms[room, default: []].append(lines.count)
+                rooms[Room(incarnation: chatCrashes, number: room), default: []].append(lines.count)
                 lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? "", members: e.list("members")))
             } else if let node = e.node {
                 receivers[msg, default: []].append(node)
