@@ -145,7 +145,7 @@ struct ExperimentBadFileTests {
         .init(file: "syntax-error", path: "", message: "line 4, column 32: expected a field name in double quotes, got '}'"),
         .init(file: "not-an-object", path: "", message: "expected an object, got a list"),
         .init(file: "one-way-three-groups", path: "faults[0].oneWay", message: "needs exactly 2 groups"),
-        .init(file: "unknown-check", path: "checks[1]", message: #"unknown check "push-delivered" (expected one of: registry-converges, session-map-converges, single-session, push-delivery, chat-delivery, backend-auth, client-auth, liveness)"#),
+        .init(file: "unknown-check", path: "checks[1]", message: #"unknown check "push-delivered" (expected one of: registry-converges, session-map-converges, single-session, push-delivery, chat-delivery, backend-auth, client-auth, liveness, acknowledged-effects, exactly-once, chat-liveness)"#),
         .init(file: "restart-running-node", path: "faults[0].restart", message: "frontend-2 is not crashed at 20s"),
         .init(file: "restart-before-auto-restart", path: "faults[1].restart", message: "frontend-1 already restarts at 15s"),
         .init(file: "crash-crashed-node", path: "faults[1].crash", message: "frontend-1 is already crashed at 20s"),

@@ -23,6 +23,10 @@ struct TraceScanTests {
         var evaluatedMetrics: [String], evaluatedMetricsFromRecord: [String]
     }
 
+    /// The checks whose checkers scan the trace while the run goes on.
+    static let streamingChecks: [CheckName] = [.pushDelivery, .chatDelivery, .clientAuth, .singleSession,
+                                               .acknowledgedEffects, .exactlyOnce, .chatLiveness]
+
     /// Runs `file` at its seed plus `offset` on a thread of its own (a long simulation must not hold
     /// one of the cooperative pool's few threads: other tests wait on them), then compares.
     static func compare(_ file: String, offset: UInt64) async throws -> Comparison {
@@ -42,7 +46,7 @@ struct TraceScanTests {
                                             traceHash: result.traceHash, runtimeCheck: result.checks.last!,
                                             virtualTime: result.virtualTime)
         var c = Comparison(file: file, scanned: scans.checks.map { experiment.checks[$0.slot] },
-                           streaming: experiment.checks.filter { [.pushDelivery, .chatDelivery, .clientAuth, .singleSession].contains($0) },
+                           streaming: experiment.checks.filter { streamingChecks.contains($0) },
                            metrics: scans.metrics?.finish(run: record), metricsFromRecord: RunMetrics(record),
                            traceCount: run.simulator.trace.count, evaluated: result.checks, evaluatedFromRecord: fromRecord.checks,
                            evaluatedMetrics: result.metrics.map { "\($0)=\($1)" },

@@ -112,6 +112,9 @@ public enum Checkers {
         case .backendAuth: BackendAuthChecker(groupID: options.groupID)
         case .clientAuth: ClientAuthChecker(attackService: options.attackService)
         case .liveness: LivenessChecker()
+        case .acknowledgedEffects: AcknowledgedEffectsChecker()
+        case .exactlyOnce: ExactlyOnceChecker()
+        case .chatLiveness: ChatLivenessChecker()
         }
     }
 

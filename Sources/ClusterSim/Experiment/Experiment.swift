@@ -291,6 +291,14 @@ public enum CheckName: String, Sendable, Equatable, Hashable, CaseIterable {
     case clientAuth = "client-auth"
     /// After the settle phase every client is logged in and served again.
     case liveness = "liveness"
+    /// A successful reply that names a push or a chat line comes after that push was held or
+    /// that line was said.
+    case acknowledgedEffects = "acknowledged-effects"
+    /// No client request is executed twice, except by a node that lost its memory in a crash.
+    case exactlyOnce = "exactly-once"
+    /// Every room still in use gets a line through after the last fault, when the load lasts long
+    /// enough after it.
+    case chatLiveness = "chat-liveness"
 }
 
 /// Thresholds that turn a metric into a pass/fail check. Each is optional; nil means not checked.

@@ -19,6 +19,7 @@ extension ClusterSnapshot {
         var sessionEntries: [SessionRow]?
         var streams: [StreamRow] = []
         var clients: [ClientRow] = []
+        var chatMembers: [ChatMemberRow]?
         for name in nodes.keys.sorted() {
             let node = nodes[name]!
             switch node {
@@ -37,6 +38,13 @@ extension ClusterSnapshot {
                 streams += inspector.inspect(f) { node in
                     node.openPushStreams.map { StreamRow(frontend: name, user: $0.user, connection: $0.connection) }
                 }
+            case let c as ChatNode:
+                let (serving, rooms) = inspector.inspect(c) { ($0.isServing, $0.roomList) }
+                guard serving else { continue }
+                liveServers.append(name)
+                chatMembers = (chatMembers ?? []) + rooms.flatMap { room in
+                    room.members.map { ChatMemberRow(room: room.roomID, user: $0) }
+                }
             case let c as ClientNode:
                 let plan = plans[name]!
                 clients.append(inspector.inspect(c) { node in
@@ -48,7 +56,7 @@ extension ClusterSnapshot {
             }
         }
         return ClusterSnapshot(liveServers: liveServers, registry: registry, sessionEntries: sessionEntries,
-                               frontendStreams: streams.sorted(), clients: clients.sorted())
+                               frontendStreams: streams.sorted(), clients: clients.sorted(), chatMembers: chatMembers)
     }
 
     private static func isServing<N: ClusterNode>(_ node: N, _ inspector: some NodeInspector) -> Bool {

@@ -60,6 +60,18 @@ public enum NodeLog {
     public static let clientDisconnected = "client-disconnected"
     /// At a client: a request's reply. `service=S result=ok|error reason=R req=I`
     public static let clientReply = "client-reply"
+    /// At the node that executes a client request (a frontend for State, Login and IsOnline; the
+    /// session node for MessageUser, Broadcast and Kick; the chat node for ChatCommand): the
+    /// request's effect was applied, logged once per execution. `origin=X req=I service=S`
+    /// (X: the node that sent the request, a client or a chat door; I: its request id; S: the
+    /// request's trace label)
+    public static let requestExecuted = "request-executed"
+    /// At the node that executes a client request: a copy of a request it already executed,
+    /// answered with the first answer and not executed again. `origin=X req=I service=S`
+    public static let requestRepeat = "request-repeat"
+    /// At the session node: a push request (a message or a broadcast) is held in its outbox for
+    /// K users (0 for a broadcast with nobody online). `push=P origin=X req=I users=K`
+    public static let pushHeld = "push-held"
     /// At the chat node: a line said in a room. `msg=M room=R sender=U members=a,b,c` (members: every other member present)
     public static let chatLine = "chat-line"
     /// At a client: a chat line received. `msg=M`

@@ -1,0 +1,105 @@
+import NetModel
+import Nodes
+
+/// `acknowledged-effects`: a client told "ok" can rely on the effect having happened.
+///
+/// Property, two rules on the successful replies clients log (`client-reply result=ok`):
+/// 1. A reply carrying `push=P` (a MessageUser or Broadcast accepted as push P) comes after the
+///    session node held P in its outbox: there is a `push-held push=P` at a session node at or
+///    before the reply's instant.
+/// 2. A reply carrying `msg=M` (a chat `say` accepted) comes after the line was said: there is a
+///    `chat-line msg=M` at a chat node at or before the reply's instant.
+/// Replies with `result=error`, and successful replies with neither field, are not judged.
+///
+/// Allowed exceptions: none. A push or line that happens after the reply, or never, is a failure:
+/// the client was told its request took effect before it had.
+///
+/// Failures: `unheld-push`, `unsaid-line`.
+///
+/// Detail: `acknowledged pushes P, acknowledged lines L` then, on failure, `; failures:
+/// unheld-push=N unsaid-line=M: …` with the first few offenders in trace order (`client-3 req 7
+/// push 12 acknowledged at 3.000s`).
+public struct AcknowledgedEffectsChecker: ScanningChecker {
+    /// Which check this is.
+    public var name: CheckName { .acknowledgedEffects }
+
+    /// Makes the checker.
+    public init() {}
+
+    /// Decides the property described above.
+    /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
+    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+
+    /// A fresh scan of the replies, held pushes and chat lines.
+    func makeScan() -> any TraceScan<CheckResult> { Scan() }
+
+    /// The verdict on a finished scan: each reply whose effect was not seen before it in the trace
+    /// is excused only by an effect logged later at the very same instant.
+    func verdict(_ scan: Scan) -> CheckResult {
+        var failures: [String] = []
+        var unheld = 0, unsaid = 0
+        for reply in scan.unconfirmed {
+            let effects = reply.kind == .push ? scan.held : scan.said
+            if let at = effects[reply.id], at <= reply.at { continue }
+            if reply.kind == .push { unheld += 1 } else { unsaid += 1 }
+            failures.append("\(reply.client) req \(reply.req) \(reply.kind.rawValue) \(reply.id) acknowledged at \(reply.at)")
+        }
+        let summary = "acknowledged pushes \(scan.pushReplies), acknowledged lines \(scan.lineReplies)"
+        if failures.isEmpty { return pass(summary) }
+        return fail(summary + "; failures: " + Detail.counts([("unheld-push", unheld), ("unsaid-line", unsaid)])
+                    + ": " + Detail.list(failures))
+    }
+}
+
+extension AcknowledgedEffectsChecker {
+    /// The trace pass of `acknowledged-effects`: the first instant of every held push and said
+    /// line, and the successful replies whose effect had not been logged when they were (the
+    /// verdict looks for an effect logged later at the same instant).
+    struct Scan: TraceScan {
+        var labels: Set<String> { [NodeLog.clientReply, NodeLog.pushHeld, NodeLog.chatLine] }
+
+        /// What a reply acknowledged.
+        enum Kind: String, Sendable { case push, msg }
+
+        /// A successful reply whose effect was not seen before it.
+        struct Reply: Sendable {
+            let client: NodeName
+            let req: String
+            let kind: Kind
+            let id: UInt64
+            let at: VirtualInstant
+        }
+
+        /// Push id → the instant the session node first held it.
+        private(set) var held: [UInt64: VirtualInstant] = [:]
+        /// Chat message id → the instant the chat node first logged its line.
+        private(set) var said: [UInt64: VirtualInstant] = [:]
+        /// Replies whose effect had not been logged yet, in trace order.
+        private(set) var unconfirmed: [Reply] = []
+        /// Successful replies carrying `push=` / `msg=`.
+        private(set) var pushReplies = 0, lineReplies = 0
+
+        mutating func observe(_ e: NodeEntry) {
+            switch e.label {
+            case NodeLog.pushHeld:
+                guard e.node?.role == .session, let push = e.number("push"), held[push] == nil else { return }
+                held[push] = e.at
+            case NodeLog.chatLine:
+                guard e.node?.role == .chat, let msg = e.number("msg"), said[msg] == nil else { return }
+                said[msg] = e.at
+            default:
+                guard e["result"] == "ok", let client = e.node else { return }
+                if let push = e.number("push") {
+                    pushReplies += 1
+                    if held[push] == nil { unconfirmed.append(Reply(client: client, req: e["req"] ?? "?", kind: .push, id: push, at: e.at)) }
+                }
+                if let msg = e.number("msg") {
+                    lineReplies += 1
+                    if said[msg] == nil { unconfirmed.append(Reply(client: client, req: e["req"] ?? "?", kind: .msg, id: msg, at: e.at)) }
+                }
+            }
+        }
+
+        func finish(run: RunRecord) -> CheckResult { AcknowledgedEffectsChecker().verdict(self) }
+    }
+}

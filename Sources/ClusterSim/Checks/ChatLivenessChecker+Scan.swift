@@ -1,0 +1,58 @@
+import NetModel
+import Nodes
+
+extension ChatLivenessChecker {
+    /// The trace pass of `chat-liveness`: every chat line by room (of a chat-node incarnation),
+    /// who received each message, and how many times a chat node crashed. The window depends on
+    /// the last fault, known only at the end, so all lines are kept (one small record per line).
+    struct Scan: TraceScan {
+        var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived] }
+        var kinds: [TraceKind] { [.crash] }
+
+        /// One chat line.
+        struct Line: Sendable {
+            let msg: UInt64
+            let at: VirtualInstant
+            let sender: String
+            let members: [String]
+        }
+
+        /// A room of one incarnation of the chat node: room numbers start again at 1 when the
+        /// chat node restarts, so a room is told apart by how many chat-node crashes came before.
+        struct Room: Hashable, Comparable, Sendable {
+            /// How many times a chat node had crashed when its lines were said.
+            let incarnation: Int
+            let number: UInt64
+
+            /// Orders by incarnation, then room number.
+            static func < (a: Room, b: Room) -> Bool { (a.incarnation, a.number) < (b.incarnation, b.number) }
+        }
+
+        /// Every line, in trace order (the first `chat-line` of each message).
+        private(set) var lines: [Line] = []
+        /// Room → the positions of its lines in `lines`, in order.
+        private(set) var rooms: [Room: [Int]] = [:]
+        /// Message → the clients that received it, in trace order.
+        private(set) var receivers: [UInt64: [NodeName]] = [:]
+        /// How many times a chat node crashed so far.
+        private(set) var chatCrashes = 0
+        private var known: Set<UInt64> = []
+
+        mutating func observe(_ e: NodeEntry) {
+            guard e.event.kind == .node else {
+                if e.node?.role == .chat { chatCrashes += 1 }
+                return
+            }
+            guard let msg = e.number("msg") else { return }
+            if e.label == NodeLog.chatLine {
+                guard let room = e.number("room"), known.insert(msg).inserted else { return }
+                rooms[Room(incarnation: chatCrashes, number: room), default: []].append(lines.count)
+                lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? "", members: e.list("members")))
+            } else if let node = e.node {
+                receivers[msg, default: []].append(node)
+            }
+        }
+
+        func finish(run: RunRecord) -> CheckResult { ChatLivenessChecker().verdict(self, run: run) }
+    }
+}
