@@ -21,7 +21,7 @@ extension ClientNode {
     /// - Returns: its request id.
     @discardableResult
     func request(_ service: ClientService, token: String, attack: Bool = false, retries: Int = 0) -> UInt64 {
-        let id = nextRequest
+        let id = RequestKey.id(incarnation: incarnationTag, counter: nextRequest)
         nextRequest += 1
         let req = ClientRequest(requestID: id, token: token, service: service, origin: env.name)
         pending[id] = PendingRequest(service: service, label: req.traceLabel, sentAt: env.now.nanoseconds, attack: attack,

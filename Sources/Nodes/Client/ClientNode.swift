@@ -19,6 +19,8 @@ public actor ClientNode: ClusterNode {
     @exclusivity(unchecked) var inbox = PushInbox<PushFrame>()
     @exclusivity(unchecked) var inboxGeneration: UInt64 = 0
     @exclusivity(unchecked) var nextRequest: UInt64 = 1
+    /// This incarnation's tag in request ids (`RequestKey.id(incarnation:counter:)`).
+    let incarnationTag: UInt64
     @exclusivity(unchecked) var pending: [UInt64: PendingRequest] = [:]
     /// The ids of the last pushes delivered, so a push that a restarted session node sends again
     /// (under a new generation, same push id) is not delivered twice.
@@ -52,6 +54,7 @@ public actor ClientNode: ClusterNode {
         self.env = env
         self.plan = plan
         frontendCursor = (env.name.index - 1) % max(1, plan.frontends.count)
+        incarnationTag = env.incarnationID
     }
 
     /// Whether the push stream is open and accepted.

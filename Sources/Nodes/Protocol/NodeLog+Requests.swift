@@ -1,14 +1,4 @@
 extension NodeLog {
-    /// At the node that executes a client request (a frontend: State, Login, IsOnline; the
-    /// session node: MessageUser, Broadcast, Kick, and the chat node's pushes as ChatPush; the
-    /// chat node: ChatCommand): executed, once. `origin=X req=I service=S`
-    public static let requestExecuted = "request-executed"
-    /// At the executing node: a copy of an executed request, answered with the first answer and
-    /// not executed again. `origin=X req=I service=S`
-    public static let requestRepeat = "request-repeat"
-    /// At the session node: a push request is in the outbox (K users; 0 for a broadcast with no
-    /// one online). `push=P origin=X req=I users=K`
-    public static let pushHeld = "push-held"
     /// At a node: a backend call it could neither run nor hold. `call=C from=N reason=R`
     public static let callDropped = "call-dropped"
     /// At a client: a push delivered before (same push id under an earlier outbox generation)

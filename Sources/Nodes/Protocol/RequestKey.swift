@@ -19,4 +19,17 @@ public struct RequestKey: Codable, Hashable, Sendable, CustomStringConvertible {
 
     /// `client-3#17`.
     public var description: String { "\(origin)#\(id)" }
+
+    /// How many low bits of an id count requests; the bits above name the origin's incarnation.
+    public static let counterBits = 40
+
+    /// The id of the `counter`th request (from 1) of an incarnation: 24 bits of the incarnation's
+    /// tag (`NodeEnvironment.incarnationID`), then the counter. An origin that restarts starts a
+    /// new series that can never be mistaken for its predecessor's.
+    public static func id(incarnation: UInt64, counter: UInt64) -> UInt64 {
+        (incarnation & 0xFF_FFFF) << UInt64(counterBits) | (counter & (1 << UInt64(counterBits) - 1))
+    }
+
+    /// The incarnation part of this key's id.
+    public var epoch: UInt64 { id >> UInt64(Self.counterBits) }
 }

@@ -78,7 +78,7 @@ extension ChatNode {
         }
         for item in batch {
             let id = pushIDPrefix | nextPush
-            let key = RequestKey(origin: env.name, id: pushIDPrefix | nextPush)
+            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: pushIDPrefix >> 32, counter: nextPush))
             nextPush += 1
             let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
                                           acceptedAt: env.now.nanoseconds, request: key)

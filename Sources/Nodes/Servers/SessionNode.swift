@@ -157,6 +157,7 @@ public actor SessionNode: ManagedServer {
         case .inProgress:
             return
         case .stale:
+            env.log(NodeLog.callDropped, ["call": .text(service), "from": .name(key.origin), "reason": .text("stale-request")])
             result = .refused(.staleRequest)
         }
         backend(.executed(request: key, result: result), to: source)

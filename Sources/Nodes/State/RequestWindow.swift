@@ -9,6 +9,10 @@ import NetModel
 /// only the most recent ones need remembering: when a window is full the oldest entry is
 /// forgotten, and a key at or below the highest forgotten id is `.stale` (refused, never run).
 ///
+/// An origin that restarts numbers its requests in a new series (`RequestKey.epoch`, from its
+/// incarnation): the first request of a new series retires the old one, whose late copies are then
+/// `.stale` (the last four retired series of each origin are remembered).
+///
 /// Bounded: at most `capacity` entries per origin; one window per origin that ever called (the
 /// cluster's clients, doors and chat node).
 public struct RequestWindow<Answer: Sendable>: Sendable {
@@ -30,9 +34,14 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
     }
 
     private struct OriginWindow: Sendable {
+        var epoch: UInt64
         var entries: [Entry] = []
         /// The highest id forgotten so far (0: none).
         var forgottenUpTo: UInt64 = 0
+        /// Earlier series of this origin (it restarted), newest last.
+        var retired: [UInt64] = []
+
+        init(epoch: UInt64) { self.epoch = epoch }
     }
 
     private var windows: [NodeName: OriginWindow] = [:]
@@ -51,8 +60,15 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
     /// Looks `key` up and, when it is new, records it as being executed.
     /// - Returns: what to do with this copy of the request.
     public mutating func begin(_ key: RequestKey) -> Lookup {
-        var window = windows.removeValue(forKey: key.origin) ?? OriginWindow()
+        var window = windows.removeValue(forKey: key.origin) ?? OriginWindow(epoch: key.epoch)
         defer { windows[key.origin] = window }
+        if key.epoch != window.epoch {
+            if window.retired.contains(key.epoch) { return .stale }
+            // A new series: the origin restarted.
+            var fresh = OriginWindow(epoch: key.epoch)
+            fresh.retired = Array((window.retired + [window.epoch]).suffix(4))
+            window = fresh
+        }
         if let i = window.entries.firstIndex(where: { $0.id == key.id }) {
             return window.entries[i].answer.map { .repeated($0) } ?? .inProgress
         }
