@@ -35,6 +35,10 @@ public protocol NodeEnvironment: AnyObject, Sendable {
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID
     /// Cancels a pending timer; a no-op for one that fired or was cancelled.
     func cancelTimer(_ id: TimerID)
+    /// The node's process ends (it was fenced: a zombie must not serve) and its supervisor starts a
+    /// fresh incarnation: on the simulator a crash now and a restart `NodeEnvironment.supervisorDelay`
+    /// later; on a real network the process's runtime decides (it may only stop serving).
+    func exitForRestart()
     /// Records a node-level event in the trace: `label` a stable kind (`registered`,
     /// `push-accepted`, see `NodeLog`), `detail` its fields (`["user": .text(u), "seq": .number(7)]`).
     func log(_ label: String, _ detail: consuming TraceDetail)
@@ -49,6 +53,9 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     /// Sends on an open stream, as `transport.send(_:on:)`.
     func send(_ message: consuming ClusterMessage, on stream: StreamID)
 }
+
+/// How long a supervisor waits before it starts a node whose process ended (fenced).
+public let supervisorDelay: Duration = .seconds(1)
 
 extension NodeEnvironment {
     public var groupID: String { settings.groupID }

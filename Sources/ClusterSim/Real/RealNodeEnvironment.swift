@@ -87,6 +87,10 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     public func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
 
     /// Records a node event in the runtime's trace.
+    /// On a real network a fenced node stays up and serves nothing (its process is not restarted
+    /// from inside; an operator or supervisor restarts it).
+    public func exitForRestart() {}
+
     public func log(_ label: String, _ detail: consuming TraceDetail) {
         runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
     }

@@ -72,6 +72,7 @@ public final class ClusterRun: @unchecked Sendable {
         let env = SimNodeEnvironment(name: name, simulator: simulator, settings: settings,
                                      incarnation: incarnation, liveness: liveness)
         environments[name] = env
+        env.onExit = { [unowned self] exited in supervise(exited, incarnation: incarnation) }
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], plantedBugs: plantedBugs)
         attach(node, env: env)
     }
@@ -98,6 +99,17 @@ public final class ClusterRun: @unchecked Sendable {
         liveness.paused[name] = nil
         liveness.heldTimers[name] = nil
         nodes[name] = nil
+    }
+
+    /// A node's process ended (fenced): its supervisor crashes what is left of it now and starts
+    /// a fresh incarnation `supervisorDelay` later, unless a fault restarted it first.
+    func supervise(_ name: NodeName, incarnation: Int) {
+        guard liveness.current[name] == incarnation else { return }
+        simulator.trace.record(.fault, node: nil, peer: nil, messageID: 0, label: "fault", detail: "exit(\(name))")
+        crash(name)
+        simulator.schedule(after: supervisorDelay) { [self] in
+            if incarnations[name] == incarnation { restart(name) }
+        }
     }
 
     /// Starts a fresh incarnation of a crashed node.

@@ -13,6 +13,8 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
     @exclusivity(unchecked) var simTransport: SimTransport?
+    /// What the run does when the node's process ends (`exitForRestart`).
+    var onExit: (@Sendable (NodeName) -> Void)?
 
     /// Which incarnation of each node is live (shared by every environment of a run).
     final class Liveness: @unchecked Sendable {
@@ -80,6 +82,13 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     private func fire<A: Actor>(timer id: UInt64, on actor: A, _ body: @escaping @Sendable (isolated A) -> Void) {
         simulator.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
         actor.callIsolated(simulator.executor, body)
+    }
+
+    func exitForRestart() {
+        guard isLive, let onExit else { return }
+        let name = name
+        // After the handler that decided it: the crash happens at this instant, as the next event.
+        simulator.schedule(after: .zero) { onExit(name) }
     }
 
     func cancelTimer(_ id: TimerID) { _ = liveness.pendingTimers.remove(id.rawValue) }

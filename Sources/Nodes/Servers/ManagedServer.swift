@@ -58,6 +58,7 @@ extension ManagedServer {
         case .stopServing:
             env.log(NodeLog.fenced, "")
             stopServing()
+            env.exitForRestart()
         case .none:
             break
         }
