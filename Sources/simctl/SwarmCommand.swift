@@ -50,7 +50,14 @@ enum SwarmCommand: Command {
             fail("swarm: --faults: \(error)", hint: "Try 'simctl swarm --help'.")
         }
         if let text = args.value("--print-experiment") {
-            print(generator.experiment(seed: seed(text, option: "--print-experiment")).jsonText(), terminator: "")
+            let drawn = generator.experiment(seed: seed(text, option: "--print-experiment"))
+            print(drawn.jsonText(), terminator: "")
+            do {
+                try drawn.validate()
+            } catch {
+                printError("simctl: swarm: the drawn experiment is not valid (a bug of the generator): \(error)")
+                return 2
+            }
             return 0
         }
         if let text = args.value("--run-seed") { return runOne(generator.experiment(seed: seed(text, option: "--run-seed"))) }
