@@ -79,8 +79,9 @@ struct SwarmRun {
         for line in tally.lines() { print(line) }
         if !failedChecks.isEmpty {
             print("failed checks (seeds failing each):")
+            let width = max(20, failedChecks.keys.map(\.count).max() ?? 0)
             for name in failedChecks.keys.sorted() {
-                print("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "%11d", failedChecks[name]!))
+                print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%11d", failedChecks[name]!))
             }
         }
         let seconds = Double(wall.nanosecondsClamped) / 1e9

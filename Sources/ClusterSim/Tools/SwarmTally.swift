@@ -72,15 +72,17 @@ public struct SwarmTally: Sendable, Equatable {
     public func lines() -> [String] {
         var out = ["faults drawn, by kind and role (a partition counts for each role in it):"]
         func cell(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
+        let width = max(20, (Self.faultKinds + features.keys).map(\.count).max() ?? 0)
+        func label(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
         let header = Self.roles.map(\.rawValue) + ["total"]
-        out.append("  " + "kind".padding(toLength: 20, withPad: " ", startingAt: 0) + header.map { cell($0, 11) }.joined())
+        out.append("  " + label("kind") + header.map { cell($0, 11) }.joined())
         for kind in Self.faultKinds {
             let counts = Self.roles.map { faultsByRole[kind + "/" + $0.rawValue] ?? 0 } + [faults[kind] ?? 0]
-            out.append("  " + kind.padding(toLength: 20, withPad: " ", startingAt: 0) + counts.map { cell("\($0)", 11) }.joined())
+            out.append("  " + label(kind) + counts.map { cell("\($0)", 11) }.joined())
         }
         out.append("features drawn (experiments with it, of \(experiments)):")
         for name in features.keys.sorted() {
-            out.append("  " + name.padding(toLength: 20, withPad: " ", startingAt: 0) + cell("\(features[name]!)", 11))
+            out.append("  " + label(name) + cell("\(features[name]!)", 11))
         }
         return out
     }
