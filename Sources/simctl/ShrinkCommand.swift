@@ -12,8 +12,11 @@ enum ShrinkCommand: Command {
     check with the same seed: fewer faults (one at a time, then pairs), fewer clients, a shorter
     duration and settle time, constant latency, no lossy links, fewer frontends, no gateway, no
     chat, lower rates. Every candidate is validated and run in this process; it is kept when the
-    check still fails and every check that passed in the original run still passes (so the search
-    does not slip to another failure, such as a run too short to converge). Prints each step, writes the smallest experiment found as a new
+    check still fails with the same failure class (the kinds of failure its detail names, e.g.
+    push-delivery[duplicate]: duplicates must not turn into lost pushes) and every check that
+    passed in the original run still passes (so the search does not slip to another failure, such
+    as a run too short to converge); a shorter settle is kept only when every failing check fails
+    exactly as before. Prints each step, writes the smallest experiment found as a new
     experiment file (its "seed" is N, so 'simctl run NEW.json' reproduces the failure) and runs it
     once more to confirm. The same input always gives the same output.
 
@@ -64,6 +67,7 @@ enum ShrinkCommand: Command {
         print("it fails \(check.name): \(check.detail)")
         let shrinker = Shrinker(check: check.name, original: original, experiment: experiment, plantedBugs: bugs,
                                 maximumRuns: maxRuns)
+        if let wanted = shrinker.failureClass { print("failure class (must stay the same): \(wanted)") }
         if !shrinker.guards.isEmpty { print("guards (must keep passing): " + shrinker.guards.joined(separator: ", ")) }
         var n = 0
         let outcome = shrinker.shrink(experiment) { attempt in
@@ -83,9 +87,9 @@ enum ShrinkCommand: Command {
             fail("shrink: cannot write '\(out)': \(error.localizedDescription)")
         }
         // Confirm from the file itself, as 'simctl run' will read it.
-        let confirmed: CheckResult?
+        let verdict: Shrinker.Verdict
         do {
-            confirmed = shrinker.verdict(of: try Experiment.load(path: out)).target
+            verdict = shrinker.verdict(of: try Experiment.load(path: out))
         } catch {
             fail("shrink: the file written to '\(out)' does not read back: \(error)")
         }
@@ -93,10 +97,16 @@ enum ShrinkCommand: Command {
         for line in changes(from: experiment, to: smaller) { print("  - " + line) }
         if outcome.accepted.isEmpty { print("  (nothing: no smaller experiment still fails \(check.name))") }
         if outcome.hitRunLimit { print("stopped after \(maxRuns) runs (--max-runs); shrinking further may be possible") }
-        print("confirmed: \(out) " + (confirmed.map { $0.passed ? "PASSES \(check.name) (unexpected)" : "fails \(check.name): \($0.detail)" } ?? "has no check \(check.name)"))
+        let confirmed = verdict.target
+        let sameClass = verdict.targetClass != nil && verdict.targetClass == shrinker.failureClass
+        print("confirmed: \(out) " + (confirmed.map {
+            $0.passed ? "PASSES \(check.name) (unexpected)"
+                : sameClass ? "fails \(check.name) (\(verdict.targetClass!)): \($0.detail)"
+                : "fails \(check.name) another way (\(verdict.targetClass!), unexpected): \($0.detail)"
+        } ?? "has no check \(check.name)"))
         print("reproduce: \(bugs.commandPrefix)\(CommandLine.arguments[0]) run \(shellQuoted(out))")
         print("shrink: check=\(check.name) seed=\(seed) runs=\(outcome.attempts.count) wrote=\(out)")
-        return confirmed.map { $0.passed ? 1 : 0 } ?? 1
+        return sameClass ? 0 : 1
     }
 
     /// What differs between the original and the shrunk experiment, in words.

@@ -4,15 +4,24 @@
 /// fixed order (``candidates(of:)``: keep only the failing check, drop faults one at a time then in
 /// pairs, halve the clients, the duration and the settle time, constant latency, no lossy links,
 /// fewer frontends, no gateway, no chat, lower rates); each candidate must pass
-/// `Experiment.validate()`; it is run in-process and accepted when the check still fails **and**
+/// `Experiment.validate()`; it is run in-process and accepted when the check still fails **with the
+/// same ``FailureClass``** (a push-delivery failure of duplicates stays one of duplicates) **and**
 /// every guard check (those that passed in the original run) still passes — so that the search
-/// does not slip to a different failure, such as a run too short for anything to converge. After
+/// does not slip to a different failure, such as a run too short for anything to converge. A
+/// candidate that shortens `settle` must moreover leave the run's whole set of failures (every
+/// failing check with its class) exactly as it was: the time to settle is what a run needs to
+/// finish its work, and cutting it can add failures of unfinished work while the target still
+/// fails. After
 /// an acceptance the list is made again from the new experiment and the walk goes on from the same
 /// position; a walk that accepts nothing ends the search, as do `maximumRuns` runs. The same input
 /// always gives the same output.
 public struct Shrinker {
     /// The failing check to keep failing (a ``CheckName`` raw value or `expect.<field>`).
     public let check: String
+    /// How it fails in the original run: every candidate must fail it the same way.
+    public let failureClass: FailureClass?
+    /// The class of every failing check of the original run, sorted.
+    public let originalFailures: [FailureClass]
     /// The seed every run uses.
     public let seed: UInt64
     /// Checks that must keep passing (names as in ``RunResult/checks``).
@@ -31,6 +40,8 @@ public struct Shrinker {
     public init(check: String, original: RunResult, experiment: Experiment, plantedBugs: PlantedBugs = PlantedBugs(),
                 maximumRuns: Int = 200) {
         self.check = check
+        self.failureClass = original.checks.first { $0.name == check }.flatMap(FailureClass.init)
+        self.originalFailures = FailureClass.of(original.checks)
         self.seed = original.seed
         self.guards = original.checks.filter { $0.passed && $0.name != check }.map(\.name)
         self.judgedChecks = experiment.checks
@@ -67,8 +78,18 @@ public struct Shrinker {
         public var target: CheckResult?
         /// Guards that failed.
         public var brokenGuards: [CheckResult]
-        /// Whether the candidate reproduces the failure: the target fails, every guard passes.
-        public var reproduces: Bool { target.map { !$0.passed } == true && brokenGuards.isEmpty }
+        /// The class of every failing check of the run, sorted.
+        public var failures: [FailureClass]
+        /// The class the target must fail with (the original run's), nil for any.
+        public var wanted: FailureClass?
+        /// The target's failure class in this run (nil when it passed or is missing).
+        public var targetClass: FailureClass? { target.flatMap(FailureClass.init) }
+        /// Whether the candidate reproduces the failure: the target fails with the wanted class and
+        /// every guard passes.
+        public var reproduces: Bool {
+            guard let got = targetClass, brokenGuards.isEmpty else { return false }
+            return wanted.map { $0 == got } ?? true
+        }
     }
 
     /// Runs `experiment` with the shrinker's seed and bugs, judged by ``judgedChecks`` and
@@ -80,7 +101,8 @@ public struct Shrinker {
         judged.expect = judgedExpect
         let (_, result) = RunResult.simulate(judged, seed: seed) { $0.plantedBugs = plantedBugs }
         return Verdict(target: result.checks.first { $0.name == check },
-                       brokenGuards: result.checks.filter { !$0.passed && guards.contains($0.name) })
+                       brokenGuards: result.checks.filter { !$0.passed && guards.contains($0.name) },
+                       failures: FailureClass.of(result.checks), wanted: failureClass)
     }
 
     /// Shrinks `experiment`, which should fail the check; `report` is called after each run.
@@ -92,6 +114,8 @@ public struct Shrinker {
         var attempts: [Attempt] = []
         var tried: Set<String> = [current.jsonText()]
         var limited = false
+        // The failures of the current experiment, which a shorter settle must leave as they are.
+        var currentFailures = originalFailures
         // Rounds: walk the candidate list; after an acceptance, remake the list from the new
         // experiment and go on from the same position (the kinds before it were tried this round).
         // Another round when this one accepted anything.
@@ -107,12 +131,21 @@ public struct Shrinker {
                 let key = candidate.jsonText()
                 guard tried.insert(key).inserted, (try? candidate.validate()) != nil else { continue }
                 let verdict = verdict(of: candidate)
-                let failed = verdict.reproduces
+                let settleKeepsFailures = candidate.settle >= current.settle || verdict.failures == currentFailures
+                let failed = verdict.reproduces && settleKeepsFailures
                 let why: String
                 if let broken = verdict.brokenGuards.first {
                     why = "then \(broken.name) fails instead: \(broken.detail)"
+                } else if let target = verdict.target, target.passed {
+                    why = "then it passes"
+                } else if let got = verdict.targetClass, let wanted = failureClass, got != wanted {
+                    why = "then it fails another way: \(got) (was \(wanted)): \(verdict.target!.detail)"
+                } else if verdict.reproduces && !settleKeepsFailures {
+                    why = "then the failures change with the shorter settle: "
+                        + verdict.failures.map(\.description).joined(separator: " ")
+                        + " (were " + currentFailures.map(\.description).joined(separator: " ") + ")"
                 } else if let target = verdict.target {
-                    why = target.passed ? "then it passes" : "still fails: \(target.detail)"
+                    why = "still fails: \(target.detail)"
                 } else {
                     why = "no check \(check) in that run"
                 }
@@ -121,6 +154,7 @@ public struct Shrinker {
                 report(attempt)
                 if failed {
                     current = candidate
+                    currentFailures = verdict.failures
                     acceptedInRound = true
                     list = candidates(of: current)
                     position -= 1

@@ -1,0 +1,92 @@
+import ClusterSim
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One swarm: runs every seed's drawn experiment in a child process, writes the failing ones and
+/// prints the coverage table and the summary.
+struct SwarmRun {
+    let generator: SwarmGenerator
+    let seeds: SeedRange
+    let jobs: Int
+    let bugs: PlantedBugs
+    /// The directory for failing experiments.
+    let out: String
+
+    /// The kinds as `--faults` takes them (`none` for no faults).
+    var kindsText: String { generator.kinds.isEmpty ? "none" : generator.kinds.map(\.rawValue).joined(separator: ",") }
+
+    /// Runs the swarm.
+    /// - Returns: 0 when every seed passed, 1 otherwise (2 when a failing file cannot be written).
+    func run() -> Int32 {
+        let executable = ChildProcess.currentExecutable
+        var childArguments = ["--faults", kindsText]
+        if generator.scale == .small { childArguments.append("--small") }
+        let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0 && isatty(2) != 0)
+        print("swarm: seeds \(seeds.text) (\(seeds.count) experiments), \(jobs) at once, faults \(kindsText), scale \(generator.scale.rawValue)"
+              + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
+        display.start()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let arguments = childArguments
+        let outcomes = SeedSweep.run(seeds: seeds, jobs: jobs, { seed in
+            do {
+                return SeedOutcome.fromRun(seed: seed, try ChildProcess.run(executable, ["swarm", "--run-seed", "\(seed)"] + arguments))
+            } catch {
+                return SeedOutcome(seed: seed, verdict: .broken("\(error)"))
+            }
+        }, progress: { outcome, finished in
+            display.show(outcome, finished: finished, elapsed: started.duration(to: clock.now))
+        })
+        display.finish()
+        let wall = started.duration(to: clock.now)
+        var tally = SwarmTally()
+        for seed in seeds { tally.add(generator.experiment(seed: seed)) }
+        let failing = outcomes.filter { !$0.passed }
+        if !failing.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            } catch {
+                printError("simctl: swarm: cannot create '\(out)': \(error.localizedDescription)")
+                return 2
+            }
+            print("failing seeds:")
+        }
+        var failedChecks: [String: Int] = [:]
+        for o in failing {
+            let file = (out as NSString).appendingPathComponent("seed-\(o.seed).json")
+            do {
+                try generator.experiment(seed: o.seed).jsonText().write(toFile: file, atomically: true, encoding: .utf8)
+            } catch {
+                printError("simctl: swarm: cannot write '\(file)': \(error.localizedDescription)")
+                return 2
+            }
+            switch o.verdict {
+            case .passed: break
+            case .failed(let checks):
+                print("  seed \(o.seed): " + checks.map(\.name).joined(separator: ", "))
+                for c in checks {
+                    print("    ✗ \(c.name): \(c.detail)")
+                    failedChecks[c.name, default: 0] += 1
+                }
+            case .broken(let why):
+                print("  seed \(o.seed): run broke: \(why)")
+                failedChecks["(run broke)", default: 0] += 1
+            }
+            print("    reproduce: \(bugs.commandPrefix)\(CommandLine.arguments[0]) run \(shellQuoted(file))")
+        }
+        for line in tally.lines() { print(line) }
+        if !failedChecks.isEmpty {
+            print("failed checks (seeds failing each):")
+            let width = max(20, failedChecks.keys.map(\.count).max() ?? 0)
+            for name in failedChecks.keys.sorted() {
+                print("  " + name.padding(toLength: width, withPad: " ", startingAt: 0) + String(format: "%11d", failedChecks[name]!))
+            }
+        }
+        let seconds = Double(wall.nanosecondsClamped) / 1e9
+        print("swarm: seeds=\(seeds.text) passed=\(outcomes.count - failing.count) failed=\(failing.count) jobs=\(jobs) "
+              + "faults=\(kindsText) wall=" + String(format: "%.2f", seconds) + "s")
+        return failing.isEmpty ? 0 : 1
+    }
+}

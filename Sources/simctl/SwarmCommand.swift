@@ -1,0 +1,101 @@
+import ClusterSim
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `simctl swarm --seeds A-B`: swarm testing — every seed draws a whole experiment (cluster,
+/// workload, network, timing, faults) and runs it with every check, in parallel processes.
+enum SwarmCommand: Command {
+    static let name = "swarm"
+    static let summary = "Draw a random experiment per seed and run each with every check (swarm testing)"
+    static let help = """
+    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small]
+           simctl swarm --print-experiment SEED [--faults KINDS] [--small]
+
+    Swarm testing: each seed from A to B draws its own experiment from a seeded generator — 1-5
+    frontends, a gateway or not, a chat node or not, 5-60 clients with random request, push and chat
+    rates, duplicate logins and attackers, a network with any latency distribution, loss and
+    duplication up to 5% and link overrides, protocol timers, and a schedule of faults on every
+    role (crash and restart, symmetric and one-way partitions, pauses, clock offsets within the
+    token leeway), all inside 'duration', then at least 15s of settle. Each experiment runs with
+    every check in a child process of this executable, up to N at once (as 'sweep'). For each
+    failing seed it writes the drawn experiment to DIR/seed-N.json and prints its failing checks
+    and the command that reproduces it ('simctl run DIR/seed-N.json'). At the end: how often each
+    fault kind, role and feature was drawn, the failing checks, and a summary line.
+
+    OPTIONS:
+      --seeds A-B              The seeds to draw and run (also a single seed, 'A').
+      --jobs N                 Runs at once (default: the number of active processors).
+      --faults KINDS           Fault kinds to draw, comma-separated: crash, partition, pause, clock
+                               (default all; 'none' for no faults). Other draws stay the same.
+      --out DIR                Where failing experiments are written (default ./swarm-failures).
+      --small                  Small experiments: 1-2 frontends, 3-8 clients, 8-15s (quick).
+      --print-experiment SEED  Print the experiment SEED draws, as an experiment file, and exit.
+      -h, --help               Show this help.
+
+    The last line is 'swarm: seeds=A-B passed=N failed=N jobs=N faults=KINDS wall=Ts'.
+    Exit status: 0 every seed passed, 1 a seed failed (or its run broke), 2 bad arguments.
+
+    """
+    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--faults", "--out", "--print-experiment", "--run-seed"],
+                                   flags: ["--small"])
+
+    static func run(_ args: ParsedArguments) -> Int32 {
+        let generator: SwarmGenerator
+        do {
+            let kinds = try args.value("--faults").map { text throws(SwarmFaultKindError) in try SwarmFaultKind.parseList(text) }
+            generator = SwarmGenerator(kinds: kinds ?? SwarmFaultKind.allCases, scale: args.has("--small") ? .small : .standard)
+        } catch {
+            fail("swarm: --faults: \(error)", hint: "Try 'simctl swarm --help'.")
+        }
+        if let text = args.value("--print-experiment") {
+            let drawn = generator.experiment(seed: seed(text, option: "--print-experiment"))
+            print(drawn.jsonText(), terminator: "")
+            do {
+                try drawn.validate()
+            } catch {
+                printError("simctl: swarm: the drawn experiment is not valid (a bug of the generator): \(error)")
+                return 2
+            }
+            return 0
+        }
+        if let text = args.value("--run-seed") { return runOne(generator.experiment(seed: seed(text, option: "--run-seed"))) }
+        guard let seedText = args.value("--seeds") else { fail("swarm: missing option '--seeds A-B'", hint: "Try 'simctl swarm --help'.") }
+        let seeds: SeedRange, jobs: Int, bugs: PlantedBugs
+        do {
+            seeds = try SeedRange(parsing: seedText)
+            jobs = try args.integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
+            bugs = try PlantedBugs.fromEnvironment()
+        } catch {
+            fail("swarm: \(error)", hint: "Try 'simctl swarm --help'.")
+        }
+        return SwarmRun(generator: generator, seeds: seeds, jobs: jobs, bugs: bugs,
+                        out: args.value("--out") ?? "swarm-failures").run()
+    }
+
+    /// The seed in `text`, or exit 2 naming `option`.
+    private static func seed(_ text: String, option: String) -> UInt64 {
+        guard let s = UInt64(text.replacingOccurrences(of: "_", with: "")) else {
+            fail("swarm: option '\(option)' expects a non-negative integer, got '\(text)'", hint: "Try 'simctl swarm --help'.")
+        }
+        return s
+    }
+
+    /// The child process's job (internal `--run-seed`): run the drawn experiment exactly as
+    /// 'simctl run FILE --json' would run its file (encoded and read back), print the JSON result.
+    /// - Returns: 0 when every check passed, 1 otherwise.
+    private static func runOne(_ drawn: Experiment) -> Int32 {
+        let experiment: Experiment
+        do {
+            experiment = try Experiment.parse(drawn.jsonText())
+        } catch {
+            fail("swarm: the drawn experiment does not read back: \(error)")
+        }
+        let run = ClusterRun(experiment: experiment, seed: experiment.seed)
+        do { run.plantedBugs = try PlantedBugs.fromEnvironment() } catch { fail("swarm: \(error)") }  // test-only
+        let result = RunResult.evaluate(run, outcome: run.run())
+        print(result.json())
+        return result.passed ? 0 : 1
+    }
+}
