@@ -82,11 +82,11 @@ extension ClientNode {
         if let refusal, refusal.needsLogin, refreshID == nil, !asked.attack {
             // The token is refused (expired, or bad here): log in again in the background and keep
             // the stream; the login may be served by another frontend.
-            refreshID = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
+            refreshToken()
         }
         if refreshID == reply.requestID {
             refreshID = nil
-            if case .token(let t) = reply.result { adopt(t) }
+            if case .token(let t) = reply.result { adopt(t) } else { refreshToken() }
             return
         }
         if case .loggingIn(let id) = phase, id == reply.requestID {

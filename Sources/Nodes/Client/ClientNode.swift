@@ -177,7 +177,20 @@ public actor ClientNode: ClusterNode {
         let life = max(1, exp - nowSeconds)
         env.scheduleTimer(after: .milliseconds(life * 800), on: self) { node in
             guard node.token == newToken, node.refreshID == nil else { return }
-            node.refreshID = node.request(.login(user: node.plan.user, password: "pw-" + node.plan.user), token: "")
+            node.refreshToken()
+        }
+    }
+
+    /// Logs in again in the background (the stream stays open); a login left unanswered for 2 s
+    /// is asked again as a new request, until a token comes.
+    func refreshToken() {
+        let id = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
+        refreshID = id
+        env.scheduleTimer(after: .seconds(2), on: self) { node in
+            guard node.refreshID == id else { return }
+            node.pending[id] = nil
+            node.refreshID = nil
+            node.refreshToken()
         }
     }
 

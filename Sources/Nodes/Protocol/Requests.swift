@@ -142,10 +142,8 @@ public enum BackendCall: Codable, Equatable, Sendable {
     case kickStream(user: String, connection: UInt64, reason: String)
     /// frontend → session: kick a user wherever they are (answered with `executed`).
     case kick(user: String, request: RequestKey)
-    /// frontend → session: is `user` online? Answered with `isOnlineReply`.
-    case isOnline(user: String, requestID: UInt64)
-    /// session → frontend.
-    case isOnlineReply(requestID: UInt64, online: Bool)
+    /// frontend → session: is `user` online? Answered with `executed(request:result: .flag(…))`.
+    case isOnline(user: String, request: RequestKey)
     /// frontend → chat: a member's command, answered with `executed` when it carries a request
     /// key (a chat door's commands come in order on a stream and carry none).
     case chat(user: String, command: ChatCommand, request: RequestKey?)
@@ -167,7 +165,6 @@ public enum BackendCall: Codable, Equatable, Sendable {
         case .kickStream: "KickStream"
         case .kick: "KickCall"
         case .isOnline: "IsOnlineCall"
-        case .isOnlineReply: "IsOnlineReply"
         case .chat: "ChatCall"
         case .executed: "Executed"
         }

@@ -82,19 +82,22 @@ extension ChatNode {
             nextPush += 1
             let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
                                           acceptedAt: env.now.nanoseconds, request: key)
-            if let dropped = outbox.append(key, call, now: env.now) {
+            if let dropped = outbox.append(key, call) {
                 env.log(NodeLog.chatPushDropped, ["push": .number(dropped.id)])
             }
-            send(call)
         }
+        flushOutbox()
     }
 
-    /// Sends one push call on the stream to the session node (opening it when needed).
-    private func send(_ call: BackendCall) {
+    /// Sends, on the stream to the session node (opened when needed), every unconfirmed push not
+    /// sent on it yet, in order. Without a known session node nothing is sent (they wait).
+    func flushOutbox() {
         guard let session = link.config.sessionNode?.name else { return }
         let stream = sessionStream ?? env.transport.openStream(to: session)
         sessionStream = stream
-        env.send(.backend(group: env.groupID, call), on: stream)
+        for call in outbox.takeUnsent(on: stream, now: env.now) {
+            env.send(.backend(group: env.groupID, call), on: stream)
+        }
     }
 
     /// Sends every unconfirmed push again, in order (on a new stream when the old one broke or the
@@ -104,14 +107,17 @@ extension ChatNode {
             sessionStream = nil
             env.transport.closeStream(old)
         }
-        for call in outbox.takeAll(now: env.now) { send(call) }
+        outbox.markAllUnsent()
+        flushOutbox()
     }
 
-    /// Every 500 ms: when the oldest unconfirmed push is older than a second, send them all again
-    /// (a lost confirmation, or a session node that held them while registering).
+    /// Every 500 ms: when the oldest unconfirmed push was sent more than a second ago (or never:
+    /// no session node was known), send them all again (a lost confirmation, a session node that
+    /// held them while registering or that the node has just learned of).
     func scheduleOutboxRetry() {
         env.scheduleTimer(after: .milliseconds(500), on: self) { node in
-            if let oldest = node.outbox.oldestSentAt, oldest.advanced(by: .seconds(1)) <= node.env.now {
+            if node.outbox.count > 0,
+               node.outbox.oldestSentAt.map({ $0.advanced(by: .seconds(1)) <= node.env.now }) ?? true {
                 node.resendOutbox(newStream: false)
             }
             node.scheduleOutboxRetry()

@@ -55,11 +55,6 @@ extension FrontendNode {
     }
 
     private func failPending(on id: StreamID) {
-        for key in pendingOnline.keys.sorted() {
-            guard let waiting = pendingOnline[key], waiting.route == .stream(id) else { continue }
-            pendingOnline[key] = nil
-            executed.abandon(waiting.key)
-        }
         for key in calls.keys.sorted(by: { ($0.origin, $0.id) < ($1.origin, $1.id) }) where calls[key]?.route == .stream(id) {
             calls[key] = nil
         }
@@ -89,10 +84,6 @@ extension FrontendNode {
                 return ResyncEntry(user: user, connection: id.rawValue, since: since)
             }
             backend(.sessionResync(frontend: env.name, entries: entries), to: source)
-        case .isOnlineReply(let requestID, let online):
-            guard let waiting = pendingOnline.removeValue(forKey: requestID) else { return }
-            executed.finish(waiting.key, answer: .flag(online))
-            reply(ClientReply(requestID: waiting.key.id, result: .flag(online), origin: waiting.key.origin), waiting.route)
         case .executed(let key, let result):
             executedCall(key, result: result)
         default:

@@ -3,8 +3,9 @@ import NetModel
 extension FrontendNode {
     /// Serves one client request: the service blocker first, then the token (every request but
     /// State and Login), then the service: a read (State, Login, IsOnline) is executed here at most
-    /// once per request key; a write (a push, a broadcast, a kick, a chat command) is forwarded to
-    /// the node that executes it, and answered only once that node confirmed it (`calls`).
+    /// once per request key; anything that needs the session or the chat node's state (a push, a
+    /// broadcast, a kick, is-online, a chat command) is forwarded to that node, which executes it,
+    /// and answered only once that node answered (`calls`).
     func serve(_ request: ClientRequest, route: ReplyRoute, client: NodeName) {
         let service = request.traceLabel
         let key = RequestKey(origin: client, id: request.requestID)
@@ -30,8 +31,10 @@ extension FrontendNode {
         }
         env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user)])
         switch request.service {
-        case .state, .login, .isOnline:
+        case .state, .login:
             executeRead(request, key: key, user: user, route: route)
+        case .isOnline(let target):
+            forward(key, route: route, to: .session) { .isOnline(user: target, request: key) }
         case .message(let to, let text):
             forward(key, route: route, to: .session) {
                 .pushTo(users: [to], pushID: newPushID(), body: .message(from: user, text: text),
@@ -60,7 +63,7 @@ extension FrontendNode {
                                             "service": .text(request.traceLabel)])
             return reply(ClientReply(requestID: key.id, result: first, origin: key.origin), route)
         case .inProgress:
-            return   // the is-online answer is on its way
+            return
         case .stale:
             return reply(ClientReply(requestID: key.id, result: .refused(.staleRequest), origin: key.origin), route)
         }
@@ -71,12 +74,6 @@ extension FrontendNode {
             let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
             env.log(NodeLog.tokenIssued, ["user": .text(name), "exp": .signed(Int64(exp))])
             result = .token(issue(TokenClaims(sub: name, iat: now, exp: exp)))
-        case .isOnline(let target):
-            let id = nextBackendRequest
-            nextBackendRequest += 1
-            pendingOnline[id] = (key, route)
-            callSession(.isOnline(user: target, requestID: id))
-            return   // answered when the session node replies
         default:
             result = .flag(true)
         }

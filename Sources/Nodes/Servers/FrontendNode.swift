@@ -14,14 +14,10 @@ public actor FrontendNode: ManagedServer {
     @exclusivity(unchecked) var streams: [StreamID: StreamSlot] = [:]
     /// Each user's accepted push stream here.
     @exclusivity(unchecked) var pushStreams: [String: StreamID] = [:]
-    /// Is-online questions waiting for the session node: backend request id → the client's request
-    /// and where to answer.
-    @exclusivity(unchecked) var pendingOnline: [UInt64: (key: RequestKey, route: ReplyRoute)] = [:]
-    /// Reads (State, Login, IsOnline) executed here, per client: a copy gets the first answer.
+    /// Reads (State, Login) executed here, per client: a copy gets the first answer.
     @exclusivity(unchecked) var executed = RequestWindow<ClientResult>(capacity: 16)
-    /// Writes forwarded to their executor (session or chat node), not confirmed yet.
+    /// Requests forwarded to their executor (session or chat node), not answered yet.
     @exclusivity(unchecked) var calls: [RequestKey: ForwardedCall] = [:]
-    @exclusivity(unchecked) var nextBackendRequest: UInt64 = 1
     @exclusivity(unchecked) var nextPush: UInt64 = 1
     /// Tokens already verified (signature and claims), so a client's repeated requests cost one
     /// dictionary lookup; the expiry is still checked on every use. Bounded: cleared when full.

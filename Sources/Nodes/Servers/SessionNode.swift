@@ -135,8 +135,8 @@ public actor SessionNode: ManagedServer {
                 }
                 return .ok
             }
-        case .isOnline(let user, let requestID):
-            backend(.isOnlineReply(requestID: requestID, online: table.isOnline(user)), to: source)
+        case .isOnline(let user, let request):
+            execute(request, service: "IsOnline", from: source) { .flag(table.isOnline(user)) }
         default:
             unexpected(.backend(group: env.groupID, call), from: source)
         }

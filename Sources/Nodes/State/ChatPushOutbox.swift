@@ -1,11 +1,21 @@
 import NetModel
 
 /// The chat node's pushes to the session node that are not confirmed yet, in the order they were
-/// made: resent together, in that order, until each is confirmed (`executed`). Bounded: past
-/// `limit` the oldest is given up (and returned, for the shell to log).
+/// made. Each is sent on the current stream to the session node once, in order; when the stream
+/// changes (it broke, or the session node restarted) or a confirmation is late, every unconfirmed
+/// push is sent again, in order, before any newer one — so the session node, which holds each
+/// request key once, receives the pushes of one chat node in the order they were made. Bounded:
+/// past `limit` the oldest is given up (and returned, for the shell to log).
 public struct ChatPushOutbox: Sendable {
-    private var entries: [(key: RequestKey, call: BackendCall)] = []
-    /// When the unconfirmed pushes were last sent.
+    private struct Entry: Sendable {
+        var key: RequestKey
+        var call: BackendCall
+        /// The stream it was last sent on (nil: not sent since the last `markAllUnsent`).
+        var sentOn: StreamID?
+    }
+
+    private var entries: [Entry] = []
+    /// When the oldest unconfirmed push was last sent.
     public private(set) var oldestSentAt: VirtualInstant?
     /// The most unconfirmed pushes kept.
     public let limit: Int
@@ -16,13 +26,13 @@ public struct ChatPushOutbox: Sendable {
     /// How many pushes wait for a confirmation.
     public var count: Int { entries.count }
 
-    /// Adds a push being sent now.
+    /// Adds a push (sent by the next `takeUnsent`).
     /// - Returns: the key of a push given up to make room, if any.
-    public mutating func append(_ key: RequestKey, _ call: BackendCall, now: VirtualInstant) -> RequestKey? {
-        if entries.isEmpty { oldestSentAt = now }
-        entries.append((key, call))
+    public mutating func append(_ key: RequestKey, _ call: BackendCall) -> RequestKey? {
+        entries.append(Entry(key: key, call: call, sentOn: nil))
         guard entries.count > limit else { return nil }
-        return entries.removeFirst().key
+        let gone = entries.removeFirst().key
+        return gone
     }
 
     /// The session node confirmed `key`.
@@ -32,9 +42,19 @@ public struct ChatPushOutbox: Sendable {
         if entries.isEmpty { oldestSentAt = nil }
     }
 
-    /// Every unconfirmed push in order, to be sent again now (they stay until confirmed).
-    public mutating func takeAll(now: VirtualInstant) -> [BackendCall] {
-        oldestSentAt = entries.isEmpty ? nil : now
-        return entries.map(\.call)
+    /// The pushes not sent on `stream` yet, in order, now marked sent on it at `now`.
+    public mutating func takeUnsent(on stream: StreamID, now: VirtualInstant) -> [BackendCall] {
+        var out: [BackendCall] = []
+        for i in entries.indices where entries[i].sentOn != stream {
+            entries[i].sentOn = stream
+            out.append(entries[i].call)
+            if i == 0 { oldestSentAt = now }
+        }
+        return out
+    }
+
+    /// Every unconfirmed push is to be sent again (a late confirmation, a new stream).
+    public mutating func markAllUnsent() {
+        for i in entries.indices { entries[i].sentOn = nil }
     }
 }
