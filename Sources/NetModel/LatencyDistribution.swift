@@ -1,7 +1,8 @@
 /// How long one message takes on a link, drawn per message from the network's seeded RNG.
 ///
-/// Reordering is a consequence, not a setting: two messages on the same link whose draws differ
-/// arrive in the order of their arrival instants.
+/// Two one-shot messages on the same link whose draws differ arrive in the order of their arrival
+/// instants, so a spread-out distribution reorders them; `LinkConditions.reorder` reorders even
+/// with a constant latency. Streams never reorder.
 public enum LatencyDistribution: Sendable, Equatable {
     /// Always `value`.
     case constant(Duration)

@@ -2,6 +2,9 @@
 /// (exactly two groups) only traffic from the first group to the second is cut.
 ///
 /// Nodes named in no group are not affected, which is how clients "follow their frontend's side".
+///
+/// `SimNetwork` applies `cuts(from:to:)` to one-shot messages in their direction only; a stream
+/// is a TCP connection, broken when either direction is cut (`SimNetwork.partition(_:)`).
 public struct Partition: Sendable, Equatable {
     /// The groups, as given.
     public let groups: [[NodeName]]

@@ -15,14 +15,22 @@ extension SimNetwork {
             counters.dropped += e.held.count
             e.held.removeAll()
         }
+        let crashed = e.incarnation
         e.incarnation &+= 1
         for id in streams.ids {
-            guard var s = streams[id], s.open, s.opener == e.name || s.acceptor == e.name else { continue }
-            s.open = false
-            streams[id] = s
-            let other = s.peer(of: e.name)
-            let incarnation = other == s.opener ? s.openerIncarnation : s.acceptorIncarnation
-            notifyClosed(id, end: other, incarnation: incarnation, peer: e.name, reason: .peerCrashed, after: e.name)
+            guard var s = streams[id], s.opener == e.name || s.acceptor == e.name else { continue }
+            let toOpener = e.name != s.opener
+            if s.open {
+                s.open = false
+                streams[id] = s
+                notifyClosed(id, toOpener: toOpener, reason: .peerCrashed)
+            } else if s.notice(toOpener: toOpener) == .remote(.closed),
+                      (toOpener ? s.acceptorIncarnation : s.openerIncarnation) == crashed {
+                // Its close notice is still in flight: nothing comes from a crashed incarnation,
+                // so the far end learns of the crash instead, at the same instant.
+                s.setNotice(.remote(.peerCrashed), toOpener: toOpener)
+                streams[id] = s
+            }
         }
     }
 
@@ -50,8 +58,15 @@ extension SimNetwork {
         record(.resume, name, nil, 0, "resume", "\(e.held.count) held")
         let held = e.held
         e.held.removeAll()
+        let incarnation = e.incarnation
         for h in held {
-            guard e.up, !e.paused else {
+            // A handler may pause the node again (the rest stays held, in order) or crash it
+            // (the rest is lost with its memory: a new incarnation never sees it).
+            guard e.up, e.incarnation == incarnation else {
+                counters.dropped += 1
+                continue
+            }
+            guard !e.paused else {
                 e.held.append(h)
                 continue
             }
@@ -66,7 +81,10 @@ extension SimNetwork {
         }
     }
 
-    /// Starts a partition; streams that cross it are reset and both ends learn at once.
+    /// Starts a partition. Streams cut by it in either direction (TCP breaks a connection that
+    /// cannot carry its acknowledgements) are reset: both ends learn at once — the acceptor only
+    /// if the open reached it — and what is in flight on them is dropped. An end-of-stream notice
+    /// still in flight across the cut is replaced by that reset.
     /// - Returns: an id for `heal(_:)`.
     @discardableResult
     public func partition(_ p: Partition) -> Int {
@@ -75,15 +93,20 @@ extension SimNetwork {
         partitions.append((id, p))
         record(.partition, nil, nil, UInt64(id), "partition", p.summary)
         for sid in streams.ids {
-            guard var s = streams[sid], s.open,
+            guard var s = streams[sid], s.open || s.remoteNotice(toOpener: true) || s.remoteNotice(toOpener: false),
                   p.cuts(from: s.opener, to: s.acceptor) || p.cuts(from: s.acceptor, to: s.opener) else { continue }
+            let toOpener = s.open || s.remoteNotice(toOpener: true)
+            let toAcceptor = (s.open && s.accepted) || s.remoteNotice(toOpener: false)
+            if s.open { s.cut = true }
             s.open = false
+            if toOpener { s.notice.0 = .none }
+            if toAcceptor { s.notice.1 = .none }
             streams[sid] = s
-            for (end, inc, peer) in [(s.opener, s.openerIncarnation, s.acceptor),
-                                     (s.acceptor, s.acceptorIncarnation, s.opener)] {
-                if let t = endpoints[end], t.up, t.incarnation == inc {
-                    closeDelivered(sid, to: t, peer: peer, reason: .partition)
-                }
+            if toOpener, let t = endpoints[s.opener], t.up, t.incarnation == s.openerIncarnation {
+                closeDelivered(sid, to: t, peer: s.acceptor, reason: .partition)
+            }
+            if toAcceptor, let t = endpoints[s.acceptor], t.up, t.incarnation == s.acceptorIncarnation {
+                closeDelivered(sid, to: t, peer: s.opener, reason: .partition)
             }
         }
         return id

@@ -45,11 +45,21 @@ extension SimNetwork {
     @inlinable
     func scheduleDelivery(_ envelope: consuming Envelope<Payload>, link: PreparedLink, target: Endpoint?,
                           incarnation: UInt64, sourceIncarnation: UInt64) {
-        let latency = link.sampler.sample(using: &rng)
+        var latency = link.sampler.sample(using: &rng)
+        // Drawn only when the knob is on, so that a run without it draws exactly as before.
+        if link.reorder > 0, rng.chance(link.reorder) { latency &+= holdBack(latency) }
         let at = VirtualInstant(nanoseconds: scheduler.now.nanoseconds &+ latency)
         let slot = pending.insert(Pending(envelope: envelope, target: target, incarnation: incarnation,
                                           sourceIncarnation: sourceIncarnation))
         scheduler.schedule(at: at, target: targetNumber, token: slot)
+    }
+
+    /// The extra delay of a reordered message: uniform in [latency, 4 × latency] nanoseconds.
+    @usableFromInline
+    func holdBack(_ latency: Int64) -> Int64 {
+        let base = min(latency, Int64.max / 8)
+        guard base > 0 else { return 0 }
+        return base &+ Int64(rng.next() % (UInt64(base) &* 3 &+ 1))
     }
 
     /// A one-shot message's arrival instant has come.

@@ -1,3 +1,13 @@
+/// Streams follow the fault model like one-shot messages, with TCP's connection semantics:
+///
+/// - An open that crosses a cut (either direction) never reaches the acceptor and the stream
+///   carries nothing: what is sent on it is dropped with reason `partition`; the opener learns
+///   after `connectTimeout`.
+/// - A partition that cuts an established stream (either direction) resets it: both ends learn
+///   at once (the acceptor only if the open reached it) and what is in flight is dropped.
+/// - A crash ends the node's streams; an open, message or notice from a crashed incarnation is
+///   never delivered, and the acceptor hears nothing of a stream whose open never reached it.
+/// - A pause holds opens, messages and closes, in order, until resume.
 extension SimNetwork {
     func openStream(from handle: Handle, to peer: NodeName) -> StreamID {
         let id = StreamID(nextStreamID)
@@ -8,37 +18,49 @@ extension SimNetwork {
             return id
         }
         let target = endpoints[peer]
-        let state = StreamState(opener: opener, acceptor: peer, openerIncarnation: handle.incarnation,
+        var state = StreamState(opener: opener, acceptor: peer, openerIncarnation: handle.incarnation,
                                 acceptorIncarnation: target?.incarnation ?? 0)
+        let cut = isCut(from: opener, to: peer) || isCut(from: peer, to: opener)
+        if cut {
+            state.open = false
+            state.cut = true
+            state.notice.0 = .timeout
+        }
         streams[id] = state
         record(.streamOpen, opener, peer, id.rawValue, "open")
-        if isCut(from: opener, to: peer) || isCut(from: peer, to: opener) {
+        if cut {
             let at = scheduler.now.advanced(by: connectTimeout)
-            scheduler.schedule(at: at) { [unowned self] in self.failOpen(id, reason: .partition) }
+            scheduler.schedule(at: at) { [unowned self] in self.failOpen(id) }
             return id
         }
         let at = arrival(from: opener, to: peer, stream: id, direction: 0)
-        scheduler.schedule(at: at) { [unowned self] in
-            guard var s = self.streams[id], s.open else { return }
-            if let t = self.endpoints[peer], t.up, t.incarnation == s.acceptorIncarnation {
-                self.deliver(.streamOpened(id, peer: opener), to: t, from: opener, id: id.rawValue,
-                             label: "stream-open")
-            } else {
-                s.open = false
-                self.streams[id] = s
-                self.notifyClosed(id, end: opener, incarnation: s.openerIncarnation, peer: peer,
-                                  reason: .refused, after: peer)
-            }
-        }
+        scheduler.schedule(at: at) { [unowned self] in self.openArrived(id) }
         return id
     }
 
-    private func failOpen(_ id: StreamID, reason: StreamCloseReason) {
+    /// The open of `id` reaches its acceptor, unless the stream ended meanwhile (a crash of
+    /// either end, a partition, a close).
+    private func openArrived(_ id: StreamID) {
         guard var s = streams[id], s.open else { return }
-        s.open = false
+        if let t = endpoints[s.acceptor], t.up, t.incarnation == s.acceptorIncarnation {
+            s.accepted = true
+            streams[id] = s
+            deliver(.streamOpened(id, peer: s.opener), to: t, from: s.opener, id: id.rawValue, label: "stream-open")
+        } else {
+            s.open = false
+            streams[id] = s
+            notifyClosed(id, toOpener: true, reason: .refused)
+        }
+    }
+
+    /// The connect timeout of an open that crossed a cut: the opener learns, unless it closed
+    /// the stream itself or crashed meanwhile.
+    private func failOpen(_ id: StreamID) {
+        guard var s = streams[id], s.notice.0 == .timeout else { return }
+        s.notice.0 = .none
         streams[id] = s
         if let o = endpoints[s.opener], o.up, o.incarnation == s.openerIncarnation {
-            closeDelivered(id, to: o, peer: s.acceptor, reason: reason)
+            closeDelivered(id, to: o, peer: s.acceptor, reason: .partition)
         }
     }
 
@@ -47,7 +69,8 @@ extension SimNetwork {
         let me = handle.local
         let label = payload.traceLabel
         guard handle.isLive, let s = streams[id], s.open, me == s.opener || me == s.acceptor else {
-            record(.drop, me, nil, id.rawValue, label, handle.isLive ? "stream-closed" : "zombie")
+            let reason = !handle.isLive ? "zombie" : streams[id]?.cut == true ? "partition" : "stream-closed"
+            record(.drop, me, nil, id.rawValue, label, reason)
             counters.dropped += 1
             return
         }
@@ -68,13 +91,14 @@ extension SimNetwork {
         pendingFrames.take(token)?.arrive(on: self)
     }
 
-    /// Delivers a stream message unless its stream closed or its receiver crashed meanwhile.
+    /// Delivers a stream message unless its stream ended (close, crash of either end, partition)
+    /// or its receiver crashed meanwhile.
     @inlinable
     func arriveOnStream(_ payload: consuming Payload, stream id: StreamID, from me: NodeName, to peer: NodeName,
                         peerIncarnation: UInt64) {
         let label = payload.traceLabel
         guard let s = streams[id], s.open, let t = endpoints[peer], t.up, t.incarnation == peerIncarnation else {
-            record(.drop, peer, me, id.rawValue, label, "stream-closed")
+            record(.drop, peer, me, id.rawValue, label, streams[id]?.cut == true ? "partition" : "stream-closed")
             counters.dropped += 1
             return
         }
@@ -83,24 +107,36 @@ extension SimNetwork {
 
     func closeStream(_ id: StreamID, by handle: Handle) {
         let me = handle.local
-        guard handle.isLive, var s = streams[id], s.open, me == s.opener || me == s.acceptor else { return }
+        guard handle.isLive, var s = streams[id], me == s.opener || me == s.acceptor else { return }
+        guard s.open else {
+            // An opener that gives up on an open that crossed a cut no longer waits for its timeout.
+            if me == s.opener, handle.incarnation == s.openerIncarnation, s.notice.0 == .timeout {
+                s.notice.0 = .none
+                streams[id] = s
+            }
+            return
+        }
         s.open = false
         streams[id] = s
         record(.streamClose, me, s.peer(of: me), id.rawValue, "close", "closed")
-        let peer = s.peer(of: me)
-        let incarnation = me == s.opener ? s.acceptorIncarnation : s.openerIncarnation
-        notifyClosed(id, end: peer, incarnation: incarnation, peer: me, reason: .closed, after: me)
+        notifyClosed(id, toOpener: me != s.opener, reason: .closed)
     }
 
-    /// Schedules `.streamClosed` for `end` one latency from `from`, after anything already in flight
-    /// on the stream.
-    func notifyClosed(_ id: StreamID, end: NodeName, incarnation: UInt64, peer: NodeName,
-                      reason: StreamCloseReason, after from: NodeName) {
-        let direction = streams[id].map { from == $0.opener ? 0 : 1 } ?? 0
-        let at = arrival(from: from, to: end, stream: id, direction: direction)
+    /// Schedules `.streamClosed` for one end of `id` one latency from the other end, after
+    /// anything already in flight on the stream. The acceptor is told only if the open reached
+    /// it. A partition that cuts the stream before the notice arrives turns it into a reset.
+    func notifyClosed(_ id: StreamID, toOpener: Bool, reason: StreamCloseReason) {
+        guard let s = streams[id], toOpener || s.accepted else { return }
+        let (end, from) = toOpener ? (s.opener, s.acceptor) : (s.acceptor, s.opener)
+        let incarnation = toOpener ? s.openerIncarnation : s.acceptorIncarnation
+        let at = arrival(from: from, to: end, stream: id, direction: toOpener ? 1 : 0)
+        streams[id]?.setNotice(.remote(reason), toOpener: toOpener)
         scheduler.schedule(at: at) { [unowned self] in
+            guard var s = self.streams[id], case .remote(let reason) = s.notice(toOpener: toOpener) else { return }
+            s.setNotice(.none, toOpener: toOpener)
+            self.streams[id] = s
             guard let t = self.endpoints[end], t.up, t.incarnation == incarnation else { return }
-            self.closeDelivered(id, to: t, peer: peer, reason: reason)
+            self.closeDelivered(id, to: t, peer: from, reason: reason)
         }
     }
 

@@ -102,11 +102,13 @@ struct PreparedLink {
     @usableFromInline let sampler: LatencySampler
     @usableFromInline let drop: Double
     @usableFromInline let duplicate: Double
+    @usableFromInline let reorder: Double
     @usableFromInline
     init(_ c: LinkConditions) {
         sampler = c.latency.sampler
         drop = c.drop
         duplicate = c.duplicate
+        reorder = c.reorder
     }
 }
 
@@ -196,7 +198,20 @@ extension SimNetwork {
         /// The latest arrival instant scheduled in each direction (0: opener → acceptor),
         /// so that stream traffic never reorders.
         @usableFromInline var lastArrival: (Int64, Int64) = (0, 0)
+        /// Whether the stream carries messages. False from the start when its open crossed a cut.
         @usableFromInline var open = true
+        /// Whether a partition ended the stream: messages on it are dropped with reason `partition`.
+        @usableFromInline var cut = false
+        /// Whether the open reached the acceptor (delivered or held): only then does the acceptor
+        /// hear that the stream ended.
+        @usableFromInline var accepted = false
+        /// The end-of-stream notice owed to each end (0: opener, 1: acceptor).
+        @usableFromInline var notice: (StreamNotice, StreamNotice) = (.none, .none)
+        /// Whether a notice from the far end is in flight to the opener (`toOpener`) or the acceptor.
+        func remoteNotice(toOpener: Bool) -> Bool {
+            if case .remote = notice(toOpener: toOpener) { return true }
+            return false
+        }
 
         @usableFromInline
         init(opener: NodeName, acceptor: NodeName, openerIncarnation: UInt64, acceptorIncarnation: UInt64) {
@@ -208,5 +223,25 @@ extension SimNetwork {
 
         @usableFromInline
         func peer(of node: NodeName) -> NodeName { node == opener ? acceptor : opener }
+
+        /// The notice owed to the opener (`toOpener`) or the acceptor.
+        func notice(toOpener: Bool) -> StreamNotice { toOpener ? notice.0 : notice.1 }
+
+        mutating func setNotice(_ n: StreamNotice, toOpener: Bool) {
+            if toOpener { notice.0 = n } else { notice.1 = n }
+        }
     }
+}
+
+/// An end-of-stream notice on its way to one end of a stream.
+@usableFromInline
+enum StreamNotice: Sendable, Equatable {
+    /// Nothing is owed.
+    case none
+    /// The far end's news (closed, peer crashed, refused), one latency away: it crosses the
+    /// network, so a partition that cuts the stream meanwhile replaces it with a local reset, and
+    /// a `closed` whose sender crashes meanwhile becomes `peerCrashed`.
+    case remote(StreamCloseReason)
+    /// The connect timeout of an open that crossed a cut: local, the partition cannot stop it.
+    case timeout
 }

@@ -133,7 +133,7 @@ struct ExperimentBadFileTests {
         .init(file: "duration-with-space", path: "faults[2].at", message: #"expected a duration like "250ms", "5s" or "2m", got "5 sec""#),
         .init(file: "unknown-root-field", path: "sead", message: #"unknown field (expected one of: name, description, seed,"#),
         .init(file: "unknown-cluster-field", path: "cluster.bogus", message: "unknown field (expected one of: frontends, gateway, chat)"),
-        .init(file: "unknown-link-field", path: "network.links[0].delay", message: "unknown field (expected one of: from, to, latency, drop, duplicate)"),
+        .init(file: "unknown-link-field", path: "network.links[0].delay", message: "unknown field (expected one of: from, to, latency, drop, duplicate, reorder)"),
         .init(file: "typo-in-timing", path: "timing.pingIntervall", message: #"did you mean "pingInterval"?"#),
         .init(file: "unknown-node", path: "faults[0].crash", message: #"unknown node "frontend-9" (this cluster has frontend-1 … frontend-4)"#),
         .init(file: "partition-node-twice", path: "faults[1].partition", message: #"node "frontend-1" appears in more than one group"#),
@@ -169,6 +169,7 @@ struct ExperimentBadFileTests {
         .init(file: "too-many-clients", path: "workload.clients", message: "expected an integer from 0 to 1000000, got 2000000"),
         .init(file: "ramp-up-too-long", path: "workload.rampUp", message: "ramp-up 90s is longer than duration (60s)"),
         .init(file: "link-to-itself", path: "network.links[0].to", message: #"expected a node other than "from""#),
+        .init(file: "link-reorder-above-one", path: "network.links[0].reorder", message: "expected a probability between 0 and 1, got 1.5"),
         .init(file: "negative-settle", path: "settle", message: #"expected a non-negative duration, got "-1s""#),
         .init(file: "zero-duration", path: "duration", message: #"expected a duration of more than 0, got "0ms""#),
     ]

@@ -48,12 +48,14 @@ extension Experiment {
         if network.defaults.latency != d.latency { m.append("\"latency\": " + ExperimentJSON.latency(network.defaults.latency)) }
         if network.defaults.drop != 0 { m.append("\"drop\": \(ExperimentJSON.number(network.defaults.drop))") }
         if network.defaults.duplicate != 0 { m.append("\"duplicate\": \(ExperimentJSON.number(network.defaults.duplicate))") }
+        if network.defaults.reorder != 0 { m.append("\"reorder\": \(ExperimentJSON.number(network.defaults.reorder))") }
         if !network.links.isEmpty {
             let links = network.links.map { l in
                 ExperimentJSON.object(["\"from\": \"\(l.from)\"", "\"to\": \"\(l.to)\"",
                                        "\"latency\": " + ExperimentJSON.latency(l.conditions.latency),
                                        "\"drop\": \(ExperimentJSON.number(l.conditions.drop))",
-                                       "\"duplicate\": \(ExperimentJSON.number(l.conditions.duplicate))"])
+                                       "\"duplicate\": \(ExperimentJSON.number(l.conditions.duplicate))",
+                                       "\"reorder\": \(ExperimentJSON.number(l.conditions.reorder))"])
             }
             m.append("\"links\": [" + links.joined(separator: ", ") + "]")
         }

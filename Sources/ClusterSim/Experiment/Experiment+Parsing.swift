@@ -49,8 +49,8 @@ enum ExperimentFields {
                        "workload", "faults", "checks", "expect"]
     static let cluster = ["frontends", "gateway", "chat"]
     static let timing = ["pingInterval", "pingTimeout", "tokenLifetime", "pushRetention"]
-    static let network = ["latency", "drop", "duplicate", "links"]
-    static let link = ["from", "to", "latency", "drop", "duplicate"]
+    static let network = ["latency", "drop", "duplicate", "reorder", "links"]
+    static let link = ["from", "to", "latency", "drop", "duplicate", "reorder"]
     static let workload = ["clients", "rampUp", "requestRate", "pushRate", "chat", "duplicateLogins", "attacks"]
     static let attacks = ["clients", "rate"]
     static let chat = ["rooms", "membersPerRoom", "messageRate"]
@@ -119,7 +119,8 @@ extension ExperimentReader {
         let base = LinkConditions()
         let defaults = LinkConditions(latency: f["latency"].flatMap { latency($0, at: f.path("latency")) } ?? base.latency,
                                       drop: probability(f, "drop") ?? 0,
-                                      duplicate: probability(f, "duplicate") ?? 0)
+                                      duplicate: probability(f, "duplicate") ?? 0,
+                                      reorder: probability(f, "reorder") ?? 0)
         var links: [(index: Int, link: LinkOverride)] = []
         for (i, item) in (list(f, "links") ?? []).enumerated() {
             let path = f.path("links") + "[\(i)]"
@@ -129,7 +130,8 @@ extension ExperimentReader {
             let conditions = LinkConditions(
                 latency: lf["latency"].flatMap { latency($0, at: lf.path("latency")) } ?? defaults.latency,
                 drop: probability(lf, "drop") ?? defaults.drop,
-                duplicate: probability(lf, "duplicate") ?? defaults.duplicate)
+                duplicate: probability(lf, "duplicate") ?? defaults.duplicate,
+                reorder: probability(lf, "reorder") ?? defaults.reorder)
             if let from, let to { links.append((i, LinkOverride(from: from, to: to, conditions: conditions))) }
         }
         report(ExperimentRules.linkIssues(links))

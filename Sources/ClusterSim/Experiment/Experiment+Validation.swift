@@ -207,7 +207,11 @@ extension Experiment {
         for (i, l) in network.links.enumerated() { latency(l.conditions.latency, "network.links[\(i)].latency") }
         probability(network.defaults.drop, "network.drop")
         probability(network.defaults.duplicate, "network.duplicate")
+        probability(network.defaults.reorder, "network.reorder")
         for (i, l) in network.links.enumerated() {
+            probability(l.conditions.drop, "network.links[\(i)].drop")
+            probability(l.conditions.duplicate, "network.links[\(i)].duplicate")
+            probability(l.conditions.reorder, "network.links[\(i)].reorder")
             for (name, key) in [(l.from, "from"), (l.to, "to")] {
                 if let p = nodes.problem(with: name, allowClients: true) { issues.append(Issue(path: "network.links[\(i)].\(key)", message: p)) }
             }
