@@ -97,12 +97,20 @@ extension SimNetwork {
     func arriveOnStream(_ payload: consuming Payload, stream id: StreamID, from me: NodeName, to peer: NodeName,
                         peerIncarnation: UInt64) {
         let label = payload.traceLabel
-        guard let s = streams[id], s.open, let t = endpoints[peer], t.up, t.incarnation == peerIncarnation else {
+        guard let s = streams[id], s.open || (s.closedBy == me && !s.cut && senderLive(s, me)), let t = endpoints[peer],
+              t.up, t.incarnation == peerIncarnation else {
             record(.drop, peer, me, id.rawValue, label, streams[id]?.cut == true ? "partition" : "stream-closed")
             counters.dropped += 1
             return
         }
         deliver(.streamMessage(id, peer: me, payload), to: t, from: me, id: id.rawValue, label: label)
+    }
+
+    /// Whether the end `me` of `s` is still the incarnation that used the stream.
+    @inlinable
+    func senderLive(_ s: StreamState, _ me: NodeName) -> Bool {
+        guard let e = endpoints[me], e.up else { return false }
+        return e.incarnation == (me == s.opener ? s.openerIncarnation : s.acceptorIncarnation)
     }
 
     func closeStream(_ id: StreamID, by handle: Handle) {
@@ -117,6 +125,7 @@ extension SimNetwork {
             return
         }
         s.open = false
+        s.closedBy = me
         streams[id] = s
         record(.streamClose, me, s.peer(of: me), id.rawValue, "close", "closed")
         notifyClosed(id, toOpener: me != s.opener, reason: .closed)

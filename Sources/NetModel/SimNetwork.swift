@@ -200,6 +200,9 @@ extension SimNetwork {
         @usableFromInline var lastArrival: (Int64, Int64) = (0, 0)
         /// Whether the stream carries messages. False from the start when its open crossed a cut.
         @usableFromInline var open = true
+        /// The end that closed the stream cleanly, if one did: what it sent before its close is
+        /// still delivered (as TCP delivers data before a FIN), the close notice after it.
+        @usableFromInline var closedBy: NodeName?
         /// Whether a partition ended the stream: messages on it are dropped with reason `partition`.
         @usableFromInline var cut = false
         /// Whether the open reached the acceptor (delivered or held): only then does the acceptor

@@ -43,7 +43,8 @@ extension ChatDeliveryChecker {
         private(set) var pushedUser: [Int?] = []
         /// Every line, by ordinal.
         private(set) var lines: [Line] = []
-        private var lineOfMessage: [UInt64: Int] = [:]
+        /// Message → the ordinal of its latest saying.
+        private(set) var lineOfMessage: [UInt64: Int] = [:]
         /// Member slots of every line so far (the next line's `offset`).
         private(set) var memberSlots = 0
         /// Every reception, in trace order.
@@ -60,7 +61,9 @@ extension ChatDeliveryChecker {
                     pushedUser[number(ofClient: node)] = number(ofUser: user)
                 }
             case NodeLog.chatLine:
-                guard let msg = e.number("msg"), lineOfMessage[msg] == nil else { return }
+                // A line said again (a restarted chat node executed a retried `say`) is a new
+                // saying of the same message: receptions after it are matched to it.
+                guard let msg = e.number("msg") else { return }
                 let members = e.list("members").map { number(ofUser: $0) }
                 lineOfMessage[msg] = lines.count
                 lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots))

@@ -93,23 +93,49 @@ public struct ChatDeliveryChecker: ScanningChecker {
         var connectedUsers: Set<String> = []
         for row in run.snapshot.clients where row.connected { connectedUsers.insert(row.user) }
 
+        // A message said more than once (a retried line executed again by a restarted chat node)
+        // is due once to each member of any saying, and judged on its receptions from all of them.
+        var sayings: [UInt64: [Int]] = [:]
+        for (ordinal, line) in scan.lines.enumerated() where scan.lineOfMessage[line.msg] != ordinal || sayings[line.msg] != nil {
+            sayings[line.msg, default: []].append(ordinal)
+        }
+        func receptionsOfMember(_ member: Int, msg: UInt64) -> (count: Int, receivers: [NodeName]) {
+            var count = 0
+            var receivers: [NodeName] = []
+            for ordinal in sayings[msg] ?? [] {
+                let line = scan.lines[ordinal]
+                guard let i = line.members.firstIndex(of: member) else { continue }
+                let slot = line.offset + i
+                guard receptions[slot] > 0 else { continue }
+                count += receptions[slot]
+                receivers += [scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []]
+            }
+            return (count, receivers)
+        }
+
         var due = 0, delivered = 0, lost = 0, duplicates = 0
         var expiredCount = 0, sessionCount = 0, chatCount = 0, disconnectedCount = 0, redelivered = 0
-        for line in scan.lines {
+        for (ordinal, line) in scan.lines.enumerated() {
             for member in line.members {
-                due += 1
                 let msg = line.msg
                 let slot = line.offset + line.members.firstIndex(of: member)!
-                if receptions[slot] > 0 {
+                var count = receptions[slot]
+                var receivers = count > 0 ? [scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []] : []
+                if let all = sayings[msg] {
+                    // Judged once, at the member's first saying, on every saying's receptions.
+                    guard all.first(where: { scan.lines[$0].members.contains(member) }) == ordinal else { continue }
+                    (count, receivers) = receptionsOfMember(member, msg: msg)
+                }
+                due += 1
+                if count > 0 {
                     delivered += 1
-                    let verdict = receptions[slot] == 1 ? .once
-                        : Receipts.judge([scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []], retired: retired)
+                    let verdict = count == 1 ? .once : Receipts.judge(receivers, retired: retired)
                     switch verdict {
                     case .once: break
                     case .redelivered: redelivered += 1
                     case .duplicate:
                         duplicates += 1
-                        failures.append("msg \(msg) to \(scan.userNames[member]) received \(receptions[slot]) times")
+                        failures.append("msg \(msg) to \(scan.userNames[member]) received \(count) times")
                     }
                 } else if scan.expiries[member, default: []].contains(where: { $0 >= line.at }) {
                     expiredCount += 1

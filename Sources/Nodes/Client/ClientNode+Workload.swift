@@ -197,6 +197,11 @@ extension ClientNode {
         guard case .chat(let chat) = f.body else { return }
         switch chat {
         case .line(_, _, let messageID):
+            // A line a restarted chat node said again (its sender retried it) is shown once.
+            guard recentLines.insert(messageID) else {
+                env.log(NodeLog.chatRepeat, ["msg": .number(messageID)])
+                return
+            }
             env.log(NodeLog.chatReceived, ["msg": .number(UInt64(messageID))])
         case .system:
             break

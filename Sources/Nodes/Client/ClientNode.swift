@@ -25,6 +25,9 @@ public actor ClientNode: ClusterNode {
     /// The ids of the last pushes delivered, so a push that a restarted session node sends again
     /// (under a new generation, same push id) is not delivered twice.
     @exclusivity(unchecked) var recentPushes = RecentIDs(capacity: 256)
+    /// The ids of the last chat lines shown (a line said again after a chat-node restart is not
+    /// shown twice).
+    @exclusivity(unchecked) var recentLines = RecentIDs(capacity: 256)
     /// The room the client is in (number and title), as the chat node last confirmed it.
     @exclusivity(unchecked) var room: (id: Int, title: String)?
     @exclusivity(unchecked) var lastMessageID: UInt64 = 0
