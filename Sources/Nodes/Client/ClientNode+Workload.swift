@@ -37,12 +37,18 @@ extension ClientNode {
         lastMessageID = env.send(.request(req), to: target)
     }
 
+    /// How long a client waits for an answer before it asks again.
+    static let requestTimeout: Duration = .seconds(1)
+    /// How many times a request is asked again before it counts as failed (with 4% loss each
+    /// way, 7 attempts all fail about once in 10^8 requests).
+    static let retryLimit = 6
+
     /// A write (a push, a chat command) is sent again under its own id, so the node that executes
-    /// it answers with the first answer if it ran already: `retries` more times, 2 s apart or
-    /// 500 ms after a retryable refusal.
+    /// it answers with the first answer if it ran already: `retries` more times, `requestTimeout`
+    /// apart or 500 ms after a retryable refusal.
     private func scheduleTimeout(_ id: UInt64) {
         guard let attempt = pending[id]?.attempt else { return }
-        env.scheduleTimer(after: .seconds(2), on: self) { node in
+        env.scheduleTimer(after: Self.requestTimeout, on: self) { node in
             guard let waiting = node.pending[id], waiting.attempt == attempt else { return }
             node.resendOrGiveUp(id)
         }
@@ -125,14 +131,14 @@ extension ClientNode {
     func sendRequest() {
         guard isConnected else { return }
         let service: ClientService = env.random() % 2 == 0 ? .state : .isOnline(user: randomOtherUser())
-        send(service, retries: 2)
+        send(service, retries: Self.retryLimit)
     }
 
-    /// Sends a read; one left unanswered for 2 s is asked again as a new request (`retries`
-    /// times), then counts as failed.
+    /// Sends a read; one left unanswered for `requestTimeout` is asked again as a new request
+    /// (`retries` times), then counts as failed.
     private func send(_ service: ClientService, retries: Int) {
         let id = request(service, token: token)
-        env.scheduleTimer(after: .seconds(2), on: self) { node in
+        env.scheduleTimer(after: Self.requestTimeout, on: self) { node in
             guard node.pending.removeValue(forKey: id) != nil else { return }
             if retries > 0, node.isConnected {
                 node.send(service, retries: retries - 1)
@@ -147,7 +153,7 @@ extension ClientNode {
 
     func sendMessage() {
         guard isConnected, loadPhase, plan.users.count > 1 else { return }
-        request(.message(to: randomOtherUser(), text: "hi"), token: token, retries: 2)
+        request(.message(to: randomOtherUser(), text: "hi"), token: token, retries: Self.retryLimit)
     }
 
     /// Another user, among those who started before this client (so most are online); client 1
@@ -208,7 +214,7 @@ extension ClientNode {
         case .rooms(let list):
             if let room = plan.chatRoom, !inRoom {
                 if let match = list.first(where: { $0.title == room }) {
-                    request(.chat(.join(roomID: match.roomID)), token: token, retries: 2)
+                    request(.chat(.join(roomID: match.roomID)), token: token, retries: Self.retryLimit)
                 } else {
                     env.scheduleTimer(after: .milliseconds(500), on: self) { $0.enterRoomIfNeeded() }
                 }
@@ -221,9 +227,9 @@ extension ClientNode {
     func enterRoomIfNeeded() {
         guard let room = plan.chatRoom, !inRoom, isConnected else { return }
         if plan.createsRoom && !createdRoom {
-            request(.chat(.create(title: room)), token: token, retries: 2)
+            request(.chat(.create(title: room)), token: token, retries: Self.retryLimit)
         } else {
-            request(.chat(.rooms), token: token, retries: 2)
+            request(.chat(.rooms), token: token, retries: Self.retryLimit)
         }
     }
 
@@ -247,12 +253,12 @@ extension ClientNode {
             // The chat node restarted and forgot the membership: put it back.
             guard let room else { return }
             inRoom = false
-            request(.chat(.restore(roomID: room.id, title: room.title)), token: token, retries: 2)
+            request(.chat(.restore(roomID: room.id, title: room.title)), token: token, retries: Self.retryLimit)
         case (.create, .refused), (.join, .refused), (.rooms, .refused), (.restore, .refused):
             // Not done: try again a little later.
             env.scheduleTimer(after: .milliseconds(500), on: self) { node in
                 if let room = node.room, !node.inRoom {
-                    node.request(.chat(.restore(roomID: room.id, title: room.title)), token: node.token, retries: 2)
+                    node.request(.chat(.restore(roomID: room.id, title: room.title)), token: node.token, retries: Self.retryLimit)
                 } else {
                     node.enterRoomIfNeeded()
                 }
@@ -266,7 +272,7 @@ extension ClientNode {
         guard isConnected, inRoom, loadPhase else { return }
         lineCounter += 1
         let id = UInt64(env.name.index) << 32 | lineCounter
-        request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token, retries: 2)
+        request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token, retries: Self.retryLimit)
     }
 }
 
