@@ -83,7 +83,9 @@ extension ClientNode {
             return
         }
         pending[reply.requestID] = nil
-        if asked.label != "Login", !asked.attack { lastRequestOK = refusal == nil }
+        // A login that succeeds is a request served; one that fails is retried by the login
+        // cycle and is not counted against the client's other requests.
+        if !asked.attack, asked.label != "Login" || refusal == nil { lastRequestOK = refusal == nil }
         logReply(asked, reply)
         if let refusal, refusal.needsLogin, refreshID == nil, !asked.attack {
             // The token is refused (expired, or bad here): log in again in the background and keep

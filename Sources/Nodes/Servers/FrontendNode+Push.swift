@@ -74,7 +74,10 @@ extension FrontendNode {
             env.log(NodeLog.pushForwarded, ["push": .number(frame.pushID), "user": .text(frame.user), "seq": .number(UInt64(frame.seq))])
         case .kickStream(let user, let connection, let reason):
             let id = StreamID(connection)
-            guard pushStreams[user] == id else { return }
+            guard pushStreams[user] == id else {
+                // Already gone: confirm, so the session node stops asking.
+                return callSession(.sessionLogout(user: user, frontend: env.name, connection: connection))
+            }
             // The session node is told like for any ended stream; it removes by (user, connection),
             // so this cleanup can never erase the newer session.
             closeStream(id, reason: reason, notifySession: true, kick: true)

@@ -84,7 +84,12 @@ public actor FrontendNode: ManagedServer {
         unregisterNow()
     }
 
-    func becameServing(_ config: NodeConfig) {}
+    /// Registered (at start, or again after the manager forgot or removed this node): tell the
+    /// session node at once which streams are here, since it may have dropped them when the
+    /// manager announced this node had left.
+    func becameServing(_ config: NodeConfig) {
+        if let session = config.sessionNode?.name, !streams.isEmpty { handleBackend(.resyncRequest, from: session) }
+    }
 
     func stopServing() {
         // Fenced: a zombie must not keep serving; drop every stream.

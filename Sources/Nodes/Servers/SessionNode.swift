@@ -15,6 +15,9 @@ public actor SessionNode: ManagedServer {
     /// Backend calls that arrived while the node was not registered (re-registering after a
     /// manager restart): run in order once it serves again, never dropped silently.
     @exclusivity(unchecked) private var held = HeldCalls()
+    /// Kicks sent and not confirmed yet (the frontend confirms with the stream's logout): sent
+    /// again on the retransmission tick, so a lost kick does not leave two sessions for seconds.
+    @exclusivity(unchecked) private var kicks = PendingKicks()
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
@@ -57,6 +60,7 @@ public actor SessionNode: ManagedServer {
         case .left(let name, _), .rejoined(let name, _, _):
             guard name.role == .frontend || name.role == .chatDoor else { return }   // a chat door holds push streams too
             let dropped = table.frontendRemoved(name)
+            kicks.forget(frontend: name)
             env.log(NodeLog.sessionDropFrontend, ["frontend": .name(name), "users": .number(UInt64(dropped.count))])
         case .joined:
             break
@@ -99,6 +103,7 @@ public actor SessionNode: ManagedServer {
             apply(effects, reason: "newer-login")
             resend(to: user)
         case .sessionLogout(let user, let frontend, let connection):
+            kicks.confirm(user: user, frontend: frontend, connection: connection)
             var removed = table.logout(user: user, frontend: frontend, connection: connection)
             if forgetConnectionOnLogout, !removed, let entry = table.route(user: user) {
                 removed = table.logout(user: user, frontend: entry.frontend, connection: entry.connection)
@@ -131,7 +136,7 @@ public actor SessionNode: ManagedServer {
             execute(request, service: "Kick", from: source) {
                 if let entry = table.route(user: user) {
                     env.log(NodeLog.sessionKick, ["user": .text(user), "frontend": .name(entry.frontend), "conn": .number(UInt64(entry.connection))])
-                    backend(.kickStream(user: user, connection: entry.connection, reason: "kicked"), to: entry.frontend)
+                    kick(user: user, frontend: entry.frontend, connection: entry.connection, reason: "kicked")
                 }
                 return .ok
             }
@@ -163,6 +168,15 @@ public actor SessionNode: ManagedServer {
         backend(.executed(request: key, result: result), to: source)
     }
 
+    /// Closes `user`'s stream `connection` on `frontend`, and keeps asking until it is confirmed.
+    private func kick(user: String, frontend: NodeName, connection: UInt64, reason: String) {
+        // A chat door's member names are unique to their connection: its kicks are only logged there.
+        if frontend.role == .frontend {
+            kicks.add(user: user, frontend: frontend, connection: connection, reason: reason, at: env.now)
+        }
+        backend(.kickStream(user: user, connection: connection, reason: reason), to: frontend)
+    }
+
     private func logHeld(_ pushID: UInt64, _ key: RequestKey, users: Int) {
         env.log(NodeLog.pushHeld, ["push": .number(pushID), "origin": .name(key.origin), "req": .number(key.id),
                                    "users": .number(UInt64(users))])
@@ -172,7 +186,7 @@ public actor SessionNode: ManagedServer {
         for effect in effects {
             if case .kick(let user, let frontend, let connection) = effect {
                 env.log(NodeLog.sessionKick, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection))])
-                backend(.kickStream(user: user, connection: connection, reason: reason), to: frontend)
+                kick(user: user, frontend: frontend, connection: connection, reason: reason)
             }
         }
     }
@@ -207,6 +221,9 @@ public actor SessionNode: ManagedServer {
     /// getting new pushes never starves an older one.
     private func scheduleRetransmit() {
         env.scheduleTimer(after: .milliseconds(250), on: self) { node in
+            for k in node.kicks.takeDue(now: node.env.now, after: .milliseconds(500)) {
+                node.backend(.kickStream(user: k.user, connection: k.connection, reason: k.reason), to: k.frontend)
+            }
             let due = node.outbox.takeDueRetransmissions(now: node.env.now, policy: Self.retransmitPolicy) {
                 node.table.route(user: $0) != nil
             }
