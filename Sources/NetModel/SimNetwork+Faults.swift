@@ -12,7 +12,8 @@ extension SimNetwork {
         e.paused = false
         e.handler = nil
         if !e.held.isEmpty {
-            counters.dropped += e.held.count
+            // What a paused node held is lost with its memory: each message is traced as dropped.
+            for h in e.held { recordHeldLost(h, at: e) }
             e.held.removeAll()
         }
         let crashed = e.incarnation
@@ -52,6 +53,14 @@ extension SimNetwork {
     }
 
     /// Resumes `name` and delivers what was held, in arrival order, at this instant.
+    /// A held delivery lost because its receiver crashed: a traced drop (a held close notice is
+    /// only counted: there is no one left to tell).
+    private func recordHeldLost(_ h: (inbound: Inbound<Payload>, source: NodeName, id: UInt64, label: String), at e: Endpoint) {
+        counters.dropped += 1
+        if case .streamClosed = h.inbound { return }
+        record(.drop, e.name, h.source, h.id, h.label, "crashed")
+    }
+
     public func resume(_ name: NodeName) {
         guard let e = endpoints[name], e.paused else { return }
         e.paused = false
@@ -63,7 +72,7 @@ extension SimNetwork {
             // A handler may pause the node again (the rest stays held, in order) or crash it
             // (the rest is lost with its memory: a new incarnation never sees it).
             guard e.up, e.incarnation == incarnation else {
-                counters.dropped += 1
+                recordHeldLost(h, at: e)
                 continue
             }
             guard !e.paused else {

@@ -36,8 +36,9 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     /// Cancels a pending timer; a no-op for one that fired or was cancelled.
     func cancelTimer(_ id: TimerID)
     /// The node's process ends (it was fenced: a zombie must not serve) and its supervisor starts a
-    /// fresh incarnation: on the simulator a crash now and a restart `NodeEnvironment.supervisorDelay`
-    /// later; on a real network the process's runtime decides (it may only stop serving).
+    /// fresh incarnation: on the simulator a crash at once (the rest of the current handler runs as
+    /// a zombie: what it sends is dropped) and a restart `supervisorDelay` later; on a real network
+    /// the process's runtime decides (it may only stop serving).
     func exitForRestart()
     /// Records a node-level event in the trace: `label` a stable kind (`registered`,
     /// `push-accepted`, see `NodeLog`), `detail` its fields (`["user": .text(u), "seq": .number(7)]`).

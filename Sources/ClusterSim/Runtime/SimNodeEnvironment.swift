@@ -86,9 +86,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
 
     func exitForRestart() {
         guard isLive, let onExit else { return }
-        let name = name
-        // After the handler that decided it: the crash happens at this instant, as the next event.
-        simulator.schedule(after: .zero) { onExit(name) }
+        // At once, inside the handler that decided it: the rest of that handler's sends are a
+        // zombie's (dropped), and nothing more reaches the node.
+        onExit(name)
     }
 
     func cancelTimer(_ id: TimerID) { _ = liveness.pendingTimers.remove(id.rawValue) }
