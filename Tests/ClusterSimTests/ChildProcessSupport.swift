@@ -1,3 +1,4 @@
+import ClusterSim
 import Foundation
 import Glibc
 
@@ -10,6 +11,10 @@ import Glibc
 // end of file as well as for the exit (`waitForEnd(within:)`, `stop(grace:)`). Every wait is woken
 // by the event itself (the termination handler, a line, the end of file): nothing sleeps or polls,
 // and the bounds are only deadlines for a hang, generous for a loaded machine.
+//
+// The pipes are close-on-exec (`ChildProcess.makePipe`): tests start children from several threads
+// at once, and a plain pipe's write end inherited by another test's child would hold back this
+// child's end of file until that other child exits.
 
 /// Runs `executable` with `arguments`, `input` written to its standard input (or none), and waits
 /// for it. Standard output and standard error are both read to end of file (error and input on
@@ -20,17 +25,21 @@ func runProcess(_ executable: URL, _ arguments: [String], input: String? = nil)
     let p = Process()
     p.executableURL = executable
     p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    let stdin = input.map { _ in Pipe() }
-    p.standardInput = stdin ?? FileHandle.nullDevice
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
+    let out = try ChildProcess.makePipe(for: executable.path), err = try ChildProcess.makePipe(for: executable.path)
+    let stdin = try input.map { _ in try ChildProcess.makePipe(for: executable.path) }
+    p.standardInput = stdin?.reading ?? FileHandle.nullDevice
+    p.standardOutput = out.writing
+    p.standardError = err.writing
+    try ChildProcess.start(p)
+    // The child has its own copies now; ours would keep end of file (and a reader's EOF) away.
+    try out.writing.close()
+    try err.writing.close()
+    try stdin?.reading.close()
     let helpers = DispatchGroup()
     let errText = ThreadResult<Data>()
     helpers.enter()
     Thread {
-        errText.value = err.fileHandleForReading.readDataToEndOfFile()
+        errText.value = err.reading.readDataToEndOfFile()
         helpers.leave()
     }.start()
     if let stdin, let input {
@@ -39,12 +48,12 @@ func runProcess(_ executable: URL, _ arguments: [String], input: String? = nil)
         signal(SIGPIPE, SIG_IGN)
         helpers.enter()
         Thread {
-            try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
-            try? stdin.fileHandleForWriting.close()
+            try? stdin.writing.write(contentsOf: Data(input.utf8))
+            try? stdin.writing.close()
             helpers.leave()
         }.start()
     }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let o = out.reading.readDataToEndOfFile()
     helpers.wait()
     p.waitUntilExit()
     return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errText.value ?? Data(), as: UTF8.self))
@@ -69,14 +78,15 @@ final class LineProcess: @unchecked Sendable {
     init(_ executable: URL, _ arguments: [String], standardError: StandardError = .discarded) throws {
         process.executableURL = executable
         process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = standardError == .mergedWithOutput ? out : FileHandle.nullDevice
+        let out = try ChildProcess.makePipe(for: executable.path)
+        process.standardOutput = out.writing
+        process.standardError = standardError == .mergedWithOutput ? out.writing : FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         // Set before the start, so the exit cannot be missed.
         process.terminationHandler = { [state] _ in state.update { $0.exited = true } }
-        try process.run()
-        let handle = out.fileHandleForReading
+        try ChildProcess.start(process)
+        try out.writing.close()  // the child's copy is the only one left: its end is end of file
+        let handle = out.reading
         let thread = Thread { [state] in
             var pending = Data()
             while case let chunk = handle.availableData, !chunk.isEmpty {
