@@ -3,11 +3,20 @@ import Synchronization
 
 /// A child process of `simctl cluster up`: its output read line by line on a thread of its own
 /// (each line kept and, when `echo` is set, printed with the child's name in front).
+///
+/// The child's exit comes before its reader has taken the last lines from the pipe, so `stop`
+/// also waits for the reader to reach end of file: every line the child printed has been echoed
+/// when it returns.
 final class NodeProcess: @unchecked Sendable {
     let name: String
     let process = Process()
     private let lines = Mutex<[String]>([])
+    /// Signalled after each line and once at end of file.
     private let arrived = DispatchSemaphore(value: 0)
+    /// Whether the reader has seen end of file (set after the last line was kept).
+    private let endOfFile = Mutex(false)
+    /// Signalled once, at end of file.
+    private let readerDone = DispatchSemaphore(value: 0)
 
     /// Starts `executable` with `arguments`.
     init(name: String, executable: URL, arguments: [String], echo: Bool) throws {
@@ -32,6 +41,9 @@ final class NodeProcess: @unchecked Sendable {
                     arrived.signal()
                 }
             }
+            endOfFile.withLock { $0 = true }
+            readerDone.signal()
+            arrived.signal()
         }
         thread.start()
     }
@@ -40,17 +52,20 @@ final class NodeProcess: @unchecked Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// Waits up to `timeout` for a line containing `text`.
-    /// - Returns: the line, or nil on timeout or when the child exited first.
+    /// - Returns: the line, or nil on timeout or when the child's output ended first.
     func waitForLine(containing text: String, timeout: Duration) -> String? {
         let deadline = DispatchTime.now() + .nanoseconds(Int(timeout.components.seconds * 1_000_000_000))
         while true {
+            // End of file is read before the lines: a line kept before it is never missed.
+            let ended = endOfFile.withLock { $0 }
             if let line = lines.withLock({ $0.first { $0.contains(text) } }) { return line }
-            if !process.isRunning { return nil }
+            if ended { return nil }
             if arrived.wait(timeout: deadline) == .timedOut { return nil }
         }
     }
 
-    /// Sends SIGTERM and waits up to `grace`, then SIGKILL.
+    /// Sends SIGTERM and waits up to `grace`, then SIGKILL; then waits for the reader to reach end
+    /// of file (up to 10 s more, in case a process of the child's own still holds the pipe).
     /// - Returns: the exit status (or the signal).
     @discardableResult
     func stop(grace: Duration = .seconds(3)) -> Int32 {
@@ -59,6 +74,7 @@ final class NodeProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
         if process.isRunning { kill(pid, SIGKILL) }
         process.waitUntilExit()
+        if !endOfFile.withLock({ $0 }) { _ = readerDone.wait(timeout: .now() + 10) }
         return process.terminationStatus
     }
 }

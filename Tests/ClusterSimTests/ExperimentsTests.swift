@@ -22,7 +22,12 @@ struct ExperimentsTests {
         #expect(result.passed, "\(file):\n\(result.failures)")
     }
 
-    @Test("the mixed experiment passes on 50 seeds (separate simctl processes, both cores)")
+    /// Ten minutes on a two-core machine's debug build, so not part of `swift test`: `.ci/run` runs
+    /// the same 50 seeds on the release build (`simctl sweep Experiments/11-mixed-1000.json
+    /// --seeds 1-50 --jobs 2`), and `CLUSTERSIM_LONG_TESTS=1 swift test --filter mixedSweep` runs
+    /// this test (on the release simctl when it is fresh, else the debug one).
+    @Test("the mixed experiment passes on 50 seeds (separate simctl processes, both cores)",
+          .enabled(if: longTestsEnabled, "a long test: set CLUSTERSIM_LONG_TESTS=1 (.ci/run sweeps these seeds on the release build)"))
     func mixedSweep() async throws {
         let simctl = try #require(fastestSimctl())
         let file = experimentsDirectory.appendingPathComponent("11-mixed-1000.json").path
@@ -49,6 +54,10 @@ struct ExperimentsTests {
         #expect(failed.value.isEmpty, "failing seeds:\n\(failed.value.sorted().joined(separator: "\n"))")
     }
 }
+
+/// Whether the long tests run: `CLUSTERSIM_LONG_TESTS=1` (`.ci/run` runs their equivalents on the
+/// release build instead).
+let longTestsEnabled = ProcessInfo.processInfo.environment["CLUSTERSIM_LONG_TESTS"] == "1"
 
 /// The release simctl when it was built after the last change to Sources/ (CI builds it first),
 /// else the debug one.

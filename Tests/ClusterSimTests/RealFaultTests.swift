@@ -19,19 +19,39 @@ struct RealFaultTests {
         let result = run.evaluate(record)
         for c in result.checks where !c.passed { Issue.record("\(c.name): \(c.detail)") }
         let events = record.events
-        // Partition: recorded, healed a second later; nothing from frontend-1 reached session-1 in between.
+        // The faults' planned instants. Event times are real time since the run's start on the
+        // monotonic clock, and a fault's end is planned from the fault's own instant (as in the
+        // simulator), not from the moment a loaded machine got round to applying it: so each
+        // fault is checked against its planned instants, which timers never run ahead of.
+        var partitionPlan: (at: Duration, heal: Duration)?
+        var pausePlan: (at: Duration, resumeAfter: Duration)?
+        for fault in experiment.faults {
+            switch fault.action {
+            case .partition(_, _, let heal?): partitionPlan = (fault.at, heal)
+            case .pause(.management, let resumeAfter): pausePlan = (fault.at, resumeAfter)
+            default: break
+            }
+        }
+        let partition = try #require(partitionPlan), paused = try #require(pausePlan)
+        // Partition: recorded, then healed no sooner than `for` after its instant; nothing from
+        // frontend-1 reached session-1 in between.
         let cut = try #require(events.first { $0.kind == .partition })
         let heal = try #require(events.first { $0.kind == .heal && $0.messageID == cut.messageID })
-        #expect(cut.at.duration(to: heal.at) >= .milliseconds(900))
+        #expect(cut.at >= VirtualInstant.zero.advanced(by: partition.at), "partition at \(cut.at)")
+        #expect(heal.at >= VirtualInstant.zero.advanced(by: partition.at + partition.heal), "heal at \(heal.at)")
+        #expect(cut.seq < heal.seq)
         let crossed = events.filter {
             $0.kind == .deliver && $0.node == .session && $0.peer == NodeName(.frontend, 1)
                 && $0.at > cut.at && $0.at < heal.at
         }
         #expect(crossed.isEmpty, "\(crossed.count) deliveries crossed the partition")
-        // Pause: the manager handles nothing while paused, then wakes and forgives its silence.
+        // Pause: the manager handles nothing while paused, resumes no sooner than planned, then wakes
+        // and forgives its silence.
         let pause = try #require(events.first { $0.kind == .pause && $0.node == .management })
         let resume = try #require(events.first { $0.kind == .resume && $0.node == .management })
-        #expect(pause.at.duration(to: resume.at) >= .milliseconds(650))
+        #expect(pause.at >= VirtualInstant.zero.advanced(by: paused.at), "pause at \(pause.at)")
+        #expect(resume.at >= VirtualInstant.zero.advanced(by: paused.at + paused.resumeAfter), "resume at \(resume.at)")
+        #expect(pause.seq < resume.seq)
         let handled = events.filter {
             ($0.kind == .deliver || $0.kind == .timer) && $0.node == .management && $0.at > pause.at && $0.at < resume.at
         }

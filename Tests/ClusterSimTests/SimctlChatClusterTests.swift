@@ -5,78 +5,21 @@ import Nodes
 import Synchronization
 import Testing
 
-/// A `simctl` child process whose output lines are collected as they come; waits are woken by
-/// each new line (a condition), bounded, never a sleep.
-private final class LineProcess: @unchecked Sendable {
-    let process = Process()
-    private let lines = Mutex<[String]>([])
-    private let arrived = NSCondition()
-
-    init(_ simctl: URL, _ arguments: [String]) throws {
-        process.executableURL = simctl
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        let handle = out.fileHandleForReading
-        try process.run()
-        Thread { [self] in
-            var pending = Data()
-            while case let chunk = handle.availableData, !chunk.isEmpty {
-                pending.append(chunk)
-                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...nl)
-                    arrived.lock()
-                    lines.withLock { $0.append(line) }
-                    arrived.broadcast()
-                    arrived.unlock()
-                }
-            }
-        }.start()
-    }
-
-    var output: [String] { lines.withLock { $0 } }
-
-    /// The first line containing `text`, waiting up to `seconds` for it.
-    func line(containing text: String, seconds: Double = 15) -> String? {
-        let deadline = Date(timeIntervalSinceNow: seconds)
-        arrived.lock()
-        defer { arrived.unlock() }
-        while true {
-            if let found = output.first(where: { $0.contains(text) }) { return found }
-            guard arrived.wait(until: deadline) else { return output.first { $0.contains(text) } }
-        }
-    }
-
-    /// The `HOST:PORT` after `listening on ` in the first such line.
-    func listeningAddress(seconds: Double = 15) -> String? {
-        guard let line = line(containing: "listening on ", seconds: seconds),
-              let range = line.range(of: "listening on ") else { return nil }
-        return line[range.upperBound...].split(separator: " ").first.map(String.init)
-    }
-
-    /// SIGTERM, then SIGKILL after 5 s; waits for the exit.
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        if !process.waitForExit(within: 5), process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-}
-
 @Suite("simctl chat-server --management: two chat servers on one multi-process cluster")
 struct SimctlChatClusterTests {
     @Test("A room made through one chat-server process is shared with another; SIGTERM on one gives the leave notice")
     func twoProcesses() throws {
         let simctl = try #require(builtSimctl())
         let timing = ["--ping-interval", "200ms", "--ping-timeout", "1s"]
-        let management = try LineProcess(simctl, ["node", "--role", "management", "--listen", "127.0.0.1:0"] + timing)
+        let management = try LineProcess(simctl, ["node", "--role", "management", "--listen", "127.0.0.1:0"] + timing,
+                                     standardError: .mergedWithOutput)
         defer { management.stop() }
         let manager = try #require(management.listeningAddress(), "management: \(management.output)")
         var nodes: [LineProcess] = []
         defer { for node in nodes { node.stop() } }
         for role in ["session", "chat"] {
-            let node = try LineProcess(simctl, ["node", "--role", role, "--management", manager] + timing)
+            let node = try LineProcess(simctl, ["node", "--role", role, "--management", manager] + timing,
+                                       standardError: .mergedWithOutput)
             nodes.append(node)
             _ = try #require(node.listeningAddress(), "\(role): \(node.output)")
         }
@@ -85,7 +28,8 @@ struct SimctlChatClusterTests {
         var ports: [Int] = []
         for (i, format) in ["json", "protobuf"].enumerated() {
             let door = try LineProcess(simctl, ["chat-server", "--port", "0", "--format", format, "--management", manager,
-                                                "--name", "chat-door-\(i + 1)"] + timing)
+                                                "--name", "chat-door-\(i + 1)"] + timing,
+                                       standardError: .mergedWithOutput)
             doors.append(door)
             let address = try #require(door.listeningAddress(), "chat-door-\(i + 1): \(door.output)")
             ports.append(try #require(Int(address.split(separator: ":").last ?? "")))
@@ -104,10 +48,12 @@ struct SimctlChatClusterTests {
         try alice.send(.chat("안녕하세요"))
         #expect(try bob.next() == .chat(member: aliceName, text: "안녕하세요"))
 
-        doors[1].stop()   // SIGTERM: a clean stop, bob leaves the room
+        // SIGTERM: a clean stop, bob leaves the room. `stop` returns once the process exited and
+        // its output reached end of file, so its last line has been read.
+        #expect(doors[1].stop(), "chat-door-2 did not stop on SIGTERM")
         #expect(try alice.nextSystem() == "[\(bobName)] 님이 퇴장했습니다.")
         #expect(doors[1].process.terminationStatus == 0)
-        #expect(doors[1].output.contains("chat-server stopped"))
+        #expect(doors[1].output.contains("chat-server stopped"), "chat-door-2: \(doors[1].output.suffix(5))")
     }
 
     @Test("Misused options say what is wrong and exit 2", arguments: [

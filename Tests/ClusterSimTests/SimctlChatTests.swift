@@ -6,62 +6,32 @@ import Testing
 
 /// A `simctl chat-server` process for a test; killed if the test did not stop it.
 private final class ChatServerProcess {
-    let process = Process()
+    let server: LineProcess
     let port: Int
 
     init(_ simctl: URL, format: String = "json") throws {
-        process.executableURL = simctl
-        process.arguments = ["chat-server", "--port", "0", "--format", format, "--workers", "2"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        // The first line is read on a thread of its own, so that a server that stays silent
-        // fails the test after a bounded wait instead of hanging it.
-        let handle = out.fileHandleForReading
-        let firstLine = Mutex("")
-        let arrived = DispatchSemaphore(value: 0)
-        Thread {
-            var text = ""
-            while !text.contains("\n") {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
-            }
-            firstLine.withLock { $0 = text }
-            arrived.signal()
-        }.start()
-        guard arrived.wait(timeout: .now() + 15) == .success else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw ChatProcessError(description: "no listening line within 15 s")
-        }
-        let text = firstLine.withLock { $0 }
-        guard let range = text.range(of: "listening on 127.0.0.1:"),
-              let port = Int(text[range.upperBound...].prefix { $0.isNumber }) else {
-            process.terminate()
-            throw ChatProcessError(description: "no listening line: \(text)")
+        // Its output is read as it comes for as long as it runs, so it never blocks on a full pipe.
+        server = try LineProcess(simctl, ["chat-server", "--port", "0", "--format", format, "--workers", "2"],
+                                 standardError: .mergedWithOutput)
+        guard let address = server.listeningAddress(),
+              let port = Int(address.split(separator: ":").last ?? "") else {
+            server.stop(grace: 0)
+            throw ChatProcessError(description: "no listening line: \(server.output.prefix(5))")
         }
         self.port = port
     }
 
-    /// Waits up to `seconds` for the exit.
+    /// Waits up to `seconds` (a deadline for a hang) for the exit and the end of its output.
     /// - Returns: the status, or nil when it had to be killed.
     func exitStatus(within seconds: Double) -> Int32? {
-        guard process.waitForExit(within: seconds) else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        guard server.waitForEnd(within: seconds) else {
+            server.stop(grace: 0)
             return nil
         }
-        return process.terminationStatus
+        return server.process.terminationStatus
     }
 
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    deinit { server.stop(grace: 0) }
 }
 
 private struct ChatProcessError: Error, CustomStringConvertible {
@@ -70,19 +40,8 @@ private struct ChatProcessError: Error, CustomStringConvertible {
 
 /// Runs `simctl chat-client` with `input` on a pipe as its standard input.
 private func runChatClient(_ simctl: URL, port: Int, format: String, input: String) throws -> (status: Int32, stdout: String) {
-    let p = Process()
-    p.executableURL = simctl
-    p.arguments = ["chat-client", "--port", String(port), "--format", format]
-    let stdin = Pipe(), out = Pipe()
-    p.standardInput = stdin
-    p.standardOutput = out
-    p.standardError = Pipe()
-    try p.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let out = try runProcess(simctl, ["chat-client", "--port", String(port), "--format", format], input: input)
+    return (out.status, out.stdout)
 }
 
 @Suite("simctl chat-server, chat-client and bench chat (the built binary)")
@@ -105,7 +64,7 @@ struct SimctlChatTests {
         let second = try runChatClient(simctl, port: server.port, format: format, input: "/rooms\n/shutdown\n")
         #expect(second.status == 0)
         #expect(second.stdout.contains("rooms: none open"))
-        #expect(server.exitStatus(within: 5) == 0)
+        #expect(server.exitStatus(within: 30) == 0)
     }
 
     @Test("bench chat measures a small run and ends with the contract's last line")

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// A program that could not be started.
 public struct ChildProcessError: Error, CustomStringConvertible, Sendable {
@@ -38,7 +39,7 @@ public enum ChildProcess {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         }
-        let out = Pipe()
+        let out = try makePipe(for: executable)
         let errURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("clustersim-child-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max)).err")
         guard FileManager.default.createFile(atPath: errURL.path, contents: nil),
@@ -46,21 +47,57 @@ public enum ChildProcess {
             throw ChildProcessError(path: executable, reason: "cannot create a temporary file for its standard error")
         }
         defer { try? FileManager.default.removeItem(at: errURL) }
-        process.standardOutput = out
+        process.standardOutput = out.writing
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         do {
-            try process.run()
+            try start(process)
         } catch {
             try? err.close()
             throw ChildProcessError(path: executable, reason: error.localizedDescription)
         }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        // Only the child holds the write end now: end of file comes when it (and whatever it
+        // started with that standard output) is done writing. Read to it before reaping.
+        try? out.writing.close()
+        let stdout = out.reading.readDataToEndOfFile()
         process.waitUntilExit()
         try? err.close()
         let stderr = (try? Data(contentsOf: errURL)) ?? Data()
         return Output(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
                       stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// Held while a pipe for a child is made (until both ends are close-on-exec) and while a child
+    /// starts, so that no child started through ``start(_:)`` inherits a pipe half made.
+    private static let spawning = NSLock()
+
+    /// A pipe whose two ends are close-on-exec, for a child's standard stream (`Process` gives the
+    /// child its end with `dup2`, which clears the flag on the copy).
+    ///
+    /// `Foundation.Pipe` makes plain descriptors: a child started at the same time from another
+    /// thread can inherit them, and then the reader of one child's output sees end of file only
+    /// when that other child exits too. The parent must close its copy of the child's end once
+    /// the child has started (``start(_:)``).
+    /// - Throws: ``ChildProcessError`` (naming `executable`) when no pipe can be made.
+    public static func makePipe(for executable: String) throws(ChildProcessError) -> (reading: FileHandle, writing: FileHandle) {
+        spawning.lock()
+        defer { spawning.unlock() }
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else {
+            throw ChildProcessError(path: executable, reason: "cannot make a pipe: \(String(cString: strerror(errno)))")
+        }
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        return (FileHandle(fileDescriptor: fds[0], closeOnDealloc: true),
+                FileHandle(fileDescriptor: fds[1], closeOnDealloc: true))
+    }
+
+    /// Starts `process` (`run()`), never while a pipe of ``makePipe(for:)`` is being made.
+    /// - Throws: what `run()` throws.
+    public static func start(_ process: Process) throws {
+        spawning.lock()
+        defer { spawning.unlock() }
+        try process.run()
     }
 
     /// The path of the running executable (`/proc/self/exe` on Linux, else the first argument).
