@@ -19,6 +19,10 @@ extension ClientAuthChecker {
         private(set) var attacks: [NodeName: [NodeEntry]] = [:]
         /// Each attacker's attacked services so far.
         private var services: [NodeName: Set<String>] = [:]
+        /// `client#req` of every request a frontend served or refused (it reached a frontend).
+        private(set) var reached: Set<String> = []
+        /// `client#req` of every request a frontend refused for its token.
+        private(set) var tokenRejected: Set<String> = []
         /// Each attacker's token rejections, in order.
         private(set) var rejections: [NodeName: [NodeEntry]] = [:]
         /// Services served after an attack on them, in trace order.
@@ -37,7 +41,10 @@ extension ClientAuthChecker {
                 attacks[client, default: []].append(e)
                 if let service = e["service"] ?? checker.attackService { services[client, default: []].insert(service) }
             case NodeLog.requestRejected:
-                guard let client = e.name("client"), (e["reason"] ?? "").lowercased().contains("token") else { return }
+                guard let client = e.name("client") else { return }
+                if let req = e["req"] { reached.insert("\(client)#\(req)") }
+                guard (e["reason"] ?? "").lowercased().contains("token") else { return }
+                if let req = e["req"] { tokenRejected.insert("\(client)#\(req)") }
                 rejectedCount += 1
                 rejections[client, default: []].append(e)
             case NodeLog.clientReply:
@@ -46,6 +53,7 @@ extension ClientAuthChecker {
                     undelivered.insert("\(client)#\(req)")
                 }
             default:
+                if let client = e.name("client"), let req = e["req"] { reached.insert("\(client)#\(req)") }
                 guard let client = e.name("client"), let service = e["service"],
                       services[client]?.contains(service) == true else { return }
                 failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")

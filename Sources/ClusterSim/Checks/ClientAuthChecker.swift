@@ -17,11 +17,16 @@ import Nodes
 ///    attack's `service=` field, else the checker's `attackService`. (The runner keeps that
 ///    service for attacks only on attacker clients; without either, rule 2 checks nothing.)
 ///
+/// When frontends log the request id (`req=`, as they do), an attack is matched exactly: it passes
+/// rule 1 when a frontend refused that request for its token, and is not judged when no frontend
+/// logged serving or refusing it (lost on a hop — a gateway's forward has its own message id — or
+/// refused before any frontend). A trace without `req=` falls back to the matching below.
+///
 /// Allowed exceptions (counted, and left out of the matching): an attack whose message the network
 /// dropped (a `drop` event with the attack's `id=` as message id, sent by or to the attacker), and
-/// an attack that never reached a frontend able to judge it — the attacker's `client-reply` for the
-/// same `req=` is an error that is not about the token (`frontend-unavailable`, `no-frontend`,
-/// `not-serving`).
+/// an attack that never reached a frontend able to judge it — no frontend logged it, or the
+/// attacker's `client-reply` for the same `req=` is an error that is not about the token
+/// (`frontend-unavailable`, `no-frontend`, `not-serving`).
 ///
 /// Detail: `token attacks A, token rejections R; exceptions: attack-dropped=N; failures: …` with
 /// the first few (`client-4 served State at 5.000s after a token attack`).
@@ -55,7 +60,13 @@ public struct ClientAuthChecker: ScanningChecker {
         for attacker in attacks.keys.sorted() {
             var judged: [NodeEntry] = []
             for attack in attacks[attacker] ?? [] {
-                if let id = attack.number("id"), droppedIDs.contains(id) {
+                if let req = attack["req"], scan.tokenRejected.contains("\(attacker)#\(req)") {
+                    continue   // refused for its token: rule 1 holds for it
+                }
+                if let req = attack["req"], !scan.reached.contains("\(attacker)#\(req)"),
+                   !(rejections[attacker] ?? []).contains(where: { $0["req"] == nil }) {
+                    notJudged += 1   // no frontend ever saw it (lost on a hop, or refused before one)
+                } else if let id = attack.number("id"), droppedIDs.contains(id) {
                     dropped += 1
                 } else if let req = attack["req"], undelivered.contains("\(attacker)#\(req)") {
                     notJudged += 1

@@ -8,7 +8,9 @@ extension ClientNode {
     func attack() {
         guard isConnected, loadPhase, let victim = plan.users.first(where: { $0 != plan.user }) else { return }
         let pick = env.random() % 3
-        if pick == 1, let first = firstToken, nowSeconds >= first.exp {
+        // Replayed only once it is expired on every frontend: node clocks may differ by up to the
+        // token leeway (5 s), and a frontend whose clock is behind still accepts it until then.
+        if pick == 1, let first = firstToken, nowSeconds >= first.exp + 5 {
             let req = request(.broadcast(text: "replayed"), token: first.token, attack: true)
             env.log(NodeLog.attackSent, ["kind": .text("expired-token"), "id": .number(UInt64(lastMessageID)),
                                                         "service": .text("Broadcast"), "req": .number(UInt64(req))])

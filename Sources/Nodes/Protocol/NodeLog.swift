@@ -35,9 +35,9 @@ public enum NodeLog {
     public static let streamEnded = "stream-ended"
     /// At a frontend: a login token issued. `user=U exp=S` (seconds of the frontend's clock)
     public static let tokenIssued = "token-issued"
-    /// At a frontend: a client request served. `client=X service=S user=U`
+    /// At a frontend: a client request served. `client=X service=S user=U req=I`
     public static let requestServed = "request-served"
-    /// At a frontend: a client request refused. `client=X service=S reason=R`
+    /// At a frontend: a client request refused. `client=X service=S reason=R req=I`
     public static let requestRejected = "request-rejected"
     /// At a server: a backend call from a non-server node (a client) passed the group check and ran.
     /// Calls between servers are not logged one by one. `call=C from=N`

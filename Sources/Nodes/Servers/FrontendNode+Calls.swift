@@ -54,7 +54,7 @@ extension FrontendNode {
             calls[key] = nil
             let refusal = link.isServing ? pending.executor.unavailable : .notServing
             env.log(NodeLog.requestRejected, ["client": .name(key.origin), "service": .text(pending.call.traceLabel),
-                                              "reason": .text(refusal.label)])
+                                              "reason": .text(refusal.label), "req": .number(key.id)])
             return reply(ClientReply(requestID: key.id, result: .refused(refusal), origin: key.origin), pending.route)
         }
         sendCall(key)

@@ -10,7 +10,8 @@ extension FrontendNode {
         let service = request.traceLabel
         let key = RequestKey(origin: client, id: request.requestID)
         func refuse(_ refusal: Refusal) {
-            env.log(NodeLog.requestRejected, ["client": .name(client), "service": .text(service), "reason": .text(refusal.label)])
+            env.log(NodeLog.requestRejected, ["client": .name(client), "service": .text(service), "reason": .text(refusal.label),
+                                              "req": .number(key.id)])
             reply(ClientReply(requestID: request.requestID, result: .refused(refusal), origin: client), route)
         }
         guard link.isServing else { return refuse(.notServing) }
@@ -29,7 +30,8 @@ extension FrontendNode {
            name.isEmpty || password != Self.password(for: name) {
             return refuse(.wrongPassword)
         }
-        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user)])
+        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user),
+                                        "req": .number(key.id)])
         switch request.service {
         case .state, .login:
             executeRead(request, key: key, user: user, route: route)
