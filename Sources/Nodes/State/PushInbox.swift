@@ -62,8 +62,10 @@ extension InboxSkip: Sendable where Payload: Sendable {}
 /// expected number only happens around a reconnect (a new push overtaking the resend of older
 /// ones) or when the sender gave up on some numbers. Such a push is **held** in a small reorder
 /// buffer (`reorderCapacity`, default 64) rather than delivered, so the resent older ones can
-/// still be delivered first and nothing arrives out of order. When the buffer is full the push is
-/// dropped unacknowledged, which is safe: it stays pending in the outbox. Numbers the sender gave
+/// still be delivered first and nothing arrives out of order. When the buffer is full the highest
+/// number (the held one or the new one) is dropped unacknowledged, which is safe: it stays pending
+/// in the outbox. Keeping the lowest numbers matters: a hole's push arriving at a full buffer must
+/// not be the one dropped, or delivery waits a whole retransmission back-off for it. Numbers the sender gave
 /// up on (expired, dropped) are learned from the `floor` carried by each push: the shell calls
 /// `skip(below: floor)` before `receive`, which releases held pushes and reports the lost ranges.
 ///
@@ -101,7 +103,12 @@ public struct PushInbox<Payload> {
     public mutating func receive(seq: UInt64, payload: Payload) -> InboxDecision<Payload> {
         if seq < expected || held[seq] != nil { return .duplicate }
         if seq > expected {
-            guard held.count < reorderCapacity else { return .gap(expected: expected, held: false) }
+            if held.count >= reorderCapacity {
+                // Full: keep the numbers nearest `expected` (they are the ones that let delivery
+                // move on); the highest held one goes, unacknowledged, and is sent again later.
+                guard let highest = held.keys.max(), seq < highest else { return .gap(expected: expected, held: false) }
+                held[highest] = nil
+            }
             held[seq] = payload
             return .gap(expected: expected, held: true)
         }
