@@ -6,7 +6,7 @@ extension ChatLivenessChecker {
     /// who received each message, and how many times a chat node crashed. The window depends on
     /// the last fault, known only at the end, so all lines are kept (one small record per line).
     struct Scan: TraceScan {
-        var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived] }
+        var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived, NodeLog.clientReply] }
         var kinds: [TraceKind] { [.crash] }
 
         /// One chat line.
@@ -37,10 +37,17 @@ extension ChatLivenessChecker {
         /// How many times a chat node crashed so far.
         private(set) var chatCrashes = 0
         private var known: Set<UInt64> = []
+        /// Client → the instants of its chat commands' outcomes (replies, give-ups), in order:
+        /// when a member used chat.
+        private(set) var chatAttempts: [NodeName: [VirtualInstant]] = [:]
 
         mutating func observe(_ e: NodeEntry) {
             guard e.event.kind == .node else {
                 if e.node?.role == .chat { chatCrashes += 1 }
+                return
+            }
+            if e.label == NodeLog.clientReply {
+                if e["service"] == "ChatCommand", let client = e.node { chatAttempts[client, default: []].append(e.at) }
                 return
             }
             guard let msg = e.number("msg") else { return }

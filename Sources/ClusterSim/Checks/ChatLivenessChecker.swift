@@ -30,8 +30,14 @@ import Nodes
 /// a line said in (T, L] by one of them, in any room, that another of them received (users known
 /// from the snapshot's client rows). Its offender reads `… (lost with a chat-node crash)`.
 ///
+/// A room is judged only when one of its members used chat in (T, L] — the outcome of a chat
+/// command (`client-reply service=ChatCommand`, a reply or a give-up) at one of its clients: a
+/// room whose members said nothing then is `quiet`, not dead (its members talk at a random rate
+/// and may simply not have). A room whose members try and fail, or whose members think they said
+/// lines no one received, is judged.
+///
 /// Allowed exceptions: none; rooms with fewer than two members at the end are not judged (counted
-/// in the detail as the rooms with lines less the rooms judged).
+/// in the detail as the rooms with lines less the rooms judged and the quiet ones).
 ///
 /// Failures: `silent-room`.
 ///
@@ -68,18 +74,27 @@ public struct ChatLivenessChecker: ScanningChecker {
         }
         let userOf = Dictionary(run.snapshot.clients.map { ($0.client, $0.user) }, uniquingKeysWith: { a, _ in a })
         let recent = scan.lines.filter { $0.at > start && $0.at <= load }
-        var judged = 0
+        var judged = 0, quiet = 0
         var failures: [String] = []
         for room in scan.rooms.keys.sorted() {
             let lines = scan.rooms[room]!.map { scan.lines[$0] }
             let lost = room.incarnation < scan.chatCrashes
             let members = lost ? Self.members(of: lines.last!) : Self.members(of: room.number, lastLine: lines.last!, snapshot: run.snapshot)
             guard members.count >= 2 else { continue }
+            // Judged only when a member used chat after the fault (a line, a rejoin: any chat
+            // command's outcome): a quiet room is not a dead one.
+            let group = Set(members)
+            let tried = scan.chatAttempts.contains { client, times in
+                userOf[client].map { group.contains($0) } == true && times.contains { $0 > start && $0 <= load }
+            }
+            guard tried else {
+                quiet += 1
+                continue
+            }
             judged += 1
             let heard: Bool
             if lost {
                 // The room went with its chat node: its members must be chatting together again.
-                let group = Set(members)
                 heard = recent.contains { line in
                     group.contains(line.sender) && scan.receivers[line.msg, default: []].contains { client in
                         userOf[client].map { $0 != line.sender && group.contains($0) } ?? false
@@ -96,7 +111,7 @@ public struct ChatLivenessChecker: ScanningChecker {
                                 + (lost ? " (lost with a chat-node crash)" : ""))
             }
         }
-        let summary = "\(window); rooms with lines \(scan.rooms.count), judged \(judged), lines after the fault \(recent.count)"
+        let summary = "\(window); rooms with lines \(scan.rooms.count), judged \(judged), quiet \(quiet), lines after the fault \(recent.count)"
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([("silent-room", failures.count)]) + ": " + Detail.list(failures))
     }

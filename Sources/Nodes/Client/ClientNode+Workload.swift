@@ -37,6 +37,9 @@ extension ClientNode {
         lastMessageID = env.send(.request(req), to: target)
     }
 
+    /// The `reason` a client logs when it gives up on a request that was never answered.
+    static let noAnswer = "no-answer"
+
     /// How long a client waits for an answer before it asks again.
     static let requestTimeout: Duration = .seconds(1)
     /// How many times a request is asked again before it counts as failed: at least 30 s of
@@ -61,6 +64,8 @@ extension ClientNode {
         guard waiting.retriesLeft > 0, isConnected else {
             pending[id] = nil
             if !waiting.attack { lastRequestOK = false }
+            env.log(NodeLog.clientReply, ["service": .text(waiting.label), "result": .text("error"),
+                                          "reason": .text(Self.noAnswer), "req": .number(id)])
             return
         }
         waiting.retriesLeft -= 1

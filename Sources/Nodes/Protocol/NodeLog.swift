@@ -58,7 +58,9 @@ public enum NodeLog {
     public static let clientConnected = "client-connected"
     /// At a client: its push stream ended. `frontend=F reason=R`
     public static let clientDisconnected = "client-disconnected"
-    /// At a client: a request's reply. `service=S result=ok|error reason=R req=I`
+    /// At a client: a request's outcome: its reply, or `result=error reason=no-answer` when it gave up after
+    /// its retries. `service=S result=ok|error reason=R req=I`, with `push=P` for an accepted push
+    /// and `msg=M` for a chat line
     public static let clientReply = "client-reply"
     /// At the node that executes a client request (a frontend for State, Login and IsOnline; the
     /// session node for MessageUser, Broadcast and Kick; the chat node for ChatCommand): the
