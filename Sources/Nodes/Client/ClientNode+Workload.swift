@@ -90,6 +90,13 @@ extension ClientNode {
             return
         }
         pending[reply.requestID] = nil
+        if let left = readRetries.removeValue(forKey: reply.requestID), let refusal, refusal.isRetryable, left > 0 {
+            logReply(asked, reply)
+            env.scheduleTimer(after: .milliseconds(500), on: self) { node in
+                if node.isConnected { node.send(asked.service, retries: left - 1) } else { node.lastRequestOK = false }
+            }
+            return
+        }
         // A login that succeeds is a request served; one that fails is retried by the login
         // cycle and is not counted against the client's other requests.
         if !asked.attack, asked.label != "Login" || refusal == nil { lastRequestOK = refusal == nil }
@@ -145,10 +152,13 @@ extension ClientNode {
 
     /// Sends a read; one left unanswered for `requestTimeout` is asked again as a new request
     /// (`retries` times), then counts as failed.
+    /// A read refused with a retryable refusal is asked again 500 ms later, the same way.
     private func send(_ service: ClientService, retries: Int) {
         let id = request(service, token: token)
+        readRetries[id] = retries
         env.scheduleTimer(after: Self.requestTimeout, on: self) { node in
             guard node.pending.removeValue(forKey: id) != nil else { return }
+            node.readRetries[id] = nil
             if retries > 0, node.isConnected {
                 node.send(service, retries: retries - 1)
             } else {

@@ -22,6 +22,8 @@ public actor ClientNode: ClusterNode {
     /// This incarnation's tag in request ids (`RequestKey.id(incarnation:counter:)`).
     let incarnationTag: UInt64
     @exclusivity(unchecked) var pending: [UInt64: PendingRequest] = [:]
+    /// Reads in flight: how many more times each may be asked again (as a new request).
+    @exclusivity(unchecked) var readRetries: [UInt64: Int] = [:]
     /// The ids of the last pushes delivered, so a push that a restarted session node sends again
     /// (under a new generation, same push id) is not delivered twice.
     @exclusivity(unchecked) var recentPushes = RecentIDs(capacity: 256)
