@@ -122,6 +122,9 @@ public enum ClientResult: Codable, Equatable, Sendable {
 public enum BackendCall: Codable, Equatable, Sendable {
     /// frontend → session: `user` opened a push stream `connection` here at `since` (ns).
     case sessionLogin(user: String, frontend: NodeName, connection: UInt64, since: Int64)
+    /// session → frontend: the `sessionLogin` of `connection` arrived (the frontend sends it
+    /// again until this comes).
+    case sessionLoginAck(user: String, connection: UInt64)
     /// frontend → session: that stream closed. Removes only an entry with the same connection.
     case sessionLogout(user: String, frontend: NodeName, connection: UInt64)
     /// frontend → session: my live streams (after a session restart).
@@ -155,6 +158,7 @@ public enum BackendCall: Codable, Equatable, Sendable {
     public var traceLabel: String {
         switch self {
         case .sessionLogin: "SessionLogin"
+        case .sessionLoginAck: "SessionLoginAck"
         case .sessionLogout: "SessionLogout"
         case .sessionResync: "SessionResync"
         case .resyncRequest: "ResyncRequest"

@@ -27,6 +27,8 @@ extension ChatDoorNode {
             receivePush(frame, from: source)
         case .resyncRequest:
             resyncSession()
+        case .sessionLoginAck:
+            break   // the door's re-sync every 5 s repairs a lost login
         case .kickStream(let user, _, let reason):
             // A member's name is unique to its connection: only a re-sync conflict gets here.
             env.log(NodeLog.chatDoorRefused, ["user": .text(user), "reason": .text("kicked:\(reason)")])

@@ -28,7 +28,15 @@ extension FrontendNode {
                                         push: env.name.description))
         env.send(.pushOpened(token: renewed), on: id)
         env.log(NodeLog.streamAccepted, ["user": .text(user), "conn": .number(UInt64(id.rawValue))])
+        announce(id, user: user, since: since)
+    }
+
+    /// Tells the session node about the stream, again every 500 ms until it acknowledges (a lost
+    /// login would leave the user unroutable, or with two sessions, until the next re-sync).
+    private func announce(_ id: StreamID, user: String, since: Int64) {
+        guard case .push(let current, _, _) = streams[id], current == user, !announced.contains(id) else { return }
         callSession(.sessionLogin(user: user, frontend: env.name, connection: id.rawValue, since: since))
+        env.scheduleTimer(after: .milliseconds(500), on: self) { node in node.announce(id, user: user, since: since) }
     }
 
     private func rejectPush(_ id: StreamID, peer: NodeName, _ reason: String) {
@@ -42,6 +50,7 @@ extension FrontendNode {
     func closeStream(_ id: StreamID, reason: String, notifySession: Bool, alreadyClosed: Bool = false,
                      kick: Bool = false) {
         guard let slot = streams.removeValue(forKey: id) else { return }
+        announced.remove(id)
         if case .push(let user, _, _) = slot {
             if pushStreams[user] == id { pushStreams[user] = nil }
             env.log(NodeLog.streamEnded, ["user": .text(user), "conn": .number(UInt64(id.rawValue)), "reason": .text(reason)])
@@ -89,6 +98,9 @@ extension FrontendNode {
             backend(.sessionResync(frontend: env.name, entries: entries), to: source)
         case .executed(let key, let result):
             executedCall(key, result: result)
+        case .sessionLoginAck(let user, let connection):
+            let id = StreamID(connection)
+            if case .push(let current, _, _) = streams[id], current == user { announced.insert(id) }
         default:
             unexpected(.backend(group: env.groupID, call), from: source)
         }

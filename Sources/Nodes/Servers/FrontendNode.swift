@@ -18,6 +18,8 @@ public actor FrontendNode: ManagedServer {
     @exclusivity(unchecked) var executed = RequestWindow<ClientResult>(capacity: 16)
     /// Requests forwarded to their executor (session or chat node), not answered yet.
     @exclusivity(unchecked) var calls: [RequestKey: ForwardedCall] = [:]
+    /// Push streams whose login the session node acknowledged.
+    @exclusivity(unchecked) var announced: Set<StreamID> = []
     @exclusivity(unchecked) var nextPush: UInt64 = 1
     /// Tokens already verified (signature and claims), so a client's repeated requests cost one
     /// dictionary lookup; the expiry is still checked on every use. Bounded: cleared when full.

@@ -18,6 +18,8 @@ public actor SessionNode: ManagedServer {
     /// Kicks sent and not confirmed yet (the frontend confirms with the stream's logout): sent
     /// again on the retransmission tick, so a lost kick does not leave two sessions for seconds.
     @exclusivity(unchecked) private var kicks = PendingKicks()
+    /// Streams known to have ended (logged out or kicked), so a late login of one is ignored.
+    @exclusivity(unchecked) private var endedStreams = EndedStreams()
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
@@ -97,6 +99,10 @@ public actor SessionNode: ManagedServer {
     private func handle(_ call: BackendCall, from source: NodeName) {
         switch call {
         case .sessionLogin(let user, let frontend, let connection, let since):
+            backend(.sessionLoginAck(user: user, connection: connection), to: source)
+            // A copy (or a retry) of the login of a stream that has ended since must not come
+            // back as the newest login and kick the user's real session.
+            guard !endedStreams.contains(frontend: frontend, connection: connection) else { return }
             let effects = table.login(user: user, frontend: frontend, connection: connection,
                                       now: VirtualInstant(nanoseconds: since))
             env.log(NodeLog.sessionLogin, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection))])
@@ -104,6 +110,7 @@ public actor SessionNode: ManagedServer {
             resend(to: user)
         case .sessionLogout(let user, let frontend, let connection):
             kicks.confirm(user: user, frontend: frontend, connection: connection)
+            endedStreams.insert(frontend: frontend, connection: connection)
             var removed = table.logout(user: user, frontend: frontend, connection: connection)
             if forgetConnectionOnLogout, !removed, let entry = table.route(user: user) {
                 removed = table.logout(user: user, frontend: entry.frontend, connection: entry.connection)
@@ -170,6 +177,7 @@ public actor SessionNode: ManagedServer {
 
     /// Closes `user`'s stream `connection` on `frontend`, and keeps asking until it is confirmed.
     private func kick(user: String, frontend: NodeName, connection: UInt64, reason: String) {
+        endedStreams.insert(frontend: frontend, connection: connection)
         // A chat door's member names are unique to their connection: its kicks are only logged there.
         if frontend.role == .frontend {
             kicks.add(user: user, frontend: frontend, connection: connection, reason: reason, at: env.now)
