@@ -37,8 +37,8 @@ extension ChatLivenessChecker {
         /// How many times a chat node crashed so far.
         private(set) var chatCrashes = 0
         private var known: Set<UInt64> = []
-        /// Client → the instants of its chat commands' outcomes (replies, give-ups), in order:
-        /// when a member used chat.
+        /// Client → the instants of the outcomes (replies, give-ups) of the lines it tried to say,
+        /// in order.
         private(set) var chatAttempts: [NodeName: [VirtualInstant]] = [:]
 
         mutating func observe(_ e: NodeEntry) {
@@ -47,7 +47,9 @@ extension ChatLivenessChecker {
                 return
             }
             if e.label == NodeLog.clientReply {
-                if e["service"] == "ChatCommand", let client = e.node { chatAttempts[client, default: []].append(e.at) }
+                if e["service"] == "ChatCommand", e["msg"] != nil, let client = e.node {
+                    chatAttempts[client, default: []].append(e.at)
+                }
                 return
             }
             guard let msg = e.number("msg") else { return }

@@ -30,11 +30,11 @@ import Nodes
 /// a line said in (T, L] by one of them, in any room, that another of them received (users known
 /// from the snapshot's client rows). Its offender reads `… (lost with a chat-node crash)`.
 ///
-/// A room is judged only when one of its members used chat in (T, L] — the outcome of a chat
-/// command (`client-reply service=ChatCommand`, a reply or a give-up) at one of its clients: a
-/// room whose members said nothing then is `quiet`, not dead (its members talk at a random rate
-/// and may simply not have). A room whose members try and fail, or whose members think they said
-/// lines no one received, is judged.
+/// A room is judged only when one of its members tried to say a line in (T, L] — the outcome of
+/// a line (`client-reply service=ChatCommand msg=M`, a reply or a give-up) at one of its
+/// clients: a room whose members said nothing then is `quiet`, not dead (its members talk at a
+/// random rate and may simply not have). A room whose members try and fail, or whose members
+/// think they said lines no one received, is judged.
 ///
 /// Allowed exceptions: none; rooms with fewer than two members at the end are not judged (counted
 /// in the detail as the rooms with lines less the rooms judged and the quiet ones).
@@ -81,8 +81,8 @@ public struct ChatLivenessChecker: ScanningChecker {
             let lost = room.incarnation < scan.chatCrashes
             let members = lost ? Self.members(of: lines.last!) : Self.members(of: room.number, lastLine: lines.last!, snapshot: run.snapshot)
             guard members.count >= 2 else { continue }
-            // Judged only when a member used chat after the fault (a line, a rejoin: any chat
-            // command's outcome): a quiet room is not a dead one.
+            // Judged only when a member tried to say a line after the fault: a quiet room is not a
+            // dead one.
             let group = Set(members)
             let tried = scan.chatAttempts.contains { client, times in
                 userOf[client].map { group.contains($0) } == true && times.contains { $0 > start && $0 <= load }

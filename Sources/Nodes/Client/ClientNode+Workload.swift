@@ -230,6 +230,11 @@ extension ClientNode {
             env.log(NodeLog.chatReceived, ["msg": .number(UInt64(messageID))])
         case .system:
             break
+        case .restarted:
+            // The chat node lost its rooms: put this member back in its room.
+            guard let room, plan.chatRoom != nil else { return }
+            inRoom = false
+            request(.chat(.restore(roomID: room.id, title: room.title)), token: token, retries: Self.retryLimit)
         case .rooms(let list):
             if let room = plan.chatRoom, !inRoom {
                 if let match = list.first(where: { $0.title == room }) {

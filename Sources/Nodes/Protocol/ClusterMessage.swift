@@ -125,6 +125,9 @@ public enum ChatPush: Codable, Hashable, Sendable {
     case line(member: String, text: String, messageID: UInt64)
     /// The answer to /rooms.
     case rooms([RoomSummary])
+    /// Broadcast by a chat node when it starts: it has no rooms (a restart lost them); members
+    /// put themselves back in their rooms (`ChatCommand.restore`).
+    case restarted
 }
 
 /// One room in a /rooms answer.

@@ -32,6 +32,8 @@ public actor ChatNode: ManagedServer {
     var outbox = ChatPushOutbox()
     /// Calls that arrived while the node was registering (held, run once it serves).
     var held = HeldCalls()
+    /// Whether this incarnation told the members it started (see `becameServing`).
+    var announcedStart = false
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -54,6 +56,17 @@ public actor ChatNode: ManagedServer {
     }
     public func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {
+        if !announcedStart {
+            // A chat node starts with no rooms: tell every online member, so those who were in a
+            // room (before a restart) put themselves back at once rather than at their next line.
+            announcedStart = true
+            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: pushIDPrefix >> 32, counter: nextPush))
+            let call = BackendCall.broadcast(pushID: pushIDPrefix | nextPush, body: .chat(.restarted),
+                                             acceptedAt: env.now.nanoseconds, request: key)
+            nextPush += 1
+            _ = outbox.append(key, call)
+            flushOutbox()
+        }
         for call in held.takeAll() { handle(call.call, from: call.source) }
     }
     func stopServing() {}
