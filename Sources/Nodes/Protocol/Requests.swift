@@ -128,7 +128,9 @@ public enum BackendCall: Codable, Equatable, Sendable {
     /// frontend → session: that stream closed. Removes only an entry with the same connection.
     case sessionLogout(user: String, frontend: NodeName, connection: UInt64)
     /// frontend → session: my live streams (after a session restart).
-    case sessionResync(frontend: NodeName, entries: [ResyncEntry])
+    /// `through` is the newest connection number the frontend had when it made the list: entries
+    /// of newer streams are not the list's to remove.
+    case sessionResync(frontend: NodeName, entries: [ResyncEntry], through: UInt64)
     /// session → frontend: please re-send your streams (I restarted).
     case resyncRequest
     /// any → session: push to users (routed to each user's push frontend). Answered with

@@ -17,7 +17,7 @@ extension ChatDoorNode {
         let entries = members.values.sorted { $0.user < $1.user }.map {
             ResyncEntry(user: $0.user, connection: $0.connection, since: $0.since)
         }
-        callSession(.sessionResync(frontend: env.name, entries: entries))
+        callSession(.sessionResync(frontend: env.name, entries: entries, through: nextConnection - 1))
     }
 
     /// Backend calls a door serves as its members' push frontend.

@@ -95,7 +95,7 @@ extension FrontendNode {
                 guard let id = pushStreams[user], case .push(_, _, let since) = streams[id] else { return nil }
                 return ResyncEntry(user: user, connection: id.rawValue, since: since)
             }
-            backend(.sessionResync(frontend: env.name, entries: entries), to: source)
+            backend(.sessionResync(frontend: env.name, entries: entries, through: newestConnection), to: source)
         case .executed(let key, let result):
             executedCall(key, result: result)
         case .sessionLoginAck(let user, let connection):

@@ -18,6 +18,8 @@ public actor FrontendNode: ManagedServer {
     @exclusivity(unchecked) var executed = RequestWindow<ClientResult>(capacity: 16)
     /// Requests forwarded to their executor (session or chat node), not answered yet.
     @exclusivity(unchecked) var calls: [RequestKey: ForwardedCall] = [:]
+    /// The newest stream number seen (a re-sync lists the streams up to it).
+    @exclusivity(unchecked) var newestConnection: UInt64 = 0
     /// Push streams whose login the session node acknowledged.
     @exclusivity(unchecked) var announced: Set<StreamID> = []
     @exclusivity(unchecked) var nextPush: UInt64 = 1
@@ -119,6 +121,7 @@ public actor FrontendNode: ManagedServer {
             }
         case .streamOpened(let id, let peer):
             streams[id] = .opened(peer: peer)
+            newestConnection = max(newestConnection, id.rawValue)
         case .streamMessage(let id, let peer, let message):
             streamFrame(id, peer: peer, message)
         case .streamClosed(let id, _, let reason):

@@ -117,10 +117,12 @@ public actor SessionNode: ManagedServer {
             }
             env.log(NodeLog.sessionLogout, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection)),
                                                            "removed": .flag(removed)])
-        case .sessionResync(let frontend, let streams):
+        case .sessionResync(let frontend, let listed, let through):
+            // A stream that ended after the list was made (its logout overtook the list) stays ended.
+            let streams = listed.filter { !endedStreams.contains(frontend: frontend, connection: $0.connection) }
             let effects = table.resync(frontend: frontend, users: streams.map {
                 ResyncStream(user: $0.user, connection: $0.connection, since: VirtualInstant(nanoseconds: $0.since))
-            })
+            }, through: through)
             env.log(NodeLog.sessionResync, ["frontend": .name(frontend), "streams": .number(UInt64(streams.count))])
             apply(effects, reason: "newer-login")
             for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }

@@ -187,8 +187,10 @@ public struct SessionTable: Sendable {
     /// another stream, the newer session stays, by `since`, then frontend name, then connection
     /// id, and the other one is kicked.
     /// - Returns: the kicks, in merge order.
-    public mutating func resync(frontend: NodeName, users streams: [ResyncStream]) -> [SessionEffect] {
-        for user in sessions.filter({ $0.value.frontend == frontend }).keys.sorted() {
+    public mutating func resync(frontend: NodeName, users streams: [ResyncStream], through: UInt64? = nil) -> [SessionEffect] {
+        // A re-sync is a snapshot: a stream opened after it (a higher connection number) may have
+        // logged in before the snapshot arrived, and stays.
+        for user in sessions.filter({ $0.value.frontend == frontend && $0.value.connection <= (through ?? .max) }).keys.sorted() {
             sessions[user] = nil
         }
         let ordered = streams.sorted { a, b in
