@@ -118,8 +118,13 @@ public actor SessionNode: ManagedServer {
             env.log(NodeLog.sessionLogout, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection)),
                                                            "removed": .flag(removed)])
         case .sessionResync(let frontend, let listed, let through):
-            // A stream that ended after the list was made (its logout overtook the list) stays ended.
+            // A stream that ended (kicked, or its logout overtook the list) stays ended: if the
+            // frontend still lists it, it is closed again.
             let streams = listed.filter { !endedStreams.contains(frontend: frontend, connection: $0.connection) }
+            for gone in listed where endedStreams.contains(frontend: frontend, connection: gone.connection) {
+                env.log(NodeLog.sessionKick, ["user": .text(gone.user), "frontend": .name(frontend), "conn": .number(gone.connection)])
+                kick(user: gone.user, frontend: frontend, connection: gone.connection, reason: "newer-login")
+            }
             let effects = table.resync(frontend: frontend, users: streams.map {
                 ResyncStream(user: $0.user, connection: $0.connection, since: VirtualInstant(nanoseconds: $0.since))
             }, through: through)
