@@ -97,13 +97,23 @@ extension SimNetwork {
     func arriveOnStream(_ payload: consuming Payload, stream id: StreamID, from me: NodeName, to peer: NodeName,
                         peerIncarnation: UInt64) {
         let label = payload.traceLabel
-        guard let s = streams[id], s.open || (s.closedBy == me && !s.cut && senderLive(s, me)), let t = endpoints[peer],
+        guard let s = streams[id], s.open || deliversAfterClose(s, from: me, to: peer), let t = endpoints[peer],
               t.up, t.incarnation == peerIncarnation else {
             record(.drop, peer, me, id.rawValue, label, streams[id]?.cut == true ? "partition" : "stream-closed")
             counters.dropped += 1
             return
         }
         deliver(.streamMessage(id, peer: me, payload), to: t, from: me, id: id.rawValue, label: label)
+    }
+
+    /// Whether a frame from `me` still arrives on a stream that is no longer open: `me` closed it
+    /// cleanly after sending (as TCP delivers data before its FIN), the stream was open at the
+    /// other end (an opener's frame needs its open to have arrived), nothing cuts it now, and
+    /// `me` has not crashed since.
+    @inlinable
+    func deliversAfterClose(_ s: StreamState, from me: NodeName, to peer: NodeName) -> Bool {
+        guard s.closedBy == me, !s.cut, me != s.opener || s.accepted else { return false }
+        return !isCut(from: me, to: peer) && !isCut(from: peer, to: me) && senderLive(s, me)
     }
 
     /// Whether the end `me` of `s` is still the incarnation that used the stream.

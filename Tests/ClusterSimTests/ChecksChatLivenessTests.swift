@@ -23,10 +23,19 @@ struct ChecksChatLivenessTests {
         ChatLivenessChecker().check(record(t, faults: faults, members: members))
     }
 
-    /// alice says `msg` in room 1 at `at`; bob's client receives it 5 ms later unless `received` is nil.
+    /// alice says `msg` in room 1 at `at` (her client is told ok 2 ms later); bob's client
+    /// receives it 5 ms later unless `received` is nil.
     func line(_ t: inout TraceBuilder, _ msg: Int, at: Duration, received: Int? = 2) {
         t.log(at, Fx.chat, NodeLog.chatLine, ["msg": msg, "room": 1, "sender": "alice", "members": "bob"])
+        t.log(at + .milliseconds(2), Fx.cl(1), NodeLog.clientReply,
+              ["service": "ChatCommand", "result": "ok", "reason": "-", "req": msg, "msg": msg])
         if let received { t.log(at + .milliseconds(5), Fx.cl(received), NodeLog.chatReceived, ["msg": msg]) }
+    }
+
+    /// alice tries to say a line at `at` and is refused: chat is in use, and not working.
+    func tried(_ t: inout TraceBuilder, at: Duration) {
+        t.log(at, Fx.cl(1), NodeLog.clientReply,
+              ["service": "ChatCommand", "result": "error", "reason": "chat-unavailable", "req": 99, "msg": 99])
     }
 
     /// A line at 10 s, frontend-1 crashed at 30 s and restarted at 40 s (T = 40 s).
@@ -44,7 +53,14 @@ struct ChecksChatLivenessTests {
         line(&t, 2, at: .seconds(50))
         let result = check(t)
         #expect(result.passed, "\(result.detail)")
-        #expect(result.detail == "last fault ends 40.000s, load ends 60.000s; rooms with lines 1, judged 1, lines after the fault 1")
+        #expect(result.detail == "last fault ends 40.000s, load ends 60.000s; rooms with lines 1, judged 1, quiet 0, lines after the fault 1")
+    }
+
+    @Test("a room whose members said nothing after the last fault is quiet, not judged")
+    func quietRoom() {
+        let result = check(beforeAndFault())
+        #expect(result.passed, "\(result.detail)")
+        #expect(result.detail == "last fault ends 40.000s, load ends 60.000s; rooms with lines 1, judged 0, quiet 1, lines after the fault 0")
     }
 
     @Test("planted bug: chat stops after the fault (no line, or no line received by another member)",
@@ -57,6 +73,7 @@ struct ChecksChatLivenessTests {
         case "after-load": line(&t, 2, at: .seconds(61))
         default: break
         }
+        tried(&t, at: .seconds(55))
         let result = check(t)
         #expect(!result.passed)
         let last = bug == "no-line" ? "10.000s" : bug == "after-load" ? "61.000s" : "50.000s"
@@ -88,12 +105,14 @@ struct ChecksChatLivenessTests {
     func emptiedRoom() {
         let result = check(beforeAndFault(), members: [ChatMemberRow(room: 1, user: "alice")])
         #expect(result.passed, "\(result.detail)")
-        #expect(result.detail.hasSuffix("rooms with lines 1, judged 0, lines after the fault 0"))
+        #expect(result.detail.hasSuffix("rooms with lines 1, judged 0, quiet 0, lines after the fault 0"))
     }
 
     @Test("without rooms in the snapshot, the members of the room's last line are used")
     func membersFromLastLine() {
-        let result = check(beforeAndFault(), members: nil)
+        var t = beforeAndFault()
+        tried(&t, at: .seconds(50))
+        let result = check(t, members: nil)
         #expect(!result.passed)
         #expect(result.detail.hasSuffix("silent-room=1: room 1 (alice,bob) last line 10.000s"), "\(result.detail)")
     }
@@ -109,9 +128,11 @@ struct ChecksChatLivenessTests {
 
     @Test("planted bug: after a chat-node restart nobody rejoins; the lost room fails though the snapshot has no rooms")
     func lostRoom() {
-        let result = check(chatRestart(), members: [])
+        var t = chatRestart()
+        tried(&t, at: .seconds(45))
+        let result = check(t, members: [])
         #expect(!result.passed)
-        #expect(result.detail == "last fault ends 35.000s, load ends 60.000s; rooms with lines 1, judged 1, lines after the fault 0; "
+        #expect(result.detail == "last fault ends 35.000s, load ends 60.000s; rooms with lines 1, judged 1, quiet 0, lines after the fault 0; "
                 + "failures: silent-room=1: room 1 (alice,bob) last line 10.000s (lost with a chat-node crash)")
     }
 
@@ -121,7 +142,7 @@ struct ChecksChatLivenessTests {
         line(&t, 2, at: .seconds(45))
         let result = check(t)
         #expect(result.passed, "\(result.detail)")
-        #expect(result.detail.hasSuffix("rooms with lines 2, judged 2, lines after the fault 1"), "\(result.detail)")
+        #expect(result.detail.hasSuffix("rooms with lines 2, judged 2, quiet 0, lines after the fault 1"), "\(result.detail)")
         // A line after the restart that only the sender's other device received does not revive the room.
         var alone = chatRestart()
         line(&alone, 2, at: .seconds(45), received: 4)
@@ -135,7 +156,7 @@ struct ChecksChatLivenessTests {
         line(&t, 1, at: .seconds(10))
         let result = check(t)
         #expect(result.passed)
-        #expect(result.detail == "no fault, load ends 60.000s; rooms with lines 1, judged 1, lines after the fault 1")
+        #expect(result.detail == "no fault, load ends 60.000s; rooms with lines 1, judged 1, quiet 0, lines after the fault 1")
     }
 
     @Test("the end of the last fault: trace events, the record's lastFault and the planned ends")

@@ -55,7 +55,7 @@ struct ChecksJudgedRunTests {
         try withCluster(json) { run, result in
             let check = try #require(result.check(CheckName.chatLiveness.rawValue))
             #expect(!check.passed)
-            #expect(check.detail.contains("judged 2, lines after the fault 0; failures: silent-room=2: room 1 ("), "\(check.detail)")
+            #expect(check.detail.contains("judged 2, quiet 0, lines after the fault 0; failures: silent-room=2: room 1 ("), "\(check.detail)")
             #expect(run.record().snapshot.chatMembers == nil)
         }
     }

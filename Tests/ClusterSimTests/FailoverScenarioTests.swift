@@ -55,13 +55,17 @@ struct FailoverScenarioTests {
         }
     }
 
-    @Test("a one-way partition of a frontend from the manager gets it removed and fenced")
+    @Test("a one-way partition of a frontend from the manager gets it removed and fenced; its supervisor starts it again")
     func oneWayPartitionFences() throws {
         let json = experiment(faults: #"[{"at": "8s", "partition": [["frontend-2"], ["management-1"]], "oneWay": true, "for": "5s"}]"#)
         try withCluster(json, seed: 7) { run, result in
             #expect(result.passed, "\(result.failures)")
+            let fenced = try #require(run.logs(NodeLog.fenced, at: NodeName(.frontend, 2)).first)
             #expect(run.logs(NodeLog.fenced, at: NodeName(.frontend, 2)).count == 1)
-            #expect(!run.snapshot().liveServers.contains(NodeName(.frontend, 2)))
+            // The fenced process ended; a fresh incarnation registered after the partition healed.
+            let again = run.logs(NodeLog.registered, at: NodeName(.frontend, 2)).filter { $0.at > fenced.at }
+            #expect(!again.isEmpty)
+            #expect(run.snapshot().liveServers.contains(NodeName(.frontend, 2)))
         }
     }
 

@@ -53,7 +53,8 @@ struct SeedDefectTests {
             run.simulator.schedule(at: VirtualInstant.zero.advanced(by: .seconds(11))) {
                 let caller = run.network.attach(NodeName(.frontend, 9)) { _ in }
                 caller.send(.backend(group: "k2svc", .broadcast(pushID: 42, body: .broadcast(text: "all"),
-                                                                acceptedAt: run.simulator.now.nanoseconds)),
+                                                                acceptedAt: run.simulator.now.nanoseconds,
+                                                                request: RequestKey(origin: NodeName(.frontend, 9), id: 1))),
                             to: .session)
             }
         }) { run, _ in
