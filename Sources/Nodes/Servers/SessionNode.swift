@@ -64,6 +64,10 @@ public actor SessionNode: ManagedServer {
             let dropped = table.frontendRemoved(name)
             kicks.forget(frontend: name)
             env.log(NodeLog.sessionDropFrontend, ["frontend": .name(name), "users": .number(UInt64(dropped.count))])
+            // Registered again: a new incarnation (its streams died) or the same process the
+            // manager had lost track of (its streams live, and its own re-sync may have come
+            // before this notice): ask it which streams it holds.
+            if case .rejoined = notice { backend(.resyncRequest, to: name) }
         case .joined:
             break
         }
