@@ -19,6 +19,10 @@ import Nodes
 /// - `client-disconnected`: none of the member's clients is connected at the end.
 /// A copy received by a retired duplicate-login device as well is `duplicate-login-redelivery`.
 ///
+/// A line that a restarted chat node said again (its sender retried it under the same request
+/// key) has several sayings: it is due once to each member of any of them, a reception counts
+/// for the saying the receiver is a member of, and its receptions are not judged for order.
+///
 /// Failures: `lost`, `duplicate` (one client twice, or two live devices), `out-of-order`,
 /// `unexpected` (a line received by a non-member, or a message no chat line announced).
 ///
@@ -58,14 +62,26 @@ public struct ChatDeliveryChecker: ScanningChecker {
         var lastOrdinal = [Int](repeating: -1, count: scan.clients.count)
         var failures: [String] = []
         var outOfOrder = 0, unexpected = 0
+        // A message said more than once (a retried line executed again by a restarted chat node)
+        // is due once to each member of any saying, and judged on its receptions from all of them.
+        var sayings: [UInt64: [Int]] = [:]
+        for (ordinal, line) in scan.lines.enumerated() where scan.lineOfMessage[line.msg] != ordinal || sayings[line.msg] != nil {
+            sayings[line.msg, default: []].append(ordinal)
+        }
         for r in scan.receptions {
             let client = scan.clients[r.client]
-            guard let ordinal = r.line else {
+            guard var ordinal = r.line else {
                 unexpected += 1
                 failures.append("\(client) received msg \(r.msg) that no chat line announced (\(r.at))")
                 continue
             }
-            guard let user = userNumber[r.client], let member = scan.lines[ordinal].members.firstIndex(of: user) else {
+            let user = userNumber[r.client]
+            let resaid = sayings[r.msg] != nil
+            if resaid, let user, !scan.lines[ordinal].members.contains(user),
+               let other = sayings[r.msg]?.last(where: { $0 <= ordinal && scan.lines[$0].members.contains(user) }) {
+                ordinal = other   // a copy of an earlier saying, delivered late
+            }
+            guard let user, let member = scan.lines[ordinal].members.firstIndex(of: user) else {
                 unexpected += 1
                 failures.append("\(client) (\(userName[r.client] ?? "unknown user")) received msg \(r.msg) as a non-member")
                 continue
@@ -73,6 +89,9 @@ public struct ChatDeliveryChecker: ScanningChecker {
             let slot = scan.lines[ordinal].offset + member
             if receptions[slot] == 0 { firstReceiver[slot] = r.client } else { laterReceivers[slot, default: []].append(client) }
             receptions[slot] += 1
+            // A message said twice sits at two places in the chat node's order: its receptions are
+            // not judged for order (the client shows it once, wherever it first arrives).
+            if resaid { continue }
             if ordinal < lastOrdinal[r.client] {
                 outOfOrder += 1
                 failures.append("\(client) received msg \(r.msg) after a later line")
@@ -93,12 +112,6 @@ public struct ChatDeliveryChecker: ScanningChecker {
         var connectedUsers: Set<String> = []
         for row in run.snapshot.clients where row.connected { connectedUsers.insert(row.user) }
 
-        // A message said more than once (a retried line executed again by a restarted chat node)
-        // is due once to each member of any saying, and judged on its receptions from all of them.
-        var sayings: [UInt64: [Int]] = [:]
-        for (ordinal, line) in scan.lines.enumerated() where scan.lineOfMessage[line.msg] != ordinal || sayings[line.msg] != nil {
-            sayings[line.msg, default: []].append(ordinal)
-        }
         func receptionsOfMember(_ member: Int, msg: UInt64) -> (count: Int, receivers: [NodeName]) {
             var count = 0
             var receivers: [NodeName] = []
