@@ -1,0 +1,240 @@
+import NetModel
+@testable import Nodes
+import Testing
+
+private func at(_ ms: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: ms * 1_000_000) }
+private let alice = NodeName(.client, 1)
+
+@Suite("RequestWindow: each request key executes once, copies get the first answer")
+struct RequestWindowTests {
+    func key(_ n: UInt64, origin: NodeName = alice, epoch: UInt64 = 7) -> RequestKey {
+        RequestKey(origin: origin, id: RequestKey.id(incarnation: epoch, counter: n))
+    }
+
+    @Test("first time: execute; a copy while executing: in progress; after: the first answer")
+    func lifecycle() {
+        var window = RequestWindow<String>(capacity: 4)
+        guard case .execute = window.begin(key(1)) else { Issue.record("not executed"); return }
+        guard case .inProgress = window.begin(key(1)) else { Issue.record("copy executed"); return }
+        window.finish(key(1), answer: "a")
+        guard case .repeated("a") = window.begin(key(1)) else { Issue.record("no first answer"); return }
+        #expect(window.answer(for: key(1)) == "a")
+    }
+
+    @Test("origins are independent; a full window forgets its oldest and refuses it as stale")
+    func boundedPerOrigin() {
+        var window = RequestWindow<String>(capacity: 2)
+        for n: UInt64 in 1...3 {
+            _ = window.begin(key(n))
+            window.finish(key(n), answer: "\(n)")
+        }
+        guard case .stale = window.begin(key(1)) else { Issue.record("forgotten key executed again"); return }
+        guard case .repeated("3") = window.begin(key(3)) else { Issue.record("recent key lost"); return }
+        guard case .execute = window.begin(key(1, origin: NodeName(.client, 2))) else { Issue.record("origins shared"); return }
+        #expect(window.originCount == 2)
+    }
+
+    @Test("an origin that restarted starts a new series; its old series' late copies are stale")
+    func newIncarnation() {
+        var window = RequestWindow<String>(capacity: 8)
+        _ = window.begin(key(9, epoch: 7))
+        window.finish(key(9, epoch: 7), answer: "old")
+        guard case .execute = window.begin(key(1, epoch: 3)) else { Issue.record("new series refused"); return }
+        guard case .stale = window.begin(key(9, epoch: 7)) else { Issue.record("old series executed again"); return }
+    }
+
+    @Test("an abandoned execution may run again")
+    func abandon() {
+        var window = RequestWindow<String>()
+        _ = window.begin(key(1))
+        window.abandon(key(1))
+        guard case .execute = window.begin(key(1)) else { Issue.record("abandoned key not runnable"); return }
+    }
+
+    @Test("request ids: 24 bits of incarnation above a 40-bit counter")
+    func idLayout() {
+        let id = RequestKey.id(incarnation: 0xABCDEF12, counter: 5)
+        #expect(RequestKey(origin: alice, id: id).epoch == 0xCDEF12)
+        #expect(id & 0xFF_FFFF_FFFF == 5)
+    }
+}
+
+@Suite("Refusals are typed: retryable, or asking for a new login")
+struct RefusalTests {
+    @Test("labels keep the trace's texts; the classes drive the client")
+    func classes() {
+        #expect(Refusal.badToken("signature").label == "bad-token:signature")
+        #expect(Refusal.expiredToken.needsLogin && Refusal.badToken("x").needsLogin)
+        #expect(Refusal.sessionUnavailable.isRetryable && Refusal.chatUnavailable.isRetryable && Refusal.notServing.isRetryable)
+        #expect(!Refusal.staleRequest.isRetryable && !Refusal.notInRoom.isRetryable && !Refusal.wrongPassword.isRetryable)
+        #expect(ClientResult.refused(.noFrontend).refusal == .noFrontend && !ClientResult.refused(.noFrontend).isSuccess)
+        #expect(ClientResult.accepted(pushID: 3).isSuccess)
+    }
+}
+
+@Suite("PushOutbox: retransmission per push, never starved by new pushes")
+struct PushRetransmissionTests {
+    @Test("a user pushed every 100 ms still gets the old unacknowledged push again after 1 s")
+    func notStarved() {
+        var outbox = PushOutbox<String>()
+        let policy = RetransmitPolicy()
+        _ = outbox.accept(user: "u", pushID: 1, body: "lost", now: at(0), sent: true)
+        var resent: [UInt64] = []
+        for step in 1...20 {
+            let now = at(Int64(step) * 100)
+            _ = outbox.accept(user: "u", pushID: UInt64(step + 1), body: "new", now: now, sent: true)
+            for due in outbox.takeDueRetransmissions(now: now, policy: policy, where: { _ in true }) {
+                resent += due.pushes.map(\.pushID)
+            }
+        }
+        // Push 1 is resent at 1 s and again at 3 s (back-off doubles); the newer ones in turn.
+        #expect(resent.filter { $0 == 1 }.count == 1)
+        #expect(resent.first == 1)
+    }
+
+    @Test("back-off doubles from the base to the cap")
+    func backoff() {
+        let policy = RetransmitPolicy(base: .seconds(1), cap: .seconds(8))
+        #expect((0...5).map { policy.delay(after: $0) } == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
+    }
+
+    @Test("a push never sent (the user was offline) is due at once for a user with a route; a reconnect restarts the back-off")
+    func offlineThenRoute() {
+        var outbox = PushOutbox<String>()
+        _ = outbox.accept(user: "u", pushID: 1, body: "x", now: at(0), sent: false)
+        #expect(outbox.takeDueRetransmissions(now: at(5_000), policy: RetransmitPolicy(), where: { _ in false }).isEmpty)
+        #expect(outbox.takeDueRetransmissions(now: at(5_000), policy: RetransmitPolicy(), where: { _ in true }).count == 1)
+        _ = outbox.markSent(user: "u", at: at(6_000))
+        #expect(outbox.takeDueRetransmissions(now: at(6_500), policy: RetransmitPolicy(), where: { _ in true }).isEmpty)
+        #expect(outbox.takeDueRetransmissions(now: at(7_000), policy: RetransmitPolicy(), where: { _ in true }).count == 1)
+    }
+}
+
+@Suite("PushInbox: a full reorder buffer keeps the pushes nearest the expected one")
+struct PushInboxEvictionTests {
+    @Test("a hole's push arriving at a full buffer evicts the highest held one")
+    func evictsHighest() {
+        var inbox = PushInbox<String>(reorderCapacity: 2)
+        _ = inbox.receive(seq: 5, payload: "e")
+        _ = inbox.receive(seq: 9, payload: "i")
+        #expect(inbox.receive(seq: 3, payload: "c") == .gap(expected: 1, held: true))
+        #expect(inbox.heldSequenceNumbers == [3, 5])
+        #expect(inbox.receive(seq: 12, payload: "l") == .gap(expected: 1, held: false))
+    }
+}
+
+@Suite("The session node's bookkeeping: kicks until confirmed, ended streams, held calls")
+struct SessionBookkeepingTests {
+    @Test("a kick is due again until its logout confirms it; a removed frontend's kicks are forgotten")
+    func kicks() {
+        var kicks = PendingKicks()
+        kicks.add(user: "u", frontend: NodeName(.frontend, 1), connection: 4, reason: "newer-login", at: at(0))
+        kicks.add(user: "v", frontend: NodeName(.frontend, 2), connection: 5, reason: "kicked", at: at(0))
+        #expect(kicks.takeDue(now: at(400), after: .milliseconds(500)).isEmpty)
+        #expect(kicks.takeDue(now: at(500), after: .milliseconds(500)).map(\.user) == ["u", "v"])
+        kicks.confirm(user: "u", frontend: NodeName(.frontend, 1), connection: 4)
+        kicks.forget(frontend: NodeName(.frontend, 2))
+        #expect(kicks.count == 0)
+    }
+
+    @Test("ended streams are remembered, up to a bound")
+    func endedStreams() {
+        var ended = EndedStreams(capacity: 2)
+        ended.insert(frontend: NodeName(.frontend, 1), connection: 1)
+        ended.insert(frontend: NodeName(.frontend, 1), connection: 2)
+        #expect(ended.contains(frontend: NodeName(.frontend, 1), connection: 1))
+        #expect(!ended.contains(frontend: NodeName(.frontend, 2), connection: 1))
+        ended.insert(frontend: NodeName(.frontend, 1), connection: 3)
+        #expect(!ended.contains(frontend: NodeName(.frontend, 1), connection: 1))
+    }
+
+    @Test("recent ids: a repeat is refused, the oldest is forgotten when full")
+    func recentIDs() {
+        var recent = RecentIDs(capacity: 2)
+        #expect(recent.insert(1) && recent.insert(2) && !recent.insert(1))
+        #expect(recent.insert(3) && !recent.contains(1) && recent.contains(2))
+    }
+}
+
+@Suite("ChatPushOutbox: the chat node's pushes go in order on each stream until confirmed")
+struct ChatPushOutboxTests {
+    func push(_ n: UInt64) -> (RequestKey, BackendCall) {
+        let key = RequestKey(origin: NodeName(.chat, 1), id: n)
+        return (key, .pushTo(users: ["u"], pushID: n, body: .broadcast(text: "\(n)"), acceptedAt: 0, request: key))
+    }
+
+    @Test("each push is sent once per stream, unconfirmed ones again on a new stream, in order")
+    func order() {
+        var outbox = ChatPushOutbox()
+        for n: UInt64 in 1...3 { _ = outbox.append(push(n).0, push(n).1) }
+        #expect(outbox.takeUnsent(on: StreamID(1), now: at(0)).count == 3)
+        #expect(outbox.takeUnsent(on: StreamID(1), now: at(1)).isEmpty)
+        outbox.confirm(push(2).0)
+        let again = outbox.takeUnsent(on: StreamID(2), now: at(2))
+        #expect(again == [push(1).1, push(3).1])
+        #expect(outbox.count == 2)
+    }
+
+    @Test("past its limit the oldest push is given up")
+    func bounded() {
+        var outbox = ChatPushOutbox(limit: 2)
+        _ = outbox.append(push(1).0, push(1).1)
+        _ = outbox.append(push(2).0, push(2).1)
+        #expect(outbox.append(push(3).0, push(3).1) == push(1).0)
+    }
+}
+
+@Suite("ManagementLink: register, ping, re-register, fence, leave")
+struct ManagementLinkTests {
+    static let config = NodeConfig(sessionNode: nil, frontends: [])
+
+    @Test("registers until accepted, pings while registered, registers again when unknown")
+    func lifecycle() {
+        var link = ManagementLink(address: "frontend-1", version: "1.0")
+        #expect(link.tick() == .send(.register(address: "frontend-1", version: "1.0")))
+        #expect(link.handle(.registerAccepted(epoch: 4, config: Self.config)) == .becameServing(Self.config))
+        #expect(link.tick() == .send(.ping(epoch: 4)))
+        #expect(link.handle(.pong(known: false, config: nil)) == .send(.register(address: "frontend-1", version: "1.0")))
+        #expect(!link.isServing && link.mayServeAgain)
+    }
+
+    @Test("a stop for the current epoch fences for good")
+    func fence() {
+        var link = ManagementLink(address: "frontend-1", version: "1.0")
+        _ = link.handle(.registerAccepted(epoch: 4, config: Self.config))
+        #expect(link.handle(.stop(epoch: 3)) == .none)
+        #expect(link.handle(.stop(epoch: 4)) == .stopServing)
+        #expect(link.tick() == .none && !link.mayServeAgain)
+    }
+
+    @Test("a node that unregistered never registers again")
+    func leavingIsFinal() {
+        var link = ManagementLink(address: "frontend-1", version: "1.0")
+        _ = link.handle(.registerAccepted(epoch: 4, config: Self.config))
+        #expect(link.leave() == .unregister(epoch: 4))
+        #expect(link.tick() == .none)
+        #expect(link.handle(.pong(known: false, config: nil)) == .none)
+        #expect(link.handle(.registerAccepted(epoch: 5, config: Self.config)) == .none)
+        #expect(!link.isServing && !link.mayServeAgain)
+        #expect(link.leave() == nil, "leaving twice sends nothing")
+    }
+}
+
+@Suite("ChatRooms.restore: a member puts its room back after a chat-node restart")
+struct ChatRoomsRestoreTests {
+    @Test("the first restorer recreates the room with its number and title; the next joins it")
+    func restore() {
+        var rooms = ChatRooms()
+        _ = rooms.connect("a", name: "alice")
+        _ = rooms.connect("b", name: "bob")
+        let first = rooms.restore("a", roomID: 4, title: "lobby")
+        #expect(first.roomID == 4 && rooms.title(ofRoom: 4) == "lobby")
+        #expect(first.effects == [.system(to: "a", text: "방제[lobby] 방에 입장했습니다.")])
+        let second = rooms.restore("b", roomID: 4, title: "lobby")
+        #expect(second.roomID == 4 && rooms.members(ofRoom: 4) == ["a", "b"])
+        #expect(rooms.restore("b", roomID: 9, title: "other").roomID == 4, "a member in a room stays there")
+        _ = rooms.connect("c", name: "carol")
+        #expect(rooms.create("c", title: "new").first == .system(to: "c", text: "방제[new] 방에 입장했습니다."))
+        #expect(rooms.room(of: "c") == 5, "numbers continue above a restored room")
+    }
+}
