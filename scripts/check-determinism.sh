@@ -24,7 +24,8 @@ run_hash_of() { # binary experiment seed
 }
 
 status=0
-for experiment in Experiments/04-frontend-failover.json Experiments/10-chat-rooms.json; do
+for experiment in Experiments/04-frontend-failover.json Experiments/10-chat-rooms.json \
+                  Experiments/12-duplication-and-loss.json Experiments/13-chat-restart.json; do
   d=$(run_hash_of "$debug" "$experiment" 3)
   r=$(run_hash_of "$release" "$experiment" 3)
   if [[ -n "$d" && "$d" == "$r" ]]; then
