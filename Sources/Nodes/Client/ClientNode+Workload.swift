@@ -66,6 +66,9 @@ extension ClientNode {
             if !waiting.attack { lastRequestOK = false }
             env.log(NodeLog.clientReply, ["service": .text(waiting.label), "result": .text("error"),
                                           "reason": .text(Self.noAnswer), "req": .number(id)])
+            // A chat command that never got an answer is handled as refused: a create, join or
+            // restore is tried again, so no member waits for a room forever.
+            if case .chat(let command) = waiting.service { chatAnswered(command, .refused(.chatUnavailable)) }
             return
         }
         waiting.retriesLeft -= 1
