@@ -26,21 +26,10 @@ struct SwarmRun {
         let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0 && isatty(2) != 0)
         print("swarm: seeds \(seeds.text) (\(seeds.count) experiments), \(jobs) at once, faults \(kindsText), scale \(generator.scale.rawValue)"
               + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
-        display.start()
-        let clock = ContinuousClock()
-        let started = clock.now
         let arguments = childArguments
-        let outcomes = SeedSweep.run(seeds: seeds, jobs: jobs, { seed in
-            do {
-                return SeedOutcome.fromRun(seed: seed, try ChildProcess.run(executable, ["swarm", "--run-seed", "\(seed)"] + arguments))
-            } catch {
-                return SeedOutcome(seed: seed, verdict: .broken("\(error)"))
-            }
-        }, progress: { outcome, finished in
-            display.show(outcome, finished: finished, elapsed: started.duration(to: clock.now))
-        })
-        display.finish()
-        let wall = started.duration(to: clock.now)
+        let (outcomes, wall) = display.runChildren(executable, seeds: seeds, jobs: jobs) { seed in
+            ["swarm", "--run-seed", "\(seed)"] + arguments
+        }
         var tally = SwarmTally()
         for seed in seeds { tally.add(generator.experiment(seed: seed)) }
         let failing = outcomes.filter { !$0.passed }

@@ -51,20 +51,9 @@ enum SweepCommand: Command {
         let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0)
         print("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs), \(jobs) at once"
               + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
-        display.start()
-        let clock = ContinuousClock()
-        let started = clock.now
-        let outcomes = SeedSweep.run(seeds: seeds, jobs: jobs, { seed in
-            do {
-                return SeedOutcome.fromRun(seed: seed, try ChildProcess.run(executable, ["run", path, "--seed", "\(seed)", "--json"]))
-            } catch {
-                return SeedOutcome(seed: seed, verdict: .broken("\(error)"))
-            }
-        }, progress: { outcome, finished in
-            display.show(outcome, finished: finished, elapsed: started.duration(to: clock.now))
-        })
-        display.finish()
-        let wall = started.duration(to: clock.now)
+        let (outcomes, wall) = display.runChildren(executable, seeds: seeds, jobs: jobs) { seed in
+            ["run", path, "--seed", "\(seed)", "--json"]
+        }
         let failing = outcomes.filter { !$0.passed }
         let command = CommandLine.arguments[0]
         if !failing.isEmpty { print("failing seeds:") }
@@ -94,6 +83,28 @@ func shellQuoted(_ text: String) -> String {
 
 /// The sweep's progress: a bar redrawn in place on a terminal, plain lines otherwise. Called one
 /// report at a time (the sweep serialises them).
+extension SweepDisplay {
+    /// Runs `executable` with `arguments(seed)` for every seed, `jobs` at once, showing progress.
+    /// - Returns: each seed's outcome, in seed order, and the wall time.
+    func runChildren(_ executable: String, seeds: SeedRange, jobs: Int,
+                     arguments: @escaping @Sendable (UInt64) -> [String]) -> (outcomes: [SeedOutcome], wall: Duration) {
+        start()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let outcomes = SeedSweep.run(seeds: seeds, jobs: jobs, { seed in
+            do {
+                return SeedOutcome.fromRun(seed: seed, try ChildProcess.run(executable, arguments(seed)))
+            } catch {
+                return SeedOutcome(seed: seed, verdict: .broken("\(error)"))
+            }
+        }, progress: { outcome, finished in
+            self.show(outcome, finished: finished, elapsed: started.duration(to: clock.now))
+        })
+        finish()
+        return (outcomes, started.duration(to: clock.now))
+    }
+}
+
 final class SweepDisplay: @unchecked Sendable {
     let total: Int
     let terminal: Bool

@@ -10,26 +10,15 @@ struct EndedStreams: Sendable {
         var connection: UInt64
     }
 
-    private var ring: [Key] = []
-    private var next = 0
-    private var members: Set<Key> = []
-    let capacity: Int
+    private var ended: RecentSet<Key>
 
-    init(capacity: Int = 4_096) { self.capacity = capacity }
+    init(capacity: Int = 4_096) { ended = RecentSet(capacity: capacity) }
 
     func contains(frontend: NodeName, connection: UInt64) -> Bool {
-        members.contains(Key(frontend: frontend, connection: connection))
+        ended.contains(Key(frontend: frontend, connection: connection))
     }
 
     mutating func insert(frontend: NodeName, connection: UInt64) {
-        let key = Key(frontend: frontend, connection: connection)
-        guard members.insert(key).inserted else { return }
-        if ring.count < capacity {
-            ring.append(key)
-        } else {
-            members.remove(ring[next])
-            ring[next] = key
-            next = (next + 1) % capacity
-        }
+        ended.insert(Key(frontend: frontend, connection: connection))
     }
 }

@@ -1,33 +1,35 @@
-/// The last `capacity` ids seen, for dropping a repeat: a ring buffer with a set beside it.
-public struct RecentIDs: Sendable {
-    private var ring: [UInt64] = []
+/// The last `capacity` values seen, for dropping a repeat: a ring buffer with a set beside it.
+public struct RecentSet<Element: Hashable & Sendable>: Sendable {
+    private var ring: [Element] = []
     private var next = 0
-    private var members: Set<UInt64> = []
-    /// How many ids are remembered.
+    private var members: Set<Element> = []
+    /// How many values are remembered.
     public let capacity: Int
 
-    /// An empty memory of `capacity` ids.
+    /// An empty memory of `capacity` values.
     public init(capacity: Int) {
-        precondition(capacity > 0, "remember at least one id")
+        precondition(capacity > 0, "remember at least one value")
         self.capacity = capacity
     }
 
-    /// Whether `id` is among the remembered ones.
-    public func contains(_ id: UInt64) -> Bool { members.contains(id) }
+    /// Whether `value` is among the remembered ones.
+    public func contains(_ value: Element) -> Bool { members.contains(value) }
 
-    /// Remembers `id` (forgetting the oldest when full).
+    /// Remembers `value` (forgetting the oldest when full).
     /// - Returns: false when it was remembered already.
     @discardableResult
-    public mutating func insert(_ id: UInt64) -> Bool {
-        guard !members.contains(id) else { return false }
+    public mutating func insert(_ value: Element) -> Bool {
+        guard members.insert(value).inserted else { return false }
         if ring.count < capacity {
-            ring.append(id)
+            ring.append(value)
         } else {
             members.remove(ring[next])
-            ring[next] = id
+            ring[next] = value
             next = (next + 1) % capacity
         }
-        members.insert(id)
         return true
     }
 }
+
+/// The last ids seen (push ids, chat line ids).
+public typealias RecentIDs = RecentSet<UInt64>
