@@ -35,6 +35,16 @@ public struct NodeName: Hashable, Comparable, Sendable, Codable, CustomStringCon
         (a.role.order, a.index) < (b.role.order, b.index)
     }
 
+    /// One word: the role's order above the number (the synthesized hash went through the role's
+    /// raw string: a String hash on every dictionary lookup by name).
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(truncatingIfNeeded: role.order) << 56 | UInt64(truncatingIfNeeded: index))
+    }
+
+    @inlinable
+    public static func == (a: NodeName, b: NodeName) -> Bool { a.index == b.index && a.role == b.role }
+
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let name = NodeName(parsing: text) else {
@@ -74,6 +84,7 @@ public enum NodeRole: String, Sendable, Codable, CaseIterable {
     case chatDoor = "chat-door"
 
     /// Sort order used wherever names are listed: infrastructure first, clients last.
+    @inlinable
     public var order: Int {
         switch self {
         case .management: 0

@@ -19,10 +19,15 @@ extension ClientAuthChecker {
         private(set) var attacks: [NodeName: [NodeEntry]] = [:]
         /// Each attacker's attacked services so far.
         private var services: [NodeName: Set<String>] = [:]
-        /// `client#req` of every request a frontend served or refused (it reached a frontend).
-        private(set) var reached: Set<String> = []
-        /// `client#req` of every request a frontend refused for its token.
-        private(set) var tokenRejected: Set<String> = []
+        /// A client's request, by its id.
+        struct Request: Hashable, Sendable {
+            let client: NodeName
+            let req: UInt64
+        }
+        /// Every request a frontend served or refused (it reached a frontend).
+        private(set) var reached: Set<Request> = []
+        /// Every request a frontend refused for its token.
+        private(set) var tokenRejected: Set<Request> = []
         /// Each attacker's token rejections, in order.
         private(set) var rejections: [NodeName: [NodeEntry]] = [:]
         /// Services served after an attack on them, in trace order.
@@ -42,9 +47,10 @@ extension ClientAuthChecker {
                 if let service = e["service"] ?? checker.attackService { services[client, default: []].insert(service) }
             case NodeLog.requestRejected:
                 guard let client = e.name("client") else { return }
-                if let req = e["req"] { reached.insert("\(client)#\(req)") }
+                let request = e.number("req").map { Request(client: client, req: $0) }
+                if let request { reached.insert(request) }
                 guard (e["reason"] ?? "").lowercased().contains("token") else { return }
-                if let req = e["req"] { tokenRejected.insert("\(client)#\(req)") }
+                if let request { tokenRejected.insert(request) }
                 rejectedCount += 1
                 rejections[client, default: []].append(e)
             case NodeLog.clientReply:
@@ -53,7 +59,7 @@ extension ClientAuthChecker {
                     undelivered.insert("\(client)#\(req)")
                 }
             default:
-                if let client = e.name("client"), let req = e["req"] { reached.insert("\(client)#\(req)") }
+                if let client = e.name("client"), let req = e.number("req") { reached.insert(Request(client: client, req: req)) }
                 guard let client = e.name("client"), let service = e["service"],
                       services[client]?.contains(service) == true else { return }
                 failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")

@@ -60,10 +60,11 @@ public struct ClientAuthChecker: ScanningChecker {
         for attacker in attacks.keys.sorted() {
             var judged: [NodeEntry] = []
             for attack in attacks[attacker] ?? [] {
-                if let req = attack["req"], scan.tokenRejected.contains("\(attacker)#\(req)") {
+                let request = attack.number("req").map { Scan.Request(client: attacker, req: $0) }
+                if let request, scan.tokenRejected.contains(request) {
                     continue   // refused for its token: rule 1 holds for it
                 }
-                if let req = attack["req"], !scan.reached.isEmpty, !scan.reached.contains("\(attacker)#\(req)") {
+                if let request, !scan.reached.isEmpty, !scan.reached.contains(request) {
                     notJudged += 1   // no frontend ever saw it (lost on a hop, or refused before one)
                 } else if let id = attack.number("id"), droppedIDs.contains(id) {
                     dropped += 1

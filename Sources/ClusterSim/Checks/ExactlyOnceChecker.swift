@@ -51,7 +51,7 @@ extension ExactlyOnceChecker {
 
         /// A request: its origin (as logged) and request id.
         struct Key: Hashable, Sendable {
-            let origin: String
+            let origin: NodeName
             let req: UInt64
         }
 
@@ -59,7 +59,6 @@ extension ExactlyOnceChecker {
         struct Execution: Sendable {
             let node: NodeName
             let at: VirtualInstant
-            let service: String
             /// How many times `node` had crashed when it executed.
             let crashes: Int
         }
@@ -81,18 +80,17 @@ extension ExactlyOnceChecker {
                 repeats += 1
                 return
             }
-            guard let node = e.node, let origin = e["origin"], let req = e.number("req") else { return }
+            guard let node = e.node, let origin = e.name("origin"), let req = e.number("req") else { return }
             executions += 1
             let key = Key(origin: origin, req: req)
-            let execution = Execution(node: node, at: e.at, service: e["service"] ?? "?", crashes: crashes[node, default: 0])
-            if let earlier = last[key] {
+            let execution = Execution(node: node, at: e.at, crashes: crashes[node, default: 0])
+            if let earlier = last.updateValue(execution, forKey: key) {
                 if crashes[earlier.node, default: 0] > earlier.crashes {
                     restarted += 1
                 } else {
-                    failures.append("\(origin) req \(req) (\(earlier.service)) at \(earlier.node) \(earlier.at) and \(node) \(e.at)")
+                    failures.append("\(origin) req \(req) (\(e["service"] ?? "?")) at \(earlier.node) \(earlier.at) and \(node) \(e.at)")
                 }
             }
-            last[key] = execution
         }
 
         func finish(run: RunRecord) -> CheckResult { ExactlyOnceChecker().verdict(self) }

@@ -11,6 +11,8 @@ extension FrontendNode {
         var route: ReplyRoute
         /// After this instant (ns) the client gets a retryable refusal.
         var deadline: Int64
+        /// When it was last sent (ns).
+        var sentAt: Int64
     }
 
     /// The node that executes a forwarded write.
@@ -37,27 +39,45 @@ extension FrontendNode {
             return
         }
         let deadline = env.now.advanced(by: Self.callDeadline).nanoseconds
-        calls[key] = ForwardedCall(call: make(), executor: executor, route: route, deadline: deadline)
+        calls[key] = ForwardedCall(call: make(), executor: executor, route: route, deadline: deadline,
+                                   sentAt: env.now.nanoseconds)
         sendCall(key)
+        if !callTickScheduled { scheduleCallTick() }
     }
 
     private func sendCall(_ key: RequestKey) {
         guard let pending = calls[key] else { return }
         let target = pending.executor == .session ? sessionNode : link.config.chatNode?.name
         if let target { backend(pending.call, to: target) }
-        env.scheduleTimer(after: Self.callRetry, on: self) { node in node.retryCall(key) }
     }
 
-    private func retryCall(_ key: RequestKey) {
-        guard let pending = calls[key] else { return }
-        guard env.now.nanoseconds < pending.deadline, link.isServing else {
-            calls[key] = nil
-            let refusal = link.isServing ? pending.executor.unavailable : .notServing
-            env.log(NodeLog.requestRejected, ["client": .name(key.origin), "service": .text(pending.call.traceLabel),
-                                              "reason": .text(refusal.label), "req": .number(key.id)])
-            return reply(ClientReply(requestID: key.id, result: .refused(refusal), origin: key.origin), pending.route)
+    /// While calls wait, every `callRetry`: each call sent `callRetry` ago or more goes again,
+    /// and each past its deadline is refused (one timer for all of them, not one per call).
+    private func scheduleCallTick() {
+        callTickScheduled = true
+        env.scheduleTimer(after: Self.callRetry, on: self) { node in
+            node.callTick()
+            if node.calls.isEmpty { node.callTickScheduled = false } else { node.scheduleCallTick() }
         }
-        sendCall(key)
+    }
+
+    private func callTick() {
+        let now = env.now.nanoseconds
+        let due = Self.callRetry.components.seconds * 1_000_000_000 + Self.callRetry.components.attoseconds / 1_000_000_000
+        for key in calls.keys.sorted(by: { ($0.origin, $0.id) < ($1.origin, $1.id) }) {
+            guard let pending = calls[key] else { continue }
+            guard now < pending.deadline, link.isServing else {
+                calls[key] = nil
+                let refusal = link.isServing ? pending.executor.unavailable : .notServing
+                env.log(NodeLog.requestRejected, ["client": .name(key.origin), "service": .text(pending.call.traceLabel),
+                                                  "reason": .text(refusal.label), "req": .number(key.id)])
+                reply(ClientReply(requestID: key.id, result: .refused(refusal), origin: key.origin), pending.route)
+                continue
+            }
+            guard now - pending.sentAt >= due else { continue }
+            calls[key]?.sentAt = now
+            sendCall(key)
+        }
     }
 
     /// The executor's answer to a forwarded write: answer the client (once; a later copy of the

@@ -18,6 +18,8 @@ public actor FrontendNode: ManagedServer {
     @exclusivity(unchecked) var executed = RequestWindow<ClientResult>(capacity: 16)
     /// Requests forwarded to their executor (session or chat node), not answered yet.
     @exclusivity(unchecked) var calls: [RequestKey: ForwardedCall] = [:]
+    /// Whether the timer that retries `calls` is running.
+    @exclusivity(unchecked) var callTickScheduled = false
     /// The newest stream number seen (a re-sync lists the streams up to it).
     @exclusivity(unchecked) var newestConnection: UInt64 = 0
     /// Push streams whose login the session node acknowledged.

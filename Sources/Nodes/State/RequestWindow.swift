@@ -42,6 +42,32 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
         var retired: [UInt64] = []
 
         init(epoch: UInt64) { self.epoch = epoch }
+
+        mutating func begin(_ key: RequestKey, capacity: Int) -> Lookup {
+            if key.epoch != epoch {
+                if retired.contains(key.epoch) { return .stale }
+                // A new series: the origin restarted.
+                let older = Array((retired + [epoch]).suffix(4))
+                self = OriginWindow(epoch: key.epoch)
+                retired = older
+            }
+            if let i = entries.firstIndex(where: { $0.id == key.id }) {
+                return entries[i].answer.map { .repeated($0) } ?? .inProgress
+            }
+            if key.id <= forgottenUpTo { return .stale }
+            entries.append(Entry(id: key.id, answer: nil))
+            if entries.count > capacity {
+                let gone = entries.removeFirst()
+                forgottenUpTo = max(forgottenUpTo, gone.id)
+            }
+            return .execute
+        }
+
+        mutating func finish(_ id: UInt64, answer: Answer) {
+            // The newest entries are at the end: look from there.
+            guard let i = entries.lastIndex(where: { $0.id == id }) else { return }
+            entries[i].answer = answer
+        }
     }
 
     private var windows: [NodeName: OriginWindow] = [:]
@@ -60,31 +86,13 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
     /// Looks `key` up and, when it is new, records it as being executed.
     /// - Returns: what to do with this copy of the request.
     public mutating func begin(_ key: RequestKey) -> Lookup {
-        var window = windows.removeValue(forKey: key.origin) ?? OriginWindow(epoch: key.epoch)
-        defer { windows[key.origin] = window }
-        if key.epoch != window.epoch {
-            if window.retired.contains(key.epoch) { return .stale }
-            // A new series: the origin restarted.
-            var fresh = OriginWindow(epoch: key.epoch)
-            fresh.retired = Array((window.retired + [window.epoch]).suffix(4))
-            window = fresh
-        }
-        if let i = window.entries.firstIndex(where: { $0.id == key.id }) {
-            return window.entries[i].answer.map { .repeated($0) } ?? .inProgress
-        }
-        if key.id <= window.forgottenUpTo { return .stale }
-        window.entries.append(Entry(id: key.id, answer: nil))
-        if window.entries.count > capacity {
-            let gone = window.entries.removeFirst()
-            window.forgottenUpTo = max(window.forgottenUpTo, gone.id)
-        }
-        return .execute
+        // Mutated in place: one lookup, no copy of the origin's entries.
+        windows[key.origin, default: OriginWindow(epoch: key.epoch)].begin(key, capacity: capacity)
     }
 
     /// Records the answer of a request that `begin` let execute.
     public mutating func finish(_ key: RequestKey, answer: Answer) {
-        guard let i = windows[key.origin]?.entries.firstIndex(where: { $0.id == key.id }) else { return }
-        windows[key.origin]?.entries[i].answer = answer
+        windows[key.origin]?.finish(key.id, answer: answer)
     }
 
     /// Forgets a request whose execution was abandoned (it may be executed again).
