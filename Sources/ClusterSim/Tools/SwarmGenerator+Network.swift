@@ -1,11 +1,11 @@
 import NetModel
 
 extension SwarmGenerator {
-    /// A network: a latency distribution of any kind, loss and duplication up to 5% each, and
-    /// sometimes a few one-way link overrides between servers with conditions of their own.
+    /// A network: a latency distribution of any kind, loss and duplication up to 5% each,
+    /// reordering up to 20%, and sometimes a few one-way link overrides between servers with
+    /// conditions of their own.
     static func network(_ d: inout SwarmDraw, servers: [NodeName]) -> NetworkSpec {
         var spec = NetworkSpec(defaults: conditions(&d))
-        // SWARM-HOOK(reorder): once NetworkSpec/LinkConditions has `reorder`, draw it here too (≤ 5%), e.g. `spec.defaults.reorder = d.chance(0.5) ? 0 : d.steps(1...50, of: 0.001)`, and count it in SwarmTally.
         if servers.count >= 2 && d.chance(0.25) {
             var taken: [(NodeName, NodeName)] = []
             for _ in 0..<d.int(1...3) {
@@ -15,6 +15,10 @@ extension SwarmGenerator {
                 spec.links.append(LinkOverride(from: from, to: to, conditions: conditions(&d)))
             }
         }
+        // Reordering of one-shot messages (up to 20%), drawn last so that adding it left every
+        // other draw of a seed as it was.
+        spec.defaults.reorder = d.chance(0.5) ? 0 : d.steps(1...200, of: 0.001)
+        for i in spec.links.indices { spec.links[i].conditions.reorder = spec.defaults.reorder }
         return spec
     }
 

@@ -52,6 +52,7 @@ public struct SwarmTally: Sendable, Equatable {
         note("latency: " + Self.kindName(e.network.defaults.latency))
         note("drop", all.contains { $0.drop > 0 })
         note("duplicate", all.contains { $0.duplicate > 0 })
+        note("reorder", all.contains { $0.reorder > 0 })
         note("link overrides", !e.network.links.isEmpty)
         for f in seen { features[f, default: 0] += 1 }
     }

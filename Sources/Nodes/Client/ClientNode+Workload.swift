@@ -61,7 +61,14 @@ extension ClientNode {
 
     private func resendOrGiveUp(_ id: UInt64) {
         guard var waiting = pending[id] else { return }
-        guard waiting.retriesLeft > 0, isConnected else {
+        if waiting.retriesLeft > 0, !isConnected {
+            // Between streams: wait for the reconnect rather than give up (the budget still runs).
+            waiting.retriesLeft -= 1
+            waiting.attempt += 1
+            pending[id] = waiting
+            return scheduleTimeout(id)
+        }
+        guard waiting.retriesLeft > 0 else {
             pending[id] = nil
             if !waiting.attack { lastRequestOK = false }
             env.log(NodeLog.clientReply, ["service": .text(waiting.label), "result": .text("error"),
@@ -95,9 +102,7 @@ extension ClientNode {
         pending[reply.requestID] = nil
         if let left = readRetries.removeValue(forKey: reply.requestID), let refusal, refusal.isRetryable, left > 0 {
             logReply(asked, reply)
-            env.scheduleTimer(after: .milliseconds(500), on: self) { node in
-                if node.isConnected { node.send(asked.service, retries: left - 1) } else { node.lastRequestOK = false }
-            }
+            env.scheduleTimer(after: .milliseconds(500), on: self) { node in node.askAgain(asked.service, retries: left) }
             return
         }
         // A login that succeeds is a request served; one that fails is retried by the login
@@ -162,12 +167,19 @@ extension ClientNode {
         env.scheduleTimer(after: Self.requestTimeout, on: self) { node in
             guard node.pending.removeValue(forKey: id) != nil else { return }
             node.readRetries[id] = nil
-            if retries > 0, node.isConnected {
-                node.send(service, retries: retries - 1)
-            } else {
-                node.lastRequestOK = false
-            }
+            node.askAgain(service, retries: retries)
         }
+    }
+
+    /// A read got no answer (or a retryable refusal): ask again as a new request when connected;
+    /// between streams, wait a timeout and look again, while the retries last.
+    private func askAgain(_ service: ClientService, retries: Int) {
+        guard retries > 0 else {
+            lastRequestOK = false
+            return
+        }
+        if isConnected { return send(service, retries: retries - 1) }
+        env.scheduleTimer(after: Self.requestTimeout, on: self) { node in node.askAgain(service, retries: retries - 1) }
     }
 
     /// Whether the load phase is still on.
@@ -252,6 +264,12 @@ extension ClientNode {
     // MARK: chat
 
     func enterRoomIfNeeded() {
+        if inRoom, let room, isConnected {
+            // Back on a stream: the chat node may have restarted while this client was away (and
+            // missed its broadcast). A restore of a room the member is in changes nothing.
+            request(.chat(.restore(roomID: room.id, title: room.title)), token: token, retries: Self.retryLimit)
+            return
+        }
         guard let room = plan.chatRoom, !inRoom, isConnected else { return }
         if plan.createsRoom && !createdRoom {
             request(.chat(.create(title: room)), token: token, retries: Self.retryLimit)
