@@ -93,7 +93,13 @@ public actor ClientNode: ClusterNode {
         let id = request(.login(user: plan.user, password: "pw-" + plan.user), token: "")
         phase = .loggingIn(requestID: id)
         env.scheduleTimer(after: .seconds(2), on: self) { node in
-            if node.phase == .loggingIn(requestID: id) { node.retry("login-timeout") }
+            // No answer in 2 s: most likely a lost message, not an overloaded cluster — ask again
+            // at once (a refusal, by contrast, backs off).
+            if node.phase == .loggingIn(requestID: id) {
+                node.pending[id] = nil
+                node.frontendCursor += 1
+                node.login()
+            }
         }
     }
 
