@@ -17,7 +17,7 @@ import Nodes
 /// detail.
 ///
 /// Otherwise, property: every room in which a line was said (the `room=` of a `chat-line`, at any
-/// time) and which has at least two members at the end has a line said in (T, L] that another
+/// time) and which has at least two members at the end has a line said in [T, L] that another
 /// member received (a `chat-received msg=M` at a client whose user is not the line's sender;
 /// receptions count whenever they happen, settle included). Members at the end come from the
 /// snapshot's `chatMembers` when it has them; when it does not (no chat node, or it is down at the
@@ -27,7 +27,7 @@ import Nodes
 /// room is a room number of one chat-node incarnation (the count of chat-node crashes before its
 /// lines). A room whose incarnation ended in a crash did not empty because its members left: it is
 /// judged with the members of its last line, and it passes when its members chat together again —
-/// a line said in (T, L] by one of them, in any room, that another of them received (users known
+/// a line said in [T, L] by one of them, in any room, that another of them received (users known
 /// from the snapshot's client rows). Its offender reads `… (lost with a chat-node crash)`.
 ///
 /// A room is judged only when one of its members tried to say a line in (T, L] — the outcome of
@@ -73,7 +73,7 @@ public struct ChatLivenessChecker: ScanningChecker {
                         + " (recovery bound \(formatNanoseconds(Self.recoveryBound.nanosecondsClamped)))")
         }
         let userOf = Dictionary(run.snapshot.clients.map { ($0.client, $0.user) }, uniquingKeysWith: { a, _ in a })
-        let recent = scan.lines.filter { $0.at > start && $0.at <= load }
+        let recent = scan.lines.filter { $0.at >= start && $0.at <= load }
         var judged = 0, quiet = 0
         var failures: [String] = []
         for room in scan.rooms.keys.sorted() {
@@ -102,7 +102,7 @@ public struct ChatLivenessChecker: ScanningChecker {
                 }
             } else {
                 heard = lines.contains { line in
-                    line.at > start && line.at <= load
+                    line.at >= start && line.at <= load
                         && scan.receivers[line.msg, default: []].contains { userOf[$0] != line.sender }
                 }
             }

@@ -20,6 +20,10 @@ public actor SessionNode: ManagedServer {
     @exclusivity(unchecked) private var kicks = PendingKicks()
     /// Streams known to have ended (logged out or kicked), so a late login of one is ignored.
     @exclusivity(unchecked) private var endedStreams = EndedStreams()
+    /// Frontends asked for their streams and not answered yet, with when they were last asked:
+    /// asked again every 500 ms (a lost request or answer would leave their users unmapped until
+    /// the next periodic re-sync).
+    @exclusivity(unchecked) private var awaitingResync: [NodeName: VirtualInstant] = [:]
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
@@ -51,7 +55,7 @@ public actor SessionNode: ManagedServer {
 
     func becameServing(_ config: NodeConfig) {
         // A restarted session node knows no one: ask every frontend for its live streams.
-        for f in config.frontends { backend(.resyncRequest, to: f.name) }
+        for f in config.frontends { askForStreams(f.name) }
         for call in held.takeAll() { handle(call.call, from: call.source) }
     }
 
@@ -67,7 +71,8 @@ public actor SessionNode: ManagedServer {
             // Registered again: a new incarnation (its streams died) or the same process the
             // manager had lost track of (its streams live, and its own re-sync may have come
             // before this notice): ask it which streams it holds.
-            if case .rejoined = notice { backend(.resyncRequest, to: name) }
+            if case .rejoined = notice { askForStreams(name) }
+            if case .left = notice { awaitingResync[name] = nil }
         case .joined:
             break
         }
@@ -122,6 +127,7 @@ public actor SessionNode: ManagedServer {
             env.log(NodeLog.sessionLogout, ["user": .text(user), "frontend": .name(frontend), "conn": .number(UInt64(connection)),
                                                            "removed": .flag(removed)])
         case .sessionResync(let frontend, let listed, let through):
+            awaitingResync[frontend] = nil
             // A stream that ended (kicked, or its logout overtook the list) stays ended: if the
             // frontend still lists it, it is closed again.
             let streams = listed.filter { !endedStreams.contains(frontend: frontend, connection: $0.connection) }
@@ -186,6 +192,12 @@ public actor SessionNode: ManagedServer {
         backend(.executed(request: key, result: result), to: source)
     }
 
+    /// Asks `frontend` for its live streams, and again every 500 ms until its re-sync comes.
+    private func askForStreams(_ frontend: NodeName) {
+        awaitingResync[frontend] = env.now
+        backend(.resyncRequest, to: frontend)
+    }
+
     /// Closes `user`'s stream `connection` on `frontend`, and keeps asking until it is confirmed.
     private func kick(user: String, frontend: NodeName, connection: UInt64, reason: String) {
         endedStreams.insert(frontend: frontend, connection: connection)
@@ -240,6 +252,10 @@ public actor SessionNode: ManagedServer {
     /// getting new pushes never starves an older one.
     private func scheduleRetransmit() {
         env.scheduleTimer(after: .milliseconds(250), on: self) { node in
+            for frontend in node.awaitingResync.keys.sorted()
+            where node.awaitingResync[frontend]!.advanced(by: .milliseconds(500)) <= node.env.now {
+                node.askForStreams(frontend)
+            }
             for k in node.kicks.takeDue(now: node.env.now, after: .milliseconds(500)) {
                 node.backend(.kickStream(user: k.user, connection: k.connection, reason: k.reason), to: k.frontend)
             }
