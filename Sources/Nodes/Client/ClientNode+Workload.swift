@@ -7,8 +7,6 @@ extension ClientNode {
         var service: ClientService
         /// Its trace label.
         var label: String
-        /// When it was first sent (ns).
-        var sentAt: Int64
         /// Sent on purpose with a bad token or group (attacks): never retried, never judged.
         var attack: Bool
         /// How many more times it may be sent again.
@@ -24,7 +22,7 @@ extension ClientNode {
         let id = RequestKey.id(incarnation: incarnationTag, counter: nextRequest)
         nextRequest += 1
         let req = ClientRequest(requestID: id, token: token, service: service, origin: env.name)
-        pending[id] = PendingRequest(service: service, label: req.traceLabel, sentAt: env.now.nanoseconds, attack: attack,
+        pending[id] = PendingRequest(service: service, label: req.traceLabel, attack: attack,
                                      retriesLeft: retries)
         transmit(req)
         if retries > 0 { scheduleTimeout(id) }

@@ -62,8 +62,9 @@ public enum NodeLog {
     /// its retries. `service=S result=ok|error reason=R req=I`, with `push=P` for an accepted push
     /// and `msg=M` for a chat line
     public static let clientReply = "client-reply"
-    /// At the node that executes a client request (a frontend for State, Login and IsOnline; the
-    /// session node for MessageUser, Broadcast and Kick; the chat node for ChatCommand): the
+    /// At the node that executes a client request (a frontend for State and Login; the session
+    /// node for MessageUser, Broadcast, Kick, IsOnline and the chat node's pushes, ChatPush; the
+    /// chat node for ChatCommand): the
     /// request's effect was applied, logged once per execution. `origin=X req=I service=S`
     /// (X: the node that sent the request, a client or a chat door; I: its request id; S: the
     /// request's trace label)

@@ -5,7 +5,7 @@ import NetModel
 /// Every copy of a request (a network duplicate, a client's retry, a frontend's retry towards
 /// the executor) carries the same key, so the node that executes it can execute it at most once
 /// and answer every copy with the first answer (`RequestWindow`).
-public struct RequestKey: Codable, Hashable, Sendable, CustomStringConvertible {
+public struct RequestKey: Codable, Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The node that made the request (a client, a chat door, the chat node for its pushes).
     public var origin: NodeName
     /// The request's id at its origin (increasing).
@@ -16,6 +16,9 @@ public struct RequestKey: Codable, Hashable, Sendable, CustomStringConvertible {
         self.origin = origin
         self.id = id
     }
+
+    /// By origin, then id (the order waiting requests are handled in).
+    public static func < (a: RequestKey, b: RequestKey) -> Bool { (a.origin, a.id) < (b.origin, b.id) }
 
     /// `client-3#17`.
     public var description: String { "\(origin)#\(id)" }

@@ -128,22 +128,9 @@ public actor ChatNode: ManagedServer {
         switch call {
         case .chat(let user, let command, let key):
             guard let key else { return _ = apply(command, from: user, via: source) }
-            let result: ClientResult
-            switch executed.begin(key) {
-            case .execute:
-                env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id),
-                                                  "service": .text("ChatCommand")])
-                result = apply(command, from: user, via: source)
-                executed.finish(key, answer: result)
-            case .repeated(let first):
-                env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id),
-                                                "service": .text("ChatCommand")])
-                result = first
-            case .inProgress:
-                return
-            case .stale:
-                result = .refused(.staleRequest)
-            }
+            guard let result = executed.executeOnce(key, service: "ChatCommand", log: env, {
+                apply(command, from: user, via: source)
+            }) else { return }
             backend(.executed(request: key, result: result), to: source)
         case .executed(let key, _):
             outbox.confirm(key)

@@ -63,8 +63,8 @@ extension FrontendNode {
 
     private func callTick() {
         let now = env.now.nanoseconds
-        let due = Self.callRetry.components.seconds * 1_000_000_000 + Self.callRetry.components.attoseconds / 1_000_000_000
-        for key in calls.keys.sorted(by: { ($0.origin, $0.id) < ($1.origin, $1.id) }) {
+        let due = Self.callRetry.nanosecondsClamped
+        for key in calls.keys.sorted() {
             guard let pending = calls[key] else { continue }
             guard now < pending.deadline, link.isServing else {
                 calls[key] = nil

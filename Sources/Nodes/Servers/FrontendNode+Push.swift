@@ -64,7 +64,7 @@ extension FrontendNode {
     }
 
     private func failPending(on id: StreamID) {
-        for key in calls.keys.sorted(by: { ($0.origin, $0.id) < ($1.origin, $1.id) }) where calls[key]?.route == .stream(id) {
+        for key in calls.keys.sorted() where calls[key]?.route == .stream(id) {
             calls[key] = nil
         }
     }

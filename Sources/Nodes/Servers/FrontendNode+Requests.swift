@@ -56,31 +56,14 @@ extension FrontendNode {
 
     /// A read executed here, once per key: a copy gets the first answer.
     private func executeRead(_ request: ClientRequest, key: RequestKey, user: String, route: ReplyRoute) {
-        switch executed.begin(key) {
-        case .execute:
-            env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id),
-                                              "service": .text(request.traceLabel)])
-        case .repeated(let first):
-            env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id),
-                                            "service": .text(request.traceLabel)])
-            return reply(ClientReply(requestID: key.id, result: first, origin: key.origin), route)
-        case .inProgress:
-            return
-        case .stale:
-            return reply(ClientReply(requestID: key.id, result: .refused(.staleRequest), origin: key.origin), route)
-        }
-        let result: ClientResult
-        switch request.service {
-        case .login(let name, _):
+        let answer = executed.executeOnce(key, service: request.traceLabel, log: env) { () -> ClientResult in
+            guard case .login(let name, _) = request.service else { return .flag(true) }
             let now = nowSeconds
             let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
             env.log(NodeLog.tokenIssued, ["user": .text(name), "exp": .signed(Int64(exp))])
-            result = .token(issue(TokenClaims(sub: name, iat: now, exp: exp)))
-        default:
-            result = .flag(true)
+            return .token(issue(TokenClaims(sub: name, iat: now, exp: exp)))
         }
-        executed.finish(key, answer: result)
-        reply(ClientReply(requestID: key.id, result: result, origin: key.origin), route)
+        if let answer { reply(ClientReply(requestID: key.id, result: answer, origin: key.origin), route) }
     }
 
     /// Verifies a token, remembering good signatures.

@@ -134,7 +134,7 @@ public actor GatewayNode: ManagedServer {
     }
 
     private func failInFlight(on id: StreamID) {
-        let broken = inFlight.filter { $0.value == id }.keys.sorted { ($0.origin, $0.id) < ($1.origin, $1.id) }
+        let broken = inFlight.filter { $0.value == id }.keys.sorted()
         for key in broken {
             inFlight[key] = nil
             env.send(.reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: key.origin)),

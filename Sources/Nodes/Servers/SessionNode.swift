@@ -174,21 +174,7 @@ public actor SessionNode: ManagedServer {
     /// Executes the request `key` at most once: a copy gets the first answer; the caller is
     /// always answered with `executed`.
     private func execute(_ key: RequestKey, service: String, from source: NodeName, _ body: () -> ClientResult) {
-        let result: ClientResult
-        switch executed.begin(key) {
-        case .execute:
-            env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
-            result = body()
-            executed.finish(key, answer: result)
-        case .repeated(let first):
-            env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
-            result = first
-        case .inProgress:
-            return
-        case .stale:
-            env.log(NodeLog.callDropped, ["call": .text(service), "from": .name(key.origin), "reason": .text("stale-request")])
-            result = .refused(.staleRequest)
-        }
+        guard let result = executed.executeOnce(key, service: service, log: env, body) else { return }
         backend(.executed(request: key, result: result), to: source)
     }
 
