@@ -14,6 +14,10 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     var transport: any Transport<ClusterMessage> { get }
     /// The executor the node's actor must run on.
     var executor: UnownedSerialExecutor { get }
+    /// Where the node's tasks run their nonisolated code (a frontend service's handler): the
+    /// simulator's executor in a simulated run, so a handler is as deterministic as the node; nil
+    /// for the default global executor.
+    var taskExecutor: (any TaskExecutor)? { get }
     /// The node's clock reading (virtual time plus the node's clock offset), in nanoseconds.
     var now: VirtualInstant { get }
     /// The cluster-wide settings.
@@ -60,6 +64,8 @@ public let supervisorDelay: Duration = .seconds(1)
 
 extension NodeEnvironment {
     public var groupID: String { settings.groupID }
+
+    public var taskExecutor: (any TaskExecutor)? { nil }
 
     @discardableResult
     public func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {

@@ -49,10 +49,12 @@ extension ExactlyOnceChecker {
         var labels: Set<String> { [NodeLog.requestExecuted, NodeLog.requestRepeat] }
         var kinds: [TraceKind] { [.crash] }
 
-        /// A request: its origin (as logged) and request id.
+        /// A request: its origin (as logged), request id, and which of its handler's calls
+        /// (`step`, 0 when not logged).
         struct Key: Hashable, Sendable {
             let origin: NodeName
             let req: UInt64
+            let step: UInt64
         }
 
         /// One execution of a request.
@@ -82,7 +84,7 @@ extension ExactlyOnceChecker {
             }
             guard let node = e.node, let origin = e.name("origin"), let req = e.number("req") else { return }
             executions += 1
-            let key = Key(origin: origin, req: req)
+            let key = Key(origin: origin, req: req, step: e.number("step") ?? 0)
             let execution = Execution(node: node, at: e.at, crashes: crashes[node, default: 0])
             if let earlier = last.updateValue(execution, forKey: key) {
                 if crashes[earlier.node, default: 0] > earlier.crashes {

@@ -77,6 +77,12 @@ extension Experiment {
         if let a = w.attacks {
             m.append("\"attacks\": " + ExperimentJSON.object(["\"clients\": \(a.clients)", "\"rate\": \(ExperimentJSON.rate(a.rate))"]))
         }
+        if !w.services.isEmpty {
+            let loads = w.services.map {
+                ExperimentJSON.object(["\"service\": \("\"" + $0.service + "\"")", "\"rate\": \(ExperimentJSON.rate($0.rate))"])
+            }
+            m.append("\"services\": [" + loads.joined(separator: ", ") + "]")
+        }
         return m.isEmpty ? nil : m
     }
 

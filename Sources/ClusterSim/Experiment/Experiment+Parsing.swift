@@ -1,12 +1,13 @@
 import Foundation
 import NetModel
+import Nodes
 
 extension Experiment {
     /// Reads and validates the experiment file at `path`.
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order; a file that cannot
     ///   be read is one issue with path `""`.
-    public static func load(path: String) throws(ExperimentError) -> Experiment {
+    public static func load(path: String, services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -14,28 +15,29 @@ extension Experiment {
             let reason = (error as NSError).localizedDescription
             throw ExperimentError(issues: [.init(path: "", message: "cannot read experiment file \"\(path)\": \(reason)")])
         }
-        return try parse([UInt8](data))
+        return try parse([UInt8](data), services: services)
     }
 
     /// Parses and validates an experiment file's text.
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order.
-    public static func parse(_ text: String) throws(ExperimentError) -> Experiment {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String, services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
+        try parse(Array(text.utf8), services: services)
     }
 
-    /// Parses and validates an experiment file's UTF-8 bytes.
+    /// Parses and validates an experiment file's UTF-8 bytes. `workload.services` must name
+    /// simulated services of `services`.
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order. A JSON syntax error
     ///   is a single issue with path `""` whose message starts with `line L, column C:`.
-    public static func parse(_ bytes: [UInt8]) throws(ExperimentError) -> Experiment {
+    public static func parse(_ bytes: [UInt8], services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
         let json: JSONValue, offsets: [String: Int]
         do {
             (json, offsets) = try JSONParser.parse(bytes)
         } catch {
             throw ExperimentError(issues: [.init(path: "", message: "line \(error.line), column \(error.column): \(error.message)")])
         }
-        var reader = ExperimentReader(offsets: offsets)
+        var reader = ExperimentReader(offsets: offsets, services: services)
         let experiment = reader.experiment(json)
         if let experiment, reader.issues.isEmpty { return experiment }
         throw ExperimentError(issues: reader.issues)
@@ -51,7 +53,8 @@ enum ExperimentFields {
     static let timing = ["pingInterval", "pingTimeout", "tokenLifetime", "pushRetention"]
     static let network = ["latency", "drop", "duplicate", "reorder", "links"]
     static let link = ["from", "to", "latency", "drop", "duplicate", "reorder"]
-    static let workload = ["clients", "rampUp", "requestRate", "pushRate", "chat", "duplicateLogins", "attacks"]
+    static let workload = ["clients", "rampUp", "requestRate", "pushRate", "chat", "duplicateLogins", "attacks", "services"]
+    static let serviceLoad = ["service", "rate"]
     static let attacks = ["clients", "rate"]
     static let chat = ["rooms", "membersPerRoom", "messageRate"]
     static let expect = ["failoverWithin", "detectionWithin", "pushLatencyP50Below", "pushLatencyP99Below"]
@@ -206,7 +209,32 @@ extension ExperimentReader {
         }
         return Workload(clients: nodes.clients ?? 0, rampUp: rampUp ?? .zero, requestRate: requestRate ?? .zero,
                         pushRate: pushRate ?? .zero, chat: chat,
-                        duplicateLogins: probability(f, "duplicateLogins") ?? 0, attacks: attacks)
+                        duplicateLogins: probability(f, "duplicateLogins") ?? 0, attacks: attacks,
+                        services: serviceLoads(f))
+    }
+
+    /// `workload.services`: each a simulated service of the registry and a rate, each name once.
+    private mutating func serviceLoads(_ f: Fields) -> [ServiceLoad] {
+        guard let items = list(f, "services") else { return [] }
+        var loads: [ServiceLoad] = []
+        for (i, item) in items.enumerated() {
+            guard let sf = fields(item, at: f.path("services") + "[\(i)]", allowed: ExperimentFields.serviceLoad) else { continue }
+            let rate = rate(sf, "rate")
+            guard let name = string(sf, "service", required: true) else { continue }
+            let simulated = services.frontendServices.filter { services.canSimulate($0) }
+            guard services.canSimulate(name) else {
+                var message = "no simulated service named \"\(name)\" (expected one of: \(simulated.joined(separator: ", ")))"
+                if let near = closestFieldName(to: name, in: simulated) { message += "; did you mean \"\(near)\"?" }
+                report(sf.path("service"), message)
+                continue
+            }
+            if loads.contains(where: { $0.service == name }) {
+                report(sf.path("service"), "service \"\(name)\" is listed more than once")
+                continue
+            }
+            loads.append(ServiceLoad(service: name, rate: rate ?? Rate(perSecond: 1)))
+        }
+        return loads
     }
 
     private mutating func checksSection(_ root: Fields) -> [CheckName] {

@@ -191,6 +191,8 @@ public struct Workload: Sendable, Equatable {
     /// Misbehaving clients (a project addition): the last `attacks.clients` clients also send
     /// requests with forged or expired tokens and backend calls with a wrong group id.
     public var attacks: Attacks?
+    /// Calls of registered simulated services (a project addition), each at its rate per client.
+    public var services: [ServiceLoad]
 
     /// The largest accepted `clients`.
     public static let maximumClients = 1_000_000
@@ -198,7 +200,8 @@ public struct Workload: Sendable, Equatable {
     /// Makes a workload; the defaults are the file format's.
     public init(clients: Int = 0, rampUp: Duration = .zero, requestRate: Rate = .zero,
                 pushRate: Rate = .zero, chat: ChatWorkload? = nil, duplicateLogins: Double = 0,
-                attacks: Attacks? = nil) {
+                attacks: Attacks? = nil, services: [ServiceLoad] = []) {
+        self.services = services
         self.clients = clients
         self.rampUp = rampUp
         self.requestRate = requestRate
@@ -206,6 +209,20 @@ public struct Workload: Sendable, Equatable {
         self.chat = chat
         self.duplicateLogins = duplicateLogins
         self.attacks = attacks
+    }
+}
+
+/// Calls of one simulated service (`SimulatedService`) that every client makes at `rate`, once
+/// logged in, during the load phase.
+public struct ServiceLoad: Sendable, Equatable {
+    /// The service's name.
+    public var service: String
+    /// Calls per second per client.
+    public var rate: Rate
+    /// A load.
+    public init(service: String, rate: Rate) {
+        self.service = service
+        self.rate = rate
     }
 }
 

@@ -1,3 +1,4 @@
+import Nodes
 import NetModel
 
 /// The members of one JSON object, with the object's path (first occurrence of each key).
@@ -28,8 +29,13 @@ func experimentPath(_ parent: String, _ key: String) -> String { parent.isEmpty 
 struct ExperimentReader {
     private let offsets: [String: Int]
     private var found: [(offset: Int, sequence: Int, issue: ExperimentError.Issue)] = []
+    /// The services `workload.services` may name.
+    let services: ServiceRegistry
 
-    init(offsets: [String: Int]) { self.offsets = offsets }
+    init(offsets: [String: Int], services: ServiceRegistry = .standard) {
+        self.offsets = offsets
+        self.services = services
+    }
 
     /// The issues so far, in document order.
     var issues: [ExperimentError.Issue] {

@@ -45,6 +45,8 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     public var transport: any Transport<ClusterMessage> { handle.withLock { $0! } }
     /// The serial thread executor the node's actor runs on.
     public var executor: UnownedSerialExecutor { mailbox.executor.asUnownedSerialExecutor() }
+    /// The same thread, for the node's tasks.
+    public var taskExecutor: (any TaskExecutor)? { mailbox.executor }
     /// Real time since the runtime started, plus the node's clock offset.
     public var now: VirtualInstant {
         VirtualInstant(nanoseconds: runtime.trace.elapsed.nanoseconds &+ runtime.clockOffset(of: name))

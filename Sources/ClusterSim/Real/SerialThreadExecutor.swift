@@ -9,8 +9,12 @@ import Synchronization
 /// closure may enter an actor whose executor this is with `assumeIsolated` — no task, no
 /// continuation and no allocation beyond the closure itself.
 ///
+/// It is also a `TaskExecutor`: a node's tasks (a frontend service's handler) prefer it, so their
+/// nonisolated code runs on the node's thread too, never waiting for a free thread of the
+/// global pool.
+///
 /// Real-time code: it owns a thread and blocks on a condition variable when idle.
-public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
+public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// One unit of work.
     private enum Work {
         case job(UnownedJob)
@@ -122,7 +126,8 @@ public final class SerialThreadExecutor: SerialExecutor, @unchecked Sendable {
             batch.reverse()
             while let work = batch.popLast() {
                 switch work {
-                case .job(let job): job.runSynchronously(on: asUnownedSerialExecutor())
+                case .job(let job):
+                    job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
                 case .closure(let body): body()
                 }
             }

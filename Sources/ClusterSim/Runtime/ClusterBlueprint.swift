@@ -19,7 +19,8 @@ public enum ClusterBlueprint {
     /// over `rampUp`, chat rooms for the first `rooms × membersPerRoom`, a second-device login for
     /// the `duplicateLogins` fraction, attacks for the last `attacks.clients`.
     /// - Returns: the clients in name order (the order of their draws).
-    public static func planClients(_ experiment: Experiment, rng: inout SeededRandom) -> [ClientStart] {
+    public static func planClients(_ experiment: Experiment, services: ServiceRegistry = .standard,
+                                   rng: inout SeededRandom) -> [ClientStart] {
         let w = experiment.workload
         guard w.clients > 0 else { return [] }
         let users = (1...w.clients).map { "user-\($0)" }
@@ -49,6 +50,8 @@ public enum ClusterBlueprint {
                                   chatRate: room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0),
                                   duplicateLoginAfter: dup)
             plan.loadEndsAt = endOfLoad.nanoseconds
+            plan.serviceLoads = w.services.map { ($0.service, $0.rate.perSecond) }
+            plan.services = services
             if let attacks = w.attacks, i >= w.clients - attacks.clients {
                 plan.attackRate = attacks.rate.perSecond
             }
@@ -63,13 +66,15 @@ public enum ClusterBlueprint {
             .map(\.element)
     }
 
-    /// A fresh node actor for `name` in `env` (a client needs its `plan`).
+    /// A fresh node actor for `name` in `env` (a client needs its `plan`; frontends and the
+    /// session node serve `services`).
     public static func makeNode(_ name: NodeName, env: any NodeEnvironment, plan: ClientPlan?,
+                                services: ServiceRegistry = .standard,
                                 plantedBugs: PlantedBugs = PlantedBugs()) -> any ClusterNode {
         switch name.role {
         case .management: ManagementNode(env: env)
-        case .session: SessionNode(env: env, forgetConnectionOnLogout: plantedBugs.sessionIgnoresConnection)
-        case .frontend: FrontendNode(env: env)
+        case .session: SessionNode(env: env, services: services, forgetConnectionOnLogout: plantedBugs.sessionIgnoresConnection)
+        case .frontend: FrontendNode(env: env, services: services)
         case .chat: ChatNode(env: env)
         case .gateway: GatewayNode(env: env)
         case .client: ClientNode(env: env, plan: plan!)

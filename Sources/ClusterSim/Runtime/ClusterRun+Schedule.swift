@@ -5,7 +5,7 @@ extension ClusterRun {
     /// Plans every client and schedules its start: evenly over `rampUp`.
     func scheduleWorkload() {
         var rng = simulator.random(stream: "workload")
-        for client in ClusterBlueprint.planClients(experiment, rng: &rng) {
+        for client in ClusterBlueprint.planClients(experiment, services: services, rng: &rng) {
             plans[client.name] = client.plan
             let name = client.name
             simulator.schedule(at: VirtualInstant.zero.advanced(by: client.start)) { [self] in spawn(name) }

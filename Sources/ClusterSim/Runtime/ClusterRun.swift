@@ -23,10 +23,16 @@ public final class ClusterRun: @unchecked Sendable {
     var environments: [NodeName: SimNodeEnvironment] = [:]
     /// Test-only switches that plant known bugs (see `PlantedBugs`).
     public var plantedBugs = PlantedBugs()
+    /// The services the cluster serves (frontends, the session node's backend services, and what
+    /// the clients' `workload.services` call).
+    public let services: ServiceRegistry
 
-    /// Prepares a run of `experiment` with `seed` (the experiment's own when nil).
-    public init(experiment: Experiment, seed: UInt64? = nil, retainTrace: Bool = true) {
+    /// Prepares a run of `experiment` with `seed` (the experiment's own when nil), its cluster
+    /// serving `services`.
+    public init(experiment: Experiment, seed: UInt64? = nil, services: ServiceRegistry = .standard,
+                retainTrace: Bool = true) {
         self.experiment = experiment
+        self.services = services
         self.seed = seed ?? experiment.seed
         simulator = Simulator(seed: self.seed, retainTrace: retainTrace)
         network = SimNetwork(scheduler: simulator, seed: self.seed, defaults: experiment.network.defaults,
@@ -73,7 +79,8 @@ public final class ClusterRun: @unchecked Sendable {
                                      incarnation: incarnation, liveness: liveness)
         environments[name] = env
         env.onExit = { [unowned self] exited in supervise(exited, incarnation: incarnation) }
-        let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], plantedBugs: plantedBugs)
+        let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
+                                             plantedBugs: plantedBugs)
         attach(node, env: env)
     }
 

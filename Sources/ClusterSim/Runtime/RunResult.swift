@@ -1,3 +1,4 @@
+import Nodes
 import NetModel
 
 /// The outcome of one run of an experiment: the checks, the metrics and the trace's identity.
@@ -22,9 +23,9 @@ public struct RunResult: Sendable {
 
     /// Runs `experiment` with `seed` (its own when nil) on the simulator and checks it.
     /// - Returns: the run (for its trace and state) and its result.
-    public static func simulate(_ experiment: Experiment, seed: UInt64? = nil,
+    public static func simulate(_ experiment: Experiment, seed: UInt64? = nil, services: ServiceRegistry = .standard,
                                 configure: (ClusterRun) -> Void = { _ in }) -> (ClusterRun, RunResult) {
-        let run = ClusterRun(experiment: experiment, seed: seed)
+        let run = ClusterRun(experiment: experiment, seed: seed, services: services)
         configure(run)
         let outcome = run.run()
         return (run, evaluate(run, outcome: outcome))

@@ -49,6 +49,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         simTransport.unsafelyUnwrapped.handle.send(message, on: stream)
     }
     var executor: UnownedSerialExecutor { simulator.executor.asUnownedSerialExecutor() }
+    var taskExecutor: (any TaskExecutor)? { simulator.executor }
     var now: VirtualInstant { VirtualInstant(nanoseconds: simulator.now.nanoseconds &+ simulator.clockOffset(of: name)) }
     var isLive: Bool { liveness.current[name] == incarnation }
 

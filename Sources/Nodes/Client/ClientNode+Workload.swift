@@ -3,8 +3,10 @@ import NetModel
 extension ClientNode {
     /// A request waiting for its answer.
     struct PendingRequest {
-        /// What was asked (a write is sent again under the same id).
+        /// What was asked.
         var service: ClientService
+        /// The call on the wire (a write is sent again under the same id, unchanged).
+        var call: ServiceCall
         /// Its trace label.
         var label: String
         /// Sent on purpose with a bad token or group (attacks): never retried, never judged.
@@ -21,8 +23,8 @@ extension ClientNode {
     func request(_ service: ClientService, token: String, attack: Bool = false, retries: Int = 0) -> UInt64 {
         let id = RequestKey.id(incarnation: incarnationTag, counter: nextRequest)
         nextRequest += 1
-        let req = ClientRequest(requestID: id, token: token, service: service, origin: env.name)
-        pending[id] = PendingRequest(service: service, label: req.traceLabel, attack: attack,
+        let req = ClientRequest(requestID: id, token: token, call: service.call, origin: env.name)
+        pending[id] = PendingRequest(service: service, call: req.call, label: req.traceLabel, attack: attack,
                                      retriesLeft: retries)
         transmit(req)
         if retries > 0 { scheduleTimeout(id) }
@@ -79,7 +81,7 @@ extension ClientNode {
         waiting.retriesLeft -= 1
         waiting.attempt += 1
         pending[id] = waiting
-        transmit(ClientRequest(requestID: id, token: token, service: waiting.service, origin: env.name))
+        transmit(ClientRequest(requestID: id, token: token, call: waiting.call, origin: env.name))
         scheduleTimeout(id)
     }
 
@@ -105,7 +107,8 @@ extension ClientNode {
         }
         // A login that succeeds is a request served; one that fails is retried by the login
         // cycle and is not counted against the client's other requests.
-        if !asked.attack, asked.label != "Login" || refusal == nil { lastRequestOK = refusal == nil }
+        // A service's own refusal (not online, not enough items) is an answer, not a failure.
+        if !asked.attack, asked.label != "Login" || refusal == nil { lastRequestOK = refusal?.isServiceAnswer ?? true }
         logReply(asked, reply)
         if let refusal, refusal.needsLogin, refreshID == nil, !asked.attack {
             // The token is refused (expired, or bad here): log in again in the background and keep
@@ -183,6 +186,14 @@ extension ClientNode {
     /// Whether the load phase is still on.
     var loadPhase: Bool { env.now.nanoseconds < plan.loadEndsAt }
 
+    /// Calls the simulated service `name` with a request it draws (during the load phase).
+    func callService(_ name: String) {
+        guard isConnected, loadPhase else { return }
+        var draw = WorkloadDraw(user: plan.user, pickUser: { self.randomOtherUser() }, draw: { self.env.random() })
+        guard let call = plan.services.workloadCall(name, &draw) else { return }
+        request(.custom(call), token: token, retries: Self.retryLimit)
+    }
+
     func sendMessage() {
         guard isConnected, loadPhase, plan.users.count > 1 else { return }
         request(.message(to: randomOtherUser(), text: "hi"), token: token, retries: Self.retryLimit)
@@ -190,7 +201,7 @@ extension ClientNode {
 
     /// Another user, among those who started before this client (so most are online); client 1
     /// picks among all.
-    private func randomOtherUser() -> String {
+    func randomOtherUser() -> String {
         let mine = plan.userIndex
         let pool = mine > 0 ? mine : plan.users.count
         var other = plan.users[Int(env.random() % UInt64(pool))]

@@ -77,6 +77,10 @@ public actor ClientNode: ClusterNode {
         scheduleLoop(rate: plan.requestRate) { $0.sendRequest() }
         scheduleLoop(rate: plan.pushRate) { $0.sendMessage() }
         scheduleLoop(rate: plan.attackRate) { $0.attack() }
+        for load in plan.serviceLoads {
+            let name = load.service
+            scheduleLoop(rate: load.rate) { $0.callService(name) }
+        }
         if let after = plan.duplicateLoginAfter {
             env.scheduleTimer(after: after, on: self) { $0.duplicateLogin() }
         }

@@ -26,6 +26,10 @@ public struct ClientPlan: Sendable {
     public var duplicateLoginAfter: Duration?
     /// Attacks per second (0: a well-behaved client): forged tokens, expired tokens, wrong group ids.
     public var attackRate: Double = 0
+    /// Simulated services this client calls (`SimulatedService`), each at its rate per second.
+    public var serviceLoads: [(service: String, rate: Double)] = []
+    /// The services the cluster serves (where the client's service calls draw their requests).
+    public var services: ServiceRegistry = .standard
     /// The end of the load phase (ns of virtual time): no new pushes, chat lines or attacks after
     /// it, so the settle phase can drain; plain requests go on (liveness checks them).
     public var loadEndsAt: Int64 = .max

@@ -2,7 +2,7 @@ import NetModel
 
 /// Why a request was refused: a typed contract between the cluster and its clients (a client
 /// branches on the case, never on text). `label` is the stable text the trace records.
-public enum Refusal: Codable, Equatable, Hashable, Sendable {
+public enum Refusal: Error, Codable, Equatable, Hashable, Sendable {
     /// The node is not registered (the service blocker) or was fenced.
     case notServing
     /// The token's `exp` has passed: log in again.
@@ -25,6 +25,16 @@ public enum Refusal: Codable, Equatable, Hashable, Sendable {
     /// The request id is older than the executor's window for its origin: it was neither
     /// executed now nor remembered; a new request must be made.
     case staleRequest
+    /// The frontend serves no service of this name.
+    case unknownService(String)
+    /// The request's payload is not what the service expects (detail: why).
+    case badRequest(String)
+    /// The user the service needs online has no push stream (`ServiceContext.onlineUserInfo`).
+    case notOnline(String)
+    /// A node answered a call with a result of the wrong kind (the service's name).
+    case unexpectedAnswer(String)
+    /// A service's own refusal (its reason, defined by the service).
+    case rejected(String)
 
     /// The stable trace text: `not-serving`, `expired-token`, `bad-token:DETAIL`, …
     public var label: String {
@@ -39,6 +49,11 @@ public enum Refusal: Codable, Equatable, Hashable, Sendable {
         case .chatUnavailable: "chat-unavailable"
         case .notInRoom: "not-in-room"
         case .staleRequest: "stale-request"
+        case .unknownService(let name): "unknown-service:" + name
+        case .badRequest(let detail): "bad-request:" + detail
+        case .notOnline(let user): "not-online:" + user
+        case .unexpectedAnswer(let service): "unexpected-answer:" + service
+        case .rejected(let reason): "rejected:" + reason
         }
     }
 
@@ -46,7 +61,17 @@ public enum Refusal: Codable, Equatable, Hashable, Sendable {
     public var isRetryable: Bool {
         switch self {
         case .notServing, .noFrontend, .frontendUnavailable, .sessionUnavailable, .chatUnavailable: true
-        case .expiredToken, .badToken, .wrongPassword, .notInRoom, .staleRequest: false
+        case .expiredToken, .badToken, .wrongPassword, .notInRoom, .staleRequest, .unknownService, .badRequest,
+             .notOnline, .unexpectedAnswer, .rejected: false
+        }
+    }
+
+    /// Whether the refusal is a service's answer about the request itself (the user is not
+    /// online, the service's own reason), not a failure of the cluster to serve it.
+    public var isServiceAnswer: Bool {
+        switch self {
+        case .notOnline, .rejected: true
+        default: false
         }
     }
 

@@ -10,18 +10,25 @@ public struct RequestKey: Codable, Hashable, Comparable, Sendable, CustomStringC
     public var origin: NodeName
     /// The request's id at its origin (increasing).
     public var id: UInt64
+    /// Which of the calls a frontend service's handler made for this request (0 for the first):
+    /// each is executed once on its own (`ServiceContext`).
+    public var step: UInt16
 
     /// A key.
-    public init(origin: NodeName, id: UInt64) {
+    public init(origin: NodeName, id: UInt64, step: UInt16 = 0) {
         self.origin = origin
         self.id = id
+        self.step = step
     }
 
-    /// By origin, then id (the order waiting requests are handled in).
-    public static func < (a: RequestKey, b: RequestKey) -> Bool { (a.origin, a.id) < (b.origin, b.id) }
+    /// The key of the `step`th call made for this request.
+    public func step(_ step: UInt16) -> RequestKey { RequestKey(origin: origin, id: id, step: step) }
 
-    /// `client-3#17`.
-    public var description: String { "\(origin)#\(id)" }
+    /// By origin, then id, then step (the order waiting requests are handled in).
+    public static func < (a: RequestKey, b: RequestKey) -> Bool { (a.origin, a.id, a.step) < (b.origin, b.id, b.step) }
+
+    /// `client-3#17` (`client-3#17.2` for a later step).
+    public var description: String { step == 0 ? "\(origin)#\(id)" : "\(origin)#\(id).\(step)" }
 
     /// How many low bits of an id count requests; the bits above name the origin's incarnation.
     public static let counterBits = 40

@@ -1,40 +1,49 @@
 import NetModel
 
-/// A request from a client. `requestID` correlates the reply; `token` is checked on every request
-/// but `login`.
+/// A request from a client: a call of one registered frontend service. `requestID` correlates the
+/// reply; `token` is checked on every call of a `.signedIn` service.
 public struct ClientRequest: Codable, Equatable, Sendable {
     /// The client's id for this request.
     public var requestID: UInt64
-    /// The JWT (empty for `login`).
+    /// The JWT (empty for an anonymous service such as `Login`).
     public var token: String
-    /// What is asked.
-    public var service: ClientService
+    /// Which service, with its request.
+    public var call: ServiceCall
     /// The client that asked, when a gateway relays the request (nil when sent directly).
     public var origin: NodeName?
     /// Makes a request.
-    public init(requestID: UInt64, token: String, service: ClientService, origin: NodeName? = nil) {
+    public init(requestID: UInt64, token: String, call: ServiceCall, origin: NodeName? = nil) {
         self.requestID = requestID
         self.token = token
-        self.service = service
+        self.call = call
         self.origin = origin
     }
 
-    /// The trace label.
-    public var traceLabel: String {
-        switch service {
-        case .state: "State"
-        case .login: "Login"
-        case .message: "MessageUser"
-        case .broadcast: "Broadcast"
-        case .kick: "Kick"
-        case .isOnline: "IsOnline"
-        case .chat: "ChatCommand"
-        }
+    /// The trace label: the service's name.
+    public var traceLabel: String { call.service }
+}
+
+/// A call of a frontend service: its name and its typed request.
+public struct ServiceCall: Codable, Equatable, Sendable {
+    /// The service's name (`FrontendService.name`).
+    public var service: String
+    /// The service's `Request`.
+    public var payload: ServicePayload
+    /// A call of `S` with `request`.
+    public init<S: FrontendService>(_ type: S.Type, _ request: S.Request) {
+        service = S.name
+        payload = ServicePayload(request)
+    }
+    /// A call by name (a service this process may not know: the frontend decodes the payload).
+    public init(service: String, payload: ServicePayload) {
+        self.service = service
+        self.payload = payload
     }
 }
 
-/// The stateless services any frontend serves (seed 000: Init service, and request services).
-public enum ClientService: Codable, Equatable, Sendable {
+/// What a simulated client asks: the built-in services by case, any other registered service as
+/// a `ServiceCall`. `call` is what goes on the wire.
+public enum ClientService: Equatable, Sendable {
     /// Init service: is the server up and serving?
     case state
     /// Init service: log in, get a JWT.
@@ -49,10 +58,26 @@ public enum ClientService: Codable, Equatable, Sendable {
     case isOnline(user: String)
     /// A chat command (/name, /rooms, /create, /join, /leave, or a line).
     case chat(ChatCommand)
+    /// Another registered service.
+    case custom(ServiceCall)
+
+    /// The call on the wire.
+    public var call: ServiceCall {
+        switch self {
+        case .state: ServiceCall(StateService.self, StateRequest())
+        case .login(let user, let password): ServiceCall(LoginService.self, LoginRequest(user: user, password: password))
+        case .message(let to, let text): ServiceCall(MessageService.self, MessageRequest(to: to, text: text))
+        case .broadcast(let text): ServiceCall(BroadcastService.self, BroadcastRequest(text: text))
+        case .kick(let user): ServiceCall(KickService.self, KickRequest(user: user))
+        case .isOnline(let user): ServiceCall(IsOnlineService.self, IsOnlineRequest(user: user))
+        case .chat(let command): ServiceCall(ChatService.self, command)
+        case .custom(let call): call
+        }
+    }
 }
 
 /// A chat command, as the chat node understands it.
-public enum ChatCommand: Codable, Equatable, Sendable {
+public enum ChatCommand: ServiceMessage {
     /// /name
     case name(String)
     /// /rooms
@@ -97,7 +122,7 @@ public struct ClientReply: Codable, Equatable, Sendable {
 }
 
 /// The outcome of a request.
-public enum ClientResult: Codable, Equatable, Sendable {
+public enum ClientResult: ServiceMessage {
     /// Done.
     case ok
     /// Login succeeded: the token.
@@ -110,6 +135,8 @@ public enum ClientResult: Codable, Equatable, Sendable {
     case joined(roomID: Int, title: String)
     /// Refused: why (bad or expired token, not serving yet, a node unavailable, …).
     case refused(Refusal)
+    /// The reply of a service whose `Reply` is its own type.
+    case reply(ServicePayload)
 
     /// Whether the request succeeded.
     public var isSuccess: Bool { if case .refused = self { false } else { true } }
@@ -155,6 +182,9 @@ public enum BackendCall: Codable, Equatable, Sendable {
     /// executor → caller: the request `request` was executed (or refused) with this result; a
     /// copy of an executed request gets the first result again.
     case executed(request: RequestKey, result: ClientResult)
+    /// frontend → session: a frontend service's call of the backend service `name` for the
+    /// verified `user`, executed once per `request` (answered with `executed`, result `.reply`).
+    case service(name: String, user: String, payload: ServicePayload, request: RequestKey)
 
     /// The trace label.
     public var traceLabel: String {
@@ -173,6 +203,7 @@ public enum BackendCall: Codable, Equatable, Sendable {
         case .isOnline: "IsOnlineCall"
         case .chat: "ChatCall"
         case .executed: "Executed"
+        case .service: "BackendService"
         }
     }
 }

@@ -1,14 +1,14 @@
 import NetModel
 
 extension FrontendNode {
-    /// A write the frontend forwarded to its executor and has not answered yet.
+    /// A call a handler made, forwarded to its executor and not answered yet.
     struct ForwardedCall {
         /// The call (with its request key; resent unchanged).
         var call: BackendCall
         /// Which node executes it.
         var executor: Executor
-        /// Where the answer goes (the latest copy's route).
-        var route: ReplyRoute
+        /// The handler waiting for the answer.
+        var waiter: UnsafeContinuation<ClientResult, Never>
         /// After this instant (ns) the client gets a retryable refusal.
         var deadline: Int64
         /// When it was last sent (ns).
@@ -30,16 +30,13 @@ extension FrontendNode {
     /// How often an unconfirmed write is sent to its executor again.
     static let callRetry: Duration = .milliseconds(300)
 
-    /// Forwards the write `key` to its executor and answers the client when the executor
-    /// confirms (`executed`). A copy of a write already waiting only updates where the answer
-    /// goes. `make` builds the call once: a retry sends the very same call (same push id).
-    func forward(_ key: RequestKey, route: ReplyRoute, to executor: Executor, _ make: () -> BackendCall) {
-        if calls[key] != nil {
-            calls[key]?.route = route
-            return
-        }
+    /// Forwards the call `key` to its executor; `waiter` gets the executor's answer (`executed`),
+    /// or a retryable refusal at the deadline. The very same call is resent on every retry (same
+    /// push id).
+    func forward(_ key: RequestKey, to executor: Executor, call: BackendCall,
+                 waiter: UnsafeContinuation<ClientResult, Never>) {
         let deadline = env.now.advanced(by: Self.callDeadline).nanoseconds
-        calls[key] = ForwardedCall(call: make(), executor: executor, route: route, deadline: deadline,
+        calls[key] = ForwardedCall(call: call, executor: executor, waiter: waiter, deadline: deadline,
                                    sentAt: env.now.nanoseconds)
         sendCall(key)
         if !callTickScheduled { scheduleCallTick() }
@@ -71,7 +68,7 @@ extension FrontendNode {
                 let refusal = link.isServing ? pending.executor.unavailable : .notServing
                 env.log(NodeLog.requestRejected, ["client": .name(key.origin), "service": .text(pending.call.traceLabel),
                                                   "reason": .text(refusal.label), "req": .number(key.id)])
-                reply(ClientReply(requestID: key.id, result: .refused(refusal), origin: key.origin), pending.route)
+                pending.waiter.resume(returning: .refused(refusal))
                 continue
             }
             guard now - pending.sentAt >= due else { continue }
@@ -80,10 +77,9 @@ extension FrontendNode {
         }
     }
 
-    /// The executor's answer to a forwarded write: answer the client (once; a later copy of the
-    /// answer finds nothing waiting).
+    /// The executor's answer to a forwarded call: hand it to the waiting handler (once; a later
+    /// copy of the answer finds nothing waiting).
     func executedCall(_ key: RequestKey, result: ClientResult) {
-        guard let pending = calls.removeValue(forKey: key) else { return }
-        reply(ClientReply(requestID: key.id, result: result, origin: key.origin), pending.route)
+        calls.removeValue(forKey: key)?.waiter.resume(returning: result)
     }
 }

@@ -63,9 +63,16 @@ extension FrontendNode {
         if !alreadyClosed { env.transport.closeStream(id) }
     }
 
+    /// A gateway's connection closed: the requests it carried have no one to answer. Their
+    /// handlers' waiting calls end (no more retries) and nothing is sent back.
     private func failPending(on id: StreamID) {
-        for key in calls.keys.sorted() where calls[key]?.route == .stream(id) {
-            calls[key] = nil
+        for request in running.keys.sorted() where running[request]?.route == .stream(id) {
+            running[request]?.route = nil
+            for key in calls.keys.sorted() where key.origin == request.origin && key.id == request.id {
+                let call = calls.removeValue(forKey: key)
+                running[request]?.relayed = .frontendUnavailable
+                call?.waiter.resume(returning: .refused(.frontendUnavailable))
+            }
         }
     }
 

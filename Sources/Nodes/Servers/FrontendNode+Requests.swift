@@ -1,11 +1,10 @@
 import NetModel
 
 extension FrontendNode {
-    /// Serves one client request: the service blocker first, then the token (every request but
-    /// State and Login), then the service: a read (State, Login, IsOnline) is executed here at most
-    /// once per request key; anything that needs the session or the chat node's state (a push, a
-    /// broadcast, a kick, is-online, a chat command) is forwarded to that node, which executes it,
-    /// and answered only once that node answered (`calls`).
+    /// Serves one client request: the service blocker first, then the service by name, then the
+    /// token (unless the service is anonymous), then the service's handler (`runHandler`).
+    /// A copy of a request whose handler is still running only updates where the answer goes; a
+    /// service that remembers answers (Login, State) answers a later copy with its first answer.
     func serve(_ request: ClientRequest, route: ReplyRoute, client: NodeName) {
         let service = request.traceLabel
         let key = RequestKey(origin: client, id: request.requestID)
@@ -15,55 +14,41 @@ extension FrontendNode {
             reply(ClientReply(requestID: request.requestID, result: .refused(refusal), origin: client), route)
         }
         guard link.isServing else { return refuse(.notServing) }
-        var user = ""
-        switch request.service {
-        case .state, .login:
-            break
-        default:
+        guard let entry = services.frontend[service] else { return refuse(.unknownService(service)) }
+        var claims: TokenClaims?
+        if entry.access == .signedIn {
             switch verify(request.token) {
-            case .success(let claims): user = claims.sub
+            case .success(let verified): claims = verified
             case .failure(.expired): return refuse(.expiredToken)
             case .failure(let error): return refuse(.badToken("\(error)"))
             }
         }
-        if case .login(let name, let password) = request.service,
-           name.isEmpty || password != Self.password(for: name) {
-            return refuse(.wrongPassword)
+        let handler: FrontendServiceEntry.Handler
+        switch entry.prepare(request.call.payload) {
+        case .success(let ready): handler = ready
+        case .failure(let refusal): return refuse(refusal)
         }
-        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(user),
+        env.log(NodeLog.requestServed, ["client": .name(client), "service": .text(service), "user": .text(claims?.sub ?? ""),
                                         "req": .number(key.id)])
-        switch request.service {
-        case .state, .login:
-            executeRead(request, key: key, user: user, route: route)
-        case .isOnline(let target):
-            forward(key, route: route, to: .session) { .isOnline(user: target, request: key) }
-        case .message(let to, let text):
-            forward(key, route: route, to: .session) {
-                .pushTo(users: [to], pushID: newPushID(), body: .message(from: user, text: text),
-                        acceptedAt: env.now.nanoseconds, request: key)
-            }
-        case .broadcast(let text):
-            forward(key, route: route, to: .session) {
-                .broadcast(pushID: newPushID(), body: .broadcast(text: text),
-                           acceptedAt: env.now.nanoseconds, request: key)
-            }
-        case .kick(let target):
-            forward(key, route: route, to: .session) { .kick(user: target, request: key) }
-        case .chat(let command):
-            forward(key, route: route, to: .chat) { .chat(user: user, command: command, request: key) }
+        if running[key] != nil {
+            running[key]?.route = route
+            return
         }
-    }
-
-    /// A read executed here, once per key: a copy gets the first answer.
-    private func executeRead(_ request: ClientRequest, key: RequestKey, user: String, route: ReplyRoute) {
-        let answer = executed.executeOnce(key, service: request.traceLabel, log: env) { () -> ClientResult in
-            guard case .login(let name, _) = request.service else { return .flag(true) }
-            let now = nowSeconds
-            let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
-            env.log(NodeLog.tokenIssued, ["user": .text(name), "exp": .signed(Int64(exp))])
-            return .token(issue(TokenClaims(sub: name, iat: now, exp: exp)))
+        if entry.remembersAnswers {
+            switch executed.begin(key) {
+            case .execute:
+                env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
+            case .repeated(let first):
+                env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
+                return reply(ClientReply(requestID: key.id, result: first, origin: key.origin), route)
+            case .inProgress:
+                return
+            case .stale:
+                env.log(NodeLog.callDropped, ["call": .text(service), "from": .name(key.origin), "reason": .text("stale-request")])
+                return reply(ClientReply(requestID: key.id, result: .refused(.staleRequest), origin: key.origin), route)
+            }
         }
-        if let answer { reply(ClientReply(requestID: key.id, result: answer, origin: key.origin), route) }
+        runHandler(handler, service: service, key: key, claims: claims, route: route, remember: entry.remembersAnswers)
     }
 
     /// Verifies a token, remembering good signatures.
@@ -85,9 +70,6 @@ extension FrontendNode {
         verifiedTokens.remember(token, claims)
         return token
     }
-
-    /// The demo password of a user (the cluster has no user database): `pw-USER`.
-    static func password(for user: String) -> String { "pw-" + user }
 
     /// A push id unique in the cluster: the frontend's number, then a tag of this incarnation (a
     /// restarted frontend must not reuse ids), then a counter.

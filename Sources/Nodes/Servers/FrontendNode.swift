@@ -16,7 +16,11 @@ public actor FrontendNode: ManagedServer {
     @exclusivity(unchecked) var pushStreams: [String: StreamID] = [:]
     /// Reads (State, Login) executed here, per client: a copy gets the first answer.
     @exclusivity(unchecked) var executed = RequestWindow<ClientResult>(capacity: 16)
-    /// Requests forwarded to their executor (session or chat node), not answered yet.
+    /// The services this frontend serves.
+    let services: ServiceRegistry
+    /// Requests whose service handler is running.
+    @exclusivity(unchecked) var running: [RequestKey: RunningHandler] = [:]
+    /// Calls handlers made, forwarded to their executor (session or chat node), not answered yet.
     @exclusivity(unchecked) var calls: [RequestKey: ForwardedCall] = [:]
     /// Whether the timer that retries `calls` is running.
     @exclusivity(unchecked) var callTickScheduled = false
@@ -49,9 +53,10 @@ public actor FrontendNode: ManagedServer {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
-    /// A frontend.
-    public init(env: any NodeEnvironment) {
+    /// A frontend serving `services`.
+    public init(env: any NodeEnvironment, services: ServiceRegistry = .standard) {
         self.env = env
+        self.services = services
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
         signer = TokenSigner(secret: env.settings.tokenSecret)
         pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)

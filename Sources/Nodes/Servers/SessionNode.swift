@@ -24,6 +24,8 @@ public actor SessionNode: ManagedServer {
     /// asked again every 500 ms (a lost request or answer would leave their users unmapped until
     /// the next periodic re-sync).
     @exclusivity(unchecked) private var awaitingResync: [NodeName: VirtualInstant] = [:]
+    /// The state of each backend service this node hosts (`BackendService`), by name.
+    @exclusivity(unchecked) private var backendServices: [String: any BackendServiceState]
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     private let generation: UInt64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
@@ -31,9 +33,10 @@ public actor SessionNode: ManagedServer {
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
-    /// A session node. `forgetConnectionOnLogout` plants the seed's stale-cleanup bug (tests only).
-    public init(env: any NodeEnvironment, forgetConnectionOnLogout: Bool = false) {
+    /// A session node hosting the backend services of `services`. `forgetConnectionOnLogout` plants the seed's stale-cleanup bug (tests only).
+    public init(env: any NodeEnvironment, services: ServiceRegistry = .standard, forgetConnectionOnLogout: Bool = false) {
         self.env = env
+        backendServices = services.backend.mapValues { $0.makeState() }
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
         generation = env.incarnationID
@@ -166,6 +169,11 @@ public actor SessionNode: ManagedServer {
             }
         case .isOnline(let user, let request):
             execute(request, service: "IsOnline", from: source) { .flag(table.isOnline(user)) }
+        case .service(let name, let user, let payload, let request):
+            execute(request, service: name, from: source) {
+                guard backendServices[name] != nil else { return .refused(.unknownService(name)) }
+                return backendServices[name]!.execute(payload, user: user)
+            }
         default:
             unexpected(.backend(group: env.groupID, call), from: source)
         }

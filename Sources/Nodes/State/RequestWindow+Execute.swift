@@ -9,14 +9,17 @@ extension RequestWindow where Answer == ClientResult {
     ///   answer is on its way).
     mutating func executeOnce(_ key: RequestKey, service: String, log env: any NodeEnvironment,
                               _ body: () -> ClientResult) -> ClientResult? {
+        var list: [TraceDetail.Field] = [("origin", .name(key.origin)), ("req", .number(key.id)), ("service", .text(service))]
+        if key.step > 0 { list.append(("step", .number(UInt64(key.step)))) }
+        let fields = TraceDetail(fields: list)
         switch begin(key) {
         case .execute:
-            env.log(NodeLog.requestExecuted, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
+            env.log(NodeLog.requestExecuted, fields)
             let result = body()
             finish(key, answer: result)
             return result
         case .repeated(let first):
-            env.log(NodeLog.requestRepeat, ["origin": .name(key.origin), "req": .number(key.id), "service": .text(service)])
+            env.log(NodeLog.requestRepeat, fields)
             return first
         case .inProgress:
             return nil

@@ -30,6 +30,7 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
 
     private struct Entry: Sendable {
         var id: UInt64
+        var step: UInt16
         var answer: Answer?
     }
 
@@ -51,11 +52,11 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
                 self = OriginWindow(epoch: key.epoch)
                 retired = older
             }
-            if let i = entries.firstIndex(where: { $0.id == key.id }) {
+            if let i = entries.firstIndex(where: { $0.id == key.id && $0.step == key.step }) {
                 return entries[i].answer.map { .repeated($0) } ?? .inProgress
             }
             if key.id <= forgottenUpTo { return .stale }
-            entries.append(Entry(id: key.id, answer: nil))
+            entries.append(Entry(id: key.id, step: key.step, answer: nil))
             if entries.count > capacity {
                 let gone = entries.removeFirst()
                 forgottenUpTo = max(forgottenUpTo, gone.id)
@@ -63,9 +64,9 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
             return .execute
         }
 
-        mutating func finish(_ id: UInt64, answer: Answer) {
+        mutating func finish(_ key: RequestKey, answer: Answer) {
             // The newest entries are at the end: look from there.
-            guard let i = entries.lastIndex(where: { $0.id == id }) else { return }
+            guard let i = entries.lastIndex(where: { $0.id == key.id && $0.step == key.step }) else { return }
             entries[i].answer = answer
         }
     }
@@ -92,16 +93,16 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
 
     /// Records the answer of a request that `begin` let execute.
     public mutating func finish(_ key: RequestKey, answer: Answer) {
-        windows[key.origin]?.finish(key.id, answer: answer)
+        windows[key.origin]?.finish(key, answer: answer)
     }
 
     /// Forgets a request whose execution was abandoned (it may be executed again).
     public mutating func abandon(_ key: RequestKey) {
-        windows[key.origin]?.entries.removeAll { $0.id == key.id && $0.answer == nil }
+        windows[key.origin]?.entries.removeAll { $0.id == key.id && $0.step == key.step && $0.answer == nil }
     }
 
     /// The answer recorded for `key`, if any.
     public func answer(for key: RequestKey) -> Answer? {
-        windows[key.origin]?.entries.first(where: { $0.id == key.id })?.answer ?? nil
+        windows[key.origin]?.entries.first(where: { $0.id == key.id && $0.step == key.step })?.answer ?? nil
     }
 }
