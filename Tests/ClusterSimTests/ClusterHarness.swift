@@ -17,27 +17,6 @@ func withCluster(_ json: String, seed: UInt64 = 1, configure: (ClusterRun) -> Vo
     try body(run, result)
 }
 
-extension RunResult {
-    /// The result of the check `name`.
-    func check(_ name: String) -> CheckResult? { checks.first { $0.name == name } }
-
-    /// The metric `name`.
-    func metric(_ name: String) -> Double? { metrics.first { $0.0 == name }?.1 }
-
-    /// Every failing check, one per line, for failure messages.
-    var failures: String { checks.filter { !$0.passed }.map { "\($0.name): \($0.detail)" }.joined(separator: "\n") }
-}
-
-extension ClusterRun {
-    /// The node events labelled `label` (at `node` when given), in trace order.
-    func logs(_ label: String, at node: NodeName? = nil) -> [TraceEvent] {
-        simulator.trace.events.filter { $0.kind == .node && $0.label == label && (node == nil || $0.node == node) }
-    }
-
-    /// A detail field of a node event.
-    func field(_ key: String, _ event: TraceEvent) -> String? { NodeLog.field(key, in: event.detail).map(String.init) }
-}
-
 /// A small cluster experiment: `frontends` frontends, `clients` clients, the given faults and extras.
 func experiment(frontends: Int = 3, clients: Int = 30, duration: String = "20s", settle: String = "8s",
                 extra: String = "", faults: String = "[]", workload: String = #""requestRate": "1/s", "pushRate": "1/s""#) -> String {
