@@ -28,6 +28,8 @@ public final class RealClusterRun: @unchecked Sendable {
     var attachFailures: [String] = []
     let partitions = PartitionTable()
     var nextPartitionID = 1
+    /// What the frontends and the session node serve.
+    let services: ServiceRegistry
     /// The trace hash when the record was taken (teardown records nothing that counts).
     var finalHash = ""
 
@@ -35,8 +37,11 @@ public final class RealClusterRun: @unchecked Sendable {
     /// - Parameters:
     ///   - seed: the run seed (the experiment's own when nil).
     ///   - executorCount: node executor threads (the clients share them).
-    public init(experiment: Experiment, seed: UInt64? = nil, fabric: any RealFabric, executorCount: Int = 4) {
+    ///   - services: what the frontends and the session node serve, and the clients call.
+    public init(experiment: Experiment, seed: UInt64? = nil, fabric: any RealFabric, executorCount: Int = 4,
+                services: ServiceRegistry = .standard) {
         self.experiment = experiment
+        self.services = services
         self.seed = seed ?? experiment.seed
         self.fabric = fabric
         runtime = RealRuntime(seed: self.seed, executorCount: executorCount)
@@ -59,7 +64,7 @@ public final class RealClusterRun: @unchecked Sendable {
         let servers = experiment.nodeNames
         at(.zero) { [self] in for name in servers { spawn(name) } }
         var rng = SeededRandom(seed: seed, stream: "workload")
-        for client in ClusterBlueprint.planClients(experiment, rng: &rng) {
+        for client in ClusterBlueprint.planClients(experiment, services: services, rng: &rng) {
             let name = client.name
             control.sync { [self] in plans[name] = client.plan }
             at(client.start) { [self] in spawn(name) }
@@ -89,7 +94,8 @@ public final class RealClusterRun: @unchecked Sendable {
     func spawn(_ name: NodeName) {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
-        let host = RealNode(name, plan: plans[name], settings: settings, incarnation: incarnation, runtime: runtime)
+        let host = RealNode(name, plan: plans[name], settings: settings, incarnation: incarnation, runtime: runtime,
+                            services: services)
         do {
             try host.attach(to: fabric, listens: name.role != .client)
             nodes[name] = host

@@ -7,6 +7,8 @@ import Nodes
 final class RealNode: @unchecked Sendable {
     let env: RealNodeEnvironment
     private let plan: ClientPlan?
+    /// The services a frontend or the session node serves.
+    private let services: ServiceRegistry
     /// Makes the actor instead of `ClusterBlueprint.makeNode` (a chat door with its server's sink).
     private let make: (@Sendable (RealNodeEnvironment) -> any ClusterNode)?
     /// The node's actor, made once the node is attached (it registers with its listen address).
@@ -15,7 +17,8 @@ final class RealNode: @unchecked Sendable {
 
     /// Makes the node's environment (the actor comes with `attach`).
     init(_ name: NodeName, plan: ClientPlan?, settings: ClusterSettings, incarnation: Int, runtime: RealRuntime,
-         make: (@Sendable (RealNodeEnvironment) -> any ClusterNode)? = nil) {
+         services: ServiceRegistry = .standard, make: (@Sendable (RealNodeEnvironment) -> any ClusterNode)? = nil) {
+        self.services = services
         let mailbox = NodeMailbox(executor: runtime.assignExecutor())
         env = RealNodeEnvironment(name: name, settings: settings, incarnation: incarnation, runtime: runtime,
                                   mailbox: mailbox)
@@ -39,7 +42,7 @@ final class RealNode: @unchecked Sendable {
         self.attachment = attachment
         if let address = attachment.address { env.setAdvertisedAddress(address) }
         env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime))
-        let node = make?(env) ?? ClusterBlueprint.makeNode(name, env: env, plan: plan)
+        let node = make?(env) ?? ClusterBlueprint.makeNode(name, env: env, plan: plan, services: services)
         self.node = node
         start(node)
         env.mailbox.release()
