@@ -1,0 +1,137 @@
+import NetModel
+
+/// The gateway's logic as a value type (seed 001): which frontend a client request goes to
+/// (round-robin over the live ones, one reused multiplexed stream each), which requests are in
+/// flight on which stream, the last answers per client, and which frontends are suspended after
+/// their stream broke. Each event returns the actions the actor shell performs, in order.
+struct GatewayCore {
+    /// What the shell does.
+    enum Action: Equatable {
+        /// Answer a client.
+        case reply(ClientReply, to: NodeName)
+        /// Forward a request on a frontend's stream.
+        case forward(ClientRequest, on: StreamID)
+        /// Close a stream.
+        case close(StreamID)
+    }
+
+    /// How long a frontend whose stream broke gets no requests (unless it rejoins first).
+    static let suspension: Int64 = 2_000_000_000
+
+    /// One multiplexed connection per frontend, opened once and reused.
+    private(set) var connections = EndpointTable<StreamID>()
+    private(set) var frontendOf: [StreamID: NodeName] = [:]
+    /// Requests in flight, by their end-to-end key: the stream they went on. A copy of one in
+    /// flight is not routed again (the answer is on its way).
+    private(set) var inFlight: [RequestKey: StreamID] = [:]
+    /// The last answers per client: a late copy of an answered request gets the same answer and
+    /// is never routed to a second frontend. Retryable refusals are not kept (a retry may succeed).
+    private var answered = RequestWindow<ClientResult>(capacity: 16)
+    private var cursor = 0
+    /// Frontends whose connection broke: skipped until this instant (ns) or until they rejoin.
+    private(set) var suspended: [NodeName: Int64] = [:]
+
+    /// The frontends requests may go to now, in the manager's order.
+    func routingTable(_ frontends: [NodeConfig.Peer], now: Int64) -> [NodeName] {
+        frontends.map(\.name).filter { (suspended[$0] ?? 0) <= now }
+    }
+
+    /// A client's request: answered from memory, dropped as a copy in flight, refused when no
+    /// frontend is live, or forwarded to the next frontend (`open` opens a stream to one the
+    /// gateway has none to yet).
+    mutating func request(_ request: ClientRequest, from client: NodeName, serving: Bool, frontends: [NodeConfig.Peer],
+                          now: Int64, open: (NodeName) -> StreamID) -> [Action] {
+        // The origin is who sent it here, whatever the request says.
+        let key = RequestKey(origin: client, id: request.requestID)
+        if let first = answered.answer(for: key) {
+            return [.reply(ClientReply(requestID: key.id, result: first, origin: client), to: client)]
+        }
+        guard inFlight[key] == nil else { return [] }
+        guard serving, let frontend = nextFrontend(frontends, now: now) else {
+            return [.reply(ClientReply(requestID: key.id, result: .refused(.noFrontend), origin: client), to: client)]
+        }
+        let stream: StreamID
+        if let id = connections[frontend] {
+            stream = id
+        } else {
+            stream = open(frontend)
+            connections[frontend] = stream
+            frontendOf[stream] = frontend
+        }
+        inFlight[key] = stream
+        var forwarded = request
+        forwarded.origin = client
+        return [.forward(forwarded, on: stream)]
+    }
+
+    /// A frontend's reply: routed back to its client (non-retryable answers are remembered).
+    mutating func reply(_ reply: ClientReply) -> [Action] {
+        guard let key = reply.key, inFlight.removeValue(forKey: key) != nil else { return [] }
+        if !(reply.result.refusal?.isRetryable ?? false), case .execute = answered.begin(key) {
+            answered.finish(key, answer: reply.result)
+        }
+        return [.reply(reply, to: key.origin)]
+    }
+
+    /// A stream closed (the frontend crashed, refused, was cut off): stop routing there for a
+    /// while (the manager's notices decide for good) and refuse what was in flight on it.
+    mutating func streamClosed(_ id: StreamID, now: Int64) -> [Action] {
+        if let frontend = frontendOf.removeValue(forKey: id), connections[frontend] == id {
+            connections[frontend] = nil
+            suspended[frontend] = now + Self.suspension
+        }
+        return failInFlight(on: id)
+    }
+
+    /// A membership notice: a frontend that (re)joined is routed to again at once; one that left
+    /// loses its stream and what was in flight on it.
+    mutating func membershipChanged(_ notice: MembershipNotice) -> [Action] {
+        switch notice {
+        case .joined(let name, _), .rejoined(let name, _, _):
+            suspended[name] = nil
+            return []
+        case .left(let name, _):
+            guard let id = connections[name] else { return [] }
+            connections[name] = nil
+            frontendOf[id] = nil
+            return [.close(id)] + failInFlight(on: id)
+        }
+    }
+
+    /// Fenced: every stream closes and nothing is remembered of them.
+    mutating func stopServing() -> [Action] {
+        let closing = frontendOf.keys.sorted().map { Action.close($0) }
+        connections = EndpointTable()
+        frontendOf.removeAll()
+        return closing
+    }
+
+    private mutating func failInFlight(on id: StreamID) -> [Action] {
+        let broken = inFlight.filter { $0.value == id }.keys.sorted()
+        return broken.map { key in
+            inFlight[key] = nil
+            return .reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: key.origin), to: key.origin)
+        }
+    }
+
+    /// The next frontend of the round-robin over the live ones, without building the table.
+    /// - Returns: the frontend, or nil when none is live.
+    private mutating func nextFrontend(_ frontends: [NodeConfig.Peer], now: Int64) -> NodeName? {
+        // A suspension that has run out counts as none; forgetting them keeps the common path cheap.
+        if !suspended.isEmpty, suspended.values.allSatisfy({ $0 <= now }) { suspended.removeAll() }
+        if suspended.isEmpty {
+            guard !frontends.isEmpty else { return nil }
+            defer { cursor += 1 }
+            return frontends[cursor % frontends.count].name
+        }
+        let live = frontends.reduce(0) { $0 + ((suspended[$1.name] ?? 0) <= now ? 1 : 0) }
+        guard live > 0 else { return nil }
+        var k = cursor % live
+        cursor += 1
+        for f in frontends where (suspended[f.name] ?? 0) <= now {
+            if k == 0 { return f.name }
+            k -= 1
+        }
+        return nil
+    }
+}
