@@ -2,19 +2,36 @@ import Foundation
 import NetModel
 
 extension Experiment {
-    /// Reads and validates the experiment file at `path`.
+    /// Reads and validates the experiment file at `path`, with `overrides` applied to its JSON
+    /// before it is read (see ``ExperimentOverride``).
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order; a file that cannot
-    ///   be read is one issue with path `""`.
-    public static func load(path: String) throws(ExperimentError) -> Experiment {
+    ///   be read is one issue with path `""` saying why in plain words (no such file, a directory,
+    ///   not readable).
+    public static func load(path: String, overrides: [ExperimentOverride] = []) throws(ExperimentError) -> Experiment {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            let reason = (error as NSError).localizedDescription
-            throw ExperimentError(issues: [.init(path: "", message: "cannot read experiment file \"\(path)\": \(reason)")])
+            throw ExperimentError(issues: [.init(path: "", message: unreadableFileMessage(path))])
         }
-        return try parse([UInt8](data))
+        return try parse([UInt8](data), overrides: overrides)
+    }
+
+    /// Why the file at `path` cannot be read, in plain words.
+    package static func unreadableFileMessage(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        let files = FileManager.default
+        if !files.fileExists(atPath: path, isDirectory: &isDirectory) {
+            return "cannot read \(jsonQuoted(path)): there is no such file"
+        }
+        if isDirectory.boolValue {
+            return "cannot read \(jsonQuoted(path)): it is a directory, not an experiment file"
+        }
+        if !files.isReadableFile(atPath: path) {
+            return "cannot read \(jsonQuoted(path)): permission denied (the file is not readable by this user)"
+        }
+        return "cannot read \(jsonQuoted(path)): the file could not be read"
     }
 
     /// Parses and validates an experiment file's text.
@@ -24,17 +41,19 @@ extension Experiment {
         try parse(Array(text.utf8))
     }
 
-    /// Parses and validates an experiment file's UTF-8 bytes.
+    /// Parses and validates an experiment file's UTF-8 bytes, with `overrides` applied to the JSON
+    /// first (in order).
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order. A JSON syntax error
     ///   is a single issue with path `""` whose message starts with `line L, column C:`.
-    public static func parse(_ bytes: [UInt8]) throws(ExperimentError) -> Experiment {
-        let json: JSONValue, offsets: [String: Int]
+    public static func parse(_ bytes: [UInt8], overrides: [ExperimentOverride] = []) throws(ExperimentError) -> Experiment {
+        var json: JSONValue, offsets: [String: Int]
         do {
             (json, offsets) = try JSONParser.parse(bytes)
         } catch {
             throw ExperimentError(issues: [.init(path: "", message: "line \(error.line), column \(error.column): \(error.message)")])
         }
+        for o in overrides { json = try o.applied(to: json) }
         var reader = ExperimentReader(offsets: offsets)
         let experiment = reader.experiment(json)
         if let experiment, reader.issues.isEmpty { return experiment }
