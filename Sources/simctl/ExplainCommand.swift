@@ -61,7 +61,7 @@ enum ExplainCommand: Command {
 
     private static func writeDocs(_ path: String, checkOnly: Bool) -> Int32 {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            fail("explain: \(Experiment.unreadableFileMessage(path))")
+            fail("explain: \(Experiment.unreadableFileMessage(path, what: "the file"))")
         }
         let updated: GuideDiagrams.Update
         do {

@@ -19,19 +19,19 @@ extension Experiment {
     }
 
     /// Why the file at `path` cannot be read, in plain words.
-    package static func unreadableFileMessage(_ path: String) -> String {
+    package static func unreadableFileMessage(_ path: String, what: String = "experiment file") -> String {
         var isDirectory: ObjCBool = false
         let files = FileManager.default
         if !files.fileExists(atPath: path, isDirectory: &isDirectory) {
-            return "cannot read \(jsonQuoted(path)): there is no such file"
+            return "cannot read \(what) \(jsonQuoted(path)): there is no such file"
         }
         if isDirectory.boolValue {
-            return "cannot read \(jsonQuoted(path)): it is a directory, not an experiment file"
+            return "cannot read \(what) \(jsonQuoted(path)): it is a directory, not a file"
         }
         if !files.isReadableFile(atPath: path) {
-            return "cannot read \(jsonQuoted(path)): permission denied (the file is not readable by this user)"
+            return "cannot read \(what) \(jsonQuoted(path)): permission denied (the file is not readable by this user)"
         }
-        return "cannot read \(jsonQuoted(path)): the file could not be read"
+        return "cannot read \(what) \(jsonQuoted(path)): the file could not be read"
     }
 
     /// Parses and validates an experiment file's text.
