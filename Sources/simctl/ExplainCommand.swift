@@ -36,7 +36,8 @@ enum ExplainCommand: Command {
 
     static func run(_ args: ParsedArguments) -> Int32 {
         if args.has("--list") {
-            for f in FlowKind.allCases { print(f.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) + f.title) }
+            let width = (FlowKind.allCases.map(\.rawValue.count).max() ?? 0) + 2
+            for f in FlowKind.allCases { print(f.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + f.title) }
             return 0
         }
         if let path = args.value("--write-docs") { return writeDocs(path, checkOnly: args.has("--check")) }

@@ -268,6 +268,26 @@ struct SimctlCLITests {
         #expect(flow.status == 2 && flow.stderr.contains("did you mean 'failover'?"))
     }
 
+    @Test("explain --list names every flow, the failure paths included, each followed by its title")
+    func explainList() throws {
+        let list = try simctl(["explain", "--list"])
+        #expect(list.status == 0)
+        let out = lines(list.stdout)
+        for flow in FlowKind.allCases {
+            #expect(out.contains { $0.hasPrefix(flow.rawValue + " ") && $0.hasSuffix(flow.title) }, "\(flow.rawValue) in \(out)")
+        }
+        for name in ["session-restart", "management-restart", "removal-fencing", "partition", "token-refusal", "chat-join"] {
+            #expect(out.contains { $0.hasPrefix(name + " ") })
+        }
+        let check = try simctl(["explain", "--write-docs", Self.guide, "--check"])
+        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        let missing = try simctl(["explain", "--write-docs", "/no/such/guide.md"])
+        #expect(missing.status == 2 && missing.stderr.contains("there is no such file"))
+    }
+
+    static let guide = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("docs/guide.md").path
+
     @Test("file errors in plain words: a directory, a missing file, an unreadable file", arguments: ["run", "validate", "sweep", "diff", "shrink"])
     func fileErrors(command: String) throws {
         let dir = try directory()
