@@ -20,16 +20,25 @@ enum ExitStatus {
 /// The options that change an experiment on the command line: `--duration`, `--clients`,
 /// `--frontends` and `--set PATH=VALUE` (repeatable), shared by run, validate, sweep and swarm.
 enum OverrideOptions {
-    /// The options' help lines.
-    static let help = """
-      --duration D      Override the file's "duration" (e.g. 30s).
-      --clients N       Override "workload.clients".
-      --frontends N     Override "cluster.frontends".
-      --set PATH=VALUE  Override any field by its JSON path, e.g. workload.pushRate=2/s,
-                        cluster.chat=true, faults[0].at=5s (repeatable; VALUE is JSON when it
-                        reads as JSON, a string otherwise). Applied before validation, so a bad
-                        value is reported with its path, as in the file.
-    """
+    /// The options' help lines, their descriptions starting at `column` (as in the command's own
+    /// OPTIONS list), without a final newline.
+    static func help(column: Int = 20) -> String {
+        let options: [(String, [String])] = [
+            ("--duration D", ["Override the file's \"duration\" (e.g. 30s)."]),
+            ("--clients N", ["Override \"workload.clients\"."]),
+            ("--frontends N", ["Override \"cluster.frontends\"."]),
+            ("--set PATH=VALUE", ["Override any field by its JSON path, e.g. workload.pushRate=2/s,",
+                                  "cluster.chat=true, faults[0].at=5s (repeatable; VALUE is JSON when it",
+                                  "reads as JSON, a string otherwise). Applied before validation, so a bad",
+                                  "value is reported with its path, as in the file."]),
+        ]
+        let indent = String(repeating: " ", count: column)
+        return options.map { name, lines in
+            let head = "  " + name
+            let first = head.count < column ? head.padding(toLength: column, withPad: " ", startingAt: 0) : head + "  "
+            return ([first + lines[0]] + lines.dropFirst().map { indent + $0 }).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
 
     static let valued: Set<String> = ["--duration", "--clients", "--frontends", "--set"]
 }

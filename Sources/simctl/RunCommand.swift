@@ -25,7 +25,7 @@ enum RunCommand: Command {
                         several FILEs, each writes into DIR/STEM (STEM: the file name without .json).
       --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead;
                         with several FILEs one object per line, each with "file" first.
-    \(OverrideOptions.help)
+    \(OverrideOptions.help(column: 20))
       -h, --help        Show this help.
 
     The last line of the output is 'result=PASS|FAIL seed=N events=N trace=HASH'. With several

@@ -33,7 +33,7 @@ enum SwarmCommand: Command {
                                it must not be a file (checked before the first run).
       --small                  Small experiments: 1-2 frontends, 3-8 clients, 8-15s (quick).
       --print-experiment SEED  Print the experiment SEED draws, as an experiment file, and exit.
-    \(OverrideOptions.help)
+    \(OverrideOptions.help(column: 27))
                                Overrides change every drawn experiment (checked on the first seed).
       -h, --help               Show this help.
 

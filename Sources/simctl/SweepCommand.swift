@@ -17,13 +17,13 @@ enum SweepCommand: Command {
     and the exact command that reproduces it, and a summary line.
 
     OPTIONS:
-      --seeds A-B   The seeds to run (also a single seed, 'A').
-      --jobs N      Runs at once (default: the number of active processors).
-      --json        Print one JSON object at the end instead (file, seeds, passed, failed, broken,
-                    jobs, wall_ms, and failing: a list of {seed, result, checks, reproduce});
-                    progress goes to standard error.
-    \(OverrideOptions.help)
-      -h, --help    Show this help.
+      --seeds A-B       The seeds to run (also a single seed, 'A').
+      --jobs N          Runs at once (default: the number of active processors).
+      --json            Print one JSON object at the end instead (file, seeds, passed, failed, broken,
+                        jobs, wall_ms, and failing: a list of {seed, result, checks, reproduce});
+                        progress goes to standard error.
+    \(OverrideOptions.help(column: 20))
+      -h, --help        Show this help.
 
     The last line is 'sweep: seeds=A-B passed=N failed=N jobs=N wall=Ts'.
     Exit status: 0 every seed passed, 1 a seed failed a check, 2 bad file or arguments, 3 a seed's

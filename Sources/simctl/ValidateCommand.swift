@@ -4,7 +4,7 @@ import ClusterSim
 enum ValidateCommand: Command {
     static let name = "validate"
     static let summary = "Check experiment files and report every mistake with its JSON path"
-    static let help = """
+    static var help: String { """
     USAGE: simctl validate FILE... [--json] [overrides]
 
     Parses each experiment FILE (see docs/experiment-reference.md) and reports every problem as
@@ -13,12 +13,12 @@ enum ValidateCommand: Command {
     OPTIONS:
       --json            Print one JSON object per file, one per line: file, valid, and either
                         name, nodes, clients, faults, duration_ms or issues (a list of {path, message}).
-    \(OverrideOptions.help)
+    \(OverrideOptions.help(column: 20))
       -h, --help        Show this help.
 
     Exit status: 0 every file is valid, 2 a file is not (or cannot be read), or bad arguments.
 
-    """
+    """ }
     static let spec = ArgumentSpec(flags: ["--json"], positionals: 1...Int.max, positionalNames: ["FILE"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -54,34 +54,5 @@ enum ValidateCommand: Command {
             }
         }
         return allValid ? ExitStatus.success : ExitStatus.usage
-    }
-}
-
-/// A JSON value printed by `simctl --json` (keys in the order given; numbers as `jsonNumber`).
-indirect enum JSONOut {
-    case string(String)
-    case int(Int)
-    case uint(UInt64)
-    case number(Double)
-    case bool(Bool)
-    case null
-    case array([JSONOut])
-    case object([(String, JSONOut)])
-
-    /// The compact JSON text.
-    var text: String {
-        switch self {
-        case .string(let s): return jsonString(s)
-        case .int(let n): return String(n)
-        case .uint(let n): return String(n)
-        case .number(let x):
-            guard x.isFinite else { return "null" }
-            if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
-            return "\((x * 1000).rounded() / 1000)"
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
-        case .object(let members): return "{" + members.map { jsonString($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
-        }
     }
 }
