@@ -16,6 +16,13 @@ struct SwarmRun {
     /// Changes made to every drawn experiment (`--set`, `--duration` …).
     var overrides: [ExperimentOverride] = []
 
+    /// The experiment `seed` draws, with the overrides applied (as drawn when they do not fit it:
+    /// its run then broke, and says why).
+    func experiment(seed: UInt64) -> Experiment {
+        let drawn = generator.experiment(seed: seed)
+        return (try? drawn.applying(overrides)) ?? drawn
+    }
+
     /// The kinds as `--faults` takes them (`none` for no faults).
     var kindsText: String { generator.kinds.isEmpty ? "none" : generator.kinds.map(\.rawValue).joined(separator: ",") }
 
@@ -33,7 +40,7 @@ struct SwarmRun {
             ["swarm", "--run-seed", "\(seed)"] + arguments
         }
         var tally = SwarmTally()
-        for seed in seeds { tally.add(generator.experiment(seed: seed)) }
+        for seed in seeds { tally.add(experiment(seed: seed)) }
         let failing = outcomes.filter { !$0.passed }
         if !failing.isEmpty {
             do {
@@ -48,8 +55,7 @@ struct SwarmRun {
         for o in failing {
             let file = (out as NSString).appendingPathComponent("seed-\(o.seed).json")
             do {
-                try SwarmCommand.applying(overrides, to: generator.experiment(seed: o.seed)).jsonText()
-                    .write(toFile: file, atomically: true, encoding: .utf8)
+                try experiment(seed: o.seed).jsonText().write(toFile: file, atomically: true, encoding: .utf8)
             } catch {
                 printError("simctl: swarm: cannot write '\(file)': \(error.localizedDescription)")
                 return ExitStatus.broken
