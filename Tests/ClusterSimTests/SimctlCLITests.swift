@@ -327,6 +327,33 @@ struct SimctlCLITests {
     }
 }
 
+@Suite("The docs: how to get simctl, and one form for its commands")
+struct SimctlDocsFormTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test("README says how to put simctl on PATH; every doc writes 'simctl …', not 'swift run simctl' or a .build path")
+    func oneForm() throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("swift build -c release --product simctl"))
+        #expect(readme.contains(#"export PATH="$PWD/.build/release:$PATH""#))
+        let docs = Self.root.appendingPathComponent("docs")
+        let files = try FileManager.default.contentsOfDirectory(atPath: docs.path).filter { $0.hasSuffix(".md") }.sorted()
+        #expect(files.contains("guide.md"))
+        let pattern = #"swift run (-c release )?simctl|\.build/[A-Za-z0-9_.-]+/simctl|show-bin-path\)/simctl"#
+        var offending: [String] = []
+        for (name, url) in [("README.md", Self.root.appendingPathComponent("README.md"))] + files.map({ ($0, docs.appendingPathComponent($0)) }) {
+            for (n, line) in try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.range(of: pattern, options: .regularExpression) != nil {
+                // Allowed: the README's one sentence on the alternatives, and a measured command quoted as run.
+                if name == "README.md" && (line.contains("Without them") || line.contains("run the same tool")) { continue }
+                if line.contains("farm-bench") || line.contains("Experiments/11-mixed-1000.json\" --") { continue }
+                offending.append("\(name):\(n + 1): \(line)")
+            }
+        }
+        #expect(offending.isEmpty, "write 'simctl …' (README explains PATH): \(offending)")
+    }
+}
+
 @Suite("ExperimentOverride: PATH=VALUE applied to the JSON")
 struct ExperimentOverrideTests {
     static let base = #"{"name": "o", "duration": "5s", "cluster": {"frontends": 1}, "faults": [{"at": "1s", "crash": "frontend-1"}]}"#
