@@ -131,6 +131,19 @@ struct SimctlCLITests {
         #expect((object["runs"] as? [Any])?.count == 2)
     }
 
+    @Test("diff --json on the planted Set iteration: divergent, with where and what; exit 1")
+    func diffJSONDivergent() throws {
+        let wide = #"{"name": "wide", "duration": "3s", "settle": "1s", "cluster": {"frontends": 8, "gateway": true, "chat": true}, "workload": {"clients": 10, "rampUp": "1s", "pushRate": "1/s"}}"#
+        let diff = try ClusterSimTests.simctl(["diff", try write(wide), "--seed", "3", "--json"],
+                                              environment: [PlantedBugs.environmentVariable: "iterate-set"])
+        #expect(diff.status == 1, "\(diff.stdout)\(diff.stderr)")
+        let object = try jsonObject(diff.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(object["result"] as? String == "divergent")
+        let first = try #require((object["divergences"] as? [[String: Any]])?.first)
+        #expect((first["at"] as? Int ?? 0) > 0)
+        #expect(first["left"] is String && first["right"] is String)
+    }
+
     // MARK: - Overrides
 
     @Test("--duration, --clients, --frontends and --set change the file before validation")
