@@ -6,7 +6,7 @@ enum DiffCommand: Command {
     static let name = "diff"
     static let summary = "Run an experiment twice (and in the other build) and show where the traces diverge"
     static let help = """
-    USAGE: simctl diff FILE [--seed N] [--release-too] [--context N]
+    USAGE: simctl diff FILE [--seed N] [--release-too] [--context N] [--json]
 
     Runs the experiment FILE twice with seed N, each run in its own child process of this
     executable (Swift seeds Set and Dictionary hashing per process, so a hidden iteration order
@@ -16,18 +16,21 @@ enum DiffCommand: Command {
     source of non-determinism.
 
     OPTIONS:
-      --seed N        Run seed (default: the file's "seed").
+      --seed N        Run seed, 0 to 18446744073709551615 (default: the file's "seed").
       --release-too   Also run the other build configuration of simctl (the release build when
                       this one is debug, and the other way round) and compare it too; builds it with
                       'swift build -c release --product simctl' when it is missing.
       --context N     Events shown before the divergence (default 5).
+      --json          Print one JSON object instead: file, seed, result (identical|divergent),
+                      trace, events, runs (a list of {label, summary}) and, when divergent,
+                      divergences (a list of {between, at, before, left, right}).
       -h, --help      Show this help.
 
     The last line is 'diff: identical trace=HASH events=N' or 'diff: divergent at=N'.
-    Exit status: 0 identical, 1 the traces differ, 2 bad file or arguments, or a run that broke.
+    Exit status: 0 identical, 1 the traces differ, 2 bad file or arguments, 3 a run broke.
 
     """
-    static let spec = ArgumentSpec(valued: ["--seed", "--context", "--write-trace"], flags: ["--release-too"],
+    static let spec = ArgumentSpec(valued: ["--seed", "--context", "--write-trace"], flags: ["--release-too", "--json"],
                                    positionals: 1...1, positionalNames: ["FILE"])
 
     /// One side of the comparison: who ran it and what it left.
@@ -44,7 +47,7 @@ enum DiffCommand: Command {
         let experiment = loadExperiment(path)
         let seed: UInt64, context: Int, bugs: PlantedBugs
         do {
-            seed = UInt64(try args.integer("--seed", default: Int(clamping: experiment.seed), in: 0...Int.max))
+            seed = try args.seed() ?? experiment.seed
             context = try args.integer("--context", default: 5, in: 0...1000)
             bugs = try PlantedBugs.fromEnvironment()
         } catch {
@@ -69,7 +72,10 @@ enum DiffCommand: Command {
             }
             sides.append(Side(label: "run 3 (\(other.name))", executable: other.path, traceFile: dir.appendingPathComponent("3.jsonl").path))
         }
-        print("diff \(path) seed \(seed): \(sides.count) runs in separate processes" + (bugs.isEmpty ? "" : " (planted: \(bugs.switchValue))"))
+        let json = args.has("--json")
+        if !json {
+            print("diff \(path) seed \(seed): \(sides.count) runs in separate processes" + (bugs.isEmpty ? "" : " (planted: \(bugs.switchValue))"))
+        }
         let results = Results(sides)
         DispatchQueue.concurrentPerform(iterations: sides.count) { k in
             results.run(k, file: path, seed: seed)
@@ -77,27 +83,52 @@ enum DiffCommand: Command {
         sides = results.sides
         for s in sides where s.problem != nil {
             printError("simctl: diff: \(s.label) broke: \(s.problem!)")
-            return 2
+            return ExitStatus.broken
         }
-        guard let first = FileManager.default.contents(atPath: sides[0].traceFile) else { fail("diff: cannot read the trace of \(sides[0].label)") }
-        var divergent: Int?
+        guard let first = FileManager.default.contents(atPath: sides[0].traceFile) else {
+            fail("diff: cannot read the trace of \(sides[0].label)", status: ExitStatus.broken)
+        }
+        var divergences: [(TraceDivergence, Side)] = []
         for other in sides.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: other.traceFile) else { fail("diff: cannot read the trace of \(other.label)") }
+            guard let data = FileManager.default.contents(atPath: other.traceFile) else {
+                fail("diff: cannot read the trace of \(other.label)", status: ExitStatus.broken)
+            }
             if let d = TraceDiff.firstDivergence([UInt8](first), [UInt8](data), context: context) {
-                report(d, sides[0], other)
-                divergent = divergent ?? d.index
-            } else {
+                if !json { report(d, sides[0], other) }
+                divergences.append((d, other))
+            } else if !json {
                 print("identical: \(sides[0].label) and \(other.label): \(sides[0].summary)")
             }
         }
-        if let at = divergent {
-            print("diff: divergent at=\(at)")
-            return 1
-        }
         let hash = sides[0].summary.split(separator: " ").first { $0.hasPrefix("trace=") }.map { String($0.dropFirst(6)) } ?? "?"
         let events = sides[0].summary.split(separator: " ").first { $0.hasPrefix("events=") }.map { String($0.dropFirst(7)) } ?? "?"
-        print("diff: identical trace=\(hash) events=\(events)")
-        return 0
+        if json {
+            print(diffJSON(path: path, seed: seed, sides: sides, divergences: divergences, hash: hash, events: events))
+        } else if let at = divergences.first?.0.index {
+            print("diff: divergent at=\(at)")
+        } else {
+            print("diff: identical trace=\(hash) events=\(events)")
+        }
+        return divergences.isEmpty ? ExitStatus.success : ExitStatus.failed
+    }
+
+    /// The `--json` object of a diff.
+    static func diffJSON(path: String, seed: UInt64, sides: [Side], divergences: [(TraceDivergence, Side)],
+                         hash: String, events: String) -> String {
+        let runs: [JSONOut] = sides.map { .object([("label", .string($0.label)), ("summary", .string($0.summary))]) }
+        var members: [(String, JSONOut)] = [
+            ("file", .string(path)), ("seed", .uint(seed)), ("result", .string(divergences.isEmpty ? "identical" : "divergent")),
+            ("trace", .string(hash)), ("events", Int(events).map(JSONOut.int) ?? .null), ("runs", .array(runs)),
+        ]
+        if !divergences.isEmpty {
+            members.append(("divergences", .array(divergences.map { d, other in
+                .object([("between", .array([.string(sides[0].label), .string(other.label)])), ("at", .int(d.index)),
+                         ("before", .array(d.before.map { .string(TraceDiff.describe($0)) })),
+                         ("left", d.left.map { .string(TraceDiff.describe($0)) } ?? .null),
+                         ("right", d.right.map { .string(TraceDiff.describe($0)) } ?? .null)])
+            })))
+        }
+        return JSONOut.object(members).text
     }
 
     /// Prints a divergence between `a` and `b`.

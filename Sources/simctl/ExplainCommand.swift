@@ -26,7 +26,8 @@ enum ExplainCommand: Command {
           --check             With --write-docs: change nothing, exit 1 if FILE is out of date.
           -h, --help          Show this help.
 
-        Exit status: 0 done, 1 --check found stale diagrams, 2 unknown flow or bad arguments.
+        Exit status: 0 done, 1 --check found stale diagrams, 2 unknown flow, bad arguments or a
+        file that cannot be read, 3 a flow was not found in its run (a bug).
 
         """
     }
@@ -35,7 +36,8 @@ enum ExplainCommand: Command {
 
     static func run(_ args: ParsedArguments) -> Int32 {
         if args.has("--list") {
-            for f in FlowKind.allCases { print(f.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) + f.title) }
+            let width = (FlowKind.allCases.map(\.rawValue.count).max() ?? 0) + 2
+            for f in FlowKind.allCases { print(f.rawValue.padding(toLength: width, withPad: " ", startingAt: 0) + f.title) }
             return 0
         }
         if let path = args.value("--write-docs") { return writeDocs(path, checkOnly: args.has("--check")) }
@@ -43,7 +45,8 @@ enum ExplainCommand: Command {
             fail("explain: missing FLOW (one of: \(flowList))", hint: "Try 'simctl explain --list'.")
         }
         guard let flow = FlowKind(rawValue: name) else {
-            fail("explain: unknown flow '\(name)' (known: \(flowList))", hint: "Try 'simctl explain --list'.")
+            let near = closestFieldName(to: name, in: FlowKind.allCases.map(\.rawValue)).map { "; did you mean '\($0)'?" } ?? ""
+            fail("explain: unknown flow '\(name)'\(near) (known: \(flowList))", hint: "Try 'simctl explain --list'.")
         }
         do {
             let explanation = try FlowExplanation.run(flow)
@@ -51,7 +54,7 @@ enum ExplainCommand: Command {
             return 0
         } catch {
             printError("simctl: explain: \(error)")
-            return 1
+            return ExitStatus.broken
         }
     }
 
@@ -59,7 +62,7 @@ enum ExplainCommand: Command {
 
     private static func writeDocs(_ path: String, checkOnly: Bool) -> Int32 {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            fail("explain: cannot read '\(path)'")
+            fail("explain: \(Experiment.unreadableFileMessage(path, what: "the file"))")
         }
         let updated: GuideDiagrams.Update
         do {
@@ -78,7 +81,7 @@ enum ExplainCommand: Command {
         do {
             try updated.text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            fail("explain: cannot write '\(path)': \(error.localizedDescription)")
+            fail("explain: cannot write '\(path)': \(error.localizedDescription)", status: ExitStatus.broken)
         }
         print("\(path): \(updated.flows.count) diagrams regenerated")
         return 0

@@ -5,16 +5,19 @@ import NetModel
 extension RunCommand {
     /// `simctl run FILE --transport tcp`: the experiment's whole cluster in this process on real
     /// loopback TCP, in real time, then the same checks and the same output contract.
-    static func runOverTCP(_ experiment: Experiment, seed: UInt64?, args: ParsedArguments) -> Int32 {
+    static func runOverTCP(_ experiment: Experiment, seed: UInt64?, out: String?, file: String?, args: ParsedArguments) -> Int32 {
         for note in experiment.realNetworkNotes { printError("note: \(note)") }
         let fabric: TCPFabric
         do { fabric = try TCPFabric(host: "127.0.0.1") } catch {
-            fail("run: cannot start the TCP network: \(error)")
+            fail("run: cannot start the TCP network: \(error)", status: ExitStatus.broken)
         }
         let clock = ContinuousClock()
         let started = clock.now
         let run = RealClusterRun(experiment: experiment, seed: seed, fabric: fabric)
+        let progress = TCPProgress(experiment: experiment)
+        progress.start()
         let record = run.run()
+        progress.stop()
         let ran = clock.now
         let stats = fabric.network.stats
         let result = run.evaluate(record)
@@ -30,7 +33,7 @@ extension RunCommand {
         emit(result, experiment: experiment, traceLines: { record.events.map(\.jsonLine).joined(separator: "\n") + "\n" },
              report: { RunReport(experiment: experiment, seed: result.seed, traceHash: result.traceHash, events: record.events,
                                  checks: result.checks, metrics: result.metrics, end: record.end) },
-             extra: extra, args: args)
-        return result.passed ? 0 : 1
+             extra: extra, out: out, file: file, args: args)
+        return result.passed ? ExitStatus.success : ExitStatus.failed
     }
 }

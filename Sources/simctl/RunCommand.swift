@@ -6,45 +6,75 @@ import NetModel
 enum RunCommand: Command {
     static let name = "run"
     static let summary = "Run an experiment (simulated, or over TCP) and check it"
-    static let help = """
-    USAGE: simctl run FILE [--seed N] [--transport sim|tcp] [--out DIR] [--json]
+    static var help: String { """
+    USAGE: simctl run FILE... [--seed N] [--transport sim|tcp] [--out DIR] [--json] [overrides]
 
     Runs the experiment FILE (see docs/experiment-reference.md): the cluster, its workload and its
-    faults, for `duration` and then `settle` of virtual time; then runs its checks.
+    faults, for `duration` and then `settle` of virtual time; then runs its checks. Several FILEs
+    are all read first (a bad one stops everything before a run), then run one after another.
 
     OPTIONS:
-      --seed N          Run seed (default: the file's "seed", else 1).
+      --seed N          Run seed, 0 to 18446744073709551615 (default: the file's "seed", else 1).
       --transport T     sim (default): the deterministic simulated network. tcp: real time, every
                         node on real loopback sockets in this process (docs/real-cluster.md); the
                         'network' section is ignored (a note says so), every fault is honoured.
+                        Progress lines go to standard error while it runs.
       --out DIR         Also write DIR/summary.json, DIR/trace.jsonl and the reports DIR/report.html,
                         DIR/report.md and DIR/trace.perfetto.json (Perfetto / chrome://tracing).
-      --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead.
+                        DIR must not be a file; it is checked (and made) before the run. With
+                        several FILEs, each writes into DIR/STEM (STEM: the file name without .json).
+      --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead;
+                        with several FILEs one object per line, each with "file" first.
+    \(OverrideOptions.help(column: 20))
       -h, --help        Show this help.
 
-    The last line of the output is 'result=PASS|FAIL seed=N events=N trace=HASH'.
-    Exit status: 0 every check passed, 1 a check failed, 2 bad file or arguments.
+    The last line of the output is 'result=PASS|FAIL seed=N events=N trace=HASH'. With several
+    FILEs: one line 'FILE: result=… seed=… events=… trace=…' per file (each failing check below
+    it), then 'run: files=N passed=N failed=N'.
+    Exit status: 0 every check passed, 1 a check failed, 2 bad file or arguments (nothing run),
+    3 the run could not finish (the TCP network did not start, --out could not be written).
 
     Test-only: CLUSTERSIM_PLANT=session-ignores-connection,iterate-set in the environment plants
     known bugs (used by the tests of sweep, shrink and diff; never set it otherwise).
 
-    """
+    """ }
     static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out"], flags: ["--json"],
-                                   positionals: 1...1, positionalNames: ["FILE"])
+                                   positionals: 1...Int.max, positionalNames: ["FILE"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
-        let path = args.positionals[0]
-        let experiment = loadExperiment(path)
-        var seed: UInt64?
-        if let text = args.value("--seed") {
-            guard let s = UInt64(text) else { fail("run: option '--seed' expects a non-negative integer, got '\(text)'") }
-            seed = s
+        let overrides = args.overridesOrExit(name)
+        let seed: UInt64?
+        do { seed = try args.seed() } catch { fail("run: \(error)", hint: "Try 'simctl run --help'.") }
+        let transport = args.value("--transport") ?? "sim"
+        guard ["sim", "tcp"].contains(transport) else { fail("run: unknown transport '\(transport)' (expected sim or tcp)") }
+        // Every file is read before anything runs: a bad one costs nothing.
+        var experiments: [Experiment] = []
+        var bad = false
+        for path in args.positionals {
+            if case .success(let e) = readExperiment(path, overrides: overrides) { experiments.append(e) } else { bad = true }
         }
-        switch args.value("--transport") ?? "sim" {
-        case "sim": break
-        case "tcp": return runOverTCP(experiment, seed: seed, args: args)
-        case let other: fail("run: unknown transport '\(other)' (expected sim or tcp)")
+        if bad { return ExitStatus.usage }
+        let outs = RunTargets.outputDirectories(args.value("--out"), files: args.positionals)
+        for dir in outs.compactMap({ $0 }) {
+            if let problem = OutputPath.directoryProblem(dir) { fail("run: --out: \(problem)") }
         }
+        if experiments.count == 1 {
+            return runOne(experiments[0], seed: seed, transport: transport, out: outs[0], file: nil, args: args, overrides: overrides)
+        }
+        return RunTargets(files: args.positionals, experiments: experiments, outs: outs, json: args.has("--json")).runAll { experiment, out, file in
+            runOne(experiment, seed: seed, transport: transport, out: out, file: file, args: args, overrides: overrides)
+        }
+    }
+
+    /// Runs one experiment and prints its result: the contract of `simctl run FILE`, or, when
+    /// `file` is given (one of several), its one summary line.
+    /// - Returns: the exit status.
+    static func runOne(_ experiment: Experiment, seed: UInt64?, transport: String, out: String?, file: String?,
+                       args: ParsedArguments, overrides: [ExperimentOverride]) -> Int32 {
+        if file == nil, !args.has("--json"), !overrides.isEmpty {
+            print("overrides: " + overrides.map(\.description).joined(separator: ", "))
+        }
+        if transport == "tcp" { return runOverTCP(experiment, seed: seed, out: out, file: file, args: args) }
         let clock = ContinuousClock()
         let started = clock.now
         let run = ClusterRun(experiment: experiment, seed: seed)
@@ -62,24 +92,26 @@ enum RunCommand: Command {
                                          ("speedup", wallMS > 0 ? virtualMS / wallMS : 0),
                                          ("simulation_speedup", simMS > 0 ? virtualMS / simMS : 0)]
         emit(result, experiment: experiment, traceLines: { run.simulator.trace.jsonLines() },
-             report: { RunReport(run: run, result: result) }, extra: extra, args: args)
-        return result.passed ? 0 : 1
+             report: { RunReport(run: run, result: result) }, extra: extra, out: out, file: file, args: args)
+        return result.passed ? ExitStatus.success : ExitStatus.failed
     }
 
     /// Prints a result (or its JSON) and writes `--out` files: the same contract for every transport.
     static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, report: () -> RunReport,
-                     extra: [(String, Double)], args: ParsedArguments) {
-        if let dir = args.value("--out") {
+                     extra: [(String, Double)], out: String?, file: String? = nil, args: ParsedArguments) {
+        if let dir = out {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
                 try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
                 try report().write(to: dir)
             } catch {
-                fail("run: cannot write to '\(dir)': \(error.localizedDescription)")
+                fail("run: cannot write to '\(dir)': \(error.localizedDescription)", status: ExitStatus.broken)
             }
         }
-        if args.has("--json") {
+        if let file {
+            RunTargets.printSummary(result, file: file, extra: extra, json: args.has("--json"))
+        } else if args.has("--json") {
             print(result.json(extraMetrics: extra))
         } else {
             print("\(experiment.name): \(experiment.cluster.frontends) frontends, \(experiment.workload.clients) clients, "

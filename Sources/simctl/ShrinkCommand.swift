@@ -21,15 +21,16 @@ enum ShrinkCommand: Command {
     once more to confirm. The same input always gives the same output.
 
     OPTIONS:
-      --seed N        The failing seed (default: the file's "seed").
+      --seed N        The failing seed, 0 to 18446744073709551615 (default: the file's "seed").
       --check NAME    The check to keep failing (default: the first failing one).
-      --out FILE      Where to write the new experiment (default: NAME.shrunk-seedN.json here).
+      --out FILE      Where to write the new experiment (default: NAME.shrunk-seedN.json here);
+                      checked before the first run.
       --max-runs N    Stop after this many candidate runs (default 200).
       -h, --help      Show this help.
 
     The last line is 'shrink: check=NAME seed=N runs=N wrote=FILE'.
     Exit status: 0 a (possibly unchanged) failing experiment was written, 1 the run does not fail
-    the check (nothing to shrink), 2 bad file or arguments.
+    the check (nothing to shrink), 2 bad file or arguments, 3 the new file could not be written.
 
     """
     static let spec = ArgumentSpec(valued: ["--seed", "--check", "--out", "--max-runs"], positionals: 1...1,
@@ -40,12 +41,14 @@ enum ShrinkCommand: Command {
         let experiment = loadExperiment(path)
         let seed: UInt64, maxRuns: Int, bugs: PlantedBugs
         do {
-            seed = UInt64(try args.integer("--seed", default: Int(clamping: experiment.seed), in: 0...Int.max))
+            seed = try args.seed() ?? experiment.seed
             maxRuns = try args.integer("--max-runs", default: 200, in: 1...100_000)
             bugs = try PlantedBugs.fromEnvironment()
         } catch {
             fail("shrink: \(error)", hint: "Try 'simctl shrink --help'.")
         }
+        let out = args.value("--out") ?? "\(experiment.name).shrunk-seed\(seed).json"
+        if let problem = OutputPath.fileProblem(out) { fail("shrink: --out: \(problem)") }
         let (_, original) = RunResult.simulate(experiment, seed: seed) { $0.plantedBugs = bugs }
         let check: CheckResult
         if let wanted = args.value("--check") {
@@ -80,18 +83,17 @@ enum ShrinkCommand: Command {
         smaller.description = "Shrunk by 'simctl shrink' from \(path) with seed \(seed): still fails \(check.name)."
             + (experiment.description.isEmpty ? "" : " Original: " + experiment.description)
         let text = smaller.jsonText()
-        let out = args.value("--out") ?? "\(experiment.name).shrunk-seed\(seed).json"
         do {
             try text.write(toFile: out, atomically: true, encoding: .utf8)
         } catch {
-            fail("shrink: cannot write '\(out)': \(error.localizedDescription)")
+            fail("shrink: cannot write '\(out)': \(error.localizedDescription)", status: ExitStatus.broken)
         }
         // Confirm from the file itself, as 'simctl run' will read it.
         let verdict: Shrinker.Verdict
         do {
             verdict = shrinker.verdict(of: try Experiment.load(path: out))
         } catch {
-            fail("shrink: the file written to '\(out)' does not read back: \(error)")
+            fail("shrink: the file written to '\(out)' does not read back: \(error)", status: ExitStatus.broken)
         }
         print("removed:")
         for line in changes(from: experiment, to: smaller) { print("  - " + line) }

@@ -13,6 +13,15 @@ struct SwarmRun {
     let bugs: PlantedBugs
     /// The directory for failing experiments.
     let out: String
+    /// Changes made to every drawn experiment (`--set`, `--duration` …).
+    var overrides: [ExperimentOverride] = []
+
+    /// The experiment `seed` draws, with the overrides applied (as drawn when they do not fit it:
+    /// its run then broke, and says why).
+    func experiment(seed: UInt64) -> Experiment {
+        let drawn = generator.experiment(seed: seed)
+        return (try? drawn.applying(overrides)) ?? drawn
+    }
 
     /// The kinds as `--faults` takes them (`none` for no faults).
     var kindsText: String { generator.kinds.isEmpty ? "none" : generator.kinds.map(\.rawValue).joined(separator: ",") }
@@ -21,7 +30,7 @@ struct SwarmRun {
     /// - Returns: 0 when every seed passed, 1 otherwise (2 when a failing file cannot be written).
     func run() -> Int32 {
         let executable = ChildProcess.currentExecutable
-        var childArguments = ["--faults", kindsText]
+        var childArguments = ["--faults", kindsText] + overrides.flatMap { ["--set", $0.description] }
         if generator.scale == .small { childArguments.append("--small") }
         let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0 && isatty(2) != 0)
         print("swarm: seeds \(seeds.text) (\(seeds.count) experiments), \(jobs) at once, faults \(kindsText), scale \(generator.scale.rawValue)"
@@ -31,14 +40,14 @@ struct SwarmRun {
             ["swarm", "--run-seed", "\(seed)"] + arguments
         }
         var tally = SwarmTally()
-        for seed in seeds { tally.add(generator.experiment(seed: seed)) }
+        for seed in seeds { tally.add(experiment(seed: seed)) }
         let failing = outcomes.filter { !$0.passed }
         if !failing.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             } catch {
                 printError("simctl: swarm: cannot create '\(out)': \(error.localizedDescription)")
-                return 2
+                return ExitStatus.broken
             }
             print("failing seeds:")
         }
@@ -46,10 +55,10 @@ struct SwarmRun {
         for o in failing {
             let file = (out as NSString).appendingPathComponent("seed-\(o.seed).json")
             do {
-                try generator.experiment(seed: o.seed).jsonText().write(toFile: file, atomically: true, encoding: .utf8)
+                try experiment(seed: o.seed).jsonText().write(toFile: file, atomically: true, encoding: .utf8)
             } catch {
                 printError("simctl: swarm: cannot write '\(file)': \(error.localizedDescription)")
-                return 2
+                return ExitStatus.broken
             }
             switch o.verdict {
             case .passed: break
@@ -76,6 +85,7 @@ struct SwarmRun {
         let seconds = Double(wall.nanosecondsClamped) / 1e9
         print("swarm: seeds=\(seeds.text) passed=\(outcomes.count - failing.count) failed=\(failing.count) jobs=\(jobs) "
               + "faults=\(kindsText) wall=" + String(format: "%.2f", seconds) + "s")
-        return failing.isEmpty ? 0 : 1
+        if failing.contains(where: { if case .broken = $0.verdict { true } else { false } }) { return ExitStatus.broken }
+        return failing.isEmpty ? ExitStatus.success : ExitStatus.failed
     }
 }

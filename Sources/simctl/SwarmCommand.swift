@@ -9,9 +9,9 @@ import Glibc
 enum SwarmCommand: Command {
     static let name = "swarm"
     static let summary = "Draw a random experiment per seed and run each with every check (swarm testing)"
-    static let help = """
-    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small]
-           simctl swarm --print-experiment SEED [--faults KINDS] [--small]
+    static var help: String { """
+    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small] [overrides]
+           simctl swarm --print-experiment SEED [--faults KINDS] [--small] [overrides]
 
     Swarm testing: each seed from A to B draws its own experiment from a seeded generator — 1-5
     frontends, a gateway or not, a chat node or not, 5-60 clients with random request, push and chat
@@ -29,17 +29,21 @@ enum SwarmCommand: Command {
       --jobs N                 Runs at once (default: the number of active processors).
       --faults KINDS           Fault kinds to draw, comma-separated: crash, partition, pause, clock
                                (default all; 'none' for no faults). Other draws stay the same.
-      --out DIR                Where failing experiments are written (default ./swarm-failures).
+      --out DIR                Where failing experiments are written (default ./swarm-failures);
+                               it must not be a file (checked before the first run).
       --small                  Small experiments: 1-2 frontends, 3-8 clients, 8-15s (quick).
       --print-experiment SEED  Print the experiment SEED draws, as an experiment file, and exit.
+    \(OverrideOptions.help(column: 27))
+                               Overrides change every drawn experiment (checked on the first seed).
       -h, --help               Show this help.
 
     The last line is 'swarm: seeds=A-B passed=N failed=N jobs=N faults=KINDS wall=Ts'.
-    Exit status: 0 every seed passed, 1 a seed failed (or its run broke), 2 bad arguments.
+    Exit status: 0 every seed passed, 1 a seed failed a check, 2 bad arguments, 3 a seed's run
+    broke (or a failing experiment could not be written).
 
-    """
+    """ }
     static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--faults", "--out", "--print-experiment", "--run-seed"],
-                                   flags: ["--small"])
+                                   flags: ["--small"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let generator: SwarmGenerator
@@ -49,18 +53,22 @@ enum SwarmCommand: Command {
         } catch {
             fail("swarm: --faults: \(error)", hint: "Try 'simctl swarm --help'.")
         }
+        let overrides = args.overridesOrExit(name)
         if let text = args.value("--print-experiment") {
             let drawn = generator.experiment(seed: seed(text, option: "--print-experiment"))
-            print(drawn.jsonText(), terminator: "")
+            let changed = applying(overrides, to: drawn)
+            print(changed.jsonText(), terminator: "")
             do {
-                try drawn.validate()
+                try changed.validate()
             } catch {
                 printError("simctl: swarm: the drawn experiment is not valid (a bug of the generator): \(error)")
-                return 2
+                return ExitStatus.broken
             }
-            return 0
+            return ExitStatus.success
         }
-        if let text = args.value("--run-seed") { return runOne(generator.experiment(seed: seed(text, option: "--run-seed"))) }
+        if let text = args.value("--run-seed") {
+            return runOne(applying(overrides, to: generator.experiment(seed: seed(text, option: "--run-seed"))))
+        }
         guard let seedText = args.value("--seeds") else { fail("swarm: missing option '--seeds A-B'", hint: "Try 'simctl swarm --help'.") }
         let seeds: SeedRange, jobs: Int, bugs: PlantedBugs
         do {
@@ -70,14 +78,29 @@ enum SwarmCommand: Command {
         } catch {
             fail("swarm: \(error)", hint: "Try 'simctl swarm --help'.")
         }
-        return SwarmRun(generator: generator, seeds: seeds, jobs: jobs, bugs: bugs,
-                        out: args.value("--out") ?? "swarm-failures").run()
+        _ = applying(overrides, to: generator.experiment(seed: seeds.lower))
+        let out = args.value("--out") ?? "swarm-failures"
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            fail("swarm: --out: '\(out)' exists and is a file; give a directory (new or existing)")
+        }
+        return SwarmRun(generator: generator, seeds: seeds, jobs: jobs, bugs: bugs, out: out, overrides: overrides).run()
+    }
+
+    /// `drawn` with `overrides` applied, or exit 2 naming the paths that do not fit.
+    static func applying(_ overrides: [ExperimentOverride], to drawn: Experiment) -> Experiment {
+        do {
+            return try drawn.applying(overrides)
+        } catch {
+            for issue in error.issues { printError("simctl: swarm: \(issue)") }
+            exit(ExitStatus.usage)
+        }
     }
 
     /// The seed in `text`, or exit 2 naming `option`.
     private static func seed(_ text: String, option: String) -> UInt64 {
-        guard let s = UInt64(text.replacingOccurrences(of: "_", with: "")) else {
-            fail("swarm: option '\(option)' expects a non-negative integer, got '\(text)'", hint: "Try 'simctl swarm --help'.")
+        guard let s = parseSeed(text) else {
+            fail("swarm: option '\(option)' expects a seed from 0 to \(UInt64.max), got '\(text)'", hint: "Try 'simctl swarm --help'.")
         }
         return s
     }

@@ -8,8 +8,8 @@ import Glibc
 enum SweepCommand: Command {
     static let name = "sweep"
     static let summary = "Run an experiment on every seed of a range, in parallel processes"
-    static let help = """
-    USAGE: simctl sweep FILE --seeds A-B [--jobs N]
+    static var help: String { """
+    USAGE: simctl sweep FILE --seeds A-B [--jobs N] [--json] [overrides]
 
     Runs the experiment FILE once per seed from A to B (inclusive), each run a child process
     'simctl run FILE --seed S --json' of this same executable, up to N at once. Shows a progress bar
@@ -17,25 +17,27 @@ enum SweepCommand: Command {
     and the exact command that reproduces it, and a summary line.
 
     OPTIONS:
-      --seeds A-B   The seeds to run (also a single seed, 'A').
-      --jobs N      Runs at once (default: the number of active processors).
-      -h, --help    Show this help.
+      --seeds A-B       The seeds to run (also a single seed, 'A').
+      --jobs N          Runs at once (default: the number of active processors).
+      --json            Print one JSON object at the end instead (file, seeds, passed, failed, broken,
+                        jobs, wall_ms, and failing: a list of {seed, result, checks, reproduce});
+                        progress goes to standard error.
+    \(OverrideOptions.help(column: 20))
+      -h, --help        Show this help.
 
     The last line is 'sweep: seeds=A-B passed=N failed=N jobs=N wall=Ts'.
-    Exit status: 0 every seed passed, 1 a seed failed (or its run broke), 2 bad file or arguments.
+    Exit status: 0 every seed passed, 1 a seed failed a check, 2 bad file or arguments, 3 a seed's
+    run broke (crashed, or printed no result).
 
-    """
-    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs"], positionals: 1...1, positionalNames: ["FILE"])
+    """ }
+    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs"], flags: ["--json"], positionals: 1...1,
+                                   positionalNames: ["FILE"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let path = args.positionals[0]
-        do {
-            _ = try Experiment.load(path: path)
-        } catch {
-            printError("\(path): \(error.issues.count) problem\(error.issues.count == 1 ? "" : "s"):")
-            for issue in error.issues { printError("  \(issue)") }
-            return 2
-        }
+        let overrides = args.overridesOrExit(name)
+        guard case .success = readExperiment(path, overrides: overrides) else { return ExitStatus.usage }
+        let json = args.has("--json")
         guard let seedText = args.value("--seeds") else { fail("sweep: missing option '--seeds A-B'", hint: "Try 'simctl sweep --help'.") }
         let seeds: SeedRange
         let jobs: Int
@@ -48,14 +50,25 @@ enum SweepCommand: Command {
             fail("sweep: \(error)", hint: "Try 'simctl sweep --help'.")
         }
         let executable = ChildProcess.currentExecutable
-        let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0)
-        print("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs), \(jobs) at once"
-              + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
+        let display = SweepDisplay(total: seeds.count, terminal: isatty(json ? 2 : 1) != 0, toStandardError: json)
+        display.write("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs), \(jobs) at once"
+                      + (overrides.isEmpty ? "" : ", overrides: " + overrides.map(\.description).joined(separator: ", "))
+                      + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)") + "\n")
+        let childOverrides = args.overrideArguments(overrides)
         let (outcomes, wall) = display.runChildren(executable, seeds: seeds, jobs: jobs) { seed in
-            ["run", path, "--seed", "\(seed)", "--json"]
+            ["run", path, "--seed", "\(seed)", "--json"] + childOverrides
         }
         let failing = outcomes.filter { !$0.passed }
         let command = CommandLine.arguments[0]
+        let reproduceOverrides = childOverrides.map(shellQuoted).map { " " + $0 }.joined()
+        let status = failing.contains { if case .broken = $0.verdict { true } else { false } } ? ExitStatus.broken
+            : failing.isEmpty ? ExitStatus.success : ExitStatus.failed
+        if json {
+            print(sweepJSON(path: path, seeds: seeds, outcomes: outcomes, jobs: jobs, wall: wall) { seed in
+                "\(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(seed)\(reproduceOverrides)"
+            })
+            return status
+        }
         if !failing.isEmpty { print("failing seeds:") }
         for o in failing {
             switch o.verdict {
@@ -66,12 +79,40 @@ enum SweepCommand: Command {
             case .broken(let why):
                 print("  seed \(o.seed): run broke: \(why)")
             }
-            print("    reproduce: \(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(o.seed)")
+            print("    reproduce: \(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(o.seed)\(reproduceOverrides)")
         }
         let seconds = Double(wall.nanosecondsClamped) / 1e9
         print("sweep: seeds=\(seeds.text) passed=\(outcomes.count - failing.count) failed=\(failing.count) jobs=\(jobs) wall="
               + String(format: "%.2f", seconds) + "s")
-        return failing.isEmpty ? 0 : 1
+        return status
+    }
+
+    /// The `--json` object of a sweep.
+    static func sweepJSON(path: String, seeds: SeedRange, outcomes: [SeedOutcome], jobs: Int, wall: Duration,
+                          reproduce: (UInt64) -> String) -> String {
+        let failing = outcomes.filter { !$0.passed }
+        let broken = failing.filter { if case .broken = $0.verdict { true } else { false } }.count
+        let items: [JSONOut] = failing.map { o in
+            var members: [(String, JSONOut)] = [("seed", .uint(o.seed))]
+            switch o.verdict {
+            case .passed: break
+            case .failed(let checks):
+                members.append(("result", .string("FAIL")))
+                members.append(("checks", .array(checks.map {
+                    .object([("name", .string($0.name)), ("passed", .bool(false)), ("detail", .string($0.detail))])
+                })))
+            case .broken(let why):
+                members.append(("result", .string("BROKEN")))
+                members.append(("problem", .string(why)))
+            }
+            members.append(("reproduce", .string(reproduce(o.seed))))
+            return .object(members)
+        }
+        return JSONOut.object([
+            ("file", .string(path)), ("seeds", .string(seeds.text)), ("runs", .int(outcomes.count)),
+            ("passed", .int(outcomes.count - failing.count)), ("failed", .int(failing.count - broken)), ("broken", .int(broken)),
+            ("jobs", .int(jobs)), ("wall_ms", .number(Double(wall.nanosecondsClamped) / 1e6)), ("failing", .array(items)),
+        ]).text
     }
 }
 
@@ -108,18 +149,27 @@ extension SweepDisplay {
 final class SweepDisplay: @unchecked Sendable {
     let total: Int
     let terminal: Bool
+    /// Whether progress goes to standard error (`--json`: standard output holds only the JSON).
+    let toStandardError: Bool
     private var failed = 0
     private var drawn = false
 
-    init(total: Int, terminal: Bool) {
+    init(total: Int, terminal: Bool, toStandardError: Bool = false) {
         self.total = total
         self.terminal = terminal
+        self.toStandardError = toStandardError
+    }
+
+    /// Writes `text` where the progress goes.
+    func write(_ text: String) {
+        if !toStandardError { fflush(nil) }
+        (toStandardError ? FileHandle.standardError : FileHandle.standardOutput).write(Data(text.utf8))
     }
 
     /// Draws the empty bar on a terminal.
     func start() {
         guard terminal else { return }
-        FileHandle.standardOutput.write(Data(("[" + String(repeating: ".", count: 30) + "] 0/\(total)").utf8))
+        write("[" + String(repeating: ".", count: 30) + "] 0/\(total)")
         drawn = true
     }
 
@@ -133,8 +183,7 @@ final class SweepDisplay: @unchecked Sendable {
         }
         let seconds = Double(elapsed.nanosecondsClamped) / 1e9
         if !terminal {
-            print("[\(finished)/\(total)] seed \(outcome.seed): \(state)")
-            fflush(nil)
+            write("[\(finished)/\(total)] seed \(outcome.seed): \(state)\n")
             return
         }
         var text = "\r\u{1B}[K"
@@ -144,11 +193,11 @@ final class SweepDisplay: @unchecked Sendable {
         let eta = finished == 0 ? 0 : seconds / Double(finished) * Double(total - finished)
         text += "[" + String(repeating: "#", count: full) + String(repeating: ".", count: width - full) + "] "
         text += "\(finished)/\(total)  failed \(failed)  " + String(format: "%.1fs, about %.0fs left", seconds, eta)
-        FileHandle.standardOutput.write(Data(text.utf8))
+        write(text)
         drawn = true
     }
 
     func finish() {
-        if drawn { FileHandle.standardOutput.write(Data("\n".utf8)) }
+        if drawn { write("\n") }
     }
 }

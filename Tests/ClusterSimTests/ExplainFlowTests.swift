@@ -59,6 +59,75 @@ struct ExplainFlowTests {
         #expect(auth.text.contains("ClusterNode.admits"))
     }
 
+    /// The notes of a flow's diagram.
+    func notes(_ flow: FlowKind) throws -> [String] {
+        try FlowExplanation.run(flow).diagram.steps.compactMap { if case .note(_, let t, _) = $0 { t } else { nil } }
+    }
+
+    /// The messages of a flow's diagram, as `LABEL` or `LABEL x REASON` when dropped.
+    func messages(_ flow: FlowKind) throws -> [String] {
+        try FlowExplanation.run(flow).diagram.steps.compactMap {
+            guard case .message(_, _, let label, _, let outcome) = $0 else { return nil }
+            if case .dropped(let reason) = outcome { return "\(label) x \(reason)" }
+            return label
+        }
+    }
+
+    @Test("the failure paths: restarts, removal and fencing, partition, token refusal")
+    func failurePaths() throws {
+        let session = try messages(.sessionRestart)
+        #expect(session.contains("PushTo x crashed"), "a call lost with the session node: \(session)")
+        #expect(session.contains("ResyncRequest") && session.contains("SessionResync"))
+        #expect(try notes(.sessionRestart).contains { $0.hasPrefix("session-resync frontend=") })
+
+        let management = try messages(.managementRestart)
+        #expect(management.contains("Ping x crashed"))
+        let pong = try #require(management.lastIndex(of: "Pong"))
+        #expect(management[pong...].contains("Register"), "registers again after an 'unknown' pong: \(management)")
+
+        let fencing = try notes(.removalFencing)
+        #expect(fencing.contains { $0.hasPrefix("node-removed") && $0.contains("reason=pingTimeout") })
+        #expect(fencing.contains("fenced"))
+        #expect(fencing.contains { $0.hasPrefix("removed 3.2") && $0.hasSuffix("after its last ping was heard") })
+        #expect(try messages(.removalFencing).contains("Stop"))
+
+        let partition = try messages(.partition)
+        #expect(partition.contains("Ping x partition") && partition.contains("Stop x partition"))
+        #expect(partition.last(where: { $0 == "Register" }) != nil)
+        #expect(try notes(.partition).contains { $0.hasPrefix("heal: ") })
+
+        let refusal = try notes(.tokenRefusal)
+        #expect(refusal.contains { $0.hasPrefix("forged-token (Kick): claims {sub: user-") && $0.contains("exp: 4611686018427387903") })
+        #expect(refusal.contains { $0.hasPrefix("expired-token (Broadcast): claims {sub: ") })
+        #expect(refusal.contains { $0.hasPrefix("request-rejected") && $0.contains("reason=bad-token") })
+        #expect(refusal.contains { $0.hasPrefix("request-rejected") && $0.contains("reason=expired-token") })
+    }
+
+    @Test("chat shows its lines and the seed's Korean system messages")
+    func chatText() throws {
+        #expect(try notes(.chat).contains { $0.hasPrefix("chat-received") && $0.contains("text=line ") })
+        let join = try notes(.chatJoin)
+        #expect(join.contains { $0.range(of: #"^chat-system text=\[user-\d+\] 님이 입장했습니다\.$"#, options: .regularExpression) != nil })
+        #expect(join.contains { $0.hasPrefix("chat-system text=방제[room-1] 방에 입장했습니다.") })
+    }
+
+    @Test("Mermaid carries time: the first instant, and every pause of 100 ms or more (failover's 2.25 s detection)")
+    func mermaidTimes() throws {
+        let failover = try FlowExplanation.run(.failover).diagram
+        #expect(failover.mermaid.contains("Note over C1,M1: t=2.000s"))
+        #expect(failover.mermaid.contains("(t=4.250s)"))
+        #expect(failover.mermaid.contains("Note over M1: detected 2.250s after the crash"))
+        let fencing = try FlowExplanation.run(.removalFencing).diagram.mermaid
+        #expect(fencing.contains("Note over F1,M1: +2.250s (t=4.250s)"), "\(fencing)")
+    }
+
+    @Test("Mermaid shortens long ids to their last 4 digits")
+    func mermaidShortIDs() throws {
+        #expect(SequenceDiagram.shortIDs("push=13841770741273460745 seq=5 latency-ns=4283059") == "push=…0745 seq=5 latency-ns=4283059")
+        let chat = try FlowExplanation.run(.chat).diagram.mermaid
+        #expect(chat.range(of: #"\d{10}"#, options: .regularExpression) == nil, "a long id is left: \(chat)")
+    }
+
     @Test("the same flow twice gives the same diagram (it comes from a deterministic run)")
     func deterministic() throws {
         #expect(try FlowExplanation.run(.chat).diagram == FlowExplanation.run(.chat).diagram)

@@ -121,7 +121,8 @@ func expectParticipantsMatch(_ mermaid: String, sourceLocation: SourceLocation =
             #expect(NodeName(parsing: String(parts[3])) != nil, sourceLocation: sourceLocation)
             declared[String(parts[1])] = String(parts[3])
         } else if line.hasPrefix("Note over ") {
-            used.insert(String(line.dropFirst("Note over ".count).prefix { $0 != ":" }))
+            // `Note over A: …` or, across lanes, `Note over A,B: …`.
+            for alias in line.dropFirst("Note over ".count).prefix(while: { $0 != ":" }).split(separator: ",") { used.insert(String(alias)) }
         } else if let colon = line.firstIndex(of: ":"), line != "sequenceDiagram" {
             let head = line[..<colon]
             let arrow = try #require(["->>", "-x", "-)"].compactMap { head.range(of: $0) }.first,

@@ -3,19 +3,37 @@ import NetModel
 import Nodes
 
 extension Experiment {
-    /// Reads and validates the experiment file at `path`.
+    /// Reads and validates the experiment file at `path`, with `overrides` applied to its JSON
+    /// before it is read (see ``ExperimentOverride``).
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order; a file that cannot
-    ///   be read is one issue with path `""`.
-    public static func load(path: String, services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
+    ///   be read is one issue with path `""` saying why in plain words (no such file, a directory,
+    ///   not readable). `workload.services` must name simulated services of `services`.
+    public static func load(path: String, overrides: [ExperimentOverride] = [],
+                            services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            let reason = (error as NSError).localizedDescription
-            throw ExperimentError(issues: [.init(path: "", message: "cannot read experiment file \"\(path)\": \(reason)")])
+            throw ExperimentError(issues: [.init(path: "", message: unreadableFileMessage(path))])
         }
-        return try parse([UInt8](data), services: services)
+        return try parse([UInt8](data), overrides: overrides, services: services)
+    }
+
+    /// Why the file at `path` cannot be read, in plain words.
+    package static func unreadableFileMessage(_ path: String, what: String = "experiment file") -> String {
+        var isDirectory: ObjCBool = false
+        let files = FileManager.default
+        if !files.fileExists(atPath: path, isDirectory: &isDirectory) {
+            return "cannot read \(what) \(jsonQuoted(path)): there is no such file"
+        }
+        if isDirectory.boolValue {
+            return "cannot read \(what) \(jsonQuoted(path)): it is a directory, not a file"
+        }
+        if !files.isReadableFile(atPath: path) {
+            return "cannot read \(what) \(jsonQuoted(path)): permission denied (the file is not readable by this user)"
+        }
+        return "cannot read \(what) \(jsonQuoted(path)): the file could not be read"
     }
 
     /// Parses and validates an experiment file's text.
@@ -25,18 +43,20 @@ extension Experiment {
         try parse(Array(text.utf8), services: services)
     }
 
-    /// Parses and validates an experiment file's UTF-8 bytes. `workload.services` must name
-    /// simulated services of `services`.
+    /// Parses and validates an experiment file's UTF-8 bytes, with `overrides` applied to the JSON
+    /// first (in order). `workload.services` must name simulated services of `services`.
     /// - Returns: the experiment.
     /// - Throws: an ``ExperimentError`` with every problem in document order. A JSON syntax error
     ///   is a single issue with path `""` whose message starts with `line L, column C:`.
-    public static func parse(_ bytes: [UInt8], services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
-        let json: JSONValue, offsets: [String: Int]
+    public static func parse(_ bytes: [UInt8], overrides: [ExperimentOverride] = [],
+                             services: ServiceRegistry = .standard) throws(ExperimentError) -> Experiment {
+        var json: JSONValue, offsets: [String: Int]
         do {
             (json, offsets) = try JSONParser.parse(bytes)
         } catch {
             throw ExperimentError(issues: [.init(path: "", message: "line \(error.line), column \(error.column): \(error.message)")])
         }
+        for o in overrides { json = try o.applied(to: json) }
         var reader = ExperimentReader(offsets: offsets, services: services)
         let experiment = reader.experiment(json)
         if let experiment, reader.issues.isEmpty { return experiment }

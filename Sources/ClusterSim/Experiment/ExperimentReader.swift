@@ -211,7 +211,7 @@ struct ExperimentReader {
 }
 
 /// The closest of `candidates` to `word` by edit distance, when close enough to be a likely typo.
-func closestFieldName(to word: String, in candidates: [String]) -> String? {
+package func closestFieldName(to word: String, in candidates: [String]) -> String? {
     let w = Array(word.lowercased())
     var best: (String, Int)?
     for c in candidates {
@@ -222,7 +222,7 @@ func closestFieldName(to word: String, in candidates: [String]) -> String? {
 }
 
 /// Levenshtein distance.
-func fieldNameDistance(_ a: [Character], _ b: [Character]) -> Int {
+package func fieldNameDistance(_ a: [Character], _ b: [Character]) -> Int {
     if a.isEmpty { return b.count }
     var row = Array(0...b.count)
     for i in 1...a.count {

@@ -99,6 +99,67 @@ extension FlowExplanation {
             different frontends share the room. Checked by chat-delivery (ChatDeliveryChecker).
 
             """
+        case .chatJoin:
+            """
+            Joining a room is a ChatCommand (join) like any other. ChatRooms answers with the chat protocol's \
+            system messages, the seed's exact Korean texts: to the joiner "방제[TITLE] 방에 입장했습니다." \
+            ("you entered the room TITLE"), to every earlier member "[NAME] 님이 입장했습니다." ("NAME has \
+            entered"); leaving gives "[NAME] 님이 퇴장했습니다." ("NAME has left") and "방제[TITLE] 대화 방에서 \
+            퇴장했습니다." ("you left the room TITLE"), and a room that does not exist "대화방이 존재하지 \
+            않습니다.". Each goes out as a push through the session node (one push call per distinct text); \
+            the client logs it as chat-system (ClientNode+Workload.swift).
+
+            """
+        case .sessionRestart:
+            """
+            A crashed session node loses its SessionTable and its PushOutbox; calls sent to it meanwhile are \
+            dropped, and the frontends retry them. Restarted, it is blocked (service blocker) until \
+            management-1 accepts its Register; then it sends ResyncRequest to every frontend, and again every \
+            500 ms until each answers. Each frontend answers SessionResync with every push stream it holds \
+            (FrontendNode+Push.swift), and the table is rebuilt from them (SessionTable.resync). Requests run \
+            again once it serves. Experiment 05 teaches it; checked by session-map-converges and push-delivery.
+
+            """
+        case .managementRestart:
+            """
+            A crashed manager loses its Registry: it restarts knowing no node. The nodes keep serving (a \
+            manager's silence fences no one). Their next Ping is answered with a Pong saying "unknown"; \
+            ManagementLink (Sources/Nodes/Servers/ManagementLink.swift) then registers again — Register, \
+            RegisterAccepted with a new epoch, a Notice to the others. Experiment 06 teaches it; checked by \
+            registry-converges.
+
+            """
+        case .removalFencing:
+            """
+            A node that is silent for pingTimeout (here: paused) is removed by the manager's Registry \
+            (node-removed reason=pingTimeout): a Notice tells the others (the session node drops its users) \
+            and Stop goes to the node. A paused node hears it when it wakes: ManagementLink enters the fenced \
+            state, the node ends its streams and serves nothing more, and the process exits; a restart \
+            registers as a new epoch. The detection gap — last ping heard to removal — is pingTimeout plus up \
+            to one check period; it shows as the time between the steps below.
+
+            """
+        case .partition:
+            """
+            A partition drops every message between its groups (SimNetwork, reason partition). A frontend cut \
+            off from management-1 cannot ping: after pingTimeout it is removed, and the Stop sent to it is \
+            dropped too, so it never learns; the session node's requests to it are lost as well. When the \
+            partition heals its next Ping is answered "unknown", and it registers again with a new epoch. \
+            Experiment 07 teaches it (with a one-way partition); checked by registry-converges, \
+            session-map-converges and liveness.
+
+            """
+        case .tokenRefusal:
+            """
+            A frontend checks a request's JWT before anything else (TokenSigner.verify, \
+            Sources/Nodes/Auth/JWT.swift): the HS256 signature over header and claims, then exp against its own \
+            clock with a leeway. A forged token keeps a real signature but rewrites the claims (sub: another \
+            user, exp far away), so the signature no longer matches: refused bad-token. A replayed old token \
+            has a valid signature but exp in the past: refused expired-token. Either way the handler never \
+            runs (FrontendNode+Requests.swift). The attacker's notes show the claims as decoded from the \
+            token it sent (ClientNode+Attacks.swift). Experiment 09 teaches it; checked by client-auth.
+
+            """
         }
     }
 }

@@ -104,12 +104,42 @@ extension FlowExplanation {
             gateway = true
             workload.clients = 1
             description = "a gateway in front of two frontends, one client"
-        case .chat:
+        case .chat, .chatJoin:
             frontends = 2
             chat = true
             workload = Workload(clients: 3, rampUp: .milliseconds(300),
                                 chat: ChatWorkload(rooms: 1, membersPerRoom: 3, messageRate: Rate(perSecond: 1)))
             description = "a chat node, two frontends, three clients in one room"
+        case .sessionRestart:
+            frontends = 2
+            workload.pushRate = Rate(perSecond: 1)
+            faults = [Fault(at: .seconds(2), action: .crash(NodeName(.session, 1), restartAfter: .milliseconds(500)))]
+            duration = .seconds(4)
+            description = "two frontends, two clients that message each other; session-1 crashes at 2s, back 500ms later"
+        case .managementRestart:
+            frontends = 1
+            workload.clients = 1
+            faults = [Fault(at: .seconds(2), action: .crash(NodeName(.management, 1), restartAfter: .milliseconds(500)))]
+            duration = .seconds(4)
+            description = "one frontend, one client; management-1 crashes at 2s, back 500ms later"
+        case .removalFencing:
+            frontends = 2
+            faults = [Fault(at: .seconds(2), action: .pause(NodeName(.frontend, 2), resumeAfter: .seconds(4)))]
+            duration = .seconds(8)
+            description = "two frontends, two clients; frontend-2 is paused from 2s to 6s (longer than pingTimeout)"
+        case .partition:
+            frontends = 2
+            workload.pushRate = Rate(perSecond: 1)
+            faults = [Fault(at: .seconds(2), action: .partition(groups: [[NodeName(.frontend, 1)], [NodeName(.session, 1), NodeName(.management, 1)]],
+                                                                 oneWay: false, heal: .seconds(4)))]
+            duration = .seconds(8)
+            description = "two frontends, two clients; frontend-1 is cut off from session-1 and management-1 from 2s to 6s"
+        case .tokenRefusal:
+            frontends = 1
+            workload.attacks = Attacks(clients: 1, rate: Rate(perSecond: 4))
+            timing.tokenLifetime = .seconds(1)
+            duration = .seconds(10)
+            description = "one frontend, two clients, the second of which attacks; tokens live 1s"
         }
         return Experiment(name: "explain-\(flow.rawValue)", description: description, seed: 1, duration: duration,
                           settle: .seconds(1), cluster: ClusterShape(frontends: frontends, gateway: gateway, chat: chat),

@@ -24,6 +24,18 @@ public enum FlowKind: String, Sendable, CaseIterable {
     case gateway
     /// A chat line said in a room reaches the other members by push.
     case chat
+    /// A member joins a room: the chat protocol's Korean system messages, by push.
+    case chatJoin = "chat-join"
+    /// The session node crashes and restarts empty: frontends re-send their streams.
+    case sessionRestart = "session-restart"
+    /// The management node crashes and restarts empty: every node registers again.
+    case managementRestart = "management-restart"
+    /// A silent node is removed after pingTimeout and fenced when it wakes.
+    case removalFencing = "removal-fencing"
+    /// A partition cuts a frontend off: messages dropped, removal, heal and re-registration.
+    case partition
+    /// Requests with a forged or an expired token are refused unrun.
+    case tokenRefusal = "token-refusal"
 
     /// A one-line title.
     public var title: String {
@@ -38,6 +50,12 @@ public enum FlowKind: String, Sendable, CaseIterable {
         case .backendAuth: "backend authentication by group id"
         case .gateway: "a login through the gateway"
         case .chat: "a chat line delivered to the room's members"
+        case .chatJoin: "joining a chat room: the Korean system messages"
+        case .sessionRestart: "session node restart: the frontends re-send their streams"
+        case .managementRestart: "management node restart: every node registers again"
+        case .removalFencing: "removal after pingTimeout, and fencing when the node wakes"
+        case .partition: "a partition: dropped messages, removal, heal, re-registration"
+        case .tokenRefusal: "token refusal: a forged and an expired token, decoded"
         }
     }
 
@@ -54,14 +72,14 @@ public enum FlowKind: String, Sendable, CaseIterable {
 
 /// Finds every flow of ``FlowKind`` in one trace (the tracer's indexes are built once).
 public struct FlowCatalog {
-    private let tracer: FlowTracer
+    let tracer: FlowTracer
 
     /// Indexes `events` (a whole trace in order).
     public init(_ events: [TraceEvent]) {
         tracer = FlowTracer(events)
     }
 
-    private var events: [TraceEvent] { tracer.events }
+    var events: [TraceEvent] { tracer.events }
 
     static let loginLabels: Set<String> = ["Login", "Reply"]
     static let streamLabels: Set<String> = ["stream-open", "PushOpen", "PushOpened", "PushRejected", "SessionLogin"]
@@ -122,6 +140,18 @@ public struct FlowCatalog {
                   let say = t.sendsAbove(line, stop: { $0.label == "ChatCommand" && $0.node?.role == .client }).last else { return nil }
             let labels = Self.pushLabels.union(["ChatCommand", "ChatCall"])
             return t.diagram(title: kind.title, picked: t.cone(from: t.root(of: say), follows: { labels.contains($0) }, limit: 24))
+        case .chatJoin:
+            return chatJoin(title: kind.title)
+        case .sessionRestart:
+            return sessionRestart(title: kind.title)
+        case .managementRestart:
+            return managementRestart(title: kind.title)
+        case .removalFencing:
+            return removalFencing(title: kind.title)
+        case .partition:
+            return partition(title: kind.title)
+        case .tokenRefusal:
+            return tokenRefusal(title: kind.title)
         }
     }
 
@@ -141,6 +171,11 @@ public struct FlowCatalog {
             let picked: [Int] = t.cone(from: t.root(of: login), follows: { (label: String) -> Bool in labels.contains(label) })
             if picked.contains(where: t.isDeliveredKick) { return t.diagram(title: title, picked: picked) }
         }
+    }
+
+    /// `2.250s`: the time from `a` to `b`.
+    static func gap(from a: VirtualInstant, to b: VirtualInstant) -> String {
+        SequenceDiagram.seconds(b.nanoseconds - a.nanoseconds)
     }
 
     private static func isClientLogin(_ e: TraceEvent) -> Bool {
@@ -186,6 +221,7 @@ public struct FlowCatalog {
             NodeLog.field("name", in: $0.detail) == Substring(frontend.description)
         }) {
             picked.append(removed)
+            notes.append((removed, "detected \(Self.gap(from: events[crash].at, to: events[removed].at)) after the crash"))
             picked += t.cone(from: t.root(of: removed)) { $0 == "Notice" || $0 == "Stop" }
         }
         return t.diagram(title: title, picked: picked, notes: notes)

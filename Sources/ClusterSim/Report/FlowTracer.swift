@@ -103,8 +103,10 @@ struct FlowTracer {
     }
 
     /// The diagram of the events `picked` (sends, stream opens, node events, stream closes) plus
-    /// `notes` (an index and its text).
-    func diagram(title: String, picked: [Int], notes: [(Int, String)] = []) -> SequenceDiagram {
+    /// `notes` (an index and its text, on the event's node) and `placedNotes` (an index, the node
+    /// it is drawn on, its text: for events of no node, such as a partition).
+    func diagram(title: String, picked: [Int], notes: [(Int, String)] = [],
+                 placedNotes: [(Int, NodeName, String)] = []) -> SequenceDiagram {
         var steps: [(Int, SequenceDiagram.Step)] = []
         var participants: [NodeName] = []
         for i in Set(picked).sorted() {
@@ -126,7 +128,7 @@ struct FlowTracer {
                 steps.append((i, .message(from: node, to: peer, label: Self.messageLabel(e), sent: e.at, outcome: outcome)))
             case .node:
                 participants.append(node)
-                let text = e.detail.isEmpty ? e.label : "\(e.label) \(e.detail)"
+                let text = e.detail.isEmpty ? e.label : "\(e.label) \(Self.readable(e.detail))"
                 steps.append((i, .note(node: node, text: text, at: e.at)))
             case .streamClose:
                 participants.append(node)
@@ -140,8 +142,19 @@ struct FlowTracer {
             participants.append(node)
             steps.append((i, .note(node: node, text: text, at: events[i].at)))
         }
+        for (i, node, text) in placedNotes {
+            participants.append(node)
+            steps.append((i, .note(node: node, text: text, at: events[i].at)))
+        }
         steps.sort { $0.0 < $1.0 }
         return SequenceDiagram(title: title, participants: participants, steps: steps.map(\.1))
+    }
+
+    /// A detail for a reader: the text of a `text=` field (always the last field) with its spaces
+    /// back (the trace writes them as `_`).
+    static func readable(_ detail: String) -> String {
+        guard let r = detail.range(of: "text=") else { return detail }
+        return String(detail[..<r.upperBound]) + String(detail[r.upperBound...].map { $0 == "_" ? " " : $0 })
     }
 
     /// The index of the first event at or after `from` for which `test` holds.

@@ -65,11 +65,33 @@ extension SequenceDiagram {
     /// The diagram as Mermaid text (` ```mermaid ` fences not included): `sequenceDiagram`, one
     /// `participant ALIAS as NAME` per node, `A->>B: Label` for a delivered message, `A-xB: Label
     /// (dropped: reason)` for a dropped one, `A-)B: Label (in flight)` for one still travelling, and
-    /// `Note over A: text` for notes.
+    /// `Note over A: text` for notes. Time is drawn as notes across every lane: `t=2.000s` before
+    /// the first step and `+2.250s (t=4.250s)` before any step at least ``mermaidGap`` after the one
+    /// before it, so that a detection delay shows. Ids of 10 digits or more are shortened to their
+    /// last 4 (`push=…0745`).
     public var mermaid: String {
         var out = "sequenceDiagram\n"
         for p in participants { out += "    participant \(Self.alias(p)) as \(p)\n" }
+        let span = participants.count > 1 ? "\(Self.alias(participants[0])),\(Self.alias(participants[participants.count - 1]))"
+            : participants.first.map(Self.alias) ?? ""
+        var previous: VirtualInstant?
         for step in steps {
+            let at: VirtualInstant
+            switch step {
+            case .message(_, _, _, let sent, _): at = sent
+            case .note(_, _, let time): at = time
+            }
+            if !span.isEmpty {
+                if let previous {
+                    let gap = at.nanoseconds - previous.nanoseconds
+                    if gap >= Self.mermaidGap.nanosecondsClamped {
+                        out += "    Note over \(span): +\(Self.seconds(gap)) (t=\(Self.seconds(at.nanoseconds)))\n"
+                    }
+                } else {
+                    out += "    Note over \(span): t=\(Self.seconds(at.nanoseconds))\n"
+                }
+            }
+            previous = at
             switch step {
             case .message(let from, let to, let label, _, let outcome):
                 let a = Self.alias(from), b = Self.alias(to), text = Self.mermaidText(label)
@@ -79,9 +101,34 @@ extension SequenceDiagram {
                 case .inFlight: out += "    \(a)-)\(b): \(text) (in flight)\n"
                 }
             case .note(let node, let text, _):
-                out += "    Note over \(Self.alias(node)): \(Self.mermaidText(text))\n"
+                out += "    Note over \(Self.alias(node)): \(Self.mermaidText(Self.shortIDs(text)))\n"
             }
         }
+        return out
+    }
+
+    /// The smallest pause between two steps that the Mermaid text marks with a time note.
+    public static let mermaidGap = Duration.milliseconds(100)
+
+    /// `2.250s`: nanoseconds as seconds with millisecond precision.
+    static func seconds(_ ns: Int64) -> String {
+        let ms = ns / 1_000_000
+        let frac = String(ms % 1000)
+        return "\(ms / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)s"
+    }
+
+    /// `text` with every run of 10 or more digits cut to `…` and its last 4 digits.
+    static func shortIDs(_ text: String) -> String {
+        var out = ""
+        var digits = ""
+        func flush() {
+            out += digits.count >= 10 ? "…" + digits.suffix(4) : digits
+            digits = ""
+        }
+        for c in text {
+            if c.isASCII, c.isNumber { digits.append(c) } else { flush(); out.append(c) }
+        }
+        flush()
         return out
     }
 

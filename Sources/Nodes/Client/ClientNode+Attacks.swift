@@ -12,16 +12,19 @@ extension ClientNode {
         // token leeway (5 s), and a frontend whose clock is behind still accepts it until then.
         if pick == 1, let first = firstToken, nowSeconds >= first.exp + 5 {
             let req = request(.broadcast(text: "replayed"), token: first.token, attack: true)
-            env.log(NodeLog.attackSent, ["kind": .text("expired-token"), "id": .number(UInt64(lastMessageID)),
-                                                        "service": .text("Broadcast"), "req": .number(UInt64(req))])
+            env.log(NodeLog.attackSent, TraceDetail(fields: [("kind", .text("expired-token")), ("id", .number(UInt64(lastMessageID))),
+                                                             ("service", .text("Broadcast")), ("req", .number(UInt64(req)))]
+                                                            + Self.claimFields(of: first.token)))
         } else if pick == 2 {
             let call = BackendCall.kick(user: victim, request: RequestKey(origin: env.name, id: 0))
             let id = env.send(.backend(group: "intruder", call), to: .session)
             env.log(NodeLog.attackSent, ["kind": .text("wrong-group"), "id": .number(UInt64(id)), "service": .text(call.traceLabel)])
         } else {
-            let req = request(.kick(user: victim), token: Self.forge(token, as: victim), attack: true)
-            env.log(NodeLog.attackSent, ["kind": .text("forged-token"), "id": .number(UInt64(lastMessageID)), "service": .text("Kick"),
-                                                        "req": .number(UInt64(req))])
+            let forged = Self.forge(token, as: victim)
+            let req = request(.kick(user: victim), token: forged, attack: true)
+            env.log(NodeLog.attackSent, TraceDetail(fields: [("kind", .text("forged-token")), ("id", .number(UInt64(lastMessageID))),
+                                                             ("service", .text("Kick")), ("req", .number(UInt64(req)))]
+                                                            + Self.claimFields(of: forged)))
         }
     }
 
@@ -35,6 +38,18 @@ extension ClientNode {
         encoder.outputFormatting = [.sortedKeys]
         let payload = (try? encoder.encode(claims)).map { Base64URL.encode(Array($0)) } ?? "e30"
         return "\(parts[0]).\(payload).\(parts[2])"
+    }
+
+    /// The claims of `token` as trace fields (`sub`, `iat`, `exp`, and `push`, `grp` when set),
+    /// decoded without checking the signature: what the attacker sent, for the reader of the trace.
+    static func claimFields(of token: String) -> [TraceDetail.Field] {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let bytes = Base64URL.decode(bytes: Array(parts[1].utf8)),
+              let claims = TokenClaims.decode(bytes) else { return [("claims", .text("unreadable"))] }
+        var fields: [TraceDetail.Field] = [("sub", .text(claims.sub)), ("iat", .signed(claims.iat)), ("exp", .signed(claims.exp))]
+        if let push = claims.push { fields.append(("push", .text(push))) }
+        if let grp = claims.grp { fields.append(("grp", .text(grp))) }
+        return fields
     }
 
     /// The `exp` claim of a token (clients read it to know when to replay).

@@ -245,15 +245,15 @@ extension ClientNode {
                                                       "gen": .number(UInt64(f.generation)), "latency-ns": .signed(Int64(latency))])
         guard case .chat(let chat) = f.body else { return }
         switch chat {
-        case .line(_, _, let messageID):
+        case .line(let from, let text, let messageID):
             // A line a restarted chat node said again (its sender retried it) is shown once.
             guard recentLines.insert(messageID) else {
                 env.log(NodeLog.chatRepeat, ["msg": .number(messageID)])
                 return
             }
-            env.log(NodeLog.chatReceived, ["msg": .number(UInt64(messageID))])
-        case .system:
-            break
+            env.log(NodeLog.chatReceived, ["msg": .number(UInt64(messageID)), "from": .text(from), "text": .text(text)])
+        case .system(let text):
+            env.log(NodeLog.chatSystem, ["text": .text(text)])
         case .restarted:
             // The chat node lost its rooms: put this member back in its room.
             guard let room, plan.chatRoom != nil else { return }

@@ -75,12 +75,17 @@ public enum NodeLog {
     /// At the session node: a push request (a message or a broadcast) is held in its outbox for
     /// K users (0 for a broadcast with nobody online). `push=P origin=X req=I users=K`
     public static let pushHeld = "push-held"
-    /// At the chat node: a line said in a room. `msg=M room=R sender=U members=a,b,c` (members: every other member present)
+    /// At the chat node: a line said in a room. `msg=M room=R sender=U members=a,b,c text=T` (members: every
+    /// other member present; T: the line, spaces written `_`)
     public static let chatLine = "chat-line"
-    /// At a client: a chat line received. `msg=M`
+    /// At a client: a chat line received. `msg=M from=NAME text=T`
     public static let chatReceived = "chat-received"
+    /// At a client: a system message of the chat protocol received, e.g. `text=[user-2]_님이_입장했습니다.`
+    /// (the seed's exact Korean texts; spaces written `_`)
+    public static let chatSystem = "chat-system"
     /// At a client (misbehaving on purpose): an attack sent. `kind=forged-token|expired-token|wrong-group
-    /// id=M service=S` (M: the network message id) and, for token attacks, `req=I` (the request id)
+    /// id=M service=S` (M: the network message id) and, for token attacks, `req=I` (the request id) and the
+    /// token's decoded claims `sub=U iat=S exp=S` (plus `push=F`, `grp=G` when set)
     public static let attackSent = "attack-sent"
     /// At the chat node: the members a removed node (a chat door) had connected were
     /// disconnected. `node=N members=K`

@@ -46,7 +46,7 @@ extension ChatNode {
                 if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
             }
             env.log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
-                                       "members": .list(others)])
+                                       "members": .list(others), "text": .text(text)])
         }
         deliver(effects, lineID: lineID)
         switch command {
