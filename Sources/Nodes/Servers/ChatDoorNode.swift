@@ -53,10 +53,9 @@ public actor ChatDoorNode: ManagedServer {
         var connection: UInt64
         /// When it joined (the session's `since`).
         var since: Int64
-        /// Pushes received, in sequence order, duplicates dropped.
+        /// Pushes received, in sequence order, duplicates dropped (under the session outbox
+        /// generation they are numbered in).
         var inbox = PushInbox<PushBody>()
-        /// The session outbox generation the inbox numbers belong to.
-        var generation: UInt64 = 0
     }
 
     /// A member's latest cumulative acknowledgement, not sent yet.
