@@ -229,12 +229,12 @@ struct ChatRoomsRestoreTests {
         _ = rooms.connect("b", name: "bob")
         let first = rooms.restore("a", roomID: 4, title: "lobby")
         #expect(first.roomID == 4 && rooms.title(ofRoom: 4) == "lobby")
-        #expect(first.effects == [.system(to: "a", text: "방제[lobby] 방에 입장했습니다.")])
+        #expect(first.effects == [.system(to: "a", text: ChatText.entered(room: "lobby"))])
         let second = rooms.restore("b", roomID: 4, title: "lobby")
         #expect(second.roomID == 4 && rooms.members(ofRoom: 4) == ["a", "b"])
         #expect(rooms.restore("b", roomID: 9, title: "other").roomID == 4, "a member in a room stays there")
         _ = rooms.connect("c", name: "carol")
-        #expect(rooms.create("c", title: "new").first == .system(to: "c", text: "방제[new] 방에 입장했습니다."))
+        #expect(rooms.create("c", title: "new").first == .system(to: "c", text: ChatText.entered(room: "new")))
         #expect(rooms.room(of: "c") == 5, "numbers continue above a restored room")
     }
 }

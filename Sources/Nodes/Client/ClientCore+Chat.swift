@@ -103,7 +103,7 @@ extension ClientCore {
     mutating func say() {
         guard isConnected, inRoom, loadPhase else { return }
         lineCounter += 1
-        let id = UInt64(name.index) << 32 | lineCounter
+        let id = PushIDLayout.clientLineID(client: name, counter: lineCounter)
         request(.chat(.say(text: "line \(lineCounter)", messageID: id)), token: token, retries: Self.retryLimit)
     }
 }

@@ -124,24 +124,8 @@ public enum ChatPush: Codable, Hashable, Sendable {
     /// A line said by `member` in the room.
     case line(member: String, text: String, messageID: UInt64)
     /// The answer to /rooms.
-    case rooms([RoomSummary])
+    case rooms([ChatRoomInfo])
     /// Broadcast by a chat node when it starts: it has no rooms (a restart lost them); members
     /// put themselves back in their rooms (`ChatCommand.restore`).
     case restarted
-}
-
-/// One room in a /rooms answer.
-public struct RoomSummary: Codable, Hashable, Sendable {
-    /// Room number.
-    public var roomID: Int
-    /// Title.
-    public var title: String
-    /// Member names in join order.
-    public var members: [String]
-    /// Makes a summary.
-    public init(roomID: Int, title: String, members: [String]) {
-        self.roomID = roomID
-        self.title = title
-        self.members = members
-    }
 }

@@ -60,8 +60,9 @@ public actor ChatNode: ManagedServer {
             // A chat node starts with no rooms: tell every online member, so those who were in a
             // room (before a restart) put themselves back at once rather than at their next line.
             announcedStart = true
-            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: pushIDPrefix >> 32, counter: nextPush))
-            let call = BackendCall.broadcast(pushID: pushIDPrefix | nextPush, body: .chat(.restarted),
+            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: PushIDLayout.incarnation(ofPrefix: pushIDPrefix),
+                                                                     counter: nextPush))
+            let call = BackendCall.broadcast(pushID: PushIDLayout.id(prefix: pushIDPrefix, counter: nextPush), body: .chat(.restarted),
                                              acceptedAt: env.now.nanoseconds, request: key)
             nextPush += 1
             _ = outbox.append(key, call)
