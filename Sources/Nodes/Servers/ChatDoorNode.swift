@@ -74,7 +74,7 @@ public actor ChatDoorNode: ManagedServer {
         self.env = env
         self.sink = sink
         self.readiness = readiness
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
         tag = String(env.incarnationID & 0xFF_FFFF, radix: 16)
         lineIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
@@ -199,10 +199,7 @@ public actor ChatDoorNode: ManagedServer {
                 }
             }
             if handleManagement(envelope.payload, from: source) { return }
-            guard case .backend(let group, let call) = envelope.payload else {
-                return unexpected(envelope.payload, from: source)
-            }
-            guard admits(group, call, from: source), link.isServing else { return }
+            guard let call = admittedBackendCall(envelope.payload, from: source), link.isServing else { return }
             handleBackend(call, from: source)
         case .streamClosed(let id, _, _):
             if chatStream?.id == id { chatStream = nil }

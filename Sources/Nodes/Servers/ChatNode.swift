@@ -40,7 +40,7 @@ public actor ChatNode: ManagedServer {
     /// A chat node.
     public init(env: any NodeEnvironment) {
         self.env = env
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
         pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 
@@ -114,10 +114,7 @@ public actor ChatNode: ManagedServer {
         case .streamOpened, .streamClosed:
             return
         }
-        guard case .backend(let group, let call) = payload else {
-            return unexpected(payload, from: source)
-        }
-        guard admits(group, call, from: source) else { return }
+        guard let call = admittedBackendCall(payload, from: source) else { return }
         guard link.isServing else {
             if link.mayServeAgain { held.hold(call, from: source, log: env) }
             return
