@@ -38,8 +38,8 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     // MARK: the push stream
     /// First frame on a new push stream: the client's token.
     case pushOpen(token: String)
-    /// The stream is accepted; the renewed token names this push frontend; `resumeAfter` is the
-    /// last sequence number the frontend believes delivered (the client resends its ack).
+    /// The stream is accepted; the renewed token names this push frontend (pushes the session
+    /// node still holds for the user follow on the stream, and the client acknowledges them).
     case pushOpened(token: String)
     /// The stream is refused (bad token, not registered yet).
     case pushRejected(reason: String)
@@ -49,9 +49,6 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     case pushAck(upTo: UInt64, generation: UInt64)
     /// The stream is being closed by the server (a newer login elsewhere, fencing).
     case kicked(reason: String)
-
-    /// Bytes that did not decode (TCP) or a deliberately malformed message (simulated tests).
-    case malformed(String)
 
     /// The stable trace label of the message kind.
     public var traceLabel: String {
@@ -73,7 +70,6 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .push: "Push"
         case .pushAck: "PushAck"
         case .kicked: "Kicked"
-        case .malformed: "Malformed"
         }
     }
 }
