@@ -3,11 +3,13 @@ import PackageDescription
 
 /// ClusterSim: the k2svc game-server cluster as Swift actors over a deterministic
 /// simulated network or real TCP. No package dependencies: the toolchain only.
+///
+/// Linux only: the real-network runtime (sockets, epoll, threads) and the tools import Glibc
+/// directly, without a Darwin alternative, so the package declares no Apple platform.
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
 let package = Package(
     name: "ClusterSim",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "NetModel", targets: ["NetModel"]),
         .library(name: "Nodes", targets: ["Nodes"]),

@@ -127,9 +127,4 @@ extension SimNetwork {
         let p = partitions.remove(at: i)
         record(.heal, nil, nil, UInt64(id), "heal", p.partition.summary)
     }
-
-    /// Ends every partition.
-    public func healAll() {
-        for p in partitions.map(\.id) { heal(p) }
-    }
 }

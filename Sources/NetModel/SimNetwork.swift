@@ -73,8 +73,8 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     /// Whether `name` is attached and not crashed.
     public func isUp(_ name: NodeName) -> Bool { endpoints[name]?.up ?? false }
 
-    /// Whether `name` is paused.
-    public func isPaused(_ name: NodeName) -> Bool { endpoints[name]?.paused ?? false }
+    /// Whether `name` is paused (internal: the fault-model tests read it through `@testable`).
+    func isPaused(_ name: NodeName) -> Bool { endpoints[name]?.paused ?? false }
 
     @inlinable
     func conditions(from source: NodeName, to destination: NodeName) -> PreparedLink {

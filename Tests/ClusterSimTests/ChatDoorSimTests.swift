@@ -122,14 +122,14 @@ struct ChatDoorSimTests {
         #expect(effects.of(1, "1") == [
             .system(to: "1", text: "방제[lobby] 방에 입장했습니다."),
             .system(to: "1", text: "[bob] 님이 입장했습니다."),
-            .system(to: "1", text: ChatPush.restartedText),   // the restarted chat node says it lost its rooms
+            .system(to: "1", text: ChatText.restarted),   // the restarted chat node says it lost its rooms
             .rooms(to: "1", []),
             .system(to: "1", text: "방제[again] 방에 입장했습니다."),
             .system(to: "1", text: "[bob] 님이 입장했습니다."),
         ])
         #expect(effects.of(2, "1") == [
             .system(to: "1", text: "방제[lobby] 방에 입장했습니다."),
-            .system(to: "1", text: ChatPush.restartedText),
+            .system(to: "1", text: ChatText.restarted),
             .system(to: "1", text: "현재 대화방에 들어가 있지 않습니다."),
             .system(to: "1", text: "방제[again] 방에 입장했습니다."),
             .chat(to: "1", from: "alice", text: "after"),

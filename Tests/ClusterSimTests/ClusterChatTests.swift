@@ -116,9 +116,9 @@ struct ClusterChatTests {
         #expect(!door.backend.waitUntilReady(within: .milliseconds(300)))
         let client = try ClusterChatClient(port: door.port, format: .json)
         try client.send(.rooms)
-        #expect(try client.nextSystem() == ChatDoorNode.unreachableText)
+        #expect(try client.nextSystem() == ChatText.unreachable)
         try client.send(.createRoom(title: "x"))
-        #expect(try client.nextSystem() == ChatDoorNode.unreachableText)
+        #expect(try client.nextSystem() == ChatText.unreachable)
         #expect(door.lines.all.contains { $0.contains("chat-door-refused") && $0.contains("no-chat-node") })
     }
 
@@ -130,9 +130,9 @@ struct ClusterChatTests {
         defer { door.stop() }
         let client = try ClusterChatClient(port: door.port, format: .json)
         try client.send(.rooms)
-        #expect(try client.nextSystem() == ChatDoorNode.busyText)
+        #expect(try client.nextSystem() == ChatText.busy)
         try client.send(.createRoom(title: "x"))
-        #expect(try client.nextSystem() == ChatDoorNode.busyText)
+        #expect(try client.nextSystem() == ChatText.busy)
         #expect(door.backend.pendingCommands == 0)
     }
 

@@ -1,4 +1,4 @@
-import NetModel
+@testable import NetModel
 @testable import ClusterSim
 
 /// A small world for property tests of the simulated network's fault model: four nodes that send

@@ -96,7 +96,7 @@ struct MalformedMessageTests {
         try withCluster(experiment(clients: 10), seed: 1, configure: { run in
             run.simulator.schedule(at: VirtualInstant.zero.advanced(by: .seconds(5))) {
                 let stranger = run.network.attach(NodeName(.client, 77)) { _ in }
-                stranger.send(.malformed("\u{0}garbage"), to: NodeName(.frontend, 1))
+                stranger.send(.pushAck(upTo: 7, generation: 0), to: NodeName(.frontend, 1))   // stream-only, sent one-shot
                 stranger.send(.pong(known: true, config: nil), to: .session)
                 stranger.send(.registerAccepted(epoch: 9, config: NodeConfig(sessionNode: nil, frontends: [])),
                               to: NodeName(.frontend, 2))
@@ -105,7 +105,7 @@ struct MalformedMessageTests {
             let unexpected = run.logs(NodeLog.unexpected)
             #expect(unexpected.count >= 3)
             #expect((result.metric("unexpected_messages") ?? 0) >= 3)
-            #expect(unexpected.contains { $0.node == NodeName(.frontend, 1) && run.field("what", $0) == "Malformed" })
+            #expect(unexpected.contains { $0.node == NodeName(.frontend, 1) && run.field("what", $0) == "PushAck" })
             #expect(result.passed, "\(result.failures)")
         }
     }

@@ -10,8 +10,8 @@ struct ChatPushEffectTests {
                 == .system(to: "7", text: "[bob] 님이 입장했습니다."))
         #expect(ChatPush.line(member: "alice", text: "hi", messageID: 99).effect(for: member)
                 == .chat(to: "7", from: "alice", text: "hi"))
-        let rooms = ChatPush.rooms([RoomSummary(roomID: 1, title: "hello world", members: ["alice", "bob"]),
-                                    RoomSummary(roomID: 3, title: "", members: [])])
+        let rooms = ChatPush.rooms([ChatRoomInfo(roomID: 1, title: "hello world", members: ["alice", "bob"]),
+                                    ChatRoomInfo(roomID: 3, title: "", members: [])])
         #expect(rooms.effect(for: member) == .rooms(to: "7", [ChatRoomInfo(roomID: 1, title: "hello world", members: ["alice", "bob"]),
                                                              ChatRoomInfo(roomID: 3, title: "", members: [])]))
     }

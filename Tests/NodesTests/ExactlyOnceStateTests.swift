@@ -184,42 +184,6 @@ struct ChatPushOutboxTests {
     }
 }
 
-@Suite("ManagementLink: register, ping, re-register, fence, leave")
-struct ManagementLinkTests {
-    static let config = NodeConfig(sessionNode: nil, frontends: [])
-
-    @Test("registers until accepted, pings while registered, registers again when unknown")
-    func lifecycle() {
-        var link = ManagementLink(address: "frontend-1", version: "1.0")
-        #expect(link.tick() == .send(.register(address: "frontend-1", version: "1.0")))
-        #expect(link.handle(.registerAccepted(epoch: 4, config: Self.config)) == .becameServing(Self.config))
-        #expect(link.tick() == .send(.ping(epoch: 4)))
-        #expect(link.handle(.pong(known: false, config: nil)) == .send(.register(address: "frontend-1", version: "1.0")))
-        #expect(!link.isServing && link.mayServeAgain)
-    }
-
-    @Test("a stop for the current epoch fences for good")
-    func fence() {
-        var link = ManagementLink(address: "frontend-1", version: "1.0")
-        _ = link.handle(.registerAccepted(epoch: 4, config: Self.config))
-        #expect(link.handle(.stop(epoch: 3)) == .none)
-        #expect(link.handle(.stop(epoch: 4)) == .stopServing)
-        #expect(link.tick() == .none && !link.mayServeAgain)
-    }
-
-    @Test("a node that unregistered never registers again")
-    func leavingIsFinal() {
-        var link = ManagementLink(address: "frontend-1", version: "1.0")
-        _ = link.handle(.registerAccepted(epoch: 4, config: Self.config))
-        #expect(link.leave() == .unregister(epoch: 4))
-        #expect(link.tick() == .none)
-        #expect(link.handle(.pong(known: false, config: nil)) == .none)
-        #expect(link.handle(.registerAccepted(epoch: 5, config: Self.config)) == .none)
-        #expect(!link.isServing && !link.mayServeAgain)
-        #expect(link.leave() == nil, "leaving twice sends nothing")
-    }
-}
-
 @Suite("ChatRooms.restore: a member puts its room back after a chat-node restart")
 struct ChatRoomsRestoreTests {
     @Test("the first restorer recreates the room with its number and title; the next joins it")
@@ -229,12 +193,12 @@ struct ChatRoomsRestoreTests {
         _ = rooms.connect("b", name: "bob")
         let first = rooms.restore("a", roomID: 4, title: "lobby")
         #expect(first.roomID == 4 && rooms.title(ofRoom: 4) == "lobby")
-        #expect(first.effects == [.system(to: "a", text: "방제[lobby] 방에 입장했습니다.")])
+        #expect(first.effects == [.system(to: "a", text: ChatText.entered(room: "lobby"))])
         let second = rooms.restore("b", roomID: 4, title: "lobby")
         #expect(second.roomID == 4 && rooms.members(ofRoom: 4) == ["a", "b"])
         #expect(rooms.restore("b", roomID: 9, title: "other").roomID == 4, "a member in a room stays there")
         _ = rooms.connect("c", name: "carol")
-        #expect(rooms.create("c", title: "new").first == .system(to: "c", text: "방제[new] 방에 입장했습니다."))
+        #expect(rooms.create("c", title: "new").first == .system(to: "c", text: ChatText.entered(room: "new")))
         #expect(rooms.room(of: "c") == 5, "numbers continue above a restored room")
     }
 }

@@ -90,7 +90,6 @@ struct SessionTableMembershipTests {
         #expect(table.frontendRemoved(fe1) == ["alice", "carol"])
         #expect(table.entries.map(\.user) == ["bob", "dave"])
         #expect(table.frontendRemoved(fe1) == [])
-        #expect(table.broadcastTargets() == [fe2, fe3])
     }
 
     @Test("resync into an empty table (session node restarted) rebuilds the map")
@@ -165,44 +164,8 @@ struct SessionTableMembershipTests {
     }
 }
 
-@Suite("SessionTable: routing")
+@Suite("SessionTable: reading the entries")
 struct SessionTableRoutingTests {
-    @Test("route(users:) groups by frontend sorted, users sorted, offline apart, duplicates once")
-    func routeGrouping() {
-        let table = makeTable([("dave", fe2, 1), ("alice", fe3, 2), ("carol", fe2, 3), ("bob", fe1, 4)])
-        let routing = table.route(users: ["dave", "zed", "alice", "bob", "carol", "dave", "eve"])
-        #expect(routing == SessionRouting(groups: [
-            FrontendUsers(frontend: fe1, users: ["bob"]),
-            FrontendUsers(frontend: fe2, users: ["carol", "dave"]),
-            FrontendUsers(frontend: fe3, users: ["alice"]),
-        ], offline: ["eve", "zed"]))
-    }
-
-    @Test("routing does not depend on the order of logins or of the request", arguments: 0..<8)
-    func routeDeterministic(rotation: Int) {
-        let logins: [(user: String, frontend: NodeName, connection: UInt64)] =
-            [("u1", fe1, 1), ("u2", fe2, 2), ("u3", fe1, 3), ("u4", fe3, 4), ("u5", fe2, 5), ("u6", fe1, 6)]
-        let k = rotation % logins.count
-        let rotated = Array(logins[k...] + logins[..<k])
-        let table = makeTable(rotation >= logins.count ? rotated.reversed() : rotated)
-        let users = ["u6", "u5", "u4", "u3", "u2", "u1"]
-        #expect(table.route(users: rotation.isMultiple(of: 2) ? users : users.reversed()).groups == [
-            FrontendUsers(frontend: fe1, users: ["u1", "u3", "u6"]),
-            FrontendUsers(frontend: fe2, users: ["u2", "u5"]),
-            FrontendUsers(frontend: fe3, users: ["u4"]),
-        ])
-        #expect(table.broadcastTargets() == [fe1, fe2, fe3])
-    }
-
-    @Test("broadcast targets are the frontends holding at least one session, sorted, once each")
-    func broadcastTargets() {
-        var table = makeTable([("a", fe3, 1), ("b", fe1, 2), ("c", fe3, 3)])
-        #expect(table.broadcastTargets() == [fe1, fe3])
-        _ = table.logout(user: "b", frontend: fe1, connection: 2)
-        #expect(table.broadcastTargets() == [fe3])
-        #expect(makeTable().broadcastTargets() == [])
-    }
-
     @Test("entries are sorted by user")
     func entriesSorted() {
         let table = makeTable([("mallory", fe1, 1), ("alice", fe2, 2), ("bob", fe1, 3)])

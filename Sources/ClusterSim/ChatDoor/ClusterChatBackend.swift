@@ -27,7 +27,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     /// Client commands posted to the door and not yet handled by it.
     private let backlog = Atomic<Int>(0)
     /// The most client commands that may wait for the door at once; beyond it a command is
-    /// refused with `ChatDoorNode.busyText` (a client flooding a slow cluster must not grow the
+    /// refused with `ChatText.busy` (a client flooding a slow cluster must not grow the
     /// process's memory without bound). Connects and disconnects are never refused.
     public let backlogLimit: Int
 
@@ -100,12 +100,12 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     }
 
     /// Posts the message to the door; its effects come later through `attach(to:)`. When
-    /// `backlogLimit` commands already wait, the member gets `ChatDoorNode.busyText` at once
+    /// `backlogLimit` commands already wait, the member gets `ChatText.busy` at once
     /// instead and the command is dropped.
     public func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
         guard backlog.add(1, ordering: .acquiringAndReleasing).newValue <= backlogLimit else {
             backlog.subtract(1, ordering: .acquiringAndReleasing)
-            return deliver([.system(to: member, text: ChatDoorNode.busyText)])
+            return deliver([.system(to: member, text: ChatText.busy)])
         }
         post { [self] door in
             backlog.subtract(1, ordering: .acquiringAndReleasing)

@@ -1,3 +1,5 @@
+import NetModel
+
 /// A parsed JSON document, as the experiment reader sees it.
 ///
 /// Objects keep their members in document order (and keep duplicate keys, so that the reader can
@@ -32,23 +34,7 @@ enum JSONValue: Sendable, Equatable {
 }
 
 /// `s` in double quotes, shortened to 40 characters, with control characters escaped.
-func jsonQuoted(_ s: String) -> String {
-    var out = "\""
-    var count = 0
-    for ch in s.unicodeScalars {
-        if count == 40 { out += "…"; break }
-        switch ch {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if ch.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(ch.value, radix: 16).count) + String(ch.value, radix: 16) } else { out.unicodeScalars.append(ch) }
-        }
-        count += 1
-    }
-    return out + "\""
-}
+func jsonQuoted(_ s: String) -> String { JSONText.quoted(s, limit: 40) }
 
 /// A JSON syntax error: where it is and what was expected there.
 struct JSONSyntaxError: Error, Sendable, Equatable {

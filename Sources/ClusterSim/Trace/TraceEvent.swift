@@ -84,21 +84,5 @@ extension TraceEvent {
     }
 }
 
-/// `text` as a JSON string literal.
-public func jsonString(_ text: String) -> String {
-    var out = "\""
-    for u in text.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where u.value < 0x20:
-            let h = String(u.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        default: out.unicodeScalars.append(u)
-        }
-    }
-    return out + "\""
-}
+/// `text` as a JSON string literal (`JSONText.quoted`).
+public func jsonString(_ text: String) -> String { JSONText.quoted(text) }

@@ -1,3 +1,5 @@
+import NetModel
+
 /// A parsed JSON value, just enough for the chat protocol's messages.
 indirect enum ChatJSONValue: Equatable, Sendable {
     /// An object; a repeated key keeps its last value (as Python's `json` does).
@@ -237,23 +239,9 @@ struct ChatJSONWriter {
         bytes.append(UInt8(ascii: ":"))
     }
 
-    /// Writes a string, escaping only `"`, `\` and control characters.
+    /// Writes a string, escaping only `"`, `\` and control characters (`JSONText`).
     mutating func string(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
+        JSONText.appendQuoted(text, to: &bytes)
     }
 
     /// Writes an integer in decimal.

@@ -1,8 +1,4 @@
 extension ChatPush {
-    /// What a chat door's member is told when the chat node restarted (its rooms are gone; a
-    /// person at the course client joins again by hand).
-    public static let restartedText = "채팅 서버가 다시 시작되었습니다. 방에 다시 들어가세요. (chat node restarted: join your room again)"
-
     /// The chat effect this push stands for, addressed to `member`: how a chat door turns the
     /// chat node's pushes back into what the standalone server would have sent.
     /// - Returns: `.system` for a system text, `.chat` (the speaker's display name and the text;
@@ -13,10 +9,10 @@ extension ChatPush {
             return .system(to: member, text: text)
         case .line(let speaker, let text, _):
             return .chat(to: member, from: speaker, text: text)
-        case .rooms(let summaries):
-            return .rooms(to: member, summaries.map { ChatRoomInfo(roomID: $0.roomID, title: $0.title, members: $0.members) })
+        case .rooms(let rooms):
+            return .rooms(to: member, rooms)
         case .restarted:
-            return .system(to: member, text: Self.restartedText)
+            return .system(to: member, text: ChatText.restarted)
         }
     }
 }

@@ -1,8 +1,8 @@
 /// The room list of one chat node (seed 004), as a pure value type.
 ///
 /// Each operation takes the acting member and returns the messages to send, in the order they
-/// must be sent; nothing here does I/O or reads a clock. Behaviour and the Korean texts follow
-/// the course's reference server byte for byte (see `docs/chat-protocol.md`):
+/// must be sent; nothing here does I/O or reads a clock. Behaviour and the Korean texts (`ChatText`)
+/// follow the course's reference server byte for byte (see `docs/chat-protocol.md`):
 ///
 /// - rooms are numbered from 1 upward and a number is never reused in one value's life;
 /// - a room whose last member leaves (or disconnects) is deleted;
@@ -100,9 +100,9 @@ public struct ChatRooms: Sendable {
         state.chosenName = newName
         memberTable[member] = state
         guard let roomID = state.roomID, let room = roomTable[roomID] else {
-            return [.system(to: member, text: "이름이 \(newName) 으로 변경되었습니다.")]
+            return [.system(to: member, text: ChatText.renamed(to: newName))]
         }
-        let text = "\(oldName) 의 이름이 \(newName) 으로 변경되었습니다."
+        let text = ChatText.renamed(oldName, to: newName)
         return room.members.map { .system(to: $0, text: text) }
     }
 
@@ -119,14 +119,14 @@ public struct ChatRooms: Sendable {
     public mutating func create(_ member: ChatMemberID, title: String) -> [ChatEffect] {
         guard var state = memberTable[member] else { return [] }
         if state.roomID != nil {
-            return [.system(to: member, text: "대화 방에 있을 때는 방을 개설 할 수 없습니다.")]
+            return [.system(to: member, text: ChatText.cannotCreateInRoom)]
         }
         let roomID = nextRoomID
         nextRoomID += 1
         roomTable[roomID] = Room(title: title, members: [member])
         state.roomID = roomID
         memberTable[member] = state
-        return [.system(to: member, text: "방제[\(title)] 방에 입장했습니다.")]
+        return [.system(to: member, text: ChatText.entered(room: title))]
     }
 
     /// `/join N`: enters an existing room.
@@ -136,18 +136,18 @@ public struct ChatRooms: Sendable {
     public mutating func join(_ member: ChatMemberID, roomID: Int) -> [ChatEffect] {
         guard var state = memberTable[member] else { return [] }
         if state.roomID != nil {
-            return [.system(to: member, text: "대화 방에 있을 때는 다른 방에 들어갈 수 없습니다.")]
+            return [.system(to: member, text: ChatText.cannotJoinInRoom)]
         }
         guard var room = roomTable[roomID] else {
-            return [.system(to: member, text: "대화방이 존재하지 않습니다.")]
+            return [.system(to: member, text: ChatText.noSuchRoom)]
         }
         let earlier = room.members
         room.members.append(member)
         roomTable[roomID] = room
         state.roomID = roomID
         memberTable[member] = state
-        let notice = "[\(state.name)] 님이 입장했습니다."
-        return [.system(to: member, text: "방제[\(room.title)] 방에 입장했습니다.")]
+        let notice = ChatText.memberJoined(state.name)
+        return [.system(to: member, text: ChatText.entered(room: room.title))]
             + earlier.map { .system(to: $0, text: notice) }
     }
 
@@ -179,11 +179,11 @@ public struct ChatRooms: Sendable {
     public mutating func leave(_ member: ChatMemberID) -> [ChatEffect] {
         guard let state = memberTable[member] else { return [] }
         guard let removed = removeFromRoom(member) else {
-            return [.system(to: member, text: "현재 대화방에 들어가 있지 않습니다.")]
+            return [.system(to: member, text: ChatText.notInRoom)]
         }
-        let notice = "[\(state.name)] 님이 퇴장했습니다."
+        let notice = ChatText.memberLeft(state.name)
         return removed.remaining.map { .system(to: $0, text: notice) }
-            + [.system(to: member, text: "방제[\(removed.title)] 대화 방에서 퇴장했습니다.")]
+            + [.system(to: member, text: ChatText.left(room: removed.title))]
     }
 
     /// A plain chat line.
@@ -192,7 +192,7 @@ public struct ChatRooms: Sendable {
     public func chat(_ member: ChatMemberID, text: String) -> [ChatEffect] {
         guard let state = memberTable[member] else { return [] }
         guard let roomID = state.roomID, let room = roomTable[roomID] else {
-            return [.system(to: member, text: "현재 대화방에 들어가 있지 않습니다.")]
+            return [.system(to: member, text: ChatText.notInRoom)]
         }
         return room.members.filter { $0 != member }.map { .chat(to: $0, from: state.name, text: text) }
     }
@@ -206,7 +206,7 @@ public struct ChatRooms: Sendable {
         let removed = removeFromRoom(member)
         memberTable[member] = nil
         guard let removed else { return [] }
-        let notice = "[\(state.name)] 님이 퇴장했습니다."
+        let notice = ChatText.memberLeft(state.name)
         return removed.remaining.map { .system(to: $0, text: notice) }
     }
 

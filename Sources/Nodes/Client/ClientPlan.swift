@@ -51,8 +51,9 @@ public struct ClientPlan: Sendable {
     }
 }
 
-/// Exponential back-off with full jitter: the n-th retry waits a uniform draw in
-/// [base·2ⁿ/2, base·2ⁿ], capped.
+/// Exponential back-off with equal jitter: the n-th retry waits half the capped ceiling
+/// min(cap, base·2ⁿ) plus a uniform draw of the other half, so a wait is never shorter than
+/// half its ceiling.
 public struct Backoff: Sendable, Equatable {
     /// The first retry's upper bound.
     public var base: Duration = .milliseconds(200)

@@ -38,8 +38,8 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     // MARK: the push stream
     /// First frame on a new push stream: the client's token.
     case pushOpen(token: String)
-    /// The stream is accepted; the renewed token names this push frontend; `resumeAfter` is the
-    /// last sequence number the frontend believes delivered (the client resends its ack).
+    /// The stream is accepted; the renewed token names this push frontend (pushes the session
+    /// node still holds for the user follow on the stream, and the client acknowledges them).
     case pushOpened(token: String)
     /// The stream is refused (bad token, not registered yet).
     case pushRejected(reason: String)
@@ -49,9 +49,6 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     case pushAck(upTo: UInt64, generation: UInt64)
     /// The stream is being closed by the server (a newer login elsewhere, fencing).
     case kicked(reason: String)
-
-    /// Bytes that did not decode (TCP) or a deliberately malformed message (simulated tests).
-    case malformed(String)
 
     /// The stable trace label of the message kind.
     public var traceLabel: String {
@@ -73,7 +70,6 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .push: "Push"
         case .pushAck: "PushAck"
         case .kicked: "Kicked"
-        case .malformed: "Malformed"
         }
     }
 }
@@ -124,24 +120,8 @@ public enum ChatPush: Codable, Hashable, Sendable {
     /// A line said by `member` in the room.
     case line(member: String, text: String, messageID: UInt64)
     /// The answer to /rooms.
-    case rooms([RoomSummary])
+    case rooms([ChatRoomInfo])
     /// Broadcast by a chat node when it starts: it has no rooms (a restart lost them); members
     /// put themselves back in their rooms (`ChatCommand.restore`).
     case restarted
-}
-
-/// One room in a /rooms answer.
-public struct RoomSummary: Codable, Hashable, Sendable {
-    /// Room number.
-    public var roomID: Int
-    /// Title.
-    public var title: String
-    /// Member names in join order.
-    public var members: [String]
-    /// Makes a summary.
-    public init(roomID: Int, title: String, members: [String]) {
-        self.roomID = roomID
-        self.title = title
-        self.members = members
-    }
 }

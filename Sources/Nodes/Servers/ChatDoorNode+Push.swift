@@ -42,22 +42,16 @@ extension ChatDoorNode {
     /// the sink as effects, then the cumulative ack goes back to the session node.
     func receivePush(_ frame: PushFrame, from source: NodeName) {
         guard let member = users[frame.user], var record = members[member] else { return }
-        if frame.generation != record.generation {
-            // A new outbox (the session node restarted): numbering starts again.
-            record.inbox.reset()
-            record.generation = frame.generation
-        }
-        var delivered = record.inbox.skip(below: frame.floor).delivered.map(\.payload)
-        if case .deliver(let items) = record.inbox.receive(seq: frame.seq, payload: frame.body) {
-            delivered += items.map(\.payload)
-        }
+        let receipt = record.inbox.receive(seq: frame.seq, floor: frame.floor, generation: frame.generation,
+                                           payload: frame.body)
+        let delivered = receipt.delivered.map(\.payload)
         members[member] = record
         let effects = delivered.compactMap { body -> ChatEffect? in
             guard case .chat(let push) = body else { return nil }   // messages and broadcasts: not chat
             return push.effect(for: member)
         }
         if !effects.isEmpty { sink(effects) }
-        queueAck(PendingAck(upTo: record.inbox.ackValue, generation: record.generation, session: source), for: frame.user)
+        queueAck(PendingAck(upTo: receipt.ack, generation: record.inbox.generation, session: source), for: frame.user)
     }
 
     /// How long an acknowledgement may wait to be sent with the others (the session node resends

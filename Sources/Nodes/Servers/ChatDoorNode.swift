@@ -14,7 +14,7 @@ import NetModel
 /// `ChatEffect` for the connection, to `sink` (the chat server's `deliver`).
 ///
 /// When the cluster cannot take a command (the door is not registered yet or was fenced, or no
-/// session or chat node is registered) the member gets `ChatDoorNode.unreachableText` as a system
+/// session or chat node is registered) the member gets `ChatText.unreachable` as a system
 /// message at once, and the refusal is logged; the connection stays open.
 public actor ChatDoorNode: ManagedServer {
     public nonisolated let env: any NodeEnvironment
@@ -53,10 +53,9 @@ public actor ChatDoorNode: ManagedServer {
         var connection: UInt64
         /// When it joined (the session's `since`).
         var since: Int64
-        /// Pushes received, in sequence order, duplicates dropped.
+        /// Pushes received, in sequence order, duplicates dropped (under the session outbox
+        /// generation they are numbered in).
         var inbox = PushInbox<PushBody>()
-        /// The session outbox generation the inbox numbers belong to.
-        var generation: UInt64 = 0
     }
 
     /// A member's latest cumulative acknowledgement, not sent yet.
@@ -65,15 +64,6 @@ public actor ChatDoorNode: ManagedServer {
         var generation: UInt64
         var session: NodeName
     }
-
-    /// The system message a member gets when the door already has too many of its clients'
-    /// commands waiting (`ClusterChatBackend.backlogLimit`): the command was dropped.
-    public static let busyText = "채팅 서버가 바쁩니다. 명령을 처리하지 못했습니다. (chat cluster busy: command dropped)"
-    /// The system message a member gets when its command cannot reach the cluster.
-    public static let unreachableText = "채팅 클러스터에 연결할 수 없습니다. 잠시 후 다시 시도하세요. (chat cluster unreachable)"
-
-    /// The system message every member gets when the manager fences this door.
-    public static let fencedText = "채팅 클러스터에서 제외되었습니다. 서버를 다시 시작해야 합니다. (chat door fenced)"
 
     public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -84,7 +74,7 @@ public actor ChatDoorNode: ManagedServer {
         self.env = env
         self.sink = sink
         self.readiness = readiness
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
         tag = String(env.incarnationID & 0xFF_FFFF, radix: 16)
         lineIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
@@ -129,7 +119,7 @@ public actor ChatDoorNode: ManagedServer {
 
     func stopServing() {
         env.log(NodeLog.chatDoorRefused, ["user": .text("*"), "reason": .text("fenced")])
-        sink(members.keys.sorted().map { .system(to: $0, text: Self.fencedText) })
+        sink(members.keys.sorted().map { .system(to: $0, text: ChatText.fenced) })
     }
 
     func membershipChanged(_ notice: MembershipNotice) {
@@ -171,14 +161,14 @@ public actor ChatDoorNode: ManagedServer {
         case .joinRoom(let roomID): command = .join(roomID: Int(roomID))
         case .leaveRoom: command = .leave
         case .chat(let text):
-            command = .say(text: text, messageID: lineIDPrefix | nextLine)
+            command = .say(text: text, messageID: PushIDLayout.id(prefix: lineIDPrefix, counter: nextLine))
             nextLine += 1
         case .shutdown: return
         }
         guard isReady else {
             let reason = !link.isServing ? "not-registered" : sessionNode == nil ? "no-session-node" : "no-chat-node"
             env.log(NodeLog.chatDoorRefused, ["user": .text(record.user), "reason": .text(reason)])
-            sink([.system(to: member, text: Self.unreachableText)])
+            sink([.system(to: member, text: ChatText.unreachable)])
             return
         }
         sendChat(command, for: record.user)
@@ -209,10 +199,7 @@ public actor ChatDoorNode: ManagedServer {
                 }
             }
             if handleManagement(envelope.payload, from: source) { return }
-            guard case .backend(let group, let call) = envelope.payload else {
-                return unexpected(envelope.payload, from: source)
-            }
-            guard admits(group, call, from: source), link.isServing else { return }
+            guard let call = admittedBackendCall(envelope.payload, from: source), link.isServing else { return }
             handleBackend(call, from: source)
         case .streamClosed(let id, _, _):
             if chatStream?.id == id { chatStream = nil }

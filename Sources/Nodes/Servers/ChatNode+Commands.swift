@@ -69,16 +69,16 @@ extension ChatNode {
             switch effect {
             case .system(_, let text): body = .system(text)
             case .chat(_, let from, let text): body = .line(member: from, text: text, messageID: lineID)
-            case .rooms(_, let list):
-                body = .rooms(list.map { RoomSummary(roomID: $0.roomID, title: $0.title, members: $0.members) })
+            case .rooms(_, let list): body = .rooms(list)
             }
             let to = effect.recipient.rawValue
             if let i = batch.firstIndex(where: { $0.body == body }) { batch[i].users.append(to) }
             else { batch.append((body, [to])) }
         }
         for item in batch {
-            let id = pushIDPrefix | nextPush
-            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: pushIDPrefix >> 32, counter: nextPush))
+            let id = PushIDLayout.id(prefix: pushIDPrefix, counter: nextPush)
+            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: PushIDLayout.incarnation(ofPrefix: pushIDPrefix),
+                                                                     counter: nextPush))
             nextPush += 1
             let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
                                           acceptedAt: env.now.nanoseconds, request: key)

@@ -40,7 +40,7 @@ public actor ChatNode: ManagedServer {
     /// A chat node.
     public init(env: any NodeEnvironment) {
         self.env = env
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
         pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 
@@ -60,8 +60,9 @@ public actor ChatNode: ManagedServer {
             // A chat node starts with no rooms: tell every online member, so those who were in a
             // room (before a restart) put themselves back at once rather than at their next line.
             announcedStart = true
-            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: pushIDPrefix >> 32, counter: nextPush))
-            let call = BackendCall.broadcast(pushID: pushIDPrefix | nextPush, body: .chat(.restarted),
+            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: PushIDLayout.incarnation(ofPrefix: pushIDPrefix),
+                                                                     counter: nextPush))
+            let call = BackendCall.broadcast(pushID: PushIDLayout.id(prefix: pushIDPrefix, counter: nextPush), body: .chat(.restarted),
                                              acceptedAt: env.now.nanoseconds, request: key)
             nextPush += 1
             _ = outbox.append(key, call)
@@ -113,10 +114,7 @@ public actor ChatNode: ManagedServer {
         case .streamOpened, .streamClosed:
             return
         }
-        guard case .backend(let group, let call) = payload else {
-            return unexpected(payload, from: source)
-        }
-        guard admits(group, call, from: source) else { return }
+        guard let call = admittedBackendCall(payload, from: source) else { return }
         guard link.isServing else {
             if link.mayServeAgain { held.hold(call, from: source, log: env) }
             return

@@ -43,7 +43,19 @@ extension ManagedServer {
         }
     }
 
-    /// A clean shutdown: unregister at once (the seed never did).
+    /// The backend call `message` carries, when it is one with the cluster's group id: anything
+    /// else is logged as unexpected, a wrong group id as rejected (`admits`).
+    /// - Returns: the call to run, or nil when there is none.
+    func admittedBackendCall(_ message: ClusterMessage, from source: NodeName) -> BackendCall? {
+        guard case .backend(let group, let call) = message else {
+            unexpected(message, from: source)
+            return nil
+        }
+        return admits(group, call, from: source) ? call : nil
+    }
+
+    /// A clean shutdown: unregister at once (the seed never did); the link is `.leaving` until
+    /// the manager's answer to its next ping shows the node removed.
     func unregisterNow() {
         if let message = link.leave() { env.send(message, to: .management) }
     }

@@ -6,12 +6,20 @@ import NetModel
 ///
 /// Until registered the node is *blocked* (the service blocker): it serves no client request and
 /// accepts no push stream.
+///
+/// A clean shutdown (`leave()`) sends `unregister` and waits in `.leaving` until the manager shows
+/// it removed the node: each tick pings, a `pong(known: false)` (or a `stop`) means gone (`.left`),
+/// a `pong(known: true)` means the `unregister` was lost, and it is sent again. A leaving node never
+/// serves and never registers again.
 struct ManagementLink: Sendable {
     enum State: Equatable, Sendable {
         case unregistered
         case registered(epoch: UInt64)
         case fenced
-        /// Unregistered on purpose (a clean shutdown): never registers again in this incarnation.
+        /// Unregistering on purpose (a clean shutdown): `unregister(epoch:)` sent, the manager's
+        /// removal not seen yet.
+        case leaving(epoch: UInt64)
+        /// Unregistered on purpose and removed: never registers again in this incarnation.
         case left
     }
 
@@ -31,39 +39,59 @@ struct ManagementLink: Sendable {
     /// Whether the node may serve (registered and not fenced).
     var isServing: Bool { if case .registered = state { true } else { false } }
 
-    /// Whether the node may serve again without a restart (not fenced, not left): calls that
-    /// arrive while it registers are worth holding.
+    /// Whether the node may serve again without a restart (not fenced, not leaving or left): calls
+    /// that arrive while it registers are worth holding.
     var mayServeAgain: Bool {
         switch state {
         case .unregistered, .registered: true
-        case .fenced, .left: false
+        case .fenced, .leaving, .left: false
         }
     }
 
     /// The epoch of the current registration.
     var epoch: UInt64? { if case .registered(let e) = state { e } else { nil } }
 
-    /// Every `pingInterval` (and at start): register while unregistered, ping while registered.
+    /// Every `pingInterval` (and at start): register while unregistered, ping while registered or
+    /// leaving (the answer tells a leaving node whether the manager removed it).
     func tick() -> Action {
         switch state {
         case .unregistered: .send(.register(address: address, version: version))
-        case .registered(let epoch): .send(.ping(epoch: epoch))
+        case .registered(let epoch), .leaving(let epoch): .send(.ping(epoch: epoch))
         case .fenced, .left: .none
         }
     }
 
     /// A clean shutdown: the node leaves for good.
-    /// - Returns: the `unregister` to send, when the node was registered.
+    /// - Returns: the `unregister` to send when the node was registered (it is then `.leaving`);
+    ///   nil otherwise (an unregistered node is `.left` at once; a fenced, leaving or left one
+    ///   stays as it is).
     mutating func leave() -> ClusterMessage? {
-        defer { state = .left }
-        if case .registered(let epoch) = state { return .unregister(epoch: epoch) }
-        return nil
+        switch state {
+        case .registered(let epoch):
+            state = .leaving(epoch: epoch)
+            return .unregister(epoch: epoch)
+        case .unregistered:
+            state = .left
+            return nil
+        case .fenced, .leaving, .left:
+            return nil
+        }
     }
 
     /// A management message arrived.
     mutating func handle(_ message: ClusterMessage) -> Action {
         switch (message, state) {
         case (_, .fenced), (_, .left):
+            return .none
+        case (.pong(known: false, _), .leaving), (.stop, .leaving):
+            // The manager no longer knows this incarnation: the leave is done (a fence of a
+            // leaving node ends nothing more: it serves no longer anyway).
+            state = .left
+            return .none
+        case (.pong(known: true, _), .leaving(let epoch)):
+            // Still known: the unregister was lost. Say it again.
+            return .send(.unregister(epoch: epoch))
+        case (_, .leaving):
             return .none
         case (.registerAccepted(let epoch, let config), _):
             state = .registered(epoch: epoch)
@@ -109,5 +137,13 @@ struct ManagementLink: Sendable {
             if config.sessionNode?.name == name { config.sessionNode = nil }
             if config.chatNode?.name == name { config.chatNode = nil }
         }
+    }
+}
+
+extension ManagementLink {
+    /// The link of the node `env` serves: it registers under the node's advertised address and the
+    /// cluster's version.
+    init(env: any NodeEnvironment) {
+        self.init(address: env.advertisedAddress, version: env.settings.version)
     }
 }

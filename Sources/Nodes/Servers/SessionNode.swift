@@ -38,7 +38,7 @@ public actor SessionNode: ManagedServer {
         self.env = env
         backendServices = services.backend.mapValues { $0.makeState() }
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
         generation = env.incarnationID
     }
 
@@ -96,11 +96,7 @@ public actor SessionNode: ManagedServer {
         case .streamOpened, .streamClosed:
             return
         }
-        guard case .backend(let group, let call) = message else {
-            unexpected(message, from: source)
-            return
-        }
-        guard admits(group, call, from: source) else { return }
+        guard let call = admittedBackendCall(message, from: source) else { return }
         guard link.isServing else {
             if link.mayServeAgain { held.hold(call, from: source, log: env) }
             return

@@ -55,6 +55,27 @@ extension InboxSkip: Equatable where Payload: Equatable {}
 extension InboxSkip: Hashable where Payload: Hashable {}
 extension InboxSkip: Sendable where Payload: Sendable {}
 
+/// The result of `PushInbox.receive(seq:floor:generation:payload:)`: one push frame taken in.
+public struct InboxReceipt<Payload> {
+    /// What to hand to the application now, in order: held pushes the frame's floor released,
+    /// then the push itself and any held pushes that follow it.
+    public var delivered: [InboxDelivery<Payload>]
+    /// Whether the push itself was delivered or held already (the sender missed an ack).
+    public var duplicate: Bool
+    /// The cumulative ack to send back (`PushInbox.ackValue` after the frame).
+    public var ack: UInt64
+
+    /// A receipt.
+    public init(delivered: [InboxDelivery<Payload>], duplicate: Bool, ack: UInt64) {
+        self.delivered = delivered
+        self.duplicate = duplicate
+        self.ack = ack
+    }
+}
+
+extension InboxReceipt: Equatable where Payload: Equatable {}
+extension InboxReceipt: Sendable where Payload: Sendable {}
+
 /// The receiving side of reliable push, on the client: dedupes by sequence number and delivers
 /// in order.
 ///
@@ -74,6 +95,8 @@ extension InboxSkip: Sendable where Payload: Sendable {}
 public struct PushInbox<Payload> {
     /// The next sequence number to deliver.
     public private(set) var expected: UInt64 = 1
+    /// The generation of the outbox whose numbers the inbox follows (0 before the first frame).
+    public private(set) var generation: UInt64 = 0
     /// Pushes ahead of `expected`, by seq.
     private var held: [UInt64: Payload] = [:]
     /// The most pushes held at once.
@@ -96,6 +119,28 @@ public struct PushInbox<Payload> {
 
     /// The held sequence numbers, sorted (for tests and traces).
     public var heldSequenceNumbers: [UInt64] { held.keys.sorted() }
+
+    /// A push frame arrived: the one way a receiver (a client, a chat door's member) takes pushes
+    /// in. A frame of a new `generation` (the session node restarted and its outbox numbers from 1
+    /// again) resets the inbox first; the frame's `floor` then skips what the sender gave up on
+    /// (`skip(below:)`), and the push itself is received (`receive(seq:payload:)`).
+    /// - Returns: the pushes to deliver in order (released by the floor, then the push and what
+    ///   follows it), whether the push was a duplicate, and the cumulative ack to send.
+    public mutating func receive(seq: UInt64, floor: UInt64, generation: UInt64,
+                                 payload: Payload) -> InboxReceipt<Payload> {
+        if generation != self.generation {
+            reset()
+            self.generation = generation
+        }
+        var delivered = skip(below: floor).delivered
+        var duplicate = false
+        switch receive(seq: seq, payload: payload) {
+        case .deliver(let items): delivered += items
+        case .duplicate: duplicate = true
+        case .gap: break
+        }
+        return InboxReceipt(delivered: delivered, duplicate: duplicate, ack: ackValue)
+    }
 
     /// A push with sequence number `seq` arrived.
     /// - Returns: `.deliver` when `seq == expected` (with any held pushes that follow it),

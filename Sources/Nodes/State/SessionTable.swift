@@ -48,34 +48,6 @@ public struct ResyncStream: Hashable, Sendable {
     }
 }
 
-/// The users of one frontend, for a multi-user push.
-public struct FrontendUsers: Hashable, Sendable {
-    /// The frontend holding the users' push streams.
-    public var frontend: NodeName
-    /// The users, sorted.
-    public var users: [String]
-
-    /// A group.
-    public init(frontend: NodeName, users: [String]) {
-        self.frontend = frontend
-        self.users = users
-    }
-}
-
-/// How a push to many users splits up.
-public struct SessionRouting: Hashable, Sendable {
-    /// One group per frontend, sorted by frontend; users sorted within each group.
-    public var groups: [FrontendUsers]
-    /// The users with no session, sorted (the shell counts them as "user offline").
-    public var offline: [String]
-
-    /// A routing.
-    public init(groups: [FrontendUsers], offline: [String]) {
-        self.groups = groups
-        self.offline = offline
-    }
-}
-
 /// A directive from `SessionTable` for the session node's shell.
 public enum SessionEffect: Hashable, Sendable {
     /// Tell `frontend` to close the push stream `connection` of `user`: a newer session replaced it.
@@ -118,29 +90,6 @@ public struct SessionTable: Sendable {
     /// Where to push to `user`.
     /// - Returns: the user's entry, or nil when the user is offline.
     public func route(user: String) -> SessionEntry? { sessions[user] }
-
-    /// Where to push to many users.
-    /// - Returns: the distinct online users grouped by frontend (frontends sorted, users sorted),
-    ///   and the distinct offline users sorted.
-    public func route(users: [String]) -> SessionRouting {
-        var byFrontend: [NodeName: [String]] = [:]
-        var offline: [String] = []
-        for user in Set(users).sorted() {
-            if let entry = sessions[user] {
-                byFrontend[entry.frontend, default: []].append(user)
-            } else {
-                offline.append(user)
-            }
-        }
-        let groups = byFrontend.keys.sorted().map { FrontendUsers(frontend: $0, users: byFrontend[$0] ?? []) }
-        return SessionRouting(groups: groups, offline: offline)
-    }
-
-    /// The frontends a broadcast goes to.
-    /// - Returns: every frontend holding at least one session, sorted, each once.
-    public func broadcastTargets() -> [NodeName] {
-        Set(sessions.values.map(\.frontend)).sorted()
-    }
 
     // MARK: - Events
 

@@ -1,30 +1,26 @@
 import Foundation
 import NetModel
 
-extension ClientNode {
+extension ClientCore {
     /// One attack, chosen at random: a request with a forged token, a request replaying this
     /// client's first token after it expired, or a backend call with a wrong group id sent straight
     /// to the session node. The cluster must refuse each without running it.
-    func attack() {
+    mutating func attack() {
         guard isConnected, loadPhase, let victim = plan.users.first(where: { $0 != plan.user }) else { return }
-        let pick = env.random() % 3
+        let pick = random() % 3
         // Replayed only once it is expired on every frontend: node clocks may differ by up to the
         // token leeway (5 s), and a frontend whose clock is behind still accepts it until then.
         if pick == 1, let first = firstToken, nowSeconds >= first.exp + 5 {
             let req = request(.broadcast(text: "replayed"), token: first.token, attack: true)
-            env.log(NodeLog.attackSent, TraceDetail(fields: [("kind", .text("expired-token")), ("id", .number(UInt64(lastMessageID))),
-                                                             ("service", .text("Broadcast")), ("req", .number(UInt64(req)))]
-                                                            + Self.claimFields(of: first.token)))
+            append(.logAttack(kind: "expired-token", service: "Broadcast", request: req, token: first.token))
         } else if pick == 2 {
-            let call = BackendCall.kick(user: victim, request: RequestKey(origin: env.name, id: 0))
-            let id = env.send(.backend(group: "intruder", call), to: .session)
-            env.log(NodeLog.attackSent, ["kind": .text("wrong-group"), "id": .number(UInt64(id)), "service": .text(call.traceLabel)])
+            let call = BackendCall.kick(user: victim, request: RequestKey(origin: name, id: 0))
+            send(.backend(group: "intruder", call), to: .session)
+            append(.logAttack(kind: "wrong-group", service: call.traceLabel, request: nil, token: nil))
         } else {
             let forged = Self.forge(token, as: victim)
             let req = request(.kick(user: victim), token: forged, attack: true)
-            env.log(NodeLog.attackSent, TraceDetail(fields: [("kind", .text("forged-token")), ("id", .number(UInt64(lastMessageID))),
-                                                             ("service", .text("Kick")), ("req", .number(UInt64(req)))]
-                                                            + Self.claimFields(of: forged)))
+            append(.logAttack(kind: "forged-token", service: "Kick", request: req, token: forged))
         }
     }
 
