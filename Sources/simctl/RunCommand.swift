@@ -7,7 +7,7 @@ enum RunCommand: Command {
     static let name = "run"
     static let summary = "Run an experiment (simulated, or over TCP) and check it"
     static let help = """
-    USAGE: simctl run FILE [--seed N] [--transport sim|tcp] [--out DIR] [--json]
+    USAGE: simctl run FILE [--seed N] [--transport sim|tcp] [--out DIR [--trace none|jsonl|perfetto|all]] [--json]
 
     Runs the experiment FILE (see docs/experiment-reference.md): the cluster, its workload and its
     faults, for `duration` and then `settle` of virtual time; then runs its checks.
@@ -17,8 +17,9 @@ enum RunCommand: Command {
       --transport T     sim (default): the deterministic simulated network. tcp: real time, every
                         node on real loopback sockets in this process (docs/real-cluster.md); the
                         'network' section is ignored (a note says so), every fault is honoured.
-      --out DIR         Also write DIR/summary.json, DIR/trace.jsonl and the reports DIR/report.html,
-                        DIR/report.md and DIR/trace.perfetto.json (Perfetto / chrome://tracing).
+      --out DIR         Also write DIR/summary.json and the reports DIR/report.html and DIR/report.md.
+      --trace T         With --out, the full trace too: none (default), jsonl (DIR/trace.jsonl),
+                        perfetto (DIR/trace.perfetto.json, for Perfetto / chrome://tracing) or all.
       --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead.
       -h, --help        Show this help.
 
@@ -29,11 +30,12 @@ enum RunCommand: Command {
     known bugs (used by the tests of sweep, shrink and diff; never set it otherwise).
 
     """
-    static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out"], flags: ["--json"],
+    static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out", "--trace"], flags: ["--json"],
                                    positionals: 1...1, positionalNames: ["FILE"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let path = args.positionals[0]
+        do { _ = try TraceArtifacts(parsing: args.value("--trace") ?? "none") } catch { fail("run: \(error)") }
         let experiment = loadExperiment(path)
         var seed: UInt64?
         if let text = args.value("--seed") {
@@ -70,11 +72,12 @@ enum RunCommand: Command {
     static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, report: () -> RunReport,
                      extra: [(String, Double)], args: ParsedArguments) {
         if let dir = args.value("--out") {
+            let traces = (try? TraceArtifacts(parsing: args.value("--trace") ?? "none")) ?? .none
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
-                try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
-                try report().write(to: dir)
+                if traces.writesJSONLines { try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8) }
+                try report().write(to: dir, traces: traces)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)")
             }

@@ -87,7 +87,7 @@ extension RunReport {
             case .note(let node, let text, _):
                 let marked = text.hasPrefix(CounterexampleTrace.markPrefix)
                 let nx = x(node)
-                let shown = Self.clip(text, 64)
+                let shown = Self.clip(text, 50)
                 let boxWidth = min(laneWidth * 2 - 8, Double(shown.count) * 6.2 + 10)
                 // Notes sit right of their lane, or left of it on the last lane, so they stay in view.
                 let isLast = index[node] == lanes.count - 1 && lanes.count > 1
