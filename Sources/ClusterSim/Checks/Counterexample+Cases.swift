@@ -54,3 +54,15 @@ extension RunRecord {
                               marks: best.marks, subject: .node(best.frontend))
     }
 }
+
+extension RunRecord {
+    /// The last `limit` events of `node`'s membership as marks, in trace order: its crashes and
+    /// restarts, its `registered` and `fenced`, and the manager's `node-joined` and `node-removed`
+    /// naming it.
+    func registryHistory(of node: NodeName, limit: Int = 8) -> [Counterexample.Mark] {
+        let own = positions(of: [.crash, .restart]).filter { events[$0].node == node }.map { Counterexample.Mark(events[$0], role: "\(events[$0].kind)") }
+        let logged = nodeEvents([NodeLog.registered, NodeLog.fenced, NodeLog.nodeJoined, NodeLog.nodeRemoved])
+            .filter { $0.node == node || $0.name("name") == node }.map { Counterexample.Mark($0.event, role: $0.label) }
+        return Array((own + logged).sorted { $0.seq < $1.seq }.suffix(limit))
+    }
+}

@@ -193,7 +193,7 @@ extension RunReport {
             while j + 1 < lanes.count && lanes[j + 1].role == lanes[k].role { j += 1 }
             let x0 = left + laneWidth * Double(k), x1 = left + laneWidth * Double(j + 1)
             out += "<rect x=\"\(Self.f1(x0 + 1))\" y=\"2\" width=\"\(Self.f1(x1 - x0 - 2))\" height=\"14\" fill=\"#eef\"/>"
-            out += "<text x=\"\((Self.f1((x0 + x1) / 2)))\" y=\"13\" text-anchor=\"middle\">\(lanes[k].role.rawValue)</text>\n"
+            out += "<text x=\"\(Self.f1(x0 + 6))\" y=\"13\">\(lanes[k].role.rawValue)</text>\n"
             k = j + 1
         }
         out += "<text x=\"4\" y=\"30\">time</text>"

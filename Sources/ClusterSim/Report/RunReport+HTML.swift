@@ -63,12 +63,12 @@ extension RunReport {
         out += "instant faults and reactions (clock offsets, removals from the registry, session re-syncs, kicks) are ticks on their lane.</p>\n"
         out += timelineSVG(timeline) + "</section>\n"
         out += requestsSection(timeline)
-        let latency = LatencySeries(events, end: end, bucketCount: ReportLimits.latencyBuckets)
+        let latency = LatencySeries(events, end: end, bucketCount: ReportLimits.latencyBuckets, adaptive: true)
         out += "<section id=\"latency\"><h2>Push latency</h2>\n"
         if latency.histogram.count == 0 {
             out += "<p>No push was received in this run.</p>\n"
         } else {
-            out += "<p class=\"note\">\(latency.histogram.count) pushes received. Per \(DurationText.format(latency.width)) of virtual time: "
+            out += "<p class=\"note\">\(latency.histogram.count) pushes received. Per \(Self.seconds(VirtualInstant(nanoseconds: latency.width.nanosecondsClamped))) of virtual time: "
             out += "the median of every bucket, the 99th percentile only where a bucket holds at least \(LatencySeries.minimumForP99) pushes, "
             out += "and the largest (log scale).</p>\n"
             out += latencySVG(latency, timeline: timeline)

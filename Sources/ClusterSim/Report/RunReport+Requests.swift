@@ -64,7 +64,7 @@ extension RunReport {
         for frac in [0.0, 0.5, 1.0] {
             let v = frac * Double(most) * perSecond
             out += "<line class=\"grid\" x1=\"\(Self.f1(left))\" y1=\"\(Self.f1(y(v)))\" x2=\"\(Self.f1(left + width))\" y2=\"\(Self.f1(y(v)))\"/>"
-            out += "<text x=\"\(Self.f1(left - 6))\" y=\"\(Self.f1(y(v) + 4))\" text-anchor=\"end\">\(Self.number((v * 10).rounded() / 10))/s</text>"
+            out += "<text x=\"\(Self.f1(left - 6))\" y=\"\(Self.f1(y(v) + 4))\" text-anchor=\"end\">\(Self.number(v >= 10 ? v.rounded() : (v * 10).rounded() / 10))/s</text>"
             out += "<text x=\"\(Self.f1(left + width + 6))\" y=\"\(Self.f1(bottom - (bottom - top) * frac + 4))\">\(Int(frac * 100))%</text>\n"
         }
         var avail: [String] = []

@@ -192,8 +192,15 @@ public struct LatencySeries: Sendable {
     /// The width of a bucket.
     public let width: Duration
 
-    /// Reads latencies from `events` into `bucketCount` equal buckets over `[0, end]`.
-    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount: Int = 120) {
+    /// Reads latencies from `events` into `bucketCount` equal buckets over `[0, end]`; with
+    /// `adaptive`, into fewer (at least 10) when there are too few pushes for about
+    /// 2 × ``minimumForP99`` per bucket, so that p99 can be shown.
+    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount requested: Int = 120, adaptive: Bool = false) {
+        var bucketCount = requested
+        if adaptive {
+            let pushes = events.reduce(0) { $0 + ($1.kind == .node && $1.label == "push-received" ? 1 : 0) }
+            bucketCount = min(requested, max(10, pushes / (2 * Self.minimumForP99)))
+        }
         let span = max(1, end.nanoseconds)
         let step = max(1, (span + Int64(bucketCount) - 1) / Int64(bucketCount))
         width = .nanoseconds(step)
