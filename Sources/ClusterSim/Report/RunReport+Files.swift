@@ -38,13 +38,33 @@ extension RunReport {
     public static let fileNames = ["report.html", "report.md", "trace.perfetto.json"]
 
     /// Writes `report.html` and `report.md` into `directory` (which must exist), and
-    /// `trace.perfetto.json` when `traces` asks for it.
-    /// - Throws: the file system's error when a file cannot be written.
+    /// `trace.perfetto.json` when `traces` asks for it. The files are independent views of the
+    /// same values, so they are made and written at once, one task each.
+    /// - Throws: the file system's error when a file cannot be written (the first, in file order).
     public func write(to directory: String, traces: TraceArtifacts = .all) throws {
-        try html().write(toFile: directory + "/report.html", atomically: true, encoding: .utf8)
-        try markdown().write(toFile: directory + "/report.md", atomically: true, encoding: .utf8)
-        if traces.writesPerfetto {
-            try perfettoJSON().write(toFile: directory + "/trace.perfetto.json", atomically: true, encoding: .utf8)
+        let files = Self.fileNames.filter { $0 != "trace.perfetto.json" || traces.writesPerfetto }
+        let report = self
+        let failures = Parallel.map(files.indices) { k -> String? in
+            let text = switch files[k] {
+            case "report.html": report.html()
+            case "report.md": report.markdown()
+            default: report.perfettoJSON()
+            }
+            do {
+                try text.write(toFile: directory + "/" + files[k], atomically: true, encoding: .utf8)
+                return nil
+            } catch {
+                return "\(error)"
+            }
         }
+        if let first = failures.compactMap({ $0 }).first { throw ReportWriteError(description: first) }
     }
+}
+
+/// A report file that could not be written.
+public struct ReportWriteError: LocalizedError, CustomStringConvertible, Sendable {
+    /// The file system's error, in words.
+    public let description: String
+    /// The same, for `localizedDescription`.
+    public var errorDescription: String? { description }
 }
