@@ -87,11 +87,13 @@ extension RunReport {
             case .note(let node, let text, _):
                 let marked = text.hasPrefix(CounterexampleTrace.markPrefix)
                 let nx = x(node)
-                let shown = Self.clip(text, 50)
-                let boxWidth = min(laneWidth * 2 - 8, Double(shown.count) * 6.2 + 10)
-                // Notes sit right of their lane, or left of it on the last lane, so they stay in view.
-                let isLast = index[node] == lanes.count - 1 && lanes.count > 1
-                let bx = isLast ? nx - boxWidth - 4 : nx + 4
+                // Notes sit on the side of their lane with more room, as long as that room allows.
+                let roomRight = width - nx - 8, roomLeft = nx - 4 - left
+                let onLeft = roomLeft > roomRight
+                let room = max(roomLeft, roomRight)
+                let shown = Self.clip(text, max(12, Int((room - 12) / 6.4)))
+                let boxWidth = min(room, Double(shown.count) * 6.4 + 12)
+                let bx = onLeft ? nx - boxWidth - 4 : nx + 4
                 out += "<rect class=\"\(marked ? "note mark" : "note")\" x=\"\(Self.f1(max(left, bx)))\" y=\"\(Self.f1(y - 9))\" width=\"\(Self.f1(boxWidth))\" height=\"16\" rx=\"3\"/>"
                 out += "<circle cx=\"\(Self.f1(nx))\" cy=\"\(Self.f1(y - 1))\" r=\"3\" class=\"\(marked ? "dot mark" : "dot")\"/>"
                 out += "<text x=\"\(Self.f1(max(left, bx) + 5))\" y=\"\(Self.f1(y + 3))\" class=\"nt\">\(Self.escape(shown))<title>\(Self.escape(text))</title></text>\n"
