@@ -100,6 +100,22 @@ struct ReportCounterexampleTests {
         #expect(results.first?.counterexample == example)
     }
 
+    @Test("request latency runs from the client's send of the answered attempt to its reply; a timeout has none")
+    func requestLatency() {
+        var t = TraceBuilder()
+        t.net(.milliseconds(100), .send, Fx.cl(1), peer: Fx.fe(1), id: 3, label: "State")
+        t.net(.milliseconds(103), .deliver, Fx.fe(1), peer: Fx.cl(1), id: 3, label: "State")
+        t.net(.milliseconds(103), .send, Fx.fe(1), peer: Fx.cl(1), id: 4, label: "Reply")
+        t.net(.milliseconds(107), .deliver, Fx.cl(1), peer: Fx.fe(1), id: 4, label: "Reply")
+        t.log(.milliseconds(107), Fx.cl(1), NodeLog.clientReply, ["service": "State", "result": "ok", "reason": "-", "req": 9])
+        t.log(.milliseconds(900), Fx.cl(2), NodeLog.clientReply, ["service": "State", "result": "error", "reason": "no-answer", "req": 5])
+        let events = makeRun(t.events).events
+        let r = RequestOutcomes(events, tracer: FlowTracer(events))
+        #expect(r.all.map(\.outcome) == [.ok, .timedOut])
+        #expect(r.latencies.map(\.nanoseconds) == [7_000_000])
+        #expect(r.latencies.map(\.at) == [VirtualInstant(nanoseconds: 107_000_000)])
+    }
+
     @Test("partition summaries name their nodes (names contain '-')")
     func partitionNames() {
         #expect(RunTimeline.names(in: "[frontend-1] | [session-1 management-1]") == [Fx.fe(1), Fx.session, Fx.mgmt])

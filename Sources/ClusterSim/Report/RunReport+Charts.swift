@@ -96,7 +96,7 @@ extension RunReport {
     }
 
     /// Median, p99 and largest push latency per time bucket, log scale, fault periods shaded.
-    func latencySVG(_ series: LatencySeries, timeline: RunTimeline) -> String {
+    func latencySVG(_ series: LatencySeries, timeline: RunTimeline, what: String = "push received") -> String {
         let top = 10.0, bottom = 210.0
         let lo = max(1_000.0, Double(series.buckets.map(\.p50).min() ?? 1_000))
         let hi = max(lo * 10, Double(series.buckets.map(\.max).max() ?? 1_000))
@@ -129,14 +129,14 @@ extension RunReport {
                 }
             }
         }
-        out += "<text x=\"\(Self.f1(Self.chartLeft + Self.chartWidth / 2))\" y=\"\(Self.f1(bottom + 34))\" text-anchor=\"middle\" class=\"atitle\">virtual time (push received)</text>"
+        out += "<text x=\"\(Self.f1(Self.chartLeft + Self.chartWidth / 2))\" y=\"\(Self.f1(bottom + 34))\" text-anchor=\"middle\" class=\"atitle\">virtual time (\(what))</text>"
         out += "<text transform=\"rotate(-90)\" x=\"\(Self.f1(-(top + bottom) / 2))\" y=\"14\" text-anchor=\"middle\" class=\"atitle\">latency (log)</text>\n"
         out += "</svg>\n"
         out += "<p class=\"legend\"><span><i style=\"background:#2b6cb0\"></i>median</span><span><i style=\"background:#dd8a1e\"></i>p99</span>"
         out += "<span><i style=\"background:#c33\"></i>max</span><span><i style=\"background:#f4caca\"></i>fault period</span></p>\n"
         let without = series.buckets.filter { $0.p99 == nil }.count
         if without > 0 {
-            out += "<p class=\"note\">\(without) of \(series.buckets.count) buckets hold fewer than \(LatencySeries.minimumForP99) pushes: no p99 drawn there.</p>\n"
+            out += "<p class=\"note\">\(without) of \(series.buckets.count) buckets hold fewer than \(LatencySeries.minimumForP99) samples: no p99 drawn there.</p>\n"
         }
         return out
     }

@@ -62,7 +62,7 @@ extension RunReport {
         out += "<p class=\"note\">Each server node's lane: up, down (crashed), paused, partitioned. Fault periods are shaded; "
         out += "instant faults and reactions (clock offsets, removals from the registry, session re-syncs, kicks) are ticks on their lane.</p>\n"
         out += timelineSVG(timeline) + "</section>\n"
-        out += requestsSection(timeline)
+        out += requestsSection(timeline, tracer: tracer)
         let latency = LatencySeries(events, end: end, bucketCount: ReportLimits.latencyBuckets, adaptive: true)
         out += "<section id=\"latency\"><h2>Push latency</h2>\n"
         if latency.histogram.count == 0 {

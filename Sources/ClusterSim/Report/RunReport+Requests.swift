@@ -15,14 +15,21 @@ struct RequestOutcomes {
     private(set) var byClient: [NodeName: [(at: VirtualInstant, outcome: Outcome)]] = [:]
     /// Every reply in time order.
     private(set) var all: [(at: VirtualInstant, outcome: Outcome)] = []
+    /// Per answered request: when the answer came and how long after the client sent the
+    /// attempt that was answered (found by following the reply back to the client's send).
+    private(set) var latencies: [(at: VirtualInstant, nanoseconds: Int64)] = []
 
-    init(_ events: [TraceEvent]) {
-        for e in events where e.kind == .node && e.label == NodeLog.clientReply {
+    init(_ events: [TraceEvent], tracer: FlowTracer? = nil) {
+        for (i, e) in events.enumerated() where e.kind == .node && e.label == NodeLog.clientReply {
             guard let client = e.node else { continue }
             let outcome: Outcome = e.fields.text("result") == "ok" ? .ok
                 : e.fields.text("reason") == "no-answer" ? .timedOut : .failed
             byClient[client, default: []].append((e.at, outcome))
             all.append((e.at, outcome))
+            if outcome != .timedOut, let tracer,
+               let sent = tracer.sendsAbove(i, limit: 12).last(where: { events[$0].node == client }) {
+                latencies.append((e.at, events[sent].at.duration(to: e.at).nanosecondsClamped))
+            }
         }
     }
 }
@@ -35,14 +42,21 @@ extension RunReport {
 
     /// The requests section: throughput (ok, failed, timed out per second) and availability over
     /// time, then a per-client timeline of outcomes (clients with failures first).
-    func requestsSection(_ timeline: RunTimeline) -> String {
-        let r = RequestOutcomes(events)
+    func requestsSection(_ timeline: RunTimeline, tracer: FlowTracer) -> String {
+        let r = RequestOutcomes(events, tracer: tracer)
         var out = "<section id=\"requests\"><h2>Requests</h2>\n"
         guard !r.all.isEmpty else { return out + "<p>No client request was answered in this run.</p>\n</section>\n" }
         let ok = r.all.filter { $0.outcome == .ok }.count, timedOut = r.all.filter { $0.outcome == .timedOut }.count
         out += "<p class=\"note\">\(r.all.count) requests ended: \(ok) ok, \(r.all.count - ok - timedOut) refused, \(timedOut) timed out "
         out += "(no answer after every retry). Bars: requests ended per second of virtual time; line: availability, the share that ended ok.</p>\n"
         out += throughputSVG(r, timeline: timeline)
+        if !r.latencies.isEmpty {
+            let series = LatencySeries(samples: r.latencies, end: end, bucketCount: ReportLimits.latencyBuckets, adaptive: true)
+            out += "<h3>Request latency</h3>\n<p class=\"note\">\(r.latencies.count) answered requests: from the client's send of the attempt "
+            out += "that was answered to its reply, per \(Self.seconds(VirtualInstant(nanoseconds: series.width.nanosecondsClamped))) "
+            out += "of virtual time (median, p99 where a bucket holds at least \(LatencySeries.minimumForP99), largest; log scale).</p>\n"
+            out += latencySVG(series, timeline: timeline, what: "request answered")
+        }
         out += "<h3>Per client</h3>\n<p class=\"note\">One row per client (those with a failed or timed-out request first, at most "
         out += "\(Self.requestLanes)); each mark is the worst outcome of its requests in that slice of time, as in Jepsen's timeline.</p>\n"
         out += clientTimelineSVG(r)

@@ -195,20 +195,27 @@ public struct LatencySeries: Sendable {
     /// Reads latencies from `events` into `bucketCount` equal buckets over `[0, end]`; with
     /// `adaptive`, into fewer (at least 10) when there are too few pushes for about
     /// 2 × ``minimumForP99`` per bucket, so that p99 can be shown.
-    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount requested: Int = 120, adaptive: Bool = false) {
-        var bucketCount = requested
-        if adaptive {
-            let pushes = events.reduce(0) { $0 + ($1.kind == .node && $1.label == "push-received" ? 1 : 0) }
-            bucketCount = min(requested, max(10, pushes / (2 * Self.minimumForP99)))
+    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount: Int = 120, adaptive: Bool = false) {
+        var samples: [(at: VirtualInstant, nanoseconds: Int64)] = []
+        for e in events where e.kind == .node && e.label == "push-received" {
+            guard let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) else { continue }
+            samples.append((e.at, ns))
         }
+        self.init(samples: samples, end: end, bucketCount: bucketCount, adaptive: adaptive)
+    }
+
+    /// Puts `samples` (when each ended, and its latency) into `bucketCount` equal buckets over
+    /// `[0, end]` (fewer with `adaptive`, as above).
+    public init(samples: [(at: VirtualInstant, nanoseconds: Int64)], end: VirtualInstant, bucketCount requested: Int = 120,
+                adaptive: Bool = false) {
+        let bucketCount = adaptive ? min(requested, max(10, samples.count / (2 * Self.minimumForP99))) : requested
         let span = max(1, end.nanoseconds)
         let step = max(1, (span + Int64(bucketCount) - 1) / Int64(bucketCount))
         width = .nanoseconds(step)
         var values = Array(repeating: [Int64](), count: bucketCount)
-        for e in events where e.kind == .node && e.label == "push-received" {
-            guard let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) else { continue }
+        for (at, ns) in samples {
             histogram.record(nanoseconds: ns)
-            values[min(bucketCount - 1, Int(max(0, e.at.nanoseconds) / step))].append(ns)
+            values[min(bucketCount - 1, Int(max(0, at.nanoseconds) / step))].append(ns)
         }
         for (k, var v) in values.enumerated() where !v.isEmpty {
             v.sort()
