@@ -49,6 +49,14 @@ func renderInChromium(_ html: String) throws -> String {
         p.setAttribute('data-size', Math.round(box.width) + 'x' + Math.round(box.height));
         out.appendChild(p);
       }
+      if (typeof followNode === 'function') {
+        followNode('session-1');
+        var arrows = document.querySelectorAll('#flow [data-n]');
+        var kept = 0;
+        for (var k = 0; k !== arrows.length; k += 1) { if (arrows[k].style.opacity === '1') { kept += 1; } }
+        out.setAttribute('data-follow', kept + '/' + arrows.length);
+        followNode('');
+      }
       for (var j = 0; j !== window.__errors.length; j += 1) {
         var e = document.createElement('p');
         e.className = 'console-error';
@@ -94,6 +102,10 @@ struct ReportBrowserTests {
             #expect(parts.count == 2 && parts[0] > 200 && parts[1] > 100, "\(name): counterexample diagram rendered at \(size ?? "nothing")")
         }
         #expect(dom.contains(RunReport.escape(report.verdict)))
+        // Following session-1 keeps its arrows and dims the others.
+        let follow = dom.components(separatedBy: "data-follow=\"").dropFirst().first.map { String($0.prefix { $0 != "\"" }) } ?? ""
+        let counts = follow.split(separator: "/").compactMap { Int($0) }
+        #expect(counts.count == 2 && counts[0] > 0 && counts[0] < counts[1], "followed \(follow)")
     }
 
     @Test("a passing run: no console error, no counterexample section")

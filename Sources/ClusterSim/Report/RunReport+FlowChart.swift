@@ -83,6 +83,7 @@ extension RunReport {
     /// The message-flow section: a window chooser, a filter that follows one node, and one
     /// diagram per window (the first shown; a link to `#flow-window-K` shows that one).
     func flowSection(_ windows: [FlowWindow], links: MessageLinks) -> String {
+        let users = clientUsers()
         var out = "<section id=\"flow\"><h2>Message flow</h2>\n"
         out += "<p class=\"note\">Lamport diagram: one lane per node, servers first, then the busiest clients; time runs down, "
         out += "one row per event; each arrow goes from a send to its delivery, a red × marks a drop, a dashed arrow leaves "
@@ -92,14 +93,14 @@ extension RunReport {
         for (k, w) in windows.enumerated() {
             out += "<option value=\"flow-window-\(k)\">\(Self.escape(w.title))</option>\n"
         }
-        out += "</select> <label for=\"flow-follow\">Follow node: </label>"
-        out += "<input id=\"flow-follow\" type=\"text\" placeholder=\"client-3, frontend-1 …\" oninput=\"followNode(this.value)\"/></p>\n"
+        out += "</select> <label for=\"flow-follow\">Follow a node or user: </label>"
+        out += "<input id=\"flow-follow\" type=\"text\" placeholder=\"client-3, frontend-1, user-3 …\" oninput=\"followNode(this.value)\"/></p>\n"
         out += "<p class=\"legend\"><span><i style=\"background:#999\"></i>management</span><span><i style=\"background:#2a7\"></i>requests</span>"
         out += "<span><i style=\"background:#8a4fd1\"></i>streams and sessions</span><span><i style=\"background:#2b6cb0\"></i>pushes</span>"
         out += "<span><i style=\"background:#dd8a1e\"></i>chat</span><span><i style=\"background:#c33\"></i>crash, partition</span></p>\n"
         for (k, w) in windows.enumerated() {
             out += "<div class=\"flow-window\" id=\"flow-window-\(k)\"\(k == 0 ? "" : " style=\"display:none\"")>\n"
-            out += flowSVG(w, links: links, id: k)
+            out += flowSVG(w, links: links, id: k, users: users)
             out += "</div>\n"
         }
         out += "<script>\n//<![CDATA[\n" + Self.flowScript + "//]]>\n</script>\n"
@@ -141,7 +142,17 @@ extension RunReport {
     }
 
     /// One window's diagram: a sticky header with the lanes, then the body.
-    private func flowSVG(_ w: FlowWindow, links: MessageLinks, id: Int) -> String {
+    /// Each client's user, as its `push-received user=` events name it (a client whose pushes
+    /// name no user has none).
+    func clientUsers() -> [NodeName: String] {
+        var users: [NodeName: String] = [:]
+        for e in events where e.kind == .node && e.label == "push-received" {
+            if let n = e.node, users[n] == nil, let u = e.fields.text("user") { users[n] = u }
+        }
+        return users
+    }
+
+    private func flowSVG(_ w: FlowWindow, links: MessageLinks, id: Int, users: [NodeName: String]) -> String {
         // Lanes: every server node in the window, then the busiest clients, up to the cap.
         var traffic: [NodeName: Int] = [:]
         for part in w.parts {
@@ -242,7 +253,8 @@ extension RunReport {
             let o = Int(links.outcomeOf[s])
             var tip = "\(label) \(e.node!) → \(e.peer!) #\(e.messageID) sent \(Self.seconds(e.at))"
             let cls = "m \(Self.messageClass(label))"
-            let ends = "data-n=\"\(e.node!) \(e.peer!)\""
+            let named = [e.node!, e.peer!].compactMap { users[$0].map(Self.escape) }
+            let ends = "data-n=\"\(e.node!) \(e.peer!)\(named.isEmpty ? "" : " " + named.joined(separator: " "))\""
             if !e.detail.isEmpty { tip += " [\(Self.clip(e.detail, 200))]" }
             if o >= 0, let r = row[o] {
                 let y1 = top + step * Double(r)
