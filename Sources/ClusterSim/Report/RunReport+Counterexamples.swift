@@ -21,7 +21,7 @@ extension RunReport {
             out += "at t=\(Self.seconds(t.counterexample.at)).</p>\n"
             out += sequenceSVG(t.diagram)
             if let w = flowWindow[c.name] {
-                out += "<p><a class=\"flow-link\" href=\"#\(w)\" data-window=\"\(w)\">See t=\(Self.seconds(t.span.lowerBound)) – "
+                out += "<p><a class=\"flow-link\" href=\"#\(w)\" data-window=\"\(w)\">See t=\(Self.seconds(Self.counterexampleWindowStart(t.span))) – "
                 out += "\(Self.seconds(t.span.upperBound)) in the message flow</a></p>\n"
             }
             out += "</div>\n"

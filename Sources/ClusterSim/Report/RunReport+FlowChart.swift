@@ -19,9 +19,9 @@ extension RunReport {
     func flowWindows(_ timeline: RunTimeline, counterexamples: [(String, ClosedRange<VirtualInstant>)] = []) -> [FlowWindow] {
         var spans: [(String, VirtualInstant, VirtualInstant?)] = []
         for (check, span) in counterexamples.prefix(ReportLimits.tableRows) {
-            spans.append(("counterexample of \(check), \(Self.seconds(span.lowerBound)) – \(Self.seconds(span.upperBound))",
-                          VirtualInstant(nanoseconds: max(0, span.lowerBound.nanoseconds - 20_000_000)),
-                          span.upperBound.advanced(by: .milliseconds(20))))
+            let from = Self.counterexampleWindowStart(span)
+            spans.append(("counterexample of \(check), \(Self.seconds(from)) – \(Self.seconds(span.upperBound))",
+                          from, span.upperBound.advanced(by: .milliseconds(20))))
         }
         spans.append(("the first messages of the run", .zero, nil))
         var faultWindows = 0
@@ -55,12 +55,22 @@ extension RunReport {
         }
     }
 
+    /// Where a counterexample's flow window starts: 20 ms before its first event, or, for one
+    /// that spans longer, 500 ms before its last (the diagram above the link shows the rest).
+    static func counterexampleWindowStart(_ span: ClosedRange<VirtualInstant>) -> VirtualInstant {
+        let early = span.lowerBound.nanoseconds - 20_000_000, late = span.upperBound.nanoseconds - 500_000_000
+        return VirtualInstant(nanoseconds: max(0, early, late))
+    }
+
     /// Where a fault period's window ends: a crash at the manager's first `node-removed` of the
     /// node after it (or its restart, whichever comes first); a partition at its heal, a pause at
     /// its resume.
     func detectionOrEnd(of fault: Interval) -> (what: String, at: VirtualInstant) {
         let name = fault.label.hasSuffix(" down") ? NodeName(parsing: String(fault.label.dropLast(5))) : nil
-        guard let node = name else { return (fault.label.hasPrefix("partition") ? "the heal" : "the end", fault.end) }
+        guard let node = name else {
+            let what = fault.label.hasPrefix("partition") ? "the heal" : fault.label.hasSuffix(" paused") ? "its resume" : "the end"
+            return (what, fault.end)
+        }
         var i = firstEvent(atOrAfter: fault.start)
         while i < events.count, events[i].at <= fault.end {
             let e = events[i]
