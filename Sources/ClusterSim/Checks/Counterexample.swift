@@ -83,9 +83,10 @@ public struct Counterexample: Sendable, Equatable {
 }
 
 extension CheckResult {
-    /// This result with `counterexample` attached when it failed (a passing result stays as it is).
+    /// This result with `counterexample` attached when it failed and the counterexample names
+    /// at least one event (a passing result stays as it is).
     func with(_ counterexample: Counterexample?) -> CheckResult {
-        guard !passed, let counterexample else { return self }
+        guard !passed, let counterexample, !counterexample.marks.isEmpty else { return self }
         var copy = self
         copy.counterexample = counterexample
         return copy
