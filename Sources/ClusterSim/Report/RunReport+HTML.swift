@@ -157,7 +157,7 @@ extension RunReport {
     g.fault>text{fill:#6b4fa1}.gap{stroke:#999;stroke-dasharray:2 4}.gaplabel{fill:#777}
     .controls input{width:14em}.tick-offset{stroke:#2b6cb0;stroke-width:2}.tick-removed{stroke:#c33;stroke-width:2}.tick-resync{stroke:#8a4fd1;stroke-width:2}.tick-kick{stroke:#dd8a1e;stroke-width:2}
     .ok{fill:#2a7}.failed{fill:#c33}.timedout{fill:#f3c24f}.avail{fill:none;stroke:#2a7;stroke-width:1.5}.thr{fill:none;stroke:#2b6cb0;stroke-width:1.5}
-    .atitle{fill:#555;font-style:italic}td{overflow-wrap:break-word;word-break:break-word}#timeline,#latency,#requests,.counterexample{overflow-x:auto}select,input{max-width:100%}.flow-window{max-width:100%}
+    .atitle{fill:#555;font-style:italic}td{overflow-wrap:break-word;word-break:break-word}.cx-link{white-space:nowrap;word-break:keep-all}#timeline,#latency,#requests,.counterexample{overflow-x:auto}select,input{max-width:100%}.flow-window{max-width:100%}
     @media (max-width:600px){body{margin:8px auto;font-size:14px}td,th{padding:2px 4px}svg.chart{min-width:720px}svg.seq{min-width:600px}}
     h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:32px}
     .meta,.note{color:#555}code{background:#f4f4f4;padding:1px 4px}
