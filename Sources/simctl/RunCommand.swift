@@ -7,7 +7,7 @@ enum RunCommand: Command {
     static let name = "run"
     static let summary = "Run an experiment (simulated, or over TCP) and check it"
     static var help: String { """
-    USAGE: simctl run FILE... [--seed N] [--transport sim|tcp] [--out DIR] [--json] [overrides]
+    USAGE: simctl run FILE... [--seed N] [--transport sim|tcp] [--out DIR [--trace none|jsonl|perfetto|all]] [--json] [overrides]
 
     Runs the experiment FILE (see docs/experiment-reference.md): the cluster, its workload and its
     faults, for `duration` and then `settle` of virtual time; then runs its checks. Several FILEs
@@ -19,10 +19,11 @@ enum RunCommand: Command {
                         node on real loopback sockets in this process (docs/real-cluster.md); the
                         'network' section is ignored (a note says so), every fault is honoured.
                         Progress lines go to standard error while it runs.
-      --out DIR         Also write DIR/summary.json, DIR/trace.jsonl and the reports DIR/report.html,
-                        DIR/report.md and DIR/trace.perfetto.json (Perfetto / chrome://tracing).
+      --out DIR         Also write DIR/summary.json and the reports DIR/report.html and DIR/report.md.
                         DIR must not be a file; it is checked (and made) before the run. With
                         several FILEs, each writes into DIR/STEM (STEM: the file name without .json).
+      --trace T         With --out, the full trace too: none (default), jsonl (DIR/trace.jsonl),
+                        perfetto (DIR/trace.perfetto.json, for Perfetto / chrome://tracing) or all.
       --json            Print one JSON object (result, seed, events, trace, checks, metrics) instead;
                         with several FILEs one object per line, each with "file" first.
     \(OverrideOptions.help(column: 20))
@@ -38,11 +39,12 @@ enum RunCommand: Command {
     known bugs (used by the tests of sweep, shrink and diff; never set it otherwise).
 
     """ }
-    static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out"], flags: ["--json"],
+    static let spec = ArgumentSpec(valued: ["--seed", "--transport", "--out", "--trace"], flags: ["--json"],
                                    positionals: 1...Int.max, positionalNames: ["FILE"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let overrides = args.overridesOrExit(name)
+        do { _ = try TraceArtifacts(parsing: args.value("--trace") ?? "none") } catch { fail("run: \(error)") }
         let seed: UInt64?
         do { seed = try args.seed() } catch { fail("run: \(error)", hint: "Try 'simctl run --help'.") }
         let transport = args.value("--transport") ?? "sim"
@@ -100,11 +102,12 @@ enum RunCommand: Command {
     static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, report: () -> RunReport,
                      extra: [(String, Double)], out: String?, file: String? = nil, args: ParsedArguments) {
         if let dir = out {
+            let traces = (try? TraceArtifacts(parsing: args.value("--trace") ?? "none")) ?? .none
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
-                try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
-                try report().write(to: dir)
+                if traces.writesJSONLines { try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8) }
+                try report().write(to: dir, traces: traces)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)", status: ExitStatus.broken)
             }

@@ -98,7 +98,7 @@ struct ReportFilesTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("e.json")
         try SimctlRunTests.small.write(to: file, atomically: true, encoding: .utf8)
-        let run = try runProcess(simctl, ["run", file.path, "--out", dir.appendingPathComponent("out").path])
+        let run = try runProcess(simctl, ["run", file.path, "--out", dir.appendingPathComponent("out").path, "--trace", "all"])
         #expect(run.status == 0, "\(run.stderr)")
         for name in RunReport.fileNames {
             let path = dir.appendingPathComponent("out").appendingPathComponent(name).path

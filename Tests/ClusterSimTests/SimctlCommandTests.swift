@@ -74,7 +74,7 @@ struct SimctlRunTests {
         let simctl = try #require(builtSimctl())
         let file = try write(Self.small)
         let out = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("out").path
-        let run = try runProcess(simctl, ["run", file, "--seed", "7", "--out", out])
+        let run = try runProcess(simctl, ["run", file, "--seed", "7", "--out", out, "--trace", "jsonl"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         let last = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
         #expect(last.range(of: #"^result=PASS seed=7 events=\d+ trace=[0-9a-f]{16}$"#, options: .regularExpression) != nil, "\(last)")

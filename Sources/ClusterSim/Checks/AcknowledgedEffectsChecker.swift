@@ -38,16 +38,22 @@ public struct AcknowledgedEffectsChecker: ScanningChecker {
     func verdict(_ scan: Scan) -> CheckResult {
         var failures: [String] = []
         var unheld = 0, unsaid = 0
+        var example: Counterexample?
         for reply in scan.unconfirmed {
             let effects = reply.kind == .push ? scan.held : scan.said
             if let at = effects[reply.id], at <= reply.at { continue }
             if reply.kind == .push { unheld += 1 } else { unsaid += 1 }
             failures.append("\(reply.client) req \(reply.req) \(reply.kind.rawValue) \(reply.id) acknowledged at \(reply.at)")
+            if example == nil {
+                example = Counterexample(kind: .unexplained, summary: "\(reply.kind.rawValue) \(reply.id) acknowledged to \(reply.client) before it was \(reply.kind == .push ? "held" : "said")",
+                                         marks: [Counterexample.Mark(seq: reply.seq, at: reply.at, node: reply.client, role: "acknowledged")],
+                                         subject: reply.kind == .push ? nil : .chatLine(msg: reply.id))
+            }
         }
         let summary = "acknowledged pushes \(scan.pushReplies), acknowledged lines \(scan.lineReplies)"
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([("unheld-push", unheld), ("unsaid-line", unsaid)])
-                    + ": " + Detail.list(failures))
+                    + ": " + Detail.list(failures)).with(example)
     }
 }
 
@@ -68,6 +74,8 @@ extension AcknowledgedEffectsChecker {
             let kind: Kind
             let id: UInt64
             let at: VirtualInstant
+            /// Its trace position.
+            var seq = 0
         }
 
         /// Push id → the instant the session node first held it.
@@ -91,11 +99,11 @@ extension AcknowledgedEffectsChecker {
                 guard e["result"] == "ok", let client = e.node else { return }
                 if let push = e.number("push") {
                     pushReplies += 1
-                    if held[push] == nil { unconfirmed.append(Reply(client: client, req: e["req"] ?? "?", kind: .push, id: push, at: e.at)) }
+                    if held[push] == nil { unconfirmed.append(Reply(client: client, req: e["req"] ?? "?", kind: .push, id: push, at: e.at, seq: e.event.seq)) }
                 }
                 if let msg = e.number("msg") {
                     lineReplies += 1
-                    if said[msg] == nil { unconfirmed.append(Reply(client: client, req: e["req"] ?? "?", kind: .msg, id: msg, at: e.at)) }
+                    if said[msg] == nil { unconfirmed.append(Reply(client: client, req: e["req"] ?? "?", kind: .msg, id: msg, at: e.at, seq: e.event.seq)) }
                 }
             }
         }

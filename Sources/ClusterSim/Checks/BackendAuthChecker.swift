@@ -35,6 +35,7 @@ public struct BackendAuthChecker: Checker {
         var attacks: [NodeName: [NodeEntry]] = [:]
         var rejections: [NodeName: [NodeEntry]] = [:]
         var failures: [String] = []
+        var firstMarks: [Counterexample.Mark] = []
         var attackCount = 0, rejectedCount = 0
         for e in entries where e.label == NodeLog.attackSent && e["kind"] == "wrong-group" {
             if let node = e.node { attacks[node, default: []].append(e); attackCount += 1 }
@@ -47,13 +48,19 @@ public struct BackendAuthChecker: Checker {
                 rejectedCount += 1
                 if e["group"] == groupID {
                     failures.append("\(server) rejected \(call) from \(from?.description ?? "?") carrying the right group at \(e.at)")
+                    if firstMarks.isEmpty { firstMarks = [Counterexample.Mark(e.event, role: "rejected with the right group")] }
                 }
                 if let from { rejections[from, default: []].append(e) }
             } else {
                 if let from, attacks[from] != nil {
                     failures.append("\(server) executed \(call) from attacker \(from) at \(e.at)")
+                    if firstMarks.isEmpty {
+                        firstMarks = (attacks[from]!.last(where: { $0.at <= e.at }).map { [Counterexample.Mark($0.event, role: "attack sent")] } ?? [])
+                            + [Counterexample.Mark(e.event, role: "executed for the attacker")]
+                    }
                 } else if let group = e["group"], group != groupID {
                     failures.append("\(server) executed \(call) with group \(group) at \(e.at)")
+                    if firstMarks.isEmpty { firstMarks = [Counterexample.Mark(e.event, role: "executed with group \(group)")] }
                 }
             }
         }
@@ -66,11 +73,13 @@ public struct BackendAuthChecker: Checker {
             }
             for attack in AttackMatching.unanswered(delivered, answers: rejections[attacker] ?? []) {
                 failures.append("wrong-group attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
+                if firstMarks.isEmpty { firstMarks = [Counterexample.Mark(attack.event, role: "attack sent, never rejected")] }
             }
         }
         let summary = "wrong-group attacks \(attackCount), rejected \(rejectedCount); exceptions: "
             + Detail.counts([("attack-dropped", dropped)])
         if failures.isEmpty { return pass(summary) }
-        return fail(summary + "; \(failures.count) failures: " + Detail.list(failures))
+        let example = firstMarks.isEmpty ? nil : Counterexample(kind: .unexplained, summary: failures[0], marks: firstMarks)
+        return fail(summary + "; \(failures.count) failures: " + Detail.list(failures)).with(example)
     }
 }

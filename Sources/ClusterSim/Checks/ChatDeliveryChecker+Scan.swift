@@ -19,6 +19,8 @@ extension ChatDeliveryChecker {
             let members: [Int]
             /// The position of its first member's receptions in the verdict's flat list.
             let offset: Int
+            /// Its trace position.
+            var seq = 0
         }
 
         /// One `chat-received`, in trace order.
@@ -29,6 +31,8 @@ extension ChatDeliveryChecker {
             let line: Int?
             let msg: UInt64
             let at: VirtualInstant
+            /// Its trace position.
+            var seq = 0
         }
 
         /// User name → number.
@@ -66,11 +70,12 @@ extension ChatDeliveryChecker {
                 guard let msg = e.number("msg") else { return }
                 let members = e.list("members").map { number(ofUser: $0) }
                 lineOfMessage[msg] = lines.count
-                lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots))
+                lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots, seq: e.event.seq))
                 memberSlots += members.count
             default:
                 guard let msg = e.number("msg"), let client = e.node else { return }
-                receptions.append(Reception(client: number(ofClient: client), line: lineOfMessage[msg], msg: msg, at: e.at))
+                receptions.append(Reception(client: number(ofClient: client), line: lineOfMessage[msg], msg: msg, at: e.at,
+                                             seq: e.event.seq))
             }
         }
 

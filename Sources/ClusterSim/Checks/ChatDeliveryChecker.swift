@@ -62,6 +62,8 @@ public struct ChatDeliveryChecker: ScanningChecker {
         var lastOrdinal = [Int](repeating: -1, count: scan.clients.count)
         var failures: [String] = []
         var outOfOrder = 0, unexpected = 0
+        var firstCases: [Counterexample] = []
+        var lastReception = [Int](repeating: 0, count: scan.clients.count)
         // A message said more than once (a retried line executed again by a restarted chat node)
         // is due once to each member of any saying, and judged on its receptions from all of them.
         var sayings: [UInt64: [Int]] = [:]
@@ -72,6 +74,7 @@ public struct ChatDeliveryChecker: ScanningChecker {
             let client = scan.clients[r.client]
             guard var ordinal = r.line else {
                 unexpected += 1
+                if unexpected == 1 { firstCases.append(Self.unexpectedCase(r, client: client, why: "that no chat line announced", run: run)) }
                 failures.append("\(client) received msg \(r.msg) that no chat line announced (\(r.at))")
                 continue
             }
@@ -83,6 +86,7 @@ public struct ChatDeliveryChecker: ScanningChecker {
             }
             guard let user, let member = scan.lines[ordinal].members.firstIndex(of: user) else {
                 unexpected += 1
+                if unexpected == 1 { firstCases.append(Self.unexpectedCase(r, client: client, why: "as a non-member", run: run)) }
                 failures.append("\(client) (\(userName[r.client] ?? "unknown user")) received msg \(r.msg) as a non-member")
                 continue
             }
@@ -94,8 +98,17 @@ public struct ChatDeliveryChecker: ScanningChecker {
             if resaid { continue }
             if ordinal < lastOrdinal[r.client] {
                 outOfOrder += 1
+                if outOfOrder == 1 {
+                    firstCases.append(Counterexample(
+                        kind: .outOfOrder, summary: "\(client) received msg \(r.msg) after a line said later",
+                        marks: [run.mark(scan.lines[ordinal].seq, role: "msg \(r.msg) said"),
+                                run.mark(lastReception[r.client], role: "later line received first"),
+                                run.mark(r.seq, role: "msg \(r.msg) received")],
+                        subject: .chatLine(msg: r.msg)))
+                }
                 failures.append("\(client) received msg \(r.msg) after a later line")
             }
+            if ordinal > lastOrdinal[r.client] { lastReception[r.client] = r.seq }
             lastOrdinal[r.client] = max(ordinal, lastOrdinal[r.client])
         }
 
@@ -148,6 +161,14 @@ public struct ChatDeliveryChecker: ScanningChecker {
                     case .redelivered: redelivered += 1
                     case .duplicate:
                         duplicates += 1
+                        if duplicates == 1 {
+                            let copies = scan.receptions.filter { $0.msg == msg && userNumber[$0.client] == member }
+                            firstCases.append(Counterexample(
+                                kind: .duplicate, summary: "msg \(msg) to \(scan.userNames[member]) received \(count) times",
+                                marks: [run.mark(line.seq, role: "said")]
+                                    + copies.enumerated().map { run.mark($1.seq, role: $0 == 0 ? "first receipt" : "receipt \($0 + 1)") },
+                                subject: .chatLine(msg: msg)))
+                        }
                         failures.append("msg \(msg) to \(scan.userNames[member]) received \(count) times")
                     }
                 } else if scan.expiries[member, default: []].contains(where: { $0 >= line.at }) {
@@ -161,6 +182,11 @@ public struct ChatDeliveryChecker: ScanningChecker {
                     disconnectedCount += 1
                 } else {
                     lost += 1
+                    if lost == 1 {
+                        firstCases.append(Counterexample(
+                            kind: .lost, summary: "msg \(msg) to \(scan.userNames[member]) said at \(line.at) and never received",
+                            marks: [run.mark(line.seq, role: "said")], subject: .chatLine(msg: msg)))
+                    }
                     failures.append("msg \(msg) to \(scan.userNames[member]) lost (said \(line.at))")
                 }
             }
@@ -173,6 +199,12 @@ public struct ChatDeliveryChecker: ScanningChecker {
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([
             ("lost", lost), ("duplicate", duplicates), ("out-of-order", outOfOrder), ("unexpected", unexpected),
-        ]) + ": " + Detail.list(failures))
+        ]) + ": " + Detail.list(failures)).with(firstCases.min { $0.at < $1.at })
+    }
+
+    /// The counterexample of a line received by someone it was not for.
+    private static func unexpectedCase(_ r: Scan.Reception, client: NodeName, why: String, run: RunRecord) -> Counterexample {
+        Counterexample(kind: .unexplained, summary: "\(client) received msg \(r.msg) \(why)",
+                       marks: [run.mark(r.seq, role: "received")], subject: .chatLine(msg: r.msg))
     }
 }

@@ -32,6 +32,8 @@ extension ClientAuthChecker {
         private(set) var rejections: [NodeName: [NodeEntry]] = [:]
         /// Services served after an attack on them, in trace order.
         private(set) var failures: [String] = []
+        /// The first request served after a token attack: the attack and the serving.
+        private(set) var firstServed: [Counterexample.Mark]?
         private(set) var attackCount = 0, rejectedCount = 0
 
         init(checker: ClientAuthChecker) {
@@ -63,6 +65,10 @@ extension ClientAuthChecker {
                 guard let client = e.name("client"), let service = e["service"],
                       services[client]?.contains(service) == true else { return }
                 failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")
+                if firstServed == nil {
+                    firstServed = (attacks[client]?.last.map { [Counterexample.Mark($0.event, role: "token attack sent")] } ?? [])
+                        + [Counterexample.Mark(e.event, role: "served after the attack")]
+                }
             }
         }
 

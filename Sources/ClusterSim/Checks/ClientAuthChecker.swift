@@ -55,6 +55,7 @@ public struct ClientAuthChecker: ScanningChecker {
     func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
         let attacks = scan.attacks, rejections = scan.rejections, undelivered = scan.undelivered
         var failures = scan.failures
+        var firstMarks = scan.firstServed ?? []
         var dropped = 0, notJudged = 0
         let droppedIDs = run.droppedMessageIDs()
         for attacker in attacks.keys.sorted() {
@@ -76,11 +77,13 @@ public struct ClientAuthChecker: ScanningChecker {
             }
             for attack in AttackMatching.unanswered(judged, answers: rejections[attacker] ?? []) {
                 failures.append("\(attack["kind"] ?? "token") attack \(attack["id"] ?? "?") by \(attacker) at \(attack.at) never rejected")
+                if firstMarks.isEmpty { firstMarks = [Counterexample.Mark(attack.event, role: "attack sent, never rejected")] }
             }
         }
         let summary = "token attacks \(scan.attackCount), token rejections \(scan.rejectedCount); exceptions: "
             + Detail.counts([("attack-dropped", dropped), ("attack-undelivered", notJudged)])
         if failures.isEmpty { return pass(summary) }
-        return fail(summary + "; \(failures.count) failures: " + Detail.list(failures))
+        let example = firstMarks.isEmpty ? nil : Counterexample(kind: .unexplained, summary: failures[0], marks: firstMarks)
+        return fail(summary + "; \(failures.count) failures: " + Detail.list(failures)).with(example)
     }
 }

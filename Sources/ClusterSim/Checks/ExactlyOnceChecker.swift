@@ -38,7 +38,7 @@ public struct ExactlyOnceChecker: ScanningChecker {
             + Detail.counts([("executor-restarted", scan.restarted)])
         if scan.failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([("executed-twice", scan.failures.count)])
-                    + ": " + Detail.list(scan.failures))
+                    + ": " + Detail.list(scan.failures)).with(scan.firstCase)
     }
 }
 
@@ -63,6 +63,8 @@ extension ExactlyOnceChecker {
             let at: VirtualInstant
             /// How many times `node` had crashed when it executed.
             let crashes: Int
+            /// Its trace position.
+            var seq = 0
         }
 
         /// Each request's latest execution.
@@ -72,6 +74,8 @@ extension ExactlyOnceChecker {
         private(set) var executions = 0, repeats = 0, restarted = 0
         /// The executions that repeated an earlier one without excuse, in trace order.
         private(set) var failures: [String] = []
+        /// The first execution that repeated an earlier one, with that one.
+        private(set) var firstCase: Counterexample?
 
         mutating func observe(_ e: NodeEntry) {
             guard e.event.kind == .node else {
@@ -85,12 +89,18 @@ extension ExactlyOnceChecker {
             guard let node = e.node, let origin = e.name("origin"), let req = e.number("req") else { return }
             executions += 1
             let key = Key(origin: origin, req: req, step: e.number("step") ?? 0)
-            let execution = Execution(node: node, at: e.at, crashes: crashes[node, default: 0])
+            let execution = Execution(node: node, at: e.at, crashes: crashes[node, default: 0], seq: e.event.seq)
             if let earlier = last.updateValue(execution, forKey: key) {
                 if crashes[earlier.node, default: 0] > earlier.crashes {
                     restarted += 1
                 } else {
                     failures.append("\(origin) req \(req) (\(e["service"] ?? "?")) at \(earlier.node) \(earlier.at) and \(node) \(e.at)")
+                    if firstCase == nil {
+                        firstCase = Counterexample(
+                            kind: .duplicate, summary: "\(origin)'s request \(req) (\(e["service"] ?? "?")) executed twice",
+                            marks: [Counterexample.Mark(seq: earlier.seq, at: earlier.at, node: earlier.node, role: "first execution"),
+                                    Counterexample.Mark(e.event, role: "executed again")])
+                    }
                 }
             }
         }

@@ -13,8 +13,20 @@ extension Checkers {
     /// - `expect.pushLatencyP50Below`, `expect.pushLatencyP99Below`: the nearest-rank percentile
     ///   is strictly below the bound; passes with `no push received in this run` when there is none.
     ///
+    /// A failing failover or detection bound carries the slowest failover of `record` (crash →
+    /// detection → last reconnect) as its counterexample, when a record is given.
+    ///
     /// - Returns: one result per threshold set; the detail gives the measured value and the bound.
-    public static func expectations(_ expect: Expectations, metrics: RunMetrics) -> [CheckResult] {
+    public static func expectations(_ expect: Expectations, metrics: RunMetrics, record: RunRecord? = nil) -> [CheckResult] {
+        let out = plainExpectations(expect, metrics: metrics)
+        guard let record, out.contains(where: { !$0.passed && ($0.name == "expect.failoverWithin" || $0.name == "expect.detectionWithin") }) else {
+            return out
+        }
+        let slowest = record.slowestFailover()
+        return out.map { $0.name == "expect.failoverWithin" || $0.name == "expect.detectionWithin" ? $0.with(slowest) : $0 }
+    }
+
+    private static func plainExpectations(_ expect: Expectations, metrics: RunMetrics) -> [CheckResult] {
         var out: [CheckResult] = []
         if let bound = expect.failoverWithin {
             let name = "expect.failoverWithin"

@@ -34,7 +34,10 @@ public struct LivenessChecker: Checker {
         if offenders.isEmpty {
             return pass("all \(active.count) clients connected and served at \(run.end)" + retiredNote)
         }
+        let first = active.first { !$0.connected || !$0.lastRequestOK }!
+        let example = Counterexample(kind: .missing, summary: "\(first.client) (\(first.user)) is not live at \(run.end)",
+                                     marks: run.connectionHistory(of: first.client), subject: .node(first.client))
         return fail("\(offenders.count) of \(active.count) clients not live at \(run.end): "
-                    + Detail.list(offenders) + retiredNote)
+                    + Detail.list(offenders) + retiredNote).with(example)
     }
 }

@@ -19,7 +19,10 @@ extension PushDeliveryChecker {
         private(set) var accepted: [Int] = []
         /// Slots in order of first reception.
         private(set) var receivedOrder: [Int] = []
-        private var lastSeq: [StreamKey: UInt64] = [:]
+        /// Per stream, the highest `seq` received and the trace position of its reception.
+        private var lastSeq: [StreamKey: (seq: UInt64, event: Int, at: VirtualInstant)] = [:]
+        /// The first out-of-order reception as a counterexample.
+        private(set) var firstOutOfOrder: Counterexample?
         /// Failures found while scanning (out-of-order receptions), in trace order.
         private(set) var failures: [String] = []
         /// How many receptions came out of order.
@@ -44,6 +47,7 @@ extension PushDeliveryChecker {
             case NodeLog.pushAccepted:
                 if fates[slot].acceptedAt == nil {
                     fates[slot].acceptedAt = e.at
+                    fates[slot].acceptedSeq = e.event.seq
                     accepted.append(slot)
                 }
             case NodeLog.pushExpired:
@@ -55,16 +59,29 @@ extension PushDeliveryChecker {
                     receivedOrder.append(slot)
                 }
                 fates[slot].receivers.append(client)
+                fates[slot].receiptSeqs.append(e.event.seq)
                 if let seq = e.number("seq") {
                     let stream = StreamKey(client: client, generation: e.number("gen"))
-                    if let last = lastSeq[stream], seq <= last {
+                    if let last = lastSeq[stream], seq <= last.seq {
                         outOfOrder += 1
-                        failures.append("\(client) gen \(stream.generation.map(String.init) ?? "?"): seq \(seq) after \(last) "
+                        failures.append("\(client) gen \(stream.generation.map(String.init) ?? "?"): seq \(seq) after \(last.seq) "
                                         + "(push \(push) at \(e.at))")
+                        if firstOutOfOrder == nil {
+                            firstOutOfOrder = Counterexample(
+                                kind: .outOfOrder, summary: "\(client) received push seq \(seq) after seq \(last.seq)",
+                                marks: [Counterexample.Mark(seq: last.event, at: last.at, node: client, role: "seq \(last.seq) received"),
+                                        Counterexample.Mark(e.event, role: "seq \(seq) received after it")],
+                                subject: .push(id: push, user: user))
+                        }
                     }
-                    lastSeq[stream] = max(seq, lastSeq[stream] ?? 0)
+                    if seq > lastSeq[stream]?.seq ?? 0 || lastSeq[stream] == nil { lastSeq[stream] = (seq, e.event.seq, e.at) }
                 }
             }
+        }
+
+        /// The receptions of `fate`, as marks (role `received`), in trace order.
+        func receiptEvents(_ fate: PushFate, in run: RunRecord) -> [Counterexample.Mark] {
+            fate.receiptSeqs.map { run.mark($0, role: "received") }
         }
 
         func finish(run: RunRecord) -> CheckResult { PushDeliveryChecker().verdict(self, run: run) }

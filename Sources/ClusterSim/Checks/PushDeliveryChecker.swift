@@ -52,8 +52,12 @@ public struct PushDeliveryChecker: ScanningChecker {
     struct PushFate {
         let key: PushKey
         var acceptedAt: VirtualInstant?
+        /// The trace position of the first `push-accepted`.
+        var acceptedSeq = 0
         var expired = false
         var receivers: [NodeName] = []
+        /// The trace position of each reception, as `receivers`.
+        var receiptSeqs: [Int] = []
         var firstReceivedAt: VirtualInstant?
     }
 
@@ -74,6 +78,7 @@ public struct PushDeliveryChecker: ScanningChecker {
         for row in run.snapshot.clients where row.connected { connectedUsers.insert(row.user) }
 
         var delivered = 0, lost = 0, duplicates = 0
+        var firstCases: [Counterexample] = scan.firstOutOfOrder.map { [$0] } ?? []
         var expiredCount = 0, crashedCount = 0, disconnectedCount = 0, redelivered = 0
         for slot in accepted {
             let fate = fates[slot], user = userNames[fate.key.user], push = fate.key.push
@@ -85,6 +90,7 @@ public struct PushDeliveryChecker: ScanningChecker {
                 case .redelivered: redelivered += 1
                 case .duplicate:
                     duplicates += 1
+                    if duplicates == 1 { firstCases.append(duplicateCase(fate, user: user, run: run, receipts: scan.receiptEvents(fate, in: run))) }
                     failures.append("push \(push) to \(user) received \(fate.receivers.count) times ("
                                     + fate.receivers.map(\.description).joined(separator: " ") + ")")
                 }
@@ -96,12 +102,25 @@ public struct PushDeliveryChecker: ScanningChecker {
                 disconnectedCount += 1
             } else {
                 lost += 1
+                if lost == 1 {
+                    firstCases.append(Counterexample(
+                        kind: .lost, summary: "push \(push) to \(user) accepted at \(at) and never received",
+                        marks: [run.mark(fate.acceptedSeq, role: "accepted")],
+                        subject: .push(id: push, user: user)))
+                }
                 failures.append("push \(push) to \(user) lost (accepted \(at))")
             }
         }
         var unaccepted = 0
         for slot in scan.receivedOrder where fates[slot].acceptedAt == nil {
             unaccepted += 1
+            if unaccepted == 1, let first = scan.receiptEvents(fates[slot], in: run).first {
+                let fate = fates[slot], user = userNames[fate.key.user]
+                firstCases.append(Counterexample(
+                    kind: .unexplained, summary: "push \(fate.key.push) to \(user) received but never accepted",
+                    marks: [Counterexample.Mark(seq: first.seq, at: first.at, node: first.node, role: "received")],
+                    subject: .push(id: fate.key.push, user: user)))
+            }
             failures.append("push \(fates[slot].key.push) to \(userNames[fates[slot].key.user]) received at "
                             + "\(fates[slot].firstReceivedAt!) but never accepted")
         }
@@ -113,6 +132,17 @@ public struct PushDeliveryChecker: ScanningChecker {
         if failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([
             ("lost", lost), ("duplicate", duplicates), ("out-of-order", scan.outOfOrder), ("unaccepted", unaccepted),
-        ]) + ": " + Detail.list(failures))
+        ]) + ": " + Detail.list(failures)).with(firstCases.min { $0.at < $1.at })
+    }
+
+    /// The counterexample of a push received more than once: its acceptance and every reception.
+    private func duplicateCase(_ fate: PushFate, user: String, run: RunRecord, receipts: [Counterexample.Mark]) -> Counterexample {
+        var marks = [run.mark(fate.acceptedSeq, role: "accepted")]
+        for (k, r) in receipts.enumerated() {
+            marks.append(Counterexample.Mark(seq: r.seq, at: r.at, node: r.node, role: k == 0 ? "first receipt" : "receipt \(k + 1)"))
+        }
+        return Counterexample(kind: .duplicate,
+                              summary: "push \(fate.key.push) to \(user) received \(receipts.count) times",
+                              marks: marks, subject: .push(id: fate.key.push, user: user))
     }
 }

@@ -35,6 +35,12 @@ public struct RegistryConvergesChecker: Checker {
         var parts: [String] = []
         if !missing.isEmpty { parts.append("missing (live, not registered): " + Detail.list(missing)) }
         if !stale.isEmpty { parts.append("stale (registered, not live): " + Detail.list(stale)) }
-        return fail(parts.joined(separator: "; "))
+        let first = live.subtracting(listed).min() ?? listed.subtracting(live).min()
+        let example = first.map { node in
+            Counterexample(kind: live.contains(node) ? .missing : .unexplained,
+                           summary: live.contains(node) ? "\(node) is live but not in the registry" : "\(node) is in the registry but not live",
+                           marks: run.registryHistory(of: node), subject: .node(node))
+        }
+        return fail(parts.joined(separator: "; ")).with(example)
     }
 }

@@ -64,18 +64,36 @@ extension RunMetrics {
             }
         }
 
+        /// Distinct pushes to a user among the `push-accepted` events (a push accepted again, e.g.
+        /// re-sent after a failover, counts once), as `push-delivery` counts them.
+        static func distinctPushes(_ run: RunRecord) -> Int {
+            var seen: Set<PushUser> = []
+            for i in run.nodeIndex.positions[NodeLog.pushAccepted] ?? [] {
+                let f = run.events[i].fields
+                seen.insert(PushUser(push: f.number("push") ?? 0, user: f.text("user") ?? ""))
+            }
+            return seen.count
+        }
+
+        /// A push to one user.
+        struct PushUser: Hashable {
+            let push: UInt64
+            let user: String
+        }
+
         func finish(run: RunRecord) -> RunMetrics {
             var m = RunMetrics()
             let index = run.nodeIndex
             func count(_ label: String) -> Int { index.positions[label]?.count ?? 0 }
             m.events = run.events.count
-            m.messagesSent = index.sends
+            // A stream opening is delivered like a message, so it is counted as sent too.
+            m.messagesSent = index.sends + (index.kindPositions[.streamOpen]?.count ?? 0)
             m.messagesDelivered = index.deliveries
             m.messagesDropped = index.kindPositions[.drop]?.count ?? 0
             m.messagesDuplicated = index.kindPositions[.duplicate]?.count ?? 0
             m.requestsServed = count(NodeLog.requestServed)
             m.requestsRejected = count(NodeLog.requestRejected)
-            m.pushesAccepted = count(NodeLog.pushAccepted)
+            m.pushesAccepted = Self.distinctPushes(run)
             m.pushesDelivered = count(NodeLog.pushReceived)
             m.pushesExpired = count(NodeLog.pushExpired)
             m.chatLines = count(NodeLog.chatLine)

@@ -8,9 +8,9 @@ import Nodes
 public struct RunMetrics: Sendable, Equatable {
     /// Trace events.
     public var events = 0
-    /// Network `send` events (one-shot messages and stream frames).
+    /// Network `send` events (one-shot messages and stream frames) and `stream-open` events.
     public var messagesSent = 0
-    /// Network `deliver` events (a duplicate delivered counts twice).
+    /// Network `deliver` events, stream openings included (a duplicate delivered counts twice).
     public var messagesDelivered = 0
     /// Network `drop` events, whatever the reason.
     public var messagesDropped = 0
@@ -20,7 +20,7 @@ public struct RunMetrics: Sendable, Equatable {
     public var requestsServed = 0
     /// `request-rejected` events.
     public var requestsRejected = 0
-    /// `push-accepted` events.
+    /// Distinct pushes to a user among the `push-accepted` events.
     public var pushesAccepted = 0
     /// `push-received` events (first deliveries to a client).
     public var pushesDelivered = 0

@@ -48,12 +48,16 @@ public struct CheckResult: Sendable, Equatable {
     public var passed: Bool
     /// One line for a human: what was checked and, on failure, the first offenders and a count.
     public var detail: String
+    /// On failure, the first case that made it fail as trace events, when the check knows it
+    /// (reports draw it); nil when it passed or gives none.
+    public var counterexample: Counterexample?
 
     /// Makes a result.
     public init(name: String, passed: Bool, detail: String) {
         self.name = name
         self.passed = passed
         self.detail = detail
+        self.counterexample = nil
     }
 }
 
@@ -133,6 +137,6 @@ public enum Checkers {
     /// - Returns: the results of `run.experiment.checks` in order, followed by
     ///   ``expectations(_:metrics:)`` for `run.experiment.expect`.
     public static func runAll(on run: RunRecord, metrics: RunMetrics, options: CheckOptions = CheckOptions()) -> [CheckResult] {
-        self.run(run.experiment.checks, on: run, options: options) + expectations(run.experiment.expect, metrics: metrics)
+        self.run(run.experiment.checks, on: run, options: options) + expectations(run.experiment.expect, metrics: metrics, record: run)
     }
 }

@@ -36,6 +36,13 @@ public struct SessionMapConvergesChecker: Checker {
         var parts: [String] = []
         if !stale.isEmpty { parts.append("stale entries (no such stream): " + Detail.list(stale)) }
         if !unmapped.isEmpty { parts.append("unmapped streams (no entry): " + Detail.list(unmapped)) }
-        return fail(parts.joined(separator: "; "))
+        let first = unmapped.isEmpty ? mapped.subtracting(streams).min() : streams.subtracting(mapped).min()
+        let example = first.map { row in
+            Counterexample(kind: unmapped.isEmpty ? .unexplained : .missing,
+                           summary: unmapped.isEmpty ? "the session map keeps \(row), a stream that no longer exists"
+                                                     : "the stream \(row) has no entry in the session map",
+                           marks: run.sessionHistory(of: row.user), subject: .node(row.frontend))
+        }
+        return fail(parts.joined(separator: "; ")).with(example)
     }
 }

@@ -77,6 +77,7 @@ public struct SingleSessionChecker: ScanningChecker {
 
         var violations: [String] = []
         var excused = 0, lostCallExcused = 0
+        var firstUser: (user: String, summary: String)?
         for o in overlaps where o.start.duration(to: o.end) > grace {
             if windows.intersects(o.start, o.end) {
                 excused += 1
@@ -84,6 +85,7 @@ public struct SingleSessionChecker: ScanningChecker {
                 lostCallExcused += 1
             } else {
                 violations.append("\(o.user) at \(o.start) for \(formatNanoseconds(o.end.nanoseconds - o.start.nanoseconds))")
+                if firstUser == nil { firstUser = (o.user, "\(o.user) held two streams from \(o.start) for \(formatNanoseconds(o.end.nanoseconds - o.start.nanoseconds))") }
             }
         }
 
@@ -97,6 +99,10 @@ public struct SingleSessionChecker: ScanningChecker {
         var parts: [String] = []
         if !doubled.isEmpty { parts.append("users with two streams at the end: " + Detail.list(doubled)) }
         if !violations.isEmpty { parts.append("overlaps longer than the \(graceText): " + Detail.list(violations)) }
-        return fail(parts.joined(separator: "; ") + excusedText)
+        if let user = byUser.keys.sorted().first(where: { byUser[$0]!.count > 1 }), firstUser == nil {
+            firstUser = (user, "\(user) holds two streams at the end")
+        }
+        let example = firstUser.map { Counterexample(kind: .overlap, summary: $0.summary, marks: run.sessionHistory(of: $0.user)) }
+        return fail(parts.joined(separator: "; ") + excusedText).with(example)
     }
 }

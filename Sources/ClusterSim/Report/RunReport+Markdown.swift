@@ -7,28 +7,55 @@ extension RunReport {
     /// real sends and deliveries).
     /// - Returns: the Markdown text.
     public func markdown() -> String {
-        var out = "# \(experiment.name): \(passed ? "PASS" : "FAIL")\n\n"
+        var out = "# \(experiment.name): \(passed ? "PASS" : "FAIL")\n\n**\(verdict).**\n\n"
         if !experiment.description.isEmpty { out += experiment.description + "\n\n" }
         out += "Seed \(seed), \(events.count) events, trace `\(traceHash)`, "
         out += "\(experiment.cluster.frontends) frontends, \(experiment.workload.clients) clients, "
-        out += "\(experiment.faults.count) faults, \(DurationText.format(experiment.duration)) + "
+        out += "\(faultCountText), \(DurationText.format(experiment.duration)) + "
         out += "\(DurationText.format(experiment.settle)) settle.\n\n"
 
         out += "## Checks\n\n| check | result | detail |\n|---|---|---|\n"
         for c in checks {
-            out += "| \(Self.cell(c.name)) | \(c.passed ? "✓ pass" : "✗ FAIL") | \(Self.cell(c.detail)) |\n"
+            let result = c.passed ? "✓ pass" : "✗ FAIL ([counterexample](#\(Self.counterexampleAnchor(c.name))))"
+            out += "| \(Self.cell(c.name)) | \(result) | \(Self.cell(c.detail)) |\n"
         }
-        out += "\n## Metrics\n\n| metric | value |\n|---|---|\n"
-        for (k, v) in metrics { out += "| \(k) | \(Self.number(v)) |\n" }
+        let failed = checks.filter { !$0.passed }
+        if !failed.isEmpty {
+            out += "\n## Why it failed\n\nEach failed check's first counterexample, from the trace: arrows are real messages "
+            out += "with their send and delivery times; notes marked ▶ are the events the check found.\n"
+            let traces = counterexampleTraces(FlowTracer(events))
+            for c in failed {
+                out += "\n<a id=\"\(Self.counterexampleAnchor(c.name))\"></a>\n\n### \(c.name)\n\n"
+                if let t = traces.first(where: { $0.check == c.name }) {
+                    out += "**\(t.counterexample.summary)** (\(t.counterexample.kind.rawValue), at t=\(Self.seconds(t.counterexample.at))).\n\n"
+                    out += "```mermaid\n" + Self.counterexampleMermaid(t.diagram) + "```\n"
+                } else {
+                    out += "This check names no single event of the trace: \(Self.cell(c.detail))\n"
+                }
+            }
+        }
+        out += "\n## Metrics\n\n| metric | value | unit | meaning |\n|---|---|---|---|\n"
+        for (k, v) in metrics {
+            let g = MetricGlossary.entry(k)
+            out += "| `\(k)` | \(Self.number(v)) | \(g.unit) | \(Self.cell(g.meaning)) |\n"
+        }
 
         let timeline = RunTimeline(events, end: end)
         out += "\n## Faults\n\n"
-        if timeline.faults.isEmpty {
+        if experiment.faults.isEmpty {
             out += "None.\n"
         } else {
-            out += "| from | to | what |\n|---|---|---|\n"
-            for f in timeline.faults {
-                out += "| \(SequenceDiagram.milliseconds(f.start)) | \(SequenceDiagram.milliseconds(f.end)) | \(Self.cell(f.label)) |\n"
+            out += "The experiment's \(faultCountText), as the trace recorded them, and the periods they caused:\n\n"
+            out += "| at | fault |\n|---|---|\n"
+            for e in events where [.crash, .restart, .pause, .resume, .partition, .heal, .clockOffset].contains(e.kind) {
+                let what = "\(e.node.map { "\($0) " } ?? "")\(e.kind)\(e.detail.isEmpty ? "" : " " + e.detail)"
+                out += "| \(Self.seconds(e.at)) | \(Self.cell(what)) |\n"
+            }
+            if !timeline.faults.isEmpty {
+                out += "\n| period from | to | what |\n|---|---|---|\n"
+                for f in timeline.faults {
+                    out += "| \(Self.seconds(f.start)) | \(Self.seconds(f.end)) | \(Self.cell(f.label)) |\n"
+                }
             }
         }
 
@@ -38,9 +65,9 @@ extension RunReport {
             out += "No push was received.\n"
         } else {
             out += "\(latency.histogram.count) pushes received. Over time (buckets of "
-            out += "\(DurationText.format(latency.width))):\n\n| from | pushes | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|\n"
+            out += "\(DurationText.format(latency.width)); p99 only where a bucket holds at least \(LatencySeries.minimumForP99) pushes):\n\n| from | pushes | p50 ms | p99 ms | max ms |\n|---|---|---|---|---|\n"
             for b in latency.buckets {
-                out += "| \(SequenceDiagram.milliseconds(b.start)) | \(b.count) | \(Self.ms(b.p50)) | \(Self.ms(b.p99)) | \(Self.ms(b.max)) |\n"
+                out += "| \(SequenceDiagram.milliseconds(b.start)) | \(b.count) | \(Self.ms(b.p50)) | \(b.p99.map(Self.ms) ?? "–") | \(Self.ms(b.max)) |\n"
             }
             out += "\nHistogram (log-scale buckets):\n\n| up to | pushes |\n|---|---|\n"
             for b in latency.histogram.buckets { out += "| \(Self.ms(b.upperBoundNanoseconds)) ms | \(b.count) |\n" }

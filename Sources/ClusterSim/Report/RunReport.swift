@@ -83,6 +83,21 @@ public struct RunTimeline: Sendable {
     /// Fault periods (crash to restart, pause to resume, partition to heal) in start order; a crash
     /// without restart, or a fault without end, lasts to the end of the run.
     public private(set) var faults: [Interval] = []
+    /// Instant events worth seeing on a node's lane, in trace order: clock offsets, removals from
+    /// the registry (`node-removed`, on the removed node's lane), session re-syncs and kicks.
+    public private(set) var marks: [(node: NodeName, at: VirtualInstant, kind: Mark)] = []
+
+    /// The kind of an instant mark on a lane.
+    public enum Mark: String, Sendable {
+        /// The node's clock was shifted.
+        case offset
+        /// The manager removed the node from the registry.
+        case removed
+        /// The session node re-synced (from a frontend's report).
+        case resync
+        /// The session node kicked an older session of a user.
+        case kick
+    }
 
     /// Reads the timeline from `events`; open intervals close at `end`.
     public init(_ events: [TraceEvent], end: VirtualInstant) {
@@ -110,6 +125,14 @@ public struct RunTimeline: Sendable {
                 }
             case .partition:
                 cut[e.messageID] = (e.at, e.detail, Self.names(in: e.detail))
+            case .clockOffset:
+                if let n = e.node { marks.append((n, e.at, .offset)) }
+            case .node where e.label == "node-removed":
+                if let n = e.fields.name("name") { marks.append((n, e.at, .removed)) }
+            case .node where e.label == "session-resync":
+                if let n = e.node { marks.append((n, e.at, .resync)) }
+            case .node where e.label == "session-kick":
+                if let n = e.node { marks.append((n, e.at, .kick)) }
             case .heal:
                 if let p = cut.removeValue(forKey: e.messageID) {
                     for n in p.nodes { add(n, p.at, e.at, .partitioned) }
@@ -136,9 +159,14 @@ public struct RunTimeline: Sendable {
         for k in states.keys { states[k]!.sort { ($0.start, $0.end) < ($1.start, $1.end) } }
     }
 
-    /// The node names in a partition summary (`[frontend-1] | [session-1 management-1]`).
+    /// The node names in a partition summary (`[frontend-1] | [session-1 management-1]`, or with
+    /// `->` for a one-way cut): names contain `-`, so only spaces, brackets, `|`, `,` and a lone
+    /// `->` separate them.
     static func names(in summary: String) -> [NodeName] {
-        summary.split(whereSeparator: { " []|->".contains($0) }).compactMap { NodeName(parsing: String($0)) }
+        summary.split(whereSeparator: { " [],|".contains($0) }).compactMap { word in
+            let w = word.hasPrefix(">") ? word.dropFirst() : word
+            return NodeName(parsing: String(w.hasSuffix("-") ? w.dropLast() : w))
+        }
     }
 }
 
@@ -150,9 +178,13 @@ public struct LatencySeries: Sendable {
         public var start: VirtualInstant
         /// Pushes received in it.
         public var count: Int
-        /// Median, 99th percentile (nearest rank) and largest latency, in nanoseconds.
-        public var p50: Int64, p99: Int64, max: Int64
+        /// Median, 99th percentile (nearest rank; nil with fewer than ``LatencySeries/minimumForP99``
+        /// pushes, where it would only repeat the largest) and largest latency, in nanoseconds.
+        public var p50: Int64, p99: Int64?, max: Int64
     }
+    /// The fewest pushes in a bucket for its 99th percentile to be shown (with fewer, the nearest
+    /// rank is the largest value).
+    public static let minimumForP99 = 100
     /// Non-empty buckets, in time order.
     public private(set) var buckets: [Bucket] = []
     /// Every latency in log-scale buckets.
@@ -160,21 +192,35 @@ public struct LatencySeries: Sendable {
     /// The width of a bucket.
     public let width: Duration
 
-    /// Reads latencies from `events` into `bucketCount` equal buckets over `[0, end]`.
-    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount: Int = 120) {
+    /// Reads latencies from `events` into `bucketCount` equal buckets over `[0, end]`; with
+    /// `adaptive`, into fewer (at least 10) when there are too few pushes for about
+    /// 2 × ``minimumForP99`` per bucket, so that p99 can be shown.
+    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount: Int = 120, adaptive: Bool = false) {
+        var samples: [(at: VirtualInstant, nanoseconds: Int64)] = []
+        for e in events where e.kind == .node && e.label == "push-received" {
+            guard let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) else { continue }
+            samples.append((e.at, ns))
+        }
+        self.init(samples: samples, end: end, bucketCount: bucketCount, adaptive: adaptive)
+    }
+
+    /// Puts `samples` (when each ended, and its latency) into `bucketCount` equal buckets over
+    /// `[0, end]` (fewer with `adaptive`, as above).
+    public init(samples: [(at: VirtualInstant, nanoseconds: Int64)], end: VirtualInstant, bucketCount requested: Int = 120,
+                adaptive: Bool = false) {
+        let bucketCount = adaptive ? min(requested, max(10, samples.count / (2 * Self.minimumForP99))) : requested
         let span = max(1, end.nanoseconds)
         let step = max(1, (span + Int64(bucketCount) - 1) / Int64(bucketCount))
         width = .nanoseconds(step)
         var values = Array(repeating: [Int64](), count: bucketCount)
-        for e in events where e.kind == .node && e.label == "push-received" {
-            guard let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) else { continue }
+        for (at, ns) in samples {
             histogram.record(nanoseconds: ns)
-            values[min(bucketCount - 1, Int(max(0, e.at.nanoseconds) / step))].append(ns)
+            values[min(bucketCount - 1, Int(max(0, at.nanoseconds) / step))].append(ns)
         }
         for (k, var v) in values.enumerated() where !v.isEmpty {
             v.sort()
             buckets.append(Bucket(start: VirtualInstant(nanoseconds: Int64(k) * step), count: v.count,
-                                  p50: RunMetrics.percentile(50, of: v)!, p99: RunMetrics.percentile(99, of: v)!,
+                                  p50: RunMetrics.percentile(50, of: v)!, p99: v.count >= Self.minimumForP99 ? RunMetrics.percentile(99, of: v)! : nil,
                                   max: v.last!))
         }
     }

@@ -64,7 +64,7 @@ public struct RunResult: Sendable {
         }
         let metrics = outcomes[0].0!
         var checks = outcomes.dropFirst().map { $0.1! }
-        checks += Checkers.expectations(experiment.expect, metrics: metrics)
+        checks += Checkers.expectations(experiment.expect, metrics: metrics, record: record)
         checks.append(runtimeCheck)
         return RunResult(name: experiment.name, seed: seed, events: traceCount, traceHash: traceHash, checks: checks,
                          metrics: metrics.asDictionary(), virtualTime: virtualTime)
