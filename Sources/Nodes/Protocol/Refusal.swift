@@ -25,6 +25,9 @@ public enum Refusal: Codable, Equatable, Hashable, Sendable {
     /// The request id is older than the executor's window for its origin: it was neither
     /// executed now nor remembered; a new request must be made.
     case staleRequest
+    /// A field of the request is larger than the cluster accepts (`RequestLimits`): the field's
+    /// name (`user`, `password`, `token`, …). Nothing of the request is kept.
+    case tooLarge(String)
 
     /// The stable trace text: `not-serving`, `expired-token`, `bad-token:DETAIL`, …
     public var label: String {
@@ -39,6 +42,7 @@ public enum Refusal: Codable, Equatable, Hashable, Sendable {
         case .chatUnavailable: "chat-unavailable"
         case .notInRoom: "not-in-room"
         case .staleRequest: "stale-request"
+        case .tooLarge(let field): "too-large:" + field
         }
     }
 
@@ -46,7 +50,7 @@ public enum Refusal: Codable, Equatable, Hashable, Sendable {
     public var isRetryable: Bool {
         switch self {
         case .notServing, .noFrontend, .frontendUnavailable, .sessionUnavailable, .chatUnavailable: true
-        case .expiredToken, .badToken, .wrongPassword, .notInRoom, .staleRequest: false
+        case .expiredToken, .badToken, .wrongPassword, .notInRoom, .staleRequest, .tooLarge: false
         }
     }
 
