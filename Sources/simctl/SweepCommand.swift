@@ -28,6 +28,7 @@ enum SweepCommand: Command {
     static let spec = ArgumentSpec(valued: ["--seeds", "--jobs"], positionals: 1...1, positionalNames: ["FILE"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         let path = args.positionals[0]
         do {
             _ = try Experiment.load(path: path)
