@@ -11,9 +11,12 @@ public enum ChildCleanup {
         var pids: Set<Int32> = []
         var paths: Set<String> = []
         var installed = false
+        var interrupted = false
     }
 
     private static let state = Mutex(State())
+    /// The thread waiting for the signals.
+    nonisolated(unsafe) private static var watcher: pthread_t?
 
     /// The signals that interrupt a tool.
     static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
@@ -29,7 +32,11 @@ public enum ChildCleanup {
         }) else { return }
         var blocked = signalSet()
         pthread_sigmask(SIG_BLOCK, &blocked, nil)
+        // An ignored signal (a background job's SIGINT) is discarded before sigwait sees it: a
+        // handler instead, which a thread started earlier (and not blocking it) passes on.
+        for n in signals { signal(n) { if let w = ChildCleanup.watcher { pthread_kill(w, $0) } } }
         let thread = Thread {
+            ChildCleanup.watcher = pthread_self()
             var received: Int32 = 0
             var waitSet = signalSet()
             sigwait(&waitSet, &received)
@@ -50,6 +57,14 @@ public enum ChildCleanup {
         return set
     }
 
+    /// After an interruption, parks the calling thread for good (the process is about to exit
+    /// with the signal's status): a thread whose child was just stopped must not go on to report
+    /// that child's failure and exit with another status first.
+    public static func parkIfInterrupted() {
+        guard state.withLock({ $0.interrupted }) else { return }
+        while true { pause() }
+    }
+
     /// Tracks a running child (stopped on interruption).
     public static func track(_ pid: Int32) { state.withLock { _ = $0.pids.insert(pid) } }
     /// Forgets a child that exited (and was reaped).
@@ -64,7 +79,10 @@ public enum ChildCleanup {
     /// - Returns: how many children were signalled and how many paths removed.
     @discardableResult
     public static func cleanUp() -> (children: Int, paths: Int) {
-        let pids = state.withLock { $0.pids }
+        let pids = state.withLock { s -> Set<Int32> in
+            s.interrupted = true
+            return s.pids
+        }
         for pid in pids { kill(pid, SIGTERM) }
         // The threads that started them reap them and untrack them; wait for that a while.
         let deadline = ContinuousClock.now + .seconds(2)

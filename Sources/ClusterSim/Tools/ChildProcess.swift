@@ -69,6 +69,7 @@ public enum ChildProcess {
         let stdout = out.reading.readDataToEndOfFile()
         process.waitUntilExit()
         ChildCleanup.untrack(pid)
+        ChildCleanup.parkIfInterrupted()
         try? err.close()
         let stderr = (try? Data(contentsOf: errURL)) ?? Data()
         return Output(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,
