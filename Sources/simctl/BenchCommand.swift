@@ -32,7 +32,7 @@ enum BenchCommand: Command {
 
     """
     static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--in-flight", "--runs", "--seed", "--drop"],
-                                   flags: ["--retain-trace"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
+                                   flags: ["--retain-trace", "--auth"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
