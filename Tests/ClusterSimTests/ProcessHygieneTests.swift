@@ -151,4 +151,19 @@ struct ProcessHygieneTests {
         try #require(cluster.waitForExit(10))
         #expect(cluster.treeGone(), "left: \(processes(marked: cluster.marker))")
     }
+
+    @Test("simctl node and chat-server stop cleanly on SIGTERM and SIGINT with a 'stopped' line and exit 0",
+          arguments: [SIGTERM, SIGINT])
+    func serversStop(signal: Int32) throws {
+        let simctl = try #require(builtSimctl())
+        for (arguments, stopped) in [(["node", "--role", "management", "--listen", "127.0.0.1:0", "--insecure"], "management-1 stopped"),
+                                     (["chat-server", "--port", "0"], "chat-server stopped")] {
+            let server = try MarkedChild(simctl, arguments)
+            try #require(eventually(within: 20) { server.output.contains("listening on") }, "\(arguments): \(server.output)")
+            kill(server.process.processIdentifier, signal)
+            try #require(server.waitForExit(20), "\(arguments[0]) did not stop")
+            #expect(server.process.terminationStatus == 0 && server.process.terminationReason == .exit)
+            #expect(eventually(within: 5) { server.output.contains(stopped) }, "\(server.output)")
+        }
+    }
 }
