@@ -38,7 +38,8 @@ final class RealNode: @unchecked Sendable {
         }
         self.attachment = attachment
         if let address = attachment.address { env.setAdvertisedAddress(address) }
-        env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime))
+        env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime,
+                                         gatedClient: name.role == .client && (fabric as? TCPFabric)?.secret != nil))
         let node = make?(env) ?? ClusterBlueprint.makeNode(name, env: env, plan: plan)
         self.node = node
         start(node)
