@@ -22,6 +22,8 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     let blocks = TCPBlockList()
     /// The payload gate in force (only with authentication).
     let gate: TCPPayloadGate<Payload>?
+    /// Whether `gate` is set (read on every send without touching the generic optional).
+    let gated: Bool
     private let messageCounter = Atomic<UInt64>(0)
     private let attached = Mutex<Set<NodeName>>([])
     private let stopped = Atomic<Bool>(false)
@@ -34,6 +36,7 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
                 gate: TCPPayloadGate<Payload>? = nil) throws {
         self.options = options
         self.gate = options.authentication == nil ? nil : gate
+        gated = self.gate != nil
         self.directory = directory
         OpenFileLimit.raise(toAtLeast: options.openFileLimit)
         let stats = TCPStatsBox()
@@ -133,8 +136,12 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
 
     /// Encodes a payload for a frame body.
     func encode(_ payload: Payload) -> [UInt8]? {
-        let payload = gate.map { $0.outbound(payload) } ?? payload
-        return switch options.codec {
+        if gated, let gate { return encodeBody(gate.outbound(payload)) }
+        return encodeBody(payload)
+    }
+
+    private func encodeBody(_ payload: Payload) -> [UInt8]? {
+        switch options.codec {
         case .messagePack: try? MessagePackEncoder().encode(payload)
         case .json: (try? JSONEncoder().encode(payload)).map { [UInt8]($0) }
         }
@@ -148,13 +155,27 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
         case .messagePack: { try? MessagePackDecoder().decode(Payload.self, from: $0) }
         case .json: { try? JSONDecoder().decode(Payload.self, from: Data($0)) }
         }
+        guard let gate else {
+            // No gate (no authentication): the plain path, with no generic gate types on it.
+            return { event, _ in
+                switch event {
+                case .message(let from, let id, let body):
+                    guard let payload = decode(body) else { return .undecodable }
+                    handler(.message(Envelope(source: from, destination: local, id: id, payload: payload)))
+                case .streamOpened(let stream, let peer):
+                    handler(.streamOpened(stream, peer: peer))
+                case .streamMessage(let stream, let peer, let body):
+                    guard let payload = decode(body) else { return .undecodable }
+                    handler(.streamMessage(stream, peer: peer, payload))
+                case .streamClosed(let stream, let peer, let reason):
+                    handler(.streamClosed(stream, peer: peer, reason: reason))
+                }
+                return .delivered
+            }
+        }
         return { event, kind in
             func admit(_ body: [UInt8], from peer: NodeName, _ deliver: (Payload) -> Void) -> TCPDelivery {
                 guard let payload = decode(body) else { return .undecodable }
-                guard let gate else {
-                    deliver(payload)
-                    return .delivered
-                }
                 switch gate.inbound(payload, kind) {
                 case .success(let admitted):
                     deliver(admitted)
