@@ -43,16 +43,16 @@ struct RawMember {
     init(connectingTo address: SocketAddress, from: NodeName, to: NodeName, auth: TCPAuthentication) throws {
         peer = try RawPeer(connectingTo: address)
         let hello = TCPNodeHello(from: from, to: to, listen: nil, incarnation: 42, nonce: TCPAuthentication.makeNonce())
-        helloBytes = TCPFrame(kind: .nodeHello, body: try MessagePackEncoder().encode(hello)).encoded
+        helloBytes = TCPFrame(kind: .nodeHello, body: hello.encoded).encoded
         try peer.write(helloBytes)
         let frame = try #require(peer.readFrame(&decoder), "no challenge came")
         #expect(frame.kind == .challenge)
-        let challenge = try MessagePackDecoder().decode(TCPNodeChallenge.self, from: frame.body)
+        let challenge = try #require(TCPNodeChallenge(decoding: frame.body))
         let transcript = TCPAuthentication.transcript(
             connector: from, acceptor: to, listen: nil, connectorIncarnation: 42, acceptorIncarnation: challenge.incarnation,
             connectorNonce: hello.nonce, acceptorNonce: challenge.nonce)
         #expect(challenge.proof == auth.acceptorProof(transcript), "the acceptor proves it holds the key")
-        proofBytes = TCPFrame(kind: .proof, body: try MessagePackEncoder().encode(TCPNodeProof(proof: auth.connectorProof(transcript)))).encoded
+        proofBytes = TCPFrame(kind: .proof, body: TCPNodeProof(proof: auth.connectorProof(transcript)).encoded).encoded
         try peer.write(proofBytes)
         sealer = TCPFrameMAC(key: auth.connectorToAcceptorKey(transcript))
     }
@@ -114,6 +114,21 @@ struct TCPAuthenticationTests {
         #expect(!wrongOpened)
     }
 
+    @Test("handshake bodies round-trip; short, long or malformed ones are refused")
+    func handshakeBodies() {
+        let hello = TCPNodeHello(from: nodeName("session-1"), to: nodeName("frontend-2"), listen: SocketAddress(host: "127.0.0.1", port: 7001),
+                                 incarnation: 77, nonce: TCPAuthentication.makeNonce())
+        #expect(TCPNodeHello(decoding: hello.encoded) == hello)
+        #expect(TCPNodeHello(decoding: Array(hello.encoded.dropLast())) == nil)
+        #expect(TCPNodeHello(decoding: hello.encoded + [0]) == nil)
+        let challenge = TCPNodeChallenge(from: nodeName("frontend-2"), incarnation: 5, nonce: hello.nonce, proof: Array(repeating: 9, count: 32))
+        #expect(TCPNodeChallenge(decoding: challenge.encoded) == challenge)
+        #expect(TCPNodeChallenge(decoding: [0, 200, 1]) == nil)
+        #expect(TCPNodeProof(decoding: Array(repeating: 1, count: 31)) == nil)
+        #expect(TCPAuthentication.makeNonce().count == TCPAuthentication.nonceSize)
+        #expect(TCPAuthentication.makeNonce() != TCPAuthentication.makeNonce())
+    }
+
     @Test("nodes with the same key authenticate: messages and streams flow both ways")
     func sameKeyTalks() throws {
         let a = try TCPNetwork<Note>(options: authOptions()), b = try TCPNetwork<Note>(options: authOptions(), directory: a.directory)
@@ -147,10 +162,10 @@ struct TCPAuthenticationTests {
         let raw = try RawPeer(connectingTo: try #require(a.directory.address(of: server)))
         let hello = TCPNodeHello(from: nodeName("management-1"), to: server, listen: nil, incarnation: 1,
                                  nonce: TCPAuthentication.makeNonce())
-        try raw.write(TCPFrame(kind: .nodeHello, body: try MessagePackEncoder().encode(hello)).encoded)
+        try raw.write(TCPFrame(kind: .nodeHello, body: hello.encoded).encoded)
         var decoder = TCPFrameDecoder(maxFrameSize: 1 << 20)
         #expect(raw.readFrame(&decoder)?.kind == .challenge)
-        try raw.write(TCPFrame(kind: .proof, body: try MessagePackEncoder().encode(TCPNodeProof(proof: Array(repeating: 0, count: 32)))).encoded)
+        try raw.write(TCPFrame(kind: .proof, body: TCPNodeProof(proof: Array(repeating: 0, count: 32)).encoded).encoded)
         #expect(raw.waitForClose())
         #expect(a.waitForStats { $0.disconnects["auth-failed", default: 0] >= 1 })
         #expect(inbox.count == 0, "nothing from an impostor reached the node")

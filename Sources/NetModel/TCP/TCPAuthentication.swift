@@ -58,7 +58,10 @@ public struct TCPAuthentication: Sendable {
     /// A fresh nonce from the operating system's randomness.
     static func makeNonce() -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
-        return (0..<nonceSize).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var nonce: [UInt8] = []
+        nonce.reserveCapacity(nonceSize)
+        for _ in 0..<nonceSize / 8 { withUnsafeBytes(of: generator.next()) { nonce.append(contentsOf: $0) } }
+        return nonce
     }
 }
 

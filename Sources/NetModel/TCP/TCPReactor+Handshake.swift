@@ -12,7 +12,7 @@ extension TCPReactor {
             let hello = TCPNodeHello(from: node.name, to: peer, listen: node.listenAddress,
                                      incarnation: node.incarnation, nonce: TCPAuthentication.makeNonce())
             connection.appendPlainFrame(kind: .nodeHello, streamID: 0, messageID: 0,
-                                        body: (try? MessagePackEncoder().encode(hello)) ?? [])
+                                        body: hello.encoded)
             connection.handshake = .awaitingChallenge(hello: hello)
             connection.peerKind = .node
         } else {
@@ -40,8 +40,7 @@ extension TCPReactor {
         switch handshake {
         case .awaitingChallenge(let hello):
             guard frame.kind == .challenge,
-                  let challenge = try? MessagePackDecoder().decode(TCPNodeChallenge.self, from: frame.body),
-                  challenge.nonce.count == TCPAuthentication.nonceSize, challenge.from == hello.to else {
+                  let challenge = TCPNodeChallenge(decoding: frame.body), challenge.from == hello.to else {
                 return refuseHandshake(connection, "the answer to a node hello is not a valid challenge")
             }
             let transcript = TCPAuthentication.transcript(
@@ -53,14 +52,14 @@ extension TCPReactor {
             }
             let proof = TCPNodeProof(proof: auth.connectorProof(transcript))
             connection.appendPlainFrame(kind: .proof, streamID: 0, messageID: 0,
-                                        body: (try? MessagePackEncoder().encode(proof)) ?? [])
+                                        body: proof.encoded)
             connection.peerIncarnation = challenge.incarnation
             finishHandshake(connection, sendKey: auth.connectorToAcceptorKey(transcript),
                             receiveKey: auth.acceptorToConnectorKey(transcript))
             markDirty(connection)
         case .awaitingProof(let hello, let transcript):
             guard frame.kind == .proof,
-                  let proof = try? MessagePackDecoder().decode(TCPNodeProof.self, from: frame.body),
+                  let proof = TCPNodeProof(decoding: frame.body),
                   HMAC.constantTimeEquals(proof.proof, auth.connectorProof(transcript)) else {
                 return refuseHandshake(connection, "a hello as \(hello.from) without a valid proof of the cluster's node key")
             }
@@ -77,8 +76,7 @@ extension TCPReactor {
         guard let auth = options.authentication else {
             return refuseHandshake(connection, "a node hello reached a node without authentication")
         }
-        guard let hello = try? MessagePackDecoder().decode(TCPNodeHello.self, from: frame.body),
-              hello.nonce.count == TCPAuthentication.nonceSize else {
+        guard let hello = TCPNodeHello(decoding: frame.body) else {
             return refuseHandshake(connection, "the node hello does not decode")
         }
         guard hello.to == node.name else {
@@ -97,7 +95,7 @@ extension TCPReactor {
         connection.handshake = .awaitingProof(hello: hello, transcript: transcript)
         connection.state = .open  // (to write the challenge; `peer` stays nil until the proof)
         connection.appendPlainFrame(kind: .challenge, streamID: 0, messageID: 0,
-                                    body: (try? MessagePackEncoder().encode(challenge)) ?? [])
+                                    body: challenge.encoded)
         markDirty(connection)
         updateInterest(connection)
     }
