@@ -180,7 +180,8 @@ struct TCPAuthenticationTests {
             let s = try network.attach(local: server, listen: .loopback(), handler: inbox.handler)
             let raw = try RawPeer(connectingTo: try #require(s.listenAddress))
             try raw.hello(from: "management-1", to: "frontend-1")
-            try raw.write(try messageFrame(Note(text: "stop")).encoded)
+            // The frontend may already have reset the connection: a failed write is fine here.
+            try? raw.write(try messageFrame(Note(text: "stop")).encoded)
             #expect(raw.waitForClose())
             #expect(network.waitForStats { $0.disconnects["auth-failed"] == 1 })
             #expect(inbox.count == 0)
