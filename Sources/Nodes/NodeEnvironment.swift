@@ -22,6 +22,10 @@ public protocol NodeEnvironment: AnyObject, Sendable {
     var now: VirtualInstant { get }
     /// The cluster-wide settings.
     var settings: ClusterSettings { get }
+    /// The clock of login tokens (`iat`, `exp`), in whole seconds: on the simulator the node's
+    /// virtual seconds (`now`), on a real network seconds since the Unix epoch from the wall clock
+    /// (plus the node's clock offset), so a token's expiry means the same on every frontend.
+    var tokenSeconds: Int64 { get }
     /// The address the node registers with the manager (its listen address on a real network,
     /// which peers learn from the manager's configuration; its name on the simulator).
     var advertisedAddress: String { get }
@@ -66,6 +70,9 @@ extension NodeEnvironment {
     public var groupID: String { settings.groupID }
 
     public var taskExecutor: (any TaskExecutor)? { nil }
+
+    /// Virtual seconds: the simulator's token clock.
+    public var tokenSeconds: Int64 { now.nanoseconds / 1_000_000_000 }
 
     @discardableResult
     public func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {

@@ -1,3 +1,4 @@
+import ClusterSim
 import Foundation
 import Glibc
 import NetModel
@@ -41,6 +42,7 @@ enum BenchChatCommand: Command {
                                    flags: ["--cluster"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         var settings = ChatBenchLoad.Settings()
         let workers: Int
         do {

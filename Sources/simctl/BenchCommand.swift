@@ -32,9 +32,10 @@ enum BenchCommand: Command {
 
     """
     static let spec = ArgumentSpec(valued: ["--nodes", "--messages", "--in-flight", "--runs", "--seed", "--drop"],
-                                   flags: ["--retain-trace"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
+                                   flags: ["--retain-trace", "--auth"], positionals: 1...1, positionalNames: ["benchmark name (sim)"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         if args.positionals[0] == "tcp" { return BenchTCP.run(args) }
         guard args.positionals[0] == "sim" else {
             fail("bench: unknown benchmark '\(args.positionals[0])' (known: sim, tcp, chat)", hint: "Try 'simctl bench --help'.")

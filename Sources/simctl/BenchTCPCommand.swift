@@ -6,10 +6,11 @@ import Synchronization
 /// loopback (each with its own reactor and workers, as two processes would have).
 enum BenchTCP {
     static let usage = """
-      simctl bench tcp [--nodes N] [--messages N] [--in-flight N] [--runs N]
+      simctl bench tcp [--nodes N] [--messages N] [--in-flight N] [--runs N] [--auth]
         N client nodes on one network send to a server node on another; the server echoes each
         message; each client keeps --in-flight messages unanswered (default: 4 clients,
         200000 messages, 64 in flight, 3 runs). Payload: an integer and 64 bytes of text.
+        --auth: the senders are nodes of an authenticated network (handshake, a MAC per frame).
         Last line: 'messages/s=N' (echoed messages per second, median of the runs).
     """
 
@@ -59,6 +60,8 @@ enum BenchTCP {
         var clients = 4
         var messages = 200_000
         var window = 64
+        /// Node authentication on both networks, the senders being nodes (not clients).
+        var authenticated = false
     }
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -69,11 +72,13 @@ enum BenchTCP {
             settings.messages = try args.integer("--messages", default: 200_000, in: 1...1_000_000_000)
             settings.window = try args.integer("--in-flight", default: 64, in: 1...100_000)
             runs = try args.integer("--runs", default: 3, in: 1...100)
+            settings.authenticated = args.has("--auth")
         } catch {
             fail("bench: \(error)", hint: "Try 'simctl bench --help'.")
         }
         print("bench tcp: \(settings.clients) clients, \(settings.messages) messages echoed, "
-              + "\(settings.window) in flight per client, \(runs) runs")
+              + "\(settings.window) in flight per client, \(runs) runs"
+              + (settings.authenticated ? ", authenticated nodes (handshake, frame MACs)" : ""))
         var rates: [Double] = []
         for i in 1...runs {
             do {
@@ -97,8 +102,10 @@ enum BenchTCP {
     /// - Returns: the seconds until every echo arrived, and the client network's counters.
     static func once(_ settings: Settings) throws -> (Double, TCPStats) {
         let directory = TCPDirectory()
-        let serverNetwork = try TCPNetwork<Ping>(directory: directory)
-        let clientNetwork = try TCPNetwork<Ping>(directory: directory)
+        var options = TCPOptions()
+        if settings.authenticated { options.authentication = TCPAuthentication(nodeKey: Array("bench tcp node key".utf8)) }
+        let serverNetwork = try TCPNetwork<Ping>(options: options, directory: directory)
+        let clientNetwork = try TCPNetwork<Ping>(options: options, directory: directory)
         defer {
             clientNetwork.shutdown()
             serverNetwork.shutdown()
@@ -115,7 +122,9 @@ enum BenchTCP {
         var clients: [Client] = []
         for i in 1...settings.clients {
             let client = Client(progress: progress, server: serverName)
-            client.transport = try clientNetwork.attach(local: NodeName(.client, i), listen: nil) { inbound in
+            // Authenticated senders are nodes (a chat door's role), which run the handshake.
+            let name = NodeName(settings.authenticated ? .chatDoor : .client, i)
+            client.transport = try clientNetwork.attach(local: name, listen: nil) { inbound in
                 if case .message = inbound { client.received() }
             }
             clients.append(client)

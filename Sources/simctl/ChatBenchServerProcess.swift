@@ -1,3 +1,4 @@
+import ClusterSim
 import Foundation
 import Glibc
 
@@ -25,7 +26,9 @@ final class ChatBenchServerProcess {
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments
         process.standardOutput = output
+        process.environment = ProcessInfo.processInfo.environment.merging(ParentWatch.environment) { _, new in new }
         try process.run()
+        ChildCleanup.track(process.processIdentifier)
         let reader = output.fileHandleForReading
         var text = ""
         let deadline = Date().addingTimeInterval(10)
@@ -70,6 +73,7 @@ final class ChatBenchServerProcess {
     /// - Returns: the exit status, or `nil` when it had to be killed.
     @discardableResult
     func stop(waitingUpTo seconds: Double = 0) -> Int32? {
+        defer { if !process.isRunning { ChildCleanup.untrack(process.processIdentifier) } }
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning, Date() < deadline { usleep(10_000) }
         if process.isRunning {

@@ -57,6 +57,8 @@ enum ChatServerCommand: Command {
         } catch {
             fail("chat-server: \(error)", hint: "Try 'simctl chat-server --help'.")
         }
+        // Signals are taken by one thread; every thread started from here on inherits the mask.
+        StopSignals.block()
         let server = ChatServer(configuration: configuration)
         do {
             try server.start()
@@ -66,6 +68,12 @@ enum ChatServerCommand: Command {
         }
         print("chat-server listening on \(configuration.host):\(server.port) (format \(configuration.format.rawValue), \(configuration.workers) worker\(configuration.workers == 1 ? "" : "s"))")
         fflush(nil)
+        let signals = Thread {
+            let received = StopSignals.wait()
+            printError("chat-server: stopping on \(StopSignals.describe(received))")
+            server.requestStop()
+        }
+        signals.start()
         server.wait()
         print("chat-server stopped")
         return 0

@@ -15,7 +15,14 @@ enum ClusterCommand: Command {
     (or BASE, BASE+1, ... with --base-port), and with --clients K one more process of K simulated
     clients that log in through the gateway. Prints each node's address and pid, then the nodes'
     output prefixed by their names, and stops them all cleanly (SIGTERM, then SIGKILL after 3 s)
-    on Ctrl-C (SIGINT) or SIGTERM.
+    on Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal closed) or when its standard output
+    closes (SIGPIPE is blocked: a 'tee' that died does not kill it before its cleanup). A node
+    that exits on its own is reported ('cluster: NAME (pid P) exited with status S'); every
+    node dies with this process (PR_SET_PDEATHSIG), even when it is killed with SIGKILL.
+
+    The cluster's secret (which signs login tokens and authenticates the nodes to each other) is
+    --secret-file's, else CLUSTERSIM_SECRET's, else a fresh one generated for this cluster; the
+    nodes get it in their environment, never on a command line. The client process gets none.
 
     OPTIONS:
       --frontends N        Frontends (default 2).
@@ -30,12 +37,14 @@ enum ClusterCommand: Command {
       --chat-doors N       Also start N cluster-backed chat servers ('simctl chat-server --port 0
                            --management ... --name chat-door-I', JSON) sharing the chat node's rooms;
                            their client ports are listed (default 0).
+      --secret-file PATH   The cluster secret (a file of mode 0600, at least 16 bytes).
+      --insecure           Accept the built-in default secret when it is the one given.
       -h, --help           Show this help.
 
     """
     static let spec = ArgumentSpec(valued: ["--frontends", "--clients", "--host", "--base-port", "--ping-interval",
-                                            "--ping-timeout", "--events", "--chat-doors"],
-                                   flags: ["--no-chat"], positionals: 1...1, positionalNames: ["up"])
+                                            "--ping-timeout", "--events", "--chat-doors", "--secret-file"],
+                                   flags: ["--no-chat", "--insecure"], positionals: 1...1, positionalNames: ["up"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         guard args.positionals[0] == "up" else {
@@ -50,6 +59,15 @@ enum ClusterCommand: Command {
             if doors > 0, args.has("--no-chat") { throw UsageError("--chat-doors needs the chat node (drop --no-chat)") }
         } catch { fail("cluster: \(error)", hint: "Try 'simctl cluster --help'.") }
         let host = args.value("--host") ?? "127.0.0.1"
+        let secret: ClusterSecret
+        do {
+            let environment = ProcessInfo.processInfo.environment
+            secret = args.value("--secret-file") == nil && environment[ClusterSecret.environmentVariable] == nil
+                ? .generate()
+                : try ClusterSecret.resolve(file: args.value("--secret-file"), environment: environment,
+                                            insecure: args.has("--insecure"))
+        } catch { fail("cluster: \(error)", hint: "Try 'simctl cluster --help'.") }
+        let nodeEnvironment = [ClusterSecret.environmentVariable: secret.text]
         let events = args.value("--events")
             ?? "registered,node-joined,node-removed,fenced,client-connected,client-disconnected"
         var timing: [String] = ["--events", events]
@@ -71,7 +89,8 @@ enum ClusterCommand: Command {
         /// - Returns: the address it listens on (the process exits on failure, after stopping the others).
         func start(_ name: NodeName, _ arguments: [String], within seconds: Int) -> String {
             do {
-                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments, echo: true)
+                let child = try NodeProcess(name: name.description, executable: executable, arguments: arguments,
+                                            environment: nodeEnvironment, echo: true)
                 children.append(child)
                 guard let line = child.waitForLine(containing: "listening on", timeout: .seconds(seconds)),
                       let address = line.split(separator: " ").dropFirst(3).first else {
@@ -91,6 +110,7 @@ enum ClusterCommand: Command {
             var arguments = ["node", "--role", name.role.rawValue, "--name", name.description,
                              "--listen", "\(host):\(port)"] + timing
             if name != .management { arguments += ["--management", management] }
+            if secret.isBuiltInDefault { arguments.append("--insecure") }
             let address = start(name, arguments, within: 10)
             if name == .management { management = address }
         }
@@ -107,7 +127,9 @@ enum ClusterCommand: Command {
             let arguments = ["node", "--role", "client", "--clients", String(clients), "--management", management,
                              "--peers", peers] + timing
             do {
-                let child = try NodeProcess(name: "clients", executable: executable, arguments: arguments, echo: true)
+                // Clients hold no cluster secret.
+                let child = try NodeProcess(name: "clients", executable: executable, arguments: arguments,
+                                            environment: [ClusterSecret.environmentVariable: ""], echo: true)
                 children.append(child)
             } catch {
                 stopAll()
@@ -120,7 +142,7 @@ enum ClusterCommand: Command {
         }
         if clients > 0, let c = children.last { say("  clients      \(clients) clients  pid \(c.pid)") }
         let received = StopSignals.wait()
-        say("cluster: stopping on signal \(received)")
+        say("cluster: stopping on \(StopSignals.describe(received))")
         stopAll()
         say("cluster: every process stopped")
         return 0

@@ -43,6 +43,7 @@ enum DiffCommand: Command {
     }
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         let path = args.positionals[0]
         let experiment = loadExperiment(path)
         let seed: UInt64, context: Int, bugs: PlantedBugs
@@ -59,6 +60,7 @@ enum DiffCommand: Command {
         let me = ChildProcess.currentExecutable
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("simctl-diff-\(ProcessInfo.processInfo.processIdentifier)")
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        ChildCleanup.removeOnInterrupt(dir.path)
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = BuildConfiguration.of(me)
         var sides = [Side(label: "run 1 (\(config.name))", executable: me, traceFile: dir.appendingPathComponent("1.jsonl").path),

@@ -35,12 +35,19 @@ enum NodeCommand: Command {
       --seed N              Seed of the node's random stream (default 1).
       --events LABELS       Print these node events as they happen (comma-separated labels, or
                             'all': every trace event), one line each: 'event MS NODE LABEL DETAIL'.
+      --secret-file PATH    The cluster secret (a file of mode 0600, at least 16 bytes). Without
+                            it, the secret comes from the CLUSTERSIM_SECRET environment variable.
+                            Servers need one (clients hold none): it signs login tokens and
+                            authenticates the nodes to each other (docs/security.md).
+      --insecure            Accept the built-in default secret (anyone can sign tokens and join
+                            the cluster with it) when no secret is given.
       -h, --help            Show this help.
 
     """
     static let spec = ArgumentSpec(valued: ["--role", "--name", "--listen", "--management", "--peers", "--clients",
                                             "--request-rate", "--push-rate", "--ping-interval", "--ping-timeout",
-                                            "--seed", "--events"])
+                                            "--seed", "--events", "--secret-file"],
+                                   flags: ["--insecure"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let options: NodeOptions
@@ -51,7 +58,7 @@ enum NodeCommand: Command {
         do {
             process = try RealNodeProcess(host: options.listen.host, management: options.management,
                                           peers: options.peers, seed: options.seed, settings: options.settings,
-                                          tap: options.eventTap)
+                                          secret: options.secret, tap: options.eventTap, log: { printError($0) })
         } catch {
             fail("node: cannot start the TCP network: \(error)")
         }
@@ -68,13 +75,21 @@ enum NodeCommand: Command {
             fail("node: cannot start \(options.name): \(error)")
         }
         let received = StopSignals.wait()
-        say("\(options.role == .client ? "clients" : options.name.description) stopping on signal \(received)")
+        let who = options.role == .client ? "clients" : options.name.description
+        say("\(who) stopping on \(StopSignals.describe(received))")
         process.stop()
+        say("\(who) stopped")
         return 0
     }
 }
 
-/// Prints a line and flushes it at once (a parent process reads it through a pipe).
+/// Prints a line and flushes it at once (a parent process reads it through a pipe). When standard
+/// output is closed (a pipe's reader died; SIGPIPE is ignored by server commands), the line is lost
+/// and a server command is asked to stop (`StopSignals.requestStop`).
 func say(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    do {
+        try FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
+    } catch {
+        StopSignals.requestStop()
+    }
 }

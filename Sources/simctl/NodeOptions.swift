@@ -16,6 +16,8 @@ struct NodeOptions {
     var seed: UInt64 = 1
     var settings = ClusterSettings()
     var events: Set<String>?
+    /// The cluster secret (servers only: clients hold none).
+    var secret: ClusterSecret = .insecureDefault
 
     init(_ args: ParsedArguments) throws(UsageError) {
         guard let roleText = args.value("--role") else { throw UsageError("missing --role (one of \(Self.roles))") }
@@ -57,6 +59,15 @@ struct NodeOptions {
         settings.pingInterval = try Self.duration(args, "--ping-interval", default: settings.pingInterval)
         settings.pingTimeout = try Self.duration(args, "--ping-timeout", default: settings.pingTimeout)
         if let text = args.value("--events") { events = Set(text.split(separator: ",").map(String.init)) }
+        if role != .client {
+            do {
+                secret = try ClusterSecret.resolve(file: args.value("--secret-file"),
+                                                   environment: ProcessInfo.processInfo.environment,
+                                                   insecure: args.has("--insecure"))
+            } catch { throw UsageError("\(error)") }
+        } else if args.value("--secret-file") != nil {
+            throw UsageError("clients hold no cluster secret: drop --secret-file for --role client")
+        }
         if role == .client, !peers.keys.contains(where: { $0.role == .frontend || $0.role == .gateway }) {
             throw UsageError("clients need a frontend's or the gateway's address: --peers frontend-1=HOST:PORT,...")
         }

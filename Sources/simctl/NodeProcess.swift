@@ -1,3 +1,4 @@
+import ClusterSim
 import Foundation
 import Synchronization
 
@@ -17,14 +18,26 @@ final class NodeProcess: @unchecked Sendable {
     private let endOfFile = Mutex(false)
     /// Signalled once, at end of file.
     private let readerDone = DispatchSemaphore(value: 0)
+    /// Set when the parent stops the child (its exit is then expected, not reported).
+    private let stopping = Mutex(false)
 
-    /// Starts `executable` with `arguments`.
-    init(name: String, executable: URL, arguments: [String], echo: Bool) throws {
+    /// Starts `executable` with `arguments` and this process's environment plus `environment`
+    /// (secrets go there, never on the command line). The child dies with this process
+    /// (`ParentWatch`); when it exits on its own, a line says so (`NAME (pid P) exited with
+    /// status S` or `... was killed by signal N`).
+    init(name: String, executable: URL, arguments: [String], environment: [String: String] = [:], echo: Bool) throws {
         self.name = name
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment
+            .merging(environment) { _, new in new }
+            .merging(ParentWatch.environment) { _, new in new }
         let out = Pipe()
         process.standardOutput = out
+        process.terminationHandler = { [weak self] p in
+            guard let self, !self.stopping.withLock({ $0 }) else { return }
+            say("cluster: \(Self.describeExit(of: p, name: name))")
+        }
         try process.run()
         let handle = out.fileHandleForReading
         let thread = Thread { [self] in
@@ -69,6 +82,7 @@ final class NodeProcess: @unchecked Sendable {
     /// - Returns: the exit status (or the signal).
     @discardableResult
     func stop(grace: Duration = .seconds(3)) -> Int32 {
+        stopping.withLock { $0 = true }
         if process.isRunning { kill(pid, SIGTERM) }
         let deadline = ContinuousClock.now + grace
         while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
@@ -76,5 +90,13 @@ final class NodeProcess: @unchecked Sendable {
         process.waitUntilExit()
         if !endOfFile.withLock({ $0 }) { _ = readerDone.wait(timeout: .now() + 10) }
         return process.terminationStatus
+    }
+
+    /// `NAME (pid P) exited with status S`, or `... was killed by signal N`.
+    static func describeExit(of process: Process, name: String) -> String {
+        let pid = process.processIdentifier
+        return process.terminationReason == .uncaughtSignal
+            ? "\(name) (pid \(pid)) was killed by signal \(process.terminationStatus)"
+            : "\(name) (pid \(pid)) exited with status \(process.terminationStatus)"
     }
 }

@@ -37,6 +37,7 @@ enum ShrinkCommand: Command {
                                    positionalNames: ["FILE"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         let path = args.positionals[0]
         let experiment = loadExperiment(path)
         let seed: UInt64, maxRuns: Int, bugs: PlantedBugs

@@ -12,6 +12,7 @@ struct SimCtl {
     ]
 
     static func main() {
+        ParentWatch.dieWithParentIfAsked()
         var args = Array(CommandLine.arguments.dropFirst())
         guard let first = args.first else {
             FileHandle.standardError.write(Data(mainHelp.utf8))

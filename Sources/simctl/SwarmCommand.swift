@@ -46,6 +46,7 @@ enum SwarmCommand: Command {
                                    flags: ["--small"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         let generator: SwarmGenerator
         do {
             let kinds = try args.value("--faults").map { text throws(SwarmFaultKindError) in try SwarmFaultKind.parseList(text) }

@@ -34,6 +34,7 @@ enum SweepCommand: Command {
                                    positionalNames: ["FILE"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
+        ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         let path = args.positionals[0]
         let overrides = args.overridesOrExit(name)
         guard case .success = readExperiment(path, overrides: overrides) else { return ExitStatus.usage }

@@ -27,7 +27,7 @@ struct RealMultiProcessTests {
         let timing = ["--ping-interval", "200ms", "--ping-timeout", "800ms"]
         var processes: [LineProcess] = []
         defer { for p in processes.reversed() { p.stop() } }
-        let management = try nodeProcess(simctl, ["--role", "management", "--listen", "127.0.0.1:0",
+        let management = try nodeProcess(simctl, ["--role", "management", "--listen", "127.0.0.1:0", "--insecure",
                                                   "--events", "node-joined,node-removed"] + timing)
         processes.append(management)
         let m = try #require(management.listeningAddress())
@@ -35,7 +35,7 @@ struct RealMultiProcessTests {
         for name in ["session-1", "frontend-1", "frontend-2", "gateway-1"] {
             let role = String(name.split(separator: "-")[0])
             let p = try nodeProcess(simctl, ["--role", role, "--name", name, "--listen", "127.0.0.1:0",
-                                             "--management", m] + timing)
+                                             "--management", m, "--insecure"] + timing)
             processes.append(p)
             let address = try #require(p.listeningAddress(), "\(name) did not start")
             peers[name] = address

@@ -11,14 +11,15 @@ struct SimctlChatClusterTests {
     func twoProcesses() throws {
         let simctl = try #require(builtSimctl())
         let timing = ["--ping-interval", "200ms", "--ping-timeout", "1s"]
-        let management = try LineProcess(simctl, ["node", "--role", "management", "--listen", "127.0.0.1:0"] + timing,
+        // The chat servers take the cluster secret from CLUSTERSIM_SECRET, unset here: the built-in one.
+        let management = try LineProcess(simctl, ["node", "--role", "management", "--listen", "127.0.0.1:0", "--insecure"] + timing,
                                      standardError: .mergedWithOutput)
         defer { management.stop() }
         let manager = try #require(management.listeningAddress(), "management: \(management.output)")
         var nodes: [LineProcess] = []
         defer { for node in nodes { node.stop() } }
         for role in ["session", "chat"] {
-            let node = try LineProcess(simctl, ["node", "--role", role, "--management", manager] + timing,
+            let node = try LineProcess(simctl, ["node", "--role", role, "--management", manager, "--insecure"] + timing,
                                        standardError: .mergedWithOutput)
             nodes.append(node)
             _ = try #require(node.listeningAddress(), "\(role): \(node.output)")

@@ -49,7 +49,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
         self.backlogLimit = backlogLimit
         runtime = RealRuntime(seed: seed, executorCount: 1, retainTrace: false, tap: Self.logTap(log))
         do {
-            fabric = try TCPFabric(host: listen.host)
+            fabric = try TCPFabric(host: listen.host, secret: ClusterSecret.fromEnvironmentOrDefault(), groupID: settings.groupID)
         } catch {
             runtime.shutdown()
             throw .network("\(error)")

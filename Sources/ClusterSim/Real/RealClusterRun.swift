@@ -46,8 +46,11 @@ public final class RealClusterRun: @unchecked Sendable {
         self.fabric = fabric
         runtime = RealRuntime(seed: self.seed, executorCount: executorCount)
         let t = experiment.timing
-        settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
-                                   tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
+        var settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
+                                       tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
+        // On TCP the cluster's own secret signs tokens (the built-in one is only the simulator's).
+        if let secret = (fabric as? TCPFabric)?.secret { settings.tokenSecret = secret.tokenSecret }
+        self.settings = settings
     }
 
     /// The end of the load phase (real time since the start).

@@ -41,7 +41,8 @@ final class RealNode: @unchecked Sendable {
         }
         self.attachment = attachment
         if let address = attachment.address { env.setAdvertisedAddress(address) }
-        env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime))
+        env.setTransport(TracedTransport(attachment.transport, runtime: env.runtime,
+                                         gatedClient: name.role == .client && (fabric as? TCPFabric)?.secret != nil))
         let node = make?(env) ?? ClusterBlueprint.makeNode(name, env: env, plan: plan, services: services)
         self.node = node
         start(node)

@@ -1,3 +1,4 @@
+import Glibc
 import NetModel
 import Nodes
 import Synchronization
@@ -50,6 +51,13 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// Real time since the runtime started, plus the node's clock offset.
     public var now: VirtualInstant {
         VirtualInstant(nanoseconds: runtime.trace.elapsed.nanoseconds &+ runtime.clockOffset(of: name))
+    }
+    /// Seconds since the Unix epoch from the wall clock, plus the node's clock offset: tokens
+    /// issued by one frontend expire at the same instant on every other (and in another process).
+    public var tokenSeconds: Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return (Int64(ts.tv_sec) * 1_000_000_000 &+ Int64(ts.tv_nsec) &+ runtime.clockOffset(of: name)) / 1_000_000_000
     }
     /// Whether this incarnation still runs (false once crashed or stopped).
     public var isLive: Bool { live.load(ordering: .acquiring) }

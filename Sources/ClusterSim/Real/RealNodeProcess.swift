@@ -23,12 +23,20 @@ public final class RealNodeProcess: @unchecked Sendable {
     ///   - peers: other known addresses.
     ///   - seed: the seed of the nodes' random streams.
     ///   - settings: the cluster's settings (timing, group id).
+    ///   - secret: the cluster secret: its token secret replaces `settings.tokenSecret`, its node
+    ///     key authenticates the process's nodes to the others (default: the built-in one, tests only).
     ///   - tap: sees every trace event (printing, tests).
+    ///   - log: gets a line for each connection refused or closed for a reason worth knowing
+    ///     (failed authentication, a forged frame, a refused message).
     public init(host: String, management: SocketAddress?, peers: [NodeName: SocketAddress] = [:], seed: UInt64,
-                settings: ClusterSettings, executorCount: Int = 2,
-                tap: (@Sendable (TraceEvent) -> Void)? = nil) throws {
-        fabric = try TCPFabric(host: host)
+                settings: ClusterSettings, secret: ClusterSecret = .insecureDefault, executorCount: Int = 2,
+                tap: (@Sendable (TraceEvent) -> Void)? = nil, log: (@Sendable (String) -> Void)? = nil) throws {
+        var options = TCPOptions()
+        options.log = log
+        fabric = try TCPFabric(host: host, options: options, secret: secret, groupID: settings.groupID)
         runtime = RealRuntime(seed: seed, executorCount: executorCount, retainTrace: false, tap: tap)
+        var settings = settings
+        settings.tokenSecret = secret.tokenSecret
         self.settings = settings
         if let management { fabric.network.directory.set(management, for: .management) }
         for (name, address) in peers { fabric.network.directory.set(address, for: name) }

@@ -14,19 +14,30 @@ public final class TCPFabric: RealFabric, Sendable {
     private let blocked = Mutex<Set<Link>>([])
     private let fixedPorts = Mutex<[NodeName: UInt16]>([:])
 
-    /// A fabric on a fresh TCP network.
+    /// The cluster secret its nodes authenticate with (nil on a network made elsewhere).
+    public let secret: ClusterSecret?
+
+    /// A fabric on a fresh, authenticated TCP network: node connections prove `secret`'s node
+    /// key and MAC every frame, group ids stay off the wire, clients may only send client traffic.
     /// - Parameters:
     ///   - host: where servers listen (default loopback).
-    ///   - options: the TCP network's options.
-    public init(host: String = "127.0.0.1", options: TCPOptions = TCPOptions()) throws {
-        network = try TCPNetwork(options: options)
+    ///   - options: the TCP network's options (its `authentication` is replaced).
+    ///   - secret: the cluster secret (default: a fresh one, for a cluster all in this process).
+    ///   - groupID: the cluster's group id, given to backend calls from authenticated nodes.
+    public init(host: String = "127.0.0.1", options: TCPOptions = TCPOptions(),
+                secret: ClusterSecret = .generate(), groupID: String = ClusterSettings().groupID) throws {
+        var options = options
+        options.authentication = secret.authentication
+        network = try TCPNetwork(options: options, gate: ClusterMessageGate.gate(groupID: groupID))
         self.host = host
+        self.secret = secret
     }
 
     /// A fabric on an existing TCP network.
     public init(network: TCPNetwork<ClusterMessage>, host: String) {
         self.network = network
         self.host = host
+        self.secret = nil
     }
 
     /// Makes `name` listen on `port` instead of a free one (a `simctl node --listen`).

@@ -11,9 +11,14 @@ final class TracedTransport: Transport, @unchecked Sendable {
     let runtime: RealRuntime
     var trace: RealTrace { runtime.trace }
 
-    init(_ base: any Transport<ClusterMessage>, runtime: RealRuntime) {
+    /// A client on an authenticated TCP fabric: what the receiver's gate refuses from a client
+    /// (a backend call, a registration…) is recorded as a `refused` drop when sent.
+    let gatedClient: Bool
+
+    init(_ base: any Transport<ClusterMessage>, runtime: RealRuntime, gatedClient: Bool = false) {
         self.base = base
         self.runtime = runtime
+        self.gatedClient = gatedClient
     }
 
     var local: NodeName { base.local }
@@ -21,11 +26,19 @@ final class TracedTransport: Transport, @unchecked Sendable {
     @discardableResult
     func send(_ payload: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
         let label = payload.traceLabel
+        let refused: Bool = if gatedClient, case .failure = ClusterMessageGate.admit(payload, from: .client, groupID: "") {
+            true
+        } else {
+            false
+        }
         let id = base.send(payload, to: destination)
         trace.record(.send, node: local, peer: destination, messageID: id, label: label, detail: "")
         if runtime.isCut(from: local, to: destination) {
             // Cut by a partition: the fabric drops it; recorded as the simulator records it.
             trace.record(.drop, node: local, peer: destination, messageID: id, label: label, detail: "partition")
+        } else if refused {
+            // The receiver's transport refuses it from a client connection (docs/security.md).
+            trace.record(.drop, node: destination, peer: local, messageID: id, label: label, detail: "refused")
         } else if runtime.isDown(destination) {
             // Sent to a crashed node of this process: lost, as the simulator records it.
             trace.record(.drop, node: destination, peer: local, messageID: id, label: label, detail: "crashed")

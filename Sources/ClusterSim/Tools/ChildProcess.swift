@@ -36,9 +36,10 @@ public enum ChildProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
+        // The child dies with this process (ParentWatch), so an interrupted tool leaves none behind.
+        process.environment = ProcessInfo.processInfo.environment
+            .merging(environment) { _, new in new }
+            .merging(ParentWatch.environment) { _, new in new }
         let out = try makePipe(for: executable)
         let errURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("clustersim-child-\(ProcessInfo.processInfo.processIdentifier)-\(UInt64.random(in: 0...UInt64.max)).err")
@@ -46,7 +47,11 @@ public enum ChildProcess {
               let err = try? FileHandle(forWritingTo: errURL) else {
             throw ChildProcessError(path: executable, reason: "cannot create a temporary file for its standard error")
         }
-        defer { try? FileManager.default.removeItem(at: errURL) }
+        ChildCleanup.removeOnInterrupt(errURL.path)
+        defer {
+            try? FileManager.default.removeItem(at: errURL)
+            ChildCleanup.forget(errURL.path)
+        }
         process.standardOutput = out.writing
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -59,8 +64,12 @@ public enum ChildProcess {
         // Only the child holds the write end now: end of file comes when it (and whatever it
         // started with that standard output) is done writing. Read to it before reaping.
         try? out.writing.close()
+        let pid = process.processIdentifier
+        ChildCleanup.track(pid)
         let stdout = out.reading.readDataToEndOfFile()
         process.waitUntilExit()
+        ChildCleanup.untrack(pid)
+        ChildCleanup.parkIfInterrupted()
         try? err.close()
         let stderr = (try? Data(contentsOf: errURL)) ?? Data()
         return Output(status: process.terminationStatus, signalled: process.terminationReason == .uncaughtSignal,

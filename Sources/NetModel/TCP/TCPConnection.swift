@@ -58,6 +58,18 @@ final class TCPConnection {
     var dirty = false
     /// In `.backoff` with a retry timer set (so a send does not connect early).
     var retryScheduled = false
+    /// Who the peer is, as established by the hello or the handshake.
+    var peerKind: TCPPeerKind = .unauthenticated
+    /// The node handshake in progress (authentication only); nil when none or done.
+    var handshake: TCPHandshake?
+    /// The peer's incarnation, once authenticated.
+    var peerIncarnation: UInt64 = 0
+    /// MAC of frames this side sends, once authenticated.
+    var sealer: TCPFrameMAC?
+    /// MAC of frames the peer sends, once authenticated.
+    var opener: TCPFrameMAC?
+    /// Frames queued while the handshake runs (sealed once it is done).
+    var held: [TCPFrame] = []
 
     init(token: UInt64, node: TCPLocalNode, isConnector: Bool, worker: Int, state: State,
          peer: NodeName?, socket: Socket?, maxFrameSize: Int) {
@@ -80,9 +92,24 @@ final class TCPConnection {
         isConnector ? id.rawValue : id.rawValue | (1 << 63)
     }
 
-    /// Appends one frame to the outbound bytes.
+    /// Appends one frame to the outbound bytes: sealed with a MAC on an authenticated
+    /// connection, held back while its handshake runs.
     func appendFrame(kind: TCPFrameKind, code: UInt8 = 0, streamID: UInt64, messageID: UInt64,
                      body: [UInt8]) {
+        if sealer != nil {
+            sealer!.seal(kind: kind, code: code, streamID: streamID, messageID: messageID, body: body, into: &outbound)
+            return
+        }
+        if handshake != nil {
+            held.append(TCPFrame(kind: kind, code: code, streamID: streamID, messageID: messageID, body: body))
+            return
+        }
+        appendPlainFrame(kind: kind, code: code, streamID: streamID, messageID: messageID, body: body)
+    }
+
+    /// Appends one frame without a MAC (hellos, handshake frames, unauthenticated connections).
+    func appendPlainFrame(kind: TCPFrameKind, code: UInt8 = 0, streamID: UInt64, messageID: UInt64,
+                          body: [UInt8]) {
         TCPFrame.appendHeader(kind: kind, code: code, streamID: streamID, messageID: messageID,
                               bodyCount: body.count, to: &outbound)
         outbound.append(contentsOf: body)
@@ -122,11 +149,13 @@ struct TCPStreamRoute {
 /// parts are owned by the reactor thread.
 final class TCPLocalNode: @unchecked Sendable {
     let name: NodeName
-    /// Decodes a frame's payload and calls the node's handler; false when the body does not
-    /// decode. Called on a worker thread.
-    let deliver: @Sendable (TCPWorkEvent) -> Bool
+    /// Decodes a frame's payload, passes it through the network's gate (knowing who sent it) and
+    /// calls the node's handler. Called on a worker thread.
+    let deliver: @Sendable (TCPWorkEvent, TCPPeerKind) -> TCPDelivery
     let listener: Socket?
     let listenAddress: SocketAddress?
+    /// This attachment's incarnation (random), bound into its authenticated connections.
+    let incarnation = UInt64.random(in: 1...UInt64.max)
     private let streamCounter = Atomic<UInt64>(0)
     private let detachedFlag = Atomic<Bool>(false)
 
@@ -142,7 +171,7 @@ final class TCPLocalNode: @unchecked Sendable {
     var backoff: [NodeName: (failures: Int, notBefore: ContinuousClock.Instant)] = [:]
 
     init(name: NodeName, listener: Socket?, listenAddress: SocketAddress?,
-         deliver: @escaping @Sendable (TCPWorkEvent) -> Bool) {
+         deliver: @escaping @Sendable (TCPWorkEvent, TCPPeerKind) -> TCPDelivery) {
         self.name = name
         self.listener = listener
         self.listenAddress = listenAddress

@@ -10,6 +10,12 @@ enum TCPFrameKind: UInt8, Sendable, CaseIterable {
     case streamMessage = 4
     /// One end closed a stream; byte 5 carries the `StreamCloseReason` code.
     case streamClose = 5
+    /// With authentication: the connecting node's first frame (`TCPNodeHello`, with its nonce).
+    case nodeHello = 6
+    /// With authentication: the acceptor's answer (`TCPNodeChallenge`: its nonce and proof).
+    case challenge = 7
+    /// With authentication: the connecting node's proof (`TCPNodeProof`); MAC'd frames follow.
+    case proof = 8
 }
 
 /// One frame of the TCP transport. On the wire (all integers big-endian):

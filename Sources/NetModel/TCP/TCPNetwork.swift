@@ -20,14 +20,23 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     let workers: TCPWorkerPool
     let statsBox: TCPStatsBox
     let blocks = TCPBlockList()
+    /// The payload gate in force (only with authentication).
+    let gate: TCPPayloadGate<Payload>?
+    /// Whether `gate` is set (read on every send without touching the generic optional).
+    let gated: Bool
     private let messageCounter = Atomic<UInt64>(0)
     private let attached = Mutex<Set<NodeName>>([])
     private let stopped = Atomic<Bool>(false)
 
     /// Starts the reactor and worker threads and raises the open-file limit.
     /// - Throws: `SocketError` when epoll or the wakeup descriptor cannot be made.
-    public init(options: TCPOptions = TCPOptions(), directory: TCPDirectory = TCPDirectory()) throws {
+    /// - Parameter gate: with `options.authentication`, what payloads become at the network's
+    ///   edge (ignored without authentication).
+    public init(options: TCPOptions = TCPOptions(), directory: TCPDirectory = TCPDirectory(),
+                gate: TCPPayloadGate<Payload>? = nil) throws {
         self.options = options
+        self.gate = options.authentication == nil ? nil : gate
+        gated = self.gate != nil
         self.directory = directory
         OpenFileLimit.raise(toAtLeast: options.openFileLimit)
         let stats = TCPStatsBox()
@@ -39,7 +48,8 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
             onDrained: { [weak reactor] in reactor?.submit(.resume) },
             onUndecodable: { [weak reactor] token in
                 reactor?.submit(.cutConnection(token: token, reason: "undecodable"))
-            })
+            },
+            onRefused: { [log = options.log] line in log?(line) })
         reactor.workers = workers
         reactor.start()
     }
@@ -83,7 +93,7 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
             bound = try socket.localAddress
         }
         let node = TCPLocalNode(name: local, listener: listener, listenAddress: bound,
-                                deliver: TCPNetwork.makeDeliver(for: local, codec: options.codec, handler: handler))
+                                deliver: TCPNetwork.makeDeliver(for: local, codec: options.codec, gate: gate, handler: handler))
         if let bound { directory.set(bound, for: local) }
         guard reactor.submit(.attach(node)) else {
             listener?.close()
@@ -126,6 +136,11 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
 
     /// Encodes a payload for a frame body.
     func encode(_ payload: Payload) -> [UInt8]? {
+        if gated, let gate { return encodeBody(gate.outbound(payload)) }
+        return encodeBody(payload)
+    }
+
+    private func encodeBody(_ payload: Payload) -> [UInt8]? {
         switch options.codec {
         case .messagePack: try? MessagePackEncoder().encode(payload)
         case .json: (try? JSONEncoder().encode(payload)).map { [UInt8]($0) }
@@ -133,26 +148,55 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     }
 
     private static func makeDeliver(
-        for local: NodeName, codec: TCPPayloadCodec, handler: @escaping @Sendable (Inbound<Payload>) -> Void
-    ) -> @Sendable (TCPWorkEvent) -> Bool {
+        for local: NodeName, codec: TCPPayloadCodec, gate: TCPPayloadGate<Payload>?,
+        handler: @escaping @Sendable (Inbound<Payload>) -> Void
+    ) -> @Sendable (TCPWorkEvent, TCPPeerKind) -> TCPDelivery {
         let decode: @Sendable ([UInt8]) -> Payload? = switch codec {
         case .messagePack: { try? MessagePackDecoder().decode(Payload.self, from: $0) }
         case .json: { try? JSONDecoder().decode(Payload.self, from: Data($0)) }
         }
-        return { event in
+        guard let gate else {
+            // No gate (no authentication): the plain path, with no generic gate types on it.
+            return { event, _ in
+                switch event {
+                case .message(let from, let id, let body):
+                    guard let payload = decode(body) else { return .undecodable }
+                    handler(.message(Envelope(source: from, destination: local, id: id, payload: payload)))
+                case .streamOpened(let stream, let peer):
+                    handler(.streamOpened(stream, peer: peer))
+                case .streamMessage(let stream, let peer, let body):
+                    guard let payload = decode(body) else { return .undecodable }
+                    handler(.streamMessage(stream, peer: peer, payload))
+                case .streamClosed(let stream, let peer, let reason):
+                    handler(.streamClosed(stream, peer: peer, reason: reason))
+                }
+                return .delivered
+            }
+        }
+        return { event, kind in
+            func admit(_ body: [UInt8], from peer: NodeName, _ deliver: (Payload) -> Void) -> TCPDelivery {
+                guard let payload = decode(body) else { return .undecodable }
+                switch gate.inbound(payload, kind) {
+                case .success(let admitted):
+                    deliver(admitted)
+                    return .delivered
+                case .failure(let refusal):
+                    return .refused("from \(peer): \(refusal)")
+                }
+            }
             switch event {
             case .message(let from, let id, let body):
-                guard let payload = decode(body) else { return false }
-                handler(.message(Envelope(source: from, destination: local, id: id, payload: payload)))
+                return admit(body, from: from) {
+                    handler(.message(Envelope(source: from, destination: local, id: id, payload: $0)))
+                }
             case .streamOpened(let stream, let peer):
                 handler(.streamOpened(stream, peer: peer))
             case .streamMessage(let stream, let peer, let body):
-                guard let payload = decode(body) else { return false }
-                handler(.streamMessage(stream, peer: peer, payload))
+                return admit(body, from: peer) { handler(.streamMessage(stream, peer: peer, $0)) }
             case .streamClosed(let stream, let peer, let reason):
                 handler(.streamClosed(stream, peer: peer, reason: reason))
             }
-            return true
+            return .delivered
         }
     }
 }

@@ -34,6 +34,11 @@ public struct TCPOptions: Sendable {
     public var openFileLimit: Int = 65_536
     /// Listen backlog of attached nodes.
     public var backlog: Int32 = 1_024
+    /// Node authentication: with a key, node-to-node connections run the challenge–response
+    /// handshake and every later frame carries a MAC (docs/security.md); clients (role `client`)
+    /// connect with a plain client hello and may never claim a server's name. nil (the default)
+    /// trusts every hello, as tests and benchmarks of the transport alone do.
+    public var authentication: TCPAuthentication?
     /// Called with a line for each connection closed for a reason worth knowing (protocol error,
     /// slow consumer); nil says nothing. May be called on the reactor thread.
     public var log: (@Sendable (String) -> Void)?

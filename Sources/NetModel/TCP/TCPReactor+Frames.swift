@@ -5,17 +5,20 @@ extension TCPReactor {
     /// Handles one frame read from `connection`.
     func handleFrame(_ frame: TCPFrame, on connection: TCPConnection) {
         let node = connection.node
+        if connection.handshake != nil { return handleHandshake(frame, on: connection) }
         if connection.state == .awaitingHello {
             acceptHello(frame, on: connection)
             return
         }
+        var frame = frame
+        guard openAuthenticated(&frame, on: connection) else { return }
         guard let peer = connection.peer else { return }
         if frame.kind != .streamClose, blocks.contains(from: peer, to: node.name) {
             stats.drop("blocked")
             return
         }
         switch frame.kind {
-        case .hello:
+        case .hello, .nodeHello, .challenge, .proof:
             cut(connection, reason: "protocol-error", detail: "a second hello from \(peer)", streams: .reset, poison: true)
         case .message:
             dispatch(.message(from: peer, id: frame.messageID, body: frame.body), from: connection)
@@ -44,6 +47,7 @@ extension TCPReactor {
 
     private func acceptHello(_ frame: TCPFrame, on connection: TCPConnection) {
         let node = connection.node
+        if frame.kind == .nodeHello { return acceptNodeHello(frame, on: connection) }
         guard frame.kind == .hello,
               let hello = try? MessagePackDecoder().decode(TCPHello.self, from: frame.body) else {
             cut(connection, reason: "protocol-error", detail: "the first frame is not a hello", streams: .reset, poison: true)
@@ -54,9 +58,10 @@ extension TCPReactor {
                 streams: .reset, poison: true)
             return
         }
+        guard admitsClientHello(hello, on: connection) else { return }
         connection.peer = hello.from
         connection.state = .open
-        if let listen = hello.listen { directory.set(listen, for: hello.from) }
+        if let listen = hello.listen, connection.peerKind != .client { directory.set(listen, for: hello.from) }
         if let existing = node.links[hello.from], existing !== connection {
             if !existing.isConnector {
                 // The peer connected again (it restarted): the older connection is stale.
@@ -73,7 +78,7 @@ extension TCPReactor {
     /// Queues an inbound event of `connection` for its worker.
     func dispatch(_ event: TCPWorkEvent, from connection: TCPConnection) {
         workers.enqueue(TCPWorkItem(node: connection.node, ticket: connection.ticket,
-                                    connectionToken: connection.token, event: event),
+                                    connectionToken: connection.token, event: event, peerKind: connection.peerKind),
                         to: connection.worker)
     }
 
@@ -90,9 +95,7 @@ extension TCPReactor {
         guard directory.address(of: peer) != nil else { return nil }
         let connection = makeConnection(node: node, isConnector: true, state: .backoff, peer: peer, socket: nil)
         node.links[peer] = connection
-        let hello = TCPHello(from: node.name, to: peer, listen: node.listenAddress)
-        let body = (try? MessagePackEncoder().encode(hello)) ?? []
-        connection.appendFrame(kind: .hello, streamID: 0, messageID: 0, body: body)
+        appendOpeningHello(on: connection, to: peer)
         stats.update { $0.framesOut += 1 }
         if let wait = node.backoff[peer], wait.notBefore > .now {
             connection.retryScheduled = true
@@ -125,7 +128,7 @@ extension TCPReactor {
         guard !node.isDetached else { return stats.drop("detached") }
         guard !blocks.contains(from: node.name, to: peer) else { return stats.drop("blocked") }
         guard let connection = link(from: node, to: peer) else { return stats.drop("no-route") }
-        if connection.state != .open {
+        if connection.state != .open || connection.handshake != nil {
             guard connection.queuedMessages < options.maxQueuedWhileConnecting,
                   connection.pendingBytes + body.count <= options.maxOutboundBytes else {
                 return stats.drop("queue-full")

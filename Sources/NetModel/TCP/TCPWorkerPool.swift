@@ -9,6 +9,16 @@ enum TCPWorkEvent: Sendable {
     case streamClosed(StreamID, peer: NodeName, reason: StreamCloseReason)
 }
 
+/// What became of an inbound event handed to a node.
+enum TCPDelivery: Sendable, Equatable {
+    /// The handler got it.
+    case delivered
+    /// The payload did not decode: the connection is cut.
+    case undecodable
+    /// The network's gate refused the payload (e.g. a backend call from a client): dropped and logged.
+    case refused(String)
+}
+
 /// One unit of work: an event for a node, from a connection (nil for events the reactor makes
 /// up itself, such as a refused stream or a close after the connection died).
 struct TCPWorkItem: Sendable {
@@ -16,6 +26,8 @@ struct TCPWorkItem: Sendable {
     let ticket: TCPConnectionTicket?
     let connectionToken: UInt64
     let event: TCPWorkEvent
+    /// Who sent it (as the connection established).
+    var peerKind: TCPPeerKind = .unauthenticated
 }
 
 /// The workers that decode payloads and call handlers. Each worker has its own queue; the
@@ -41,15 +53,19 @@ final class TCPWorkerPool: @unchecked Sendable {
     private let onDrained: @Sendable () -> Void
     /// Called (on a worker thread) when a connection's frame did not decode.
     private let onUndecodable: @Sendable (UInt64) -> Void
+    /// Called (on a worker thread) with a line when the gate refused a payload.
+    private let onRefused: @Sendable (String) -> Void
 
     init(workers: Int, limit: Int, stats: TCPStatsBox,
          onDrained: @escaping @Sendable () -> Void,
-         onUndecodable: @escaping @Sendable (UInt64) -> Void) {
+         onUndecodable: @escaping @Sendable (UInt64) -> Void,
+         onRefused: @escaping @Sendable (String) -> Void = { _ in }) {
         queues = (0..<max(1, workers)).map { _ in Queue() }
         self.limit = max(1, limit)
         self.stats = stats
         self.onDrained = onDrained
         self.onUndecodable = onUndecodable
+        self.onRefused = onRefused
         for (index, queue) in queues.enumerated() {
             let thread = Thread { [self] in run(queue) }
             thread.name = "tcp-worker-\(index)"
@@ -119,10 +135,16 @@ final class TCPWorkerPool: @unchecked Sendable {
     private func handle(_ item: TCPWorkItem) {
         guard !item.node.isDetached else { return }
         if let ticket = item.ticket, ticket.isPoisoned { return }
-        if !item.node.deliver(item.event) {
+        switch item.node.deliver(item.event, item.peerKind) {
+        case .delivered:
+            break
+        case .undecodable:
             stats.drop("undecodable")
             item.ticket?.poison()
             onUndecodable(item.connectionToken)
+        case .refused(let reason):
+            stats.drop("refused")
+            onRefused("tcp: \(item.node.name) refuses a message: \(reason)")
         }
     }
 }

@@ -11,9 +11,10 @@ import Foundation
 public struct TokenClaims: Codable, Sendable, Equatable {
     /// The subject: the user id the token was issued to.
     public var sub: String
-    /// Issued-at, in virtual seconds.
+    /// Issued-at, in the nodes' token seconds (`NodeEnvironment.tokenSeconds`: virtual seconds on
+    /// the simulator, seconds since the Unix epoch on a real network).
     public var iat: Int64
-    /// Expiry, in virtual seconds; the token is valid only while `now < exp`.
+    /// Expiry, in the same seconds as `iat`; the token is valid only while `now < exp`.
     public var exp: Int64
     /// The push frontend's node name, added when the token is renewed; `nil` on a fresh login token.
     public var push: String?
@@ -54,6 +55,9 @@ public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
     case expired(exp: Int64, now: Int64)
     /// The token was issued in the future: `iat > now`.
     case notYetValid(iat: Int64, now: Int64)
+    /// The token expires further in the future than a token of this cluster can:
+    /// `exp > now + maximumLifetime + leeway`.
+    case lifetimeTooLong(exp: Int64, now: Int64)
 
     /// Returns a short human-readable explanation of the error.
     public var description: String {
@@ -63,6 +67,7 @@ public enum TokenError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badSignature: "bad token signature"
         case .expired(let exp, let now): "token expired at \(exp) (now \(now))"
         case .notYetValid(let iat, let now): "token issued in the future at \(iat) (now \(now))"
+        case .lifetimeTooLong(let exp, let now): "token expires too far in the future at \(exp) (now \(now))"
         }
     }
 }
@@ -92,9 +97,16 @@ public struct TokenSigner: Sendable {
     /// The bytes of `header`.
     private static let headerBytes = Array(header.utf8)
 
+    /// The longest a token may still be valid for, in seconds (the cluster's token lifetime);
+    /// nil accepts any `exp`.
+    public let maximumLifetime: Int64?
+
     /// Creates a signer for `secret` (the HS256 key); returns the signer.
-    public init(secret: [UInt8]) {
+    /// - Parameter maximumLifetime: when given, `verify` refuses a token whose `exp` is more
+    ///   than this many seconds (plus the leeway) after now, such as a forged `exp` of 2^63−1.
+    public init(secret: [UInt8], maximumLifetime: Int64? = nil) {
         key = HMAC.SHA256Key(secret)
+        self.maximumLifetime = maximumLifetime
     }
 
     /// Signs `claims`; returns the compact JWT `header.payload.signature`.
@@ -115,7 +127,8 @@ public struct TokenSigner: Sendable {
     /// the signature over the original `header.payload` bytes matches (compared
     /// in constant time); the payload decodes as ``TokenClaims``;
     /// `now < exp`; `iat <= now + leeway` (`leeway` absorbs clock skew between the issuing
-    /// and the verifying server; expiry gets none).
+    /// and the verifying server; expiry gets none); with a `maximumLifetime`,
+    /// `exp <= now + maximumLifetime + leeway`.
     public func verify(_ token: String, now: Int64, leeway: Int64 = 0) -> Result<TokenClaims, TokenError> {
         let verified: VerifiedJWS
         switch verifySignature(token) {
@@ -128,6 +141,9 @@ public struct TokenSigner: Sendable {
         }
         if claims.iat > now + leeway {
             return .failure(.notYetValid(iat: claims.iat, now: now))
+        }
+        if let maximumLifetime, claims.exp > now &+ maximumLifetime &+ leeway {
+            return .failure(.lifetimeTooLong(exp: claims.exp, now: now))
         }
         return .success(claims)
     }

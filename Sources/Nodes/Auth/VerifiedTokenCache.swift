@@ -6,14 +6,22 @@
 /// every request. A hit still compares the whole token, so a different token with the same
 /// fingerprint (a forgery that copies the end of a real signature, or a rare collision) is a
 /// miss and is verified in full; a collision only costs a verification, never a wrong answer.
-/// The cache is bounded: at `limit` entries it starts afresh.
+/// The cache is bounded in entries and in bytes (the tokens' and subjects' UTF-8 bytes plus a
+/// fixed cost per entry): at either limit it starts afresh.
 struct VerifiedTokenCache {
     private var entries: [UInt64: (token: String, claims: TokenClaims)] = [:]
     /// The most entries kept.
     let limit: Int
+    /// The most bytes kept (estimated as `entryBytes(_:_:)` per entry).
+    let byteLimit: Int
+    /// The bytes of the entries kept now.
+    private(set) var bytes = 0
 
-    /// An empty cache holding at most `limit` tokens.
-    init(limit: Int = 50_000) { self.limit = limit }
+    /// An empty cache holding at most `limit` tokens and `byteLimit` bytes of them.
+    init(limit: Int = 50_000, byteLimit: Int = 32 << 20) {
+        self.limit = limit
+        self.byteLimit = byteLimit
+    }
 
     /// How many tokens are remembered.
     var count: Int { entries.count }
@@ -26,9 +34,23 @@ struct VerifiedTokenCache {
     }
 
     /// Remembers that `token` carries `claims` (replacing a token with the same fingerprint).
+    /// An entry larger than the byte limit on its own is not remembered.
     mutating func remember(_ token: String, _ claims: TokenClaims) {
-        if entries.count >= limit { entries.removeAll(keepingCapacity: true) }
-        entries[Self.fingerprint(token)] = (token, claims)
+        let size = Self.entryBytes(token, claims)
+        guard size <= byteLimit else { return }
+        if entries.count >= limit || bytes + size > byteLimit {
+            entries.removeAll(keepingCapacity: true)
+            bytes = 0
+        }
+        let key = Self.fingerprint(token)
+        if let old = entries[key] { bytes -= Self.entryBytes(old.token, old.claims) }
+        entries[key] = (token, claims)
+        bytes += size
+    }
+
+    /// What one entry is counted as: its strings' UTF-8 bytes plus 64 bytes of fixed cost.
+    static func entryBytes(_ token: String, _ claims: TokenClaims) -> Int {
+        64 + token.utf8.count + claims.sub.utf8.count + (claims.push?.utf8.count ?? 0) + (claims.grp?.utf8.count ?? 0)
     }
 
     /// The token's last eight bytes as one integer (fewer for a shorter token, with its length).

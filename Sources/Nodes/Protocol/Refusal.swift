@@ -35,6 +35,9 @@ public enum Refusal: Error, Codable, Equatable, Hashable, Sendable {
     case unexpectedAnswer(String)
     /// A service's own refusal (its reason, defined by the service).
     case rejected(String)
+    /// A field of the request is larger than the cluster accepts (`RequestLimits`): the field's
+    /// name (`user`, `password`, `token`, …). Nothing of the request is kept.
+    case tooLarge(String)
 
     /// The stable trace text: `not-serving`, `expired-token`, `bad-token:DETAIL`, …
     public var label: String {
@@ -54,6 +57,7 @@ public enum Refusal: Error, Codable, Equatable, Hashable, Sendable {
         case .notOnline(let user): "not-online:" + user
         case .unexpectedAnswer(let service): "unexpected-answer:" + service
         case .rejected(let reason): "rejected:" + reason
+        case .tooLarge(let field): "too-large:" + field
         }
     }
 
@@ -62,7 +66,7 @@ public enum Refusal: Error, Codable, Equatable, Hashable, Sendable {
         switch self {
         case .notServing, .noFrontend, .frontendUnavailable, .sessionUnavailable, .chatUnavailable: true
         case .expiredToken, .badToken, .wrongPassword, .notInRoom, .staleRequest, .unknownService, .badRequest,
-             .notOnline, .unexpectedAnswer, .rejected: false
+             .notOnline, .unexpectedAnswer, .rejected, .tooLarge: false
         }
     }
 

@@ -41,5 +41,5 @@ extension ClusterNode {
     }
 
     /// The node's clock in whole seconds (token times).
-    var nowSeconds: Int64 { env.now.nanoseconds / 1_000_000_000 }
+    var nowSeconds: Int64 { env.tokenSeconds }
 }

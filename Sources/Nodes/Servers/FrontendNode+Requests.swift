@@ -13,6 +13,7 @@ extension FrontendNode {
                                               "req": .number(key.id)])
             reply(ClientReply(requestID: request.requestID, result: .refused(refusal), origin: client), route)
         }
+        if let tooLarge = RequestLimits.standard.refusal(for: request) { return refuse(tooLarge) }
         guard link.isServing else { return refuse(.notServing) }
         guard let entry = services.frontend[service] else { return refuse(.unknownService(service)) }
         var claims: TokenClaims?

@@ -58,7 +58,7 @@ public actor FrontendNode: ManagedServer {
         self.env = env
         self.services = services
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
-        signer = TokenSigner(secret: env.settings.tokenSecret)
+        signer = TokenSigner(secret: env.settings.tokenSecret, maximumLifetime: env.settings.tokenLifetime.components.seconds)
         pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 

@@ -61,5 +61,15 @@ public enum HMAC {
             outerHasher.update(innerHasher.finalize())
             return outerHasher.finalize()
         }
+
+        /// Computes the HMAC-SHA256 of the concatenation of `parts` under this key (no copy
+        /// of the parts is made); returns the 32-byte tag.
+        public func authenticationCode(forParts parts: [UnsafeRawBufferPointer]) -> [UInt8] {
+            var innerHasher = inner
+            for part in parts { innerHasher.update(part) }
+            var outerHasher = outer
+            outerHasher.update(innerHasher.finalize())
+            return outerHasher.finalize()
+        }
     }
 }
