@@ -47,9 +47,20 @@ enum RunCommand: Command {
         }
         let clock = ContinuousClock()
         let started = clock.now
-        let run = ClusterRun(experiment: experiment, seed: seed)
+        // Only the reports of --out read the events after the run; trace.jsonl is written as they come.
+        let out = args.value("--out")
+        let run = ClusterRun(experiment: experiment, seed: seed, retention: out == nil ? .checks : .everything)
         do { run.plantedBugs = try PlantedBugs.fromEnvironment() } catch { fail("run: \(error)") }  // test-only
+        if let out {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try run.simulator.trace.writeEvents(to: out + "/trace.jsonl")
+            } catch {
+                fail("run: cannot write to '\(out)': \(error)")
+            }
+        }
         let outcome = run.run()
+        do { try run.simulator.trace.finishWriting() } catch { fail("run: \(error)") }
         let simulated = clock.now
         let result = RunResult.evaluate(run, outcome: outcome)
         let checked = clock.now
@@ -61,19 +72,20 @@ enum RunCommand: Command {
                                          ("checks_wall_ms", wallMS - simMS),
                                          ("speedup", wallMS > 0 ? virtualMS / wallMS : 0),
                                          ("simulation_speedup", simMS > 0 ? virtualMS / simMS : 0)]
-        emit(result, experiment: experiment, traceLines: { run.simulator.trace.jsonLines() },
+        emit(result, experiment: experiment, traceLines: nil,
              report: { RunReport(run: run, result: result) }, extra: extra, args: args)
         return result.passed ? 0 : 1
     }
 
     /// Prints a result (or its JSON) and writes `--out` files: the same contract for every transport.
-    static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, report: () -> RunReport,
+    /// `traceLines` nil: `trace.jsonl` was written as the run went.
+    static func emit(_ result: RunResult, experiment: Experiment, traceLines: (() -> String)?, report: () -> RunReport,
                      extra: [(String, Double)], args: ParsedArguments) {
         if let dir = args.value("--out") {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
-                try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
+                if let traceLines { try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8) }
                 try report().write(to: dir)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)")

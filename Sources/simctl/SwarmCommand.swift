@@ -10,7 +10,7 @@ enum SwarmCommand: Command {
     static let name = "swarm"
     static let summary = "Draw a random experiment per seed and run each with every check (swarm testing)"
     static let help = """
-    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small]
+    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small] [--shard I/N [--result FILE]]
            simctl swarm --print-experiment SEED [--faults KINDS] [--small]
 
     Swarm testing: each seed from A to B draws its own experiment from a seeded generator — 1-5
@@ -31,6 +31,9 @@ enum SwarmCommand: Command {
                                (default all; 'none' for no faults). Other draws stay the same.
       --out DIR                Where failing experiments are written (default ./swarm-failures).
       --small                  Small experiments: 1-2 frontends, 3-8 clients, 8-15s (quick).
+      --shard I/N              Run only shard I (from 0) of N of the seed range (the I-th of N
+                               contiguous blocks) and write its result file for 'simctl merge'.
+      --result FILE            Where the shard's result file goes (default swarm-shard-I-of-N.json).
       --print-experiment SEED  Print the experiment SEED draws, as an experiment file, and exit.
       -h, --help               Show this help.
 
@@ -38,7 +41,8 @@ enum SwarmCommand: Command {
     Exit status: 0 every seed passed, 1 a seed failed (or its run broke), 2 bad arguments.
 
     """
-    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--faults", "--out", "--print-experiment", "--run-seed"],
+    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--faults", "--out", "--print-experiment", "--run-seed",
+                                            "--shard", "--result"],
                                    flags: ["--small"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -62,16 +66,18 @@ enum SwarmCommand: Command {
         }
         if let text = args.value("--run-seed") { return runOne(generator.experiment(seed: seed(text, option: "--run-seed"))) }
         guard let seedText = args.value("--seeds") else { fail("swarm: missing option '--seeds A-B'", hint: "Try 'simctl swarm --help'.") }
-        let seeds: SeedRange, jobs: Int, bugs: PlantedBugs
+        let allSeeds: SeedRange, seeds: SeedRange, jobs: Int, bugs: PlantedBugs, sharding: ShardOptions?
         do {
-            seeds = try SeedRange(parsing: seedText)
+            allSeeds = try SeedRange(parsing: seedText)
+            sharding = try ShardOptions.parse(args, command: "swarm")
+            seeds = try sharding?.shard.seeds(of: allSeeds) ?? allSeeds
             jobs = try args.integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
             bugs = try PlantedBugs.fromEnvironment()
         } catch {
             fail("swarm: \(error)", hint: "Try 'simctl swarm --help'.")
         }
         return SwarmRun(generator: generator, seeds: seeds, jobs: jobs, bugs: bugs,
-                        out: args.value("--out") ?? "swarm-failures").run()
+                        out: args.value("--out") ?? "swarm-failures", sharding: sharding, allSeeds: allSeeds).run()
     }
 
     /// The seed in `text`, or exit 2 naming `option`.

@@ -9,7 +9,7 @@ enum SweepCommand: Command {
     static let name = "sweep"
     static let summary = "Run an experiment on every seed of a range, in parallel processes"
     static let help = """
-    USAGE: simctl sweep FILE --seeds A-B [--jobs N]
+    USAGE: simctl sweep FILE --seeds A-B [--jobs N] [--shard I/N [--result FILE]]
 
     Runs the experiment FILE once per seed from A to B (inclusive), each run a child process
     'simctl run FILE --seed S --json' of this same executable, up to N at once. Shows a progress bar
@@ -19,13 +19,17 @@ enum SweepCommand: Command {
     OPTIONS:
       --seeds A-B   The seeds to run (also a single seed, 'A').
       --jobs N      Runs at once (default: the number of active processors).
+      --shard I/N   Run only shard I (from 0) of N of the seed range: the I-th of N contiguous blocks,
+                    the same split on every machine. Writes the shard's result file for 'simctl merge'.
+      --result FILE Where the shard's result file goes (default sweep-shard-I-of-N.json).
       -h, --help    Show this help.
 
     The last line is 'sweep: seeds=A-B passed=N failed=N jobs=N wall=Ts'.
     Exit status: 0 every seed passed, 1 a seed failed (or its run broke), 2 bad file or arguments.
 
     """
-    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs"], positionals: 1...1, positionalNames: ["FILE"])
+    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--shard", "--result"], positionals: 1...1,
+                                   positionalNames: ["FILE"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         let path = args.positionals[0]
@@ -37,11 +41,14 @@ enum SweepCommand: Command {
             return 2
         }
         guard let seedText = args.value("--seeds") else { fail("sweep: missing option '--seeds A-B'", hint: "Try 'simctl sweep --help'.") }
-        let seeds: SeedRange
+        let allSeeds: SeedRange, seeds: SeedRange
         let jobs: Int
         let bugs: PlantedBugs
+        let sharding: ShardOptions?
         do {
-            seeds = try SeedRange(parsing: seedText)
+            allSeeds = try SeedRange(parsing: seedText)
+            sharding = try ShardOptions.parse(args, command: "sweep")
+            seeds = try sharding?.shard.seeds(of: allSeeds) ?? allSeeds
             jobs = try args.integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
             bugs = try PlantedBugs.fromEnvironment()
         } catch {
@@ -49,13 +56,21 @@ enum SweepCommand: Command {
         }
         let executable = ChildProcess.currentExecutable
         let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0)
-        print("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs), \(jobs) at once"
+        print("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs"
+              + (sharding.map { ", shard \($0.shard.text) of \(allSeeds.text)" } ?? "") + "), \(jobs) at once"
               + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
         let (outcomes, wall) = display.runChildren(executable, seeds: seeds, jobs: jobs) { seed in
             ["run", path, "--seed", "\(seed)", "--json"]
         }
         let failing = outcomes.filter { !$0.passed }
         let command = CommandLine.arguments[0]
+        func reproduce(_ seed: UInt64) -> String { "\(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(seed)" }
+        if let sharding {
+            let entries = outcomes.map { ShardResult.Entry($0, reproduce: reproduce($0.seed)) }
+            let result = ShardResult(command: "sweep", target: path, seeds: allSeeds, shard: sharding.shard, shardSeeds: seeds,
+                                     outcomes: entries)
+            guard sharding.write(result) else { return 2 }
+        }
         if !failing.isEmpty { print("failing seeds:") }
         for o in failing {
             switch o.verdict {
@@ -66,7 +81,7 @@ enum SweepCommand: Command {
             case .broken(let why):
                 print("  seed \(o.seed): run broke: \(why)")
             }
-            print("    reproduce: \(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(o.seed)")
+            print("    reproduce: \(reproduce(o.seed))")
         }
         let seconds = Double(wall.nanosecondsClamped) / 1e9
         print("sweep: seeds=\(seeds.text) passed=\(outcomes.count - failing.count) failed=\(failing.count) jobs=\(jobs) wall="

@@ -67,12 +67,12 @@ extension RunMetrics {
         func finish(run: RunRecord) -> RunMetrics {
             var m = RunMetrics()
             let index = run.nodeIndex
-            func count(_ label: String) -> Int { index.positions[label]?.count ?? 0 }
-            m.events = run.events.count
+            func count(_ label: String) -> Int { index.count(label: label) }
+            m.events = index.total
             m.messagesSent = index.sends
             m.messagesDelivered = index.deliveries
-            m.messagesDropped = index.kindPositions[.drop]?.count ?? 0
-            m.messagesDuplicated = index.kindPositions[.duplicate]?.count ?? 0
+            m.messagesDropped = index.count(of: .drop)
+            m.messagesDuplicated = index.count(of: .duplicate)
             m.requestsServed = count(NodeLog.requestServed)
             m.requestsRejected = count(NodeLog.requestRejected)
             m.pushesAccepted = count(NodeLog.pushAccepted)

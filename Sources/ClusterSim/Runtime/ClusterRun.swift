@@ -24,11 +24,15 @@ public final class ClusterRun: @unchecked Sendable {
     /// Test-only switches that plant known bugs (see `PlantedBugs`).
     public var plantedBugs = PlantedBugs()
 
-    /// Prepares a run of `experiment` with `seed` (the experiment's own when nil).
-    public init(experiment: Experiment, seed: UInt64? = nil, retainTrace: Bool = true) {
+    /// Prepares a run of `experiment` with `seed` (the experiment's own when nil) whose trace keeps
+    /// what `retention` says: by default only what the checks read after the run (the hash, the
+    /// metrics and the checks are the same whatever it keeps); ``TraceRetention/everything`` for
+    /// whatever reads the events afterwards (`trace.jsonl`, reports, `diff`, tests);
+    /// ``TraceRetention/hashOnly`` when the run is not checked.
+    public init(experiment: Experiment, seed: UInt64? = nil, retention: TraceRetention = .checks) {
         self.experiment = experiment
         self.seed = seed ?? experiment.seed
-        simulator = Simulator(seed: self.seed, retainTrace: retainTrace)
+        simulator = Simulator(seed: self.seed, retention: retention)
         network = SimNetwork(scheduler: simulator, seed: self.seed, defaults: experiment.network.defaults,
                              trace: simulator.trace)
         for link in experiment.network.links { network.setLink(from: link.from, to: link.to, link.conditions) }
@@ -47,7 +51,7 @@ public final class ClusterRun: @unchecked Sendable {
     @discardableResult
     public func run() -> RunOutcome {
         // The metrics and the streaming checkers scan the trace as it is recorded, off the driver thread.
-        if simulator.trace.retainsEvents {
+        if simulator.trace.retention != .hashOnly {
             let checks = experiment.checks
             simulator.trace.attachScans { TraceScans(checks: checks, metrics: true) }
         }
