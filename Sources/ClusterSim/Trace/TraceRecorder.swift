@@ -36,6 +36,11 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// Events per hand-over: large enough that the queue's cost per batch is negligible, small
     /// enough that the batch buffers are recycled by the allocator instead of touching new memory.
     static let batchSize = 4096
+    /// Batches handed over and not yet folded, at most: when the folding thread falls behind (it
+    /// gets less of the CPU than the recording thread), recording waits instead of piling up
+    /// batches, so memory stays bounded (about 32 × 4,096 events) whatever the run's length.
+    static let batchesInFlight = 32
+    private let inFlight = DispatchSemaphore(value: batchesInFlight)
 
     /// Makes an empty recorder that keeps what `retention` says.
     public init(retention: TraceRetention) {
@@ -131,7 +136,11 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         let full = batch
         batch = []
         batch.reserveCapacity(Self.batchSize)
-        folder.async { [self] in fold(full) }
+        inFlight.wait()
+        folder.async { [self] in
+            fold(full)
+            inFlight.signal()
+        }
     }
 
     /// On the folding queue: hashes, keeps, indexes and scans one batch, in order.
