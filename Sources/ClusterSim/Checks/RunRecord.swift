@@ -9,8 +9,10 @@ public struct RunRecord: Sendable {
     /// The events retained, in trace order: every event of the run when ``retainsEverything``,
     /// else only those ``TraceRetention/checks`` keeps.
     public var events: [TraceEvent]
+    /// What `events` holds of the run's events.
+    let retention: TraceRetention
     /// Whether `events` holds every event of the run.
-    public let retainsEverything: Bool
+    public var retainsEverything: Bool { retention == .everything }
     /// How many events the run recorded (retained or not).
     public var eventCount: Int { nodeIndex.total }
     /// The cluster's state at `end`.
@@ -33,12 +35,12 @@ public struct RunRecord: Sendable {
     }
 
     /// Makes a record with an index built beforehand (by the trace recorder, during the run);
-    /// `retainsEverything` false: `events` are only those ``TraceRetention/checks`` keeps.
+    /// `retention` says what `events` holds.
     init(experiment: Experiment, events: [TraceEvent], index: NodeEventIndex, snapshot: ClusterSnapshot,
-         endOfLoad: VirtualInstant?, end: VirtualInstant?, lastFault: VirtualInstant?, retainsEverything: Bool = true) {
+         endOfLoad: VirtualInstant?, end: VirtualInstant?, lastFault: VirtualInstant?, retention: TraceRetention = .everything) {
         self.experiment = experiment
         self.events = events
-        self.retainsEverything = retainsEverything
+        self.retention = retention
         self.snapshot = snapshot
         let load = endOfLoad ?? VirtualInstant.zero.advanced(by: experiment.duration)
         self.endOfLoad = load

@@ -97,7 +97,7 @@ final class NodeEventIndex: Sendable {
 extension RunRecord {
     /// The node events whose label is one of `labels`, in trace order, with their fields read.
     func nodeEvents(_ labels: Set<String>) -> [NodeEntry] {
-        precondition(retainsEverything || labels.allSatisfy(RunRecord.labelsReadAfterRun.contains),
+        precondition(retention != .checks || labels.allSatisfy(RunRecord.labelsReadAfterRun.contains),
                      "a check reads node events \(labels.sorted()) after the run that TraceRetention.checks does not keep")
         let indices = labels.flatMap { nodeIndex.positions[$0] ?? [] }.sorted()
         return indices.map { NodeEntry(event: events[$0]) }

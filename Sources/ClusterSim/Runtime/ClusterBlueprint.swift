@@ -88,10 +88,10 @@ public enum ClusterBlueprint {
     /// The record of a finished run whose index was built as the run went on.
     static func record(_ experiment: Experiment, events: [TraceEvent], index: NodeEventIndex,
                        snapshot: ClusterSnapshot, endOfLoad: VirtualInstant, end: VirtualInstant,
-                       retainsEverything: Bool = true) -> RunRecord {
+                       retention: TraceRetention = .everything) -> RunRecord {
         let faultKinds: [TraceKind] = [.crash, .restart, .partition, .heal, .pause, .resume, .clockOffset, .fault]
         let lastFault = faultKinds.compactMap { index.kindPositions[$0]?.last }.max().map { events[$0].at }
         return RunRecord(experiment: experiment, events: events, index: index, snapshot: snapshot,
-                         endOfLoad: endOfLoad, end: end, lastFault: lastFault, retainsEverything: retainsEverything)
+                         endOfLoad: endOfLoad, end: end, lastFault: lastFault, retention: retention)
     }
 }

@@ -14,6 +14,6 @@ extension ClusterRun {
         let (events, index) = simulator.trace.indexedEvents
         return ClusterBlueprint.record(experiment, events: events, index: index, snapshot: snapshot(),
                                        endOfLoad: endOfLoad, end: end,
-                                       retainsEverything: simulator.trace.retention == .everything)
+                                       retention: simulator.trace.retention)
     }
 }

@@ -13,7 +13,8 @@ public enum TraceRetention: Sendable, Equatable {
     /// every other event is counted by kind and label and dropped. Memory no longer grows with the
     /// trace: the default of a simulated run.
     case checks
-    /// Nothing but the hash and the count: no checks possible (benchmarks, long-lived node processes).
+    /// Nothing but the hash and the count (benchmarks, long-lived node processes): no scan is
+    /// attached, and a check made afterwards sees no events, only the end state.
     case hashOnly
 }
 
