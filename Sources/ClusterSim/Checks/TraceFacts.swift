@@ -36,7 +36,7 @@ final class NodeEventIndex: Sendable {
     /// Positions of every retained event that is not a send, delivery, timer or node event, by kind.
     let kindPositions: [TraceKind: [Int]]
     /// How many node events there were with each label, not counting the retained ones.
-    let labelCounts: [String: Int]
+    let labelCounts: LabelTable<Int>
     /// How many events there were of each kind, by raw value (retained or not).
     let kindCounts: [Int]
     /// How many send, deliver and timer events there are (by kind; not positioned).
@@ -64,13 +64,14 @@ final class NodeEventIndex: Sendable {
     func count(of kind: TraceKind) -> Int { kindCounts[Int(kind.rawValue)] }
 
     /// How many node events labelled `label` there were (retained ones are counted by their positions).
-    func count(label: String) -> Int { (labelCounts[label] ?? 0) + (positions[label]?.count ?? 0) }
+    func count(label: String) -> Int { (labelCounts.value(of: label) ?? 0) + (positions[label]?.count ?? 0) }
 
     /// Builds an index one event at a time (the trace recorder does it while the run goes on).
     struct Builder {
         var positions: [String: [Int]] = [:]
         var kindPositions: [TraceKind: [Int]] = [:]
-        var labelCounts: [String: Int] = [:]
+        /// Counted on the folding thread for every node event: a ``LabelTable``, not a hashed dictionary.
+        var labelCounts = LabelTable<Int>()
         var kindCounts = [Int](repeating: 0, count: 32)
         var total = 0
 
@@ -78,7 +79,7 @@ final class NodeEventIndex: Sendable {
         mutating func count(_ event: TraceEvent) {
             total += 1
             kindCounts[Int(event.kind.rawValue)] += 1
-            if event.kind == .node { labelCounts[event.label, default: 0] += 1 }
+            if event.kind == .node { labelCounts.update(event.label, default: 0) { $0 += 1 } }
         }
 
         /// Counts the event and indexes it at `position` of the retained events.
