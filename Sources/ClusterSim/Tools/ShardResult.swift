@@ -80,7 +80,7 @@ public struct ShardResult: Sendable, Equatable, Codable {
     /// The file's text: pretty-printed JSON, keys sorted.
     public func jsonText() -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and numbers cannot fail.
         return String(decoding: try! encoder.encode(self), as: UTF8.self) + "\n"
     }
