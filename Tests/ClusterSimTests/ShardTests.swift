@@ -78,22 +78,35 @@ struct ShardTests {
         #expect(throws: ShardMergeError.self) { try ShardMerge([]) }
     }
 
+    /// The outputs of the built simctl for the through-the-binary tests, each run off the pool.
+    static func simctlOutputs(_ runs: [(arguments: [String], environment: [String: String])]) async throws -> [ChildProcess.Output] {
+        let binary = try #require(builtSimctl()).path
+        return try await offThePool { try runs.map { try ChildProcess.run(binary, $0.arguments, environment: $0.environment) } }
+    }
+
     @Test("through the built simctl: two shards of a sweep on two 'machines', merged: the failing seeds and exit 1")
-    func sweepShardsMerge() throws {
+    func sweepShardsMerge() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("shards-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var files: [String] = []
+        let files = (0..<2).map { dir + "/shard-\($0).json" }
+        let shardRuns = (0..<2).map { index in
+            (["sweep", plantedFixture, "--seeds", "1-4", "--jobs", "2", "--shard", "\(index)/2", "--result", files[index]],
+             plantStaleLogout)
+        }
+        let outs = try await Self.simctlOutputs(shardRuns + [
+            (["merge"] + files, [:]),
+            (["sweep", plantedFixture, "--seeds", "1-4", "--jobs", "2"], plantStaleLogout),
+            (["merge", files[1]], [:]),
+            (["merge", files[0], files[0], files[1]], [:]),
+            (["sweep", plantedFixture, "--seeds", "1-4", "--shard", "2/2"], [:]),
+        ])
         for index in 0..<2 {
-            let file = dir + "/shard-\(index).json"
-            let out = try simctl(["sweep", plantedFixture, "--seeds", "1-4", "--jobs", "2", "--shard", "\(index)/2", "--result", file],
-                                 environment: plantStaleLogout)
+            let out = outs[index]
             #expect(out.status == 0 || out.status == 1, "\(out.stdout)\(out.stderr)")
             #expect(out.stdout.contains("seeds \(index == 0 ? "1-2" : "3-4") (2 runs, shard \(index)/2 of 1-4)"), "\(out.stdout)")
-            files.append(file)
         }
-        let merged = try simctl(["merge"] + files)
-        let direct = try simctl(["sweep", plantedFixture, "--seeds", "1-4", "--jobs", "2"], environment: plantStaleLogout)
+        let (merged, direct, incomplete, overlapping, badShard) = (outs[2], outs[3], outs[4], outs[5], outs[6])
         #expect(merged.status == direct.status, "\(merged.stdout)\(merged.stderr)")
         let failed = direct.stdout.split(separator: "\n").filter { $0.hasPrefix("  seed ") }
         #expect(!failed.isEmpty)
@@ -101,22 +114,19 @@ struct ShardTests {
         #expect(merged.stdout.contains("reproduce: CLUSTERSIM_PLANT=session-ignores-connection "))
         let last = try #require(merged.stdout.split(separator: "\n").last)
         #expect(last == "merge: sweep seeds=1-4 shards=2 passed=\(4 - failed.count) failed=\(failed.count)")
-        let incomplete = try simctl(["merge", files[1]])
         #expect(incomplete.status == 2 && incomplete.stderr.contains("1 of 2 shards missing: 0/2"), "\(incomplete.stderr)")
-        let overlapping = try simctl(["merge", files[0], files[0], files[1]])
         #expect(overlapping.status == 2 && overlapping.stderr.contains("given twice"))
-        let badShard = try simctl(["sweep", plantedFixture, "--seeds", "1-4", "--shard", "2/2"])
         #expect(badShard.status == 2 && badShard.stderr.contains("shard index 2 must be from 0 to 1"), "\(badShard.stderr)")
     }
 
     @Test("through the built simctl: a swarm shard writes a result file whose failures reproduce anywhere")
-    func swarmShard() throws {
+    func swarmShard() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swarm-shards-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/s.json"
-        let out = try simctl(["swarm", "--seeds", "1-2", "--small", "--faults", "none", "--jobs", "2", "--shard", "1/2",
-                              "--result", file, "--out", dir + "/failures"])
+        let out = try await Self.simctlOutputs([(["swarm", "--seeds", "1-2", "--small", "--faults", "none", "--jobs", "2",
+                                                  "--shard", "1/2", "--result", file, "--out", dir + "/failures"], [:])])[0]
         #expect(out.status == 0 || out.status == 1, "\(out.stdout)\(out.stderr)")
         let result = try ShardResult.load(path: file)
         #expect(result.command == "swarm" && result.target == "faults=none scale=small")
