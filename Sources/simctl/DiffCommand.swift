@@ -149,12 +149,12 @@ enum DiffCommand: Command {
 
     /// The child side of a diff: run in this process, write the trace, print the summary line.
     static func writeTrace(_ experiment: Experiment, seed: UInt64, bugs: PlantedBugs, to target: String) -> Int32 {
-        let (run, result) = RunResult.simulate(experiment, seed: seed) { $0.plantedBugs = bugs }
-        do {
-            try run.simulator.trace.jsonLines().write(toFile: target, atomically: true, encoding: .utf8)
-        } catch {
-            fail("diff: cannot write '\(target)': \(error.localizedDescription)")
+        // The trace goes to the file as it is recorded, not kept in memory.
+        let (run, result) = RunResult.simulate(experiment, seed: seed) { run in
+            run.plantedBugs = bugs
+            do { try run.simulator.trace.writeEvents(to: target) } catch { fail("diff: \(error)") }
         }
+        do { try run.simulator.trace.finishWriting() } catch { fail("diff: \(error)") }
         print(result.summaryLine)
         return result.passed ? 0 : 1
     }

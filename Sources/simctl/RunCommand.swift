@@ -79,9 +79,21 @@ enum RunCommand: Command {
         if transport == "tcp" { return runOverTCP(experiment, seed: seed, out: out, file: file, args: args) }
         let clock = ContinuousClock()
         let started = clock.now
-        let run = ClusterRun(experiment: experiment, seed: seed)
+        // Only the reports of --out read the events after the run; trace.jsonl (--trace jsonl or all)
+        // is written as they come.
+        let traces = (try? TraceArtifacts(parsing: args.value("--trace") ?? "none")) ?? .none
+        let run = ClusterRun(experiment: experiment, seed: seed, retention: out == nil ? .checks : .everything)
         do { run.plantedBugs = try PlantedBugs.fromEnvironment() } catch { fail("run: \(error)") }  // test-only
+        if let out, traces.writesJSONLines {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                try run.simulator.trace.writeEvents(to: out + "/trace.jsonl")
+            } catch {
+                fail("run: cannot write to '\(out)': \(error)", status: ExitStatus.broken)
+            }
+        }
         let outcome = run.run()
+        do { try run.simulator.trace.finishWriting() } catch { fail("run: \(error)") }
         let simulated = clock.now
         let result = RunResult.evaluate(run, outcome: outcome)
         let checked = clock.now
@@ -93,20 +105,23 @@ enum RunCommand: Command {
                                          ("checks_wall_ms", wallMS - simMS),
                                          ("speedup", wallMS > 0 ? virtualMS / wallMS : 0),
                                          ("simulation_speedup", simMS > 0 ? virtualMS / simMS : 0)]
-        emit(result, experiment: experiment, traceLines: { run.simulator.trace.jsonLines() },
+        emit(result, experiment: experiment, traceLines: nil,
              report: { RunReport(run: run, result: result) }, extra: extra, out: out, file: file, args: args)
         return result.passed ? ExitStatus.success : ExitStatus.failed
     }
 
     /// Prints a result (or its JSON) and writes `--out` files: the same contract for every transport.
-    static func emit(_ result: RunResult, experiment: Experiment, traceLines: () -> String, report: () -> RunReport,
+    /// `traceLines` nil: `trace.jsonl` was written as the run went (when `--trace` asked for it).
+    static func emit(_ result: RunResult, experiment: Experiment, traceLines: (() -> String)?, report: () -> RunReport,
                      extra: [(String, Double)], out: String?, file: String? = nil, args: ParsedArguments) {
         if let dir = out {
             let traces = (try? TraceArtifacts(parsing: args.value("--trace") ?? "none")) ?? .none
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 try result.json(extraMetrics: extra).write(toFile: dir + "/summary.json", atomically: true, encoding: .utf8)
-                if traces.writesJSONLines { try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8) }
+                if traces.writesJSONLines, let traceLines {
+                    try traceLines().write(toFile: dir + "/trace.jsonl", atomically: true, encoding: .utf8)
+                }
                 try report().write(to: dir, traces: traces)
             } catch {
                 fail("run: cannot write to '\(dir)': \(error.localizedDescription)", status: ExitStatus.broken)

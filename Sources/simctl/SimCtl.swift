@@ -8,7 +8,7 @@ struct SimCtl {
     nonisolated(unsafe) static let commands: [any Command.Type] = [
         RunCommand.self, ValidateCommand.self, BenchCommand.self, SweepCommand.self, ShrinkCommand.self,
         DiffCommand.self, NodeCommand.self, ClusterCommand.self, ChatServerCommand.self, ChatClientCommand.self,
-        ExplainCommand.self, SwarmCommand.self,
+        ExplainCommand.self, SwarmCommand.self, MergeCommand.self,
     ]
 
     static func main() {

@@ -23,6 +23,10 @@ struct SwarmRun {
         return (try? drawn.applying(overrides)) ?? drawn
     }
 
+    /// The shard this process runs of `allSeeds` (`seeds` is its block), if sharded.
+    var sharding: ShardOptions? = nil
+    var allSeeds: SeedRange? = nil
+
     /// The kinds as `--faults` takes them (`none` for no faults).
     var kindsText: String { generator.kinds.isEmpty ? "none" : generator.kinds.map(\.rawValue).joined(separator: ",") }
 
@@ -33,11 +37,18 @@ struct SwarmRun {
         var childArguments = ["--faults", kindsText] + overrides.flatMap { ["--set", $0.description] }
         if generator.scale == .small { childArguments.append("--small") }
         let display = SweepDisplay(total: seeds.count, terminal: isatty(1) != 0 && isatty(2) != 0)
-        print("swarm: seeds \(seeds.text) (\(seeds.count) experiments), \(jobs) at once, faults \(kindsText), scale \(generator.scale.rawValue)"
+        print("swarm: seeds \(seeds.text) (\(seeds.count) experiments"
+              + (sharding.map { ", shard \($0.shard.text) of \(allSeeds?.text ?? "")" } ?? "") + "), \(jobs) at once, faults \(kindsText), scale \(generator.scale.rawValue)"
               + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)"))
         let arguments = childArguments
         let (outcomes, wall) = display.runChildren(executable, seeds: seeds, jobs: jobs) { seed in
             ["swarm", "--run-seed", "\(seed)"] + arguments
+        }
+        if let sharding, let allSeeds {
+            let entries = outcomes.map { ShardResult.Entry($0, reproduce: portableReproduction($0.seed)) }
+            let result = ShardResult(command: "swarm", target: "faults=\(kindsText) scale=\(generator.scale.rawValue)",
+                                     seeds: allSeeds, shard: sharding.shard, shardSeeds: seeds, outcomes: entries)
+            guard sharding.write(result) else { return 2 }
         }
         var tally = SwarmTally()
         for seed in seeds { tally.add(experiment(seed: seed)) }
@@ -87,5 +98,13 @@ struct SwarmRun {
               + "faults=\(kindsText) wall=" + String(format: "%.2f", seconds) + "s")
         if failing.contains(where: { if case .broken = $0.verdict { true } else { false } }) { return ExitStatus.broken }
         return failing.isEmpty ? ExitStatus.success : ExitStatus.failed
+    }
+
+    /// The commands that reproduce seed `seed` on any machine: draw its experiment into a file, run it.
+    private func portableReproduction(_ seed: UInt64) -> String {
+        let simctl = "\(bugs.commandPrefix)\(CommandLine.arguments[0])"
+        let small = generator.scale == .small ? " --small" : ""
+        return "\(CommandLine.arguments[0]) swarm --print-experiment \(seed) --faults \(kindsText)\(small) > seed-\(seed).json"
+            + " && \(simctl) run seed-\(seed).json"
     }
 }

@@ -10,7 +10,7 @@ enum SwarmCommand: Command {
     static let name = "swarm"
     static let summary = "Draw a random experiment per seed and run each with every check (swarm testing)"
     static var help: String { """
-    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small] [overrides]
+    USAGE: simctl swarm --seeds A-B [--jobs N] [--faults KINDS] [--out DIR] [--small] [--shard I/N [--result FILE]] [overrides]
            simctl swarm --print-experiment SEED [--faults KINDS] [--small] [overrides]
 
     Swarm testing: each seed from A to B draws its own experiment from a seeded generator — 1-5
@@ -32,6 +32,9 @@ enum SwarmCommand: Command {
       --out DIR                Where failing experiments are written (default ./swarm-failures);
                                it must not be a file (checked before the first run).
       --small                  Small experiments: 1-2 frontends, 3-8 clients, 8-15s (quick).
+      --shard I/N              Run only shard I (from 0) of N of the seed range (the I-th of N
+                               contiguous blocks) and write its result file for 'simctl merge'.
+      --result FILE            Where the shard's result file goes (default swarm-shard-I-of-N.json).
       --print-experiment SEED  Print the experiment SEED draws, as an experiment file, and exit.
     \(OverrideOptions.help(column: 27))
                                Overrides change every drawn experiment (checked on the first seed).
@@ -42,7 +45,8 @@ enum SwarmCommand: Command {
     broke (or a failing experiment could not be written).
 
     """ }
-    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--faults", "--out", "--print-experiment", "--run-seed"],
+    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--faults", "--out", "--print-experiment", "--run-seed",
+                                            "--shard", "--result"],
                                    flags: ["--small"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -71,9 +75,11 @@ enum SwarmCommand: Command {
             return runOne(applying(overrides, to: generator.experiment(seed: seed(text, option: "--run-seed"))))
         }
         guard let seedText = args.value("--seeds") else { fail("swarm: missing option '--seeds A-B'", hint: "Try 'simctl swarm --help'.") }
-        let seeds: SeedRange, jobs: Int, bugs: PlantedBugs
+        let allSeeds: SeedRange, seeds: SeedRange, jobs: Int, bugs: PlantedBugs, sharding: ShardOptions?
         do {
-            seeds = try SeedRange(parsing: seedText)
+            allSeeds = try SeedRange(parsing: seedText)
+            sharding = try ShardOptions.parse(args, command: "swarm")
+            seeds = try sharding?.shard.seeds(of: allSeeds) ?? allSeeds
             jobs = try args.integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
             bugs = try PlantedBugs.fromEnvironment()
         } catch {
@@ -85,7 +91,8 @@ enum SwarmCommand: Command {
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             fail("swarm: --out: '\(out)' exists and is a file; give a directory (new or existing)")
         }
-        return SwarmRun(generator: generator, seeds: seeds, jobs: jobs, bugs: bugs, out: out, overrides: overrides).run()
+        return SwarmRun(generator: generator, seeds: seeds, jobs: jobs, bugs: bugs, out: out, overrides: overrides,
+                        sharding: sharding, allSeeds: allSeeds).run()
     }
 
     /// `drawn` with `overrides` applied, or exit 2 naming the paths that do not fit.

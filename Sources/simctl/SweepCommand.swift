@@ -9,7 +9,7 @@ enum SweepCommand: Command {
     static let name = "sweep"
     static let summary = "Run an experiment on every seed of a range, in parallel processes"
     static var help: String { """
-    USAGE: simctl sweep FILE --seeds A-B [--jobs N] [--json] [overrides]
+    USAGE: simctl sweep FILE --seeds A-B [--jobs N] [--json] [--shard I/N [--result FILE]] [overrides]
 
     Runs the experiment FILE once per seed from A to B (inclusive), each run a child process
     'simctl run FILE --seed S --json' of this same executable, up to N at once. Shows a progress bar
@@ -22,6 +22,10 @@ enum SweepCommand: Command {
       --json            Print one JSON object at the end instead (file, seeds, passed, failed, broken,
                         jobs, wall_ms, and failing: a list of {seed, result, checks, reproduce});
                         progress goes to standard error.
+      --shard I/N       Run only shard I (from 0) of N of the seed range: the I-th of N contiguous
+                        blocks, the same split on every machine. Writes the shard's result file for
+                        'simctl merge'.
+      --result FILE     Where the shard's result file goes (default sweep-shard-I-of-N.json).
     \(OverrideOptions.help(column: 20))
       -h, --help        Show this help.
 
@@ -30,7 +34,7 @@ enum SweepCommand: Command {
     run broke (crashed, or printed no result).
 
     """ }
-    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs"], flags: ["--json"], positionals: 1...1,
+    static let spec = ArgumentSpec(valued: ["--seeds", "--jobs", "--shard", "--result"], flags: ["--json"], positionals: 1...1,
                                    positionalNames: ["FILE"]).withOverrides()
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -40,11 +44,14 @@ enum SweepCommand: Command {
         guard case .success = readExperiment(path, overrides: overrides) else { return ExitStatus.usage }
         let json = args.has("--json")
         guard let seedText = args.value("--seeds") else { fail("sweep: missing option '--seeds A-B'", hint: "Try 'simctl sweep --help'.") }
-        let seeds: SeedRange
+        let allSeeds: SeedRange, seeds: SeedRange
         let jobs: Int
         let bugs: PlantedBugs
+        let sharding: ShardOptions?
         do {
-            seeds = try SeedRange(parsing: seedText)
+            allSeeds = try SeedRange(parsing: seedText)
+            sharding = try ShardOptions.parse(args, command: "sweep")
+            seeds = try sharding?.shard.seeds(of: allSeeds) ?? allSeeds
             jobs = try args.integer("--jobs", default: ProcessInfo.processInfo.activeProcessorCount, in: 1...1024)
             bugs = try PlantedBugs.fromEnvironment()
         } catch {
@@ -52,7 +59,8 @@ enum SweepCommand: Command {
         }
         let executable = ChildProcess.currentExecutable
         let display = SweepDisplay(total: seeds.count, terminal: isatty(json ? 2 : 1) != 0, toStandardError: json)
-        display.write("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs), \(jobs) at once"
+        display.write("sweep \(path): seeds \(seeds.text) (\(seeds.count) runs"
+                      + (sharding.map { ", shard \($0.shard.text) of \(allSeeds.text)" } ?? "") + "), \(jobs) at once"
                       + (overrides.isEmpty ? "" : ", overrides: " + overrides.map(\.description).joined(separator: ", "))
                       + (bugs.isEmpty ? "" : ", planted: \(bugs.switchValue)") + "\n")
         let childOverrides = args.overrideArguments(overrides)
@@ -62,12 +70,19 @@ enum SweepCommand: Command {
         let failing = outcomes.filter { !$0.passed }
         let command = CommandLine.arguments[0]
         let reproduceOverrides = childOverrides.map(shellQuoted).map { " " + $0 }.joined()
+        func reproduce(_ seed: UInt64) -> String {
+            "\(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(seed)\(reproduceOverrides)"
+        }
+        if let sharding {
+            let entries = outcomes.map { ShardResult.Entry($0, reproduce: reproduce($0.seed)) }
+            let result = ShardResult(command: "sweep", target: path, seeds: allSeeds, shard: sharding.shard, shardSeeds: seeds,
+                                     outcomes: entries)
+            guard sharding.write(result) else { return ExitStatus.broken }
+        }
         let status = failing.contains { if case .broken = $0.verdict { true } else { false } } ? ExitStatus.broken
             : failing.isEmpty ? ExitStatus.success : ExitStatus.failed
         if json {
-            print(sweepJSON(path: path, seeds: seeds, outcomes: outcomes, jobs: jobs, wall: wall) { seed in
-                "\(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(seed)\(reproduceOverrides)"
-            })
+            print(sweepJSON(path: path, seeds: seeds, outcomes: outcomes, jobs: jobs, wall: wall) { seed in reproduce(seed) })
             return status
         }
         if !failing.isEmpty { print("failing seeds:") }
@@ -80,7 +95,7 @@ enum SweepCommand: Command {
             case .broken(let why):
                 print("  seed \(o.seed): run broke: \(why)")
             }
-            print("    reproduce: \(bugs.commandPrefix)\(command) run \(shellQuoted(path)) --seed \(o.seed)\(reproduceOverrides)")
+            print("    reproduce: \(reproduce(o.seed))")
         }
         let seconds = Double(wall.nanosecondsClamped) / 1e9
         print("sweep: seeds=\(seeds.text) passed=\(outcomes.count - failing.count) failed=\(failing.count) jobs=\(jobs) wall="

@@ -43,7 +43,7 @@ struct ChatDoorSimTests {
     {
         let json = experiment(frontends: 1, clients: 0, duration: duration, settle: "2s", extra: #", "chat": true"#,
                               faults: faults, workload: #""requestRate": "0/s", "pushRate": "0/s""#)
-        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 5)
+        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 5, retention: .everything)
         let effects = DoorEffects()
         let doors = [1, 2].map { index in attachDoor(run, index) { effects.add(index, $0) } }
         let executor = run.simulator.executor

@@ -9,11 +9,11 @@ let experimentsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathCompo
     .deletingLastPathComponent().appendingPathComponent("Experiments")
 
 /// Runs the experiment `json` (an experiment file's text) on the simulator and hands the run and its
-/// result to `body`, which asserts on the trace and the checks.
+/// result to `body`, which asserts on the trace (kept in full) and the checks.
 func withCluster(_ json: String, seed: UInt64 = 1, configure: (ClusterRun) -> Void = { _ in },
                  _ body: (ClusterRun, RunResult) throws -> Void) throws {
     let experiment = try Experiment.parse(json)
-    let (run, result) = RunResult.simulate(experiment, seed: seed, configure: configure)
+    let (run, result) = RunResult.simulate(experiment, seed: seed, retention: .everything, configure: configure)
     try body(run, result)
 }
 

@@ -7,6 +7,9 @@ import NetModel
 let experimentFiles: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: experimentsDirectory.path)) ?? [])
     .filter { $0.hasSuffix(".json") }.sorted()
 
+/// The experiments too large for a debug test run (100,000 clients: minutes on the release build).
+let largeExperimentFiles: Set<String> = ["15-mixed-100k.json"]
+
 @Suite("Experiments/")
 struct ExperimentsTests {
     @Test("there is an experiment for each flow the cluster issue names")
@@ -14,7 +17,7 @@ struct ExperimentsTests {
         #expect(experimentFiles.count >= 11)
     }
 
-    @Test("each experiment passes all its checks", arguments: experimentFiles)
+    @Test("each experiment passes all its checks", arguments: experimentFiles.filter { !largeExperimentFiles.contains($0) })
     func passes(file: String) throws {
         let experiment = try Experiment.load(path: experimentsDirectory.appendingPathComponent(file).path)
         #expect(!experiment.description.isEmpty, "\(file) needs a description that teaches")

@@ -9,7 +9,7 @@ struct ExplainFlowTests {
     func flowFromRun(flow: FlowKind) throws {
         let experiment = FlowExplanation.builtInExperiment(flow)
         #expect(throws: Never.self) { try experiment.validate() }
-        let run = ClusterRun(experiment: experiment)
+        let run = ClusterRun(experiment: experiment, retention: .everything)
         run.run()
         let events = run.simulator.trace.events
         let diagram = try #require(FlowCatalog(events).diagram(flow))

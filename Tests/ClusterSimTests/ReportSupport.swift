@@ -20,7 +20,7 @@ func makeReportRun() -> (ClusterRun, RunResult) {
                                                       oneWay: false, heal: .milliseconds(500))),
             Fault(at: .seconds(4), action: .pause(NodeName.management, resumeAfter: .milliseconds(300))),
         ])
-    return RunResult.simulate(experiment)
+    return RunResult.simulate(experiment, retention: .everything)
 }
 
 /// The outcome of parsing a document as XML.

@@ -13,7 +13,7 @@ struct TraceRecorderTests {
                 recorder.record(.send, node: NodeName(.client, i % 7 + 1), peer: .session, messageID: UInt64(i),
                                 label: "Ping", detail: "")
             case 1:
-                recorder.record(.node, node: .session, peer: nil, messageID: 0, label: i % 8 == 1 ? "push-accepted" : "chat-line",
+                recorder.record(.node, node: .session, peer: nil, messageID: 0, label: i % 8 == 1 ? "push-accepted" : i % 16 == 5 ? "registered" : "chat-line",
                                 fields: ["push": .number(UInt64(i)), "user": .text("u \(i)")])
             case 2:
                 recorder.record(.drop, node: .session, peer: NodeName(.frontend, 2), messageID: UInt64(i), label: "Push",
@@ -67,9 +67,22 @@ struct TraceRecorderTests {
         let kept = TraceRecorder(), hashOnly = TraceRecorder(retainsEvents: false)
         Self.record(5_000, into: kept)
         Self.record(5_000, into: hashOnly)
-        #expect(hashOnly.events.isEmpty)
+        #expect(hashOnly.retainedEvents.isEmpty)
         #expect(hashOnly.hash == kept.hash)
         #expect(hashOnly.count == 5_000)
+    }
+
+    @Test("keeping what the checks read: the rare events, the counts of all, the same hash")
+    func checksRetention() {
+        let kept = TraceRecorder(), lean = TraceRecorder(retention: .checks)
+        Self.record(TraceRecorder.batchSize + 500, into: kept)
+        Self.record(TraceRecorder.batchSize + 500, into: lean)
+        #expect(lean.hash == kept.hash && lean.count == kept.count)
+        let (all, full) = kept.indexedEvents
+        let (some, index) = lean.indexedEvents
+        #expect(some == all.filter(RunRecord.retainedForChecks))
+        #expect(index.total == full.total && index.kindCounts == full.kindCounts)
+        for label in full.positions.keys { #expect(index.count(label: label) == full.count(label: label), "\(label)") }
     }
 
     @Test("Parallel.map returns the sequential map's results in order")

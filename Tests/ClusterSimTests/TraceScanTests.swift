@@ -5,7 +5,7 @@ import Nodes
 @testable import ClusterSim
 
 /// The experiments cheap enough to run at two seeds in a debug build (all but the 1,000-client one).
-let cheapExperimentFiles = experimentFiles.filter { $0 != "11-mixed-1000.json" }
+let cheapExperimentFiles = experimentFiles.filter { $0 != "11-mixed-1000.json" && !largeExperimentFiles.contains($0) }
 
 @Suite("Checks and metrics that scan the trace while the run goes on")
 struct TraceScanTests {
@@ -37,7 +37,7 @@ struct TraceScanTests {
     }
 
     private static func compare(_ file: String, _ experiment: Experiment, seed: UInt64) -> Comparison {
-        let run = ClusterRun(experiment: experiment, seed: seed)
+        let run = ClusterRun(experiment: experiment, seed: seed, retention: .everything)
         let outcome = run.run()
         let record = run.record()
         let scans = run.simulator.trace.scanned
@@ -83,7 +83,7 @@ struct TraceScanTests {
     @Test("a run that keeps no events scans nothing and is checked from its (empty) record")
     func withoutRetainedEvents() throws {
         let experiment = try Experiment.load(path: experimentsDirectory.appendingPathComponent("02-login-and-push.json").path)
-        let run = ClusterRun(experiment: experiment, retainTrace: false)
+        let run = ClusterRun(experiment: experiment, retention: .hashOnly)
         let outcome = run.run()
         #expect(run.simulator.trace.scanned.isEmpty)
         let result = RunResult.evaluate(run, outcome: outcome)

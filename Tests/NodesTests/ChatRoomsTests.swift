@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import NetModel
 @testable import Nodes
 
 private let alice: ChatMemberID = "alice-id"
@@ -285,5 +286,41 @@ struct ChatRoomsLifecycleTests {
         let encoded = try JSONEncoder().encode([alice])
         #expect(String(decoding: encoded, as: UTF8.self) == #"["alice-id"]"#)
         #expect(try JSONDecoder().decode([ChatMemberID].self, from: encoded) == [alice])
+    }
+}
+
+@Suite("ChatRooms: the /rooms list kept up to date")
+struct ChatRoomsListTests {
+    /// The list as `/rooms` reported it before it was kept up to date: every room in number
+    /// order, each member's current display name in join order.
+    static func recomputed(_ rooms: ChatRooms) -> [ChatRoomInfo] {
+        (1..<max(1, rooms.nextRoomID)).compactMap { id in
+            guard let title = rooms.title(ofRoom: id), let members = rooms.members(ofRoom: id) else { return nil }
+            return ChatRoomInfo(roomID: id, title: title, members: members.map { rooms.name(of: $0) ?? $0.rawValue })
+        }
+    }
+
+    @Test("after every operation of a long random sequence, the list is the one recomputed from the rooms",
+          arguments: [1, 2, 3] as [UInt64])
+    func matchesRecomputed(seed: UInt64) {
+        var rng = SeededRandom(seed: seed, stream: "chat-rooms-list")
+        let members = (1...12).map { ChatMemberID("m\($0)") }
+        var rooms = ChatRooms()
+        for step in 0..<3_000 {
+            let m = members[Int(rng.next() % UInt64(members.count))]
+            let room = Int(rng.next() % 8) + 1
+            switch rng.next() % 8 {
+            case 0: rooms.connect(m, name: "name-\(m.rawValue)")
+            case 1: _ = rooms.create(m, title: "room-\(room)")
+            case 2, 3: _ = rooms.join(m, roomID: room)
+            case 4: _ = rooms.leave(m)
+            case 5: _ = rooms.rename(m, to: rng.next() % 4 == 0 ? "" : "n\(step)")
+            case 6: _ = rooms.disconnect(m)
+            default: _ = rooms.restore(m, roomID: room, title: "room-\(rng.next() % 10)")
+            }
+            #expect(rooms.roomList == Self.recomputed(rooms), "step \(step)")
+            if rooms.roomList != Self.recomputed(rooms) { return }
+        }
+        #expect(rooms.roomCount == rooms.roomList.count)
     }
 }

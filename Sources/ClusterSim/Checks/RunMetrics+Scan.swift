@@ -84,13 +84,13 @@ extension RunMetrics {
         func finish(run: RunRecord) -> RunMetrics {
             var m = RunMetrics()
             let index = run.nodeIndex
-            func count(_ label: String) -> Int { index.positions[label]?.count ?? 0 }
-            m.events = run.events.count
+            func count(_ label: String) -> Int { index.count(label: label) }
+            m.events = index.total
             // A stream opening is delivered like a message, so it is counted as sent too.
-            m.messagesSent = index.sends + (index.kindPositions[.streamOpen]?.count ?? 0)
+            m.messagesSent = index.sends + index.count(of: .streamOpen)
             m.messagesDelivered = index.deliveries
-            m.messagesDropped = index.kindPositions[.drop]?.count ?? 0
-            m.messagesDuplicated = index.kindPositions[.duplicate]?.count ?? 0
+            m.messagesDropped = index.count(of: .drop)
+            m.messagesDuplicated = index.count(of: .duplicate)
             m.requestsServed = count(NodeLog.requestServed)
             m.requestsRejected = count(NodeLog.requestRejected)
             m.pushesAccepted = Self.distinctPushes(run)

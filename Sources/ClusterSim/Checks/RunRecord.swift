@@ -1,12 +1,20 @@
 import NetModel
 
-/// Everything the checkers and metrics read about one finished run: the experiment, the full
-/// trace, the final state and the phase boundaries.
+/// Everything the checkers and metrics read about one finished run: the experiment, the trace
+/// (in full, or only the events the checks read after the run, with counts of the others), the
+/// final state and the phase boundaries.
 public struct RunRecord: Sendable {
     /// The experiment that ran.
     public var experiment: Experiment
-    /// Every event of the run, in trace order.
+    /// The events retained, in trace order: every event of the run when ``retainsEverything``,
+    /// else only those ``TraceRetention/checks`` keeps.
     public var events: [TraceEvent]
+    /// What `events` holds of the run's events.
+    let retention: TraceRetention
+    /// Whether `events` holds every event of the run.
+    public var retainsEverything: Bool { retention == .everything }
+    /// How many events the run recorded (retained or not).
+    public var eventCount: Int { nodeIndex.total }
     /// The cluster's state at `end`.
     public var snapshot: ClusterSnapshot
     /// The end of the load and fault phase (`duration`).
@@ -26,11 +34,13 @@ public struct RunRecord: Sendable {
                   endOfLoad: endOfLoad, end: end, lastFault: lastFault)
     }
 
-    /// Makes a record with an index built beforehand (by the trace recorder, during the run).
+    /// Makes a record with an index built beforehand (by the trace recorder, during the run);
+    /// `retention` says what `events` holds.
     init(experiment: Experiment, events: [TraceEvent], index: NodeEventIndex, snapshot: ClusterSnapshot,
-         endOfLoad: VirtualInstant?, end: VirtualInstant?, lastFault: VirtualInstant?) {
+         endOfLoad: VirtualInstant?, end: VirtualInstant?, lastFault: VirtualInstant?, retention: TraceRetention = .everything) {
         self.experiment = experiment
         self.events = events
+        self.retention = retention
         self.snapshot = snapshot
         let load = endOfLoad ?? VirtualInstant.zero.advanced(by: experiment.duration)
         self.endOfLoad = load

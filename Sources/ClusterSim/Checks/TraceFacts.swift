@@ -26,15 +26,26 @@ struct NodeEntry {
     func number(_ key: String) -> UInt64? { event.fields.number(key) }
 }
 
-/// The positions of the node events of a run by label, and of the rarer network and fault events
-/// by kind: built in one pass per record, shared by every checker (records are values; the index
-/// is immutable), so no checker walks the whole trace again.
+/// The positions of the retained node events of a run by label, and of the rarer network and
+/// fault events by kind, and the count of every event recorded by kind and by node-event label
+/// (retained or not): built in one pass per record, shared by every checker (records are values;
+/// the index is immutable), so no checker walks the whole trace again.
 final class NodeEventIndex: Sendable {
+    /// Positions in the retained events of the node events, by label.
     let positions: [String: [Int]]
-    /// Positions of every event that is not a send, delivery, timer or node event, by kind.
+    /// Positions of every retained event that is not a send, delivery, timer or node event, by kind.
     let kindPositions: [TraceKind: [Int]]
+    /// How many node events there were with each label, not counting the retained ones.
+    let labelCounts: LabelTable<Int>
+    /// How many events there were of each kind, by raw value (retained or not).
+    let kindCounts: [Int]
     /// How many send, deliver and timer events there are (by kind; not positioned).
-    let sends: Int, deliveries: Int, timers: Int
+    var sends: Int { count(of: .send) }
+    var deliveries: Int { count(of: .deliver) }
+    var timers: Int { count(of: .timer) }
+    /// How many events were recorded.
+    let total: Int
+
     convenience init(_ events: [TraceEvent]) {
         var builder = Builder()
         for i in events.indices { builder.add(events[i], at: i) }
@@ -44,24 +55,40 @@ final class NodeEventIndex: Sendable {
     init(_ builder: Builder) {
         positions = builder.positions
         kindPositions = builder.kindPositions
-        sends = builder.sends
-        deliveries = builder.deliveries
-        timers = builder.timers
+        labelCounts = builder.labelCounts
+        kindCounts = builder.kindCounts
+        total = builder.total
     }
+
+    /// How many events of `kind` there were.
+    func count(of kind: TraceKind) -> Int { kindCounts[Int(kind.rawValue)] }
+
+    /// How many node events labelled `label` there were (retained ones are counted by their positions).
+    func count(label: String) -> Int { (labelCounts.value(of: label) ?? 0) + (positions[label]?.count ?? 0) }
 
     /// Builds an index one event at a time (the trace recorder does it while the run goes on).
     struct Builder {
         var positions: [String: [Int]] = [:]
         var kindPositions: [TraceKind: [Int]] = [:]
-        var sends = 0, deliveries = 0, timers = 0
+        /// Counted on the folding thread for every node event: a ``LabelTable``, not a hashed dictionary.
+        var labelCounts = LabelTable<Int>()
+        var kindCounts = [Int](repeating: 0, count: 32)
+        var total = 0
 
-        /// Adds the event at `position` of the trace.
+        /// Counts an event that is not retained.
+        mutating func count(_ event: TraceEvent) {
+            total += 1
+            kindCounts[Int(event.kind.rawValue)] += 1
+            if event.kind == .node { labelCounts.update(event.label, default: 0) { $0 += 1 } }
+        }
+
+        /// Counts the event and indexes it at `position` of the retained events.
         mutating func add(_ event: TraceEvent, at position: Int) {
+            total += 1
+            kindCounts[Int(event.kind.rawValue)] += 1
             switch event.kind {
             case .node: positions[event.label, default: []].append(position)
-            case .send: sends += 1
-            case .deliver: deliveries += 1
-            case .timer: timers += 1
+            case .send, .deliver, .timer: break
             default: kindPositions[event.kind, default: []].append(position)
             }
         }
@@ -71,6 +98,8 @@ final class NodeEventIndex: Sendable {
 extension RunRecord {
     /// The node events whose label is one of `labels`, in trace order, with their fields read.
     func nodeEvents(_ labels: Set<String>) -> [NodeEntry] {
+        precondition(retention != .checks || labels.allSatisfy(RunRecord.labelsReadAfterRun.contains),
+                     "a check reads node events \(labels.sorted()) after the run that TraceRetention.checks does not keep")
         let indices = labels.flatMap { nodeIndex.positions[$0] ?? [] }.sorted()
         return indices.map { NodeEntry(event: events[$0]) }
     }

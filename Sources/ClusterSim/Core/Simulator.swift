@@ -26,10 +26,15 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
     /// Makes a simulator for the run seeded with `seed`.
     /// - Parameter retainTrace: keep every trace event in memory (for checkers and JSON Lines);
     ///   false keeps only the running hash and the count.
-    public init(seed: UInt64, retainTrace: Bool = true) {
+    public convenience init(seed: UInt64, retainTrace: Bool = true) {
+        self.init(seed: seed, retention: retainTrace ? .everything : .hashOnly)
+    }
+
+    /// Makes a simulator for the run seeded with `seed` whose trace keeps what `retention` says.
+    public init(seed: UInt64, retention: TraceRetention) {
         self.seed = seed
         self.executor = SimExecutor()
-        self.trace = TraceRecorder(retainsEvents: retainTrace)
+        self.trace = TraceRecorder(retention: retention)
     }
 
     /// The clock of `node` (with its offset), or true virtual time for nil.

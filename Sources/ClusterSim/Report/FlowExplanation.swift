@@ -18,7 +18,7 @@ public struct FlowExplanation: Sendable {
     ///   (a bug in the experiment or the finder: the experiments are chosen so that it does).
     public static func run(_ flow: FlowKind) throws(FlowNotFound) -> FlowExplanation {
         let experiment = builtInExperiment(flow)
-        let run = ClusterRun(experiment: experiment)
+        let run = ClusterRun(experiment: experiment, retention: .everything)
         run.run()
         guard let diagram = FlowCatalog(run.simulator.trace.events).diagram(flow) else {
             throw FlowNotFound(flow: flow, experiment: experiment.name)

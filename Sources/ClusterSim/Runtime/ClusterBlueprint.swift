@@ -44,7 +44,7 @@ public enum ClusterBlueprint {
                 let span = max(0, (experiment.duration - start - .seconds(2)).nanosecondsClamped)
                 dup = .seconds(1) + .nanoseconds(span > 0 ? Int64(rng.next() % UInt64(span)) : 0)
             }
-            var plan = ClientPlan(user: users[i], users: users, frontends: frontends, gateway: gateway,
+            var plan = ClientPlan(user: users[i], users: users, userIndex: i, frontends: frontends, gateway: gateway,
                                   requestRate: w.requestRate.perSecond, pushRate: w.pushRate.perSecond,
                                   chatRoom: room, createsRoom: creates,
                                   chatRate: room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0),
@@ -92,10 +92,11 @@ public enum ClusterBlueprint {
 
     /// The record of a finished run whose index was built as the run went on.
     static func record(_ experiment: Experiment, events: [TraceEvent], index: NodeEventIndex,
-                       snapshot: ClusterSnapshot, endOfLoad: VirtualInstant, end: VirtualInstant) -> RunRecord {
+                       snapshot: ClusterSnapshot, endOfLoad: VirtualInstant, end: VirtualInstant,
+                       retention: TraceRetention = .everything) -> RunRecord {
         let faultKinds: [TraceKind] = [.crash, .restart, .partition, .heal, .pause, .resume, .clockOffset, .fault]
         let lastFault = faultKinds.compactMap { index.kindPositions[$0]?.last }.max().map { events[$0].at }
         return RunRecord(experiment: experiment, events: events, index: index, snapshot: snapshot,
-                         endOfLoad: endOfLoad, end: end, lastFault: lastFault)
+                         endOfLoad: endOfLoad, end: end, lastFault: lastFault, retention: retention)
     }
 }

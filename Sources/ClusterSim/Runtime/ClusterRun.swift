@@ -28,13 +28,16 @@ public final class ClusterRun: @unchecked Sendable {
     public let services: ServiceRegistry
 
     /// Prepares a run of `experiment` with `seed` (the experiment's own when nil), its cluster
-    /// serving `services`.
+    /// serving `services`, whose trace keeps what `retention` says: by default only what the
+    /// checks read after the run (the hash, the metrics and the checks are the same whatever it
+    /// keeps); ``TraceRetention/everything`` for whatever reads the events afterwards
+    /// (`trace.jsonl`, reports, `diff`, tests); ``TraceRetention/hashOnly`` when the run is not checked.
     public init(experiment: Experiment, seed: UInt64? = nil, services: ServiceRegistry = .standard,
-                retainTrace: Bool = true) {
+                retention: TraceRetention = .checks) {
         self.experiment = experiment
         self.services = services
         self.seed = seed ?? experiment.seed
-        simulator = Simulator(seed: self.seed, retainTrace: retainTrace)
+        simulator = Simulator(seed: self.seed, retention: retention)
         network = SimNetwork(scheduler: simulator, seed: self.seed, defaults: experiment.network.defaults,
                              trace: simulator.trace)
         for link in experiment.network.links { network.setLink(from: link.from, to: link.to, link.conditions) }
@@ -53,7 +56,7 @@ public final class ClusterRun: @unchecked Sendable {
     @discardableResult
     public func run() -> RunOutcome {
         // The metrics and the streaming checkers scan the trace as it is recorded, off the driver thread.
-        if simulator.trace.retainsEvents {
+        if simulator.trace.retention != .hashOnly {
             let checks = experiment.checks
             simulator.trace.attachScans { TraceScans(checks: checks, metrics: true) }
         }

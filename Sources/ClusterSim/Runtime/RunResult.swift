@@ -21,11 +21,13 @@ public struct RunResult: Sendable {
     /// Whether every check passed.
     public var passed: Bool { checks.allSatisfy(\.passed) }
 
-    /// Runs `experiment` with `seed` (its own when nil) on the simulator and checks it.
+    /// Runs `experiment` with `seed` (its own when nil) on the simulator and checks it; the run's
+    /// trace keeps what `retention` says (``TraceRetention/everything`` to read its events afterwards).
     /// - Returns: the run (for its trace and state) and its result.
     public static func simulate(_ experiment: Experiment, seed: UInt64? = nil, services: ServiceRegistry = .standard,
+                                retention: TraceRetention = .checks,
                                 configure: (ClusterRun) -> Void = { _ in }) -> (ClusterRun, RunResult) {
-        let run = ClusterRun(experiment: experiment, seed: seed, services: services)
+        let run = ClusterRun(experiment: experiment, seed: seed, services: services, retention: retention)
         configure(run)
         let outcome = run.run()
         return (run, evaluate(run, outcome: outcome))

@@ -35,10 +35,13 @@ public struct SimulatedRun: Sendable {
                   plantedBugs: plantedBugs)
     }
 
-    /// Runs `experiment` with `seed` (its own when nil), the cluster serving `services`.
+    /// Runs `experiment` with `seed` (its own when nil), the cluster serving `services`. The
+    /// whole trace is kept, for `events`.
     public init(experiment: Experiment, seed: UInt64? = nil, services: ServiceRegistry = .standard,
                 plantedBugs: PlantedBugs = PlantedBugs()) {
-        (run, result) = RunResult.simulate(experiment, seed: seed, services: services) { $0.plantedBugs = plantedBugs }
+        (run, result) = RunResult.simulate(experiment, seed: seed, services: services, retention: .everything) {
+            $0.plantedBugs = plantedBugs
+        }
     }
 
     /// Whether every check passed.

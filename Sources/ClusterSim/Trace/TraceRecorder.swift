@@ -2,13 +2,13 @@ import Dispatch
 import NetModel
 
 /// Records every event of a run: a running FNV-1a-64 hash over each event's canonical encoding,
-/// a count, and (unless disabled for benchmarks) the events themselves with an index of the
-/// node events by label.
+/// a count, counts by kind and label, and what its ``TraceRetention`` says of the events
+/// themselves (all, those the checks read after the run, or none), with an index of them.
 ///
 /// Recording is split over two threads so that the simulation does not pay for the hash:
 /// the recording thread (the simulator's driver) only appends the event to a batch of
 /// `batchSize`; each full batch is handed to a serial queue that folds the events into the
-/// hash in order, appends them to the kept trace, indexes them and feeds them to the attached
+/// hash in order, counts them, keeps and indexes those it retains and feeds them to the attached
 /// scans (``TraceScans``: the metrics and checkers that scan while the run goes on). Everything
 /// that reads the result (`events`, `hash`, `index`, `scanned`) first hands over the partial
 /// batch and waits for the queue, so readers see exactly the events recorded so far, in order:
@@ -16,8 +16,10 @@ import NetModel
 ///
 /// Recording is for one thread at a time (the simulator's driver, or `RealTrace` under its lock).
 public final class TraceRecorder: TraceSink, @unchecked Sendable {
-    /// Whether events are kept in memory (checkers and `trace.jsonl` need them).
-    public let retainsEvents: Bool
+    /// What is kept of the events besides their hash and counts.
+    public let retention: TraceRetention
+    /// Whether every event is kept in memory (`events` may be read).
+    public var retainsEvents: Bool { retention == .everything }
     /// How many events were recorded.
     @exclusivity(unchecked) public private(set) var count = 0
     /// The current instant in nanoseconds, kept up to date by the simulator.
@@ -30,18 +32,38 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     @exclusivity(unchecked) private var hasher = FNV1a64()
     @exclusivity(unchecked) private var indexer = NodeEventIndex.Builder()
     @exclusivity(unchecked) private var scans = TraceScans()
+    @exclusivity(unchecked) private var output: TraceFileWriter?
     /// Events per hand-over: large enough that the queue's cost per batch is negligible, small
     /// enough that the batch buffers are recycled by the allocator instead of touching new memory.
     static let batchSize = 4096
+    /// Batches handed over and not yet folded, at most: when the folding thread falls behind (it
+    /// gets less of the CPU than the recording thread), recording waits instead of piling up
+    /// batches, so memory stays bounded (about 32 × 4,096 events) whatever the run's length.
+    static let batchesInFlight = 32
+    private let inFlight = DispatchSemaphore(value: batchesInFlight)
 
-    /// Makes an empty recorder.
-    public init(retainsEvents: Bool = true) {
-        self.retainsEvents = retainsEvents
+    /// Makes an empty recorder that keeps what `retention` says.
+    public init(retention: TraceRetention) {
+        self.retention = retention
         batch.reserveCapacity(Self.batchSize)
     }
 
-    /// The events so far, if retained.
+    /// Makes an empty recorder that keeps every event (`retainsEvents`) or none.
+    public convenience init(retainsEvents: Bool = true) {
+        self.init(retention: retainsEvents ? .everything : .hashOnly)
+    }
+
+    /// Every event so far. Only a recorder that retains ``TraceRetention/everything`` has them:
+    /// reading them from another is a programming error (ask for `.everything` when making the run).
     public var events: [TraceEvent] {
+        precondition(retention == .everything,
+                     "the trace's events were not retained (retention \(retention)): make the run with retention .everything")
+        flush()
+        return folder.sync { folded }
+    }
+
+    /// The events retained so far (all, or only those the checks read after the run).
+    var retainedEvents: [TraceEvent] {
         flush()
         return folder.sync { folded }
     }
@@ -52,7 +74,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         return folder.sync { hasher.hex }
     }
 
-    /// The events so far with the index of their node events (empty when events are not retained).
+    /// The events retained so far with their index and the counts of every event.
     var indexedEvents: (events: [TraceEvent], index: NodeEventIndex) {
         flush()
         return folder.sync { (folded, NodeEventIndex(indexer)) }
@@ -70,6 +92,27 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     func attachScans(_ make: @escaping @Sendable () -> TraceScans) {
         flush()
         folder.async { [self] in scans = make() }
+    }
+
+    /// Writes every event from the next one recorded on to `path` as JSON Lines, batch by batch as
+    /// they are folded (whatever the retention: a run that writes its trace need not keep it).
+    /// Start it before the run's first event; ``finishWriting()`` completes the file.
+    /// - Throws: ``TraceFileError`` when the file cannot be created.
+    public func writeEvents(to path: String) throws(TraceFileError) {
+        flush()
+        let writer = try TraceFileWriter(path: path)
+        folder.sync { output = writer }
+    }
+
+    /// Writes what is still batched and closes the file of ``writeEvents(to:)`` (nothing if none).
+    /// - Throws: ``TraceFileError`` when what was written did not reach the file.
+    public func finishWriting() throws(TraceFileError) {
+        flush()
+        let writer = folder.sync { () -> TraceFileWriter? in
+            defer { output = nil }
+            return output
+        }
+        try writer?.close()
     }
 
     /// Records one event with a free-text detail.
@@ -93,7 +136,11 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
         let full = batch
         batch = []
         batch.reserveCapacity(Self.batchSize)
-        folder.async { [self] in fold(full) }
+        inFlight.wait()
+        folder.async { [self] in
+            fold(full)
+            inFlight.signal()
+        }
     }
 
     /// On the folding queue: hashes, keeps, indexes and scans one batch, in order.
@@ -103,18 +150,32 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
                             messageID: e.messageID, label: e.label, detail: e.fields)
         }
         if !scans.isEmpty { scans.observe(full) }
-        guard retainsEvents else { return }
-        var position = folded.count
-        for e in full {
-            indexer.add(e, at: position)
-            position += 1
+        output?.write(full)
+        switch retention {
+        case .everything:
+            var position = folded.count
+            for e in full {
+                indexer.add(e, at: position)
+                position += 1
+            }
+            folded.append(contentsOf: full)
+        case .checks:
+            for e in full {
+                if RunRecord.retainedForChecks(e) {
+                    indexer.add(e, at: folded.count)
+                    folded.append(e)
+                } else {
+                    indexer.count(e)
+                }
+            }
+        case .hashOnly:
+            break
         }
-        folded.append(contentsOf: full)
     }
 
     /// The trace as JSON Lines: one object per event, in order.
     public func jsonLines() -> String {
-        let events = events
+        let events = self.events
         var out = ""
         out.reserveCapacity(events.count * 96)
         for e in events { out += e.jsonLine; out += "\n" }

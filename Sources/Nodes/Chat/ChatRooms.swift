@@ -34,6 +34,10 @@ public struct ChatRooms: Sendable {
 
     private var memberTable: [ChatMemberID: Member] = [:]
     private var roomTable: [Int: Room] = [:]
+    /// Every room as `/rooms` reports it, in number order, each with its members' display names in
+    /// join order: kept up to date by each operation (one room's entry at a time), so that a
+    /// `/rooms` neither sorts nor rebuilds the rooms.
+    public private(set) var roomList: [ChatRoomInfo] = []
     /// The number the next `/create` gets.
     public private(set) var nextRoomID = 1
 
@@ -64,15 +68,6 @@ public struct ChatRooms: Sendable {
     /// - Returns: their ids in join order, or `nil` when no such room exists.
     public func members(ofRoom roomID: Int) -> [ChatMemberID]? { roomTable[roomID]?.members }
 
-    /// Every room as `/rooms` reports it.
-    /// - Returns: the rooms in number order, each with member names in join order.
-    public var roomList: [ChatRoomInfo] {
-        roomTable.keys.sorted().compactMap { id in
-            guard let room = roomTable[id] else { return nil }
-            return ChatRoomInfo(roomID: id, title: room.title, members: room.members.map(nameOrID))
-        }
-    }
-
     // MARK: - Operations
 
     /// A member connects with a default name (the standalone server uses the peer address, written
@@ -102,6 +97,9 @@ public struct ChatRooms: Sendable {
         guard let roomID = state.roomID, let room = roomTable[roomID] else {
             return [.system(to: member, text: ChatText.renamed(to: newName))]
         }
+        if let i = listPosition(of: roomID), let p = room.members.firstIndex(of: member) {
+            roomList[i].members[p] = state.name
+        }
         let text = ChatText.renamed(oldName, to: newName)
         return room.members.map { .system(to: $0, text: text) }
     }
@@ -124,6 +122,7 @@ public struct ChatRooms: Sendable {
         let roomID = nextRoomID
         nextRoomID += 1
         roomTable[roomID] = Room(title: title, members: [member])
+        roomList.append(ChatRoomInfo(roomID: roomID, title: title, members: [state.name]))
         state.roomID = roomID
         memberTable[member] = state
         return [.system(to: member, text: ChatText.entered(room: title))]
@@ -144,6 +143,7 @@ public struct ChatRooms: Sendable {
         let earlier = room.members
         room.members.append(member)
         roomTable[roomID] = room
+        if let i = listPosition(of: roomID) { roomList[i].members.append(state.name) }
         state.roomID = roomID
         memberTable[member] = state
         let notice = ChatText.memberJoined(state.name)
@@ -159,11 +159,12 @@ public struct ChatRooms: Sendable {
     public mutating func restore(_ member: ChatMemberID, roomID: Int, title: String) -> (effects: [ChatEffect], roomID: Int?) {
         guard let state = memberTable[member] else { return ([], nil) }
         if let current = state.roomID { return ([], current) }
-        if let existing = roomTable.keys.sorted().first(where: { roomTable[$0]?.title == title }) {
+        if let existing = roomList.first(where: { $0.title == title })?.roomID {
             return (join(member, roomID: existing), existing)
         }
         let number = roomID > 0 && roomTable[roomID] == nil ? roomID : nextRoomID
         roomTable[number] = Room(title: title, members: [])
+        roomList.insert(ChatRoomInfo(roomID: number, title: title, members: []), at: insertionPosition(of: number))
         nextRoomID = max(nextRoomID, number + 1)
         return (join(member, roomID: number), number)
     }
@@ -234,12 +235,28 @@ public struct ChatRooms: Sendable {
         state.roomID = nil
         memberTable[member] = state
         guard var room = roomTable[roomID] else { return nil }
+        if let i = listPosition(of: roomID) {
+            for p in room.members.indices.reversed() where room.members[p] == member { roomList[i].members.remove(at: p) }
+            if roomList[i].members.isEmpty { roomList.remove(at: i) }
+        }
         room.members.removeAll { $0 == member }
         roomTable[roomID] = room.members.isEmpty ? nil : room
         return (room.title, room.members)
     }
 
-    private func nameOrID(_ member: ChatMemberID) -> String {
-        memberTable[member]?.name ?? member.rawValue
+    /// Where room `roomID` is in `roomList`, or where it would go (binary search: the list is in number order).
+    private func insertionPosition(of roomID: Int) -> Int {
+        var low = 0, high = roomList.count
+        while low < high {
+            let mid = (low + high) / 2
+            if roomList[mid].roomID < roomID { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Where room `roomID` is in `roomList`, if it is there.
+    private func listPosition(of roomID: Int) -> Int? {
+        let i = insertionPosition(of: roomID)
+        return i < roomList.count && roomList[i].roomID == roomID ? i : nil
     }
 }

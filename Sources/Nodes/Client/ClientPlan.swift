@@ -33,13 +33,17 @@ public struct ClientPlan: Sendable {
     /// The end of the load phase (ns of virtual time): no new pushes, chat lines or attacks after
     /// it, so the settle phase can drain; plain requests go on (liveness checks them).
     public var loadEndsAt: Int64 = .max
-    /// Makes a plan.
-    public init(user: String, users: [String], frontends: [NodeName], gateway: NodeName?, requestRate: Double,
-                pushRate: Double, chatRoom: String?, createsRoom: Bool, chatRate: Double,
+    /// Makes a plan. `userIndex` is the position of `user` in `users` when the caller knows it
+    /// (the runner does: finding it costs a search of `users` per client, N² for N clients);
+    /// nil: it is searched for.
+    public init(user: String, users: [String], userIndex: Int? = nil, frontends: [NodeName], gateway: NodeName?,
+                requestRate: Double, pushRate: Double, chatRoom: String?, createsRoom: Bool, chatRate: Double,
                 duplicateLoginAfter: Duration?) {
+        precondition(userIndex.map { users.indices.contains($0) && users[$0] == user } ?? true,
+                     "userIndex must be the position of user in users")
         self.user = user
         self.users = users
-        userIndex = users.firstIndex(of: user) ?? 0
+        self.userIndex = userIndex ?? users.firstIndex(of: user) ?? 0
         self.frontends = frontends
         self.gateway = gateway
         self.requestRate = requestRate

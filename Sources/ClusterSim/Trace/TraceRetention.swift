@@ -1,0 +1,42 @@
+import NetModel
+import Nodes
+
+/// What a trace recorder keeps of the events it records, besides their hash and count (which it
+/// always has). Every event is hashed, and fed to the attached scans, as it is recorded; what is
+/// retained is only for readers after the run.
+public enum TraceRetention: Sendable, Equatable {
+    /// Every event, in memory: for whatever reads the whole trace afterwards — `trace.jsonl` and
+    /// the reports (`simctl run --out`), `simctl diff`, `simctl explain`, tests that look at events.
+    case everything
+    /// Only the events the checks read after the run (``RunRecord/retainedForChecks(_:)``: faults,
+    /// crashes and restarts, drops, and the few node events of the checkers that are not scans);
+    /// every other event is counted by kind and label and dropped. Memory no longer grows with the
+    /// trace: the default of a simulated run.
+    case checks
+    /// Nothing but the hash and the count (benchmarks, long-lived node processes): no scan is
+    /// attached, and a check made afterwards sees no events, only the end state.
+    case hashOnly
+}
+
+extension RunRecord {
+    /// The kinds of events kept by ``TraceRetention/checks``: what the checkers' `finish` and the
+    /// checkers that are not scans read after the run (faults, crashes, drops: rare events).
+    static let kindsReadAfterRun: [TraceKind] = [
+        .drop, .crash, .restart, .pause, .resume, .partition, .heal, .clockOffset, .fault, .check, .start,
+    ]
+    /// Bit `k` set: ``kindsReadAfterRun`` holds the kind of raw value `k`.
+    private static let kindMaskReadAfterRun: UInt32 = kindsReadAfterRun.reduce(0) { $0 | 1 << $1.rawValue }
+
+    /// The labels of the node events kept by ``TraceRetention/checks``: those read after the run by
+    /// a checker that is not a scan (`backend-auth`) or by a scan's `finish` (`chat-delivery`
+    /// reads the session node's registrations). All are rare (attacks, calls from clients,
+    /// registrations). ``nodeEvents(_:)`` refuses, in a record that kept only these, any other label.
+    static let labelsReadAfterRun: [String] = [
+        NodeLog.attackSent, NodeLog.backendExecuted, NodeLog.backendRejected, NodeLog.registered,
+    ]
+
+    /// Whether ``TraceRetention/checks`` keeps `event`.
+    static func retainedForChecks(_ event: TraceEvent) -> Bool {
+        event.kind == .node ? labelsReadAfterRun.contains(event.label) : kindMaskReadAfterRun & 1 << event.kind.rawValue != 0
+    }
+}
