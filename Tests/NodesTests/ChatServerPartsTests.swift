@@ -1,4 +1,5 @@
 import Testing
+import NetModel
 @testable import Nodes
 
 @Suite("Chat server parts: client input, outbox, message cache")
@@ -48,7 +49,7 @@ struct ChatServerPartsTests {
 
     @Test("the outbox keeps unwritten bytes in order and flags a slow reader")
     func outbox() {
-        var box = ChatOutbox(limit: 10)
+        var box = OutboundBuffer(limit: 10)
         #expect(box.isEmpty)
         box.append([1, 2, 3])
         box.append([4, 5])
@@ -64,7 +65,7 @@ struct ChatServerPartsTests {
 
     @Test("the outbox compacts a long written prefix without losing bytes")
     func outboxCompacts() {
-        var box = ChatOutbox(limit: 1 << 20)
+        var box = OutboundBuffer(limit: 1 << 20)
         let chunk = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
         box.append(chunk)
         box.didWrite(70_000)
