@@ -68,6 +68,7 @@ public final class ChatServer: @unchecked Sendable {
     func noteTimeout() { counters.withLock { $0.timeouts += 1 } }
     func noteBudgetPause() { counters.withLock { $0.budgetPauses += 1 } }
     func noteSlowConsumer() { counters.withLock { $0.slowConsumers += 1 } }
+    func notePeakQueued(_ bytes: Int) { counters.withLock { $0.peakQueuedBytes = max($0.peakQueuedBytes, bytes) } }
 
     /// Bytes read from every client so far, all connections together.
     public var bytesRead: Int { readCounter.value }
@@ -183,4 +184,6 @@ public struct ChatServerStats: Equatable, Sendable {
     public var budgetPauses = 0
     /// Connections closed because more than the output limit waited for them.
     public var slowConsumers = 0
+    /// The most bytes seen waiting for one connection (at a flush, before writing).
+    public var peakQueuedBytes = 0
 }

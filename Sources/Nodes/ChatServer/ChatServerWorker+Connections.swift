@@ -5,36 +5,58 @@ extension ChatServerWorker {
 
     /// Reads what the socket holds (at most 16 chunks per turn) while the connection's input
     /// budget allows — not while more than half the output limit waits for it, checked before
-    /// every read — decoding and handling every complete message; a partial frame stays in the
-    /// connection's decoder for the next read.
+    /// every read and after every message handled — decoding and handling the complete
+    /// messages; a partial frame (and, when the budget ran out, the messages not handled yet)
+    /// stays in the connection's decoder for later.
     func readAvailable(_ connection: ChatConnection) {
+        guard handleDecoded(connection) else { return }
         let pauseAt = configuration.maxPendingOutput / 2
         let (stop, bytes) = reader.read(connection.socket, mayRead: {
             connection.outbox.pointee.pendingCount <= pauseAt
         }, consume: { chunk in
             connection.decoder.append(chunk)
-            do throws(ChatWireError) {
-                while let message = try connection.decoder.nextClientMessage() {
-                    handle(message, from: connection)
-                    if server.isStopping || slots[connection.slot] !== connection { return false }
-                }
-            } catch {
-                reject(connection, error)
-                return false
-            }
-            connection.deadlines.didRead(at: reactor.now, hasPartialFrame: connection.hasPartialFrame)
-            return true
+            return handleDecoded(connection)
         })
         if bytes > 0 { server.readCounter.add(bytes) }
         switch stop {
         case .drained, .quota, .stopped: return
         case .closed: close(connection, reason: nil)  // the peer closed its end
         case .failed(let error): close(connection, reason: "read failed: \(error)")
-        case .budget:
-            connection.readPaused = true
-            server.noteBudgetPause()
-            watch(connection)
+        case .budget: pauseReading(connection)
         }
+    }
+
+    /// Handles the complete messages buffered in the connection's decoder while its input
+    /// budget allows.
+    /// - Returns: true when it may read more; false when the connection was closed, the server
+    ///   is stopping, or the budget ran out (reading is then paused).
+    private func handleDecoded(_ connection: ChatConnection) -> Bool {
+        let pauseAt = configuration.maxPendingOutput / 2
+        do throws(ChatWireError) {
+            while connection.outbox.pointee.pendingCount <= pauseAt {
+                guard let message = try connection.decoder.nextClientMessage() else {
+                    connection.deadlines.didRead(at: reactor.now, hasPartialFrame: connection.hasPartialFrame)
+                    return true
+                }
+                handle(message, from: connection)
+                if server.isStopping || slots[connection.slot] !== connection { return false }
+            }
+        } catch {
+            reject(connection, error)
+            return false
+        }
+        // Paused by its own unread answers, not by a slow frame: only the idle timeout runs.
+        connection.deadlines.didRead(at: reactor.now, hasPartialFrame: false)
+        pauseReading(connection)
+        return false
+    }
+
+    /// Stops reading the connection until what waits for it drains below half the limit.
+    private func pauseReading(_ connection: ChatConnection) {
+        guard !connection.readPaused else { return }
+        connection.readPaused = true
+        server.noteBudgetPause()
+        watch(connection)
     }
 
     private func handle(_ message: ChatClientMessage, from connection: ChatConnection) {
@@ -188,15 +210,23 @@ extension ChatServerWorker {
     /// Writes what waits; watches for writability while some remains and for input while the
     /// budget allows; disconnects a reader that let more than the limit pile up.
     func flush(_ connection: ChatConnection) {
+        let queued = connection.outbox.pointee.pendingCount
+        if queued > peakQueued {
+            peakQueued = queued
+            server.notePeakQueued(queued)
+        }
         guard writePending(connection) else { return }
         let outbox = connection.outbox.pointee
         if connection.overflowed || outbox.isOverLimit {
             server.noteSlowConsumer()
-            close(connection, reason: "slow consumer: \(outbox.pendingCount) bytes waiting, over the limit of \(outbox.limit)")
+            close(connection, reason: "slow consumer: \(outbox.pendingCount) bytes waiting, over the limit of \(outbox.limit)",
+                  abortive: true)
             return
         }
         if connection.readPaused, outbox.pendingCount <= configuration.maxPendingOutput / 2 {
+            // Drained: its budget is back. Messages already read come first, then the socket.
             connection.readPaused = false
+            guard handleDecoded(connection) else { return }
         }
         watch(connection)
     }
@@ -231,8 +261,9 @@ extension ChatServerWorker {
     // MARK: - Closing
 
     /// Closes one connection; its member leaves its room and the others are told. `reason`
-    /// (nil for an orderly close by the peer) is logged.
-    func close(_ connection: ChatConnection, reason: String?) {
+    /// (nil for an orderly close by the peer) is logged. `abortive` resets it, so the kernel
+    /// drops what it still holds for a peer that does not read (a slow consumer, a timeout).
+    func close(_ connection: ChatConnection, reason: String?, abortive: Bool = false) {
         guard slots[connection.slot] === connection else { return }
         // An orderly close still gets the answers already produced (a failed write closes it).
         if reason == nil {
@@ -244,7 +275,7 @@ extension ChatServerWorker {
         connections[connection.id] = nil
         if direct == nil { server.delivery.withLock { $0.close(connection.id) } }
         try? reactor.epoll.unregister(fd: connection.socket.fd)
-        connection.socket.close()
+        if abortive { connection.socket.abort() } else { connection.socket.close() }
         connection.outbox.pointee.removeAll()
         if let reason { server.log("chat-server: closed connection \(connection.peerName): \(reason)") }
         if let direct {

@@ -47,6 +47,8 @@ final class ChatServerWorker: @unchecked Sendable {
     var listenerPausedUntil: Int64?
     /// The next connection number (first loop only: it is the one that accepts).
     var nextConnectionID = 0
+    /// The most bytes seen waiting for one connection of this loop.
+    var peakQueued = 0
     /// When the connections' deadlines are next checked.
     var nextSweep: Int64 = 0
     var hasDeadlines: Bool {
@@ -177,7 +179,7 @@ final class ChatServerWorker: @unchecked Sendable {
         }
         for (connection, reason) in expired {
             server.noteTimeout()
-            close(connection, reason: reason)
+            close(connection, reason: reason, abortive: true)
         }
     }
 }
