@@ -1,5 +1,18 @@
 import NetModel
 
+/// What the event loop writes to for one connection: its unwritten bytes and two flags. Kept out
+/// of line (the connection and the loop's slot table point at it), so a fan-out reaches it by slot
+/// without retaining the connection or a dynamic exclusivity check per recipient.
+struct ChatOutput {
+    /// The bytes waiting to be written.
+    var buffer: OutboundBuffer
+    /// Whether the connection is in its loop's list of connections to flush this turn.
+    var isDirty = false
+    /// More than the output limit was queued for it: it is closed at the end of the turn as a
+    /// slow consumer, and nothing more is queued meanwhile.
+    var overflowed = false
+}
+
 /// One client connection of the chat server, owned by exactly one event loop (never touched by
 /// another thread): its socket, the frames read so far, and the bytes waiting to be written.
 final class ChatConnection {
@@ -16,20 +29,14 @@ final class ChatConnection {
     let peer: SocketAddress?
     let socket: Socket
     var decoder: ChatFrameDecoder
-    /// The bytes waiting to be written (kept out of line: the fan-out appends to it through the
-    /// pointer, without a dynamic exclusivity check per recipient).
-    let outbox: UnsafeMutablePointer<OutboundBuffer>
+    /// The bytes waiting to be written and the flush flags (see `ChatOutput`).
+    let output: UnsafeMutablePointer<ChatOutput>
     var deadlines: ConnectionDeadlines
-    /// Whether the connection is in its loop's list of connections to flush this iteration.
-    var isDirty = false
     /// What epoll watches now.
     var interest: EPollEvents = .readable
     /// Reading stopped: more than half the output limit waits for this connection (its input
     /// budget); it reads again once the output drains.
     var readPaused = false
-    /// More than the output limit was queued for it: it is closed at the end of the turn as a
-    /// slow consumer, and nothing more is queued meanwhile.
-    var overflowed = false
 
     init(id: Int, slot: Int, socket: Socket, peer: SocketAddress?, configuration: ChatServerConfiguration, now: Int64) {
         self.id = id
@@ -39,16 +46,22 @@ final class ChatConnection {
         self.peerName = Self.peerName(host: peer?.host ?? "?", port: Int(peer?.port ?? 0))
         self.socket = socket
         self.decoder = ChatFrameDecoder(format: configuration.format, maxBody: configuration.maxFrameBody)
-        outbox = .allocate(capacity: 1)
-        outbox.initialize(to: OutboundBuffer(limit: configuration.maxPendingOutput))
+        output = .allocate(capacity: 1)
+        output.initialize(to: ChatOutput(buffer: OutboundBuffer(limit: configuration.maxPendingOutput)))
         deadlines = ConnectionDeadlines(
             idleTimeout: configuration.idleTimeoutMilliseconds.map(Int64.init),
             partialFrameTimeout: configuration.partialFrameTimeoutMilliseconds.map(Int64.init), now: now)
     }
 
     deinit {
-        outbox.deinitialize(count: 1)
-        outbox.deallocate()
+        output.deinitialize(count: 1)
+        output.deallocate()
+    }
+
+    /// The bytes waiting to be written.
+    var outbox: OutboundBuffer {
+        _read { yield output.pointee.buffer }
+        _modify { yield &output.pointee.buffer }
     }
 
     /// Whether a frame is partly received.

@@ -12,7 +12,7 @@ extension ChatServerWorker {
         guard handleDecoded(connection) else { return }
         let pauseAt = configuration.maxPendingOutput / 2
         let (stop, bytes) = reader.read(connection.socket, mayRead: {
-            connection.outbox.pointee.pendingCount <= pauseAt
+            connection.outbox.pendingCount <= pauseAt
         }, consume: { chunk in
             connection.decoder.append(chunk)
             return handleDecoded(connection)
@@ -33,7 +33,7 @@ extension ChatServerWorker {
     private func handleDecoded(_ connection: ChatConnection) -> Bool {
         let pauseAt = configuration.maxPendingOutput / 2
         do throws(ChatWireError) {
-            while connection.outbox.pointee.pendingCount <= pauseAt {
+            while connection.outbox.pendingCount <= pauseAt {
                 guard let message = try connection.decoder.nextClientMessage() else {
                     connection.deadlines.didRead(at: reactor.now, hasPartialFrame: connection.hasPartialFrame)
                     return true
@@ -93,30 +93,33 @@ extension ChatServerWorker {
             server.log("chat-server: a chat line from \(name) does not fit a frame; not sent")
             return
         }
-        slots.withUnsafeBufferPointer { slots in
+        outputs.withUnsafeBufferPointer { outputs in
             for route in routes where route != sender {
-                guard let recipient = slots[route] else { continue }
-                queue(bytes, for: recipient)
+                guard let output = outputs[route] else { continue }
+                queue(bytes, to: output, slot: route)
             }
         }
     }
 
-    /// Appends `bytes` to a connection of this loop (dropped once it overflowed) and marks it
-    /// for the flush at the end of the turn.
+    /// Appends `bytes` to the output of the connection at `slot` (dropped once it overflowed)
+    /// and marks it for the flush at the end of the turn.
     @inline(__always)
-    private func queue(_ bytes: [UInt8], for connection: ChatConnection) {
-        if !connection.overflowed {
-            connection.outbox.pointee.append(bytes)
-            if connection.outbox.pointee.isOverLimit { connection.overflowed = true }
+    private func queue(_ bytes: [UInt8], to output: UnsafeMutablePointer<ChatOutput>, slot: Int) {
+        if !output.pointee.overflowed {
+            output.pointee.buffer.append(bytes)
+            if output.pointee.buffer.isOverLimit { output.pointee.overflowed = true }
         }
-        markDirty(connection)
+        if !output.pointee.isDirty {
+            output.pointee.isDirty = true
+            dirty.append(slot)
+        }
     }
 
     /// A frame that does not decode: the peer gets a system message saying why (best effort),
     /// then only this connection is closed.
     private func reject(_ connection: ChatConnection, _ error: ChatWireError) {
         if let notice = try? ChatWire.encode(.system("잘못된 메시지로 연결을 종료합니다: \(error)"), format: configuration.format) {
-            connection.outbox.pointee.append(notice)
+            connection.outbox.append(notice)
             _ = writePending(connection)
         }
         close(connection, reason: "bad message: \(error)")
@@ -135,7 +138,7 @@ extension ChatServerWorker {
             for effect in effects {
                 guard let bytes = encode(effect), let id = Int(effect.recipient.rawValue),
                       let connection = connections[id] else { continue }
-                queue(bytes, for: connection)
+                queue(bytes, to: connection.output, slot: connection.slot)
             }
             return
         }
@@ -164,9 +167,9 @@ extension ChatServerWorker {
 
     @inline(__always)
     func markDirty(_ connection: ChatConnection) {
-        if !connection.isDirty {
-            connection.isDirty = true
-            dirty.append(connection)
+        if !connection.output.pointee.isDirty {
+            connection.output.pointee.isDirty = true
+            dirty.append(connection.slot)
         }
     }
 
@@ -190,15 +193,15 @@ extension ChatServerWorker {
     }
 
     private func flushDirtyOnce() {
-        let batch = dirty
+        let batch = dirty.compactMap { slots[$0] }
         dirty.removeAll(keepingCapacity: true)
         // Cleared before any flush: a close below may queue a notice for a later connection of
         // this batch, which must then be marked dirty again (its table flag was just reset).
-        for connection in batch { connection.isDirty = false }
+        for connection in batch { connection.output.pointee.isDirty = false }
         if direct == nil {
             server.delivery.withLock { table in
-                for connection in batch where table.take(connection.id, into: &connection.outbox.pointee) {
-                    connection.overflowed = true
+                for connection in batch where table.take(connection.id, into: &connection.outbox) {
+                    connection.output.pointee.overflowed = true
                 }
             }
         }
@@ -210,14 +213,14 @@ extension ChatServerWorker {
     /// Writes what waits; watches for writability while some remains and for input while the
     /// budget allows; disconnects a reader that let more than the limit pile up.
     func flush(_ connection: ChatConnection) {
-        let queued = connection.outbox.pointee.pendingCount
+        let queued = connection.outbox.pendingCount
         if queued > peakQueued {
             peakQueued = queued
             server.notePeakQueued(queued)
         }
         guard writePending(connection) else { return }
-        let outbox = connection.outbox.pointee
-        if connection.overflowed || outbox.isOverLimit {
+        let outbox = connection.outbox
+        if connection.output.pointee.overflowed || outbox.isOverLimit {
             server.noteSlowConsumer()
             close(connection, reason: "slow consumer: \(outbox.pendingCount) bytes waiting, over the limit of \(outbox.limit)",
                   abortive: true)
@@ -235,7 +238,7 @@ extension ChatServerWorker {
     /// while some waits.
     func watch(_ connection: ChatConnection) {
         var wanted: EPollEvents = connection.readPaused ? [] : .readable
-        if !connection.outbox.pointee.isEmpty { wanted.insert(.writable) }
+        if !connection.outbox.isEmpty { wanted.insert(.writable) }
         guard wanted != connection.interest else { return }
         do {
             try reactor.epoll.modify(fd: connection.socket.fd, events: wanted, token: UInt64(connection.slot))
@@ -250,7 +253,7 @@ extension ChatServerWorker {
     @discardableResult
     private func writePending(_ connection: ChatConnection) -> Bool {
         do {
-            _ = try connection.outbox.pointee.write(to: connection.socket)
+            _ = try connection.outbox.write(to: connection.socket)
             return true
         } catch {
             close(connection, reason: "write failed: \(error)")
@@ -267,16 +270,17 @@ extension ChatServerWorker {
         guard slots[connection.slot] === connection else { return }
         // An orderly close still gets the answers already produced (a failed write closes it).
         if reason == nil {
-            if direct == nil { _ = server.delivery.withLock { $0.take(connection.id, into: &connection.outbox.pointee) } }
+            if direct == nil { _ = server.delivery.withLock { $0.take(connection.id, into: &connection.outbox) } }
             if !writePending(connection) { return }
         }
         slots[connection.slot] = nil
+        outputs[connection.slot] = nil
         freeSlots.append(connection.slot)
         connections[connection.id] = nil
         if direct == nil { server.delivery.withLock { $0.close(connection.id) } }
         try? reactor.epoll.unregister(fd: connection.socket.fd)
         if abortive { connection.socket.abort() } else { connection.socket.close() }
-        connection.outbox.pointee.removeAll()
+        connection.outbox.removeAll()
         if let reason { server.log("chat-server: closed connection \(connection.peerName): \(reason)") }
         if let direct {
             direct.disconnect(connection.member) { deliver($0) }
@@ -292,6 +296,7 @@ extension ChatServerWorker {
             connection.socket.close()
         }
         slots.removeAll()
+        outputs.removeAll()
         connections.removeAll()
         let mail = mailbox.withLock { box -> ChatServerMailbox in
             let taken = box

@@ -34,8 +34,10 @@ final class ChatServerWorker: @unchecked Sendable {
     var freeSlots: [Int] = []
     /// Connections by id (the member id's number), for output addressed by member.
     var connections: [Int: ChatConnection] = [:]
-    /// Connections with output queued this iteration, to flush at its end.
-    var dirty: [ChatConnection] = []
+    /// Each slot's output (nil for a free slot): what a fan-out writes to.
+    var outputs: [UnsafeMutablePointer<ChatOutput>?] = []
+    /// Slots of the connections with output queued this turn, to flush at its end.
+    var dirty: [Int] = []
     /// Loops asked (through the delivery table) to flush a connection this iteration.
     var wakePeers: [Bool] = []
     var cache: ChatMessageCache
@@ -129,7 +131,10 @@ final class ChatServerWorker: @unchecked Sendable {
     /// Takes a new connection into this loop and connects its member.
     func adopt(id: Int, socket: Socket) {
         let slot = freeSlots.popLast() ?? slots.count
-        if slot == slots.count { slots.append(nil) }
+        if slot == slots.count {
+            slots.append(nil)
+            outputs.append(nil)
+        }
         let connection = ChatConnection(id: id, slot: slot, socket: socket, peer: try? socket.remoteAddress,
                                         configuration: configuration, now: reactor.now)
         socket.setNoDelay()
@@ -142,6 +147,7 @@ final class ChatServerWorker: @unchecked Sendable {
             return
         }
         slots[slot] = connection
+        outputs[slot] = connection.output
         connections[id] = connection
         if let direct {
             direct.connect(connection.member, name: connection.peerName, route: slot) { deliver($0) }
