@@ -71,9 +71,41 @@ extension ChatWire {
     }
 
     private static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var escape = false
-        for byte in bytes { escape = escape || byte < 0x20 || byte == 0x22 || byte == 0x5C }
-        return escape
+        firstSpecial(bytes, from: 0).index < bytes.count
+    }
+
+    /// Where the first byte that JSON must escape (`"`, `\`, a control character) is in
+    /// `bytes` from `start`, eight bytes at a time.
+    /// - Returns: its index (`bytes.count` when there is none) and whether any byte before it
+    ///   may be non-ASCII (conservative: true also when only a later byte of the same word is).
+    @inline(__always)
+    static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (index: Int, maybeNonASCII: Bool) {
+        guard let base = bytes.baseAddress else { return (bytes.count, false) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        var i = start
+        while i + 8 <= bytes.count {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            high |= w
+            // The high bit of a byte's lane is set for a byte below 0x20, equal to '"' or to '\'.
+            // Borrows can only mark lanes above a true one, so the lowest mark is exact.
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            let below = (w &- ones &* 0x20) & ~w
+            let isQuote = (quote &- ones) & ~quote
+            let isBackslash = (backslash &- ones) & ~backslash
+            let marks = (below | isQuote | isBackslash) & highs
+            if marks != 0 { return (i + marks.trailingZeroBitCount / 8, high & highs != 0) }
+            i += 8
+        }
+        while i < bytes.count {
+            let byte = base[i]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return (i, high & highs != 0) }
+            high |= UInt64(byte)
+            i += 1
+        }
+        return (i, high & highs != 0)
     }
 
     private static func varintSize(_ value: Int) -> Int {
@@ -157,15 +189,12 @@ private struct FastJSONScanner {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let base = bytes.baseAddress else { return nil }
         let start = index + 1
-        var end = start
-        while end < bytes.count {
-            let byte = bytes[end]
-            if byte == 0x22 { break }
-            if byte == 0x5C || byte < 0x20 { return nil }
-            end += 1
-        }
-        guard end < bytes.count,
-              let text = String(validating: UnsafeBufferPointer(start: base + start, count: end - start), as: UTF8.self)
+        let (end, maybeNonASCII) = ChatWire.firstSpecial(bytes, from: start)
+        guard end < bytes.count, bytes[end] == 0x22 else { return nil }  // an escape, a control character, or no end
+        let raw = UnsafeBufferPointer(start: base + start, count: end - start)
+        // ASCII needs no validation (and `String(decoding:)` is inlined); anything else is
+        // validated as UTF-8.
+        guard let text = maybeNonASCII ? String(validating: raw, as: UTF8.self) : String(decoding: raw, as: UTF8.self)
         else { return nil }
         index = end + 1
         return text
