@@ -182,6 +182,23 @@ struct ChatServerLimitsTests {
     }
 }
 
+/// Output handed to the server from outside a client's request.
+@Suite("Chat server: deliveries from another thread")
+struct ChatServerExternalDeliveryTests {
+    @Test("ChatServer.deliver reaches a member with one loop and the local backend (the fast path) too", arguments: [1, 2])
+    func externalDelivery(workers: Int) throws {
+        try withChatServer(format: .json, workers: workers) { server in
+            let client = try ChatTestClient(port: server.port, format: .json)
+            try client.send(.rooms)  // the connection is adopted and answered: member "0"
+            #expect(try client.next() == .roomsResult([]))
+            server.deliver([.system(to: "0", text: "from outside")])
+            #expect(try client.nextSystem() == "from outside")
+            try client.send(.rooms)
+            #expect(try client.next() == .roomsResult([]))
+        }
+    }
+}
+
 /// The limits' value functions, without sockets.
 @Suite("Chat server limit policies: /shutdown by peer, sizes, /rooms paging, the chat-line fan-out index")
 struct ChatServerPolicyTests {

@@ -37,6 +37,10 @@ public final class ChatServer: @unchecked Sendable {
     /// The bytes queued per connection (see `ChatDeliveryTable`).
     let delivery: Mutex<ChatDeliveryTable>
     private let counters = Mutex(ChatServerStats())
+    private let externalDeliveries = Atomic<Bool>(false)
+
+    /// Whether `deliver(_:)` was ever called (then every loop takes bytes from the delivery table).
+    var hasExternalDeliveries: Bool { externalDeliveries.load(ordering: .relaxed) }
     private var listener: Socket?
     private var workers: [ChatServerWorker] = []
     private var threads: [ChatServerThread] = []
@@ -157,6 +161,7 @@ public final class ChatServer: @unchecked Sendable {
     /// to their members' connections. Thread-safe.
     public func deliver(_ effects: [ChatEffect]) {
         guard !workers.isEmpty else { return }
+        externalDeliveries.store(true, ordering: .releasing)
         var cache = ChatMessageCache(format: configuration.format)
         let encoded = effects.compactMap { effect -> (Int, [UInt8])? in
             guard let id = Int(effect.recipient.rawValue), let bytes = try? cache.bytes(for: effect.message) else { return nil }

@@ -198,7 +198,9 @@ extension ChatServerWorker {
         // Cleared before any flush: a close below may queue a notice for a later connection of
         // this batch, which must then be marked dirty again (its table flag was just reset).
         for connection in batch { connection.output.pointee.isDirty = false }
-        if direct == nil {
+        // With one loop and the local backend only `ChatServer.deliver` (another thread) uses the
+        // table; it is looked at only once that happened.
+        if direct == nil || server.hasExternalDeliveries {
             server.delivery.withLock { table in
                 for connection in batch where table.take(connection.id, into: &connection.outbox) {
                     connection.output.pointee.overflowed = true
@@ -270,14 +272,14 @@ extension ChatServerWorker {
         guard slots[connection.slot] === connection else { return }
         // An orderly close still gets the answers already produced (a failed write closes it).
         if reason == nil {
-            if direct == nil { _ = server.delivery.withLock { $0.take(connection.id, into: &connection.outbox) } }
+            _ = server.delivery.withLock { $0.take(connection.id, into: &connection.outbox) }
             if !writePending(connection) { return }
         }
         slots[connection.slot] = nil
         outputs[connection.slot] = nil
         freeSlots.append(connection.slot)
         connections[connection.id] = nil
-        if direct == nil { server.delivery.withLock { $0.close(connection.id) } }
+        server.delivery.withLock { $0.close(connection.id) }
         try? reactor.epoll.unregister(fd: connection.socket.fd)
         if abortive { connection.socket.abort() } else { connection.socket.close() }
         connection.outbox.removeAll()

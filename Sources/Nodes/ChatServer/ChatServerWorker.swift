@@ -149,10 +149,10 @@ final class ChatServerWorker: @unchecked Sendable {
         slots[slot] = connection
         outputs[slot] = connection.output
         connections[id] = connection
+        server.delivery.withLock { $0.open(id, owner: index) }
         if let direct {
             direct.connect(connection.member, name: connection.peerName, route: slot) { deliver($0) }
         } else {
-            server.delivery.withLock { $0.open(id, owner: index) }
             backend.connect(connection.member, name: connection.peerName) { deliver($0) }
         }
     }
@@ -207,7 +207,7 @@ extension ChatServerWorker: SocketReactorHandler {
 
     func reactorWasWoken(_ reactor: SocketReactor) {
         drainMailbox()
-        if direct == nil { takeFlushRequests() }
+        takeFlushRequests()
     }
 
     func reactorDidFinishTurn(_ reactor: SocketReactor) -> Bool {
