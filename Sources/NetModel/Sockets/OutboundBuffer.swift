@@ -29,7 +29,7 @@ public struct OutboundBuffer {
 
     /// Queues `bytes` after what already waits.
     @inline(__always) public mutating func append(_ bytes: [UInt8]) {
-        storage.append(contentsOf: bytes)
+        bytes.withUnsafeBufferPointer { storage.append(contentsOf: $0) }
     }
 
     /// Queues the bytes `body` appends to the end of the storage (e.g. a frame header written
