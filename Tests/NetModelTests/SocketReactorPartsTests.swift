@@ -3,7 +3,7 @@ import Testing
 @testable import NetModel
 
 /// The parts every server's event loop is made of, as values and over real loopback sockets.
-@Suite("Socket reactor parts: deadlines, outbound buffer, read budget, accepting at the descriptor limit")
+@Suite("Socket reactor parts: deadlines, outbound buffer, read budget (the descriptor limit: SimctlChatLimitsTests)")
 struct SocketReactorPartsTests {
     @Test("the idle timeout counts from the last input; the partial-frame timeout from a frame's first byte")
     func deadlines() {
