@@ -70,6 +70,21 @@ struct TCPRobustnessTests {
         }
     }
 
+    @Test("a peer that never finishes its hello is closed by the hello timeout (slowloris)")
+    func helloTimeout() throws {
+        try onlyOffenderClosed(reason: "timeout", options: testOptions { $0.helloTimeoutMilliseconds = 200 }) { bad in
+            try bad.write([0, 0])  // half a length field, then nothing
+        }
+    }
+
+    @Test("a frame left unfinished after the hello is closed by the partial-frame timeout")
+    func partialFrameTimeout() throws {
+        try onlyOffenderClosed(reason: "timeout", options: testOptions { $0.partialFrameTimeoutMilliseconds = 200 }) { bad in
+            try bad.hello(from: "client-2", to: "frontend-1")
+            try bad.write([0, 0, 0, 40, 1])  // a 40-byte frame of which one byte came
+        }
+    }
+
     @Test("a frame of unknown kind closes only that connection")
     func unknownKind() throws {
         try onlyOffenderClosed(reason: "protocol-error") { bad in

@@ -1,4 +1,5 @@
 import Testing
+import NetModel
 @testable import Nodes
 
 @Suite("Chat server parts: client input, outbox, message cache")
@@ -48,7 +49,7 @@ struct ChatServerPartsTests {
 
     @Test("the outbox keeps unwritten bytes in order and flags a slow reader")
     func outbox() {
-        var box = ChatOutbox(limit: 10)
+        var box = OutboundBuffer(limit: 10)
         #expect(box.isEmpty)
         box.append([1, 2, 3])
         box.append([4, 5])
@@ -64,7 +65,7 @@ struct ChatServerPartsTests {
 
     @Test("the outbox compacts a long written prefix without losing bytes")
     func outboxCompacts() {
-        var box = ChatOutbox(limit: 1 << 20)
+        var box = OutboundBuffer(limit: 1 << 20)
         let chunk = (0..<100_000).map { UInt8(truncatingIfNeeded: $0) }
         box.append(chunk)
         box.didWrite(70_000)
@@ -119,5 +120,36 @@ struct ChatWireFastPathTests {
         #expect(ChatWire.fastJSONClientChat(ArraySlice(Array(#"{ "type": "CSChat", "text": "spaced" }"#.utf8))) == .chat("spaced"))
         #expect(ChatWire.fastJSONClientChat(ArraySlice(Array(#"{"type":"CSChat","text":"a","extra":1}"#.utf8))) == nil)
         #expect(ChatWire.fastJSONClientChat(ArraySlice([0x7B, 0x22] + Array(#"type":"CSChat","text":""#.utf8) + [0xFF, 0x22, 0x7D])) == nil)
+    }
+
+    @Test("the word-at-a-time scan finds an escape, a control character or non-ASCII at every position")
+    func scanEveryPosition() throws {
+        let specials: [[UInt8]] = [[0x22], [0x5C], [0x0A], [0x1F], [0x00], [0x7F], [0x20], [0x21], [0x23], [0x5B], [0x5D],
+                                   Array("é".utf8), Array("안".utf8), [0xC3], [0xFF], [0xA0, 0x22]]
+        for length in 0..<26 {
+            for position in 0...length {
+                for special in specials {
+                    var text = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    text.insert(contentsOf: special, at: position)
+                    // Decoding: as the general codec, or nil (then the general codec is used).
+                    var body = Array(#"{"type":"CSChat","text":""#.utf8) + text + Array(#""}"#.utf8)
+                    let general = try? ChatWire.decodeJSONClient(ArraySlice(body))
+                    if let fast = ChatWire.fastJSONClientChat(ArraySlice(body)) {
+                        #expect(fast == general, "text bytes \(text)")
+                    } else if special.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }),
+                              String(validating: text, as: UTF8.self) != nil {
+                        Issue.record("the fast path refused a plain text: \(text)")
+                    }
+                    body.removeAll()
+                    // Encoding: byte for byte the general codec's.
+                    if let string = String(validating: text, as: UTF8.self) {
+                        let general = try ChatWire.encode(.chat(member: "m", text: string), format: .json)
+                        if let fast = ChatWire.fastChatFrames(member: "m", text: string, format: .json) {
+                            #expect(fast == general, "text \(string.debugDescription)")
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -42,9 +42,8 @@ final class TCPConnection {
     /// The peer, known from the start when connecting and from the hello when accepted.
     var peer: NodeName?
     var decoder: TCPFrameDecoder
-    /// Bytes waiting to be written: `outbound[outboundStart...]`.
-    var outbound: [UInt8] = []
-    var outboundStart = 0
+    /// Bytes waiting to be written.
+    var outbound = OutboundBuffer()
     /// One-shot messages queued before the connection opened.
     var queuedMessages = 0
     /// Streams on this connection: wire id → the local node's id for it.
@@ -54,6 +53,11 @@ final class TCPConnection {
     var registered = false
     /// Reading stopped because this connection's worker has too much queued.
     var paused = false
+    /// Reading stopped because this connection's own outbound bytes are over half the limit
+    /// (its input budget); it reads again once they drain.
+    var budgetPaused = false
+    /// The hello and partial-frame deadlines of an accepted connection (nil: none).
+    var deadlines: ConnectionDeadlines?
     /// Queued for a flush at the end of the reactor's turn.
     var dirty = false
     /// In `.backoff` with a retry timer set (so a send does not connect early).
@@ -84,7 +88,7 @@ final class TCPConnection {
     }
 
     /// Bytes still to write.
-    var pendingBytes: Int { outbound.count - outboundStart }
+    var pendingBytes: Int { outbound.pendingCount }
 
     /// The wire id of a stream this side opens with local id `id`: the id itself, with the top
     /// bit set when this side accepted the connection, so the two sides' ids never collide.
@@ -97,7 +101,9 @@ final class TCPConnection {
     func appendFrame(kind: TCPFrameKind, code: UInt8 = 0, streamID: UInt64, messageID: UInt64,
                      body: [UInt8]) {
         if sealer != nil {
-            sealer!.seal(kind: kind, code: code, streamID: streamID, messageID: messageID, body: body, into: &outbound)
+            outbound.appendInPlace { bytes in
+                sealer!.seal(kind: kind, code: code, streamID: streamID, messageID: messageID, body: body, into: &bytes)
+            }
             return
         }
         if handshake != nil {
@@ -110,20 +116,10 @@ final class TCPConnection {
     /// Appends one frame without a MAC (hellos, handshake frames, unauthenticated connections).
     func appendPlainFrame(kind: TCPFrameKind, code: UInt8 = 0, streamID: UInt64, messageID: UInt64,
                           body: [UInt8]) {
-        TCPFrame.appendHeader(kind: kind, code: code, streamID: streamID, messageID: messageID,
-                              bodyCount: body.count, to: &outbound)
-        outbound.append(contentsOf: body)
-    }
-
-    /// Forgets the first `count` pending bytes (they were written).
-    func consumeOutbound(_ count: Int) {
-        outboundStart += count
-        if outboundStart == outbound.count {
-            outbound.removeAll(keepingCapacity: outbound.capacity <= 1 << 20)
-            outboundStart = 0
-        } else if outboundStart >= 1 << 16, outboundStart >= outbound.count / 2 {
-            outbound.removeFirst(outboundStart)
-            outboundStart = 0
+        outbound.appendInPlace { bytes in
+            TCPFrame.appendHeader(kind: kind, code: code, streamID: streamID, messageID: messageID,
+                                  bodyCount: body.count, to: &bytes)
+            bytes.append(contentsOf: body)
         }
     }
 
@@ -133,7 +129,7 @@ final class TCPConnection {
         case .backoff, .closed: []
         case .connecting: .writable
         case .awaitingHello, .open:
-            (paused ? [] : EPollEvents.readable).union(pendingBytes > 0 ? .writable : [])
+            (paused || budgetPaused ? [] : EPollEvents.readable).union(pendingBytes > 0 ? .writable : [])
         }
     }
 }

@@ -32,6 +32,12 @@ public struct TCPOptions: Sendable {
     public var codec: TCPPayloadCodec = .messagePack
     /// The open-file limit the network raises the process to at start (as far as allowed).
     public var openFileLimit: Int = 65_536
+    /// Milliseconds an accepted connection has to send its hello (its first frame) before it is
+    /// closed (`timeout`); nil waits for ever. Default 10,000.
+    public var helloTimeoutMilliseconds: Int? = 10_000
+    /// Milliseconds a frame may take from its first byte to its last before the connection is
+    /// closed (`timeout`: a slowloris peer); nil without limit. Default 30,000.
+    public var partialFrameTimeoutMilliseconds: Int? = 30_000
     /// Listen backlog of attached nodes.
     public var backlog: Int32 = 1_024
     /// Node authentication: with a key, node-to-node connections run the challenge–response

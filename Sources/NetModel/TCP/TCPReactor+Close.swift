@@ -64,8 +64,7 @@ extension TCPReactor {
             if abortive { socket.abort() } else { socket.close() }
         }
         connection.state = .closed
-        connection.outbound = []
-        connection.outboundStart = 0
+        connection.outbound.removeAll()
         registry[connection.token] = nil
         node.connections[connection.token] = nil
         if let peer = connection.peer, node.links[peer] === connection { node.links[peer] = nil }

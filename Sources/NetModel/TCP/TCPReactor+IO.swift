@@ -1,25 +1,31 @@
 /// Sockets: accepting, connecting, reading, writing, and what epoll watches.
 extension TCPReactor {
-    /// Accepts every pending connection on `node`'s listener.
-    func acceptAll(on node: TCPLocalNode) {
-        guard let listener = node.listener, !node.isDetached else { return }
+    /// Accepts every pending connection on `node`'s listener (at most 256 per turn). At the
+    /// descriptor limit the pending clients are closed at once (`ListenerAcceptor`); when even
+    /// that fails the listener is not watched for 100 ms rather than spin.
+    func acceptAll(on node: TCPLocalNode, _ acceptor: ListenerAcceptor) {
+        guard node.listener != nil, !node.isDetached else { return }
         for _ in 0..<256 {
-            let socket: Socket
-            do {
-                guard let accepted = try listener.accept() else { return }
-                socket = accepted
-            } catch {
-                options.log?("tcp: \(node.name) cannot accept: \(error); accepting again in 100 ms")
-                // Out of descriptors: stop watching the listener for a while rather than spin.
-                try? epoll.modify(fd: listener.fd, events: [], token: node.listenerToken)
-                listenerRetries.append((at: .now + .milliseconds(100), node: node))
+            switch acceptor.acceptNext() {
+            case .drained: return
+            case .exhausted(let error, let shed, let pause):
+                options.log?("tcp: \(node.name) cannot accept: \(error); closed \(shed) waiting client\(shed == 1 ? "" : "s")\(pause ? ", accepting again in 100 ms" : "")")
+                stats.update { $0.acceptsShed += shed }
+                if pause {
+                    try? epoll.modify(fd: acceptor.listener.fd, events: [], token: node.listenerToken)
+                    listenerRetries.append((at: .now + .milliseconds(acceptor.backoffMilliseconds), node: node))
+                }
                 return
+            case .accepted(let socket):
+                socket.setNoDelay()
+                let connection = makeConnection(node: node, isConnector: false, state: .awaitingHello,
+                                                peer: nil, socket: socket)
+                connection.deadlines = ConnectionDeadlines(
+                    idleTimeout: options.helloTimeoutMilliseconds.map(Int64.init),
+                    partialFrameTimeout: options.partialFrameTimeoutMilliseconds.map(Int64.init), now: core.now)
+                stats.update { $0.connectionsAccepted += 1 }
+                updateInterest(connection)
             }
-            socket.setNoDelay()
-            let connection = makeConnection(node: node, isConnector: false, state: .awaitingHello,
-                                            peer: nil, socket: socket)
-            stats.update { $0.connectionsAccepted += 1 }
-            updateInterest(connection)
         }
     }
 
@@ -83,47 +89,60 @@ extension TCPReactor {
         flush(connection)
     }
 
-    /// Reads what the socket has (bounded per turn, for fairness) and handles the frames.
+    /// Reads what the socket has (at most 16 chunks per turn, for fairness, and only while the
+    /// connection's input budget allows: not while its outbound bytes are over half the limit)
+    /// and handles the frames.
     private func readAvailable(_ connection: TCPConnection) {
         guard let socket = connection.socket else { return }
-        var bytesRead = 0
-        for _ in 0..<16 {
-            let result: ReadResult
-            do {
-                result = try socket.read(into: readBuffer)
-            } catch {
-                stats.update { $0.bytesIn += bytesRead }
-                peerGone(connection, reason: "peer-error", detail: "\(error)")
-                return
+        let pauseAt = options.maxOutboundBytes / 2
+        let (stop, bytesRead) = reader.read(socket, mayRead: {
+            connection.pendingBytes <= pauseAt && !workers.isOverloaded(connection.worker)
+        }, consume: { chunk in
+            connection.decoder.append(chunk)
+            guard drainFrames(connection) else { return false }
+            // The hello deadline is an idle timeout that ends with the hello.
+            if connection.state == .open, connection.deadlines?.idleTimeout != nil { connection.deadlines?.idleTimeout = nil }
+            connection.deadlines?.didRead(at: core.now, hasPartialFrame: connection.decoder.bufferedCount > 0)
+            return true
+        })
+        stats.update { $0.bytesIn += bytesRead }
+        switch stop {
+        case .drained, .quota, .stopped: return
+        case .closed: peerGone(connection, reason: "peer-closed", detail: nil)
+        case .failed(let error): peerGone(connection, reason: "peer-error", detail: "\(error)")
+        case .budget:
+            if connection.pendingBytes > pauseAt {
+                connection.budgetPaused = true
+                stats.update { $0.budgetPauses += 1 }
+            } else {
+                connection.paused = true
+                paused.append(connection)
+                stats.update { $0.readPauses += 1 }
             }
-            switch result {
-            case .wouldBlock:
-                stats.update { $0.bytesIn += bytesRead }
-                return
-            case .closed:
-                stats.update { $0.bytesIn += bytesRead }
-                peerGone(connection, reason: "peer-closed", detail: nil)
-                return
-            case .bytes(let n):
-                bytesRead += n
-                connection.decoder.append(UnsafeRawBufferPointer(rebasing: readBuffer[..<n]))
-                guard drainFrames(connection) else {
-                    stats.update { $0.bytesIn += bytesRead }
-                    return
-                }
-                if workers.isOverloaded(connection.worker) {
-                    connection.paused = true
-                    paused.append(connection)
-                    updateInterest(connection)
-                    stats.update {
-                        $0.bytesIn += bytesRead
-                        $0.readPauses += 1
-                    }
-                    return
-                }
+            updateInterest(connection)
+        }
+    }
+
+    /// Closes every connection past a deadline (an accepted peer that never finished its hello,
+    /// a frame left unfinished too long); checked once a second.
+    func sweepDeadlines() {
+        guard hasDeadlines, core.now >= nextDeadlineSweep else { return }
+        nextDeadlineSweep = core.now + 1_000
+        var expired: [(TCPConnection, String)] = []
+        for node in nodes.values {
+            for connection in node.connections.values {
+                if let reason = connection.deadlines?.expiry(at: core.now) { expired.append((connection, reason)) }
             }
         }
-        stats.update { $0.bytesIn += bytesRead }
+        for (connection, reason) in expired.sorted(by: { $0.0.token < $1.0.token }) {
+            stats.update { $0.timeouts += 1 }
+            cut(connection, reason: "timeout", detail: reason, streams: .reset, poison: true)
+        }
+    }
+
+    /// Whether any deadline is configured.
+    var hasDeadlines: Bool {
+        options.helloTimeoutMilliseconds != nil || options.partialFrameTimeoutMilliseconds != nil
     }
 
     /// Handles every complete frame buffered on `connection`.
@@ -149,23 +168,19 @@ extension TCPReactor {
     /// Writes what the socket takes of the connection's pending bytes.
     func flush(_ connection: TCPConnection) {
         guard connection.state == .open, let socket = connection.socket else { return }
-        var written = 0
-        while connection.pendingBytes > 0 {
-            let n: Int?
-            do {
-                n = try connection.outbound.withUnsafeBytes { raw in
-                    try socket.write(UnsafeRawBufferPointer(rebasing: raw[connection.outboundStart...]))
-                }
-            } catch {
-                stats.update { $0.bytesOut += written }
-                peerGone(connection, reason: "peer-error", detail: "\(error)")
-                return
-            }
-            guard let n else { break }
-            written += n
-            connection.consumeOutbound(n)
+        let before = connection.pendingBytes
+        do {
+            _ = try connection.outbound.write(to: socket)
+        } catch {
+            stats.update { $0.bytesOut += before - connection.pendingBytes }
+            peerGone(connection, reason: "peer-error", detail: "\(error)")
+            return
         }
+        let written = before - connection.pendingBytes
         if written > 0 { stats.update { $0.bytesOut += written } }
+        if connection.budgetPaused, connection.pendingBytes <= options.maxOutboundBytes / 2 {
+            connection.budgetPaused = false  // drained: its input budget is back
+        }
         updateInterest(connection)
     }
 

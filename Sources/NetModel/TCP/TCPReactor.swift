@@ -18,13 +18,12 @@ enum TCPCommand: @unchecked Sendable {
     case shutdown
 }
 
-/// The one I/O thread of a `TCPNetwork`: an epoll loop over every listener and connection of
-/// every attached node, plus an eventfd through which other threads hand it commands. All
+/// The one I/O thread of a `TCPNetwork`: a `SocketReactor` loop over every listener and
+/// connection of every attached node, whose wake-up other threads use to hand it commands. All
 /// connection and stream state lives here and is touched by this thread only.
 final class TCPReactor: @unchecked Sendable {
     enum Registered {
-        case wakeup
-        case listener(TCPLocalNode)
+        case listener(TCPLocalNode, ListenerAcceptor)
         case connection(TCPConnection)
     }
 
@@ -32,8 +31,10 @@ final class TCPReactor: @unchecked Sendable {
     let directory: TCPDirectory
     let stats: TCPStatsBox
     let blocks: TCPBlockList
-    let epoll: EPoll
-    let wakeup: Wakeup
+    /// The event loop (epoll, wake-up, clock) shared with the chat server's loops.
+    let core: SocketReactor
+    var epoll: EPoll { core.epoll }
+    var wakeup: Wakeup { core.wakeup }
     var workers: TCPWorkerPool!
 
     private struct CommandQueue {
@@ -57,27 +58,24 @@ final class TCPReactor: @unchecked Sendable {
     var listenerRetries: [(at: ContinuousClock.Instant, node: TCPLocalNode)] = []
     var random: SeededRandom
     let backoffPolicy: TCPBackoff
-    var readBuffer: UnsafeMutableRawBufferPointer
+    let reader = SocketReader(chunk: 1 << 16, maxReads: 16)
+    /// When the connections' deadlines are next checked (`SocketReactor.now` milliseconds).
+    var nextDeadlineSweep: Int64 = 0
 
     init(options: TCPOptions, directory: TCPDirectory, stats: TCPStatsBox, blocks: TCPBlockList) throws {
         self.options = options
         self.directory = directory
         self.stats = stats
         self.blocks = blocks
-        epoll = try EPoll(maxEvents: 512)
-        wakeup = try Wakeup()
+        core = try SocketReactor(maxEvents: 512)
         random = SeededRandom(seed: options.jitterSeed)
         backoffPolicy = TCPBackoff(baseMilliseconds: options.reconnectBaseMilliseconds,
                                    capMilliseconds: options.reconnectCapMilliseconds)
-        readBuffer = .allocate(byteCount: 1 << 16, alignment: 8)
-        try epoll.register(fd: wakeup.fd, events: .readable, token: 0)
-        registry[0] = .wakeup
     }
 
     deinit {
-        readBuffer.deallocate()
-        wakeup.close()
-        epoll.close()
+        reader.deallocate()
+        core.close()
     }
 
     /// Starts the thread.
@@ -121,43 +119,32 @@ final class TCPReactor: @unchecked Sendable {
     }
 
     private func loop() {
-        var events: [EPollEvent] = []
-        events.reserveCapacity(epoll.maxEvents)
-        var batch: [TCPCommand] = []
-        while true {
-            let timeout = retryTimeout()
-            do {
-                try epoll.wait(timeoutMilliseconds: timeout, into: &events)
-            } catch {
-                options.log?("tcp reactor: \(error); stopping")
+        core.run(self)
+    }
+
+    private var batch: [TCPCommand] = []
+
+    /// The commands handed over since the last turn, then retries, deadlines and flushes.
+    /// - Returns: false after a `.shutdown` (the loop ends).
+    fileprivate func finishTurn() -> Bool {
+        commands.withLock { swap(&batch, &$0.items) }
+        defer { batch.removeAll(keepingCapacity: true) }
+        for command in batch {
+            if case .shutdown = command {
                 finish()
-                return
+                return false
             }
-            for event in events {
-                switch registry[event.token] {
-                case .wakeup?: wakeup.drain()
-                case .listener(let node)?: acceptAll(on: node)
-                case .connection(let connection)?: handleIO(connection, event.events)
-                case nil: break
-                }
-            }
-            commands.withLock { swap(&batch, &$0.items) }
-            for command in batch {
-                if case .shutdown = command {
-                    finish()
-                    return
-                }
-                run(command)
-            }
-            batch.removeAll(keepingCapacity: true)
-            runDueRetries()
-            flushDirty()
+            run(command)
         }
+        runDueRetries()
+        sweepDeadlines()
+        flushDirty()
+        return true
     }
 
     /// Ends the loop: refuses further commands, releases waiting `detach` callers, closes every
     /// socket.
-    private func finish() {
+    fileprivate func finish() {
         running.store(false, ordering: .releasing)
         let left = commands.withLock { queue -> [TCPCommand] in
             queue.accepting = false
@@ -201,7 +188,7 @@ final class TCPReactor: @unchecked Sendable {
         node.listenerToken = token
         do {
             try epoll.register(fd: listener.fd, events: .readable, token: token)
-            registry[token] = .listener(node)
+            registry[token] = .listener(node, ListenerAcceptor(listener: listener))
         } catch {
             options.log?("tcp: cannot watch the listener of \(node.name): \(error)")
         }
@@ -209,14 +196,15 @@ final class TCPReactor: @unchecked Sendable {
 
     // MARK: retries
 
-    /// Milliseconds until the earliest retry is due (-1 when none).
-    private func retryTimeout() -> Int32 {
+    /// Milliseconds until the earliest retry or deadline check is due (-1 when none).
+    fileprivate func retryTimeout() -> Int32 {
         let instants = retries.map(\.at) + listenerRetries.map(\.at)
-        guard let earliest = instants.min() else { return -1 }
+        let sweep: Int32 = hasDeadlines ? core.timeout(until: nextDeadlineSweep) : -1
+        guard let earliest = instants.min() else { return sweep }
         let left = ContinuousClock.now.duration(to: earliest)
         if left <= .zero { return 0 }
-        let ms = left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
-        return Int32(clamping: ms)
+        let ms = Int32(clamping: left.components.seconds * 1_000 + left.components.attoseconds / 1_000_000_000_000_000 + 1)
+        return sweep < 0 ? ms : min(ms, sweep)
     }
 
     func scheduleRetry(_ node: TCPLocalNode, _ peer: NodeName, at instant: ContinuousClock.Instant) {
@@ -241,6 +229,27 @@ final class TCPReactor: @unchecked Sendable {
                 startConnect(link)
             }
         }
+    }
+}
+
+extension TCPReactor: SocketReactorHandler {
+    func reactor(_ reactor: SocketReactor, didReport event: EPollEvent) {
+        switch registry[event.token] {
+        case .listener(let node, let acceptor)?: acceptAll(on: node, acceptor)
+        case .connection(let connection)?: handleIO(connection, event.events)
+        case nil: break
+        }
+    }
+
+    func reactorWasWoken(_ reactor: SocketReactor) {}
+
+    func reactorDidFinishTurn(_ reactor: SocketReactor) -> Bool { finishTurn() }
+
+    func reactorTimeout(_ reactor: SocketReactor) -> Int32 { retryTimeout() }
+
+    func reactor(_ reactor: SocketReactor, didFail error: SocketError) {
+        options.log?("tcp reactor: \(error); stopping")
+        finish()
     }
 }
 

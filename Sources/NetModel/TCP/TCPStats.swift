@@ -19,6 +19,13 @@ public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
     /// Times the reactor stopped reading a connection because its worker had too much queued
     /// (inbound back-pressure).
     public var readPauses = 0
+    /// Times the reactor stopped reading a connection because its own outbound bytes were over
+    /// half of `maxOutboundBytes` (the input budget); it reads again once they drain.
+    public var budgetPauses = 0
+    /// Clients closed at once because the process was out of descriptors when they connected.
+    public var acceptsShed = 0
+    /// Connections closed for a deadline (hello not finished, frame left unfinished).
+    public var timeouts = 0
     /// Messages dropped, by reason: `no-route` (no connection, no address), `unreachable`
     /// (queued for a connect that failed), `queue-full`, `oversized`, `blocked`, `detached`,
     /// `stream-closed` (sent on a stream that is gone), `undecodable`, `disconnected` (waiting to
@@ -26,7 +33,7 @@ public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
     public var drops: [String: Int] = [:]
     /// Connections closed, by reason: `peer-closed`, `peer-error`, `connect-failed`,
     /// `protocol-error`, `slow-consumer`, `blocked`, `detach`, `replaced`, `shutdown`,
-    /// `undecodable`.
+    /// `undecodable`, `timeout`.
     public var disconnects: [String: Int] = [:]
 
     /// Messages dropped for any reason.

@@ -27,30 +27,66 @@ public protocol ChatBackend: AnyObject, Sendable {
 /// The in-process backend: one `ChatRooms` value behind one lock.
 ///
 /// Every operation is a short critical section: the room logic computes the effects and
-/// `deliver` encodes and queues them (no I/O happens under the lock).
+/// `deliver` encodes and queues them (no I/O happens under the lock). A server with one event
+/// loop also connects members with a route (`connect(_:name:route:deliver:)`) and sends chat
+/// lines through `chat(_:fromRoute:member:fanout:)`, which skips the per-recipient effects
+/// (`ChatFanoutIndex`).
 public final class LocalChatBackend: ChatBackend {
-    private let rooms = Mutex(ChatRooms())
+    private struct State {
+        var rooms = ChatRooms()
+        var index = ChatFanoutIndex()
+    }
+
+    private let state = Mutex(State())
 
     /// A backend with no rooms and no members.
     public init() {}
 
     /// Connects `member` under `name`, handing `ChatRooms.connect`'s effects (none) to `deliver`.
     public func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void) {
-        rooms.withLock { deliver($0.connect(member, name: name)) }
+        state.withLock { deliver($0.rooms.connect(member, name: name)) }
+    }
+
+    /// Connects `member` under `name` reachable by the chat-line fast path at `route`.
+    func connect(_ member: ChatMemberID, name: String, route: Int, deliver: ([ChatEffect]) -> Void) {
+        state.withLock { s in
+            deliver(s.rooms.connect(member, name: name))
+            s.index.connect(member, route: route, rooms: s.rooms)
+        }
     }
 
     /// Applies `message` from `member`, handing `ChatRooms.handle`'s effects to `deliver`
     /// under the lock.
     public func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
-        rooms.withLock { deliver($0.handle(message, from: member)) }
+        state.withLock { s in
+            deliver(s.rooms.handle(message, from: member))
+            if case .chat = message { return }
+            s.index.refresh(member, rooms: s.rooms)
+        }
+    }
+
+    /// A chat line from the member at `route`, by the fast path: `fanout` gets the sender's
+    /// name and the routes of its room's members (the sender's included), under the lock.
+    /// - Returns: false when the fast path does not apply (the member is in no room); then call
+    ///   `handle(.chat(text), ...)`.
+    @inline(__always)
+    func chat(fromRoute route: Int, fanout: (String, [Int]) -> Void) -> Bool {
+        state.withLock { s in
+            guard let (name, routes) = s.index.fanout(from: route) else { return false }
+            fanout(name, routes)
+            return true
+        }
     }
 
     /// Disconnects `member`, handing the leave notices to `deliver` under the lock.
     public func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
-        rooms.withLock { deliver($0.disconnect(member)) }
+        state.withLock { s in
+            deliver(s.rooms.disconnect(member))
+            s.index.refresh(member, rooms: s.rooms)
+        }
     }
 
     /// A copy of the current rooms, for tests and diagnostics.
     /// - Returns: the room list as `/rooms` would report it.
-    public var roomList: [ChatRoomInfo] { rooms.withLock { $0.roomList } }
+    public var roomList: [ChatRoomInfo] { state.withLock { $0.rooms.roomList } }
 }

@@ -18,7 +18,7 @@ public enum ChatClientInput: Equatable, Sendable {
         /create TITLE    open a room and enter it
         /join N          enter room number N
         /leave           leave the room you are in
-        /shutdown        stop the server (every client is disconnected)
+        /shutdown        stop the server (from its own host only, unless it refuses it)
         /help            show this list
         /quit            leave the client (also end of input, Ctrl-D)
         anything else    a chat line to the others in your room

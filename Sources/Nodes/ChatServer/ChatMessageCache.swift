@@ -11,20 +11,34 @@ struct ChatMessageCache {
         self.format = format
     }
 
-    /// The framed bytes of `message`.
-    /// - Returns: the frames to write (one in JSON, two in protobuf).
+    /// The framed bytes of `message`; a room list longer than one frame is split
+    /// (`ChatRoomsPaging`).
+    /// - Returns: the frames to write (one in JSON, two in protobuf, more for a long room list).
     /// - Throws: `ChatWireError.frameTooLarge` when the message does not fit a frame.
     mutating func bytes(for message: ChatServerMessage) throws(ChatWireError) -> [UInt8] {
         if let last, last == message { return lastBytes }
         let bytes: [UInt8]
-        if case .chat(let member, let text) = message,
-           let fast = ChatWire.fastChatFrames(member: member, text: text, format: format) {
-            bytes = fast
-        } else {
+        switch message {
+        case .chat(let member, let text):
+            if let fast = ChatWire.fastChatFrames(member: member, text: text, format: format) {
+                bytes = fast
+            } else {
+                bytes = try ChatWire.encode(message, format: format)
+            }
+        case .roomsResult(let rooms):
+            bytes = ChatRoomsPaging.frames(for: rooms, format: format)
+        case .system:
             bytes = try ChatWire.encode(message, format: format)
         }
         last = message
         lastBytes = bytes
         return bytes
+    }
+
+    /// The framed bytes of the chat line `text` from `member`, remembered like `bytes(for:)`.
+    /// - Returns: the frames, or nil when the line does not fit a frame.
+    mutating func chatBytes(member: String, text: String) -> [UInt8]? {
+        if case .chat(let lastMember, let lastText)? = last, lastMember == member, lastText == text { return lastBytes }
+        return try? bytes(for: .chat(member: member, text: text))
     }
 }

@@ -4,18 +4,23 @@ import NetModel
 import Synchronization
 
 /// The standalone chat server of seed 004, compatible byte for byte with the course's client
-/// (`docs/chat-protocol.md`), on non-blocking sockets and epoll.
+/// (`docs/chat-protocol.md`), on NetModel's `SocketReactor` (the event loop the TCP network
+/// runs on too) and its `OutboundBuffer`, `SocketReader`, `ListenerAcceptor` and
+/// `ConnectionDeadlines`.
 ///
 /// Threads: `configuration.workers` event loops (`ChatServerWorker`). The first also accepts
 /// and hands new connections to the loops round-robin; a connection then lives on its loop.
 /// The rooms are the `ChatBackend`'s (by default `LocalChatBackend`: `ChatRooms` behind one
 /// lock). The backend hands each operation's messages to `deliver` under its lock; they are
-/// encoded (a fan-out once) and queued per connection in the `ChatDeliveryTable` (its own
-/// lock), so every member's bytes follow the order of the room operations whichever loop ran
-/// them. The owning loop moves them to the connection's outbox and writes: output is
-/// coalesced, one `write` per connection per iteration; another loop is woken once per
-/// iteration. `/shutdown` from any client (or `requestStop()`) makes
-/// every loop close its connections and return; `wait()` joins them.
+/// encoded (a fan-out once) and queued per connection — with one loop and the in-process
+/// backend straight into the outboxes (chat lines by the `ChatFanoutIndex` fast path), else in
+/// the `ChatDeliveryTable` (its own lock) — so every member's bytes follow the order of the room
+/// operations whichever loop ran them. Output is coalesced, one `write` per connection per
+/// iteration; another loop is woken once per iteration. Limits: an input budget, idle and
+/// partial-frame timeouts, accept back-off at the descriptor limit, bounded names, titles and
+/// lines, `/rooms` split across frames, `/shutdown` by policy (docs/chat-server.md).
+/// `/shutdown` (when allowed) or `requestStop()` makes every loop close its connections and
+/// return; `wait()` joins them.
 ///
 /// Order: every member sees the messages of its room in the order the room operations
 /// happened, with one loop or several.
@@ -31,6 +36,11 @@ public final class ChatServer: @unchecked Sendable {
     let readCounter = ChatReadCounter()
     /// The bytes queued per connection (see `ChatDeliveryTable`).
     let delivery: Mutex<ChatDeliveryTable>
+    private let counters = Mutex(ChatServerStats())
+    private let externalDeliveries = Atomic<Bool>(false)
+
+    /// Whether `deliver(_:)` was ever called (then every loop takes bytes from the delivery table).
+    var hasExternalDeliveries: Bool { externalDeliveries.load(ordering: .relaxed) }
     private var listener: Socket?
     private var workers: [ChatServerWorker] = []
     private var threads: [ChatServerThread] = []
@@ -52,8 +62,17 @@ public final class ChatServer: @unchecked Sendable {
         self.configuration = configuration
         self.backend = backend
         self.logSink = log
-        self.delivery = Mutex(ChatDeliveryTable(loops: max(configuration.workers, 1)))
+        self.delivery = Mutex(ChatDeliveryTable(loops: max(configuration.workers, 1), limit: configuration.maxPendingOutput))
     }
+
+    /// What the limits did so far.
+    public var stats: ChatServerStats { counters.withLock { $0 } }
+
+    func noteShed(_ count: Int) { counters.withLock { $0.clientsShed += count } }
+    func noteTimeout() { counters.withLock { $0.timeouts += 1 } }
+    func noteBudgetPause() { counters.withLock { $0.budgetPauses += 1 } }
+    func noteSlowConsumer() { counters.withLock { $0.slowConsumers += 1 } }
+    func notePeakQueued(_ bytes: Int) { counters.withLock { $0.peakQueuedBytes = max($0.peakQueuedBytes, bytes) } }
 
     /// Bytes read from every client so far, all connections together.
     public var bytesRead: Int { readCounter.value }
@@ -102,7 +121,7 @@ public final class ChatServer: @unchecked Sendable {
             worker.peers = workers
             worker.server = self
         }
-        workers[0].listener = socket
+        workers[0].acceptor = ListenerAcceptor(listener: socket)
         do {
             for worker in workers {
                 threads.append(try ChatServerThread { worker.run() })
@@ -118,7 +137,7 @@ public final class ChatServer: @unchecked Sendable {
     /// return. `/shutdown` from a client calls this.
     public func requestStop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        for worker in workers { worker.wakeup.signal() }
+        for worker in workers { worker.reactor.wakeup.signal() }
     }
 
     /// Waits until every loop has returned, then closes the listening socket and the loops'
@@ -132,8 +151,8 @@ public final class ChatServer: @unchecked Sendable {
         for thread in threads { thread.join() }
         listener?.close()
         for worker in workers {
-            worker.wakeup.close()
-            worker.epoll.close()
+            worker.reactor.close()
+            worker.acceptor = nil
             worker.peers = []
         }
     }
@@ -142,9 +161,10 @@ public final class ChatServer: @unchecked Sendable {
     /// to their members' connections. Thread-safe.
     public func deliver(_ effects: [ChatEffect]) {
         guard !workers.isEmpty else { return }
+        externalDeliveries.store(true, ordering: .releasing)
+        var cache = ChatMessageCache(format: configuration.format)
         let encoded = effects.compactMap { effect -> (Int, [UInt8])? in
-            guard let id = Int(effect.recipient.rawValue),
-                  let bytes = try? ChatWire.encode(effect.message, format: configuration.format) else { return nil }
+            guard let id = Int(effect.recipient.rawValue), let bytes = try? cache.bytes(for: effect.message) else { return nil }
             return (id, bytes)
         }
         var wake = Array(repeating: false, count: workers.count)
@@ -155,6 +175,20 @@ public final class ChatServer: @unchecked Sendable {
                 wake[owner] = true
             }
         }
-        for (owner, needed) in wake.enumerated() where needed { workers[owner].wakeup.signal() }
+        for (owner, needed) in wake.enumerated() where needed { workers[owner].reactor.wakeup.signal() }
     }
+}
+
+/// What a chat server's limits did since it started.
+public struct ChatServerStats: Equatable, Sendable {
+    /// Clients closed at once because the process was out of descriptors when they connected.
+    public var clientsShed = 0
+    /// Connections closed by the idle or the partial-frame timeout.
+    public var timeouts = 0
+    /// Times a connection was not read because more than half the output limit waited for it.
+    public var budgetPauses = 0
+    /// Connections closed because more than the output limit waited for them.
+    public var slowConsumers = 0
+    /// The most bytes seen waiting for one connection (at a flush, before writing).
+    public var peakQueuedBytes = 0
 }

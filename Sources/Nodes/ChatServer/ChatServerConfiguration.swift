@@ -12,15 +12,27 @@ public struct ChatServerConfiguration: Sendable {
     /// The largest frame body a client may send; a longer length prefix closes the connection.
     public var maxFrameBody: Int
     /// The most bytes that may wait to be written to one connection; a reader that lets more
-    /// pile up is disconnected as a slow consumer.
+    /// pile up is disconnected as a slow consumer, and a connection is not read while more than
+    /// half of it waits for it (its input budget).
     public var maxPendingOutput: Int
     /// The size of one `read` from a socket.
     public var readChunk: Int
+    /// The sizes of names, titles and chat lines a client may send.
+    public var limits: ChatInputLimits
+    /// Who may stop the server with `/shutdown`.
+    public var shutdownPolicy: ChatShutdownPolicy
+    /// Milliseconds without any input after which a connection is closed; nil never.
+    public var idleTimeoutMilliseconds: Int?
+    /// Milliseconds a frame may take from its first byte to its last (slowloris); nil without
+    /// limit.
+    public var partialFrameTimeoutMilliseconds: Int?
 
     /// A configuration; every value has a sensible default.
     public init(
         host: String = "127.0.0.1", port: Int = 0, format: ChatWireFormat = .json, workers: Int = 1,
-        maxFrameBody: Int = 16 * 1024, maxPendingOutput: Int = 4 << 20, readChunk: Int = 64 * 1024
+        maxFrameBody: Int = 16 * 1024, maxPendingOutput: Int = 4 << 20, readChunk: Int = 64 * 1024,
+        limits: ChatInputLimits = ChatInputLimits(), shutdownPolicy: ChatShutdownPolicy = .loopbackOnly,
+        idleTimeoutMilliseconds: Int? = 600_000, partialFrameTimeoutMilliseconds: Int? = 10_000
     ) {
         self.host = host
         self.port = port
@@ -29,6 +41,10 @@ public struct ChatServerConfiguration: Sendable {
         self.maxFrameBody = maxFrameBody
         self.maxPendingOutput = maxPendingOutput
         self.readChunk = readChunk
+        self.limits = limits
+        self.shutdownPolicy = shutdownPolicy
+        self.idleTimeoutMilliseconds = idleTimeoutMilliseconds
+        self.partialFrameTimeoutMilliseconds = partialFrameTimeoutMilliseconds
     }
 
     /// Checks every value.
@@ -41,5 +57,10 @@ public struct ChatServerConfiguration: Sendable {
         }
         guard maxPendingOutput >= 1024 else { throw .configuration("maxPendingOutput must be at least 1024 bytes") }
         guard readChunk >= 512 else { throw .configuration("readChunk must be at least 512 bytes") }
+        if let idle = idleTimeoutMilliseconds, idle < 1 { throw .configuration("the idle timeout must be at least 1 ms") }
+        if let partial = partialFrameTimeoutMilliseconds, partial < 1 {
+            throw .configuration("the partial-frame timeout must be at least 1 ms")
+        }
+        try limits.validate()
     }
 }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Fast paths for the chat line, the one message that dominates a chat server's traffic.
 ///
 /// Each returns exactly what the general codec returns for the same input (tests compare them
@@ -31,16 +33,23 @@ extension ChatWire {
         guard !needsEscape(member), !needsEscape(text) else { return nil }
         let length = jsonChatHead.count + member.count + jsonChatMiddle.count + text.count + jsonChatTail.count
         guard length <= maxFrameBody else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(length + 2)
-        out.append(UInt8(length >> 8))
-        out.append(UInt8(length & 0xff))
-        out.append(contentsOf: jsonChatHead)
-        out.append(contentsOf: member)
-        out.append(contentsOf: jsonChatMiddle)
-        out.append(contentsOf: text)
-        out.append(contentsOf: jsonChatTail)
-        return out
+        return [UInt8](unsafeUninitializedCapacity: length + 2) { out, count in
+            out[0] = UInt8(length >> 8)
+            out[1] = UInt8(length & 0xff)
+            var at = 2
+            func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                if let base = bytes.baseAddress, bytes.count > 0 {
+                    (out.baseAddress! + at).update(from: base, count: bytes.count)
+                }
+                at += bytes.count
+            }
+            jsonChatHead.withUnsafeBufferPointer(put)
+            put(member)
+            jsonChatMiddle.withUnsafeBufferPointer(put)
+            put(text)
+            jsonChatTail.withUnsafeBufferPointer(put)
+            count = at
+        }
     }
 
     private static func protobufChatFrames(_ member: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
@@ -62,7 +71,41 @@ extension ChatWire {
     }
 
     private static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        firstSpecial(bytes, from: 0).index < bytes.count
+    }
+
+    /// Where the first byte that JSON must escape (`"`, `\`, a control character) is in
+    /// `bytes` from `start`, eight bytes at a time.
+    /// - Returns: its index (`bytes.count` when there is none) and whether any byte before it
+    ///   may be non-ASCII (conservative: true also when only a later byte of the same word is).
+    @inline(__always)
+    static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (index: Int, maybeNonASCII: Bool) {
+        guard let base = bytes.baseAddress else { return (bytes.count, false) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var high: UInt64 = 0
+        var i = start
+        while i + 8 <= bytes.count {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            high |= w
+            // The high bit of a byte's lane is set for a byte below 0x20, equal to '"' or to '\'.
+            // Borrows can only mark lanes above a true one, so the lowest mark is exact.
+            let quote = w ^ (ones &* 0x22)
+            let backslash = w ^ (ones &* 0x5C)
+            let below = (w &- ones &* 0x20) & ~w
+            let isQuote = (quote &- ones) & ~quote
+            let isBackslash = (backslash &- ones) & ~backslash
+            let marks = (below | isQuote | isBackslash) & highs
+            if marks != 0 { return (i + marks.trailingZeroBitCount / 8, high & highs != 0) }
+            i += 8
+        }
+        while i < bytes.count {
+            let byte = base[i]
+            if byte < 0x20 || byte == 0x22 || byte == 0x5C { return (i, high & highs != 0) }
+            high |= UInt64(byte)
+            i += 1
+        }
+        return (i, high & highs != 0)
     }
 
     private static func varintSize(_ value: Int) -> Int {
@@ -90,38 +133,44 @@ extension ChatWire {
     ///   for any other body (another type, more keys, an escape, invalid UTF-8): decode it with
     ///   `decodeJSONClient`.
     static func fastJSONClientChat(_ body: ArraySlice<UInt8>) -> ChatClientMessage? {
-        var scanner = FastJSONScanner(bytes: body)
-        guard scanner.take("{"), scanner.takeString(#""type""#), scanner.take(":"), scanner.takeString(#""CSChat""#),
-              scanner.take(","), scanner.takeString(#""text""#), scanner.take(":"),
-              let text = scanner.takeSimpleString(), scanner.take("}"), scanner.atEnd else { return nil }
-        return .chat(text)
+        body.withUnsafeBufferPointer { bytes in
+            var scanner = FastJSONScanner(bytes: bytes)
+            guard scanner.take("{"), scanner.takeString(#""type""#), scanner.take(":"), scanner.takeString(#""CSChat""#),
+                  scanner.take(","), scanner.takeString(#""text""#), scanner.take(":"),
+                  let text = scanner.takeSimpleString(), scanner.take("}"), scanner.atEnd else { return nil }
+            return .chat(text)
+        }
     }
 }
 
-/// A cursor over a JSON body that matches exact tokens, skipping JSON whitespace before each.
+/// A cursor over a JSON body that matches exact tokens, skipping JSON whitespace before each
+/// (over the raw bytes: no bounds check or generic comparison per byte).
 private struct FastJSONScanner {
-    let bytes: ArraySlice<UInt8>
-    var index: Int
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index = 0
 
-    init(bytes: ArraySlice<UInt8>) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        self.index = bytes.startIndex
     }
 
     var atEnd: Bool {
         mutating get {
             skipWhitespace()
-            return index == bytes.endIndex
+            return index == bytes.count
         }
     }
 
     mutating func skipWhitespace() {
-        while index < bytes.endIndex, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            let byte = bytes[index]
+            guard byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D else { return }
+            index += 1
+        }
     }
 
     mutating func take(_ token: Unicode.Scalar) -> Bool {
         skipWhitespace()
-        guard index < bytes.endIndex, bytes[index] == UInt8(token.value) else { return false }
+        guard index < bytes.count, bytes[index] == UInt8(token.value) else { return false }
         index += 1
         return true
     }
@@ -129,25 +178,24 @@ private struct FastJSONScanner {
     mutating func takeString(_ token: StaticString) -> Bool {
         skipWhitespace()
         let count = token.utf8CodeUnitCount
-        guard bytes.endIndex - index >= count else { return false }
-        let matches = token.withUTF8Buffer { bytes[index..<(index + count)].elementsEqual($0) }
-        if matches { index += count }
-        return matches
+        guard bytes.count - index >= count, let base = bytes.baseAddress else { return false }
+        guard memcmp(base + index, token.utf8Start, count) == 0 else { return false }
+        index += count
+        return true
     }
 
     /// A quoted string with no escape and no control character, as valid UTF-8.
     mutating func takeSimpleString() -> String? {
         skipWhitespace()
-        guard index < bytes.endIndex, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let base = bytes.baseAddress else { return nil }
         let start = index + 1
-        var end = start
-        while end < bytes.endIndex {
-            let byte = bytes[end]
-            if byte == UInt8(ascii: "\"") { break }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
-            end += 1
-        }
-        guard end < bytes.endIndex, let text = String(validating: bytes[start..<end], as: UTF8.self) else { return nil }
+        let (end, maybeNonASCII) = ChatWire.firstSpecial(bytes, from: start)
+        guard end < bytes.count, bytes[end] == 0x22 else { return nil }  // an escape, a control character, or no end
+        let raw = UnsafeBufferPointer(start: base + start, count: end - start)
+        // ASCII needs no validation (and `String(decoding:)` is inlined); anything else is
+        // validated as UTF-8.
+        guard let text = maybeNonASCII ? String(validating: raw, as: UTF8.self) : String(decoding: raw, as: UTF8.self)
+        else { return nil }
         index = end + 1
         return text
     }
