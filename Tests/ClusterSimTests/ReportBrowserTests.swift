@@ -10,7 +10,7 @@ let chromiumPath: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].f
 /// A failing run (the planted stale-logout bug) and a passing one, their reports rendered.
 private func plantedRun() throws -> RunReport {
     let experiment = try Experiment.load(path: plantedFixture)
-    let (run, result) = RunResult.simulate(experiment) { var bugs = PlantedBugs(); bugs.sessionIgnoresConnection = true; $0.plantedBugs = bugs }
+    let (run, result) = RunResult.simulate(experiment, retention: .everything) { var bugs = PlantedBugs(); bugs.sessionIgnoresConnection = true; $0.plantedBugs = bugs }
     return RunReport(run: run, result: result)
 }
 
@@ -110,7 +110,7 @@ struct ReportBrowserTests {
 
     @Test("a passing run: no console error, no counterexample section")
     func passingRun() throws {
-        let (run, result) = RunResult.simulate(try Experiment.load(path: plantedFixture))
+        let (run, result) = RunResult.simulate(try Experiment.load(path: plantedFixture), retention: .everything)
         #expect(result.passed)
         let dom = try renderInChromium(RunReport(run: run, result: result).html())
         #expect(dom.contains("id=\"probe\""))

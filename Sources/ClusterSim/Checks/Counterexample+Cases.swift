@@ -7,7 +7,7 @@ extension RunRecord {
     func sessionHistory(of user: String, limit: Int = 6) -> [Counterexample.Mark] {
         let labels: Set<String> = [NodeLog.sessionLogin, NodeLog.sessionLogout, NodeLog.sessionKick,
                                    NodeLog.streamAccepted, NodeLog.streamEnded]
-        return nodeEvents(labels).filter { $0["user"] == user }.suffix(limit).map { e in
+        return counterexampleEvents(labels).filter { $0["user"] == user }.suffix(limit).map { e in
             Counterexample.Mark(e.event, role: e.label)
         }
     }
@@ -15,7 +15,7 @@ extension RunRecord {
     /// The last `limit` connection events of `client` (`client-connected`, `client-disconnected`,
     /// `client-reply`) as marks, in trace order.
     func connectionHistory(of client: NodeName, limit: Int = 6) -> [Counterexample.Mark] {
-        nodeEvents([NodeLog.clientConnected, NodeLog.clientDisconnected, NodeLog.clientReply])
+        counterexampleEvents([NodeLog.clientConnected, NodeLog.clientDisconnected, NodeLog.clientReply])
             .filter { $0.node == client }.suffix(limit).map { Counterexample.Mark($0.event, role: $0.label) }
     }
 
@@ -24,8 +24,8 @@ extension RunRecord {
     func slowestFailover() -> Counterexample? {
         let crashes = positions(of: [.crash]).filter { events[$0].node?.role == .frontend }
         guard !crashes.isEmpty else { return nil }
-        let removals = nodeEvents(NodeLog.nodeRemoved)
-        let connections = nodeEvents(NodeLog.clientConnected)
+        let removals = counterexampleEvents(NodeLog.nodeRemoved)
+        let connections = counterexampleEvents(NodeLog.clientConnected)
         var best: (took: Duration, marks: [Counterexample.Mark], frontend: NodeName)?
         for c in crashes {
             let crash = events[c], frontend = crash.node!
@@ -61,7 +61,7 @@ extension RunRecord {
     /// naming it.
     func registryHistory(of node: NodeName, limit: Int = 8) -> [Counterexample.Mark] {
         let own = positions(of: [.crash, .restart]).filter { events[$0].node == node }.map { Counterexample.Mark(events[$0], role: "\(events[$0].kind)") }
-        let logged = nodeEvents([NodeLog.registered, NodeLog.fenced, NodeLog.nodeJoined, NodeLog.nodeRemoved])
+        let logged = counterexampleEvents([NodeLog.registered, NodeLog.fenced, NodeLog.nodeJoined, NodeLog.nodeRemoved])
             .filter { $0.node == node || $0.name("name") == node }.map { Counterexample.Mark($0.event, role: $0.label) }
         return Array((own + logged).sorted { $0.seq < $1.seq }.suffix(limit))
     }

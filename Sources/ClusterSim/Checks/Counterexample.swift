@@ -95,9 +95,12 @@ extension CheckResult {
 
 extension RunRecord {
     /// The mark of the event at trace position `seq` (from 1) playing `role`; an unknown position
-    /// gives a mark without node at the start of the run.
+    /// (or a run that kept only what its checks read, whose events are not all at hand) gives a
+    /// mark without node at the start of the run.
     func mark(_ seq: Int, role: String) -> Counterexample.Mark {
-        guard seq >= 1, seq <= events.count else { return Counterexample.Mark(seq: seq, at: .zero, node: nil, role: role) }
+        guard retainsEverything, seq >= 1, seq <= events.count, events[seq - 1].seq == seq else {
+            return Counterexample.Mark(seq: seq, at: .zero, node: nil, role: role)
+        }
         return Counterexample.Mark(events[seq - 1], role: role)
     }
 }

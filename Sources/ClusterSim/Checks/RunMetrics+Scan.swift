@@ -7,7 +7,7 @@ extension RunMetrics {
     /// from the record's index, and the retired clients (left out of failovers) from its snapshot,
     /// in ``finish(run:)``.
     struct Scan: TraceScan {
-        var labels: Set<String> { [NodeLog.pushReceived, NodeLog.nodeRemoved, NodeLog.clientConnected] }
+        var labels: Set<String> { [NodeLog.pushReceived, NodeLog.nodeRemoved, NodeLog.clientConnected, NodeLog.pushAccepted] }
         var kinds: [TraceKind] { [.crash] }
 
         /// One frontend crash that left clients on it, and when each came back elsewhere.
@@ -26,6 +26,9 @@ extension RunMetrics {
         private var latencies = SortedRuns()
         private var histogram = LatencyHistogram()
         private var frontendCrashes = 0
+        /// Distinct pushes to a user among the `push-accepted` events (a push accepted again, e.g.
+        /// re-sent after a failover, counts once), as `push-delivery` counts them.
+        private var acceptedPushes: Set<PushUser> = []
         private var lastFrontend: [NodeName: NodeName] = [:]
         private var pendingDetection: [NodeName: VirtualInstant] = [:]
         private var detected: [(crash: VirtualInstant, took: Duration)] = []
@@ -50,6 +53,8 @@ extension RunMetrics {
                     latencies.append(ns)
                     histogram.record(nanoseconds: ns)
                 }
+            case .node where e.label == NodeLog.pushAccepted:
+                acceptedPushes.insert(PushUser(push: e.number("push") ?? 0, user: e.event.fields.text("user") ?? ""))
             case .node where e.label == NodeLog.nodeRemoved:
                 guard let removed = e.name("name"), let crash = pendingDetection.removeValue(forKey: removed) else { return }
                 detected.append((crash, crash.duration(to: e.at)))
@@ -62,17 +67,6 @@ extension RunMetrics {
                 open.removeAll { failovers[$0].waiting.isEmpty }
             default: break
             }
-        }
-
-        /// Distinct pushes to a user among the `push-accepted` events (a push accepted again, e.g.
-        /// re-sent after a failover, counts once), as `push-delivery` counts them.
-        static func distinctPushes(_ run: RunRecord) -> Int {
-            var seen: Set<PushUser> = []
-            for i in run.nodeIndex.positions[NodeLog.pushAccepted] ?? [] {
-                let f = run.events[i].fields
-                seen.insert(PushUser(push: f.number("push") ?? 0, user: f.text("user") ?? ""))
-            }
-            return seen.count
         }
 
         /// A push to one user.
@@ -93,7 +87,7 @@ extension RunMetrics {
             m.messagesDuplicated = index.count(of: .duplicate)
             m.requestsServed = count(NodeLog.requestServed)
             m.requestsRejected = count(NodeLog.requestRejected)
-            m.pushesAccepted = Self.distinctPushes(run)
+            m.pushesAccepted = acceptedPushes.count
             m.pushesDelivered = count(NodeLog.pushReceived)
             m.pushesExpired = count(NodeLog.pushExpired)
             m.chatLines = count(NodeLog.chatLine)

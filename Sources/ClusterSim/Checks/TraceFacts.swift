@@ -107,6 +107,17 @@ extension RunRecord {
     /// The node events labelled `label`, in trace order, with their fields read.
     func nodeEvents(_ label: String) -> [NodeEntry] { nodeEvents([label]) }
 
+    /// The node events a counterexample shows, when this record kept them: a run that kept only
+    /// what the checks read (``TraceRetention/checks``) has a verdict without the evidence, so its
+    /// counterexamples have no marks from these labels (`run --out` keeps everything).
+    func counterexampleEvents(_ labels: Set<String>) -> [NodeEntry] {
+        guard retention != .checks || labels.allSatisfy(RunRecord.labelsReadAfterRun.contains) else { return [] }
+        return nodeEvents(labels)
+    }
+
+    /// `counterexampleEvents` of one label.
+    func counterexampleEvents(_ label: String) -> [NodeEntry] { counterexampleEvents([label]) }
+
     /// The positions of the events of the given kinds (not send, deliver, timer or node), in trace order.
     func positions(of kinds: [TraceKind]) -> [Int] {
         let found = kinds.flatMap { nodeIndex.kindPositions[$0] ?? [] }
