@@ -157,7 +157,7 @@ struct ChatWireJSONTests {
         var decoder = ChatFrameDecoder(format: .json)
         let body = Array(#"{"type":"CSChat","text":""#.utf8) + [0xff, 0xc3, 0x28] + Array(#""}"#.utf8)
         decoder.append([0, UInt8(body.count)] + body)
-        #expect(throws: ChatWireError.malformedJSON("invalid UTF-8 in a string at byte 29")) {
+        #expect(throws: ChatWireError.malformedJSON("the string before this point is not valid UTF-8 at byte 29")) {
             try decoder.nextClientMessage()
         }
     }

@@ -1,11 +1,10 @@
-import NetModel
-
-/// A parsed JSON document, as the experiment reader sees it.
+/// A parsed JSON document: the one JSON reader of the package (experiment files, the chat
+/// protocol's JSON frames).
 ///
 /// Objects keep their members in document order (and keep duplicate keys, so that the reader can
 /// report them); numbers keep their literal text, so that a 64-bit seed is read exactly and an
 /// integer field can tell `4` from `4.0`.
-enum JSONValue: Sendable, Equatable {
+package enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number exactly as written, e.g. `-12.5e3`. Always valid JSON number syntax.
@@ -15,58 +14,66 @@ enum JSONValue: Sendable, Equatable {
     case object([Member])
 
     /// One `"key": value` member of an object.
-    struct Member: Sendable, Equatable {
-        var key: String
-        var value: JSONValue
-    }
-
-    /// A short description for error messages: strings quoted, numbers as written, containers by kind.
-    var brief: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return b ? "true" : "false"
-        case .number(let text): return text
-        case .string(let s): return jsonQuoted(s)
-        case .array: return "a list"
-        case .object: return "an object"
+    package struct Member: Sendable, Equatable {
+        package var key: String
+        package var value: JSONValue
+        /// A member.
+        package init(key: String, value: JSONValue) {
+            self.key = key
+            self.value = value
         }
     }
 }
 
-/// `s` in double quotes, shortened to 40 characters, with control characters escaped.
-func jsonQuoted(_ s: String) -> String { JSONText.quoted(s, limit: 40) }
-
 /// A JSON syntax error: where it is and what was expected there.
-struct JSONSyntaxError: Error, Sendable, Equatable {
+package struct JSONSyntaxError: Error, Sendable, Equatable {
     /// Line from 1.
-    var line: Int
+    package var line: Int
     /// Column from 1, counted in Unicode scalars.
-    var column: Int
+    package var column: Int
     /// What was expected and what was found.
-    var message: String
+    package var message: String
+    /// The byte offset from the start of the document.
+    package var offset: Int = 0
 }
 
 /// A strict RFC 8259 JSON parser over UTF-8 bytes.
 ///
-/// Besides the value it records, for every value, the byte offset where it starts, keyed by the
+/// Besides the value it can record, for every value, the byte offset where it starts, keyed by the
 /// value's path in the experiment error syntax (`faults[2].at`, `` for the root), so that issues
-/// found later can be reported in document order.
-struct JSONParser {
+/// found later can be reported in document order. The experiment reader and the chat protocol's
+/// JSON frames (`ChatJSONParser`) both read JSON with it.
+package struct JSONParser {
     private let bytes: [UInt8]
     private var i = 0
     private var depth = 0
     /// Byte offset of each value, by path. For duplicate keys the first occurrence wins.
     private(set) var offsets: [String: Int] = [:]
 
-    /// The deepest nesting accepted; deeper documents are rejected instead of exhausting the stack.
-    static let maximumDepth = 256
+    /// The deepest nesting accepted by default; deeper documents are rejected instead of
+    /// exhausting the stack.
+    package static let maximumDepth = 256
+    /// The deepest nesting this parse accepts.
+    private let depthLimit: Int
+    /// Whether `offsets` is filled (the paths cost a string per value).
+    private let recordsOffsets: Bool
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    private init(_ bytes: [UInt8], depthLimit: Int, recordsOffsets: Bool) {
+        self.bytes = bytes
+        self.depthLimit = depthLimit
+        self.recordsOffsets = recordsOffsets
+    }
 
     /// Parses a whole document (an optional UTF-8 byte order mark, one value, whitespace).
     /// - Returns: the value and the offset of every value by path.
-    static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> (value: JSONValue, offsets: [String: Int]) {
-        var p = JSONParser(bytes)
+    /// - Parameters:
+    ///   - maximumDepth: the deepest nesting accepted.
+    ///   - recordOffsets: whether to return each value's offset by path (empty when false).
+    /// - Returns: the value and the offsets.
+    /// - Throws: `JSONSyntaxError` at the first problem, with its line, column and byte offset.
+    package static func parse(_ bytes: [UInt8], maximumDepth: Int = JSONParser.maximumDepth,
+                              recordOffsets: Bool = true) throws(JSONSyntaxError) -> (value: JSONValue, offsets: [String: Int]) {
+        var p = JSONParser(bytes, depthLimit: maximumDepth, recordsOffsets: recordOffsets)
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { p.i = 3 }
         p.skipWhitespace()
         if p.i == bytes.count { throw p.error("expected a JSON object, got an empty file") }
@@ -79,7 +86,7 @@ struct JSONParser {
     // MARK: - Values
 
     private mutating func value(path: String) throws(JSONSyntaxError) -> JSONValue {
-        if offsets[path] == nil { offsets[path] = i }
+        if recordsOffsets, offsets[path] == nil { offsets[path] = i }
         guard i < bytes.count else { throw error("expected a value, got the end of the file") }
         switch bytes[i] {
         case UInt8(ascii: "{"): return try object(path: path)
@@ -107,10 +114,10 @@ struct JSONParser {
             }
             let key = try string()
             skipWhitespace()
-            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after the field name \(jsonQuoted(key)), got \(found)") }
+            guard peek(UInt8(ascii: ":")) else { throw error("expected ':' after the field name \(JSONText.quoted(key, limit: 40)), got \(found)") }
             i += 1
             skipWhitespace()
-            let v = try value(path: path.isEmpty ? key : path + "." + key)
+            let v = try value(path: !recordsOffsets ? "" : path.isEmpty ? key : path + "." + key)
             members.append(.init(key: key, value: v))
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { i += 1; continue }
@@ -127,7 +134,7 @@ struct JSONParser {
         if peek(UInt8(ascii: "]")) { i += 1; depth -= 1; return .array(items) }
         while true {
             skipWhitespace()
-            items.append(try value(path: path + "[\(items.count)]"))
+            items.append(try value(path: recordsOffsets ? path + "[\(items.count)]" : ""))
             skipWhitespace()
             if peek(UInt8(ascii: ",")) { i += 1; continue }
             if peek(UInt8(ascii: "]")) { i += 1; depth -= 1; return .array(items) }
@@ -137,7 +144,7 @@ struct JSONParser {
 
     private mutating func enter() throws(JSONSyntaxError) {
         depth += 1
-        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+        if depth > depthLimit { throw error("nesting deeper than \(depthLimit) levels") }
     }
 
     private mutating func literal(_ word: String) throws(JSONSyntaxError) {
@@ -280,6 +287,6 @@ struct JSONParser {
         for b in bytes[..<min(i, bytes.count)] {
             if b == 0x0A { line += 1; column = 1 } else if b & 0xC0 != 0x80 { column += 1 }
         }
-        return JSONSyntaxError(line: line, column: column, message: message)
+        return JSONSyntaxError(line: line, column: column, message: message, offset: i)
     }
 }

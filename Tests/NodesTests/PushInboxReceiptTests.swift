@@ -1,0 +1,35 @@
+@testable import Nodes
+import Testing
+
+@Suite("PushInbox.receive(seq:floor:generation:payload:): one frame in, what to deliver and ack out")
+struct PushInboxReceiptTests {
+    @Test("in order: delivered and acknowledged; the same frame again is a duplicate, acknowledged again")
+    func inOrderThenDuplicate() {
+        var inbox = PushInbox<String>()
+        let first = inbox.receive(seq: 1, floor: 1, generation: 7, payload: "a")
+        #expect(first == InboxReceipt(delivered: [InboxDelivery(seq: 1, payload: "a")], duplicate: false, ack: 1))
+        #expect(inbox.generation == 7)
+        #expect(inbox.receive(seq: 1, floor: 1, generation: 7, payload: "a")
+                == InboxReceipt(delivered: [], duplicate: true, ack: 1))
+    }
+
+    @Test("a push ahead of a gap is held; the floor that gives up the gap releases it, in order")
+    func floorReleasesHeld() {
+        var inbox = PushInbox<String>()
+        #expect(inbox.receive(seq: 2, floor: 1, generation: 7, payload: "b")
+                == InboxReceipt(delivered: [], duplicate: false, ack: 0))
+        let next = inbox.receive(seq: 3, floor: 2, generation: 7, payload: "c")
+        #expect(next.delivered.map(\.payload) == ["b", "c"], "seq 1 was given up: 2 then 3 follow")
+        #expect(next.ack == 3)
+    }
+
+    @Test("a new generation (a restarted outbox) starts the numbering again")
+    func newGeneration() {
+        var inbox = PushInbox<String>()
+        _ = inbox.receive(seq: 1, floor: 1, generation: 7, payload: "a")
+        _ = inbox.receive(seq: 2, floor: 1, generation: 7, payload: "b")
+        let restarted = inbox.receive(seq: 1, floor: 1, generation: 9, payload: "x")
+        #expect(restarted == InboxReceipt(delivered: [InboxDelivery(seq: 1, payload: "x")], duplicate: false, ack: 1))
+        #expect(inbox.generation == 9)
+    }
+}
