@@ -1,3 +1,4 @@
+import NetModel
 /// One change to an experiment file made on the command line: `PATH=VALUE`, e.g.
 /// `workload.pushRate=2/s`, `cluster.chat=true`, `faults[0].at=5s` (`simctl run --set …`, and the
 /// shorthands `--duration`, `--clients`, `--frontends`).
