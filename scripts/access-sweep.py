@@ -23,6 +23,7 @@ PUBLIC_FILES = [
     # ClusterSim: the experiment model, results and checks, the trace, the test API.
     "Sources/ClusterSim/Experiment/", "Sources/ClusterSim/Runtime/RunResult.swift", "Sources/ClusterSim/Testing/",
     "Sources/ClusterSim/Trace/TraceEvent.swift", "Sources/ClusterSim/Checks/RunRecord.swift",
+    "Sources/ClusterSim/Trace/TraceRetention.swift", "Sources/ClusterSim/Checks/Counterexample.swift",
 ]
 # Top-level declarations of public files that are not part of the surface: (file, regex).
 NARROW = [

@@ -7,7 +7,7 @@ import NetModel
 /// virtual time and the run's seeded streams; a real runtime with real time. The node actor runs
 /// on `executor`, which the environment chooses (the simulator's single-threaded executor in a
 /// simulated run).
-public protocol NodeEnvironment: AnyObject, Sendable {
+package protocol NodeEnvironment: AnyObject, Sendable {
     /// The node this environment serves.
     var name: NodeName { get }
     /// The node's transport (set once the node is attached).
@@ -64,56 +64,56 @@ public protocol NodeEnvironment: AnyObject, Sendable {
 }
 
 /// How long a supervisor waits before it starts a node whose process ended (fenced).
-public let supervisorDelay: Duration = .seconds(1)
+package let supervisorDelay: Duration = .seconds(1)
 
 extension NodeEnvironment {
-    public var groupID: String { settings.groupID }
+    package var groupID: String { settings.groupID }
 
-    public var taskExecutor: (any TaskExecutor)? { nil }
+    package var taskExecutor: (any TaskExecutor)? { nil }
 
     /// Virtual seconds: the simulator's token clock.
-    public var tokenSeconds: Int64 { now.nanoseconds / 1_000_000_000 }
+    package var tokenSeconds: Int64 { now.nanoseconds / 1_000_000_000 }
 
     @discardableResult
-    public func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
+    package func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
         transport.send(message, to: destination)
     }
 
-    public func send(_ message: consuming ClusterMessage, on stream: StreamID) { transport.send(message, on: stream) }
+    package func send(_ message: consuming ClusterMessage, on stream: StreamID) { transport.send(message, on: stream) }
 
     /// The node's name: the simulator addresses nodes by name.
-    public var advertisedAddress: String { name.description }
+    package var advertisedAddress: String { name.description }
 
     /// A uniform draw in [0, 1).
-    public func randomUnit() -> Double { Double(random() >> 11) * 0x1.0p-53 }
+    package func randomUnit() -> Double { Double(random() >> 11) * 0x1.0p-53 }
 }
 
 /// A timer's handle.
-public struct TimerID: Hashable, Sendable {
+package struct TimerID: Hashable, Sendable {
     /// The raw number, unique within a run.
-    public let rawValue: UInt64
+    package let rawValue: UInt64
     /// Wraps a raw number.
-    public init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    package init(_ rawValue: UInt64) { self.rawValue = rawValue }
 }
 
 /// Settings every node of one cluster shares (from the experiment's `timing`, plus secrets).
-public struct ClusterSettings: Sendable {
+package struct ClusterSettings: Sendable {
     /// The group id backend calls must carry.
-    public var groupID: String
+    package var groupID: String
     /// The version nodes register with; the manager checks it.
-    public var version: String
+    package var version: String
     /// The HS256 secret of login tokens.
-    public var tokenSecret: [UInt8]
+    package var tokenSecret: [UInt8]
     /// Ping period.
-    public var pingInterval: Duration
+    package var pingInterval: Duration
     /// Silence after which the manager removes a node.
-    public var pingTimeout: Duration
+    package var pingTimeout: Duration
     /// Login token lifetime.
-    public var tokenLifetime: Duration
+    package var tokenLifetime: Duration
     /// How long unacknowledged pushes are kept for a disconnected user.
-    public var pushRetention: Duration
+    package var pushRetention: Duration
     /// Defaults: 1 s pings, 3 s timeout, 10 min tokens, 30 s retention.
-    public init(groupID: String = "k2svc", version: String = "1.0", tokenSecret: [UInt8] = Array("k2svc-secret".utf8),
+    package init(groupID: String = "k2svc", version: String = "1.0", tokenSecret: [UInt8] = Array("k2svc-secret".utf8),
                 pingInterval: Duration = .seconds(1), pingTimeout: Duration = .seconds(3),
                 tokenLifetime: Duration = .seconds(600), pushRetention: Duration = .seconds(30)) {
         self.groupID = groupID

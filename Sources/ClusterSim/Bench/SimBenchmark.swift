@@ -5,47 +5,47 @@ import NetModel
 /// `messages` have been sent. Each delivery makes its receiver send one more, and with the drop
 /// probability a second one, so losses are replaced and about `nodes × inFlightPerNode` messages
 /// stay in flight.
-public enum SimBenchmark {
+package enum SimBenchmark {
     /// The benchmark's settings.
-    public struct Settings: Sendable {
+    package struct Settings: Sendable {
         /// Node actors.
-        public var nodes = 1_000
+        package var nodes = 1_000
         /// Messages sent in all.
-        public var messages = 1_000_000
+        package var messages = 1_000_000
         /// Messages each node starts with in flight (so `nodes × inFlightPerNode` are in flight).
-        public var inFlightPerNode = 4
+        package var inFlightPerNode = 4
         /// Link drop probability.
-        public var drop = 0.01
+        package var drop = 0.01
         /// Link latency.
-        public var latency = LatencyDistribution.exponential(mean: .milliseconds(2), min: .microseconds(100),
+        package var latency = LatencyDistribution.exponential(mean: .milliseconds(2), min: .microseconds(100),
                                                              max: .milliseconds(50))
         /// The run seed.
-        public var seed: UInt64 = 1
+        package var seed: UInt64 = 1
         /// Whether trace events are kept in memory (the hash is always computed).
-        public var retainTrace = false
+        package var retainTrace = false
         /// Default settings: 1,000 nodes, 1,000,000 messages, 1% drop.
-        public init() {}
+        package init() {}
     }
 
     /// What one run did.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// Messages handed to a node.
-        public let deliveries: Int
+        package let deliveries: Int
         /// Trace events recorded (send, deliver, drop).
-        public let events: Int
+        package let events: Int
         /// Messages sent.
-        public let sent: Int
+        package let sent: Int
         /// Messages lost.
-        public let dropped: Int
+        package let dropped: Int
         /// The trace hash.
-        public let traceHash: String
+        package let traceHash: String
         /// Virtual time simulated.
-        public let virtualTime: VirtualInstant
+        package let virtualTime: VirtualInstant
     }
 
     /// Runs the benchmark once, synchronously, on the calling thread.
     /// - Returns: the counts and the trace hash (timing is the caller's business).
-    public static func run(_ settings: Settings) -> Outcome {
+    package static func run(_ settings: Settings) -> Outcome {
         let sim = Simulator(seed: settings.seed, retainTrace: settings.retainTrace)
         let network = SimNetwork<BenchMessage>(
             scheduler: sim, seed: settings.seed,
@@ -77,10 +77,10 @@ public enum SimBenchmark {
 }
 
 /// The benchmark's message: a hop counter.
-public struct BenchMessage: NetworkPayload {
+package struct BenchMessage: NetworkPayload {
     /// Hops so far.
-    public var hops: Int
-    public var traceLabel: String { "Bench" }
+    package var hops: Int
+    package var traceLabel: String { "Bench" }
 }
 
 /// How many sends are left in the whole run (shared by every node; driver thread only).

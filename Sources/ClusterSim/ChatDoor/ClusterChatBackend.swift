@@ -13,11 +13,11 @@ import Synchronization
 /// threads: each is posted to the node's mailbox (per-node FIFO, so one connection's commands
 /// keep their order) and returns at once; nothing blocks a loop on the network. The effects come
 /// back asynchronously and go to the server through `attach(to:)`.
-public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
+package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     /// The door's node name (`chat-door-N`).
-    public let name: NodeName
+    package let name: NodeName
     /// The address the door listens on and registers with.
-    public let address: SocketAddress
+    package let address: SocketAddress
     private let fabric: TCPFabric
     private let runtime: RealRuntime
     private let host: RealNode
@@ -29,7 +29,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     /// The most client commands that may wait for the door at once; beyond it a command is
     /// refused with `ChatText.busy` (a client flooding a slow cluster must not grow the
     /// process's memory without bound). Connects and disconnects are never refused.
-    public let backlogLimit: Int
+    package let backlogLimit: Int
 
     /// Starts the door node and its registration; returns at once (see `waitUntilReady`).
     /// - Parameters:
@@ -41,7 +41,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     ///   - backlogLimit: the most client commands waiting for the door at once (see `backlogLimit`).
     ///   - log: where the door's notable events go as lines (registered, fenced, refused).
     /// - Throws: `ChatDoorError` when the name is not a door's or its network cannot be set up.
-    public init(name: NodeName, management: SocketAddress, listen: SocketAddress = SocketAddress(host: "127.0.0.1", port: 0),
+    package init(name: NodeName, management: SocketAddress, listen: SocketAddress = SocketAddress(host: "127.0.0.1", port: 0),
                 settings: ClusterSettings = ClusterSettings(), seed: UInt64, backlogLimit: Int = 10_000,
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws(ChatDoorError) {
         guard name.role == .chatDoor else { throw .badName(name.description) }
@@ -76,33 +76,33 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     }
 
     /// Sends the door's effects to `server` (call before `server.start()`).
-    public func attach(to server: ChatServer) {
+    package func attach(to server: ChatServer) {
         outlet.target.withLock { $0 = EffectTarget { [weak server] effects in server?.deliver(effects) } }
     }
 
     /// Sends the door's effects to `deliver` instead (tests).
-    public func attach(_ deliver: @escaping @Sendable ([ChatEffect]) -> Void) {
+    package func attach(_ deliver: @escaping @Sendable ([ChatEffect]) -> Void) {
         outlet.target.withLock { $0 = EffectTarget(deliver) }
     }
 
     /// Whether the door is registered and knows a session and a chat node.
-    public var isReady: Bool { outlet.isReady }
+    package var isReady: Bool { outlet.isReady }
 
     /// Waits until the door is ready, at most `timeout` (woken by the door, not polling).
     /// - Returns: whether it became ready in time.
-    public func waitUntilReady(within timeout: Duration) -> Bool { outlet.waitUntilReady(within: timeout) }
+    package func waitUntilReady(within timeout: Duration) -> Bool { outlet.waitUntilReady(within: timeout) }
 
     // MARK: - ChatBackend
 
     /// Posts the connection to the door (its `SessionLogin` and `connect`); no effects now.
-    public func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void) {
+    package func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void) {
         post { $0.open(member, name: name) }
     }
 
     /// Posts the message to the door; its effects come later through `attach(to:)`. When
     /// `backlogLimit` commands already wait, the member gets `ChatText.busy` at once
     /// instead and the command is dropped.
-    public func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
+    package func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
         guard backlog.add(1, ordering: .acquiringAndReleasing).newValue <= backlogLimit else {
             backlog.subtract(1, ordering: .acquiringAndReleasing)
             return deliver([.system(to: member, text: ChatText.busy)])
@@ -114,10 +114,10 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     }
 
     /// Client commands posted to the door and not handled yet.
-    public var pendingCommands: Int { backlog.load(ordering: .acquiring) }
+    package var pendingCommands: Int { backlog.load(ordering: .acquiring) }
 
     /// Posts the close to the door (the chat node tells the room's other members).
-    public func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
+    package func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
         post { $0.close(member) }
     }
 
@@ -126,7 +126,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     /// A clean stop: the door disconnects every member (the others in their rooms get the leave
     /// notices), unregisters, and every socket and thread of the door is closed and joined.
     /// Idempotent.
-    public func stop() {
+    package func stop() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         host.shutDownNode()
         // Give the disconnects and the unregister a moment to leave before the sockets close.
@@ -136,7 +136,7 @@ public final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 
     /// An abrupt stop, as if the process died: nothing is said to the cluster, which removes the
     /// door after its ping timeout (its members then leave their rooms). Idempotent.
-    public func kill() {
+    package func kill() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         tearDown()
     }

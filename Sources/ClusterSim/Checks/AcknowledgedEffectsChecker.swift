@@ -19,16 +19,16 @@ import Nodes
 /// Detail: `acknowledged pushes P, acknowledged lines L` then, on failure, `; failures:
 /// unheld-push=N unsaid-line=M: …` with the first few offenders in trace order (`client-3 req 7
 /// push 12 acknowledged at 3.000s`).
-public struct AcknowledgedEffectsChecker: ScanningChecker {
+package struct AcknowledgedEffectsChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .acknowledgedEffects }
+    package var name: CheckName { .acknowledgedEffects }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the replies, held pushes and chat lines.
     func makeScan() -> any TraceScan<CheckResult> { Scan() }

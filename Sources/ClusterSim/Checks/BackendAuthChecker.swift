@@ -17,20 +17,20 @@ import Nodes
 ///
 /// Detail: `attacks A, rejected R; exceptions: attack-dropped=N; failures: …` with the first few
 /// offending events (`frontend-2 executed Kick from client-7 at 3.000s`).
-public struct BackendAuthChecker: Checker {
+package struct BackendAuthChecker: Checker {
     /// Which check this is.
-    public var name: CheckName { .backendAuth }
+    package var name: CheckName { .backendAuth }
     /// The cluster's group id.
-    public var groupID: String
+    package var groupID: String
 
     /// Makes the checker.
-    public init(groupID: String = "k2svc") {
+    package init(groupID: String = "k2svc") {
         self.groupID = groupID
     }
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
+    package func check(_ run: RunRecord) -> CheckResult {
         let entries = run.nodeEvents([NodeLog.attackSent, NodeLog.backendExecuted, NodeLog.backendRejected])
         var attacks: [NodeName: [NodeEntry]] = [:]
         var rejections: [NodeName: [NodeEntry]] = [:]

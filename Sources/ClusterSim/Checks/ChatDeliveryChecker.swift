@@ -28,16 +28,16 @@ import Nodes
 ///
 /// Detail: `lines L, member deliveries due D, delivered N; exceptions: …; failures: …` then the
 /// first few failures (`msg 9 to bob lost (said 3.100s)`).
-public struct ChatDeliveryChecker: ScanningChecker {
+package struct ChatDeliveryChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .chatDelivery }
+    package var name: CheckName { .chatDelivery }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the chat events.
     func makeScan() -> any TraceScan<CheckResult> { Scan() }

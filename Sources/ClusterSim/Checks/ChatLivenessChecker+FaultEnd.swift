@@ -12,7 +12,7 @@ extension RunRecord {
     ///   restart's or clock offset's `at`, a partition's `at` plus its heal (or the end of the load
     ///   when it heals only then), a pause's `at` plus its `resumeAfter`.
     /// - Returns: that instant, or nil when the run has no fault at all.
-    public func lastFaultEnd() -> VirtualInstant? {
+    package func lastFaultEnd() -> VirtualInstant? {
         var ends = positions(of: Self.faultKinds).map { events[$0].at }
         if let lastFault { ends.append(lastFault) }
         for fault in experiment.faults {

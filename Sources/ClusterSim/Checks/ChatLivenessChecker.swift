@@ -44,20 +44,20 @@ import Nodes
 /// Detail: `last fault ends T, load ends L; rooms with lines R, judged J, lines after the fault N`
 /// then, on failure, `; failures: silent-room=K: …` with the first few rooms in number order
 /// (`room 3 (alice,bob) last line 42.000s`).
-public struct ChatLivenessChecker: ScanningChecker {
+package struct ChatLivenessChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .chatLiveness }
+    package var name: CheckName { .chatLiveness }
     /// The least time between the end of the last fault and the end of the load for the check to
     /// judge: the cluster's recovery budget (failure detection, re-registration, clients
     /// reconnecting and rejoining) with room for a line to be said and received.
-    public static let recoveryBound: Duration = .seconds(10)
+    package static let recoveryBound: Duration = .seconds(10)
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the silent rooms.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the chat lines and receptions.
     func makeScan() -> any TraceScan<CheckResult> { Scan() }

@@ -30,14 +30,14 @@ import Nodes
 ///
 /// Detail: `token attacks A, token rejections R; exceptions: attack-dropped=N; failures: …` with
 /// the first few (`client-4 served State at 5.000s after a token attack`).
-public struct ClientAuthChecker: ScanningChecker {
+package struct ClientAuthChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .clientAuth }
+    package var name: CheckName { .clientAuth }
     /// The service attacks use when an attack does not name one.
-    public var attackService: String?
+    package var attackService: String?
 
     /// Makes the checker.
-    public init(attackService: String? = nil) {
+    package init(attackService: String? = nil) {
         self.attackService = attackService
     }
 
@@ -45,7 +45,7 @@ public struct ClientAuthChecker: ScanningChecker {
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the attack, answer and service events.
     func makeScan() -> any TraceScan<CheckResult> { Scan(checker: self) }

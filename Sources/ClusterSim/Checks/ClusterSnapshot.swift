@@ -5,23 +5,23 @@ import NetModel
 ///
 /// Every array is sorted (the initializer sorts what it is given), so two snapshots of the same
 /// state are equal and anything printed from one is in a stable order.
-public struct ClusterSnapshot: Sendable, Equatable {
+package struct ClusterSnapshot: Sendable, Equatable {
     /// Server nodes (management, session, frontends, chat, gateway) that are up and not fenced at
     /// the end of the run, sorted.
-    public var liveServers: [NodeName]
+    package var liveServers: [NodeName]
     /// The manager's registered nodes, sorted; nil when `management-1` is down at the end.
-    public var registry: [NodeName]?
+    package var registry: [NodeName]?
     /// The session node's map, one row per user, sorted; nil when `session-1` is down at the end.
-    public var sessionEntries: [SessionRow]?
+    package var sessionEntries: [SessionRow]?
     /// Every open, accepted push stream on every live frontend, sorted.
-    public var frontendStreams: [StreamRow]
+    package var frontendStreams: [StreamRow]
     /// Every simulated client (one row per device), sorted by client name.
-    public var clients: [ClientRow]
+    package var clients: [ClientRow]
     /// Chat room membership at the chat node, sorted; nil when there is no chat node or it is down.
-    public var chatMembers: [ChatMemberRow]?
+    package var chatMembers: [ChatMemberRow]?
 
     /// Makes a snapshot; every list is sorted here.
-    public init(liveServers: [NodeName] = [], registry: [NodeName]? = nil, sessionEntries: [SessionRow]? = nil,
+    package init(liveServers: [NodeName] = [], registry: [NodeName]? = nil, sessionEntries: [SessionRow]? = nil,
                 frontendStreams: [StreamRow] = [], clients: [ClientRow] = [], chatMembers: [ChatMemberRow]? = nil) {
         self.liveServers = liveServers.sorted()
         self.registry = registry?.sorted()
@@ -33,81 +33,81 @@ public struct ClusterSnapshot: Sendable, Equatable {
 
     /// The client rows of `user`, in client order.
     /// - Returns: every device of that user (retired ones included); empty when none.
-    public func clients(of user: String) -> [ClientRow] {
+    package func clients(of user: String) -> [ClientRow] {
         clients.filter { $0.user == user }
     }
 }
 
 /// One entry of the session node's map: `user` has its push stream `connection` on `frontend`.
-public struct SessionRow: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct SessionRow: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The user name.
-    public var user: String
+    package var user: String
     /// The frontend holding the stream.
-    public var frontend: NodeName
+    package var frontend: NodeName
     /// The frontend's connection id of the stream.
-    public var connection: UInt64
+    package var connection: UInt64
 
     /// Makes a row.
-    public init(user: String, frontend: NodeName, connection: UInt64) {
+    package init(user: String, frontend: NodeName, connection: UInt64) {
         self.user = user
         self.frontend = frontend
         self.connection = connection
     }
 
     /// `user@frontend#connection`.
-    public var description: String { "\(user)@\(frontend)#\(connection)" }
+    package var description: String { "\(user)@\(frontend)#\(connection)" }
 
     /// Orders by user, frontend, connection.
-    public static func < (a: SessionRow, b: SessionRow) -> Bool {
+    package static func < (a: SessionRow, b: SessionRow) -> Bool {
         (a.user, a.frontend, a.connection) < (b.user, b.frontend, b.connection)
     }
 }
 
 /// One open, accepted push stream on a live frontend.
-public struct StreamRow: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct StreamRow: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The frontend holding it.
-    public var frontend: NodeName
+    package var frontend: NodeName
     /// The user it belongs to.
-    public var user: String
+    package var user: String
     /// The frontend's connection id.
-    public var connection: UInt64
+    package var connection: UInt64
 
     /// Makes a row.
-    public init(frontend: NodeName, user: String, connection: UInt64) {
+    package init(frontend: NodeName, user: String, connection: UInt64) {
         self.frontend = frontend
         self.user = user
         self.connection = connection
     }
 
     /// The same stream as a session-map row.
-    public var sessionRow: SessionRow { SessionRow(user: user, frontend: frontend, connection: connection) }
+    package var sessionRow: SessionRow { SessionRow(user: user, frontend: frontend, connection: connection) }
 
     /// `user@frontend#connection`.
-    public var description: String { sessionRow.description }
+    package var description: String { sessionRow.description }
 
     /// Orders by frontend, user, connection.
-    public static func < (a: StreamRow, b: StreamRow) -> Bool {
+    package static func < (a: StreamRow, b: StreamRow) -> Bool {
         (a.frontend, a.user, a.connection) < (b.frontend, b.user, b.connection)
     }
 }
 
 /// One simulated client (one device) at the end of a run.
-public struct ClientRow: Sendable, Hashable, Comparable {
+package struct ClientRow: Sendable, Hashable, Comparable {
     /// The client's node name, `client-N`.
-    public var client: NodeName
+    package var client: NodeName
     /// The user it logs in as (two devices of a duplicate login share it).
-    public var user: String
+    package var user: String
     /// Whether its push stream is open and accepted.
-    public var connected: Bool
+    package var connected: Bool
     /// The frontend of its push stream, when connected.
-    public var frontend: NodeName?
+    package var frontend: NodeName?
     /// Whether its last request got a successful reply.
-    public var lastRequestOK: Bool
+    package var lastRequestOK: Bool
     /// A duplicate-login device kicked on purpose (the newer login won): not expected to be live.
-    public var retired: Bool
+    package var retired: Bool
 
     /// Makes a row.
-    public init(client: NodeName, user: String, connected: Bool, frontend: NodeName? = nil,
+    package init(client: NodeName, user: String, connected: Bool, frontend: NodeName? = nil,
                 lastRequestOK: Bool, retired: Bool = false) {
         self.client = client
         self.user = user
@@ -118,26 +118,26 @@ public struct ClientRow: Sendable, Hashable, Comparable {
     }
 
     /// Orders by client name.
-    public static func < (a: ClientRow, b: ClientRow) -> Bool {
+    package static func < (a: ClientRow, b: ClientRow) -> Bool {
         (a.client, a.user) < (b.client, b.user)
     }
 }
 
 /// One member of one chat room at the end of a run.
-public struct ChatMemberRow: Sendable, Hashable, Comparable {
+package struct ChatMemberRow: Sendable, Hashable, Comparable {
     /// The room number.
-    public var room: Int
+    package var room: Int
     /// The member's user name.
-    public var user: String
+    package var user: String
 
     /// Makes a row.
-    public init(room: Int, user: String) {
+    package init(room: Int, user: String) {
         self.room = room
         self.user = user
     }
 
     /// Orders by room, then user.
-    public static func < (a: ChatMemberRow, b: ChatMemberRow) -> Bool {
+    package static func < (a: ChatMemberRow, b: ChatMemberRow) -> Bool {
         (a.room, a.user) < (b.room, b.user)
     }
 }

@@ -18,16 +18,16 @@ import Nodes
 /// Detail: `executions E of R requests, repeats absorbed A; exceptions: executor-restarted=N`
 /// then, on failure, `; failures: executed-twice=M: …` with the first few offenders in trace
 /// order (`client-3 req 7 (State) at frontend-1 1.000s and frontend-2 3.000s`).
-public struct ExactlyOnceChecker: ScanningChecker {
+package struct ExactlyOnceChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .exactlyOnce }
+    package var name: CheckName { .exactlyOnce }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the executions, repeats and crashes.
     func makeScan() -> any TraceScan<CheckResult> { Scan() }

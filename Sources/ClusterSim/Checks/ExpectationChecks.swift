@@ -17,7 +17,7 @@ extension Checkers {
     /// detection → last reconnect) as its counterexample, when a record is given.
     ///
     /// - Returns: one result per threshold set; the detail gives the measured value and the bound.
-    public static func expectations(_ expect: Expectations, metrics: RunMetrics, record: RunRecord? = nil) -> [CheckResult] {
+    package static func expectations(_ expect: Expectations, metrics: RunMetrics, record: RunRecord? = nil) -> [CheckResult] {
         let out = plainExpectations(expect, metrics: metrics)
         guard let record, out.contains(where: { !$0.passed && ($0.name == "expect.failoverWithin" || $0.name == "expect.detectionWithin") }) else {
             return out

@@ -11,16 +11,16 @@ import NetModel
 ///
 /// Detail on failure: the first few offending clients with what is wrong (`client-3
 /// (disconnected)`, `client-7 (last request failed)`) and how many there are.
-public struct LivenessChecker: Checker {
+package struct LivenessChecker: Checker {
     /// Which check this is.
-    public var name: CheckName { .liveness }
+    package var name: CheckName { .liveness }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
+    package func check(_ run: RunRecord) -> CheckResult {
         let active = run.snapshot.clients.filter { !$0.retired }
         let retired = run.snapshot.clients.count - active.count
         var offenders: [String] = []

@@ -22,12 +22,12 @@ import Nodes
 ///
 /// Detail: `accepted A, delivered D; exceptions: retention-expired=3 session-crashed=12;
 /// failures: lost=1 …` then the first few failures (`push 17 to alice lost (accepted 1.250s)`).
-public struct PushDeliveryChecker: ScanningChecker {
+package struct PushDeliveryChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .pushDelivery }
+    package var name: CheckName { .pushDelivery }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// A push to one user; users are numbered in order of appearance, so keys hash as integers.
     struct PushKey: Hashable {
@@ -63,7 +63,7 @@ public struct PushDeliveryChecker: ScanningChecker {
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the push events.
     func makeScan() -> any TraceScan<CheckResult> { Scan() }

@@ -12,16 +12,16 @@ import NetModel
 ///
 /// Detail on failure: `missing (live, not registered): …; stale (registered, not live): …`, each
 /// list showing its first few nodes and, when longer, how many there are.
-public struct RegistryConvergesChecker: Checker {
+package struct RegistryConvergesChecker: Checker {
     /// Which check this is.
-    public var name: CheckName { .registryConverges }
+    package var name: CheckName { .registryConverges }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
+    package func check(_ run: RunRecord) -> CheckResult {
         guard let registry = run.snapshot.registry else {
             return fail("management-1 is down at the end of the run: there is no registry to compare with the live servers")
         }

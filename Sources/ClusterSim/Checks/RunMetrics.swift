@@ -5,52 +5,52 @@ import Nodes
 ///
 /// Percentiles use the nearest-rank rule: for n values sorted ascending, the p-th percentile is
 /// the value of rank ⌈p/100 · n⌉ (at least 1) — always one of the values, never interpolated.
-public struct RunMetrics: Sendable, Equatable {
+package struct RunMetrics: Sendable, Equatable {
     /// Trace events.
-    public var events = 0
+    package var events = 0
     /// Network `send` events (one-shot messages and stream frames) and `stream-open` events.
-    public var messagesSent = 0
+    package var messagesSent = 0
     /// Network `deliver` events, stream openings included (a duplicate delivered counts twice).
-    public var messagesDelivered = 0
+    package var messagesDelivered = 0
     /// Network `drop` events, whatever the reason.
-    public var messagesDropped = 0
+    package var messagesDropped = 0
     /// Network `duplicate` events.
-    public var messagesDuplicated = 0
+    package var messagesDuplicated = 0
     /// `request-served` events.
-    public var requestsServed = 0
+    package var requestsServed = 0
     /// `request-rejected` events.
-    public var requestsRejected = 0
+    package var requestsRejected = 0
     /// Distinct pushes to a user among the `push-accepted` events.
-    public var pushesAccepted = 0
+    package var pushesAccepted = 0
     /// `push-received` events (first deliveries to a client).
-    public var pushesDelivered = 0
+    package var pushesDelivered = 0
     /// `push-expired` events.
-    public var pushesExpired = 0
+    package var pushesExpired = 0
     /// `chat-line` events.
-    public var chatLines = 0
+    package var chatLines = 0
     /// Messages a node did not expect or could not decode (`unexpected-message`).
-    public var unexpectedMessages = 0
+    package var unexpectedMessages = 0
     /// Crashes of frontends.
-    public var frontendCrashes = 0
+    package var frontendCrashes = 0
     /// Per frontend crash that the manager noticed, in crash order: from the crash to the
     /// manager's first `node-removed name=<it>` after it.
-    public var detections: [Duration] = []
+    package var detections: [Duration] = []
     /// Per frontend crash whose affected clients all came back, in crash order: from the crash to
     /// the last affected client's `client-connected` on another frontend. Affected: the clients
     /// whose last `client-connected` before the crash was on that frontend, retired ones excepted.
-    public var failovers: [Duration] = []
+    package var failovers: [Duration] = []
     /// Affected clients that never connected to another frontend after their frontend crashed.
-    public var failoverStragglers = 0
+    package var failoverStragglers = 0
     /// Every `push-received latency-ns=`, sorted ascending, in nanoseconds.
-    public var pushLatencies: [Int64] = []
+    package var pushLatencies: [Int64] = []
     /// The same latencies in log-scale buckets.
-    public var pushLatencyHistogram = LatencyHistogram()
+    package var pushLatencyHistogram = LatencyHistogram()
 
     /// Makes empty metrics.
-    public init() {}
+    package init() {}
 
     /// Computes the metrics of `run` (by scanning its trace: see ``Scan``).
-    public init(_ run: RunRecord) {
+    package init(_ run: RunRecord) {
         self = run.scanned(Scan())
     }
 
@@ -58,7 +58,7 @@ public struct RunMetrics: Sendable, Equatable {
     /// - Returns: ⌈p/100 · count⌉ clamped to 1…count (1 when `count` is 0). The ceiling allows a
     ///   relative error of 1e-9, so that binary rounding does not push a decimal `p` such as 99.9
     ///   up a rank (99.9% of 1000 is rank 999).
-    public static func nearestRank(_ p: Double, count: Int) -> Int {
+    package static func nearestRank(_ p: Double, count: Int) -> Int {
         guard count > 0 else { return 1 }
         let exact = p * Double(count) / 100
         let rank = Int((exact - 1e-9 * max(1, abs(exact))).rounded(.up))
@@ -67,20 +67,20 @@ public struct RunMetrics: Sendable, Equatable {
 
     /// The nearest-rank percentile of ascending `sorted` values.
     /// - Returns: the value of rank ⌈p/100 · n⌉, or nil when there are none.
-    public static func percentile(_ p: Double, of sorted: [Int64]) -> Int64? {
+    package static func percentile(_ p: Double, of sorted: [Int64]) -> Int64? {
         sorted.isEmpty ? nil : sorted[nearestRank(p, count: sorted.count) - 1]
     }
 
     /// The p-th percentile of push latency.
     /// - Returns: nearest-rank, or nil when no push was received.
-    public func pushLatency(percentile p: Double) -> Duration? {
+    package func pushLatency(percentile p: Double) -> Duration? {
         Self.percentile(p, of: pushLatencies).map { .nanoseconds($0) }
     }
 
     /// The slowest detection, or nil when no frontend crash was detected.
-    public var detectionMax: Duration? { detections.max() }
+    package var detectionMax: Duration? { detections.max() }
     /// The slowest complete failover, or nil when none happened.
-    public var failoverMax: Duration? { failovers.max() }
+    package var failoverMax: Duration? { failovers.max() }
 
     /// The metrics as `--json` prints them, in a fixed order; times in milliseconds. Metrics
     /// without data (no crash, no push) are left out.
@@ -89,7 +89,7 @@ public struct RunMetrics: Sendable, Equatable {
     ///   `pushes_delivered`, `pushes_expired`, `chat_lines`, `unexpected_messages`, `frontend_crashes`, then when known
     ///   `push_latency_p50_ms`, `push_latency_p99_ms`, `push_latency_max_ms`, `detection_ms` (max),
     ///   `detection_mean_ms`, `failover_ms` (max), `failover_mean_ms`, `failover_stragglers`.
-    public func asDictionary() -> [(String, Double)] {
+    package func asDictionary() -> [(String, Double)] {
         var out: [(String, Double)] = [
             ("events", Double(events)),
             ("messages_sent", Double(messagesSent)),

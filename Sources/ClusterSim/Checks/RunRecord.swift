@@ -3,32 +3,32 @@ import NetModel
 /// Everything the checkers and metrics read about one finished run: the experiment, the trace
 /// (in full, or only the events the checks read after the run, with counts of the others), the
 /// final state and the phase boundaries.
-public struct RunRecord: Sendable {
+package struct RunRecord: Sendable {
     /// The experiment that ran.
-    public var experiment: Experiment
+    package var experiment: Experiment
     /// The events retained, in trace order: every event of the run when ``retainsEverything``,
     /// else only those ``TraceRetention/checks`` keeps.
-    public var events: [TraceEvent]
+    package var events: [TraceEvent]
     /// What `events` holds of the run's events.
     let retention: TraceRetention
     /// Whether `events` holds every event of the run.
-    public var retainsEverything: Bool { retention == .everything }
+    package var retainsEverything: Bool { retention == .everything }
     /// How many events the run recorded (retained or not).
-    public var eventCount: Int { nodeIndex.total }
+    package var eventCount: Int { nodeIndex.total }
     /// The cluster's state at `end`.
-    public var snapshot: ClusterSnapshot
+    package var snapshot: ClusterSnapshot
     /// The end of the load and fault phase (`duration`).
-    public var endOfLoad: VirtualInstant
+    package var endOfLoad: VirtualInstant
     /// The end of the run (`duration + settle`).
-    public var end: VirtualInstant
+    package var end: VirtualInstant
     /// The instant of the last fault action (including heals and resumes), if any.
-    public var lastFault: VirtualInstant?
+    package var lastFault: VirtualInstant?
     /// Node events by label, built once.
     let nodeIndex: NodeEventIndex
 
     /// Makes a record. `endOfLoad` and `end` default to the experiment's `duration` and
     /// `duration + settle`.
-    public init(experiment: Experiment, events: [TraceEvent], snapshot: ClusterSnapshot,
+    package init(experiment: Experiment, events: [TraceEvent], snapshot: ClusterSnapshot,
                 endOfLoad: VirtualInstant? = nil, end: VirtualInstant? = nil, lastFault: VirtualInstant? = nil) {
         self.init(experiment: experiment, events: events, index: NodeEventIndex(events), snapshot: snapshot,
                   endOfLoad: endOfLoad, end: end, lastFault: lastFault)
@@ -72,7 +72,7 @@ public struct CheckResult: Sendable, Equatable {
 }
 
 /// A property of a run, decided from its ``RunRecord`` alone.
-public protocol Checker: Sendable {
+package protocol Checker: Sendable {
     /// Which check this is.
     var name: CheckName { get }
     /// Decides the property.
@@ -107,16 +107,16 @@ public struct CheckOptions: Sendable, Equatable {
 }
 
 /// The catalogue of checkers.
-public enum Checkers {
+package enum Checkers {
     /// The checker for `name` with default options.
     /// - Returns: a checker whose `name` is `name`.
-    public static func make(_ name: CheckName) -> any Checker {
+    package static func make(_ name: CheckName) -> any Checker {
         make(name, options: CheckOptions())
     }
 
     /// The checker for `name`.
     /// - Returns: a checker whose `name` is `name`, configured from `options`.
-    public static func make(_ name: CheckName, options: CheckOptions) -> any Checker {
+    package static func make(_ name: CheckName, options: CheckOptions) -> any Checker {
         switch name {
         case .registryConverges: RegistryConvergesChecker()
         case .sessionMapConverges: SessionMapConvergesChecker()
@@ -138,7 +138,7 @@ public enum Checkers {
     /// The checkers are independent pure functions of the record, so they run on the machine's
     /// cores at once; each result goes to its own slot, so the order and the results are the same
     /// as one after another.
-    public static func run(_ names: [CheckName], on run: RunRecord, options: CheckOptions = CheckOptions()) -> [CheckResult] {
+    package static func run(_ names: [CheckName], on run: RunRecord, options: CheckOptions = CheckOptions()) -> [CheckResult] {
         let checkers = names.map { make($0, options: options) }
         return Parallel.map(checkers.indices) { checkers[$0].check(run) }
     }
@@ -146,7 +146,7 @@ public enum Checkers {
     /// Runs the experiment's checkers, then its `expect` thresholds.
     /// - Returns: the results of `run.experiment.checks` in order, followed by
     ///   ``expectations(_:metrics:)`` for `run.experiment.expect`.
-    public static func runAll(on run: RunRecord, metrics: RunMetrics, options: CheckOptions = CheckOptions()) -> [CheckResult] {
+    package static func runAll(on run: RunRecord, metrics: RunMetrics, options: CheckOptions = CheckOptions()) -> [CheckResult] {
         self.run(run.experiment.checks, on: run, options: options) + expectations(run.experiment.expect, metrics: metrics, record: run)
     }
 }

@@ -13,16 +13,16 @@ import NetModel
 ///
 /// Detail on failure: `stale entries: …; unmapped streams: …` as `user@frontend#connection`,
 /// first few of each and a count.
-public struct SessionMapConvergesChecker: Checker {
+package struct SessionMapConvergesChecker: Checker {
     /// Which check this is.
-    public var name: CheckName { .sessionMapConverges }
+    package var name: CheckName { .sessionMapConverges }
 
     /// Makes the checker.
-    public init() {}
+    package init() {}
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult {
+    package func check(_ run: RunRecord) -> CheckResult {
         guard let entries = run.snapshot.sessionEntries else {
             return fail("session-1 is down at the end of the run: there is no session map to compare with the streams")
         }

@@ -25,20 +25,20 @@ import Nodes
 /// Detail on failure: users with two streams at the end (`alice: alice@frontend-1#3,
 /// alice@frontend-2#9`) and overlaps longer than the grace (`alice 2.500s for 1.800s`), first few
 /// and a count, plus the grace used and the excused overlaps.
-public struct SingleSessionChecker: ScanningChecker {
+package struct SingleSessionChecker: ScanningChecker {
     /// Which check this is.
-    public var name: CheckName { .singleSession }
+    package var name: CheckName { .singleSession }
     /// The shortest allowed overlap grace.
-    public var minimumGrace: Duration
+    package var minimumGrace: Duration
 
     /// Makes the checker.
-    public init(minimumGrace: Duration = .seconds(1)) {
+    package init(minimumGrace: Duration = .seconds(1)) {
         self.minimumGrace = minimumGrace
     }
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    public func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the streams' openings and ends.
     func makeScan() -> any TraceScan<CheckResult> { Scan(checker: self) }

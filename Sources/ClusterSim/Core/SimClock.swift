@@ -8,29 +8,29 @@ import Synchronization
 /// cancellation with `CancellationError`, and the dead heap entry is skipped without advancing time.
 /// Use it only from tasks made by `Simulator.spawn` (their executor preference keeps the
 /// continuation on the simulator's executor).
-public struct SimClock: Clock, @unchecked Sendable {
-    public typealias Instant = VirtualInstant
-    public typealias Duration = Swift.Duration
+package struct SimClock: Clock, @unchecked Sendable {
+    package typealias Instant = VirtualInstant
+    package typealias Duration = Swift.Duration
 
     let simulator: Simulator
     /// The node whose clock offset applies, or nil for the true virtual time.
     let node: NodeName?
 
     /// The clock of `node` (its offset applied), or the simulator's own time when nil.
-    public init(simulator: Simulator, node: NodeName? = nil) {
+    package init(simulator: Simulator, node: NodeName? = nil) {
         self.simulator = simulator
         self.node = node
     }
 
     private var offset: Int64 { node.map { simulator.clockOffset(of: $0) } ?? 0 }
 
-    public var now: VirtualInstant {
+    package var now: VirtualInstant {
         VirtualInstant(nanoseconds: simulator.now.nanoseconds &+ offset)
     }
 
-    public var minimumResolution: Swift.Duration { .nanoseconds(1) }
+    package var minimumResolution: Swift.Duration { .nanoseconds(1) }
 
-    public func sleep(until deadline: VirtualInstant, tolerance: Swift.Duration? = nil) async throws {
+    package func sleep(until deadline: VirtualInstant, tolerance: Swift.Duration? = nil) async throws {
         let timer = SleepTimer()
         let sim = simulator
         let trueDeadline = VirtualInstant(nanoseconds: deadline.nanoseconds &- offset)

@@ -11,7 +11,7 @@ import Synchronization
 /// A job enqueued from any other thread while the simulator runs is a *foreign* job: some code
 /// escaped to the global pool (a bare `Task {}`, `Task.detached`, a Dispatch queue). It is still
 /// run (so nothing hangs), but it is counted and the run is marked failed.
-public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// Jobs ready to run, in FIFO order; touched only by the driver thread while running.
     @exclusivity(unchecked) private var queue: [UnownedJob] = []
     @exclusivity(unchecked) private var head = 0
@@ -25,9 +25,9 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
     private let foreignObserver = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Creates an idle executor.
-    public init() {}
+    package init() {}
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let me = UInt(pthread_self())
         if driver.load(ordering: .relaxed) == me {
             queue.append(UnownedJob(job))
@@ -45,19 +45,19 @@ public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendabl
         if running { foreignObserver.withLock { $0 }?() }
     }
 
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
     /// Called by the runtime when it cannot prove isolation by executor identity (for example
     /// `assumeIsolated` from the event loop itself): we are isolated iff we are the driver thread.
-    public func checkIsolated() {
+    package func checkIsolated() {
         precondition(driver.load(ordering: .relaxed) == UInt(pthread_self()),
                      "not on the simulator's driver thread")
     }
 
     /// What escaped so far.
-    public var foreignJobs: ForeignJobs { foreign.withLock { $0 } }
+    package var foreignJobs: ForeignJobs { foreign.withLock { $0 } }
 
     /// Calls `observer` on the enqueuing thread after each foreign job is queued (nil: stop),
     /// so a test can wait for an escape as an event. Costs nothing on the driver's own path.
@@ -128,13 +128,13 @@ extension String {
 }
 
 /// Jobs that reached the simulator's executor from a thread other than its driver.
-public struct ForeignJobs: Sendable, Equatable {
+package struct ForeignJobs: Sendable, Equatable {
     /// How many.
-    public private(set) var count = 0
+    package private(set) var count = 0
     /// The thread the first one came from.
-    public private(set) var firstThread: String?
+    package private(set) var firstThread: String?
     /// The priority of the first one.
-    public private(set) var firstPriority: UInt8?
+    package private(set) var firstPriority: UInt8?
 
     mutating func note(priority: UInt8, thread: String) {
         if count == 0 { firstThread = thread; firstPriority = priority }
@@ -142,7 +142,7 @@ public struct ForeignJobs: Sendable, Equatable {
     }
 
     /// A sentence for the run's result, or nil when nothing escaped.
-    public var failureMessage: String? {
+    package var failureMessage: String? {
         guard count > 0 else { return nil }
         return "\(count) job\(count == 1 ? "" : "s") reached the simulator's executor from another thread "
             + "(first from \(firstThread ?? "?"), priority \(firstPriority ?? 0)): a task escaped the "

@@ -7,60 +7,60 @@ import NetModel
 /// the next event off the heap — ordered by (instant, insertion sequence) — set `now` to its
 /// instant and run it. Nothing reads the wall clock; the outcome depends only on the seed and
 /// what was scheduled. Each test builds its own simulator: there is no global state.
-public final class Simulator: EventScheduler, @unchecked Sendable {
+package final class Simulator: EventScheduler, @unchecked Sendable {
     /// The run seed every random stream derives from.
-    public let seed: UInt64
+    package let seed: UInt64
     /// The executor every node actor and spawned task runs on.
-    public let executor: SimExecutor
+    package let executor: SimExecutor
     /// The run's trace.
-    public let trace: TraceRecorder
+    package let trace: TraceRecorder
     /// The current virtual instant.
-    @exclusivity(unchecked) public private(set) var now: VirtualInstant = .zero
+    @exclusivity(unchecked) package private(set) var now: VirtualInstant = .zero
     @exclusivity(unchecked) private var heap = EventHeap()
     @exclusivity(unchecked) private var sequence: UInt64 = 0
     @exclusivity(unchecked) private var offsets = EndpointTable<Int64>()
     @exclusivity(unchecked) private var targets: [(Int) -> Void] = []
     /// Events taken off the heap and run so far (cancelled sleeps excluded).
-    @exclusivity(unchecked) public private(set) var eventsRun = 0
+    @exclusivity(unchecked) package private(set) var eventsRun = 0
 
     /// Makes a simulator for the run seeded with `seed`.
     /// - Parameter retainTrace: keep every trace event in memory (for checkers and JSON Lines);
     ///   false keeps only the running hash and the count.
-    public convenience init(seed: UInt64, retainTrace: Bool = true) {
+    package convenience init(seed: UInt64, retainTrace: Bool = true) {
         self.init(seed: seed, retention: retainTrace ? .everything : .hashOnly)
     }
 
     /// Makes a simulator for the run seeded with `seed` whose trace keeps what `retention` says.
-    public init(seed: UInt64, retention: TraceRetention) {
+    package init(seed: UInt64, retention: TraceRetention) {
         self.seed = seed
         self.executor = SimExecutor()
         self.trace = TraceRecorder(retention: retention)
     }
 
     /// The clock of `node` (with its offset), or true virtual time for nil.
-    public func clock(for node: NodeName? = nil) -> SimClock { SimClock(simulator: self, node: node) }
+    package func clock(for node: NodeName? = nil) -> SimClock { SimClock(simulator: self, node: node) }
 
     /// The seeded stream named `stream` (a node name, "network", "workload").
-    public func random(stream: String) -> SeededRandom { SeededRandom(seed: seed, stream: stream) }
+    package func random(stream: String) -> SeededRandom { SeededRandom(seed: seed, stream: stream) }
 
     /// Runs `action` on the event loop at `instant` (or now, if `instant` is past).
-    public func schedule(at instant: VirtualInstant, _ action: @escaping () -> Void) {
+    package func schedule(at instant: VirtualInstant, _ action: @escaping () -> Void) {
         sequence &+= 1
         heap.push(at: max(instant.nanoseconds, now.nanoseconds), seq: sequence, .run(action))
     }
 
-    public func register(_ callback: @escaping (Int) -> Void) -> Int {
+    package func register(_ callback: @escaping (Int) -> Void) -> Int {
         targets.append(callback)
         return targets.count - 1
     }
 
-    public func schedule(at instant: VirtualInstant, target: Int, token: Int) {
+    package func schedule(at instant: VirtualInstant, target: Int, token: Int) {
         sequence &+= 1
         heap.push(at: max(instant.nanoseconds, now.nanoseconds), seq: sequence, .target(target, token: token))
     }
 
     /// Runs `action` on the event loop `delay` from now.
-    public func schedule(after delay: Duration, _ action: @escaping () -> Void) {
+    package func schedule(after delay: Duration, _ action: @escaping () -> Void) {
         schedule(at: now.advanced(by: delay), action)
     }
 
@@ -73,15 +73,15 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
     /// This is the only way node and test code should create tasks in a simulated run.
     /// - Returns: the task, for cancellation or its value.
     @discardableResult
-    public func spawn<T: Sendable>(_ operation: sending @escaping @isolated(any) () async -> T) -> Task<T, Never> {
+    package func spawn<T: Sendable>(_ operation: sending @escaping @isolated(any) () async -> T) -> Task<T, Never> {
         Task(executorPreference: executor, operation: operation)
     }
 
     /// A node's clock offset in nanoseconds (0 unless shifted).
-    public func clockOffset(of node: NodeName) -> Int64 { offsets[node] ?? 0 }
+    package func clockOffset(of node: NodeName) -> Int64 { offsets[node] ?? 0 }
 
     /// Shifts `node`'s clock by `offset` from true virtual time, recorded in the trace.
-    public func setClockOffset(of node: NodeName, to offset: Duration) {
+    package func setClockOffset(of node: NodeName, to offset: Duration) {
         offsets[node] = offset.nanosecondsClamped
         trace.record(.clockOffset, node: node, peer: nil, messageID: 0, label: "clock-offset",
                      detail: formatNanoseconds(offset.nanosecondsClamped))
@@ -91,7 +91,7 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
     /// until nothing is left to do.
     /// - Returns: how the run went: the instant reached, events run, and whether any job escaped.
     @discardableResult
-    public func run(until deadline: VirtualInstant) -> RunOutcome {
+    package func run(until deadline: VirtualInstant) -> RunOutcome {
         executor.drive {
             while true {
                 executor.runReadyJobs()
@@ -131,28 +131,28 @@ public final class Simulator: EventScheduler, @unchecked Sendable {
     /// Reads (or changes) a node actor's state from outside a run — in a test or a checker after
     /// the run — by briefly becoming the driver thread. Not for use while `run` is in progress.
     /// - Returns: what `body` returns.
-    public func inspect<A: Actor, T>(_ actor: A, _ body: (isolated A) -> T) -> T {
+    package func inspect<A: Actor, T>(_ actor: A, _ body: (isolated A) -> T) -> T {
         executor.drive { actor.withSimulatorIsolation(executor, body) }
     }
 
     /// Runs for `duration` of virtual time from now.
     @discardableResult
-    public func run(for duration: Duration) -> RunOutcome {
+    package func run(for duration: Duration) -> RunOutcome {
         run(until: now.advanced(by: duration))
     }
 }
 
 /// What a call to `Simulator.run(until:)` did.
-public struct RunOutcome: Sendable, Equatable {
+package struct RunOutcome: Sendable, Equatable {
     /// The virtual instant reached.
-    public let reached: VirtualInstant
+    package let reached: VirtualInstant
     /// Events run since the simulator was made.
-    public let eventsRun: Int
+    package let eventsRun: Int
     /// Events still on the heap (after the deadline).
-    public let pendingEvents: Int
+    package let pendingEvents: Int
     /// Jobs that escaped to other threads.
-    public let foreignJobs: ForeignJobs
+    package let foreignJobs: ForeignJobs
 
     /// Whether the run kept to the simulator's executor.
-    public var isClean: Bool { foreignJobs.count == 0 }
+    package var isClean: Bool { foreignJobs.count == 0 }
 }

@@ -9,9 +9,9 @@ import Nodes
 /// - A client connection may only log in and send requests (`request`), open its push stream
 ///   (`pushOpen`) and acknowledge pushes (`pushAck`); anything else from it — a backend call, a
 ///   registration, a ping, a stop — is refused (dropped and logged).
-public enum ClusterMessageGate {
+package enum ClusterMessageGate {
     /// The gate of a cluster whose group id is `groupID`.
-    public static func gate(groupID: String) -> TCPPayloadGate<ClusterMessage> {
+    package static func gate(groupID: String) -> TCPPayloadGate<ClusterMessage> {
         TCPPayloadGate(
             outbound: { message in
                 if case .backend(_, let call) = message { return .backend(group: "", call) }
@@ -22,7 +22,7 @@ public enum ClusterMessageGate {
 
     /// What an inbound message from a peer of `kind` becomes: itself (a backend call from a node
     /// with the local group id), or a refusal.
-    public static func admit(_ message: ClusterMessage, from kind: TCPPeerKind,
+    package static func admit(_ message: ClusterMessage, from kind: TCPPeerKind,
                              groupID: String) -> Result<ClusterMessage, TCPPayloadRefusal> {
         switch kind {
         case .node:

@@ -6,27 +6,27 @@ import Nodes
 /// secret (HS256 of login tokens) and the node key (the TCP transport's node authentication).
 /// It comes from outside — a file (`--secret-file`), the `CLUSTERSIM_SECRET` environment
 /// variable, or generated per cluster — and never from the command line. See docs/security.md.
-public struct ClusterSecret: Sendable, Equatable {
+package struct ClusterSecret: Sendable, Equatable {
     /// The secret's bytes (what the file or the variable holds, trailing whitespace trimmed).
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// The environment variable a secret may be given in (and `cluster up` hands its children).
-    public static let environmentVariable = "CLUSTERSIM_SECRET"
+    package static let environmentVariable = "CLUSTERSIM_SECRET"
     /// The fewest bytes a secret may have.
-    public static let minimumBytes = 16
+    package static let minimumBytes = 16
     /// The built-in defaults, refused outside the simulator unless asked for (`--insecure`).
     static let builtInTexts: Set<String> = ["k2svc", "k2svc-secret"]
 
     /// The built-in secret (`k2svc-secret`): the simulator's token secret. Anyone can sign tokens
     /// with it and any process can join a cluster that uses it; only for `--insecure` runs and tests.
-    public static let insecureDefault = ClusterSecret(unchecked: Array("k2svc-secret".utf8))
+    package static let insecureDefault = ClusterSecret(unchecked: Array("k2svc-secret".utf8))
 
     private init(unchecked bytes: [UInt8]) { self.bytes = bytes }
 
     /// A secret from its text.
     /// - Throws: `ClusterSecretError` when it is shorter than `minimumBytes` or a built-in default
     ///   (unless `insecure`).
-    public init(text: String, insecure: Bool = false) throws(ClusterSecretError) {
+    package init(text: String, insecure: Bool = false) throws(ClusterSecretError) {
         var trimmed = Substring(text)
         while let last = trimmed.last, last.isWhitespace { trimmed = trimmed.dropLast() }
         if Self.builtInTexts.contains(String(trimmed)) {
@@ -40,7 +40,7 @@ public struct ClusterSecret: Sendable, Equatable {
     }
 
     /// A fresh secret: 32 bytes from the operating system's randomness, as 64 hex digits.
-    public static func generate() -> ClusterSecret {
+    package static func generate() -> ClusterSecret {
         var generator = SystemRandomNumberGenerator()
         let digits = Array("0123456789abcdef".utf8)
         var text: [UInt8] = []
@@ -53,22 +53,22 @@ public struct ClusterSecret: Sendable, Equatable {
     }
 
     /// The secret's text, for handing it to a child process's environment.
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
+    package var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Whether this is the built-in default (insecure).
-    public var isBuiltInDefault: Bool { self == .insecureDefault }
+    package var isBuiltInDefault: Bool { self == .insecureDefault }
 
     /// The HS256 secret of login tokens: derived from the secret (the built-in default keeps the
     /// simulator's `k2svc-secret` itself).
-    public var tokenSecret: [UInt8] {
+    package var tokenSecret: [UInt8] {
         isBuiltInDefault ? bytes : HMAC.sha256(key: bytes, message: Array("clustersim token-secret v1".utf8))
     }
 
     /// The TCP transport's node key, derived separately from the token secret.
-    public var nodeKey: [UInt8] { HMAC.sha256(key: bytes, message: Array("clustersim node-auth v1".utf8)) }
+    package var nodeKey: [UInt8] { HMAC.sha256(key: bytes, message: Array("clustersim node-auth v1".utf8)) }
 
     /// The TCP options' authentication with this secret's node key.
-    public var authentication: TCPAuthentication { TCPAuthentication(nodeKey: nodeKey) }
+    package var authentication: TCPAuthentication { TCPAuthentication(nodeKey: nodeKey) }
 
     /// The secret a command runs with: `--secret-file` first, then the environment variable, else
     /// the built-in default when `insecure`.
@@ -77,7 +77,7 @@ public struct ClusterSecret: Sendable, Equatable {
     ///   - environment: the process's environment.
     ///   - insecure: whether built-in defaults (and short secrets) are accepted.
     /// - Throws: `ClusterSecretError` saying what is wrong and what to do.
-    public static func resolve(file: String?, environment: [String: String], insecure: Bool) throws(ClusterSecretError) -> ClusterSecret {
+    package static func resolve(file: String?, environment: [String: String], insecure: Bool) throws(ClusterSecretError) -> ClusterSecret {
         if let file { return try load(file: file, insecure: insecure) }
         if let text = environment[environmentVariable] { return try ClusterSecret(text: text, insecure: insecure) }
         guard insecure else { throw .missing }
@@ -85,7 +85,7 @@ public struct ClusterSecret: Sendable, Equatable {
     }
 
     /// Reads a secret file: it must be a regular file readable by its owner only (mode 0600 or 0400).
-    public static func load(file path: String, insecure: Bool = false) throws(ClusterSecretError) -> ClusterSecret {
+    package static func load(file path: String, insecure: Bool = false) throws(ClusterSecretError) -> ClusterSecret {
         var info = stat()
         guard stat(path, &info) == 0 else { throw .unreadable(path, String(cString: strerror(errno))) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path, "not a regular file") }
@@ -105,7 +105,7 @@ public struct ClusterSecret: Sendable, Equatable {
 }
 
 /// Why a cluster secret was refused.
-public enum ClusterSecretError: Error, Equatable, CustomStringConvertible, Sendable {
+package enum ClusterSecretError: Error, Equatable, CustomStringConvertible, Sendable {
     /// No secret was given.
     case missing
     /// The secret is a built-in default (`k2svc`, `k2svc-secret`).
@@ -118,7 +118,7 @@ public enum ClusterSecretError: Error, Equatable, CustomStringConvertible, Senda
     case tooOpen(String, Int)
 
     /// What is wrong and what to do.
-    public var description: String {
+    package var description: String {
         switch self {
         case .missing:
             "no cluster secret: give --secret-file PATH (mode 0600) or set \(ClusterSecret.environmentVariable) "
@@ -139,7 +139,7 @@ public enum ClusterSecretError: Error, Equatable, CustomStringConvertible, Senda
 extension ClusterSecret {
     /// The secret in `CLUSTERSIM_SECRET` when it is set and valid, else the built-in default (for
     /// processes started by `cluster up`, which sets it, and tests, which do not).
-    public static func fromEnvironmentOrDefault() -> ClusterSecret {
+    package static func fromEnvironmentOrDefault() -> ClusterSecret {
         guard let text = getenv(environmentVariable).map({ String(cString: $0) }),
               let secret = try? ClusterSecret(text: text) else { return .insecureDefault }
         return secret

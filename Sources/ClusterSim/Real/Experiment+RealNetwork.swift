@@ -6,7 +6,7 @@ extension Experiment {
     /// loopback TCP does not imitate — its own latency applies and it loses nothing. One line per
     /// field that differs from the default, naming its JSON path; empty when there is none.
     /// Every fault is honoured over TCP (crash, restart, partition, pause, clock offset).
-    public var realNetworkNotes: [String] {
+    package var realNetworkNotes: [String] {
         var notes: [String] = []
         let d = LinkConditions()
         if network.defaults.latency != d.latency {

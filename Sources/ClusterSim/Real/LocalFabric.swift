@@ -6,7 +6,7 @@ import Synchronization
 /// A send hands the message straight to the destination's handler on the sender's thread (the
 /// runtime only queues it in the node's mailbox), so order per pair is kept; streams are
 /// reliable and ordered; a detached node's streams close at the far end with `.peerCrashed`.
-public final class LocalFabric: RealFabric, @unchecked Sendable {
+package final class LocalFabric: RealFabric, @unchecked Sendable {
     private struct Stream {
         var opener: NodeName
         var openerToken: UInt64
@@ -28,10 +28,10 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
     private let state = Mutex(State())
 
     /// An empty fabric.
-    public init() {}
+    package init() {}
 
     /// Attaches `name`; a listening node gets a `local:NAME` address. Throws when attached twice or shut down.
-    public func attach(_ name: NodeName, listens: Bool,
+    package func attach(_ name: NodeName, listens: Bool,
                        handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment {
         let token = try state.withLock { s -> UInt64 in
             guard !s.closed else { throw RealFabricError("the fabric is shut down") }
@@ -48,7 +48,7 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
     }
 
     /// Cuts `links` (streams across a newly cut link end with `.partition` at both ends).
-    public func setCutLinks(_ links: Set<Link>) {
+    package func setCutLinks(_ links: Set<Link>) {
         // Streams across a cut link are reset at both ends.
         var notices: [(@Sendable (Inbound<ClusterMessage>) -> Void, Inbound<ClusterMessage>)] = []
         state.withLock { s in
@@ -69,7 +69,7 @@ public final class LocalFabric: RealFabric, @unchecked Sendable {
     }
 
     /// Forgets every node and stream.
-    public func shutdown() {
+    package func shutdown() {
         state.withLock { s in
             s.closed = true
             s.endpoints = [:]

@@ -10,13 +10,13 @@ import Synchronization
 ///
 /// `run()` blocks for `duration + settle` of real time. Nothing here is deterministic: the trace
 /// hash identifies the run, it does not replay it.
-public final class RealClusterRun: @unchecked Sendable {
+package final class RealClusterRun: @unchecked Sendable {
     /// The experiment.
-    public let experiment: Experiment
+    package let experiment: Experiment
     /// The seed of the nodes' random streams and the workload plan.
-    public let seed: UInt64
+    package let seed: UInt64
     /// The threads, timers and trace shared by every node of the run.
-    public let runtime: RealRuntime
+    package let runtime: RealRuntime
     let fabric: any RealFabric
     let settings: ClusterSettings
     /// Runs spawns and faults one at a time, in the order their instants come.
@@ -38,7 +38,7 @@ public final class RealClusterRun: @unchecked Sendable {
     ///   - seed: the run seed (the experiment's own when nil).
     ///   - executorCount: node executor threads (the clients share them).
     ///   - services: what the frontends and the session node serve, and the clients call.
-    public init(experiment: Experiment, seed: UInt64? = nil, fabric: any RealFabric, executorCount: Int = 4,
+    package init(experiment: Experiment, seed: UInt64? = nil, fabric: any RealFabric, executorCount: Int = 4,
                 services: ServiceRegistry = .standard) {
         self.experiment = experiment
         self.services = services
@@ -54,14 +54,14 @@ public final class RealClusterRun: @unchecked Sendable {
     }
 
     /// The end of the load phase (real time since the start).
-    public var endOfLoad: VirtualInstant { VirtualInstant.zero.advanced(by: experiment.duration) }
+    package var endOfLoad: VirtualInstant { VirtualInstant.zero.advanced(by: experiment.duration) }
     /// The end of the run (load, then settle).
-    public var end: VirtualInstant { endOfLoad.advanced(by: experiment.settle) }
+    package var end: VirtualInstant { endOfLoad.advanced(by: experiment.settle) }
 
     /// Runs the experiment for `duration + settle` of real time, then freezes the nodes, reads
     /// their state and stops every thread and socket of the run.
     /// - Returns: the record for the checkers.
-    public func run() -> RunRecord {
+    package func run() -> RunRecord {
         let origin = runtime.trace.origin
         runtime.trace.record(.start, node: nil, peer: nil, messageID: 0, label: experiment.name, detail: "seed=\(seed)")
         let servers = experiment.nodeNames
@@ -124,7 +124,7 @@ public final class RealClusterRun: @unchecked Sendable {
     /// Checks a finished run's record (after `run()` returned): the experiment's checks, its
     /// `expect` thresholds and the runtime's own check.
     /// - Returns: the result (its trace hash covers exactly the record's events).
-    public func evaluate(_ record: RunRecord) -> RunResult {
+    package func evaluate(_ record: RunRecord) -> RunResult {
         RunResult.evaluate(experiment, seed: seed, record: record, traceCount: record.events.count,
                                   traceHash: finalHash, runtimeCheck: runtimeCheck,
                                   virtualTime: experiment.duration + experiment.settle)
@@ -132,7 +132,7 @@ public final class RealClusterRun: @unchecked Sendable {
 
     /// The runtime's verdict on itself: every node attached. Read it after `run()` returned (the
     /// control thread has stopped then).
-    public var runtimeCheck: CheckResult {
+    package var runtimeCheck: CheckResult {
         let failures = attachFailures
         return CheckResult(name: "runtime", passed: failures.isEmpty,
                            detail: failures.isEmpty ? "every node incarnation attached to the network"

@@ -6,7 +6,7 @@ import Nodes
 ///
 /// Handlers may be called on any thread, serially per peer connection; the runtime hops each
 /// inbound item into the node's mailbox in the order it arrives.
-public protocol RealFabric: AnyObject, Sendable {
+package protocol RealFabric: AnyObject, Sendable {
     /// Attaches one node incarnation; a server (`listens`) gets a listener.
     /// - Returns: its transport and how to detach it (close its listener and connections).
     func attach(_ name: NodeName, listens: Bool,
@@ -19,16 +19,16 @@ public protocol RealFabric: AnyObject, Sendable {
 }
 
 /// One attached node incarnation.
-public struct RealAttachment: Sendable {
+package struct RealAttachment: Sendable {
     /// The node's transport.
-    public var transport: any Transport<ClusterMessage>
+    package var transport: any Transport<ClusterMessage>
     /// Where it listens ("HOST:PORT"), if it does.
-    public var address: String?
+    package var address: String?
     /// Closes its listener and connections (a crash); peers see their streams close.
-    public var detach: @Sendable () -> Void
+    package var detach: @Sendable () -> Void
 
     /// Makes an attachment.
-    public init(transport: any Transport<ClusterMessage>, address: String?, detach: @escaping @Sendable () -> Void) {
+    package init(transport: any Transport<ClusterMessage>, address: String?, detach: @escaping @Sendable () -> Void) {
         self.transport = transport
         self.address = address
         self.detach = detach
@@ -36,30 +36,30 @@ public struct RealAttachment: Sendable {
 }
 
 /// A fabric error: what could not be done and why.
-public struct RealFabricError: Error, CustomStringConvertible {
+package struct RealFabricError: Error, CustomStringConvertible {
     /// What went wrong.
-    public let description: String
+    package let description: String
     /// Makes an error.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }
 
 /// One direction between two nodes, as a partition cuts it.
-public struct Link: Hashable, Sendable, Comparable {
+package struct Link: Hashable, Sendable, Comparable {
     /// The sending side.
-    public var from: NodeName
+    package var from: NodeName
     /// The receiving side.
-    public var to: NodeName
+    package var to: NodeName
     /// Makes a link.
-    public init(from: NodeName, to: NodeName) {
+    package init(from: NodeName, to: NodeName) {
         self.from = from
         self.to = to
     }
     /// Orders links by sending, then receiving node.
-    public static func < (a: Link, b: Link) -> Bool { (a.from, a.to) < (b.from, b.to) }
+    package static func < (a: Link, b: Link) -> Bool { (a.from, a.to) < (b.from, b.to) }
 
     /// Every link `partitions` cut: between nodes of different groups (one-way: first → second).
     /// - Returns: the links, in a set.
-    public static func cut(by partitions: [Partition]) -> Set<Link> {
+    package static func cut(by partitions: [Partition]) -> Set<Link> {
         var links: Set<Link> = []
         for p in partitions {
             for (i, a) in p.groups.enumerated() {

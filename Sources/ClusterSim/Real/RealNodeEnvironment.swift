@@ -7,16 +7,16 @@ import Synchronization
 /// the node's clock offset), the node incarnation's own seeded stream, timers on the process's
 /// one timer thread that fire through the node's mailbox (so a paused node's timers wait, a
 /// crashed node's never run), and the process's trace.
-public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
+package final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// The node this environment serves.
-    public let name: NodeName
+    package let name: NodeName
     /// The cluster-wide settings.
-    public let settings: ClusterSettings
+    package let settings: ClusterSettings
     /// The node incarnation (1 for the first start, one more per restart).
-    public let incarnation: Int
+    package let incarnation: Int
     /// The address the node registers with (its listen address once attached; its name when it
     /// has none).
-    public var advertisedAddress: String { address.withLock { $0 } }
+    package var advertisedAddress: String { address.withLock { $0 } }
     private let address: Mutex<String>
     let runtime: RealRuntime
     let mailbox: NodeMailbox
@@ -43,24 +43,24 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     func setTransport(_ transport: any Transport<ClusterMessage>) { handle.withLock { $0 = transport } }
 
     /// The node's (traced) transport; set once the node is attached.
-    public var transport: any Transport<ClusterMessage> { handle.withLock { $0! } }
+    package var transport: any Transport<ClusterMessage> { handle.withLock { $0! } }
     /// The serial thread executor the node's actor runs on.
-    public var executor: UnownedSerialExecutor { mailbox.executor.asUnownedSerialExecutor() }
+    package var executor: UnownedSerialExecutor { mailbox.executor.asUnownedSerialExecutor() }
     /// The same thread, for the node's tasks.
-    public var taskExecutor: (any TaskExecutor)? { mailbox.executor }
+    package var taskExecutor: (any TaskExecutor)? { mailbox.executor }
     /// Real time since the runtime started, plus the node's clock offset.
-    public var now: VirtualInstant {
+    package var now: VirtualInstant {
         VirtualInstant(nanoseconds: runtime.trace.elapsed.nanoseconds &+ runtime.clockOffset(of: name))
     }
     /// Seconds since the Unix epoch from the wall clock, plus the node's clock offset: tokens
     /// issued by one frontend expire at the same instant on every other (and in another process).
-    public var tokenSeconds: Int64 {
+    package var tokenSeconds: Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return (Int64(ts.tv_sec) * 1_000_000_000 &+ Int64(ts.tv_nsec) &+ runtime.clockOffset(of: name)) / 1_000_000_000
     }
     /// Whether this incarnation still runs (false once crashed or stopped).
-    public var isLive: Bool { live.load(ordering: .acquiring) }
+    package var isLive: Bool { live.load(ordering: .acquiring) }
 
     /// Marks the incarnation dead: its timers and queued work never run.
     func kill() {
@@ -71,14 +71,14 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// Drawn from the operating system's randomness when this incarnation starts: a restarted
     /// process (whose seeded streams begin as its predecessor's did) never reuses an outbox
     /// generation or a push-id tag.
-    public let incarnationID: UInt64 = UInt64.random(in: 1...UInt64.max)
+    package let incarnationID: UInt64 = UInt64.random(in: 1...UInt64.max)
 
     /// 64 bits from this incarnation's seeded stream.
-    public func random() -> UInt64 { rng.withLock { $0.next() } }
+    package func random() -> UInt64 { rng.withLock { $0.next() } }
 
     /// Runs `body` on the node's actor after `delay` (through its mailbox), unless cancelled or the node crashed.
     @discardableResult
-    public func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
+    package func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                         _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
         let id = runtime.makeTimerID()
         pending.withLock { _ = $0.insert(id) }
@@ -94,14 +94,14 @@ public final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     /// Cancels a pending timer; a no-op for one that fired or was cancelled.
-    public func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
+    package func cancelTimer(_ id: TimerID) { pending.withLock { _ = $0.remove(id.rawValue) } }
 
     /// Records a node event in the runtime's trace.
     /// On a real network a fenced node stays up and serves nothing (its process is not restarted
     /// from inside; an operator or supervisor restarts it).
-    public func exitForRestart() {}
+    package func exitForRestart() {}
 
-    public func log(_ label: String, _ detail: consuming TraceDetail) {
+    package func log(_ label: String, _ detail: consuming TraceDetail) {
         runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
     }
 }

@@ -8,11 +8,11 @@ import Synchronization
 /// management node's is given; the others are learnt from the manager's configuration
 /// (`registerAccepted` and every `pong` carry each registered node's advertised address) or
 /// given up front (`peers`, e.g. the gateway and frontends for a client process).
-public final class RealNodeProcess: @unchecked Sendable {
+package final class RealNodeProcess: @unchecked Sendable {
     /// The TCP fabric of the process.
-    public let fabric: TCPFabric
+    package let fabric: TCPFabric
     /// The runtime (threads, timers, trace).
-    public let runtime: RealRuntime
+    package let runtime: RealRuntime
     private let settings: ClusterSettings
     private var hosts: [RealNode] = []
 
@@ -28,7 +28,7 @@ public final class RealNodeProcess: @unchecked Sendable {
     ///   - tap: sees every trace event (printing, tests).
     ///   - log: gets a line for each connection refused or closed for a reason worth knowing
     ///     (failed authentication, a forged frame, a refused message).
-    public init(host: String, management: SocketAddress?, peers: [NodeName: SocketAddress] = [:], seed: UInt64,
+    package init(host: String, management: SocketAddress?, peers: [NodeName: SocketAddress] = [:], seed: UInt64,
                 settings: ClusterSettings, secret: ClusterSecret = .insecureDefault, executorCount: Int = 2,
                 tap: (@Sendable (TraceEvent) -> Void)? = nil, log: (@Sendable (String) -> Void)? = nil) throws {
         var options = TCPOptions()
@@ -44,7 +44,7 @@ public final class RealNodeProcess: @unchecked Sendable {
 
     /// Starts the server node `name` listening on `listen` (port 0: a free port).
     /// - Returns: the address it listens on.
-    public func startServer(_ name: NodeName, listen: SocketAddress) throws -> SocketAddress {
+    package func startServer(_ name: NodeName, listen: SocketAddress) throws -> SocketAddress {
         precondition(name.role != .client, "clients do not listen; use startClients")
         fabric.setPort(listen.port, for: name)
         // The node registers with its bound address, so the manager hands it to the others.
@@ -55,7 +55,7 @@ public final class RealNodeProcess: @unchecked Sendable {
     }
 
     /// Starts simulated clients with their plans, one after another `spacing` apart.
-    public func startClients(_ clients: [(NodeName, ClientPlan)], spacing: Duration = .milliseconds(20)) throws {
+    package func startClients(_ clients: [(NodeName, ClientPlan)], spacing: Duration = .milliseconds(20)) throws {
         for (name, plan) in clients {
             let host = RealNode(name, plan: plan, settings: settings, incarnation: 1, runtime: runtime)
             try host.attach(to: fabric, listens: false, observe: learner(for: name))
@@ -66,7 +66,7 @@ public final class RealNodeProcess: @unchecked Sendable {
 
     /// A clean stop: every node shuts down (a server unregisters at once), then every socket and
     /// thread of the process is closed and joined.
-    public func stop() {
+    package func stop() {
         for host in hosts { host.shutDownNode() }
         // Give the unregister frames a moment to leave before the sockets close.
         usleepDuration(.milliseconds(100))

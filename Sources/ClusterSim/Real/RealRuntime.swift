@@ -8,15 +8,15 @@ import Synchronization
 ///
 /// Threads: `executorCount` executor threads plus one timer thread, whatever the number of nodes
 /// (1,000 simulated clients share them). `shutdown()` joins them all.
-public final class RealRuntime: @unchecked Sendable {
+package final class RealRuntime: @unchecked Sendable {
     /// The run seed every node's random stream derives from.
-    public let seed: UInt64
+    package let seed: UInt64
     /// The process's trace.
-    public let trace: RealTrace
+    package let trace: RealTrace
     /// The timer thread.
-    public let timers: TimerHeap
+    package let timers: TimerHeap
     /// The serial executors node actors run on.
-    public let executors: [SerialThreadExecutor]
+    package let executors: [SerialThreadExecutor]
     private let offsets = Mutex<[NodeName: Int64]>([:])
     private let cutLinks = Mutex<Set<Link>>([])
     private let mailboxes = Mutex<(live: [NodeName: NodeMailbox], known: Set<NodeName>)>(([:], []))
@@ -29,7 +29,7 @@ public final class RealRuntime: @unchecked Sendable {
     ///   - executorCount: serial executor threads for the node actors (at least 1).
     ///   - retainTrace: keep every event in memory (checkers need them).
     ///   - tap: sees every trace event as it is recorded.
-    public init(seed: UInt64, executorCount: Int = 4, retainTrace: Bool = true,
+    package init(seed: UInt64, executorCount: Int = 4, retainTrace: Bool = true,
                 tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         self.seed = seed
         trace = RealTrace(retainsEvents: retainTrace, tap: tap)
@@ -76,10 +76,10 @@ public final class RealRuntime: @unchecked Sendable {
     func makeTimerID() -> UInt64 { nextTimer.add(1, ordering: .relaxed).oldValue }
 
     /// `node`'s clock offset in nanoseconds (0 unless shifted).
-    public func clockOffset(of node: NodeName) -> Int64 { offsets.withLock { $0[node] ?? 0 } }
+    package func clockOffset(of node: NodeName) -> Int64 { offsets.withLock { $0[node] ?? 0 } }
 
     /// Shifts `node`'s clock by `offset` from real time, recorded in the trace.
-    public func setClockOffset(of node: NodeName, to offset: Duration) {
+    package func setClockOffset(of node: NodeName, to offset: Duration) {
         offsets.withLock { $0[node] = offset.nanosecondsClamped }
         trace.record(.clockOffset, node: node, peer: nil, messageID: 0, label: "clock-offset",
                      detail: formatNanoseconds(offset.nanosecondsClamped))
@@ -91,7 +91,7 @@ public final class RealRuntime: @unchecked Sendable {
     }
 
     /// Stops the timer thread and every executor (after the work they hold) and joins them.
-    public func shutdown() {
+    package func shutdown() {
         timers.shutdown()
         for e in executors { e.shutdown() }
     }

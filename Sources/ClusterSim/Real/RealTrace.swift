@@ -6,9 +6,9 @@ import Synchronization
 ///
 /// Any thread may record; events get their instant and their sequence number under the same
 /// lock, so the trace is ordered by time like a simulated one.
-public final class RealTrace: TraceSink, @unchecked Sendable {
+package final class RealTrace: TraceSink, @unchecked Sendable {
     /// The monotonic instant (ns) the run's time counts from.
-    public let origin: Int64
+    package let origin: Int64
     private let recorder: Mutex<TraceRecorder>
     private let tap: (@Sendable (TraceEvent) -> Void)?
 
@@ -17,24 +17,24 @@ public final class RealTrace: TraceSink, @unchecked Sendable {
     ///   - retainsEvents: keep every event in memory (checkers need them; a long-lived node
     ///     process keeps only the hash and the count).
     ///   - tap: sees every event as it is recorded, under the trace's lock (keep it short).
-    public init(retainsEvents: Bool = true, tap: (@Sendable (TraceEvent) -> Void)? = nil) {
+    package init(retainsEvents: Bool = true, tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         origin = MonotonicClock.nanoseconds()
         recorder = Mutex(TraceRecorder(retainsEvents: retainsEvents))
         self.tap = tap
     }
 
     /// Real time elapsed since the origin.
-    public var elapsed: VirtualInstant { VirtualInstant(nanoseconds: MonotonicClock.nanoseconds() - origin) }
+    package var elapsed: VirtualInstant { VirtualInstant(nanoseconds: MonotonicClock.nanoseconds() - origin) }
 
     /// Records one event at the real time elapsed since the origin.
-    public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
+    package func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
         record(kind, node: node, peer: peer, messageID: messageID, label: label, fields: TraceDetail(text: detail))
     }
 
     /// Records one event with a structured detail (a node event's fields) at the real time
     /// elapsed since the origin.
-    public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
+    package func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, fields: TraceDetail) {
         recorder.withLock { r in
             r.now = max(r.now, MonotonicClock.nanoseconds() - origin)
@@ -47,11 +47,11 @@ public final class RealTrace: TraceSink, @unchecked Sendable {
     }
 
     /// Every event so far, in order.
-    public var events: [TraceEvent] { recorder.withLock { $0.events } }
+    package var events: [TraceEvent] { recorder.withLock { $0.events } }
     /// How many events were recorded.
-    public var count: Int { recorder.withLock { $0.count } }
+    package var count: Int { recorder.withLock { $0.count } }
     /// The hash over every event so far (16 hex digits; a real run's hash is not reproducible).
-    public var hash: String { recorder.withLock { $0.hash } }
+    package var hash: String { recorder.withLock { $0.hash } }
     /// The trace as JSON Lines.
-    public func jsonLines() -> String { recorder.withLock { $0.jsonLines() } }
+    package func jsonLines() -> String { recorder.withLock { $0.jsonLines() } }
 }

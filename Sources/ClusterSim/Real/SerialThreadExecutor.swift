@@ -14,7 +14,7 @@ import Synchronization
 /// global pool.
 ///
 /// Real-time code: it owns a thread and blocks on a condition variable when idle.
-public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
+package final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
     /// One unit of work.
     private enum Work {
         case job(UnownedJob)
@@ -22,7 +22,7 @@ public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecke
     }
 
     /// The executor's name (the thread's name), for diagnostics.
-    public let label: String
+    package let label: String
     private let condition = NSCondition()
     private var queue: [Work] = []
     private var stopping = false
@@ -32,7 +32,7 @@ public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecke
 
     /// Starts an executor and its thread.
     /// - Parameter label: the thread's name.
-    public init(label: String) {
+    package init(label: String) {
         self.label = label
         let started = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in loop(started: started) }
@@ -44,14 +44,14 @@ public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecke
     }
 
     /// Queues a job of the Swift runtime (an `await` into an actor on this executor).
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         append(.job(UnownedJob(job)))
     }
 
     /// Runs `body` on the executor's thread after everything already enqueued.
     /// - Returns: false when the executor has stopped (the closure is dropped).
     @discardableResult
-    public func execute(_ body: @escaping () -> Void) -> Bool {
+    package func execute(_ body: @escaping () -> Void) -> Bool {
         append(.closure(body))
     }
 
@@ -59,7 +59,7 @@ public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecke
     /// own thread (that would wait for itself).
     /// - Returns: false when the executor had already stopped (`body` did not run).
     @discardableResult
-    public func sync(_ body: @escaping () -> Void) -> Bool {
+    package func sync(_ body: @escaping () -> Void) -> Bool {
         precondition(!isCurrent, "SerialThreadExecutor.sync called from its own thread (\(label))")
         let done = DispatchSemaphore(value: 0)
         // `body` is released before the caller wakes, so it may be a closure that must not
@@ -71,23 +71,23 @@ public final class SerialThreadExecutor: SerialExecutor, TaskExecutor, @unchecke
     }
 
     /// Whether the calling thread is this executor's thread.
-    public var isCurrent: Bool {
+    package var isCurrent: Bool {
         threadID.withLock { id in id.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
     }
 
     /// Traps unless called on the executor's thread.
-    public func checkIsolated() {
+    package func checkIsolated() {
         precondition(isCurrent, "not on the thread of executor \(label)")
     }
 
     /// This executor as actors return it from `unownedExecutor`.
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
     /// Stops the executor after the work already enqueued and joins its thread. Idempotent; work
     /// enqueued afterwards is dropped.
-    public func shutdown() {
+    package func shutdown() {
         precondition(!isCurrent, "SerialThreadExecutor.shutdown called from its own thread (\(label))")
         condition.lock()
         stopping = true

@@ -6,16 +6,16 @@ import Synchronization
 /// `TCPNetwork` (one reactor thread, a small worker pool), servers listening on `host` (port 0:
 /// a free port each, entered in the network's directory), clients connecting out. Partitions
 /// become the network's `block(from:to:)`.
-public final class TCPFabric: RealFabric, Sendable {
+package final class TCPFabric: RealFabric, Sendable {
     /// The TCP network the nodes share.
-    public let network: TCPNetwork<ClusterMessage>
+    package let network: TCPNetwork<ClusterMessage>
     /// The host servers listen on.
-    public let host: String
+    package let host: String
     private let blocked = Mutex<Set<Link>>([])
     private let fixedPorts = Mutex<[NodeName: UInt16]>([:])
 
     /// The cluster secret its nodes authenticate with (nil on a network made elsewhere).
-    public let secret: ClusterSecret?
+    package let secret: ClusterSecret?
 
     /// A fabric on a fresh, authenticated TCP network: node connections prove `secret`'s node
     /// key and MAC every frame, group ids stay off the wire, clients may only send client traffic.
@@ -24,7 +24,7 @@ public final class TCPFabric: RealFabric, Sendable {
     ///   - options: the TCP network's options (its `authentication` is replaced).
     ///   - secret: the cluster secret (default: a fresh one, for a cluster all in this process).
     ///   - groupID: the cluster's group id, given to backend calls from authenticated nodes.
-    public init(host: String = "127.0.0.1", options: TCPOptions = TCPOptions(),
+    package init(host: String = "127.0.0.1", options: TCPOptions = TCPOptions(),
                 secret: ClusterSecret = .generate(), groupID: String = ClusterSettings().groupID) throws {
         var options = options
         options.authentication = secret.authentication
@@ -34,17 +34,17 @@ public final class TCPFabric: RealFabric, Sendable {
     }
 
     /// A fabric on an existing TCP network.
-    public init(network: TCPNetwork<ClusterMessage>, host: String) {
+    package init(network: TCPNetwork<ClusterMessage>, host: String) {
         self.network = network
         self.host = host
         self.secret = nil
     }
 
     /// Makes `name` listen on `port` instead of a free one (a `simctl node --listen`).
-    public func setPort(_ port: UInt16, for name: NodeName) { fixedPorts.withLock { $0[name] = port } }
+    package func setPort(_ port: UInt16, for name: NodeName) { fixedPorts.withLock { $0[name] = port } }
 
     /// Attaches `name` to the TCP network: a server listens on `host` (its fixed port, or a free one).
-    public func attach(_ name: NodeName, listens: Bool,
+    package func attach(_ name: NodeName, listens: Bool,
                        handler: @escaping @Sendable (Inbound<ClusterMessage>) -> Void) throws -> RealAttachment {
         let port = fixedPorts.withLock { $0[name] } ?? 0
         let listen = listens ? SocketAddress(host: host, port: port) : nil
@@ -55,7 +55,7 @@ public final class TCPFabric: RealFabric, Sendable {
     }
 
     /// Blocks the newly cut links on the TCP network and unblocks the healed ones.
-    public func setCutLinks(_ links: Set<Link>) {
+    package func setCutLinks(_ links: Set<Link>) {
         let (added, removed) = blocked.withLock { current -> ([Link], [Link]) in
             let added = links.subtracting(current).sorted(), removed = current.subtracting(links).sorted()
             current = links
@@ -66,5 +66,5 @@ public final class TCPFabric: RealFabric, Sendable {
     }
 
     /// Shuts the TCP network down (every socket and thread).
-    public func shutdown() { network.shutdown() }
+    package func shutdown() { network.shutdown() }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// the runtime's actions only hand work to a node's mailbox. Ties fire in the order the timers were
 /// scheduled. Cancellation is the caller's business (the environment keeps the pending set), which
 /// keeps the heap free of removals.
-public final class TimerHeap: @unchecked Sendable {
+package final class TimerHeap: @unchecked Sendable {
     private struct Entry {
         var deadline: Int64
         var sequence: UInt64
@@ -24,7 +24,7 @@ public final class TimerHeap: @unchecked Sendable {
     private var finished = false
 
     /// Starts the timer thread.
-    public init(label: String = "timers") {
+    package init(label: String = "timers") {
         let thread = Thread { [self] in loop() }
         thread.name = label
         thread.stackSize = 1 << 20
@@ -32,7 +32,7 @@ public final class TimerHeap: @unchecked Sendable {
     }
 
     /// Timers waiting to fire.
-    public var count: Int {
+    package var count: Int {
         condition.lock()
         defer { condition.unlock() }
         return heap.count
@@ -40,7 +40,7 @@ public final class TimerHeap: @unchecked Sendable {
 
     /// Runs `action` on the timer thread once the monotonic clock reaches `deadline`
     /// (nanoseconds of `MonotonicClock`). Dropped after `shutdown()`.
-    public func schedule(at deadline: Int64, _ action: @escaping () -> Void) {
+    package func schedule(at deadline: Int64, _ action: @escaping () -> Void) {
         condition.lock()
         defer { condition.unlock() }
         guard !stopping else { return }
@@ -52,12 +52,12 @@ public final class TimerHeap: @unchecked Sendable {
     }
 
     /// Runs `action` after `delay` from now.
-    public func schedule(after delay: Duration, _ action: @escaping () -> Void) {
+    package func schedule(after delay: Duration, _ action: @escaping () -> Void) {
         schedule(at: MonotonicClock.nanoseconds() &+ delay.nanosecondsClamped, action)
     }
 
     /// Stops the thread (pending timers never fire) and joins it. Idempotent.
-    public func shutdown() {
+    package func shutdown() {
         condition.lock()
         stopping = true
         heap.removeAll()

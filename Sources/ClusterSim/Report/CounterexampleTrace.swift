@@ -4,27 +4,27 @@ import Nodes
 /// A failed check's counterexample followed through the trace: the events that show it, the
 /// messages that led to each of them, and, for a duplicate, the hop that duplicated it; for a
 /// loss, the last hop where it was seen. Reports draw it as a sequence diagram with virtual times.
-public struct CounterexampleTrace: Sendable, Equatable {
+package struct CounterexampleTrace: Sendable, Equatable {
     /// The check that failed.
-    public var check: String
+    package var check: String
     /// The check's counterexample.
-    public var counterexample: Counterexample
+    package var counterexample: Counterexample
     /// The diagram: participants, messages (with delivery times) and notes in trace order.
-    public var diagram: SequenceDiagram
+    package var diagram: SequenceDiagram
     /// The trace positions (indices from 0) of the drawn events, in trace order.
-    public var events: [Int]
+    package var events: [Int]
     /// For a duplicate: the index of the send that was delivered twice (a network duplicate) or
     /// of the second of two sends of the same thing (a resend).
-    public var duplicatedAt: Int?
+    package var duplicatedAt: Int?
     /// For a loss: the index of the last event that shows the lost thing.
-    public var lastSeen: Int?
+    package var lastSeen: Int?
 
     /// The first and last instants drawn.
-    public var span: ClosedRange<VirtualInstant>
+    package var span: ClosedRange<VirtualInstant>
 
     /// The start of the notes of the events the check found (and of the hop that duplicated, or
     /// the last hop seen): `▶ `.
-    public static let markPrefix = "▶ "
+    package static let markPrefix = "▶ "
 
     /// Most sends drawn.
     static let sendLimit = 40
@@ -139,7 +139,7 @@ extension RunReport {
 
     /// The summary that leads the report: `2 of 9 checks failed, first at t=1.250s` or `all 9
     /// checks passed`.
-    public var verdict: String {
+    package var verdict: String {
         let failed = checks.filter { !$0.passed }
         guard !failed.isEmpty else { return "All \(checks.count) checks passed" }
         var text = "\(failed.count) of \(checks.count) checks failed"

@@ -3,20 +3,20 @@ import NetModel
 /// `simctl explain FLOW`: a small built-in experiment per flow, run on the simulator, and the
 /// flow's first occurrence in its trace drawn as a sequence diagram, with a short text naming the
 /// types and files involved. The diagram comes from the run, never from hand-written text.
-public struct FlowExplanation: Sendable {
+package struct FlowExplanation: Sendable {
     /// The flow.
-    public let flow: FlowKind
+    package let flow: FlowKind
     /// The experiment that was run.
-    public let experiment: Experiment
+    package let experiment: Experiment
     /// The diagram of the flow's first occurrence in the run.
-    public let diagram: SequenceDiagram
+    package let diagram: SequenceDiagram
     /// The run's trace hash (the diagram is reproducible from it).
-    public let traceHash: String
+    package let traceHash: String
 
     /// Runs the flow's built-in experiment and finds the flow in its trace.
     /// - Returns: the explanation, or throws ``FlowNotFound`` when the run did not show the flow
     ///   (a bug in the experiment or the finder: the experiments are chosen so that it does).
-    public static func run(_ flow: FlowKind) throws(FlowNotFound) -> FlowExplanation {
+    package static func run(_ flow: FlowKind) throws(FlowNotFound) -> FlowExplanation {
         let experiment = builtInExperiment(flow)
         let run = ClusterRun(experiment: experiment, retention: .everything)
         run.run()
@@ -27,10 +27,10 @@ public struct FlowExplanation: Sendable {
     }
 
     /// What the newcomer reads next to the diagram: the steps and where they live in the code.
-    public var text: String { Self.explanation(flow) }
+    package var text: String { Self.explanation(flow) }
 
     /// The whole explanation for a terminal: title, text, plain-text diagram, Mermaid text.
-    public var rendered: String {
+    package var rendered: String {
         var out = "\(flow.rawValue): \(flow.title)\n\n"
         out += text + "\n"
         out += "Built-in experiment '\(experiment.name)' (seed \(experiment.seed), trace \(traceHash)): "
@@ -42,13 +42,13 @@ public struct FlowExplanation: Sendable {
 }
 
 /// The built-in experiment of a flow ran but the flow was not found in its trace.
-public struct FlowNotFound: Error, CustomStringConvertible {
+package struct FlowNotFound: Error, CustomStringConvertible {
     /// The flow looked for.
-    public let flow: FlowKind
+    package let flow: FlowKind
     /// The experiment that ran.
-    public let experiment: String
+    package let experiment: String
     /// What went wrong.
-    public var description: String {
+    package var description: String {
         "the built-in experiment '\(experiment)' did not show the flow '\(flow.rawValue)'; its trace has no such sequence"
     }
 }
@@ -56,7 +56,7 @@ public struct FlowNotFound: Error, CustomStringConvertible {
 extension FlowExplanation {
     /// The small experiment each flow is explained with: a few nodes and clients, a few seconds.
     /// - Returns: a valid experiment whose run shows the flow.
-    public static func builtInExperiment(_ flow: FlowKind) -> Experiment {
+    package static func builtInExperiment(_ flow: FlowKind) -> Experiment {
         let frontends: Int
         var workload = Workload(clients: 2, rampUp: .milliseconds(200))
         var gateway = false, chat = false

@@ -3,7 +3,7 @@ import Nodes
 
 /// The flows of the architecture a newcomer learns, each found in a recorded trace by its first
 /// occurrence and drawn as a ``SequenceDiagram`` from the real sends and deliveries.
-public enum FlowKind: String, Sendable, CaseIterable {
+package enum FlowKind: String, Sendable, CaseIterable {
     /// A node registers with the manager (the service blocker lifts), everyone is told, and it pings.
     case registration
     /// A client logs in: `Login` → a JWT.
@@ -38,7 +38,7 @@ public enum FlowKind: String, Sendable, CaseIterable {
     case tokenRefusal = "token-refusal"
 
     /// A one-line title.
-    public var title: String {
+    package var title: String {
         switch self {
         case .registration: "registration with the management node, then the first ping"
         case .login: "a client logs in: Login returns a JWT"
@@ -60,22 +60,22 @@ public enum FlowKind: String, Sendable, CaseIterable {
     }
 
     /// The flows `report.md` shows, in order.
-    public static let reportFlows: [FlowKind] = [.registration, .login, .pushStream, .pushRouting, .failover,
+    package static let reportFlows: [FlowKind] = [.registration, .login, .pushStream, .pushRouting, .failover,
                                                  .duplicateLogin, .chat]
 
     /// The first occurrence of this flow in `events`.
     /// - Returns: its diagram, or nil when the trace holds no such flow.
-    public func firstOccurrence(in events: [TraceEvent]) -> SequenceDiagram? {
+    package func firstOccurrence(in events: [TraceEvent]) -> SequenceDiagram? {
         FlowCatalog(events).diagram(self)
     }
 }
 
 /// Finds every flow of ``FlowKind`` in one trace (the tracer's indexes are built once).
-public struct FlowCatalog {
+package struct FlowCatalog {
     let tracer: FlowTracer
 
     /// Indexes `events` (a whole trace in order).
-    public init(_ events: [TraceEvent]) {
+    package init(_ events: [TraceEvent]) {
         tracer = FlowTracer(events)
     }
 
@@ -87,7 +87,7 @@ public struct FlowCatalog {
 
     /// The first occurrence of `kind`.
     /// - Returns: its diagram, or nil when the trace holds none.
-    public func diagram(_ kind: FlowKind) -> SequenceDiagram? {
+    package func diagram(_ kind: FlowKind) -> SequenceDiagram? {
         let t = tracer
         switch kind {
         case .registration:

@@ -1,30 +1,30 @@
 /// The generated diagrams of a Markdown document (docs/guide.md): each sits between
 /// `<!-- explain:FLOW -->` and `<!-- /explain:FLOW -->` and is what `simctl explain FLOW`
 /// produces: the explanation, then the Mermaid text in a ` ```mermaid ` block.
-public enum GuideDiagrams {
+package enum GuideDiagrams {
     /// A document with its diagrams regenerated.
-    public struct Update: Sendable {
+    package struct Update: Sendable {
         /// The new text.
-        public var text: String
+        package var text: String
         /// The flows found between markers, in document order.
-        public var flows: [FlowKind]
+        package var flows: [FlowKind]
     }
 
     /// A marker that names no flow, or a block that is never closed.
-    public struct MarkerError: Error, CustomStringConvertible {
+    package struct MarkerError: Error, CustomStringConvertible {
         /// What is wrong, with the line number.
-        public let description: String
+        package let description: String
     }
 
     /// The block that goes between the markers of a flow.
     /// - Returns: the explanation, a blank line and a fenced Mermaid block, ending with a newline.
-    public static func block(for explanation: FlowExplanation) -> String {
+    package static func block(for explanation: FlowExplanation) -> String {
         explanation.text + "\n```mermaid\n" + explanation.diagram.mermaid + "```\n"
     }
 
     /// Replaces the content between every pair of markers by the diagram a run produces now.
     /// - Returns: the new text (identical to `text` when every diagram is up to date).
-    public static func regenerate(_ text: String) throws(MarkerError) -> Update {
+    package static func regenerate(_ text: String) throws(MarkerError) -> Update {
         try regenerate(text, block: runBlock)
     }
 
@@ -38,7 +38,7 @@ public enum GuideDiagrams {
 
     /// Replaces the content between every pair of markers by `block(flow)`.
     /// - Returns: the new text and the flows found.
-    public static func regenerate(_ text: String,
+    package static func regenerate(_ text: String,
                                   block: (FlowKind) throws(MarkerError) -> String) throws(MarkerError) -> Update {
         var out: [Substring] = []
         var flows: [FlowKind] = []

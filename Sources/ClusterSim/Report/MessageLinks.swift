@@ -12,16 +12,16 @@ import NetModel
 /// Causes: nodes handle one event at a time to completion on the simulator's thread, so an event
 /// recorded at a node belongs to the latest delivery, timer or received stream close at the same
 /// node and the same instant, if any.
-public struct MessageLinks: Sendable {
+package struct MessageLinks: Sendable {
     /// For a `deliver` or `drop` (or the `duplicate` record): the index of its send; -1 otherwise.
-    public private(set) var sendOf: [Int32]
+    package private(set) var sendOf: [Int32]
     /// For a `send` or a `stream-open`: the index of its first delivery or drop; -1 while in flight
     /// at the end of the trace (or for other kinds).
-    public private(set) var outcomeOf: [Int32]
+    package private(set) var outcomeOf: [Int32]
     /// For an event at a node: the index of the event that caused it (a delivery, timer or received
     /// stream close or restart at the same node and instant); -1 when none, and always -1 for a
     /// delivery, a timer or a restart (they are causes).
-    public private(set) var causeOf: [Int32]
+    package private(set) var causeOf: [Int32]
 
     private struct Key: Hashable {
         let from: NodeName
@@ -31,7 +31,7 @@ public struct MessageLinks: Sendable {
     }
 
     /// Reads `events` (a whole trace, in order).
-    public init(_ events: [TraceEvent]) {
+    package init(_ events: [TraceEvent]) {
         let n = events.count
         sendOf = Array(repeating: -1, count: n)
         outcomeOf = Array(repeating: -1, count: n)

@@ -1,16 +1,16 @@
 /// What each metric of a run means and its unit, as the report's metrics table shows them.
-public enum MetricGlossary {
+package enum MetricGlossary {
     /// One metric's unit and meaning.
-    public struct Entry: Sendable, Equatable {
+    package struct Entry: Sendable, Equatable {
         /// `messages`, `ms`, `events` …
-        public var unit: String
+        package var unit: String
         /// One sentence.
-        public var meaning: String
+        package var meaning: String
     }
 
     /// The entry of the metric `name` (a ``RunMetrics/asDictionary()`` key, or a wall-clock figure
     /// of `simctl run`); an unknown name gets an empty unit and says so.
-    public static func entry(_ name: String) -> Entry {
+    package static func entry(_ name: String) -> Entry {
         if let e = entries[name] { return e }
         return Entry(unit: "", meaning: "(no description)")
     }

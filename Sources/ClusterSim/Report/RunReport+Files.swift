@@ -2,7 +2,7 @@ import Foundation
 
 /// Which full-trace files `simctl run --out DIR --trace T` writes next to `summary.json`,
 /// `report.html` and `report.md` (which are always written and stay small).
-public enum TraceArtifacts: String, Sendable, CaseIterable {
+package enum TraceArtifacts: String, Sendable, CaseIterable {
     /// No full trace (the default): the reports and the summary only.
     case none
     /// `trace.jsonl`: every event, one JSON object per line (`simctl diff` reads these).
@@ -13,35 +13,35 @@ public enum TraceArtifacts: String, Sendable, CaseIterable {
     case all
 
     /// Whether `trace.jsonl` is written.
-    public var writesJSONLines: Bool { self == .jsonl || self == .all }
+    package var writesJSONLines: Bool { self == .jsonl || self == .all }
     /// Whether `trace.perfetto.json` is written.
-    public var writesPerfetto: Bool { self == .perfetto || self == .all }
+    package var writesPerfetto: Bool { self == .perfetto || self == .all }
 
     /// The choice named `text`.
     /// - Throws: ``TraceArtifactsError`` naming the choices when `text` is none of them.
-    public init(parsing text: String) throws(TraceArtifactsError) {
+    package init(parsing text: String) throws(TraceArtifactsError) {
         guard let choice = TraceArtifacts(rawValue: text) else { throw TraceArtifactsError(given: text) }
         self = choice
     }
 }
 
 /// A `--trace` value that is not one of the choices.
-public struct TraceArtifactsError: Error, CustomStringConvertible, Sendable {
+package struct TraceArtifactsError: Error, CustomStringConvertible, Sendable {
     /// What was given.
-    public let given: String
+    package let given: String
     /// `option '--trace' expects none, jsonl, perfetto or all, got 'x'`.
-    public var description: String { "option '--trace' expects none, jsonl, perfetto or all, got '\(given)'" }
+    package var description: String { "option '--trace' expects none, jsonl, perfetto or all, got '\(given)'" }
 }
 
 extension RunReport {
     /// The files ``write(to:traces:)`` writes with `.all`, in order.
-    public static let fileNames = ["report.html", "report.md", "trace.perfetto.json"]
+    package static let fileNames = ["report.html", "report.md", "trace.perfetto.json"]
 
     /// Writes `report.html` and `report.md` into `directory` (which must exist), and
     /// `trace.perfetto.json` when `traces` asks for it. The files are independent views of the
     /// same values, so they are made and written at once, one task each.
     /// - Throws: the file system's error when a file cannot be written (the first, in file order).
-    public func write(to directory: String, traces: TraceArtifacts = .all) throws {
+    package func write(to directory: String, traces: TraceArtifacts = .all) throws {
         let files = Self.fileNames.filter { $0 != "trace.perfetto.json" || traces.writesPerfetto }
         let report = self
         let failures = Parallel.map(files.indices) { k -> String? in
@@ -62,9 +62,9 @@ extension RunReport {
 }
 
 /// A report file that could not be written.
-public struct ReportWriteError: LocalizedError, CustomStringConvertible, Sendable {
+package struct ReportWriteError: LocalizedError, CustomStringConvertible, Sendable {
     /// The file system's error, in words.
-    public let description: String
+    package let description: String
     /// The same, for `localizedDescription`.
-    public var errorDescription: String? { description }
+    package var errorDescription: String? { description }
 }

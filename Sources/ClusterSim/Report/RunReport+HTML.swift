@@ -2,31 +2,31 @@ import NetModel
 
 /// The limits that keep `report.html` small whatever the size of the run: every chart is drawn
 /// from aggregates or from capped selections, so the page stays under ``maximumBytes``.
-public enum ReportLimits {
+package enum ReportLimits {
     /// Lanes of the node timeline (server nodes; clients are never lanes there).
-    public static let timelineLanes = 64
+    package static let timelineLanes = 64
     /// State intervals drawn per timeline lane.
-    public static let segmentsPerLane = 40
+    package static let segmentsPerLane = 40
     /// Fault periods shaded on the charts.
-    public static let faultBands = 100
+    package static let faultBands = 100
     /// Time buckets of the push latency chart.
-    public static let latencyBuckets = 120
+    package static let latencyBuckets = 120
     /// Pre-rendered windows of the message-flow diagram (the start, then around each fault).
-    public static let flowWindows = 6
+    package static let flowWindows = 6
     /// Messages drawn per message-flow window.
-    public static let messagesPerWindow = 600
+    package static let messagesPerWindow = 600
     /// Lanes per message-flow window.
-    public static let flowLanes = 32
+    package static let flowLanes = 32
     /// Characters of a check's detail shown.
-    public static let checkDetail = 600
+    package static let checkDetail = 600
     /// Checks and metrics listed.
-    public static let tableRows = 100
+    package static let tableRows = 100
     /// Characters of the experiment's description shown.
-    public static let description = 4_000
+    package static let description = 4_000
     /// Characters of a name or a fault's label shown (a partition of many nodes has a long one).
-    public static let label = 160
+    package static let label = 160
     /// The bound on `report.html`'s size that these limits guarantee (2 MiB).
-    public static let maximumBytes = 2 * 1024 * 1024
+    package static let maximumBytes = 2 * 1024 * 1024
 }
 
 extension RunReport {
@@ -36,7 +36,7 @@ extension RunReport {
     /// quoted, text escaped). Its size is bounded by ``ReportLimits/maximumBytes`` whatever the
     /// number of events.
     /// - Returns: the HTML text.
-    public func html() -> String {
+    package func html() -> String {
         let timeline = RunTimeline(events, end: end)
         let tracer = FlowTracer(events)
         let traces = counterexampleTraces(tracer)

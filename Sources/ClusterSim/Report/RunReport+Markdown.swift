@@ -6,7 +6,7 @@ extension RunReport {
     /// ``FlowKind/reportFlows`` found in the trace (participants: the nodes in that flow; arrows:
     /// real sends and deliveries).
     /// - Returns: the Markdown text.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var out = "# \(experiment.name): \(passed ? "PASS" : "FAIL")\n\n**\(verdict).**\n\n"
         if !experiment.description.isEmpty { out += experiment.description + "\n\n" }
         out += "Seed \(seed), \(events.count) events, trace `\(traceHash)`, "

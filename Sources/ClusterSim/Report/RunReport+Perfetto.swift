@@ -17,7 +17,7 @@ extension RunReport {
     /// are slices on the network track (pid 100), one thread per partition; faults are global
     /// instants there. Events come in trace order, so timestamps never decrease on a track.
     /// - Returns: the JSON text.
-    public func perfettoJSON() -> String {
+    package func perfettoJSON() -> String {
         let links = MessageLinks(events)
         var out = "{\"displayTimeUnit\":\"ms\",\"otherData\":{\"experiment\":\(jsonString(experiment.name)),"
         out += "\"seed\":\"\(seed)\",\"trace\":\"\(traceHash)\"},\"traceEvents\":[\n"

@@ -6,24 +6,24 @@ import Nodes
 /// `simctl run FILE --out DIR` writes three views of it (``RunReport/write(to:)``):
 /// `report.html` (one self-contained page), `report.md` (Markdown with Mermaid diagrams) and
 /// `trace.perfetto.json` (Chrome trace-event format, opens in Perfetto or chrome://tracing).
-public struct RunReport: Sendable {
+package struct RunReport: Sendable {
     /// The experiment that ran.
-    public var experiment: Experiment
+    package var experiment: Experiment
     /// The seed used.
-    public var seed: UInt64
+    package var seed: UInt64
     /// The trace hash.
-    public var traceHash: String
+    package var traceHash: String
     /// Every event of the run, in order.
-    public var events: [TraceEvent]
+    package var events: [TraceEvent]
     /// Every check, passed or failed, with its detail.
-    public var checks: [CheckResult]
+    package var checks: [CheckResult]
     /// Metric name → value (times in milliseconds), in the order to show.
-    public var metrics: [(String, Double)]
+    package var metrics: [(String, Double)]
     /// The end of the run (`duration + settle`).
-    public var end: VirtualInstant
+    package var end: VirtualInstant
 
     /// Makes a report from its parts (a test may pass a synthetic trace).
-    public init(experiment: Experiment, seed: UInt64, traceHash: String, events: [TraceEvent],
+    package init(experiment: Experiment, seed: UInt64, traceHash: String, events: [TraceEvent],
                 checks: [CheckResult], metrics: [(String, Double)], end: VirtualInstant) {
         self.experiment = experiment
         self.seed = seed
@@ -35,17 +35,17 @@ public struct RunReport: Sendable {
     }
 
     /// The report of a finished run and its result.
-    public init(run: ClusterRun, result: RunResult) {
+    package init(run: ClusterRun, result: RunResult) {
         self.init(experiment: run.experiment, seed: result.seed, traceHash: result.traceHash,
                   events: run.simulator.trace.events, checks: result.checks, metrics: result.metrics, end: run.end)
     }
 
     /// Whether every check passed.
-    public var passed: Bool { checks.allSatisfy(\.passed) }
+    package var passed: Bool { checks.allSatisfy(\.passed) }
 
     /// The server nodes shown as lanes: the experiment's, plus any other non-client node the trace
     /// names, sorted.
-    public var serverNodes: [NodeName] {
+    package var serverNodes: [NodeName] {
         var names = Set(experiment.nodeNames)
         for e in events where e.kind == .crash || e.kind == .restart || e.kind == .pause {
             if let n = e.node, n.role != .client { names.insert(n) }
@@ -55,7 +55,7 @@ public struct RunReport: Sendable {
 }
 
 /// What state a node is in over an interval of a run.
-public enum NodeState: String, Sendable {
+package enum NodeState: String, Sendable {
     /// Running normally.
     case up
     /// Crashed (until restarted).
@@ -67,28 +67,28 @@ public enum NodeState: String, Sendable {
 }
 
 /// One interval of a timeline.
-public struct Interval: Sendable, Equatable {
+package struct Interval: Sendable, Equatable {
     /// Start, inclusive.
-    public var start: VirtualInstant
+    package var start: VirtualInstant
     /// End, exclusive.
-    public var end: VirtualInstant
+    package var end: VirtualInstant
     /// What it was.
-    public var label: String
+    package var label: String
 }
 
 /// The timeline of a run: each server node's states and the periods of faults.
-public struct RunTimeline: Sendable {
+package struct RunTimeline: Sendable {
     /// Per node, its non-`up` intervals (down, paused, partitioned) in start order.
-    public private(set) var states: [NodeName: [Interval]] = [:]
+    package private(set) var states: [NodeName: [Interval]] = [:]
     /// Fault periods (crash to restart, pause to resume, partition to heal) in start order; a crash
     /// without restart, or a fault without end, lasts to the end of the run.
-    public private(set) var faults: [Interval] = []
+    package private(set) var faults: [Interval] = []
     /// Instant events worth seeing on a node's lane, in trace order: clock offsets, removals from
     /// the registry (`node-removed`, on the removed node's lane), session re-syncs and kicks.
-    public private(set) var marks: [(node: NodeName, at: VirtualInstant, kind: Mark)] = []
+    package private(set) var marks: [(node: NodeName, at: VirtualInstant, kind: Mark)] = []
 
     /// The kind of an instant mark on a lane.
-    public enum Mark: String, Sendable {
+    package enum Mark: String, Sendable {
         /// The node's clock was shifted.
         case offset
         /// The manager removed the node from the registry.
@@ -100,7 +100,7 @@ public struct RunTimeline: Sendable {
     }
 
     /// Reads the timeline from `events`; open intervals close at `end`.
-    public init(_ events: [TraceEvent], end: VirtualInstant) {
+    package init(_ events: [TraceEvent], end: VirtualInstant) {
         var down: [NodeName: VirtualInstant] = [:]
         var paused: [NodeName: VirtualInstant] = [:]
         var cut: [UInt64: (at: VirtualInstant, detail: String, nodes: [NodeName])] = [:]
@@ -171,31 +171,31 @@ public struct RunTimeline: Sendable {
 }
 
 /// Push latency over the run: `push-received latency-ns=` values by the instant they arrived.
-public struct LatencySeries: Sendable {
+package struct LatencySeries: Sendable {
     /// One time bucket.
-    public struct Bucket: Sendable, Equatable {
+    package struct Bucket: Sendable, Equatable {
         /// The bucket's start.
-        public var start: VirtualInstant
+        package var start: VirtualInstant
         /// Pushes received in it.
-        public var count: Int
+        package var count: Int
         /// Median, 99th percentile (nearest rank; nil with fewer than ``LatencySeries/minimumForP99``
         /// pushes, where it would only repeat the largest) and largest latency, in nanoseconds.
-        public var p50: Int64, p99: Int64?, max: Int64
+        package var p50: Int64, p99: Int64?, max: Int64
     }
     /// The fewest pushes in a bucket for its 99th percentile to be shown (with fewer, the nearest
     /// rank is the largest value).
-    public static let minimumForP99 = 100
+    package static let minimumForP99 = 100
     /// Non-empty buckets, in time order.
-    public private(set) var buckets: [Bucket] = []
+    package private(set) var buckets: [Bucket] = []
     /// Every latency in log-scale buckets.
-    public private(set) var histogram = LatencyHistogram()
+    package private(set) var histogram = LatencyHistogram()
     /// The width of a bucket.
-    public let width: Duration
+    package let width: Duration
 
     /// Reads latencies from `events` into `bucketCount` equal buckets over `[0, end]`; with
     /// `adaptive`, into fewer (at least 10) when there are too few pushes for about
     /// 2 × ``minimumForP99`` per bucket, so that p99 can be shown.
-    public init(_ events: [TraceEvent], end: VirtualInstant, bucketCount: Int = 120, adaptive: Bool = false) {
+    package init(_ events: [TraceEvent], end: VirtualInstant, bucketCount: Int = 120, adaptive: Bool = false) {
         var samples: [(at: VirtualInstant, nanoseconds: Int64)] = []
         for e in events where e.kind == .node && e.label == "push-received" {
             guard let ns = NodeLog.field("latency-ns", in: e.detail).flatMap({ Int64($0) }) else { continue }
@@ -206,7 +206,7 @@ public struct LatencySeries: Sendable {
 
     /// Puts `samples` (when each ended, and its latency) into `bucketCount` equal buckets over
     /// `[0, end]` (fewer with `adaptive`, as above).
-    public init(samples: [(at: VirtualInstant, nanoseconds: Int64)], end: VirtualInstant, bucketCount requested: Int = 120,
+    package init(samples: [(at: VirtualInstant, nanoseconds: Int64)], end: VirtualInstant, bucketCount requested: Int = 120,
                 adaptive: Bool = false) {
         let bucketCount = adaptive ? min(requested, max(10, samples.count / (2 * Self.minimumForP99))) : requested
         let span = max(1, end.nanoseconds)

@@ -7,7 +7,7 @@ extension SequenceDiagram {
     /// A delivered message is `|--- Label --->|`, a dropped one ends in `x` and says why after the
     /// lanes, one still in flight ends in `?`; a note is `*` on its node's lane followed by the text.
     /// - Returns: lines separated by `\n`, ending with one.
-    public var plainText: String {
+    package var plainText: String {
         let longest = steps.reduce(0) { acc, step in
             if case .message(_, _, let label, _, _) = step { return max(acc, label.count) }
             return acc

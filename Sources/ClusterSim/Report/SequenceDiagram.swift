@@ -3,16 +3,16 @@ import NetModel
 /// A sequence diagram taken from a recorded trace: the nodes of one flow and, in trace order, the
 /// messages between them (each a real send, with its real delivery or drop) and notes for what
 /// the nodes logged.
-public struct SequenceDiagram: Sendable, Equatable {
+package struct SequenceDiagram: Sendable, Equatable {
     /// What the diagram shows (`login`, `first push to a user on another frontend`).
-    public var title: String
+    package var title: String
     /// The nodes in the flow, in lane order (``SequenceDiagram/laneOrder(_:)``).
-    public var participants: [NodeName]
+    package var participants: [NodeName]
     /// The messages and notes, in the order of the trace.
-    public var steps: [Step]
+    package var steps: [Step]
 
     /// One line of the diagram.
-    public enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         /// A message sent by `from` to `to` at `sent`.
         case message(from: NodeName, to: NodeName, label: String, sent: VirtualInstant, outcome: Outcome)
         /// Something `node` logged or suffered (a node event, a crash) at `at`.
@@ -20,7 +20,7 @@ public struct SequenceDiagram: Sendable, Equatable {
     }
 
     /// What became of a message.
-    public enum Outcome: Sendable, Equatable {
+    package enum Outcome: Sendable, Equatable {
         /// Delivered at that instant.
         case delivered(VirtualInstant)
         /// Dropped by the network, for the reason given (`loss`, `crashed`, `partition` …).
@@ -30,7 +30,7 @@ public struct SequenceDiagram: Sendable, Equatable {
     }
 
     /// Makes a diagram; the participants are sorted into lane order.
-    public init(title: String, participants: [NodeName], steps: [Step]) {
+    package init(title: String, participants: [NodeName], steps: [Step]) {
         self.title = title
         self.participants = Array(Set(participants)).sorted(by: Self.lanePrecedes)
         self.steps = steps
@@ -39,7 +39,7 @@ public struct SequenceDiagram: Sendable, Equatable {
     /// Lane order, left to right: client, gateway, frontend, chat, session, management — the way a
     /// request travels from the player into the cluster.
     /// - Returns: the lane rank of `role`, from 0.
-    public static func laneOrder(_ role: NodeRole) -> Int {
+    package static func laneOrder(_ role: NodeRole) -> Int {
         switch role {
         case .client: 0
         case .gateway: 1
@@ -51,12 +51,12 @@ public struct SequenceDiagram: Sendable, Equatable {
     }
 
     /// Whether `a`'s lane is left of `b`'s.
-    public static func lanePrecedes(_ a: NodeName, _ b: NodeName) -> Bool {
+    package static func lanePrecedes(_ a: NodeName, _ b: NodeName) -> Bool {
         (laneOrder(a.role), a.index) < (laneOrder(b.role), b.index)
     }
 
     /// How many steps are messages.
-    public var messageCount: Int {
+    package var messageCount: Int {
         steps.reduce(0) { if case .message = $1 { $0 + 1 } else { $0 } }
     }
 }
@@ -69,7 +69,7 @@ extension SequenceDiagram {
     /// the first step and `+2.250s (t=4.250s)` before any step at least ``mermaidGap`` after the one
     /// before it, so that a detection delay shows. Ids of 10 digits or more are shortened to their
     /// last 4 (`push=…0745`).
-    public var mermaid: String {
+    package var mermaid: String {
         var out = "sequenceDiagram\n"
         for p in participants { out += "    participant \(Self.alias(p)) as \(p)\n" }
         let span = participants.count > 1 ? "\(Self.alias(participants[0])),\(Self.alias(participants[participants.count - 1]))"
@@ -108,7 +108,7 @@ extension SequenceDiagram {
     }
 
     /// The smallest pause between two steps that the Mermaid text marks with a time note.
-    public static let mermaidGap = Duration.milliseconds(100)
+    package static let mermaidGap = Duration.milliseconds(100)
 
     /// `2.250s`: nanoseconds as seconds with millisecond precision.
     static func seconds(_ ns: Int64) -> String {

@@ -4,22 +4,22 @@ import Nodes
 /// What an experiment's run is made of, whatever runs it (the simulator or the real runtime):
 /// the node actors by role, the clients' plans and start times, the faults in time order, and
 /// the record checkers read. Shared so the two runtimes cannot drift apart.
-public enum ClusterBlueprint {
+package enum ClusterBlueprint {
     /// One client of the workload: its name, when it starts and what it does.
-    public struct ClientStart: Sendable {
+    package struct ClientStart: Sendable {
         /// The client's node name.
-        public var name: NodeName
+        package var name: NodeName
         /// Time from the run's start.
-        public var start: Duration
+        package var start: Duration
         /// What it does.
-        public var plan: ClientPlan
+        package var plan: ClientPlan
     }
 
     /// Plans every client of `experiment` with the `workload` stream `rng`: starts spread evenly
     /// over `rampUp`, chat rooms for the first `rooms × membersPerRoom`, a second-device login for
     /// the `duplicateLogins` fraction, attacks for the last `attacks.clients`.
     /// - Returns: the clients in name order (the order of their draws).
-    public static func planClients(_ experiment: Experiment, services: ServiceRegistry = .standard,
+    package static func planClients(_ experiment: Experiment, services: ServiceRegistry = .standard,
                                    rng: inout SeededRandom) -> [ClientStart] {
         let w = experiment.workload
         guard w.clients > 0 else { return [] }
@@ -61,14 +61,14 @@ public enum ClusterBlueprint {
     }
 
     /// The experiment's faults in time order (ties in file order).
-    public static func orderedFaults(_ experiment: Experiment) -> [Fault] {
+    package static func orderedFaults(_ experiment: Experiment) -> [Fault] {
         experiment.faults.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
             .map(\.element)
     }
 
     /// A fresh node actor for `name` in `env` (a client needs its `plan`; frontends and the
     /// session node serve `services`).
-    public static func makeNode(_ name: NodeName, env: any NodeEnvironment, plan: ClientPlan?,
+    package static func makeNode(_ name: NodeName, env: any NodeEnvironment, plan: ClientPlan?,
                                 services: ServiceRegistry = .standard,
                                 plantedBugs: PlantedBugs = PlantedBugs()) -> any ClusterNode {
         switch name.role {
@@ -84,7 +84,7 @@ public enum ClusterBlueprint {
 
     /// The record of a finished run: its events, final state and phase boundaries; the last
     /// fault is the last fault-kind event of the trace.
-    public static func record(_ experiment: Experiment, events: [TraceEvent], snapshot: ClusterSnapshot,
+    package static func record(_ experiment: Experiment, events: [TraceEvent], snapshot: ClusterSnapshot,
                               endOfLoad: VirtualInstant, end: VirtualInstant) -> RunRecord {
         record(experiment, events: events, index: NodeEventIndex(events), snapshot: snapshot, endOfLoad: endOfLoad,
                end: end)

@@ -12,7 +12,7 @@ public final class ClusterRun: @unchecked Sendable {
     /// The seed actually used.
     public let seed: UInt64
     /// The simulator (its trace is the run's trace).
-    public let simulator: Simulator
+    package let simulator: Simulator
     let network: SimNetwork<ClusterMessage>
     let settings: ClusterSettings
     let liveness = SimNodeEnvironment.Liveness()
@@ -54,7 +54,7 @@ public final class ClusterRun: @unchecked Sendable {
     /// Runs the experiment to its end.
     /// - Returns: the executor outcome (a run with foreign jobs is a failed run).
     @discardableResult
-    public func run() -> RunOutcome {
+    package func run() -> RunOutcome {
         // The metrics and the streaming checkers scan the trace as it is recorded, off the driver thread.
         if simulator.trace.retention != .hashOnly {
             let checks = experiment.checks

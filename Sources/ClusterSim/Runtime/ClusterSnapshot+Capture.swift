@@ -3,7 +3,7 @@ import Nodes
 
 /// Reads a node actor's state from outside it, on its own executor: the simulator by becoming its
 /// driver thread, the real runtime by running on the node's serial thread and waiting.
-public protocol NodeInspector {
+package protocol NodeInspector {
     /// Runs `body` isolated to `node`.
     /// - Returns: what `body` returns.
     func inspect<N: ClusterNode, T>(_ node: N, _ body: (isolated N) -> T) -> T
@@ -12,7 +12,7 @@ public protocol NodeInspector {
 extension ClusterSnapshot {
     /// The cluster's state read from its live node actors (by name) through `inspector`.
     /// - Returns: the snapshot checkers read; clients need their plans (for their users).
-    public static func capture(nodes: [NodeName: any ClusterNode], plans: [NodeName: ClientPlan],
+    package static func capture(nodes: [NodeName: any ClusterNode], plans: [NodeName: ClientPlan],
                                inspector: some NodeInspector) -> ClusterSnapshot {
         var liveServers: [NodeName] = []
         var registry: [NodeName]?

@@ -35,7 +35,7 @@ public struct RunResult: Sendable {
 
     /// Checks a finished run: its experiment's checks, its `expect` thresholds, the executor.
     /// - Returns: the result.
-    public static func evaluate(_ run: ClusterRun, outcome: RunOutcome) -> RunResult {
+    package static func evaluate(_ run: ClusterRun, outcome: RunOutcome) -> RunResult {
         let executor = CheckResult(name: "executor", passed: outcome.isClean,
                                    detail: outcome.foreignJobs.failureMessage ?? "every job ran on the simulator's executor")
         return evaluate(run.experiment, seed: run.seed, record: run.record(), scans: run.simulator.trace.scanned,
@@ -46,7 +46,7 @@ public struct RunResult: Sendable {
     /// Checks a finished run of any runtime from its record: the experiment's checks, its
     /// `expect` thresholds, then `runtimeCheck` (the runtime's own verdict on itself).
     /// - Returns: the result.
-    public static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, traceCount: Int,
+    package static func evaluate(_ experiment: Experiment, seed: UInt64, record: RunRecord, traceCount: Int,
                                 traceHash: String, runtimeCheck: CheckResult, virtualTime: Duration) -> RunResult {
         evaluate(experiment, seed: seed, record: record, scans: TraceScans(), traceCount: traceCount,
                  traceHash: traceHash, runtimeCheck: runtimeCheck, virtualTime: virtualTime)

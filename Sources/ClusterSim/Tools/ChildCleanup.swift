@@ -6,7 +6,7 @@ import Synchronization
 /// cleans up when it is interrupted: its running children (SIGTERM, then SIGKILL after a grace)
 /// and its temporary files and folders. `installSignalHandling()` first thing in the command;
 /// `ChildProcess.run` tracks its children itself. Real-time tooling only, never simulated code.
-public enum ChildCleanup {
+package enum ChildCleanup {
     private struct State {
         var pids: Set<Int32> = []
         var paths: Set<String> = []
@@ -25,7 +25,7 @@ public enum ChildCleanup {
     /// tracked child is stopped, every registered path removed, a line printed on standard error,
     /// and the process exits with 128 + the signal's number. Call it before starting any thread
     /// (the signals are blocked in the calling thread and the threads it starts). Idempotent.
-    public static func installSignalHandling() {
+    package static func installSignalHandling() {
         guard state.withLock({ s -> Bool in
             defer { s.installed = true }
             return !s.installed
@@ -60,25 +60,25 @@ public enum ChildCleanup {
     /// After an interruption, parks the calling thread for good (the process is about to exit
     /// with the signal's status): a thread whose child was just stopped must not go on to report
     /// that child's failure and exit with another status first.
-    public static func parkIfInterrupted() {
+    package static func parkIfInterrupted() {
         guard state.withLock({ $0.interrupted }) else { return }
         while true { pause() }
     }
 
     /// Tracks a running child (stopped on interruption).
-    public static func track(_ pid: Int32) { state.withLock { _ = $0.pids.insert(pid) } }
+    package static func track(_ pid: Int32) { state.withLock { _ = $0.pids.insert(pid) } }
     /// Forgets a child that exited (and was reaped).
-    public static func untrack(_ pid: Int32) { state.withLock { _ = $0.pids.remove(pid) } }
+    package static func untrack(_ pid: Int32) { state.withLock { _ = $0.pids.remove(pid) } }
     /// Registers a temporary file or folder to remove on interruption.
-    public static func removeOnInterrupt(_ path: String) { state.withLock { _ = $0.paths.insert(path) } }
+    package static func removeOnInterrupt(_ path: String) { state.withLock { _ = $0.paths.insert(path) } }
     /// Forgets a path removed by its owner.
-    public static func forget(_ path: String) { state.withLock { _ = $0.paths.remove(path) } }
+    package static func forget(_ path: String) { state.withLock { _ = $0.paths.remove(path) } }
 
     /// Stops the tracked children (SIGTERM; SIGKILL to those still tracked after 2 s) and removes
     /// the registered paths.
     /// - Returns: how many children were signalled and how many paths removed.
     @discardableResult
-    public static func cleanUp() -> (children: Int, paths: Int) {
+    package static func cleanUp() -> (children: Int, paths: Int) {
         let pids = state.withLock { s -> Set<Int32> in
             s.interrupted = true
             return s.pids
@@ -101,16 +101,16 @@ public enum ChildCleanup {
 /// (`environment`); the child calls `dieWithParentIfAsked()` at its start, which asks Linux for
 /// SIGTERM when the parent dies (`prctl(PR_SET_PDEATHSIG)`) and exits at once if the parent is
 /// already gone (it died between the fork and the `prctl`).
-public enum ParentWatch {
+package enum ParentWatch {
     /// The variable carrying the parent's pid.
-    public static let environmentVariable = "CLUSTERSIM_PARENT_PID"
+    package static let environmentVariable = "CLUSTERSIM_PARENT_PID"
 
     /// What a parent adds to its child's environment.
-    public static var environment: [String: String] { [environmentVariable: String(getpid())] }
+    package static var environment: [String: String] { [environmentVariable: String(getpid())] }
 
     /// In a child: dies with the parent named in the environment, if any (then forgets the variable,
     /// so the child's own children are not tied to their grandparent).
-    public static func dieWithParentIfAsked() {
+    package static func dieWithParentIfAsked() {
         guard let text = getenv(environmentVariable).map({ String(cString: $0) }), let parent = Int32(text) else { return }
         unsetenv(environmentVariable)
         typealias Prctl = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32

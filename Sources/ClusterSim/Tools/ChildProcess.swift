@@ -2,28 +2,28 @@ import Foundation
 import Glibc
 
 /// A program that could not be started.
-public struct ChildProcessError: Error, CustomStringConvertible, Sendable {
+package struct ChildProcessError: Error, CustomStringConvertible, Sendable {
     /// The program's path.
-    public let path: String
+    package let path: String
     /// Why it could not start.
-    public let reason: String
+    package let reason: String
     /// `cannot start PATH: REASON`.
-    public var description: String { "cannot start \(path): \(reason)" }
+    package var description: String { "cannot start \(path): \(reason)" }
 }
 
 /// Runs another program and collects what it printed (real time: used by the command-line tools,
 /// never by simulated code).
-public enum ChildProcess {
+package enum ChildProcess {
     /// What a finished child process left.
-    public struct Output: Sendable {
+    package struct Output: Sendable {
         /// The exit status, or the signal number when `signalled`.
-        public var status: Int32
+        package var status: Int32
         /// Whether a signal ended the process (a crash).
-        public var signalled: Bool
+        package var signalled: Bool
         /// Its standard output.
-        public var stdout: String
+        package var stdout: String
         /// Its standard error.
-        public var stderr: String
+        package var stderr: String
     }
 
     /// Runs `executable` with `arguments`, this process's environment plus `environment`, and
@@ -31,7 +31,7 @@ public enum ChildProcess {
     /// full pipe while standard output is read.
     /// - Returns: its status and output.
     /// - Throws: ``ChildProcessError`` when it cannot be started.
-    public static func run(_ executable: String, _ arguments: [String],
+    package static func run(_ executable: String, _ arguments: [String],
                            environment: [String: String] = [:]) throws(ChildProcessError) -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -88,7 +88,7 @@ public enum ChildProcess {
     /// when that other child exits too. The parent must close its copy of the child's end once
     /// the child has started (``start(_:)``).
     /// - Throws: ``ChildProcessError`` (naming `executable`) when no pipe can be made.
-    public static func makePipe(for executable: String) throws(ChildProcessError) -> (reading: FileHandle, writing: FileHandle) {
+    package static func makePipe(for executable: String) throws(ChildProcessError) -> (reading: FileHandle, writing: FileHandle) {
         spawning.lock()
         defer { spawning.unlock() }
         var fds: [Int32] = [-1, -1]
@@ -103,14 +103,14 @@ public enum ChildProcess {
 
     /// Starts `process` (`run()`), never while a pipe of ``makePipe(for:)`` is being made.
     /// - Throws: what `run()` throws.
-    public static func start(_ process: Process) throws {
+    package static func start(_ process: Process) throws {
         spawning.lock()
         defer { spawning.unlock() }
         try process.run()
     }
 
     /// The path of the running executable (`/proc/self/exe` on Linux, else the first argument).
-    public static var currentExecutable: String {
+    package static var currentExecutable: String {
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return path }
         return URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
     }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// A planted-bug name that does not exist.
-public struct PlantedBugError: Error, CustomStringConvertible, Sendable {
+package struct PlantedBugError: Error, CustomStringConvertible, Sendable {
     /// The name that was given.
-    public let name: String
+    package let name: String
     /// `unknown planted bug 'x' in CLUSTERSIM_PLANT (known: …)`.
-    public var description: String {
+    package var description: String {
         "unknown planted bug '\(name)' in \(PlantedBugs.environmentVariable) (known: \(PlantedBugs.names.joined(separator: ", ")))"
     }
 }
@@ -13,14 +13,14 @@ public struct PlantedBugError: Error, CustomStringConvertible, Sendable {
 extension PlantedBugs {
     /// The environment variable that plants bugs in `simctl run`, `sweep`, `shrink` and `diff`, and
     /// in the child processes they start. **Test-only**: a comma-separated list of ``names``.
-    public static let environmentVariable = "CLUSTERSIM_PLANT"
+    package static let environmentVariable = "CLUSTERSIM_PLANT"
 
     /// The names accepted in ``environmentVariable``.
-    public static let names = ["session-ignores-connection", "iterate-set"]
+    package static let names = ["session-ignores-connection", "iterate-set"]
 
     /// The bugs named in `list` (comma-separated; spaces and empty items ignored).
     /// - Throws: ``PlantedBugError`` for a name not in ``names``.
-    public init(parsing list: String) throws(PlantedBugError) {
+    package init(parsing list: String) throws(PlantedBugError) {
         self.init()
         for item in list.split(separator: ",") {
             let name = item.trimmingCharacters(in: .whitespaces)
@@ -35,15 +35,15 @@ extension PlantedBugs {
 
     /// The bugs planted by this process's ``environmentVariable`` (none when it is unset).
     /// - Throws: ``PlantedBugError`` for a name not in ``names``.
-    public static func fromEnvironment() throws(PlantedBugError) -> PlantedBugs {
+    package static func fromEnvironment() throws(PlantedBugError) -> PlantedBugs {
         try PlantedBugs(parsing: ProcessInfo.processInfo.environment[environmentVariable] ?? "")
     }
 
     /// Whether any bug is planted.
-    public var isEmpty: Bool { !sessionIgnoresConnection && !iterateSet }
+    package var isEmpty: Bool { !sessionIgnoresConnection && !iterateSet }
 
     /// The value of ``environmentVariable`` that plants exactly these bugs (`""` for none).
-    public var switchValue: String {
+    package var switchValue: String {
         var on: [String] = []
         if sessionIgnoresConnection { on.append("session-ignores-connection") }
         if iterateSet { on.append("iterate-set") }
@@ -51,5 +51,5 @@ extension PlantedBugs {
     }
 
     /// `CLUSTERSIM_PLANT=… ` to put before a command that must plant the same bugs, or `""`.
-    public var commandPrefix: String { isEmpty ? "" : "\(Self.environmentVariable)=\(switchValue) " }
+    package var commandPrefix: String { isEmpty ? "" : "\(Self.environmentVariable)=\(switchValue) " }
 }

@@ -1,23 +1,23 @@
 /// A `--seeds` argument that is not a seed range.
-public struct SeedRangeError: Error, CustomStringConvertible, Sendable {
+package struct SeedRangeError: Error, CustomStringConvertible, Sendable {
     /// What was wrong, naming the text given.
-    public let description: String
+    package let description: String
 }
 
 /// An inclusive range of run seeds, written `A-B` (`1-200`) or a single seed `A`.
-public struct SeedRange: Sendable, Equatable, Sequence {
+package struct SeedRange: Sendable, Equatable, Sequence {
     /// The first seed.
-    public let lower: UInt64
+    package let lower: UInt64
     /// The last seed (included).
-    public let upper: UInt64
+    package let upper: UInt64
 
     /// The most seeds one range may hold.
-    public static let maximumCount: UInt64 = 1_000_000
+    package static let maximumCount: UInt64 = 1_000_000
 
     /// Makes the range `lower...upper`.
     /// - Throws: ``SeedRangeError`` when `upper < lower` or the range holds more than
     ///   ``maximumCount`` seeds.
-    public init(_ lower: UInt64, _ upper: UInt64) throws(SeedRangeError) {
+    package init(_ lower: UInt64, _ upper: UInt64) throws(SeedRangeError) {
         guard lower <= upper else {
             throw SeedRangeError(description: "seed range \(lower)-\(upper) is empty: the first seed must not be above the last")
         }
@@ -30,7 +30,7 @@ public struct SeedRange: Sendable, Equatable, Sequence {
 
     /// Parses `A-B` or `A` (non-negative integers, `_` allowed as a digit separator).
     /// - Throws: ``SeedRangeError`` saying what was expected and what was found.
-    public init(parsing text: String) throws(SeedRangeError) {
+    package init(parsing text: String) throws(SeedRangeError) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         func seed(_ s: Substring) -> UInt64? { UInt64(s.replacingOccurrences(of: "_", with: "")) }
         guard (1...2).contains(parts.count), let a = seed(parts[0]), let b = seed(parts.last!) else {
@@ -40,11 +40,11 @@ public struct SeedRange: Sendable, Equatable, Sequence {
     }
 
     /// How many seeds.
-    public var count: Int { Int(upper - lower) + 1 }
+    package var count: Int { Int(upper - lower) + 1 }
 
     /// The seeds in order.
-    public func makeIterator() -> ClosedRange<UInt64>.Iterator { (lower...upper).makeIterator() }
+    package func makeIterator() -> ClosedRange<UInt64>.Iterator { (lower...upper).makeIterator() }
 
     /// `A-B`, or `A` for one seed.
-    public var text: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
+    package var text: String { lower == upper ? "\(lower)" : "\(lower)-\(upper)" }
 }

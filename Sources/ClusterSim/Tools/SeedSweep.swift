@@ -2,9 +2,9 @@ import Foundation
 import Synchronization
 
 /// The result of running one seed of a sweep.
-public struct SeedOutcome: Sendable, Equatable {
+package struct SeedOutcome: Sendable, Equatable {
     /// How one seed ended.
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// Every check passed.
         case passed
         /// These checks failed.
@@ -14,26 +14,26 @@ public struct SeedOutcome: Sendable, Equatable {
     }
 
     /// The seed.
-    public var seed: UInt64
+    package var seed: UInt64
     /// How it ended.
-    public var verdict: Verdict
+    package var verdict: Verdict
     /// The trace hash, when the run reported one.
-    public var traceHash: String?
+    package var traceHash: String?
 
     /// Makes an outcome.
-    public init(seed: UInt64, verdict: Verdict, traceHash: String? = nil) {
+    package init(seed: UInt64, verdict: Verdict, traceHash: String? = nil) {
         self.seed = seed
         self.verdict = verdict
         self.traceHash = traceHash
     }
 
     /// Whether the seed passed.
-    public var passed: Bool { verdict == .passed }
+    package var passed: Bool { verdict == .passed }
 
     /// Reads the outcome of `simctl run FILE --seed S --json` from its exit status and output.
     /// - Returns: `.passed` or `.failed` from the JSON object (`result`, `checks`, `trace`), or
     ///   `.broken` when the process crashed, exited other than 0 or 1, or printed something else.
-    public static func fromRun(seed: UInt64, _ output: ChildProcess.Output) -> SeedOutcome {
+    package static func fromRun(seed: UInt64, _ output: ChildProcess.Output) -> SeedOutcome {
         if output.signalled {
             return SeedOutcome(seed: seed, verdict: .broken("the run crashed (signal \(output.status))" + stderrTail(output)))
         }
@@ -68,11 +68,11 @@ public struct SeedOutcome: Sendable, Equatable {
 
 /// Runs a body for every seed of a range on up to `jobs` threads at once (real time: a tool, not
 /// simulated code). Each body call typically starts and waits for one child process.
-public enum SeedSweep {
+package enum SeedSweep {
     /// Calls `body` once per seed of `seeds`, on `jobs` worker threads that take the seeds in
     /// order, and `progress` after each seed ends (in completion order, one call at a time).
     /// - Returns: every outcome, sorted by seed.
-    public static func run(seeds: SeedRange, jobs: Int,
+    package static func run(seeds: SeedRange, jobs: Int,
                            _ body: @escaping @Sendable (UInt64) -> SeedOutcome,
                            progress: @escaping @Sendable (_ outcome: SeedOutcome, _ finished: Int) -> Void = { _, _ in })
         -> [SeedOutcome] {

@@ -3,30 +3,30 @@ import Foundation
 /// What one shard of a `sweep` or `swarm` found, as the JSON file it writes (`--shard I/N`):
 /// which run it was a share of, and every seed's outcome with the command that reproduces a
 /// failure on any machine. `simctl merge` reads these files back (``ShardMerge``).
-public struct ShardResult: Sendable, Equatable, Codable {
+package struct ShardResult: Sendable, Equatable, Codable {
     /// The file format this version writes and reads.
-    public static let currentFormat = "clustersim-shard-result/1"
+    package static let currentFormat = "clustersim-shard-result/1"
 
     /// One seed's outcome.
-    public struct Entry: Sendable, Equatable, Codable {
+    package struct Entry: Sendable, Equatable, Codable {
         /// The seed.
-        public var seed: UInt64
+        package var seed: UInt64
         /// `pass`, `fail` (a check failed) or `broken` (the run itself went wrong).
-        public var result: String
+        package var result: String
         /// The trace hash, when the run reported one.
-        public var trace: String?
+        package var trace: String?
         /// The failing checks (`fail` only).
-        public var failedChecks: [FailedCheck]?
+        package var failedChecks: [FailedCheck]?
         /// What went wrong (`broken` only).
-        public var problem: String?
+        package var problem: String?
         /// The shell command that reproduces the failure (not for `pass`).
-        public var reproduce: String?
+        package var reproduce: String?
 
         /// Whether the seed passed.
-        public var passed: Bool { result == "pass" }
+        package var passed: Bool { result == "pass" }
 
         /// The entry of `outcome`, with `reproduce` the command to print when it did not pass.
-        public init(_ outcome: SeedOutcome, reproduce: String) {
+        package init(_ outcome: SeedOutcome, reproduce: String) {
             seed = outcome.seed
             trace = outcome.traceHash
             switch outcome.verdict {
@@ -43,30 +43,30 @@ public struct ShardResult: Sendable, Equatable, Codable {
     }
 
     /// A failing check's name and detail.
-    public struct FailedCheck: Sendable, Equatable, Codable {
+    package struct FailedCheck: Sendable, Equatable, Codable {
         /// The check's name.
-        public var name: String
+        package var name: String
         /// Its one-line detail.
-        public var detail: String
+        package var detail: String
     }
 
     /// ``currentFormat`` for a file this version wrote.
-    public var format: String
+    package var format: String
     /// `sweep` or `swarm`.
-    public var command: String
+    package var command: String
     /// What ran: the experiment file of a sweep; `faults=KINDS scale=S` for a swarm.
-    public var target: String
+    package var target: String
     /// The whole seed range the shards share (`A-B`).
-    public var seeds: String
+    package var seeds: String
     /// This shard's index (from 0) and the number of shards.
-    public var shardIndex: Int, shardCount: Int
+    package var shardIndex: Int, shardCount: Int
     /// This shard's block of the range (`A-B`).
-    public var shardSeeds: String
+    package var shardSeeds: String
     /// Every seed of the block, in seed order.
-    public var outcomes: [Entry]
+    package var outcomes: [Entry]
 
     /// Makes the result of `shard` of `seeds`.
-    public init(command: String, target: String, seeds: SeedRange, shard: SeedShard, shardSeeds: SeedRange, outcomes: [Entry]) {
+    package init(command: String, target: String, seeds: SeedRange, shard: SeedShard, shardSeeds: SeedRange, outcomes: [Entry]) {
         format = Self.currentFormat
         self.command = command
         self.target = target
@@ -78,7 +78,7 @@ public struct ShardResult: Sendable, Equatable, Codable {
     }
 
     /// The file's text: pretty-printed JSON, keys sorted.
-    public func jsonText() -> String {
+    package func jsonText() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain strings and numbers cannot fail.
@@ -87,7 +87,7 @@ public struct ShardResult: Sendable, Equatable, Codable {
 
     /// Reads a shard result file.
     /// - Throws: ``ShardMergeError`` naming the file when it cannot be read or is not a shard result.
-    public static func load(path: String) throws(ShardMergeError) -> ShardResult {
+    package static func load(path: String) throws(ShardMergeError) -> ShardResult {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ShardMergeError(description: "\(path): cannot read the file")
         }
@@ -105,26 +105,26 @@ public struct ShardResult: Sendable, Equatable, Codable {
 }
 
 /// Shard result files that do not combine into one verdict.
-public struct ShardMergeError: Error, CustomStringConvertible, Sendable {
+package struct ShardMergeError: Error, CustomStringConvertible, Sendable {
     /// What was wrong, naming the files.
-    public let description: String
+    package let description: String
 }
 
 /// Combines the result files of every shard of one `sweep` or `swarm` into one verdict.
-public struct ShardMerge: Sendable {
+package struct ShardMerge: Sendable {
     /// What ran (from the files).
-    public let command: String, target: String, seeds: String, shardCount: Int
+    package let command: String, target: String, seeds: String, shardCount: Int
     /// Every seed's outcome, in seed order.
-    public let outcomes: [ShardResult.Entry]
+    package let outcomes: [ShardResult.Entry]
 
     /// The seeds that did not pass, in seed order.
-    public var failing: [ShardResult.Entry] { outcomes.filter { !$0.passed } }
+    package var failing: [ShardResult.Entry] { outcomes.filter { !$0.passed } }
 
     /// Checks that `files` (path and content) are the shards `0..<N` of one run, each once and
     /// each holding exactly its block of seeds, and combines them.
     /// - Throws: ``ShardMergeError`` when there are none, when they come from different runs,
     ///   when a shard is given twice (overlap) or missing, or when a file's seeds are not its block.
-    public init(_ files: [(path: String, result: ShardResult)]) throws(ShardMergeError) {
+    package init(_ files: [(path: String, result: ShardResult)]) throws(ShardMergeError) {
         guard let first = files.first else { throw ShardMergeError(description: "no shard result files given") }
         let f = first.result
         for (path, r) in files.dropFirst() {

@@ -5,7 +5,7 @@ extension Shrinker {
     /// invalid (a restart left without its crash, a fault naming a removed frontend): the search
     /// validates each and skips those.
     /// - Returns: candidates, the biggest cuts first within each kind.
-    public func candidates(of e: Experiment) -> [(String, Experiment)] {
+    package func candidates(of e: Experiment) -> [(String, Experiment)] {
         var out: [(String, Experiment)] = []
         func add(_ change: String, _ edit: (inout Experiment) -> Void) {
             var c = e
@@ -116,7 +116,7 @@ extension Shrinker {
     }
 
     /// A fault in the file's words: `crash frontend-3 at 5s (restart after 3s)`.
-    public static func describe(_ f: Fault) -> String {
+    package static func describe(_ f: Fault) -> String {
         let at = DurationText.format(f.at)
         switch f.action {
         case .crash(let n, let after):

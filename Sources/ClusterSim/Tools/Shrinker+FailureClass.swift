@@ -12,14 +12,14 @@
 /// - otherwise each `; `-separated part's label (the text before `:`) is named by its known phrase
 ///   (`unmapped`, `stale`, `missing`, `node-down`, `two-streams-at-end`, `long-overlap`,
 ///   `not-live`) or, failing that, by its words without numbers (`slowest-failover-ms`).
-public struct FailureClass: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct FailureClass: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The check's name (as in ``CheckResult/name``).
-    public var check: String
+    package var check: String
     /// The kinds of failure, sorted, without repeats; never empty.
-    public var kinds: [String]
+    package var kinds: [String]
 
     /// Makes a class of `check` with `kinds` (sorted and made unique here).
-    public init(check: String, kinds: [String]) {
+    package init(check: String, kinds: [String]) {
         self.check = check
         var unique: [String] = []
         for k in kinds.sorted() where unique.last != k { unique.append(k) }
@@ -28,21 +28,21 @@ public struct FailureClass: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// The class of a failing result.
     /// - Returns: nil when `result` passed.
-    public init?(_ result: CheckResult) {
+    package init?(_ result: CheckResult) {
         guard !result.passed else { return nil }
         self.init(check: result.name, kinds: Self.kinds(in: result.detail))
     }
 
     /// `check[kind,kind]`.
-    public var description: String { check + "[" + kinds.joined(separator: ",") + "]" }
+    package var description: String { check + "[" + kinds.joined(separator: ",") + "]" }
 
     /// By check, then kinds.
-    public static func < (a: FailureClass, b: FailureClass) -> Bool {
+    package static func < (a: FailureClass, b: FailureClass) -> Bool {
         (a.check, a.kinds.joined(separator: ",")) < (b.check, b.kinds.joined(separator: ","))
     }
 
     /// The classes of every failing check of `checks`, sorted.
-    public static func of(_ checks: [CheckResult]) -> [FailureClass] {
+    package static func of(_ checks: [CheckResult]) -> [FailureClass] {
         checks.compactMap(FailureClass.init).sorted()
     }
 

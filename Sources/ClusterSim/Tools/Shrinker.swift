@@ -15,29 +15,29 @@
 /// an acceptance the list is made again from the new experiment and the walk goes on from the same
 /// position; a walk that accepts nothing ends the search, as do `maximumRuns` runs. The same input
 /// always gives the same output.
-public struct Shrinker {
+package struct Shrinker {
     /// The failing check to keep failing (a ``CheckName`` raw value or `expect.<field>`).
-    public let check: String
+    package let check: String
     /// How it fails in the original run: every candidate must fail it the same way.
-    public let failureClass: FailureClass?
+    package let failureClass: FailureClass?
     /// The class of every failing check of the original run, sorted.
-    public let originalFailures: [FailureClass]
+    package let originalFailures: [FailureClass]
     /// The seed every run uses.
-    public let seed: UInt64
+    package let seed: UInt64
     /// Checks that must keep passing (names as in ``RunResult/checks``).
-    public var guards: [String]
+    package var guards: [String]
     /// The checkers and thresholds every candidate is judged with, whatever its own file lists.
-    public var judgedChecks: [CheckName]
+    package var judgedChecks: [CheckName]
     /// The thresholds every candidate is judged with.
-    public var judgedExpect: Expectations
+    package var judgedExpect: Expectations
     /// Bugs planted in every run (tests only).
-    public var plantedBugs: PlantedBugs
+    package var plantedBugs: PlantedBugs
     /// The most candidate runs.
-    public var maximumRuns: Int
+    package var maximumRuns: Int
 
     /// Makes a shrinker for the failing `check` of `original` (the result of running `experiment`
     /// with `seed`): the checks that passed there become the guards.
-    public init(check: String, original: RunResult, experiment: Experiment, plantedBugs: PlantedBugs = PlantedBugs(),
+    package init(check: String, original: RunResult, experiment: Experiment, plantedBugs: PlantedBugs = PlantedBugs(),
                 maximumRuns: Int = 200) {
         self.check = check
         self.failureClass = original.checks.first { $0.name == check }.flatMap(FailureClass.init)
@@ -51,42 +51,42 @@ public struct Shrinker {
     }
 
     /// One candidate that was run.
-    public struct Attempt: Sendable {
+    package struct Attempt: Sendable {
         /// What the candidate changes, e.g. `clients 40 → 20`.
-        public var change: String
+        package var change: String
         /// Whether it still failed the check (and was kept).
-        public var accepted: Bool
+        package var accepted: Bool
         /// Why: `still fails: …`, `then it passes`, `then liveness fails instead: …`.
-        public var detail: String
+        package var detail: String
     }
 
     /// The search's result.
-    public struct Outcome: Sendable {
+    package struct Outcome: Sendable {
         /// The smallest experiment found (its `seed` is the shrinker's seed).
-        public var experiment: Experiment
+        package var experiment: Experiment
         /// Every candidate run, in order.
-        public var attempts: [Attempt]
+        package var attempts: [Attempt]
         /// The accepted changes, in order.
-        public var accepted: [String] { attempts.filter(\.accepted).map(\.change) }
+        package var accepted: [String] { attempts.filter(\.accepted).map(\.change) }
         /// Whether the search stopped at `maximumRuns` rather than at a fixed point.
-        public var hitRunLimit: Bool
+        package var hitRunLimit: Bool
     }
 
     /// How a candidate did.
-    public struct Verdict: Sendable {
+    package struct Verdict: Sendable {
         /// The target check's result (nil when the run has no check of that name).
-        public var target: CheckResult?
+        package var target: CheckResult?
         /// Guards that failed.
-        public var brokenGuards: [CheckResult]
+        package var brokenGuards: [CheckResult]
         /// The class of every failing check of the run, sorted.
-        public var failures: [FailureClass]
+        package var failures: [FailureClass]
         /// The class the target must fail with (the original run's), nil for any.
-        public var wanted: FailureClass?
+        package var wanted: FailureClass?
         /// The target's failure class in this run (nil when it passed or is missing).
-        public var targetClass: FailureClass? { target.flatMap(FailureClass.init) }
+        package var targetClass: FailureClass? { target.flatMap(FailureClass.init) }
         /// Whether the candidate reproduces the failure: the target fails with the wanted class and
         /// every guard passes.
-        public var reproduces: Bool {
+        package var reproduces: Bool {
             guard let got = targetClass, brokenGuards.isEmpty else { return false }
             return wanted.map { $0 == got } ?? true
         }
@@ -95,7 +95,7 @@ public struct Shrinker {
     /// Runs `experiment` with the shrinker's seed and bugs, judged by ``judgedChecks`` and
     /// ``judgedExpect`` (checks do not change a run, only what is asked of it).
     /// - Returns: the target check's result and the guards that failed.
-    public func verdict(of experiment: Experiment) -> Verdict {
+    package func verdict(of experiment: Experiment) -> Verdict {
         var judged = experiment
         judged.checks = judgedChecks
         judged.expect = judgedExpect
@@ -108,7 +108,7 @@ public struct Shrinker {
     /// Shrinks `experiment`, which should fail the check; `report` is called after each run.
     /// - Returns: the smallest failing experiment found (the input itself, with `seed` set, when
     ///   nothing smaller fails) and every attempt.
-    public func shrink(_ experiment: Experiment, report: (Attempt) -> Void = { _ in }) -> Outcome {
+    package func shrink(_ experiment: Experiment, report: (Attempt) -> Void = { _ in }) -> Outcome {
         var current = experiment
         current.seed = seed
         var attempts: [Attempt] = []

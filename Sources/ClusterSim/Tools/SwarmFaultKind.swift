@@ -1,13 +1,13 @@
 import Foundation
 
 /// A `--faults` list that names no known fault kind.
-public struct SwarmFaultKindError: Error, CustomStringConvertible, Sendable {
+package struct SwarmFaultKindError: Error, CustomStringConvertible, Sendable {
     /// What was wrong, naming the text given.
-    public let description: String
+    package let description: String
 }
 
 /// The kinds of fault a swarm draws (`simctl swarm --faults crash,partition,pause,clock`).
-public enum SwarmFaultKind: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
+package enum SwarmFaultKind: String, Sendable, Equatable, Hashable, CaseIterable, Comparable {
     /// A crash with its restart (`restartAfter`, or a separate `restart` fault).
     case crash
     /// A symmetric or one-way partition that heals after `for`.
@@ -18,7 +18,7 @@ public enum SwarmFaultKind: String, Sendable, Equatable, Hashable, CaseIterable,
     case clock
 
     /// Kinds in declaration order.
-    public static func < (a: SwarmFaultKind, b: SwarmFaultKind) -> Bool {
+    package static func < (a: SwarmFaultKind, b: SwarmFaultKind) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
     }
 
@@ -26,7 +26,7 @@ public enum SwarmFaultKind: String, Sendable, Equatable, Hashable, CaseIterable,
     /// faults at all, `all` for every kind).
     /// - Returns: the kinds, sorted, without repeats.
     /// - Throws: ``SwarmFaultKindError`` for an unknown or empty list.
-    public static func parseList(_ text: String) throws(SwarmFaultKindError) -> [SwarmFaultKind] {
+    package static func parseList(_ text: String) throws(SwarmFaultKindError) -> [SwarmFaultKind] {
         let known = allCases.map(\.rawValue).joined(separator: ", ")
         var kinds: [SwarmFaultKind] = []
         let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -10,9 +10,9 @@ import NetModel
 /// kinds changes only the faults. Every drawn experiment passes ``Experiment/validate()``, keeps
 /// its faults inside `duration` (each crash restarts, each partition and pause ends there) and
 /// settles at least ``minimumSettle`` after them, so that a healthy cluster recovers.
-public struct SwarmGenerator: Sendable {
+package struct SwarmGenerator: Sendable {
     /// How big the drawn experiments are.
-    public enum Scale: String, Sendable, CaseIterable {
+    package enum Scale: String, Sendable, CaseIterable {
         /// 1–5 frontends, 5–60 clients, 20–60 s of load.
         case standard
         /// 1–2 frontends, 3–8 clients, 8–15 s of load (quick runs, for tests and smoke checks).
@@ -20,26 +20,26 @@ public struct SwarmGenerator: Sendable {
     }
 
     /// The fault kinds drawn (sorted); empty for runs without faults.
-    public var kinds: [SwarmFaultKind]
+    package var kinds: [SwarmFaultKind]
     /// The size of the drawn experiments.
-    public var scale: Scale
+    package var scale: Scale
 
     /// The shortest settle time drawn: the frontends' re-sync, the ping timeout and a client's
     /// reconnection all fit in it.
-    public static let minimumSettle: Duration = .seconds(15)
+    package static let minimumSettle: Duration = .seconds(15)
     /// The largest clock offset drawn, either way; offsets of any two nodes differ by at most this
     /// much too, inside the frontends' 5 s token leeway.
-    public static let maximumClockOffset: Duration = .seconds(4)
+    package static let maximumClockOffset: Duration = .seconds(4)
 
     /// Makes a generator of experiments with faults of `kinds` at `scale`.
-    public init(kinds: [SwarmFaultKind] = SwarmFaultKind.allCases, scale: Scale = .standard) {
+    package init(kinds: [SwarmFaultKind] = SwarmFaultKind.allCases, scale: Scale = .standard) {
         self.kinds = SwarmFaultKind.allCases.filter { kinds.contains($0) }
         self.scale = scale
     }
 
     /// The experiment of swarm seed `seed`: named `swarm-<seed>`, its `seed` field is `seed`.
     /// - Returns: a valid experiment running every check.
-    public func experiment(seed: UInt64) -> Experiment {
+    package func experiment(seed: UInt64) -> Experiment {
         var shapeDraw = SwarmDraw(seed: seed, part: "cluster")
         let small = scale == .small
         let cluster = ClusterShape(frontends: shapeDraw.int(small ? 1...2 : 1...5),

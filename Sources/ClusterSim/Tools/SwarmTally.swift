@@ -4,26 +4,26 @@ import NetModel
 /// How often a swarm drew each fault kind on each role, and each network, cluster and workload
 /// feature: the coverage table `simctl swarm` prints at the end. Its text is sorted (fault kinds
 /// in a fixed order, roles in node order, features by name), never in hash order.
-public struct SwarmTally: Sendable, Equatable {
+package struct SwarmTally: Sendable, Equatable {
     /// The fault kinds of the table, in its row order.
-    public static let faultKinds = ["crash+restartAfter", "crash+restart", "partition", "partition-one-way", "pause", "clock-offset"]
+    package static let faultKinds = ["crash+restartAfter", "crash+restart", "partition", "partition-one-way", "pause", "clock-offset"]
     /// The roles of the table, in its column order.
-    public static let roles: [NodeRole] = [.management, .session, .frontend, .chat, .gateway]
+    package static let roles: [NodeRole] = [.management, .session, .frontend, .chat, .gateway]
 
     /// Experiments counted.
-    public private(set) var experiments = 0
+    package private(set) var experiments = 0
     /// Faults by kind and role (`"pause/session"`); a partition counts once for each role in it.
-    public private(set) var faultsByRole: [String: Int] = [:]
+    package private(set) var faultsByRole: [String: Int] = [:]
     /// Faults by kind.
-    public private(set) var faults: [String: Int] = [:]
+    package private(set) var faults: [String: Int] = [:]
     /// Experiments with each feature (`"latency: bimodal"`, `"drop"`, `"gateway"`, …).
-    public private(set) var features: [String: Int] = [:]
+    package private(set) var features: [String: Int] = [:]
 
     /// An empty tally.
-    public init() {}
+    package init() {}
 
     /// Counts the faults and features of `e`.
-    public mutating func add(_ e: Experiment) {
+    package mutating func add(_ e: Experiment) {
         experiments += 1
         for f in e.faults {
             let (kind, nodes): (String, [NodeName])
@@ -70,7 +70,7 @@ public struct SwarmTally: Sendable, Equatable {
     /// The table: faults by kind and role, then the features sorted by name with how many
     /// experiments had each.
     /// - Returns: lines without newlines.
-    public func lines() -> [String] {
+    package func lines() -> [String] {
         var out = ["faults drawn, by kind and role (a partition counts for each role in it):"]
         func cell(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
         let width = max(20, (Self.faultKinds + features.keys).map(\.count).max() ?? 0)

@@ -2,22 +2,22 @@ import Foundation
 import NetModel
 
 /// Where two traces first differ.
-public struct TraceDivergence: Sendable, Equatable {
+package struct TraceDivergence: Sendable, Equatable {
     /// The position of the first differing event, from 1 (its `seq`).
-    public var index: Int
+    package var index: Int
     /// The events just before it, the same in both traces, oldest first (`trace.jsonl` lines).
-    public var before: [String]
+    package var before: [String]
     /// The first trace's event there, or nil when that trace ended first.
-    public var left: String?
+    package var left: String?
     /// The second trace's event there, or nil when that trace ended first.
-    public var right: String?
+    package var right: String?
 }
 
 /// Compares traces written as JSON Lines (`trace.jsonl`, one event per line) event by event.
-public enum TraceDiff {
+package enum TraceDiff {
     /// The first event where `a` and `b` differ, keeping the `context` events before it.
     /// - Returns: nil when the two traces are byte for byte the same, else the divergence.
-    public static func firstDivergence(_ a: [UInt8], _ b: [UInt8], context: Int = 5) -> TraceDivergence? {
+    package static func firstDivergence(_ a: [UInt8], _ b: [UInt8], context: Int = 5) -> TraceDivergence? {
         if a == b { return nil }
         var i = 0, j = 0, index = 0
         var before: [String] = []
@@ -50,7 +50,7 @@ public enum TraceDiff {
 
     /// One `trace.jsonl` line for a human: `#12 at 1.5ms send frontend-1 → session-1 id 7 login (detail)`.
     /// - Returns: that text, or the line itself when it is not a trace event.
-    public static func describe(_ line: String) -> String {
+    package static func describe(_ line: String) -> String {
         guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
               let seq = o["seq"] as? Int, let ns = (o["ns"] as? NSNumber)?.int64Value, let kind = o["kind"] as? String else {
             return line

@@ -49,11 +49,11 @@ final class TraceFileWriter {
 }
 
 /// A trace file could not be written.
-public struct TraceFileError: Error, CustomStringConvertible {
+package struct TraceFileError: Error, CustomStringConvertible {
     /// The file.
-    public let path: String
+    package let path: String
     /// What the system said.
-    public let reason: String
+    package let reason: String
     /// `cannot write the trace to 'PATH': REASON`.
-    public var description: String { "cannot write the trace to '\(path)': \(reason)" }
+    package var description: String { "cannot write the trace to '\(path)': \(reason)" }
 }

@@ -15,13 +15,13 @@ import NetModel
 /// the hash, the trace and the scans do not depend on the threads' timing.
 ///
 /// Recording is for one thread at a time (the simulator's driver, or `RealTrace` under its lock).
-public final class TraceRecorder: TraceSink, @unchecked Sendable {
+package final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// What is kept of the events besides their hash and counts.
-    public let retention: TraceRetention
+    package let retention: TraceRetention
     /// Whether every event is kept in memory (`events` may be read).
-    public var retainsEvents: Bool { retention == .everything }
+    package var retainsEvents: Bool { retention == .everything }
     /// How many events were recorded.
-    @exclusivity(unchecked) public private(set) var count = 0
+    @exclusivity(unchecked) package private(set) var count = 0
     /// The current instant in nanoseconds, kept up to date by the simulator.
     @exclusivity(unchecked) var now: Int64 = 0
     /// Events recorded and not yet handed to the folding queue (recording thread only).
@@ -43,19 +43,19 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     private let inFlight = DispatchSemaphore(value: batchesInFlight)
 
     /// Makes an empty recorder that keeps what `retention` says.
-    public init(retention: TraceRetention) {
+    package init(retention: TraceRetention) {
         self.retention = retention
         batch.reserveCapacity(Self.batchSize)
     }
 
     /// Makes an empty recorder that keeps every event (`retainsEvents`) or none.
-    public convenience init(retainsEvents: Bool = true) {
+    package convenience init(retainsEvents: Bool = true) {
         self.init(retention: retainsEvents ? .everything : .hashOnly)
     }
 
     /// Every event so far. Only a recorder that retains ``TraceRetention/everything`` has them:
     /// reading them from another is a programming error (ask for `.everything` when making the run).
-    public var events: [TraceEvent] {
+    package var events: [TraceEvent] {
         precondition(retention == .everything,
                      "the trace's events were not retained (retention \(retention)): make the run with retention .everything")
         flush()
@@ -69,7 +69,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     }
 
     /// The trace hash so far: 16 hex digits of FNV-1a-64 over the canonical encoding of every event.
-    public var hash: String {
+    package var hash: String {
         flush()
         return folder.sync { hasher.hex }
     }
@@ -98,7 +98,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// they are folded (whatever the retention: a run that writes its trace need not keep it).
     /// Start it before the run's first event; ``finishWriting()`` completes the file.
     /// - Throws: ``TraceFileError`` when the file cannot be created.
-    public func writeEvents(to path: String) throws(TraceFileError) {
+    package func writeEvents(to path: String) throws(TraceFileError) {
         flush()
         let writer = try TraceFileWriter(path: path)
         folder.sync { output = writer }
@@ -106,7 +106,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
 
     /// Writes what is still batched and closes the file of ``writeEvents(to:)`` (nothing if none).
     /// - Throws: ``TraceFileError`` when what was written did not reach the file.
-    public func finishWriting() throws(TraceFileError) {
+    package func finishWriting() throws(TraceFileError) {
         flush()
         let writer = folder.sync { () -> TraceFileWriter? in
             defer { output = nil }
@@ -116,13 +116,13 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     }
 
     /// Records one event with a free-text detail.
-    public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
+    package func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, detail: String) {
         record(kind, node: node, peer: peer, messageID: messageID, label: label, fields: TraceDetail(text: detail))
     }
 
     /// Records one event with a structured detail (a node event's fields).
-    public func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
+    package func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, fields detail: consuming TraceDetail) {
         count += 1
         batch.append(TraceEvent(seq: count, at: VirtualInstant(nanoseconds: now), kind: kind, node: node,
@@ -174,7 +174,7 @@ public final class TraceRecorder: TraceSink, @unchecked Sendable {
     }
 
     /// The trace as JSON Lines: one object per event, in order.
-    public func jsonLines() -> String {
+    package func jsonLines() -> String {
         let events = self.events
         var out = ""
         out.reserveCapacity(events.count * 96)

@@ -21,19 +21,19 @@ import Foundation
 /// - a missing key throws ``MessagePackError/Kind/keyNotFound``; a nil where a value is
 ///   required throws ``MessagePackError/Kind/valueNotFound``; `decodeIfPresent` (synthesized
 ///   for optionals) yields `nil` for both an absent key and an explicit nil.
-public struct MessagePackDecoder: Sendable {
+package struct MessagePackDecoder: Sendable {
     /// Contextual information passed to every `Decoder` the decoding creates.
-    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    package var userInfo: [CodingUserInfoKey: any Sendable] = [:]
     /// The deepest array/map nesting accepted; deeper input throws
     /// ``MessagePackError/Kind/depthLimitExceeded`` instead of risking a stack overflow.
-    public var maxDepth: Int = MessagePackValue.defaultMaxDepth
+    package var maxDepth: Int = MessagePackValue.defaultMaxDepth
 
     /// Creates a decoder.
-    public init() {}
+    package init() {}
 
     /// Decodes a value of `type` from exactly the bytes given.
     /// - Throws: ``MessagePackError`` (with offset) for malformed input or a type mismatch.
-    public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         let reader = MessagePackReader(bytes: bytes, maxDepth: maxDepth)
         try reader.validate()
         let decoder = MessagePackDecoderImpl(reader: reader, offset: 0, codingPath: [], userInfo: userInfo)
@@ -42,7 +42,7 @@ public struct MessagePackDecoder: Sendable {
 
     /// Decodes a value of `type` from any byte collection (`Data`, `ArraySlice<UInt8>`, …).
     /// Offsets in errors count from the collection's first byte.
-    public func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
+    package func decode<T: Decodable>(_ type: T.Type, from bytes: some Collection<UInt8>) throws -> T {
         try decode(type, from: Array(bytes))
     }
 }

@@ -17,12 +17,12 @@ import Foundation
 /// - `Data` → bin 8 / bin 16 / bin 32. `[UInt8]` is **not** special-cased: through `Codable` it
 ///   is an array of integers (1-2 bytes per element); use `Data` for compact binary payloads;
 /// - `Date` → the timestamp extension (ext type -1, timestamp 32/64/96, smallest form).
-public struct MessagePackEncoder: Sendable {
+package struct MessagePackEncoder: Sendable {
     /// Contextual information passed to every `Encoder` the encoding creates.
-    public var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    package var userInfo: [CodingUserInfoKey: any Sendable] = [:]
 
     /// Creates an encoder.
-    public init() {}
+    package init() {}
 
     /// Encodes `value` into one MessagePack byte array.
     ///
@@ -31,7 +31,7 @@ public struct MessagePackEncoder: Sendable {
     /// written into a single buffer allocated once.
     /// - Throws: ``MessagePackError`` if a string/binary/array/map exceeds 2^32 - 1, a 128-bit
     ///   integer does not fit in 64 bits, a `Date` is not finite, or nothing was encoded.
-    public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    package func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let encoder = MessagePackEncoderImpl(codingPath: [], userInfo: userInfo)
         let node: MessagePackNode
         if let special = try encoder.special(value, path: []) {

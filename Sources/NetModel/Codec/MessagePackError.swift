@@ -5,9 +5,9 @@
 /// and, when it happened inside a `Decodable` value, the ``codingPath`` leading to it. The
 /// decoder never traps on malformed input: truncation, forged lengths, invalid UTF-8, excessive
 /// nesting, wrong types and trailing bytes all surface as a `MessagePackError`.
-public struct MessagePackError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct MessagePackError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, as a machine-checkable category.
-    public enum Kind: String, Sendable, Equatable, CaseIterable {
+    package enum Kind: String, Sendable, Equatable, CaseIterable {
         /// The input ended in the middle of a value (or was empty).
         case truncated
         /// The byte 0xc1, which the specification reserves as "never used".
@@ -41,16 +41,16 @@ public struct MessagePackError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// The category of the failure.
-    public let kind: Kind
+    package let kind: Kind
     /// Byte offset into the decoder input where the problem was detected; `nil` for encoding errors.
-    public let offset: Int?
+    package let offset: Int?
     /// The coding path (keys and array indices, rendered as strings) to the failing value.
-    public let codingPath: [String]
+    package let codingPath: [String]
     /// A human-readable explanation, without the offset and path (see ``description``).
-    public let message: String
+    package let message: String
 
     /// Creates an error; the decoder and encoder use this, tests may too.
-    public init(_ kind: Kind, offset: Int?, codingPath: [String] = [], message: String) {
+    package init(_ kind: Kind, offset: Int?, codingPath: [String] = [], message: String) {
         self.kind = kind
         self.offset = offset
         self.codingPath = codingPath
@@ -58,7 +58,7 @@ public struct MessagePackError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// "MessagePack <kind> at byte offset N (path a.b.0): message".
-    public var description: String {
+    package var description: String {
         var text = "MessagePack \(kind.rawValue)"
         if let offset { text += " at byte offset \(offset)" }
         if !codingPath.isEmpty { text += " (path \(codingPath.joined(separator: ".")))" }

@@ -7,7 +7,7 @@
 ///   positive fixint, `.int` for the signed families and negative fixint);
 /// - floats compare by bit pattern, so `NaN == NaN` (same bits) and `0.0 != -0.0`, matching
 ///   whether two values encode to the same bytes.
-public enum MessagePackValue: Equatable, Sendable {
+package enum MessagePackValue: Equatable, Sendable {
     /// nil (c0).
     case `nil`
     /// false (c2) / true (c3).
@@ -32,14 +32,14 @@ public enum MessagePackValue: Equatable, Sendable {
     case ext(type: Int8, data: [UInt8])
 
     /// The default nesting limit for arrays and maps when decoding.
-    public static let defaultMaxDepth = 512
+    package static let defaultMaxDepth = 512
 
     /// Decodes exactly one value from `bytes`.
     ///
     /// - Parameter maxDepth: the deepest array/map nesting accepted (hostile-input guard).
     /// - Throws: ``MessagePackError`` with the byte offset for any malformed input, including
     ///   trailing bytes after the value.
-    public static func decode(
+    package static func decode(
         _ bytes: some Collection<UInt8>, maxDepth: Int = MessagePackValue.defaultMaxDepth
     ) throws -> MessagePackValue {
         let reader = MessagePackReader(bytes: Array(bytes), maxDepth: maxDepth)
@@ -52,7 +52,7 @@ public enum MessagePackValue: Equatable, Sendable {
     ///
     /// - Precondition: no string, binary, ext payload, array or map exceeds 2^32 - 1
     ///   bytes/elements (a limit of the format).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var writer = MessagePackWriter()
         write(to: &writer)
         return writer.bytes
@@ -82,7 +82,7 @@ public enum MessagePackValue: Equatable, Sendable {
     }
 
     /// Structural equality; see the type documentation for integers and floats.
-    public static func == (lhs: MessagePackValue, rhs: MessagePackValue) -> Bool {
+    package static func == (lhs: MessagePackValue, rhs: MessagePackValue) -> Bool {
         switch (lhs, rhs) {
         case (.nil, .nil): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -145,37 +145,37 @@ extension MessagePackReader {
 
 extension MessagePackValue: ExpressibleByNilLiteral {
     /// `nil` as ``MessagePackValue/nil``.
-    public init(nilLiteral: ()) { self = .nil }
+    package init(nilLiteral: ()) { self = .nil }
 }
 
 extension MessagePackValue: ExpressibleByBooleanLiteral {
     /// A boolean literal as ``MessagePackValue/bool(_:)``.
-    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    package init(booleanLiteral value: Bool) { self = .bool(value) }
 }
 
 extension MessagePackValue: ExpressibleByIntegerLiteral {
     /// An integer literal as ``MessagePackValue/int(_:)``.
-    public init(integerLiteral value: Int64) { self = .int(value) }
+    package init(integerLiteral value: Int64) { self = .int(value) }
 }
 
 extension MessagePackValue: ExpressibleByFloatLiteral {
     /// A floating-point literal as ``MessagePackValue/double(_:)``.
-    public init(floatLiteral value: Double) { self = .double(value) }
+    package init(floatLiteral value: Double) { self = .double(value) }
 }
 
 extension MessagePackValue: ExpressibleByStringLiteral {
     /// A string literal as ``MessagePackValue/string(_:)``.
-    public init(stringLiteral value: String) { self = .string(value) }
+    package init(stringLiteral value: String) { self = .string(value) }
 }
 
 extension MessagePackValue: ExpressibleByArrayLiteral {
     /// An array literal as ``MessagePackValue/array(_:)``.
-    public init(arrayLiteral elements: MessagePackValue...) { self = .array(elements) }
+    package init(arrayLiteral elements: MessagePackValue...) { self = .array(elements) }
 }
 
 extension MessagePackValue: ExpressibleByDictionaryLiteral {
     /// A dictionary literal as an ordered ``MessagePackValue/map(_:)`` (literal order is kept).
-    public init(dictionaryLiteral elements: (MessagePackValue, MessagePackValue)...) {
+    package init(dictionaryLiteral elements: (MessagePackValue, MessagePackValue)...) {
         self = .map(elements.map { (key: $0.0, value: $0.1) })
     }
 }

@@ -15,11 +15,11 @@
 /// hasher.update("c".utf8)
 /// let digest = hasher.finalize()   // ba7816bf…
 /// ```
-public struct SHA256: Sendable {
+package struct SHA256: Sendable {
     /// The block size of SHA-256 in bytes; returns 64.
-    public static let blockSize = 64
+    package static let blockSize = 64
     /// The digest size of SHA-256 in bytes; returns 32.
-    public static let digestSize = 32
+    package static let digestSize = 32
 
     /// The eight working hash words H0…H7.
     private var state: State
@@ -29,7 +29,7 @@ public struct SHA256: Sendable {
     private var byteCount: UInt64
 
     /// Creates a hasher in the FIPS 180-4 initial state; returns an empty hasher.
-    public init() {
+    package init() {
         state = State()
         buffer = []
         buffer.reserveCapacity(SHA256.blockSize)
@@ -41,7 +41,7 @@ public struct SHA256: Sendable {
     /// Sequences with contiguous storage (arrays, `String.UTF8View` of native
     /// strings, slices) take the fast block path; other sequences are absorbed
     /// byte by byte through the internal 64-byte buffer.
-    public mutating func update(_ bytes: some Sequence<UInt8>) {
+    package mutating func update(_ bytes: some Sequence<UInt8>) {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             update(UnsafeRawBufferPointer(buffer))
         }
@@ -56,12 +56,12 @@ public struct SHA256: Sendable {
     }
 
     /// Absorbs the bytes of an array (fast path); returns nothing.
-    public mutating func update(_ bytes: [UInt8]) {
+    package mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// Absorbs the bytes of a raw buffer (fast path); returns nothing.
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         var offset = 0
         let total = bytes.count
@@ -95,7 +95,7 @@ public struct SHA256: Sendable {
     /// Pads the message, compresses the final block(s) and returns the 32-byte
     /// digest. The hasher is reset to its initial state afterwards, so it can be
     /// reused for a new message.
-    public mutating func finalize() -> [UInt8] {
+    package mutating func finalize() -> [UInt8] {
         let bitLength = byteCount &* 8
         // 0x80, then zeros until the length is 56 mod 64, then the 64-bit length.
         let zeroCount = buffer.count < 56 ? 55 - buffer.count : 119 - buffer.count
@@ -127,7 +127,7 @@ public struct SHA256: Sendable {
     }
 
     /// Hashes `bytes` in one shot; returns the 32-byte SHA-256 digest.
-    public static func hash(_ bytes: [UInt8]) -> [UInt8] {
+    package static func hash(_ bytes: [UInt8]) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()
@@ -135,7 +135,7 @@ public struct SHA256: Sendable {
 
     /// Hashes the bytes of any sequence in one shot (for example `"abc".utf8`);
     /// returns the 32-byte SHA-256 digest.
-    public static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
+    package static func hash(_ bytes: some Sequence<UInt8>) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(bytes)
         return hasher.finalize()

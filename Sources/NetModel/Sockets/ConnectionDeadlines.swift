@@ -4,18 +4,18 @@
 ///
 /// A value with one action per event; times are milliseconds of a monotonic clock given by
 /// the caller (`SocketReactor.now`), so it is tested without sleeping.
-public struct ConnectionDeadlines: Equatable, Sendable {
+package struct ConnectionDeadlines: Equatable, Sendable {
     /// Milliseconds without any input after which the connection is closed; nil never.
-    public var idleTimeout: Int64?
+    package var idleTimeout: Int64?
     /// Milliseconds a frame may take from its first byte to its last; nil without limit.
-    public var partialFrameTimeout: Int64?
+    package var partialFrameTimeout: Int64?
     /// When the last input arrived (or the connection opened).
-    public private(set) var lastInput: Int64
+    package private(set) var lastInput: Int64
     /// When the frame now being received started (nil when no partial frame is buffered).
-    public private(set) var partialSince: Int64?
+    package private(set) var partialSince: Int64?
 
     /// Deadlines for a connection opened at `now`.
-    public init(idleTimeout: Int64?, partialFrameTimeout: Int64?, now: Int64) {
+    package init(idleTimeout: Int64?, partialFrameTimeout: Int64?, now: Int64) {
         self.idleTimeout = idleTimeout
         self.partialFrameTimeout = partialFrameTimeout
         lastInput = now
@@ -24,7 +24,7 @@ public struct ConnectionDeadlines: Equatable, Sendable {
     /// Input arrived at `now`; after it, `hasPartialFrame` says whether an unfinished frame is
     /// buffered (a frame that was already partial keeps its start time).
     @inline(__always)
-    public mutating func didRead(at now: Int64, hasPartialFrame: Bool) {
+    package mutating func didRead(at now: Int64, hasPartialFrame: Bool) {
         lastInput = now
         if !hasPartialFrame {
             partialSince = nil
@@ -35,7 +35,7 @@ public struct ConnectionDeadlines: Equatable, Sendable {
 
     /// Why the connection must be closed at `now`, or nil while it may stay.
     /// - Returns: a reason naming the timeout, for the log.
-    public func expiry(at now: Int64) -> String? {
+    package func expiry(at now: Int64) -> String? {
         if let limit = partialFrameTimeout, let since = partialSince, now - since >= limit {
             return "partial-frame timeout: a frame unfinished for \(now - since) ms (limit \(limit) ms)"
         }

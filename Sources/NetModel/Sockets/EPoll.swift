@@ -2,30 +2,30 @@ import Glibc
 import Synchronization
 
 /// Readiness conditions of a descriptor in an `EPoll` set (the kernel's `EPOLL*` bits).
-public struct EPollEvents: OptionSet, Hashable, Sendable, CustomStringConvertible {
+package struct EPollEvents: OptionSet, Hashable, Sendable, CustomStringConvertible {
     /// The kernel's bit mask.
-    public let rawValue: UInt32
+    package let rawValue: UInt32
     /// Wraps a bit mask.
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    package init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// Data to read, a connection to accept, or end of stream (`EPOLLIN`).
-    public static let readable = EPollEvents(rawValue: 0x001)
+    package static let readable = EPollEvents(rawValue: 0x001)
     /// Room to write, or a non-blocking connect finished (`EPOLLOUT`).
-    public static let writable = EPollEvents(rawValue: 0x004)
+    package static let writable = EPollEvents(rawValue: 0x004)
     /// An error is pending on the descriptor (`EPOLLERR`; always reported).
-    public static let error = EPollEvents(rawValue: 0x008)
+    package static let error = EPollEvents(rawValue: 0x008)
     /// Both directions closed (`EPOLLHUP`; always reported).
-    public static let hangup = EPollEvents(rawValue: 0x010)
+    package static let hangup = EPollEvents(rawValue: 0x010)
     /// The peer closed its writing half (`EPOLLRDHUP`).
-    public static let readHangup = EPollEvents(rawValue: 0x2000)
+    package static let readHangup = EPollEvents(rawValue: 0x2000)
     /// Report once, then disarm until `modify` (`EPOLLONESHOT`).
-    public static let oneShot = EPollEvents(rawValue: 1 << 30)
+    package static let oneShot = EPollEvents(rawValue: 1 << 30)
     /// Report changes of readiness only, not readiness itself (`EPOLLET`): read and write
     /// until `.wouldBlock` before waiting again.
-    public static let edgeTriggered = EPollEvents(rawValue: 1 << 31)
+    package static let edgeTriggered = EPollEvents(rawValue: 1 << 31)
 
     /// The names of the set bits, e.g. `[readable, hangup]`.
-    public var description: String {
+    package var description: String {
         let names: [(EPollEvents, String)] = [
             (.readable, "readable"), (.writable, "writable"), (.error, "error"), (.hangup, "hangup"),
             (.readHangup, "readHangup"), (.oneShot, "oneShot"), (.edgeTriggered, "edgeTriggered"),
@@ -35,14 +35,14 @@ public struct EPollEvents: OptionSet, Hashable, Sendable, CustomStringConvertibl
 }
 
 /// One readiness report from `EPoll.wait`: the token given at registration and what happened.
-public struct EPollEvent: Hashable, Sendable {
+package struct EPollEvent: Hashable, Sendable {
     /// The caller's token for the descriptor (given to `register`/`modify`).
-    public var token: UInt64
+    package var token: UInt64
     /// What the descriptor is ready for.
-    public var events: EPollEvents
+    package var events: EPollEvents
 
     /// Makes a report.
-    public init(token: UInt64, events: EPollEvents) {
+    package init(token: UInt64, events: EPollEvents) {
         self.token = token
         self.events = events
     }
@@ -52,17 +52,17 @@ public struct EPollEvent: Hashable, Sendable {
 ///
 /// `register`, `modify` and `unregister` may be called from any thread; `wait` from one thread
 /// at a time (it reuses one buffer). Closing a descriptor removes it from the set by itself.
-public final class EPoll: @unchecked Sendable {
+package final class EPoll: @unchecked Sendable {
     /// The epoll descriptor.
-    public let fd: Int32
+    package let fd: Int32
     /// Most reports one `wait` returns.
-    public let maxEvents: Int
+    package let maxEvents: Int
     private let buffer: UnsafeMutableRawPointer
     private let closed = Atomic<Bool>(false)
 
     /// Makes an empty set.
     /// - Throws: `SocketError` when the kernel refuses (e.g. too many open files).
-    public init(maxEvents: Int = 256) throws {
+    package init(maxEvents: Int = 256) throws {
         let fd = LinuxCalls.table.epollCreate1(LinuxCalls.epollCloexec)
         guard fd >= 0 else { throw SocketError.fromErrno("epoll_create1") }
         self.fd = fd
@@ -77,19 +77,19 @@ public final class EPoll: @unchecked Sendable {
 
     /// Starts watching `fd` for `events`, reporting them with `token`.
     /// - Throws: `SocketError` (e.g. `EEXIST` when already registered, `EBADF`).
-    public func register(fd: Int32, events: EPollEvents, token: UInt64) throws {
+    package func register(fd: Int32, events: EPollEvents, token: UInt64) throws {
         try control(LinuxCalls.epollCtlAdd, "register", fd: fd, events: events, token: token)
     }
 
     /// Changes what `fd` is watched for, and its token.
     /// - Throws: `SocketError` (e.g. `ENOENT` when not registered).
-    public func modify(fd: Int32, events: EPollEvents, token: UInt64) throws {
+    package func modify(fd: Int32, events: EPollEvents, token: UInt64) throws {
         try control(LinuxCalls.epollCtlMod, "modify", fd: fd, events: events, token: token)
     }
 
     /// Stops watching `fd`.
     /// - Throws: `SocketError` (e.g. `ENOENT` when not registered).
-    public func unregister(fd: Int32) throws {
+    package func unregister(fd: Int32) throws {
         try control(LinuxCalls.epollCtlDel, "unregister", fd: fd, events: [], token: 0)
     }
 
@@ -99,7 +99,7 @@ public final class EPoll: @unchecked Sendable {
     /// - Returns: the number of reports (0 on timeout or when interrupted by a signal).
     /// - Throws: `SocketError` when the set is closed or broken.
     @discardableResult
-    public func wait(timeoutMilliseconds: Int32, into events: inout [EPollEvent]) throws -> Int {
+    package func wait(timeoutMilliseconds: Int32, into events: inout [EPollEvent]) throws -> Int {
         events.removeAll(keepingCapacity: true)
         let n = LinuxCalls.table.epollWait(fd, buffer, Int32(maxEvents), timeoutMilliseconds)
         if n < 0 {
@@ -116,7 +116,7 @@ public final class EPoll: @unchecked Sendable {
     }
 
     /// Closes the epoll descriptor; later calls do nothing.
-    public func close() {
+    package func close() {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
         _ = Glibc.close(fd)
     }

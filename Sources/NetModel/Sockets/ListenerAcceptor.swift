@@ -8,9 +8,9 @@ import Glibc
 /// gives the spare back, accepts each pending client and closes it at once (the client sees the
 /// connection close promptly), then takes the spare again. When even that fails, the caller
 /// stops watching the listener for `backoffMilliseconds` (accept back-off).
-public final class ListenerAcceptor {
+package final class ListenerAcceptor {
     /// What one `acceptNext()` gave.
-    public enum Outcome {
+    package enum Outcome {
         /// A new connection.
         case accepted(Socket)
         /// No client is pending.
@@ -21,13 +21,13 @@ public final class ListenerAcceptor {
     }
 
     /// The listening socket.
-    public let listener: Socket
+    package let listener: Socket
     /// How long to stop watching the listener when shedding failed.
-    public let backoffMilliseconds: Int64
+    package let backoffMilliseconds: Int64
     private var spare: Int32
 
     /// An acceptor on `listener`, taking its spare descriptor now.
-    public init(listener: Socket, backoffMilliseconds: Int64 = 100) {
+    package init(listener: Socket, backoffMilliseconds: Int64 = 100) {
         self.listener = listener
         self.backoffMilliseconds = backoffMilliseconds
         spare = Self.openSpare()
@@ -38,7 +38,7 @@ public final class ListenerAcceptor {
     /// Accepts one pending connection.
     /// - Returns: the connection, `.drained`, or `.exhausted` at the descriptor limit (after
     ///   shedding the pending clients).
-    public func acceptNext() -> Outcome {
+    package func acceptNext() -> Outcome {
         do {
             guard let socket = try listener.accept() else { return .drained }
             return .accepted(socket)

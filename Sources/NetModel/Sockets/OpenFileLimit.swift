@@ -2,9 +2,9 @@ import Glibc
 
 /// The process's limit on open file descriptors (`RLIMIT_NOFILE`), which bounds how many
 /// sockets it can hold.
-public enum OpenFileLimit {
+package enum OpenFileLimit {
     /// The current soft limit.
-    public static var current: Int {
+    package static var current: Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
         return Int(limit.rlim_cur)
@@ -13,7 +13,7 @@ public enum OpenFileLimit {
     /// Raises the soft limit to at least `wanted`, as far as the hard limit allows; never lowers it.
     /// - Returns: the soft limit in force afterwards.
     @discardableResult
-    public static func raise(toAtLeast wanted: Int) -> Int {
+    package static func raise(toAtLeast wanted: Int) -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
         guard limit.rlim_cur < rlim_t(wanted) else { return Int(limit.rlim_cur) }

@@ -6,41 +6,41 @@
 /// The owner decides what "over the limit" means for it: the TCP reactor cuts the peer as a slow
 /// consumer, the chat server closes it and stops reading whoever feeds it (`SocketReader`'s
 /// input budget).
-public struct OutboundBuffer {
+package struct OutboundBuffer {
     /// The most bytes that may wait; beyond it `isOverLimit` is true.
-    public var limit: Int
+    package var limit: Int
     private var storage: [UInt8] = []
     /// How many bytes at the front of `storage` were already written.
     private var written = 0
 
     /// An empty buffer holding at most `limit` unwritten bytes.
-    public init(limit: Int = .max) {
+    package init(limit: Int = .max) {
         self.limit = limit
     }
 
     /// Bytes appended and not yet written.
-    @inline(__always) public var pendingCount: Int { storage.count - written }
+    @inline(__always) package var pendingCount: Int { storage.count - written }
 
     /// Whether nothing waits.
-    @inline(__always) public var isEmpty: Bool { written == storage.count }
+    @inline(__always) package var isEmpty: Bool { written == storage.count }
 
     /// Whether more than `limit` bytes wait (the reader is too slow).
-    @inline(__always) public var isOverLimit: Bool { pendingCount > limit }
+    @inline(__always) package var isOverLimit: Bool { pendingCount > limit }
 
     /// Queues `bytes` after what already waits.
-    @inline(__always) public mutating func append(_ bytes: [UInt8]) {
+    @inline(__always) package mutating func append(_ bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { storage.append(contentsOf: $0) }
     }
 
     /// Queues the bytes `body` appends to the end of the storage (e.g. a frame header written
     /// in place).
-    @inline(__always) public mutating func appendInPlace(_ body: (inout [UInt8]) -> Void) {
+    @inline(__always) package mutating func appendInPlace(_ body: (inout [UInt8]) -> Void) {
         body(&storage)
     }
 
     /// Calls `body` with the unwritten bytes (never empty when `isEmpty` is false).
     /// - Returns: what `body` returns.
-    public func withPendingBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withPendingBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try storage.withUnsafeBytes { all in
             try body(UnsafeRawBufferPointer(rebasing: all[written...]))
         }
@@ -49,7 +49,7 @@ public struct OutboundBuffer {
     /// Records that the first `count` unwritten bytes reached the socket; releases memory once
     /// everything is written (keeping a capacity of up to 64 KiB) or when the written front
     /// grows large.
-    public mutating func didWrite(_ count: Int) {
+    package mutating func didWrite(_ count: Int) {
         written += count
         if written == storage.count {
             storage.removeAll(keepingCapacity: storage.capacity <= 1 << 16)
@@ -61,7 +61,7 @@ public struct OutboundBuffer {
     }
 
     /// Forgets every waiting byte and frees the memory (the connection closed).
-    public mutating func removeAll() {
+    package mutating func removeAll() {
         storage = []
         written = 0
     }
@@ -70,7 +70,7 @@ public struct OutboundBuffer {
     /// - Returns: the number of bytes written.
     /// - Throws: `SocketError` when the connection failed; the bytes written before stay
     ///   consumed.
-    public mutating func write(to socket: Socket) throws -> Int {
+    package mutating func write(to socket: Socket) throws -> Int {
         var total = 0
         while !isEmpty {
             let n = try withPendingBytes { try socket.write($0) }

@@ -2,7 +2,7 @@ import Glibc
 import Synchronization
 
 /// What one `Socket.read(into:)` got.
-public enum ReadResult: Equatable, Sendable {
+package enum ReadResult: Equatable, Sendable {
     /// This many bytes (at least 1) were read into the buffer.
     case bytes(Int)
     /// Nothing to read now (`EAGAIN`); wait for the socket to become readable.
@@ -18,29 +18,29 @@ public enum ReadResult: Equatable, Sendable {
 /// peer that went away gives `EPIPE` as an error, never a `SIGPIPE`. Reading and writing from
 /// several threads at once is the caller's business; `close()` may be called from any thread
 /// and any number of times.
-public final class Socket: Sendable, CustomStringConvertible {
+package final class Socket: Sendable, CustomStringConvertible {
     /// The file descriptor, for registering with `EPoll`. Meaningless after `close()`.
-    public let fd: Int32
+    package let fd: Int32
     private let closed = Atomic<Bool>(false)
 
     /// Takes ownership of an open socket descriptor.
-    public init(owning fd: Int32) {
+    package init(owning fd: Int32) {
         self.fd = fd
     }
 
     deinit { close() }
 
     /// `socket fd N`.
-    public var description: String { "socket fd \(fd)" }
+    package var description: String { "socket fd \(fd)" }
 
     /// True once `close()` has run.
-    public var isClosed: Bool { closed.load(ordering: .acquiring) }
+    package var isClosed: Bool { closed.load(ordering: .acquiring) }
 
     /// Opens a listening socket on `address` with `SO_REUSEADDR`, non-blocking.
     /// Port 0 picks a free port; `localAddress` tells which.
     /// - Returns: the listening socket.
     /// - Throws: `SocketError` when the address is not IPv4, in use, or not allowed.
-    public static func listen(on address: SocketAddress, backlog: Int32 = 1024) throws -> Socket {
+    package static func listen(on address: SocketAddress, backlog: Int32 = 1024) throws -> Socket {
         var sa = try address.sockaddr(for: "listen")
         let socket = try makeTCP(operation: "listen(\(address))")
         var one: Int32 = 1
@@ -61,7 +61,7 @@ public final class Socket: Sendable, CustomStringConvertible {
     /// when this returns: wait until the socket is writable, then call `finishConnect()`.
     /// - Returns: the socket, connected or connecting.
     /// - Throws: `SocketError` when the connection failed at once (e.g. refused on loopback).
-    public static func connect(to address: SocketAddress) throws -> Socket {
+    package static func connect(to address: SocketAddress) throws -> Socket {
         var sa = try address.sockaddr(for: "connect")
         let socket = try makeTCP(operation: "connect(\(address))")
         while true {
@@ -77,7 +77,7 @@ public final class Socket: Sendable, CustomStringConvertible {
 
     /// Completes a non-blocking connect once the socket became writable.
     /// - Throws: `SocketError` with the connect's outcome (`SO_ERROR`), e.g. connection refused.
-    public func finishConnect() throws {
+    package func finishConnect() throws {
         var code: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &code, &length) == 0 else {
@@ -89,7 +89,7 @@ public final class Socket: Sendable, CustomStringConvertible {
     /// Accepts one pending connection, non-blocking.
     /// - Returns: the new connection (non-blocking, close-on-exec), or nil when none is pending.
     /// - Throws: `SocketError` for other failures (e.g. `EMFILE`: too many open files).
-    public func accept() throws -> Socket? {
+    package func accept() throws -> Socket? {
         while true {
             let client = LinuxCalls.table.accept4(fd, nil, nil, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
             if client >= 0 { return Socket(owning: client) }
@@ -104,7 +104,7 @@ public final class Socket: Sendable, CustomStringConvertible {
     /// Reads what is available, at most `buffer.count` bytes.
     /// - Returns: `.bytes(n)`, `.wouldBlock` when nothing is available, `.closed` at end of stream.
     /// - Throws: `SocketError` when the connection failed (e.g. reset by the peer).
-    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer) throws -> ReadResult {
         guard buffer.count > 0 else { return .wouldBlock }
         while true {
             let n = recv(fd, buffer.baseAddress, buffer.count, 0)
@@ -122,7 +122,7 @@ public final class Socket: Sendable, CustomStringConvertible {
     /// - Returns: the number of bytes written (possibly fewer than given), or nil when the
     ///   socket takes nothing now (`EAGAIN`): wait for it to become writable.
     /// - Throws: `SocketError` when the connection failed (`EPIPE`, `ECONNRESET`).
-    public func write(_ bytes: UnsafeRawBufferPointer) throws -> Int? {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws -> Int? {
         guard bytes.count > 0 else { return 0 }
         while true {
             let n = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
@@ -136,14 +136,14 @@ public final class Socket: Sendable, CustomStringConvertible {
     }
 
     /// Turns off Nagle's algorithm (`TCP_NODELAY`) so small frames leave at once.
-    public func setNoDelay() {
+    package func setNoDelay() {
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Asks the kernel for send and receive buffers of about these sizes (it may round them).
     /// Small buffers make back-pressure show early; tests use them.
-    public func setBufferSizes(send: Int32? = nil, receive: Int32? = nil) {
+    package func setBufferSizes(send: Int32? = nil, receive: Int32? = nil) {
         if var size = send {
             _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -156,7 +156,7 @@ public final class Socket: Sendable, CustomStringConvertible {
     /// mode suits simple clients and tests; `read`/`write` then wait instead of giving
     /// `.wouldBlock`/nil.
     /// - Throws: `SocketError` when `fcntl` fails.
-    public func setBlocking(_ blocking: Bool) throws {
+    package func setBlocking(_ blocking: Bool) throws {
         let flags = fcntl(fd, F_GETFL)
         guard flags >= 0 else { throw SocketError.fromErrno("fcntl(F_GETFL)") }
         let wanted = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK
@@ -165,23 +165,23 @@ public final class Socket: Sendable, CustomStringConvertible {
 
     /// Closes the writing half (`shutdown(SHUT_WR)`): the peer reads end of stream, and this
     /// side can still read.
-    public func shutdownWrite() {
+    package func shutdownWrite() {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
     }
 
     /// The address this socket is bound to (the actual port after listening on port 0).
-    public var localAddress: SocketAddress {
+    package var localAddress: SocketAddress {
         get throws { try address(operation: "getsockname", call: getsockname) }
     }
 
     /// The address of the connected peer.
-    public var remoteAddress: SocketAddress {
+    package var remoteAddress: SocketAddress {
         get throws { try address(operation: "getpeername", call: getpeername) }
     }
 
     /// Closes abortively: the kernel discards unsent data and sends a reset (`SO_LINGER` 0),
     /// so a peer that stopped reading holds no more memory here. Later calls do nothing.
-    public func abort() {
+    package func abort() {
         guard !isClosed else { return }
         var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
@@ -189,7 +189,7 @@ public final class Socket: Sendable, CustomStringConvertible {
     }
 
     /// Closes the descriptor; later calls do nothing.
-    public func close() {
+    package func close() {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
         _ = Glibc.close(fd)
     }

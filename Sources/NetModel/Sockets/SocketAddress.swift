@@ -1,28 +1,28 @@
 import Glibc
 
 /// An IPv4 address and TCP port: where a node listens or a socket is connected.
-public struct SocketAddress: Hashable, Sendable, Codable, CustomStringConvertible {
+package struct SocketAddress: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The dotted-quad IPv4 address (`127.0.0.1`, `0.0.0.0`).
-    public var host: String
+    package var host: String
     /// The TCP port; 0 asks the system for a free one when listening.
-    public var port: UInt16
+    package var port: UInt16
 
     /// Makes an address from its parts. `host` is not checked here; `Socket.listen` and
     /// `Socket.connect` reject a host that is not a dotted-quad IPv4 address.
-    public init(host: String, port: UInt16) {
+    package init(host: String, port: UInt16) {
         self.host = host
         self.port = port
     }
 
     /// The loopback address `127.0.0.1` with `port` (0 by default: a free port when listening).
-    public static func loopback(port: UInt16 = 0) -> SocketAddress {
+    package static func loopback(port: UInt16 = 0) -> SocketAddress {
         SocketAddress(host: "127.0.0.1", port: port)
     }
 
     /// Parses `HOST:PORT`, where HOST is a dotted-quad IPv4 address or `localhost` (read as
     /// `127.0.0.1`) and PORT a number from 0 to 65535.
     /// - Throws: `SocketAddressError` saying which part is wrong.
-    public init(parsing text: String) throws {
+    package init(parsing text: String) throws {
         guard let colon = text.lastIndex(of: ":") else {
             throw SocketAddressError(text: text, reason: "no ':' between host and port")
         }
@@ -41,7 +41,7 @@ public struct SocketAddress: Hashable, Sendable, Codable, CustomStringConvertibl
     }
 
     /// `HOST:PORT`.
-    public var description: String { "\(host):\(port)" }
+    package var description: String { "\(host):\(port)" }
 
     /// The network-order IPv4 address of `host`, or nil when it is not a dotted quad.
     static func ipv4(_ host: String) -> in_addr? {

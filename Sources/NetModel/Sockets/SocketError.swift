@@ -2,52 +2,52 @@ import Glibc
 
 /// A failed system call on a socket, an epoll instance or an event descriptor: which operation
 /// failed, the `errno` it set and the system's text for it.
-public struct SocketError: Error, CustomStringConvertible, Sendable {
+package struct SocketError: Error, CustomStringConvertible, Sendable {
     /// What was being done, with its subject: `connect(127.0.0.1:7000)`, `epoll_wait`.
-    public var operation: String
+    package var operation: String
     /// The `errno` value the call set.
-    public var code: Int32
+    package var code: Int32
 
     /// Makes an error for `operation` with an explicit `errno` value.
-    public init(_ operation: String, code: Int32) {
+    package init(_ operation: String, code: Int32) {
         self.operation = operation
         self.code = code
     }
 
     /// Makes an error for `operation` from the calling thread's current `errno`.
     /// - Returns: the error carrying the `errno` value read at once.
-    public static func fromErrno(_ operation: String) -> SocketError {
+    package static func fromErrno(_ operation: String) -> SocketError {
         SocketError(operation, code: errno)
     }
 
     /// The system's text for `code` (`strerror`).
-    public var systemMessage: String { String(cString: strerror(code)) }
+    package var systemMessage: String { String(cString: strerror(code)) }
 
     /// True when the peer went away (reset, broken pipe, refused, unreachable, timed out).
-    public var isPeerGone: Bool {
+    package var isPeerGone: Bool {
         [ECONNRESET, EPIPE, ECONNREFUSED, ECONNABORTED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH]
             .contains(code)
     }
 
     /// `operation failed: text (errno N)`.
-    public var description: String { "\(operation) failed: \(systemMessage) (errno \(code))" }
+    package var description: String { "\(operation) failed: \(systemMessage) (errno \(code))" }
 }
 
 /// A `HOST:PORT` text that is not an IPv4 socket address.
-public struct SocketAddressError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct SocketAddressError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The text that was given.
-    public var text: String
+    package var text: String
     /// What is wrong with it.
-    public var reason: String
+    package var reason: String
 
     /// Makes an error for `text`.
-    public init(text: String, reason: String) {
+    package init(text: String, reason: String) {
         self.text = text
         self.reason = reason
     }
 
     /// `bad address "TEXT": REASON (expected HOST:PORT, e.g. 127.0.0.1:7000)`.
-    public var description: String {
+    package var description: String {
         "bad address \"\(text)\": \(reason) (expected HOST:PORT, e.g. 127.0.0.1:7000)"
     }
 }

@@ -2,7 +2,7 @@ import Glibc
 
 /// What a `SocketReactor` calls on the thread that runs it: the per-socket handler of one
 /// server (the TCP network's reactor, one chat-server loop).
-public protocol SocketReactorHandler: AnyObject {
+package protocol SocketReactorHandler: AnyObject {
     /// epoll reported `event` for a descriptor the handler registered (never the wake-up).
     func reactor(_ reactor: SocketReactor, didReport event: EPollEvent)
     /// Another thread signalled the wake-up (it was drained already).
@@ -24,19 +24,19 @@ public protocol SocketReactorHandler: AnyObject {
 /// Both the TCP network (`TCPReactor`, one per `TCPNetwork`) and every loop of the standalone
 /// chat server (`ChatServerWorker`) run on it, with `OutboundBuffer`, `SocketReader`,
 /// `ListenerAcceptor` and `ConnectionDeadlines` for the parts every connection needs.
-public final class SocketReactor: @unchecked Sendable {
+package final class SocketReactor: @unchecked Sendable {
     /// The token of the wake-up descriptor; handlers use any other.
-    public static let wakeupToken = UInt64.max
+    package static let wakeupToken = UInt64.max
     /// The epoll set; register descriptors with tokens other than `wakeupToken`.
-    public let epoll: EPoll
+    package let epoll: EPoll
     /// Signal it from any thread to get `reactorWasWoken` on the loop's thread.
-    public let wakeup: Wakeup
+    package let wakeup: Wakeup
     /// Milliseconds of the monotonic clock when the current turn began (read once per turn).
-    public private(set) var now: Int64
+    package private(set) var now: Int64
 
     /// A reactor with room for `maxEvents` reports per wait.
     /// - Throws: `SocketError` when epoll or the eventfd cannot be made.
-    public init(maxEvents: Int = 512) throws {
+    package init(maxEvents: Int = 512) throws {
         epoll = try EPoll(maxEvents: maxEvents)
         do {
             wakeup = try Wakeup()
@@ -50,7 +50,7 @@ public final class SocketReactor: @unchecked Sendable {
 
     /// Runs turns on the calling thread until the handler's `reactorDidFinishTurn` returns false
     /// or a wait fails.
-    public func run<Handler: SocketReactorHandler>(_ handler: Handler) {
+    package func run<Handler: SocketReactorHandler>(_ handler: Handler) {
         var events: [EPollEvent] = []
         events.reserveCapacity(epoll.maxEvents)
         while true {
@@ -77,19 +77,19 @@ public final class SocketReactor: @unchecked Sendable {
     }
 
     /// Closes the eventfd and the epoll set (after the loop returned).
-    public func close() {
+    package func close() {
         wakeup.close()
         epoll.close()
     }
 
     /// Milliseconds until `deadline` from the current turn's `now`, clamped for `epoll_wait`
     /// (0 when due).
-    public func timeout(until deadline: Int64) -> Int32 {
+    package func timeout(until deadline: Int64) -> Int32 {
         Int32(clamping: max(0, deadline - now))
     }
 
     /// The monotonic clock in milliseconds.
-    public static func monotonicMilliseconds() -> Int64 {
+    package static func monotonicMilliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000 + Int64(ts.tv_nsec) / 1_000_000

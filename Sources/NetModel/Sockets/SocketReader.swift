@@ -1,5 +1,5 @@
 /// Why `SocketReader.read` stopped reading a connection.
-public enum SocketReadStop: Sendable {
+package enum SocketReadStop: Sendable {
     /// The socket had nothing more (a short read or `EAGAIN`).
     case drained
     /// The connection's input budget ran out: its outbound buffer is over what the caller allows
@@ -21,26 +21,26 @@ public enum SocketReadStop: Sendable {
 /// sender cannot make the server queue more for a reader that does not keep up while the loop
 /// is still reading it — and reading at most `maxReads` chunks per turn, so one busy connection
 /// cannot starve the others.
-public struct SocketReader {
+package struct SocketReader {
     /// The shared chunk buffer (owned: freed by `deallocate()`).
-    public let buffer: UnsafeMutableRawBufferPointer
+    package let buffer: UnsafeMutableRawBufferPointer
     /// Most chunks read from one connection in one turn.
-    public let maxReads: Int
+    package let maxReads: Int
 
     /// A reader with a chunk buffer of `chunk` bytes reading at most `maxReads` chunks per turn.
-    public init(chunk: Int = 64 * 1024, maxReads: Int = 16) {
+    package init(chunk: Int = 64 * 1024, maxReads: Int = 16) {
         buffer = .allocate(byteCount: chunk, alignment: 16)
         self.maxReads = maxReads
     }
 
     /// Frees the chunk buffer.
-    public func deallocate() { buffer.deallocate() }
+    package func deallocate() { buffer.deallocate() }
 
     /// Reads `socket` while `mayRead()` allows (the input budget), handing each chunk to
     /// `consume`, which returns false to stop (it closed the connection).
     /// - Returns: why it stopped, and how many bytes it read.
     @inline(__always)
-    public func read(
+    package func read(
         _ socket: Socket, mayRead: () -> Bool, consume: (UnsafeRawBufferPointer) -> Bool
     ) -> (stop: SocketReadStop, bytes: Int) {
         var total = 0

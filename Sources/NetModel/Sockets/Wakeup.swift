@@ -4,14 +4,14 @@ import Synchronization
 /// An `eventfd` that lets any thread wake a thread blocked in `EPoll.wait`: register `fd` for
 /// `.readable`, call `signal()` from elsewhere, and `drain()` when it reports readable.
 /// Several signals before a drain wake the waiter once.
-public final class Wakeup: Sendable {
+package final class Wakeup: Sendable {
     /// The event descriptor to register with an `EPoll`.
-    public let fd: Int32
+    package let fd: Int32
     private let closed = Atomic<Bool>(false)
 
     /// Makes a non-blocking, close-on-exec event descriptor.
     /// - Throws: `SocketError` when the kernel refuses (e.g. too many open files).
-    public init() throws {
+    package init() throws {
         let fd = LinuxCalls.table.eventFD(0, LinuxCalls.eventFDNonblock | LinuxCalls.eventFDCloexec)
         guard fd >= 0 else { throw SocketError.fromErrno("eventfd") }
         self.fd = fd
@@ -20,7 +20,7 @@ public final class Wakeup: Sendable {
     deinit { close() }
 
     /// Makes `fd` readable (safe from any thread; does nothing after `close()`).
-    public func signal() {
+    package func signal() {
         guard !closed.load(ordering: .acquiring) else { return }
         var one: UInt64 = 1
         _ = Glibc.write(fd, &one, MemoryLayout<UInt64>.size)
@@ -29,14 +29,14 @@ public final class Wakeup: Sendable {
     /// Clears the pending signals so `fd` is no longer readable.
     /// - Returns: how many signals were pending (0 when none).
     @discardableResult
-    public func drain() -> UInt64 {
+    package func drain() -> UInt64 {
         var count: UInt64 = 0
         let n = Glibc.read(fd, &count, MemoryLayout<UInt64>.size)
         return n == MemoryLayout<UInt64>.size ? count : 0
     }
 
     /// Closes the descriptor; later calls do nothing.
-    public func close() {
+    package func close() {
         if closed.exchange(true, ordering: .acquiringAndReleasing) { return }
         _ = Glibc.close(fd)
     }

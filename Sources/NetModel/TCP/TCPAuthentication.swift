@@ -7,16 +7,16 @@
 /// both); the connector checks that proof and sends its own. Both proofs and both frame keys are
 /// HMACs under the node key of different labels and the same transcript, so a replayed hello,
 /// challenge or proof (old nonces) fails, and a peer without the key proves nothing.
-public struct TCPAuthentication: Sendable {
+package struct TCPAuthentication: Sendable {
     /// Bytes of each side's nonce.
-    public static let nonceSize = 32
+    package static let nonceSize = 32
     /// Bytes of the MAC every authenticated frame ends with (HMAC-SHA256 truncated).
-    public static let tagSize = 16
+    package static let tagSize = 16
 
     let key: HMAC.SHA256Key
 
     /// Authentication with the cluster's node key (derive it from the cluster secret; any length).
-    public init(nodeKey: [UInt8]) {
+    package init(nodeKey: [UInt8]) {
         key = HMAC.SHA256Key(nodeKey)
     }
 
@@ -66,7 +66,7 @@ public struct TCPAuthentication: Sendable {
 }
 
 /// Who is at the other end of a connection, as the transport established it.
-public enum TCPPeerKind: Sendable, Equatable {
+package enum TCPPeerKind: Sendable, Equatable {
     /// A cluster node that proved it holds the node key (authenticated connection, MAC'd frames).
     case node
     /// A client that connected with a client hello: no secret, no MAC; it may only send what a
@@ -80,15 +80,15 @@ public enum TCPPeerKind: Sendable, Equatable {
 /// What a `TCPNetwork` with authentication does to payloads at its edge: rewrite them before
 /// they are encoded (e.g. leave out a group id that the authenticated connection stands for) and
 /// check them after they are decoded, knowing who sent them.
-public struct TCPPayloadGate<Payload>: Sendable {
+package struct TCPPayloadGate<Payload>: Sendable {
     /// Rewrites a payload before it is encoded for the wire.
-    public var outbound: @Sendable (Payload) -> Payload
+    package var outbound: @Sendable (Payload) -> Payload
     /// Checks a decoded payload from a peer of the given kind: the payload to deliver (perhaps
     /// rewritten), or why it is refused (it is dropped, counted as `refused` and logged).
-    public var inbound: @Sendable (Payload, TCPPeerKind) -> Result<Payload, TCPPayloadRefusal>
+    package var inbound: @Sendable (Payload, TCPPeerKind) -> Result<Payload, TCPPayloadRefusal>
 
     /// A gate from its two halves.
-    public init(outbound: @escaping @Sendable (Payload) -> Payload,
+    package init(outbound: @escaping @Sendable (Payload) -> Payload,
                 inbound: @escaping @Sendable (Payload, TCPPeerKind) -> Result<Payload, TCPPayloadRefusal>) {
         self.outbound = outbound
         self.inbound = inbound
@@ -96,9 +96,9 @@ public struct TCPPayloadGate<Payload>: Sendable {
 }
 
 /// Why a gate refused an inbound payload.
-public struct TCPPayloadRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+package struct TCPPayloadRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     /// What was wrong, for the log.
-    public var description: String
+    package var description: String
     /// A refusal saying `description`.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

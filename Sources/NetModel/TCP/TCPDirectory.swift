@@ -6,26 +6,26 @@ import Synchronization
 ///
 /// A `TCPNetwork` enters each attached node's actual listen address itself and removes it on
 /// `detach()`; addresses of nodes in other processes are entered by whoever knows them.
-public final class TCPDirectory: Sendable {
+package final class TCPDirectory: Sendable {
     private let entries = Mutex<[NodeName: SocketAddress]>([:])
 
     /// An empty address book, or one holding `initial`.
-    public init(_ initial: [NodeName: SocketAddress] = [:]) {
+    package init(_ initial: [NodeName: SocketAddress] = [:]) {
         entries.withLock { $0 = initial }
     }
 
     /// Where `node` listens, if known.
-    public func address(of node: NodeName) -> SocketAddress? {
+    package func address(of node: NodeName) -> SocketAddress? {
         entries.withLock { $0[node] }
     }
 
     /// Records (or replaces) where `node` listens.
-    public func set(_ address: SocketAddress, for node: NodeName) {
+    package func set(_ address: SocketAddress, for node: NodeName) {
         entries.withLock { $0[node] = address }
     }
 
     /// Forgets `node`'s address; sends to it then need an open connection.
-    public func remove(_ node: NodeName) {
+    package func remove(_ node: NodeName) {
         _ = entries.withLock { $0.removeValue(forKey: node) }
     }
 
@@ -35,7 +35,7 @@ public final class TCPDirectory: Sendable {
     }
 
     /// Every entry, sorted by node name.
-    public var all: [(node: NodeName, address: SocketAddress)] {
+    package var all: [(node: NodeName, address: SocketAddress)] {
         entries.withLock { $0.sorted { $0.key < $1.key }.map { (node: $0.key, address: $0.value) } }
     }
 }

@@ -11,11 +11,11 @@ import Synchronization
 ///
 /// Fault injection: `block(from:to:)` drops traffic from one local name to another and resets
 /// their connections (streams end with `.partition`); `unblock` lifts it.
-public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
+package final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     /// Where nodes listen; attached nodes are entered and removed by the network itself.
-    public let directory: TCPDirectory
+    package let directory: TCPDirectory
     /// The settings it runs with.
-    public let options: TCPOptions
+    package let options: TCPOptions
     let reactor: TCPReactor
     let workers: TCPWorkerPool
     let statsBox: TCPStatsBox
@@ -32,7 +32,7 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     /// - Throws: `SocketError` when epoll or the wakeup descriptor cannot be made.
     /// - Parameter gate: with `options.authentication`, what payloads become at the network's
     ///   edge (ignored without authentication).
-    public init(options: TCPOptions = TCPOptions(), directory: TCPDirectory = TCPDirectory(),
+    package init(options: TCPOptions = TCPOptions(), directory: TCPDirectory = TCPDirectory(),
                 gate: TCPPayloadGate<Payload>? = nil) throws {
         self.options = options
         self.gate = options.authentication == nil ? nil : gate
@@ -57,13 +57,13 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     deinit { shutdown() }
 
     /// The counters so far.
-    public var stats: TCPStats { statsBox.snapshot }
+    package var stats: TCPStats { statsBox.snapshot }
 
     /// Waits until the counters satisfy `condition` or `timeout` passes, woken by each change
     /// of them (no polling), for tools and tests that wait for traffic to be handled.
     /// `condition` runs on the calling thread; the network never waits here itself.
     /// - Returns: whether the counters satisfied `condition` in time.
-    public func waitForStats(timeout: Duration, until condition: (TCPStats) -> Bool) -> Bool {
+    package func waitForStats(timeout: Duration, until condition: (TCPStats) -> Bool) -> Bool {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         return statsBox.wait(until: Date(timeIntervalSinceNow: seconds), for: condition)
     }
@@ -75,7 +75,7 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
     /// - Throws: `SocketError` when the listener cannot be opened (port in use, bad host),
     ///   `TCPNetworkError.alreadyAttached` when `local` is attached and not detached,
     ///   `TCPNetworkError.shutDown` after `shutdown()`.
-    public func attach(
+    package func attach(
         local: NodeName, listen: SocketAddress?,
         handler: @escaping @Sendable (Inbound<Payload>) -> Void
     ) throws -> TCPTransport<Payload> {
@@ -105,22 +105,22 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
 
     /// Drops every message from `from` to `to` (both names as seen by local nodes) until
     /// `unblock`, and resets their connections: streams between them end with `.partition`.
-    public func block(from: NodeName, to: NodeName) {
+    package func block(from: NodeName, to: NodeName) {
         blocks.insert(from: from, to: to)
         reactor.submit(.cutLink(from, to))
     }
 
     /// Lets traffic from `from` to `to` through again (connections reopen on the next send).
-    public func unblock(from: NodeName, to: NodeName) {
+    package func unblock(from: NodeName, to: NodeName) {
         blocks.remove(from: from, to: to)
     }
 
     /// Lifts every block.
-    public func unblockAll() { blocks.removeAll() }
+    package func unblockAll() { blocks.removeAll() }
 
     /// Closes every socket, stops the reactor and the workers and waits for their threads.
     /// Queued work is dropped. Idempotent; transports are dead afterwards.
-    public func shutdown() {
+    package func shutdown() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         reactor.stop()
         workers.stop()
@@ -202,14 +202,14 @@ public final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
 }
 
 /// Why a `TCPNetwork` refused a request.
-public enum TCPNetworkError: Error, CustomStringConvertible, Sendable, Equatable {
+package enum TCPNetworkError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The network was shut down; make a new one.
     case shutDown
     /// A node of this name is attached already; detach it first (a restart is detach, then attach).
     case alreadyAttached(NodeName)
 
     /// What went wrong and what to do.
-    public var description: String {
+    package var description: String {
         switch self {
         case .shutDown: "the TCP network is shut down; create a new TCPNetwork to attach nodes"
         case .alreadyAttached(let name): "\(name) is already attached to this TCP network; detach it before attaching it again"

@@ -2,45 +2,45 @@ import Foundation
 import Synchronization
 
 /// Counters of a `TCPNetwork` since it started.
-public struct TCPStats: Sendable, Equatable, CustomStringConvertible {
+package struct TCPStats: Sendable, Equatable, CustomStringConvertible {
     /// Frames handed to connections for writing (hellos included; frames queued for a connect
     /// that then failed are counted here and as `unreachable` drops).
-    public var framesOut = 0
+    package var framesOut = 0
     /// Frames read from sockets (hellos included).
-    public var framesIn = 0
+    package var framesIn = 0
     /// Bytes written to sockets.
-    public var bytesOut = 0
+    package var bytesOut = 0
     /// Bytes read from sockets.
-    public var bytesIn = 0
+    package var bytesIn = 0
     /// Connections this network opened to peers (attempts that succeeded).
-    public var connectionsOpened = 0
+    package var connectionsOpened = 0
     /// Connections accepted by attached nodes' listeners.
-    public var connectionsAccepted = 0
+    package var connectionsAccepted = 0
     /// Times the reactor stopped reading a connection because its worker had too much queued
     /// (inbound back-pressure).
-    public var readPauses = 0
+    package var readPauses = 0
     /// Times the reactor stopped reading a connection because its own outbound bytes were over
     /// half of `maxOutboundBytes` (the input budget); it reads again once they drain.
-    public var budgetPauses = 0
+    package var budgetPauses = 0
     /// Clients closed at once because the process was out of descriptors when they connected.
-    public var acceptsShed = 0
+    package var acceptsShed = 0
     /// Connections closed for a deadline (hello not finished, frame left unfinished).
-    public var timeouts = 0
+    package var timeouts = 0
     /// Messages dropped, by reason: `no-route` (no connection, no address), `unreachable`
     /// (queued for a connect that failed), `queue-full`, `oversized`, `blocked`, `detached`,
     /// `stream-closed` (sent on a stream that is gone), `undecodable`, `disconnected` (waiting to
     /// be written when the connection died).
-    public var drops: [String: Int] = [:]
+    package var drops: [String: Int] = [:]
     /// Connections closed, by reason: `peer-closed`, `peer-error`, `connect-failed`,
     /// `protocol-error`, `slow-consumer`, `blocked`, `detach`, `replaced`, `shutdown`,
     /// `undecodable`, `timeout`.
-    public var disconnects: [String: Int] = [:]
+    package var disconnects: [String: Int] = [:]
 
     /// Messages dropped for any reason.
-    public var totalDrops: Int { drops.values.reduce(0, +) }
+    package var totalDrops: Int { drops.values.reduce(0, +) }
 
     /// One line, counters by name, reasons sorted.
-    public var description: String {
+    package var description: String {
         func list(_ d: [String: Int]) -> String {
             d.keys.sorted().map { "\($0)=\(d[$0]!)" }.joined(separator: ",")
         }

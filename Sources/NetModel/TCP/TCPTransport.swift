@@ -4,12 +4,12 @@ import Dispatch
 ///
 /// Sends encode the payload on the calling thread and hand the frame to the reactor; they
 /// never block on the network. Inbound traffic reaches the handler given to `attach`.
-public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, Sendable {
+package final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, Sendable {
     /// The node this handle belongs to.
-    public let local: NodeName
+    package let local: NodeName
     /// The address the node listens on (the actual port when attached with port 0), or nil
     /// for a node without a listener (a client).
-    public let listenAddress: SocketAddress?
+    package let listenAddress: SocketAddress?
     private let network: TCPNetwork<Payload>
     private let node: TCPLocalNode
 
@@ -21,13 +21,13 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
     }
 
     /// Whether the node is still attached.
-    public var isAttached: Bool { !node.isDetached && network.reactor.isRunning }
+    package var isAttached: Bool { !node.isDetached && network.reactor.isRunning }
 
     /// Sends a one-shot message; it is dropped (and counted) when the peer has no connection
     /// and no address, the connection cannot be opened, or the payload exceeds the frame limit.
     /// - Returns: the message id, also seen by the receiver in its `Envelope`.
     @discardableResult
-    public func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
+    package func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
         let id = network.makeMessageID()
         guard let body = encodedBody(payload) else { return id }
         if network.blocks.contains(from: local, to: destination) {
@@ -44,14 +44,14 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
     /// has no address and no connection, or the connect fails, the handler later gets
     /// `.streamClosed(…, reason: .refused)`.
     /// - Returns: the new stream's id, valid at once for `send(_:on:)`.
-    public func openStream(to peer: NodeName) -> StreamID {
+    package func openStream(to peer: NodeName) -> StreamID {
         let stream = node.makeStreamID()
         network.reactor.submit(.openStream(node, stream, to: peer))
         return stream
     }
 
     /// Sends on an open stream: reliable and in order while the stream and its connection live.
-    public func send(_ payload: consuming Payload, on stream: StreamID) {
+    package func send(_ payload: consuming Payload, on stream: StreamID) {
         guard let body = encodedBody(payload) else { return }
         if !network.reactor.submit(.streamSend(node, stream, messageID: network.makeMessageID(), body: body)) {
             network.statsBox.drop("detached")
@@ -59,7 +59,7 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
     }
 
     /// Closes a stream; the peer sees `.streamClosed(…, reason: .closed)`.
-    public func closeStream(_ stream: StreamID) {
+    package func closeStream(_ stream: StreamID) {
         network.reactor.submit(.closeStream(node, stream))
     }
 
@@ -67,7 +67,7 @@ public final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, S
     /// streams end and reconnect later), removes its address from the directory, and stops its
     /// handler being called. Returns once the sockets are closed, so the same port can be
     /// listened on again at once. Idempotent.
-    public func detach() {
+    package func detach() {
         guard node.markDetached() else { return }
         let done = DispatchSemaphore(value: 0)
         if network.reactor.submit(.detach(node, done: done)) { done.wait() }

@@ -2,7 +2,7 @@
 // padding, as required by JWS (RFC 7515 section 2, "Base64url Encoding").
 
 /// Unpadded base64url encoding and strict decoding (RFC 4648 §5, RFC 7515 §2).
-public enum Base64URL {
+package enum Base64URL {
     /// The 64-character base64url alphabet, indexed by 6-bit value.
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
@@ -16,7 +16,7 @@ public enum Base64URL {
     }()
 
     /// Encodes `bytes` as base64url with no `=` padding; returns the encoded string.
-    public static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
         var i = 0
@@ -53,14 +53,14 @@ public enum Base64URL {
     /// encoding of every byte string unique, so a JWS signature cannot be
     /// altered into a different string that still decodes to the same bytes.
     /// The empty string decodes to an empty array.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         decode(bytes: text.utf8)
     }
 
     /// Decodes base64url text given as its UTF-8 bytes (a segment of a token, without making a
     /// `String` of it).
     /// - Returns: the bytes, or nil when the text is not valid unpadded base64url.
-    public static func decode(bytes utf8: some Collection<UInt8>) -> [UInt8]? {
+    package static func decode(bytes utf8: some Collection<UInt8>) -> [UInt8]? {
         let count = utf8.count
         let remainder = count % 4
         if remainder == 1 { return nil }

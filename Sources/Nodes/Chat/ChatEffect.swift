@@ -3,48 +3,48 @@
 /// Encodes (`Codable`) as a bare string. Ordering is the ordering of the raw strings; the room
 /// logic never relies on it for the order of effects (that is join order), it exists so that
 /// checkers can sort ids.
-public struct ChatMemberID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
+package struct ChatMemberID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible,
     ExpressibleByStringLiteral
 {
     /// The raw id.
-    public let rawValue: String
+    package let rawValue: String
 
     /// Wraps a raw id.
-    public init(_ rawValue: String) { self.rawValue = rawValue }
+    package init(_ rawValue: String) { self.rawValue = rawValue }
 
     /// Wraps a string literal, for tests and fixtures.
-    public init(stringLiteral value: String) { self.rawValue = value }
+    package init(stringLiteral value: String) { self.rawValue = value }
 
     /// Decodes a bare string.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)
     }
 
     /// Encodes as a bare string.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
 
     /// Orders ids by their raw strings.
     /// - Returns: `lhs.rawValue < rhs.rawValue`.
-    public static func < (lhs: ChatMemberID, rhs: ChatMemberID) -> Bool { lhs.rawValue < rhs.rawValue }
+    package static func < (lhs: ChatMemberID, rhs: ChatMemberID) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// The raw id.
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// One room as `/rooms` reports it.
-public struct ChatRoomInfo: Hashable, Sendable, Codable {
+package struct ChatRoomInfo: Hashable, Sendable, Codable {
     /// The room number (from 1 upward, never reused within one node's life).
-    public var roomID: Int
+    package var roomID: Int
     /// The title given at `/create`.
-    public var title: String
+    package var title: String
     /// The members' display names, in join order.
-    public var members: [String]
+    package var members: [String]
 
     /// Makes a room description.
-    public init(roomID: Int, title: String, members: [String]) {
+    package init(roomID: Int, title: String, members: [String]) {
         self.roomID = roomID
         self.title = title
         self.members = members
@@ -53,7 +53,7 @@ public struct ChatRoomInfo: Hashable, Sendable, Codable {
 
 /// Something the chat room logic wants sent; the shell that owns the connections carries it out
 /// in the order given.
-public enum ChatEffect: Equatable, Sendable {
+package enum ChatEffect: Equatable, Sendable {
     /// A system message (`SCSystemMessage`) to one member.
     case system(to: ChatMemberID, text: String)
     /// A chat line (`SCChat`) to one member; `from` is the sender's display name.
@@ -62,7 +62,7 @@ public enum ChatEffect: Equatable, Sendable {
     case rooms(to: ChatMemberID, [ChatRoomInfo])
 
     /// The member this effect goes to.
-    public var recipient: ChatMemberID {
+    package var recipient: ChatMemberID {
         switch self {
         case .system(let to, _), .chat(let to, _, _), .rooms(let to, _): return to
         }
@@ -70,7 +70,7 @@ public enum ChatEffect: Equatable, Sendable {
 
     /// The wire message this effect sends.
     /// - Returns: `.system`, `.chat` or `.roomsResult` carrying this effect's payload.
-    public var message: ChatServerMessage {
+    package var message: ChatServerMessage {
         switch self {
         case .system(_, let text): return .system(text)
         case .chat(_, let from, let text): return .chat(member: from, text: text)

@@ -8,11 +8,11 @@
 ///
 /// Errors are sticky: after a call throws, every later call throws the same error, since the
 /// stream can no longer be trusted; the shell closes the connection.
-public struct ChatFrameDecoder: Sendable {
+package struct ChatFrameDecoder: Sendable {
     /// The encoding on this connection.
-    public let format: ChatWireFormat
+    package let format: ChatWireFormat
     /// The largest frame body accepted, in bytes (at most 65535, what the prefix can announce).
-    public let maxBody: Int
+    package let maxBody: Int
 
     private var buffer: [UInt8] = []
     private var readIndex = 0
@@ -23,19 +23,19 @@ public struct ChatFrameDecoder: Sendable {
     /// - Parameters:
     ///   - format: the connection's encoding.
     ///   - maxBody: the largest body accepted; clamped to `0...65535`.
-    public init(format: ChatWireFormat, maxBody: Int = ChatWire.maxFrameBody) {
+    package init(format: ChatWireFormat, maxBody: Int = ChatWire.maxFrameBody) {
         self.format = format
         self.maxBody = min(max(maxBody, 0), ChatWire.maxFrameBody)
     }
 
     /// Bytes received but not yet consumed by a decoded message or frame.
-    public var bufferedByteCount: Int { buffer.count - readIndex }
+    package var bufferedByteCount: Int { buffer.count - readIndex }
 
     /// Whether a protobuf `Type` frame has been read and its body frame is still awaited.
-    public var isAwaitingBody: Bool { pendingType != nil }
+    package var isAwaitingBody: Bool { pendingType != nil }
 
     /// Adds bytes read from the socket.
-    public mutating func append(_ bytes: some Collection<UInt8>) {
+    package mutating func append(_ bytes: some Collection<UInt8>) {
         if readIndex > 0, readIndex >= buffer.count / 2 {
             buffer.removeFirst(readIndex)
             readIndex = 0
@@ -47,7 +47,7 @@ public struct ChatFrameDecoder: Sendable {
     /// - Returns: the message, or `nil` when the buffer holds no complete message yet.
     /// - Throws: a `ChatWireError` for an oversized frame, a malformed body, an unknown or
     ///   server→client type, or a missing field; the same error again on every later call.
-    public mutating func nextClientMessage() throws(ChatWireError) -> ChatClientMessage? {
+    package mutating func nextClientMessage() throws(ChatWireError) -> ChatClientMessage? {
         try guarded { (d: inout ChatFrameDecoder) throws(ChatWireError) in
             switch d.format {
             case .json:
@@ -65,7 +65,7 @@ public struct ChatFrameDecoder: Sendable {
     /// - Returns: the message, or `nil` when the buffer holds no complete message yet.
     /// - Throws: a `ChatWireError` as `nextClientMessage()` does, with client→server types
     ///   rejected as unknown.
-    public mutating func nextServerMessage() throws(ChatWireError) -> ChatServerMessage? {
+    package mutating func nextServerMessage() throws(ChatWireError) -> ChatServerMessage? {
         try guarded { (d: inout ChatFrameDecoder) throws(ChatWireError) in
             switch d.format {
             case .json:

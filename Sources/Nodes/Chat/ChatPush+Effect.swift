@@ -3,7 +3,7 @@ extension ChatPush {
     /// chat node's pushes back into what the standalone server would have sent.
     /// - Returns: `.system` for a system text, `.chat` (the speaker's display name and the text;
     ///   the line's id is dropped) for a line, `.rooms` for a room list, member names in order.
-    public func effect(for member: ChatMemberID) -> ChatEffect {
+    package func effect(for member: ChatMemberID) -> ChatEffect {
         switch self {
         case .system(let text):
             return .system(to: member, text: text)

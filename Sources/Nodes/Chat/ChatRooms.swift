@@ -10,7 +10,7 @@
 ///
 /// An operation by a member that is not connected (never `connect`ed, or `disconnect`ed) is
 /// ignored and returns no effects: the shell connects a member before feeding its messages.
-public struct ChatRooms: Sendable {
+package struct ChatRooms: Sendable {
     struct Member: Sendable {
         /// The name given at `connect` (the peer address in the standalone server).
         var defaultName: String
@@ -37,36 +37,36 @@ public struct ChatRooms: Sendable {
     /// Every room as `/rooms` reports it, in number order, each with its members' display names in
     /// join order: kept up to date by each operation (one room's entry at a time), so that a
     /// `/rooms` neither sorts nor rebuilds the rooms.
-    public private(set) var roomList: [ChatRoomInfo] = []
+    package private(set) var roomList: [ChatRoomInfo] = []
     /// The number the next `/create` gets.
-    public private(set) var nextRoomID = 1
+    package private(set) var nextRoomID = 1
 
     /// An empty node: no members, no rooms, next room number 1.
-    public init() {}
+    package init() {}
 
     // MARK: - Accessors
 
     /// How many rooms exist.
-    public var roomCount: Int { roomTable.count }
+    package var roomCount: Int { roomTable.count }
 
     /// How many members are connected.
-    public var memberCount: Int { memberTable.count }
+    package var memberCount: Int { memberTable.count }
 
     /// Whether `member` is connected.
     /// - Returns: `true` between `connect` and `disconnect`.
-    public func isConnected(_ member: ChatMemberID) -> Bool { memberTable[member] != nil }
+    package func isConnected(_ member: ChatMemberID) -> Bool { memberTable[member] != nil }
 
     /// The display name of `member`.
     /// - Returns: the current name, or `nil` when the member is not connected.
-    public func name(of member: ChatMemberID) -> String? { memberTable[member]?.name }
+    package func name(of member: ChatMemberID) -> String? { memberTable[member]?.name }
 
     /// The room `member` is in.
     /// - Returns: the room number, or `nil` when the member is in no room or not connected.
-    public func room(of member: ChatMemberID) -> Int? { memberTable[member]?.roomID }
+    package func room(of member: ChatMemberID) -> Int? { memberTable[member]?.roomID }
 
     /// The members of room `roomID`.
     /// - Returns: their ids in join order, or `nil` when no such room exists.
-    public func members(ofRoom roomID: Int) -> [ChatMemberID]? { roomTable[roomID]?.members }
+    package func members(ofRoom roomID: Int) -> [ChatMemberID]? { roomTable[roomID]?.members }
 
     // MARK: - Operations
 
@@ -75,7 +75,7 @@ public struct ChatRooms: Sendable {
     /// - Returns: no effects (the reference server sends nothing on connect). Connecting an
     ///   already-connected member changes nothing.
     @discardableResult
-    public mutating func connect(_ member: ChatMemberID, name: String) -> [ChatEffect] {
+    package mutating func connect(_ member: ChatMemberID, name: String) -> [ChatEffect] {
         if memberTable[member] == nil {
             memberTable[member] = Member(defaultName: name, chosenName: nil, roomID: nil)
         }
@@ -89,7 +89,7 @@ public struct ChatRooms: Sendable {
     /// - Returns: outside a room, `이름이 NEW 으로 변경되었습니다.` to the member only; inside a room,
     ///   `OLD 의 이름이 NEW 으로 변경되었습니다.` to every member of the room (sender included) in
     ///   join order.
-    public mutating func rename(_ member: ChatMemberID, to newName: String) -> [ChatEffect] {
+    package mutating func rename(_ member: ChatMemberID, to newName: String) -> [ChatEffect] {
         guard var state = memberTable[member] else { return [] }
         let oldName = state.name
         state.chosenName = newName
@@ -106,7 +106,7 @@ public struct ChatRooms: Sendable {
 
     /// `/rooms`: the room list.
     /// - Returns: one `.rooms` effect to the member with every room (an empty list when none).
-    public func listRooms(_ member: ChatMemberID) -> [ChatEffect] {
+    package func listRooms(_ member: ChatMemberID) -> [ChatEffect] {
         guard memberTable[member] != nil else { return [] }
         return [.rooms(to: member, roomList)]
     }
@@ -114,7 +114,7 @@ public struct ChatRooms: Sendable {
     /// `/create TITLE`: opens a room with the next number and puts the member in it.
     /// - Returns: inside a room, `대화 방에 있을 때는 방을 개설 할 수 없습니다.` (no room is made);
     ///   otherwise `방제[TITLE] 방에 입장했습니다.` to the member.
-    public mutating func create(_ member: ChatMemberID, title: String) -> [ChatEffect] {
+    package mutating func create(_ member: ChatMemberID, title: String) -> [ChatEffect] {
         guard var state = memberTable[member] else { return [] }
         if state.roomID != nil {
             return [.system(to: member, text: ChatText.cannotCreateInRoom)]
@@ -132,7 +132,7 @@ public struct ChatRooms: Sendable {
     /// - Returns: inside a room, `대화 방에 있을 때는 다른 방에 들어갈 수 없습니다.`; no such room,
     ///   `대화방이 존재하지 않습니다.`; otherwise `방제[TITLE] 방에 입장했습니다.` to the joiner first,
     ///   then `[NAME] 님이 입장했습니다.` to every earlier member in join order.
-    public mutating func join(_ member: ChatMemberID, roomID: Int) -> [ChatEffect] {
+    package mutating func join(_ member: ChatMemberID, roomID: Int) -> [ChatEffect] {
         guard var state = memberTable[member] else { return [] }
         if state.roomID != nil {
             return [.system(to: member, text: ChatText.cannotJoinInRoom)]
@@ -156,7 +156,7 @@ public struct ChatRooms: Sendable {
     /// room with that title, numbered `roomID` when that number is free (else the next number).
     /// Effects as for a join. A member already in a room stays there and gets nothing.
     /// - Returns: the effects, and the room the member is in afterwards.
-    public mutating func restore(_ member: ChatMemberID, roomID: Int, title: String) -> (effects: [ChatEffect], roomID: Int?) {
+    package mutating func restore(_ member: ChatMemberID, roomID: Int, title: String) -> (effects: [ChatEffect], roomID: Int?) {
         guard let state = memberTable[member] else { return ([], nil) }
         if let current = state.roomID { return ([], current) }
         if let existing = roomList.first(where: { $0.title == title })?.roomID {
@@ -170,14 +170,14 @@ public struct ChatRooms: Sendable {
     }
 
     /// The title of room `roomID`, if it exists.
-    public func title(ofRoom roomID: Int) -> String? { roomTable[roomID]?.title }
+    package func title(ofRoom roomID: Int) -> String? { roomTable[roomID]?.title }
 
 
     /// `/leave`: leaves the current room; a room left empty is deleted.
     /// - Returns: not in a room, `현재 대화방에 들어가 있지 않습니다.`; otherwise
     ///   `[NAME] 님이 퇴장했습니다.` to every remaining member in join order, then
     ///   `방제[TITLE] 대화 방에서 퇴장했습니다.` to the leaver.
-    public mutating func leave(_ member: ChatMemberID) -> [ChatEffect] {
+    package mutating func leave(_ member: ChatMemberID) -> [ChatEffect] {
         guard let state = memberTable[member] else { return [] }
         guard let removed = removeFromRoom(member) else {
             return [.system(to: member, text: ChatText.notInRoom)]
@@ -190,7 +190,7 @@ public struct ChatRooms: Sendable {
     /// A plain chat line.
     /// - Returns: not in a room, `현재 대화방에 들어가 있지 않습니다.` to the sender; otherwise a
     ///   `.chat` carrying the sender's name to every OTHER member in join order (none when alone).
-    public func chat(_ member: ChatMemberID, text: String) -> [ChatEffect] {
+    package func chat(_ member: ChatMemberID, text: String) -> [ChatEffect] {
         guard let state = memberTable[member] else { return [] }
         guard let roomID = state.roomID, let room = roomTable[roomID] else {
             return [.system(to: member, text: ChatText.notInRoom)]
@@ -202,7 +202,7 @@ public struct ChatRooms: Sendable {
     /// is forgotten.
     /// - Returns: `[NAME] 님이 퇴장했습니다.` to every remaining member of its room in join order;
     ///   nothing when it was in no room or not connected.
-    public mutating func disconnect(_ member: ChatMemberID) -> [ChatEffect] {
+    package mutating func disconnect(_ member: ChatMemberID) -> [ChatEffect] {
         guard let state = memberTable[member] else { return [] }
         let removed = removeFromRoom(member)
         memberTable[member] = nil
@@ -214,7 +214,7 @@ public struct ChatRooms: Sendable {
     /// Dispatches one decoded client message to the matching operation.
     /// - Returns: that operation's effects; `.shutdown` is not room logic and returns none (the
     ///   shell stops the server).
-    public mutating func handle(_ message: ChatClientMessage, from member: ChatMemberID) -> [ChatEffect] {
+    package mutating func handle(_ message: ChatClientMessage, from member: ChatMemberID) -> [ChatEffect] {
         switch message {
         case .name(let name): return rename(member, to: name)
         case .rooms: return listRooms(member)

@@ -1,5 +1,5 @@
 /// A message from a chat client to the server (the `CS*` messages of `docs/chat-protocol.md`).
-public enum ChatClientMessage: Equatable, Sendable {
+package enum ChatClientMessage: Equatable, Sendable {
     /// `/name NAME` (`CSName`).
     case name(String)
     /// `/rooms` (`CSRooms`).
@@ -17,7 +17,7 @@ public enum ChatClientMessage: Equatable, Sendable {
 }
 
 /// A message from the chat server to a client (the `SC*` messages of `docs/chat-protocol.md`).
-public enum ChatServerMessage: Equatable, Sendable {
+package enum ChatServerMessage: Equatable, Sendable {
     /// A system notice (`SCSystemMessage`); the client prints it after `[시스템 메시지] `.
     case system(String)
     /// A chat line relayed from another member (`SCChat`).
@@ -27,7 +27,7 @@ public enum ChatServerMessage: Equatable, Sendable {
 }
 
 /// The encoding a chat server speaks, chosen at start-up (`--format json|protobuf`).
-public enum ChatWireFormat: String, Sendable, CaseIterable {
+package enum ChatWireFormat: String, Sendable, CaseIterable {
     /// One frame per message holding a UTF-8 JSON object with a `type` field.
     case json
     /// Two frames per message: a serialized `mju.Type`, then the body message.
@@ -38,7 +38,7 @@ public enum ChatWireFormat: String, Sendable, CaseIterable {
 ///
 /// Every case means the connection cannot go on: the shell sends a system message where the
 /// format allows and closes that one connection; other clients are unaffected.
-public enum ChatWireError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum ChatWireError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A JSON frame is not a well-formed UTF-8 JSON object; the payload says where or why.
     case malformedJSON(String)
     /// The message type is unknown or not valid in this direction (JSON `type` string, or the
@@ -55,7 +55,7 @@ public enum ChatWireError: Error, Hashable, Sendable, CustomStringConvertible {
     case frameTooLarge(length: Int, limit: Int)
 
     /// A one-line explanation for logs and for the system message sent before closing.
-    public var description: String {
+    package var description: String {
         switch self {
         case .malformedJSON(let why):
             return "malformed JSON message: \(why); send one UTF-8 JSON object per frame"
@@ -74,16 +74,16 @@ public enum ChatWireError: Error, Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Encoders for complete framed chat messages; decoding is `ChatFrameDecoder`.
-public enum ChatWire {
+package enum ChatWire {
     /// The largest body a 2-byte big-endian length prefix can announce.
-    public static let maxFrameBody = 65535
+    package static let maxFrameBody = 65535
 
     /// Encodes a server→client message as the bytes to write to the socket.
     /// - Returns: one frame (JSON) or two frames (protobuf: `Type`, then the body), each a 2-byte
     ///   big-endian length followed by the body.
     /// - Throws: `.frameTooLarge` when a body exceeds 65535 bytes (a long room list or chat
     ///   line); nothing is truncated.
-    public static func encode(_ message: ChatServerMessage, format: ChatWireFormat) throws(ChatWireError) -> [UInt8] {
+    package static func encode(_ message: ChatServerMessage, format: ChatWireFormat) throws(ChatWireError) -> [UInt8] {
         switch format {
         case .json:
             return try frame(jsonBody(message))
@@ -96,7 +96,7 @@ public enum ChatWire {
     /// Encodes a client→server message as the bytes to write to the socket (for test clients).
     /// - Returns: one frame (JSON) or two frames (protobuf: `Type`, then the body).
     /// - Throws: `.frameTooLarge` when a body exceeds 65535 bytes.
-    public static func encode(_ message: ChatClientMessage, format: ChatWireFormat) throws(ChatWireError) -> [UInt8] {
+    package static func encode(_ message: ChatClientMessage, format: ChatWireFormat) throws(ChatWireError) -> [UInt8] {
         switch format {
         case .json:
             return try frame(jsonBody(message))

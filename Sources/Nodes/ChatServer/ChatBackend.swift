@@ -10,7 +10,7 @@ import Synchronization
 /// messages of its room in the order the room operations happened, whichever thread ran them.
 /// A backend that learns of messages later (a cluster-backed one: rooms on the cluster's chat
 /// node, shared by every chat front door of the cluster) hands them to `ChatServer.deliver(_:)`.
-public protocol ChatBackend: AnyObject, Sendable {
+package protocol ChatBackend: AnyObject, Sendable {
     /// A connection opened: `member` joins the service under a default display name; `deliver`
     /// gets the effects (none in the reference behaviour).
     func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void)
@@ -31,7 +31,7 @@ public protocol ChatBackend: AnyObject, Sendable {
 /// loop also connects members with a route (`connect(_:name:route:deliver:)`) and sends chat
 /// lines through `chat(_:fromRoute:member:fanout:)`, which skips the per-recipient effects
 /// (`ChatFanoutIndex`).
-public final class LocalChatBackend: ChatBackend {
+package final class LocalChatBackend: ChatBackend {
     private struct State {
         var rooms = ChatRooms()
         var index = ChatFanoutIndex()
@@ -40,10 +40,10 @@ public final class LocalChatBackend: ChatBackend {
     private let state = Mutex(State())
 
     /// A backend with no rooms and no members.
-    public init() {}
+    package init() {}
 
     /// Connects `member` under `name`, handing `ChatRooms.connect`'s effects (none) to `deliver`.
-    public func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void) {
+    package func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void) {
         state.withLock { deliver($0.rooms.connect(member, name: name)) }
     }
 
@@ -57,7 +57,7 @@ public final class LocalChatBackend: ChatBackend {
 
     /// Applies `message` from `member`, handing `ChatRooms.handle`'s effects to `deliver`
     /// under the lock.
-    public func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
+    package func handle(_ message: ChatClientMessage, from member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
         state.withLock { s in
             deliver(s.rooms.handle(message, from: member))
             if case .chat = message { return }
@@ -79,7 +79,7 @@ public final class LocalChatBackend: ChatBackend {
     }
 
     /// Disconnects `member`, handing the leave notices to `deliver` under the lock.
-    public func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
+    package func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
         state.withLock { s in
             deliver(s.rooms.disconnect(member))
             s.index.refresh(member, rooms: s.rooms)
@@ -88,5 +88,5 @@ public final class LocalChatBackend: ChatBackend {
 
     /// A copy of the current rooms, for tests and diagnostics.
     /// - Returns: the room list as `/rooms` would report it.
-    public var roomList: [ChatRoomInfo] { state.withLock { $0.rooms.roomList } }
+    package var roomList: [ChatRoomInfo] { state.withLock { $0.rooms.roomList } }
 }

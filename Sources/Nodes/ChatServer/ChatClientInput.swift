@@ -1,5 +1,5 @@
 /// What one line typed into the interactive chat client means.
-public enum ChatClientInput: Equatable, Sendable {
+package enum ChatClientInput: Equatable, Sendable {
     /// Send this message to the server.
     case send(ChatClientMessage)
     /// Print the command list.
@@ -12,7 +12,7 @@ public enum ChatClientInput: Equatable, Sendable {
     case invalid(String)
 
     /// The commands the client understands, one per line, for `/help`.
-    public static let helpText = """
+    package static let helpText = """
         /name NAME       change your name
         /rooms           list the rooms (number, title, members)
         /create TITLE    open a room and enter it
@@ -28,7 +28,7 @@ public enum ChatClientInput: Equatable, Sendable {
     /// - Returns: the message to send for a command or a chat line, `.help`, `.quit`,
     ///   `.nothing` for a blank line, or `.invalid` naming the mistake (unknown command, missing
     ///   or bad argument).
-    public static func parse(_ line: String) -> ChatClientInput {
+    package static func parse(_ line: String) -> ChatClientInput {
         let trimmed = line.trimmingTrailingNewline()
         if trimmed.allSatisfy({ $0 == " " || $0 == "\t" }) { return .nothing }
         guard trimmed.hasPrefix("/") else { return .send(.chat(trimmed)) }
@@ -66,7 +66,7 @@ public enum ChatClientInput: Equatable, Sendable {
     /// - Returns: `[시스템 메시지] TEXT` for a system message, `[MEMBER] TEXT` for a chat line,
     ///   and for a room list one line per room (`  #N TITLE — members: A, B`) under a header, or
     ///   a line saying there is none.
-    public static func display(_ message: ChatServerMessage) -> String {
+    package static func display(_ message: ChatServerMessage) -> String {
         switch message {
         case .system(let text):
             return "[시스템 메시지] \(text)"

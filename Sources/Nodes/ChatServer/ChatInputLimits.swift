@@ -4,16 +4,16 @@
 /// `/rooms` answer, a title into `/rooms` — so an unbounded one multiplies memory and traffic.
 /// A message over its bound is refused with a system message saying which bound and by how much;
 /// the connection stays open and nothing else changes.
-public struct ChatInputLimits: Equatable, Sendable {
+package struct ChatInputLimits: Equatable, Sendable {
     /// Most bytes of a `/name` (default 64).
-    public var maxNameBytes: Int
+    package var maxNameBytes: Int
     /// Most bytes of a `/create` title (default 256).
-    public var maxTitleBytes: Int
+    package var maxTitleBytes: Int
     /// Most bytes of a chat line (default 16,384, the default frame size: a larger `--max-frame` does not let longer lines through).
-    public var maxLineBytes: Int
+    package var maxLineBytes: Int
 
     /// Limits with the given bounds.
-    public init(maxNameBytes: Int = 64, maxTitleBytes: Int = 256, maxLineBytes: Int = 16_384) {
+    package init(maxNameBytes: Int = 64, maxTitleBytes: Int = 256, maxLineBytes: Int = 16_384) {
         self.maxNameBytes = maxNameBytes
         self.maxTitleBytes = maxTitleBytes
         self.maxLineBytes = maxLineBytes
@@ -30,7 +30,7 @@ public struct ChatInputLimits: Equatable, Sendable {
     /// Why `message` is refused, or nil when it is within the bounds.
     /// - Returns: the system message for the sender (Korean, as the server's other texts, then
     ///   English), naming the bound.
-    public func refusal(for message: ChatClientMessage) -> String? {
+    package func refusal(for message: ChatClientMessage) -> String? {
         switch message {
         case .name(let name):
             let size = name.utf8.count

@@ -24,11 +24,11 @@ import Synchronization
 ///
 /// Order: every member sees the messages of its room in the order the room operations
 /// happened, with one loop or several.
-public final class ChatServer: @unchecked Sendable {
+package final class ChatServer: @unchecked Sendable {
     /// The settings it was made with.
-    public let configuration: ChatServerConfiguration
+    package let configuration: ChatServerConfiguration
     /// Where the rooms live.
-    public let backend: any ChatBackend
+    package let backend: any ChatBackend
     let logSink: @Sendable (String) -> Void
     private let stopping = Atomic<Bool>(false)
     private let state = Mutex<(started: Bool, waited: Bool)>((false, false))
@@ -45,14 +45,14 @@ public final class ChatServer: @unchecked Sendable {
     private var workers: [ChatServerWorker] = []
     private var threads: [ChatServerThread] = []
     /// The port it listens on (the chosen one when the configuration said 0); 0 before `start`.
-    public private(set) var port = 0
+    package private(set) var port = 0
 
     /// A server that is not listening yet.
     /// - Parameters:
     ///   - configuration: address, format, threads and limits.
     ///   - backend: the rooms (default: in-process `ChatRooms`).
     ///   - log: where log lines go (default: standard error).
-    public init(
+    package init(
         configuration: ChatServerConfiguration, backend: any ChatBackend = LocalChatBackend(),
         log: @escaping @Sendable (String) -> Void = { line in
             var text = line + "\n"
@@ -66,7 +66,7 @@ public final class ChatServer: @unchecked Sendable {
     }
 
     /// What the limits did so far.
-    public var stats: ChatServerStats { counters.withLock { $0 } }
+    package var stats: ChatServerStats { counters.withLock { $0 } }
 
     func noteShed(_ count: Int) { counters.withLock { $0.clientsShed += count } }
     func noteTimeout() { counters.withLock { $0.timeouts += 1 } }
@@ -75,25 +75,25 @@ public final class ChatServer: @unchecked Sendable {
     func notePeakQueued(_ bytes: Int) { counters.withLock { $0.peakQueuedBytes = max($0.peakQueuedBytes, bytes) } }
 
     /// Bytes read from every client so far, all connections together.
-    public var bytesRead: Int { readCounter.value }
+    package var bytesRead: Int { readCounter.value }
 
     /// Waits until the server has read at least `bytes` bytes from its clients in all (tests use
     /// it to pace input, e.g. to make every byte of a frame arrive in its own read).
     /// - Returns: whether it got there within `timeout`.
-    public func waitForBytesRead(atLeast bytes: Int, timeout: Duration) -> Bool {
+    package func waitForBytesRead(atLeast bytes: Int, timeout: Duration) -> Bool {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         return readCounter.wait(atLeast: bytes, until: Date(timeIntervalSinceNow: seconds))
     }
 
     /// Whether a stop was requested.
-    public var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    package var isStopping: Bool { stopping.load(ordering: .acquiring) }
 
     func log(_ line: String) { logSink(line) }
 
     /// Binds the listening socket and starts the event loops; returns at once.
     /// - Throws: `ChatServerError` when the configuration is bad, the address cannot be bound,
     ///   or a loop cannot be set up; nothing is left running then.
-    public func start() throws(ChatServerError) {
+    package func start() throws(ChatServerError) {
         try configuration.validate()
         let alreadyStarted = state.withLock { s -> Bool in
             defer { s.started = true }
@@ -135,14 +135,14 @@ public final class ChatServer: @unchecked Sendable {
 
     /// Asks every loop to stop (thread-safe, idempotent): they close their connections and
     /// return. `/shutdown` from a client calls this.
-    public func requestStop() {
+    package func requestStop() {
         guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for worker in workers { worker.reactor.wakeup.signal() }
     }
 
     /// Waits until every loop has returned, then closes the listening socket and the loops'
     /// descriptors. Returns at once when called again.
-    public func wait() {
+    package func wait() {
         let first = state.withLock { s -> Bool in
             defer { s.waited = true }
             return !s.waited
@@ -159,7 +159,7 @@ public final class ChatServer: @unchecked Sendable {
 
     /// Sends effects produced outside a client's request (an asynchronous backend's deliveries)
     /// to their members' connections. Thread-safe.
-    public func deliver(_ effects: [ChatEffect]) {
+    package func deliver(_ effects: [ChatEffect]) {
         guard !workers.isEmpty else { return }
         externalDeliveries.store(true, ordering: .releasing)
         var cache = ChatMessageCache(format: configuration.format)
@@ -180,15 +180,15 @@ public final class ChatServer: @unchecked Sendable {
 }
 
 /// What a chat server's limits did since it started.
-public struct ChatServerStats: Equatable, Sendable {
+package struct ChatServerStats: Equatable, Sendable {
     /// Clients closed at once because the process was out of descriptors when they connected.
-    public var clientsShed = 0
+    package var clientsShed = 0
     /// Connections closed by the idle or the partial-frame timeout.
-    public var timeouts = 0
+    package var timeouts = 0
     /// Times a connection was not read because more than half the output limit waited for it.
-    public var budgetPauses = 0
+    package var budgetPauses = 0
     /// Connections closed because more than the output limit waited for them.
-    public var slowConsumers = 0
+    package var slowConsumers = 0
     /// The most bytes seen waiting for one connection (at a flush, before writing).
-    public var peakQueuedBytes = 0
+    package var peakQueuedBytes = 0
 }

@@ -1,34 +1,34 @@
 /// How a chat server listens and how much it lets a connection hold.
-public struct ChatServerConfiguration: Sendable {
+package struct ChatServerConfiguration: Sendable {
     /// The address to listen on (default `127.0.0.1`).
-    public var host: String
+    package var host: String
     /// The port to listen on; 0 lets the system choose a free one (see `ChatServer.port`).
-    public var port: Int
+    package var port: Int
     /// The wire format every connection speaks.
-    public var format: ChatWireFormat
+    package var format: ChatWireFormat
     /// Event-loop threads (at least 1). The first also accepts; new connections are handed to
     /// the loops round-robin.
-    public var workers: Int
+    package var workers: Int
     /// The largest frame body a client may send; a longer length prefix closes the connection.
-    public var maxFrameBody: Int
+    package var maxFrameBody: Int
     /// The most bytes that may wait to be written to one connection; a reader that lets more
     /// pile up is disconnected as a slow consumer, and a connection is not read while more than
     /// half of it waits for it (its input budget).
-    public var maxPendingOutput: Int
+    package var maxPendingOutput: Int
     /// The size of one `read` from a socket.
-    public var readChunk: Int
+    package var readChunk: Int
     /// The sizes of names, titles and chat lines a client may send.
-    public var limits: ChatInputLimits
+    package var limits: ChatInputLimits
     /// Who may stop the server with `/shutdown`.
-    public var shutdownPolicy: ChatShutdownPolicy
+    package var shutdownPolicy: ChatShutdownPolicy
     /// Milliseconds without any input after which a connection is closed; nil never.
-    public var idleTimeoutMilliseconds: Int?
+    package var idleTimeoutMilliseconds: Int?
     /// Milliseconds a frame may take from its first byte to its last (slowloris); nil without
     /// limit.
-    public var partialFrameTimeoutMilliseconds: Int?
+    package var partialFrameTimeoutMilliseconds: Int?
 
     /// A configuration; every value has a sensible default.
-    public init(
+    package init(
         host: String = "127.0.0.1", port: Int = 0, format: ChatWireFormat = .json, workers: Int = 1,
         maxFrameBody: Int = 16 * 1024, maxPendingOutput: Int = 4 << 20, readChunk: Int = 64 * 1024,
         limits: ChatInputLimits = ChatInputLimits(), shutdownPolicy: ChatShutdownPolicy = .loopbackOnly,

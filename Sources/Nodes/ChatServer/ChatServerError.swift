@@ -1,5 +1,5 @@
 /// Why the chat server could not start or a connection was closed.
-public enum ChatServerError: Error, Hashable, Sendable, CustomStringConvertible {
+package enum ChatServerError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The listening socket could not be made (address in use, bad host, no permission).
     case listen(host: String, port: Int, reason: String)
     /// The event-loop machinery (epoll, eventfd) could not be created.
@@ -10,7 +10,7 @@ public enum ChatServerError: Error, Hashable, Sendable, CustomStringConvertible 
     case configuration(String)
 
     /// A one-line explanation that says what was wrong.
-    public var description: String {
+    package var description: String {
         switch self {
         case .listen(let host, let port, let reason):
             return "cannot listen on \(host):\(port): \(reason) (choose another --port or --host)"

@@ -7,7 +7,7 @@ extension Socket {
     /// - Returns: the connected socket.
     /// - Throws: `SocketError` when the address is bad, the connection is refused, or it is not
     ///   made within `timeoutMilliseconds` (`ETIMEDOUT`).
-    public static func connect(host: String, port: Int, timeoutMilliseconds: Int32 = 5000) throws -> Socket {
+    package static func connect(host: String, port: Int, timeoutMilliseconds: Int32 = 5000) throws -> Socket {
         let address = SocketAddress(host: host, port: UInt16(clamping: port))
         let socket = try Socket.connect(to: address)
         guard try socket.waitUntil(.writable, timeoutMilliseconds: timeoutMilliseconds) else {
@@ -26,7 +26,7 @@ extension Socket {
     /// Writes every byte of `bytes`, waiting (up to `timeoutMilliseconds` each time) while the
     /// socket is full.
     /// - Throws: `SocketError` when the connection failed or stayed full too long (`ETIMEDOUT`).
-    public func writeAll(_ bytes: [UInt8], timeoutMilliseconds: Int32 = 5000) throws {
+    package func writeAll(_ bytes: [UInt8], timeoutMilliseconds: Int32 = 5000) throws {
         var offset = 0
         while offset < bytes.count {
             let written = try bytes.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
@@ -41,7 +41,7 @@ extension Socket {
     /// Reads what is available, waiting up to `timeoutMilliseconds` for something to arrive.
     /// - Returns: `.bytes(n)`, `.closed`, or `.wouldBlock` when nothing came in time.
     /// - Throws: `SocketError` when the connection failed.
-    public func read(into buffer: UnsafeMutableRawBufferPointer, waitingUpTo timeoutMilliseconds: Int32) throws -> ReadResult {
+    package func read(into buffer: UnsafeMutableRawBufferPointer, waitingUpTo timeoutMilliseconds: Int32) throws -> ReadResult {
         let result = try read(into: buffer)
         guard result == .wouldBlock, try waitUntil(.readable, timeoutMilliseconds: timeoutMilliseconds) else { return result }
         return try read(into: buffer)
@@ -50,7 +50,7 @@ extension Socket {
     /// Waits with `poll` until the socket is ready for `events` (`.readable` or `.writable`).
     /// - Returns: `false` when the time ran out first.
     /// - Throws: `SocketError` when `poll` fails.
-    public func waitUntil(_ events: EPollEvents, timeoutMilliseconds: Int32) throws -> Bool {
+    package func waitUntil(_ events: EPollEvents, timeoutMilliseconds: Int32) throws -> Bool {
         var entry = pollfd(fd: fd, events: 0, revents: 0)
         if events.contains(.readable) { entry.events |= Int16(POLLIN) }
         if events.contains(.writable) { entry.events |= Int16(POLLOUT) }

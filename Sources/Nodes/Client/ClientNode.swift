@@ -6,28 +6,28 @@ import NetModel
 ///
 /// The actor is a thin shell: the logic is `ClientCore`, a value. Each event goes into the core
 /// with the clock reading; the shell carries out the actions that come back, in order.
-public actor ClientNode: ClusterNode {
-    public nonisolated let env: any NodeEnvironment
+package actor ClientNode: ClusterNode {
+    package nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
     // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var core: ClientCore
     /// The id of the last message sent (an attack's trace record names it).
     @exclusivity(unchecked) var lastMessageID: UInt64 = 0
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A client following `plan`.
-    public init(env: any NodeEnvironment, plan: ClientPlan) {
+    package init(env: any NodeEnvironment, plan: ClientPlan) {
         self.env = env
         core = makeClientCore(plan: plan, name: env.name, incarnation: env.incarnationID, random: { env.random() })
     }
 
     /// Whether the push stream is open and accepted.
-    public var isConnected: Bool { core.isConnected }
+    package var isConnected: Bool { core.isConnected }
     /// The frontend holding the push stream.
-    public var pushFrontend: NodeName? { core.pushFrontend }
+    package var pushFrontend: NodeName? { core.pushFrontend }
     /// Whether the last request got a successful reply.
-    public var lastRequestSucceeded: Bool { core.lastRequestOK }
+    package var lastRequestSucceeded: Bool { core.lastRequestOK }
     /// The login token in use (tests may spoil it).
     var token: String {
         get { core.token }
@@ -35,17 +35,17 @@ public actor ClientNode: ClusterNode {
     }
 
     /// For a client: connected.
-    public var isServing: Bool { core.isConnected }
+    package var isServing: Bool { core.isConnected }
 
-    public func start() {
+    package func start() {
         perform(core.start(now: env.now))
     }
 
-    public func shutdown() {
+    package func shutdown() {
         perform(core.shutdown(now: env.now))
     }
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         perform(core.receive(inbound, now: env.now))
     }
 

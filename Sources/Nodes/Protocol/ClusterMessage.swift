@@ -5,7 +5,7 @@ import NetModel
 ///
 /// One `Codable` enum with explicit request ids: the same values travel as Swift values on the
 /// simulated network and as MessagePack on TCP.
-public enum ClusterMessage: NetworkPayload, Codable, Equatable {
+package enum ClusterMessage: NetworkPayload, Codable, Equatable {
     // MARK: server management service
     /// A node asks to be registered (the service blocker keeps it from serving until accepted).
     case register(address: String, version: String)
@@ -51,7 +51,7 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
     case kicked(reason: String)
 
     /// The stable trace label of the message kind.
-    public var traceLabel: String {
+    package var traceLabel: String {
         switch self {
         case .register: "Register"
         case .registerAccepted: "RegisterAccepted"
@@ -75,23 +75,23 @@ public enum ClusterMessage: NetworkPayload, Codable, Equatable {
 }
 
 /// One push as it travels to a client.
-public struct PushFrame: Codable, Equatable, Sendable {
+package struct PushFrame: Codable, Equatable, Sendable {
     /// Per-user sequence number, from 1.
-    public var seq: UInt64
+    package var seq: UInt64
     /// The push's cluster-wide id (for checkers).
-    public var pushID: UInt64
+    package var pushID: UInt64
     /// What the push says (a message, a chat line, a system notice).
-    public var body: PushBody
+    package var body: PushBody
     /// Virtual instant (ns) the push was accepted, for latency metrics.
-    public var acceptedAt: Int64
+    package var acceptedAt: Int64
     /// The outbox generation (the session node's incarnation): a new one restarts numbering.
-    public var generation: UInt64
+    package var generation: UInt64
     /// The lowest sequence number the outbox may still send (below it: delivered or given up).
-    public var floor: UInt64
+    package var floor: UInt64
     /// The user it is for.
-    public var user: String
+    package var user: String
     /// Makes a frame.
-    public init(user: String, seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64, generation: UInt64,
+    package init(user: String, seq: UInt64, pushID: UInt64, body: PushBody, acceptedAt: Int64, generation: UInt64,
                 floor: UInt64) {
         self.user = user
         self.seq = seq
@@ -104,7 +104,7 @@ public struct PushFrame: Codable, Equatable, Sendable {
 }
 
 /// The content of a push.
-public enum PushBody: Codable, Hashable, Sendable {
+package enum PushBody: Codable, Hashable, Sendable {
     /// A message from another user.
     case message(from: String, text: String)
     /// A broadcast.
@@ -114,7 +114,7 @@ public enum PushBody: Codable, Hashable, Sendable {
 }
 
 /// A chat event delivered by push.
-public enum ChatPush: Codable, Hashable, Sendable {
+package enum ChatPush: Codable, Hashable, Sendable {
     /// A system message (`[bob] 님이 입장했습니다.` …).
     case system(String)
     /// A line said by `member` in the room.

@@ -2,18 +2,18 @@
 /// A request over a limit is refused with `Refusal.tooLarge(field)` before anything of it is
 /// verified, executed or remembered, so an unauthenticated client cannot grow a frontend with
 /// huge logins.
-public struct RequestLimits: Sendable, Equatable {
+package struct RequestLimits: Sendable, Equatable {
     /// Most bytes of a user name (a login's user, a message's or kick's or is-online's target).
-    public var userBytes: Int
+    package var userBytes: Int
     /// Most bytes of a login's password.
-    public var passwordBytes: Int
+    package var passwordBytes: Int
     /// Most bytes of a token (the frontend's own tokens are ~200 bytes).
-    public var tokenBytes: Int
+    package var tokenBytes: Int
     /// Most bytes of a service's encoded request (as received from a socket).
-    public var payloadBytes: Int
+    package var payloadBytes: Int
 
     /// Limits in bytes; the defaults are well above what the cluster's own clients send.
-    public init(userBytes: Int = 256, passwordBytes: Int = 256, tokenBytes: Int = 2_048, payloadBytes: Int = 16_384) {
+    package init(userBytes: Int = 256, passwordBytes: Int = 256, tokenBytes: Int = 2_048, payloadBytes: Int = 16_384) {
         self.userBytes = userBytes
         self.passwordBytes = passwordBytes
         self.tokenBytes = tokenBytes
@@ -21,11 +21,11 @@ public struct RequestLimits: Sendable, Equatable {
     }
 
     /// The limits every frontend applies.
-    public static let standard = RequestLimits()
+    package static let standard = RequestLimits()
 
     /// Why `request` is too large, if it is.
     /// - Returns: `.tooLarge(field)` naming the first field over its limit, or nil when it fits.
-    public func refusal(for request: ClientRequest) -> Refusal? {
+    package func refusal(for request: ClientRequest) -> Refusal? {
         if request.token.utf8.count > tokenBytes { return .tooLarge("token") }
         let payload = request.call.payload
         if case .encoded(let bytes) = payload, bytes.count > payloadBytes { return .tooLarge("payload") }

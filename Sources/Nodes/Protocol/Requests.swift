@@ -43,7 +43,7 @@ public struct ServiceCall: Codable, Equatable, Sendable {
 
 /// What a simulated client asks: the built-in services by case, any other registered service as
 /// a `ServiceCall`. `call` is what goes on the wire.
-public enum ClientService: Equatable, Sendable {
+package enum ClientService: Equatable, Sendable {
     /// Init service: is the server up and serving?
     case state
     /// Init service: log in, get a JWT.
@@ -62,7 +62,7 @@ public enum ClientService: Equatable, Sendable {
     case custom(ServiceCall)
 
     /// The call on the wire.
-    public var call: ServiceCall {
+    package var call: ServiceCall {
         switch self {
         case .state: ServiceCall(StateService.self, StateRequest())
         case .login(let user, let password): ServiceCall(LoginService.self, LoginRequest(user: user, password: password))
@@ -146,7 +146,7 @@ public enum ClientResult: ServiceMessage {
 }
 
 /// A call between servers. Each is wrapped in `.backend(group:…)`.
-public enum BackendCall: Codable, Equatable, Sendable {
+package enum BackendCall: Codable, Equatable, Sendable {
     /// frontend → session: `user` opened a push stream `connection` here at `since` (ns).
     case sessionLogin(user: String, frontend: NodeName, connection: UInt64, since: Int64)
     /// session → frontend: the `sessionLogin` of `connection` arrived (the frontend sends it
@@ -187,7 +187,7 @@ public enum BackendCall: Codable, Equatable, Sendable {
     case service(name: String, user: String, payload: ServicePayload, request: RequestKey)
 
     /// The trace label.
-    public var traceLabel: String {
+    package var traceLabel: String {
         switch self {
         case .sessionLogin: "SessionLogin"
         case .sessionLoginAck: "SessionLoginAck"
@@ -209,15 +209,15 @@ public enum BackendCall: Codable, Equatable, Sendable {
 }
 
 /// One live stream in a frontend's re-sync.
-public struct ResyncEntry: Codable, Equatable, Sendable {
+package struct ResyncEntry: Codable, Equatable, Sendable {
     /// The user.
-    public var user: String
+    package var user: String
     /// Their stream's connection id.
-    public var connection: UInt64
+    package var connection: UInt64
     /// When it opened (ns).
-    public var since: Int64
+    package var since: Int64
     /// Makes an entry.
-    public init(user: String, connection: UInt64, since: Int64) {
+    package init(user: String, connection: UInt64, since: Int64) {
         self.user = user
         self.connection = connection
         self.since = since

@@ -3,7 +3,7 @@ import NetModel
 extension ChatDoorNode {
     /// How often the door re-sends its members to the session node (as a frontend re-sends its
     /// push streams): repairs a lost login and rebuilds a restarted session node's map.
-    public static let resyncPeriod: Duration = .seconds(5)
+    package static let resyncPeriod: Duration = .seconds(5)
 
     func scheduleResync() {
         env.scheduleTimer(after: Self.resyncPeriod, on: self) { node in

@@ -16,8 +16,8 @@ import NetModel
 /// When the cluster cannot take a command (the door is not registered yet or was fenced, or no
 /// session or chat node is registered) the member gets `ChatText.unreachable` as a system
 /// message at once, and the refusal is logged; the connection stays open.
-public actor ChatDoorNode: ManagedServer {
-    public nonisolated let env: any NodeEnvironment
+package actor ChatDoorNode: ManagedServer {
+    package nonisolated let env: any NodeEnvironment
     var link: ManagementLink
     /// Where the effects for this door's connections go.
     let sink: @Sendable ([ChatEffect]) -> Void
@@ -65,11 +65,11 @@ public actor ChatDoorNode: ManagedServer {
         var session: NodeName
     }
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A chat door handing its members' effects to `sink` and each change of `isReady` to
     /// `readiness` (both called on the node's executor; they must not block).
-    public init(env: any NodeEnvironment, sink: @escaping @Sendable ([ChatEffect]) -> Void,
+    package init(env: any NodeEnvironment, sink: @escaping @Sendable ([ChatEffect]) -> Void,
                 readiness: (@Sendable (Bool) -> Void)? = nil) {
         self.env = env
         self.sink = sink
@@ -80,13 +80,13 @@ public actor ChatDoorNode: ManagedServer {
     }
 
     /// Whether the node serves (registered, not fenced).
-    public var isServing: Bool { link.isServing }
+    package var isServing: Bool { link.isServing }
 
     /// Whether commands can reach the cluster now: registered, with a session and a chat node.
-    public var isReady: Bool { link.isServing && sessionNode != nil && chatNode != nil }
+    package var isReady: Bool { link.isServing && sessionNode != nil && chatNode != nil }
 
     /// The cluster user name of each connected member, by member id (sorted by member id).
-    public var memberUsers: [(member: ChatMemberID, user: String)] {
+    package var memberUsers: [(member: ChatMemberID, user: String)] {
         members.keys.sorted().compactMap { id in members[id].map { (id, $0.user) } }
     }
 
@@ -104,13 +104,13 @@ public actor ChatDoorNode: ManagedServer {
         return name
     }
 
-    public func start() {
+    package func start() {
         startManagement()
         scheduleResync()
     }
 
     /// A clean shutdown: every member leaves the rooms and the session, then the door unregisters.
-    public func shutdown() {
+    package func shutdown() {
         for id in members.keys.sorted() { close(id) }
         unregisterNow()
     }
@@ -136,7 +136,7 @@ public actor ChatDoorNode: ManagedServer {
     // MARK: - The chat server's calls
 
     /// A connection opened: `member` joins under `name` (its peer address).
-    public func open(_ member: ChatMemberID, name: String) {
+    package func open(_ member: ChatMemberID, name: String) {
         guard members[member] == nil else { return }
         let user = "\(env.name)/\(tag)/\(member.rawValue)"
         let record = DoorMember(user: user, defaultName: name, connection: nextConnection, since: env.now.nanoseconds)
@@ -151,7 +151,7 @@ public actor ChatDoorNode: ManagedServer {
 
     /// One client message from `member`: sent to the chat node, or refused with a system message
     /// when the cluster cannot take it.
-    public func handle(_ message: ChatClientMessage, from member: ChatMemberID) {
+    package func handle(_ message: ChatClientMessage, from member: ChatMemberID) {
         guard let record = members[member] else { return }
         let command: ChatCommand
         switch message {
@@ -176,7 +176,7 @@ public actor ChatDoorNode: ManagedServer {
 
     /// `member`'s connection closed: it leaves its room (the chat node tells the others) and the
     /// session.
-    public func close(_ member: ChatMemberID) {
+    package func close(_ member: ChatMemberID) {
         guard let record = members.removeValue(forKey: member) else { return }
         users[record.user] = nil
         env.log(NodeLog.chatDoorMember, ["user": .text(record.user), "event": .text("disconnect")])
@@ -187,7 +187,7 @@ public actor ChatDoorNode: ManagedServer {
 
     // MARK: - Inbound
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         defer { reportReadiness() }
         switch inbound {
         case .message(let envelope):

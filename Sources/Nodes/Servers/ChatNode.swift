@@ -14,8 +14,8 @@ import NetModel
 /// comes back (by title, with its old number when free). The pushes for members wait in
 /// `outbox` until the session node confirms each one, and are sent again (same request key, so
 /// the session node holds each once) when the stream to it breaks or a confirmation is late.
-public actor ChatNode: ManagedServer {
-    public nonisolated let env: any NodeEnvironment
+package actor ChatNode: ManagedServer {
+    package nonisolated let env: any NodeEnvironment
     var link: ManagementLink
     var rooms = ChatRooms()
     var nextPush: UInt64 = 1
@@ -35,26 +35,26 @@ public actor ChatNode: ManagedServer {
     /// Whether this incarnation told the members it started (see `becameServing`).
     var announcedStart = false
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A chat node.
-    public init(env: any NodeEnvironment) {
+    package init(env: any NodeEnvironment) {
         self.env = env
         link = ManagementLink(env: env)
         pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }
 
     /// The rooms, in number order (for checkers and reports).
-    public var roomList: [ChatRoomInfo] { rooms.roomList }
+    package var roomList: [ChatRoomInfo] { rooms.roomList }
 
     /// Whether the node serves (registered, not fenced).
-    public var isServing: Bool { link.isServing }
+    package var isServing: Bool { link.isServing }
 
-    public func start() {
+    package func start() {
         startManagement()
         scheduleOutboxRetry()
     }
-    public func shutdown() { unregisterNow() }
+    package func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {
         if !announcedStart {
             // A chat node starts with no rooms: tell every online member, so those who were in a
@@ -94,7 +94,7 @@ public actor ChatNode: ManagedServer {
         }
     }
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         if case .streamClosed(let id, _, _) = inbound, id == sessionStream {
             sessionStream = nil
             resendOutbox(newStream: true)

@@ -1,7 +1,7 @@
 import NetModel
 
 /// What every node actor offers its runtime: start, take inbound traffic, stop cleanly.
-public protocol ClusterNode: Actor {
+package protocol ClusterNode: Actor {
     /// The node's environment.
     nonisolated var env: any NodeEnvironment { get }
     /// Starts the node (register, open streams, schedule timers).

@@ -4,8 +4,8 @@ import NetModel
 /// service (one always-open stream per client, token renewed with this node as its push
 /// frontend), the stateless request services any frontend serves, and the backend host that
 /// receives pushes for its connected users.
-public actor FrontendNode: ManagedServer {
-    public nonisolated let env: any NodeEnvironment
+package actor FrontendNode: ManagedServer {
+    package nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
     // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var link: ManagementLink
@@ -51,10 +51,10 @@ public actor FrontendNode: ManagedServer {
         case stream(StreamID)
     }
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A frontend serving `services`.
-    public init(env: any NodeEnvironment, services: ServiceRegistry = .standard) {
+    package init(env: any NodeEnvironment, services: ServiceRegistry = .standard) {
         self.env = env
         self.services = services
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
@@ -63,20 +63,20 @@ public actor FrontendNode: ManagedServer {
     }
 
     /// The accepted push streams here, sorted by user: (user, connection id).
-    public var openPushStreams: [(user: String, connection: UInt64)] {
+    package var openPushStreams: [(user: String, connection: UInt64)] {
         pushStreams.map { ($0.key, $0.value.rawValue) }.sorted { $0.user < $1.user }
     }
 
     /// Whether the node serves (registered, not fenced).
-    public var isServing: Bool { link.isServing }
+    package var isServing: Bool { link.isServing }
 
-    public func start() {
+    package func start() {
         startManagement()
         scheduleResync()
     }
 
     /// How often a frontend re-sends its live streams to the session node.
-    public static let resyncPeriod: Duration = .seconds(5)
+    package static let resyncPeriod: Duration = .seconds(5)
 
     /// Anti-entropy: every 5 s the frontend re-sends its live streams to the session node, which
     /// merges them (newer login wins, stale entries of this frontend dropped). Repairs what lost
@@ -90,7 +90,7 @@ public actor FrontendNode: ManagedServer {
         }
     }
 
-    public func shutdown() {
+    package func shutdown() {
         for id in streams.keys.sorted() { closeStream(id, reason: "shutdown", notifySession: true) }
         unregisterNow()
     }
@@ -112,7 +112,7 @@ public actor FrontendNode: ManagedServer {
     /// The session node to call, if registered (from the manager's config and notices).
     var sessionNode: NodeName? { link.config.sessionNode?.name }
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         switch inbound {
         case .message(let envelope):
             let source = envelope.source

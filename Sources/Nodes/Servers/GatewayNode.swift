@@ -4,35 +4,35 @@ import NetModel
 /// frontend over one reused, multiplexed stream per frontend, and the reply is routed back.
 /// Frontends that management removed, or whose stream broke, get no more requests until they
 /// (re)join.
-public actor GatewayNode: ManagedServer {
-    public nonisolated let env: any NodeEnvironment
+package actor GatewayNode: ManagedServer {
+    package nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
     // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var link: ManagementLink
     /// Routing, in-flight requests, remembered answers and suspensions (the logic).
     @exclusivity(unchecked) private var core = GatewayCore()
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A gateway.
-    public init(env: any NodeEnvironment) {
+    package init(env: any NodeEnvironment) {
         self.env = env
         link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
     }
 
     /// The frontends the gateway routes to now, sorted.
-    public var routingTable: [NodeName] { core.routingTable(link.config.frontends, now: env.now.nanoseconds) }
+    package var routingTable: [NodeName] { core.routingTable(link.config.frontends, now: env.now.nanoseconds) }
 
     /// Whether the node serves (registered, not fenced).
-    public var isServing: Bool { link.isServing }
+    package var isServing: Bool { link.isServing }
 
-    public func start() { startManagement() }
-    public func shutdown() { unregisterNow() }
+    package func start() { startManagement() }
+    package func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {}
     func stopServing() { perform(core.stopServing()) }
     func membershipChanged(_ notice: MembershipNotice) { perform(core.membershipChanged(notice)) }
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         switch inbound {
         case .message(let envelope):
             if handleManagement(envelope.payload, from: envelope.source) { return }

@@ -2,29 +2,29 @@ import NetModel
 
 /// The server management service (seed 000's 관리서버): registers itself first, then every node;
 /// removes a node silent for `pingTimeout`, tells everyone, and fences the removed node.
-public actor ManagementNode: ClusterNode {
-    public nonisolated let env: any NodeEnvironment
+package actor ManagementNode: ClusterNode {
+    package nonisolated let env: any NodeEnvironment
     private var registry: Registry
     private var started = false
     /// When the manager last ran anything (its tick runs every pingInterval/4 while it is awake).
     private var lastAwake: VirtualInstant = .zero
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A manager for the cluster of `env.settings`.
-    public init(env: any NodeEnvironment) {
+    package init(env: any NodeEnvironment) {
         self.env = env
         registry = Registry(expectedVersion: env.settings.version, pingTimeout: env.settings.pingTimeout,
                             manager: env.name)
     }
 
     /// The registered nodes, sorted (for checkers).
-    public var registeredNodes: [NodeName] { registry.liveNodes }
+    package var registeredNodes: [NodeName] { registry.liveNodes }
 
     /// The manager always serves while it runs.
-    public var isServing: Bool { started }
+    package var isServing: Bool { started }
 
-    public func start() {
+    package func start() {
         guard !started else { return }
         started = true
         if case .accepted(let epoch, _, _) = registry.registerSelf(address: env.advertisedAddress, now: env.now) {
@@ -34,7 +34,7 @@ public actor ManagementNode: ClusterNode {
         scheduleTick()
     }
 
-    public func shutdown() {}
+    package func shutdown() {}
 
     /// Called first on every event: if the manager has not run for much longer than its tick
     /// (it was paused), forgive the nodes that silence before judging any ping.
@@ -56,7 +56,7 @@ public actor ManagementNode: ClusterNode {
         }
     }
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         guard case .message(let envelope) = inbound else { return }
         wake()
         let source = envelope.source

@@ -3,8 +3,8 @@ import NetModel
 /// The session service (seed 000's 세션서버): which frontend holds each user's push stream, and
 /// the push outbox: every push accepted for a user gets a per-user sequence number and stays until
 /// the user acknowledges it (or the retention window ends), so it survives reconnects and failovers.
-public actor SessionNode: ManagedServer {
-    public nonisolated let env: any NodeEnvironment
+package actor SessionNode: ManagedServer {
+    package nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
     // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var link: ManagementLink
@@ -31,10 +31,10 @@ public actor SessionNode: ManagedServer {
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     private let forgetConnectionOnLogout: Bool
 
-    public nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
     /// A session node hosting the backend services of `services`. `forgetConnectionOnLogout` plants the seed's stale-cleanup bug (tests only).
-    public init(env: any NodeEnvironment, services: ServiceRegistry = .standard, forgetConnectionOnLogout: Bool = false) {
+    package init(env: any NodeEnvironment, services: ServiceRegistry = .standard, forgetConnectionOnLogout: Bool = false) {
         self.env = env
         backendServices = services.backend.mapValues { $0.makeState() }
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
@@ -43,18 +43,18 @@ public actor SessionNode: ManagedServer {
     }
 
     /// The session map, sorted by user (for checkers).
-    public var entries: [UserSession] { table.entries }
+    package var entries: [UserSession] { table.entries }
 
     /// Whether the node serves (registered, not fenced).
-    public var isServing: Bool { link.isServing }
+    package var isServing: Bool { link.isServing }
 
-    public func start() {
+    package func start() {
         startManagement()
         scheduleExpiry()
         scheduleRetransmit()
     }
 
-    public func shutdown() { unregisterNow() }
+    package func shutdown() { unregisterNow() }
 
     func becameServing(_ config: NodeConfig) {
         // A restarted session node knows no one: ask every frontend for its live streams.
@@ -81,7 +81,7 @@ public actor SessionNode: ManagedServer {
         }
     }
 
-    public func receive(_ inbound: Inbound<ClusterMessage>) {
+    package func receive(_ inbound: Inbound<ClusterMessage>) {
         let source: NodeName
         let message: ClusterMessage
         switch inbound {

@@ -6,7 +6,7 @@ import NetModel
 /// push is sent again, in order, before any newer one — so the session node, which holds each
 /// request key once, receives the pushes of one chat node in the order they were made. Bounded:
 /// past `limit` the oldest is given up (and returned, for the shell to log).
-public struct ChatPushOutbox: Sendable {
+package struct ChatPushOutbox: Sendable {
     private struct Entry: Sendable {
         var key: RequestKey
         var call: BackendCall
@@ -16,19 +16,19 @@ public struct ChatPushOutbox: Sendable {
 
     private var entries: [Entry] = []
     /// When the oldest unconfirmed push was last sent.
-    public private(set) var oldestSentAt: VirtualInstant?
+    package private(set) var oldestSentAt: VirtualInstant?
     /// The most unconfirmed pushes kept.
-    public let limit: Int
+    package let limit: Int
 
     /// An empty outbox.
-    public init(limit: Int = 10_000) { self.limit = limit }
+    package init(limit: Int = 10_000) { self.limit = limit }
 
     /// How many pushes wait for a confirmation.
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// Adds a push (sent by the next `takeUnsent`).
     /// - Returns: the key of a push given up to make room, if any.
-    public mutating func append(_ key: RequestKey, _ call: BackendCall) -> RequestKey? {
+    package mutating func append(_ key: RequestKey, _ call: BackendCall) -> RequestKey? {
         entries.append(Entry(key: key, call: call, sentOn: nil))
         guard entries.count > limit else { return nil }
         let gone = entries.removeFirst().key
@@ -36,14 +36,14 @@ public struct ChatPushOutbox: Sendable {
     }
 
     /// The session node confirmed `key`.
-    public mutating func confirm(_ key: RequestKey) {
+    package mutating func confirm(_ key: RequestKey) {
         guard let i = entries.firstIndex(where: { $0.key == key }) else { return }
         entries.remove(at: i)
         if entries.isEmpty { oldestSentAt = nil }
     }
 
     /// The pushes not sent on `stream` yet, in order, now marked sent on it at `now`.
-    public mutating func takeUnsent(on stream: StreamID, now: VirtualInstant) -> [BackendCall] {
+    package mutating func takeUnsent(on stream: StreamID, now: VirtualInstant) -> [BackendCall] {
         var out: [BackendCall] = []
         for i in entries.indices where entries[i].sentOn != stream {
             entries[i].sentOn = stream
@@ -54,7 +54,7 @@ public struct ChatPushOutbox: Sendable {
     }
 
     /// Every unconfirmed push is to be sent again (a late confirmation, a new stream).
-    public mutating func markAllUnsent() {
+    package mutating func markAllUnsent() {
         for i in entries.indices { entries[i].sentOn = nil }
     }
 }

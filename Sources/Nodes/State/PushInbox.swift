@@ -1,12 +1,12 @@
 /// One push handed to the application, in sequence order.
-public struct InboxDelivery<Payload> {
+package struct InboxDelivery<Payload> {
     /// Its per-user sequence number.
-    public var seq: UInt64
+    package var seq: UInt64
     /// The payload.
-    public var payload: Payload
+    package var payload: Payload
 
     /// A delivery.
-    public init(seq: UInt64, payload: Payload) {
+    package init(seq: UInt64, payload: Payload) {
         self.seq = seq
         self.payload = payload
     }
@@ -17,7 +17,7 @@ extension InboxDelivery: Hashable where Payload: Hashable {}
 extension InboxDelivery: Sendable where Payload: Sendable {}
 
 /// What the client does with a received push.
-public enum InboxDecision<Payload> {
+package enum InboxDecision<Payload> {
     /// The push was the next expected one: hand these to the application in order (the push
     /// itself, then any held pushes that are now contiguous), then ack `ackValue`.
     case deliver([InboxDelivery<Payload>])
@@ -34,21 +34,21 @@ extension InboxDecision: Hashable where Payload: Hashable {}
 extension InboxDecision: Sendable where Payload: Sendable {}
 
 /// The result of `PushInbox.skip(below:)`.
-public struct InboxSkip<Payload> {
+package struct InboxSkip<Payload> {
     /// Held pushes released by the skip, in order: hand them to the application.
-    public var delivered: [InboxDelivery<Payload>]
+    package var delivered: [InboxDelivery<Payload>]
     /// The sequence numbers the sender gave up on and that never arrived, in order (the client
     /// counts them as lost pushes).
-    public var lost: [Range<UInt64>]
+    package var lost: [Range<UInt64>]
 
     /// A skip result.
-    public init(delivered: [InboxDelivery<Payload>], lost: [Range<UInt64>]) {
+    package init(delivered: [InboxDelivery<Payload>], lost: [Range<UInt64>]) {
         self.delivered = delivered
         self.lost = lost
     }
 
     /// How many sequence numbers were lost.
-    public var lostCount: UInt64 { lost.reduce(0) { $0 + UInt64($1.count) } }
+    package var lostCount: UInt64 { lost.reduce(0) { $0 + UInt64($1.count) } }
 }
 
 extension InboxSkip: Equatable where Payload: Equatable {}
@@ -56,17 +56,17 @@ extension InboxSkip: Hashable where Payload: Hashable {}
 extension InboxSkip: Sendable where Payload: Sendable {}
 
 /// The result of `PushInbox.receive(seq:floor:generation:payload:)`: one push frame taken in.
-public struct InboxReceipt<Payload> {
+package struct InboxReceipt<Payload> {
     /// What to hand to the application now, in order: held pushes the frame's floor released,
     /// then the push itself and any held pushes that follow it.
-    public var delivered: [InboxDelivery<Payload>]
+    package var delivered: [InboxDelivery<Payload>]
     /// Whether the push itself was delivered or held already (the sender missed an ack).
-    public var duplicate: Bool
+    package var duplicate: Bool
     /// The cumulative ack to send back (`PushInbox.ackValue` after the frame).
-    public var ack: UInt64
+    package var ack: UInt64
 
     /// A receipt.
-    public init(delivered: [InboxDelivery<Payload>], duplicate: Bool, ack: UInt64) {
+    package init(delivered: [InboxDelivery<Payload>], duplicate: Bool, ack: UInt64) {
         self.delivered = delivered
         self.duplicate = duplicate
         self.ack = ack
@@ -92,19 +92,19 @@ extension InboxReceipt: Sendable where Payload: Sendable {}
 ///
 /// The inbox survives reconnects (do not `reset()` on reconnect: the outbox resends from the last
 /// ack). `reset()` is for when the outbox itself was lost and a new one numbers from 1 again.
-public struct PushInbox<Payload> {
+package struct PushInbox<Payload> {
     /// The next sequence number to deliver.
-    public private(set) var expected: UInt64 = 1
+    package private(set) var expected: UInt64 = 1
     /// The generation of the outbox whose numbers the inbox follows (0 before the first frame).
-    public private(set) var generation: UInt64 = 0
+    package private(set) var generation: UInt64 = 0
     /// Pushes ahead of `expected`, by seq.
     private var held: [UInt64: Payload] = [:]
     /// The most pushes held at once.
-    public let reorderCapacity: Int
+    package let reorderCapacity: Int
 
     /// An inbox expecting seq 1.
     /// - Parameter reorderCapacity: how many pushes ahead of the expected one may be held.
-    public init(reorderCapacity: Int = 64) {
+    package init(reorderCapacity: Int = 64) {
         precondition(reorderCapacity >= 0, "the reorder capacity cannot be negative")
         self.reorderCapacity = reorderCapacity
     }
@@ -112,13 +112,13 @@ public struct PushInbox<Payload> {
     /// The cumulative ack to send.
     /// - Returns: the highest seq such that it and every lower one were delivered or skipped (0
     ///   before the first).
-    public var ackValue: UInt64 { expected - 1 }
+    package var ackValue: UInt64 { expected - 1 }
 
     /// How many pushes are held in the reorder buffer.
-    public var heldCount: Int { held.count }
+    package var heldCount: Int { held.count }
 
     /// The held sequence numbers, sorted (for tests and traces).
-    public var heldSequenceNumbers: [UInt64] { held.keys.sorted() }
+    package var heldSequenceNumbers: [UInt64] { held.keys.sorted() }
 
     /// A push frame arrived: the one way a receiver (a client, a chat door's member) takes pushes
     /// in. A frame of a new `generation` (the session node restarted and its outbox numbers from 1
@@ -126,7 +126,7 @@ public struct PushInbox<Payload> {
     /// (`skip(below:)`), and the push itself is received (`receive(seq:payload:)`).
     /// - Returns: the pushes to deliver in order (released by the floor, then the push and what
     ///   follows it), whether the push was a duplicate, and the cumulative ack to send.
-    public mutating func receive(seq: UInt64, floor: UInt64, generation: UInt64,
+    package mutating func receive(seq: UInt64, floor: UInt64, generation: UInt64,
                                  payload: Payload) -> InboxReceipt<Payload> {
         if generation != self.generation {
             reset()
@@ -145,7 +145,7 @@ public struct PushInbox<Payload> {
     /// A push with sequence number `seq` arrived.
     /// - Returns: `.deliver` when `seq == expected` (with any held pushes that follow it),
     ///   `.duplicate` when `seq < expected` or `seq` is already held, `.gap` when `seq > expected`.
-    public mutating func receive(seq: UInt64, payload: Payload) -> InboxDecision<Payload> {
+    package mutating func receive(seq: UInt64, payload: Payload) -> InboxDecision<Payload> {
         if seq < expected || held[seq] != nil { return .duplicate }
         if seq > expected {
             if held.count >= reorderCapacity {
@@ -168,7 +168,7 @@ public struct PushInbox<Payload> {
     /// - Returns: the held pushes released (below `floor`, then any contiguous from `floor`), in
     ///   order, and the never-received numbers below `floor` as lost ranges; empty when `floor`
     ///   does not exceed `expected`.
-    public mutating func skip(below floor: UInt64) -> InboxSkip<Payload> {
+    package mutating func skip(below floor: UInt64) -> InboxSkip<Payload> {
         guard floor > expected else { return InboxSkip(delivered: [], lost: []) }
         var delivered: [InboxDelivery<Payload>] = []
         var lost: [Range<UInt64>] = []
@@ -188,7 +188,7 @@ public struct PushInbox<Payload> {
 
     /// Forgets everything: expects seq 1 again. Only for a new outbox (the old one was lost), never
     /// on an ordinary reconnect.
-    public mutating func reset() {
+    package mutating func reset() {
         expected = 1
         held = [:]
     }

@@ -1,24 +1,24 @@
 import NetModel
 
 /// A push accepted for a user and not yet acknowledged by the user's client.
-public struct PendingPush<Body: Hashable & Sendable>: Hashable, Sendable {
+package struct PendingPush<Body: Hashable & Sendable>: Hashable, Sendable {
     /// The user it is for.
-    public var user: String
+    package var user: String
     /// Its per-user sequence number (from 1, no gaps at acceptance).
-    public var seq: UInt64
+    package var seq: UInt64
     /// The cluster-wide id of the push (for the exactly-once checker).
-    public var pushID: UInt64
+    package var pushID: UInt64
     /// The payload.
-    public var body: Body
+    package var body: Body
     /// When the outbox accepted it.
-    public var acceptedAt: VirtualInstant
+    package var acceptedAt: VirtualInstant
     /// When the shell last sent it (nil: never, the user was offline).
-    public var sentAt: VirtualInstant?
+    package var sentAt: VirtualInstant?
     /// How many times it was retransmitted since it was last sent on a fresh route.
-    public var retransmissions: Int = 0
+    package var retransmissions: Int = 0
 
     /// A pending push.
-    public init(user: String, seq: UInt64, pushID: UInt64, body: Body, acceptedAt: VirtualInstant) {
+    package init(user: String, seq: UInt64, pushID: UInt64, body: Body, acceptedAt: VirtualInstant) {
         self.user = user
         self.seq = seq
         self.pushID = pushID
@@ -28,14 +28,14 @@ public struct PendingPush<Body: Hashable & Sendable>: Hashable, Sendable {
 }
 
 /// A push given up on because it stayed unacknowledged for the whole retention window.
-public struct ExpiredPush<Body: Hashable & Sendable>: Hashable, Sendable {
+package struct ExpiredPush<Body: Hashable & Sendable>: Hashable, Sendable {
     /// The push.
-    public var push: PendingPush<Body>
+    package var push: PendingPush<Body>
     /// When `expire` removed it.
-    public var expiredAt: VirtualInstant
+    package var expiredAt: VirtualInstant
 
     /// An expired push.
-    public init(push: PendingPush<Body>, expiredAt: VirtualInstant) {
+    package init(push: PendingPush<Body>, expiredAt: VirtualInstant) {
         self.push = push
         self.expiredAt = expiredAt
     }
@@ -54,7 +54,7 @@ public struct ExpiredPush<Body: Hashable & Sendable>: Hashable, Sendable {
 /// given up, instead of waiting for them forever.
 ///
 /// Sequence numbers are never reused within one outbox's life, not even after `dropAll`.
-public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
+package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     private struct UserQueue: Sendable {
         var nextSeq: UInt64 = 1
         /// In seq order.
@@ -117,23 +117,23 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     private var queues: [String: UserQueue] = [:]
 
     /// An empty outbox.
-    public init() {}
+    package init() {}
 
     // MARK: - Queries
 
     /// Pending pushes across all users.
-    public var pendingCount: Int { queues.values.reduce(0) { $0 + $1.pending.count } }
+    package var pendingCount: Int { queues.values.reduce(0) { $0 + $1.pending.count } }
 
     /// Pending pushes of `user`.
     /// - Returns: how many pushes of the user await an ack.
-    public func pendingCount(user: String) -> Int { queues[user]?.pending.count ?? 0 }
+    package func pendingCount(user: String) -> Int { queues[user]?.pending.count ?? 0 }
 
     /// The users with at least one pending push, sorted.
-    public var usersWithPending: [String] { usersWithPending { _ in true } }
+    package var usersWithPending: [String] { usersWithPending { _ in true } }
 
     /// The users with at least one pending push for whom `include` holds, sorted (the filter runs
     /// first, so only the matches are sorted).
-    public func usersWithPending(where include: (String) -> Bool) -> [String] {
+    package func usersWithPending(where include: (String) -> Bool) -> [String] {
         var users: [String] = []
         for (user, queue) in queues where !queue.pending.isEmpty && include(user) { users.append(user) }
         return users.sorted()
@@ -141,23 +141,23 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
 
     /// What to resend to `user` after a reconnect.
     /// - Returns: the user's pending pushes in seq order (empty when none).
-    public func pendingForResend(user: String) -> [PendingPush<Body>] { queues[user]?.pending ?? [] }
+    package func pendingForResend(user: String) -> [PendingPush<Body>] { queues[user]?.pending ?? [] }
 
     /// The sequence number the next push to `user` will get.
     /// - Returns: 1 for a user never pushed to.
-    public func nextSeq(user: String) -> UInt64 { queues[user]?.nextSeq ?? 1 }
+    package func nextSeq(user: String) -> UInt64 { queues[user]?.nextSeq ?? 1 }
 
     /// The lowest sequence number the outbox may still send to `user`: every lower number was
     /// acknowledged or given up.
     /// - Returns: the lowest pending seq, or `nextSeq(user:)` when nothing is pending.
-    public func floor(user: String) -> UInt64 {
+    package func floor(user: String) -> UInt64 {
         guard let queue = queues[user] else { return 1 }
         return queue.pending.first?.seq ?? queue.nextSeq
     }
 
     /// The users with at least one pending push that the shell last sent at or before `cutoff`
     /// (or never sent: that counts as sent at instant zero), sorted: who is due for a retransmission.
-    public func usersWithPending(sentAtOrBefore cutoff: VirtualInstant) -> [String] {
+    package func usersWithPending(sentAtOrBefore cutoff: VirtualInstant) -> [String] {
         var users: [String] = []
         for (user, queue) in queues where !queue.pending.isEmpty && (queue.lastSent ?? .zero) <= cutoff {
             users.append(user)
@@ -167,11 +167,11 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
 
     /// When the shell last sent `user`'s pending pushes.
     /// - Returns: the instant given to the last `markSent` or `accept(…sent: true)`, nil when never.
-    public func lastSent(user: String) -> VirtualInstant? { queues[user]?.lastSent }
+    package func lastSent(user: String) -> VirtualInstant? { queues[user]?.lastSent }
 
     /// When `expire` next has something to do (timers are data).
     /// - Returns: the earliest `acceptedAt + retention` of any pending push, or nil when none.
-    public func nextExpiry(retention: Duration) -> VirtualInstant? {
+    package func nextExpiry(retention: Duration) -> VirtualInstant? {
         var earliest: VirtualInstant?
         for queue in queues.values {
             for push in queue.pending {
@@ -188,7 +188,7 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// a user who keeps getting new pushes never starves an old one of its retransmission.
     /// Only users for whom `include` holds (the shell's: the user has a route) are considered.
     /// - Returns: per due user, the due pushes and the user's floor.
-    public mutating func takeDueRetransmissions(now: VirtualInstant, policy: RetransmitPolicy,
+    package mutating func takeDueRetransmissions(now: VirtualInstant, policy: RetransmitPolicy,
                                                 where include: (String) -> Bool)
         -> [(user: String, pushes: [PendingPush<Body>], floor: UInt64)] {
         var users: [String] = []
@@ -206,7 +206,7 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// Accepts a push for `user`.
     /// - Returns: its sequence number: one more than the user's previous push, 1 for the first.
     @discardableResult
-    public mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
+    package mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
         accept(user: user, pushID: pushID, body: body, now: now, sent: false).seq
     }
 
@@ -215,7 +215,7 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: its sequence number (as `accept(user:pushID:body:now:)`) and the user's floor
     ///   after accepting it (as `floor(user:)`).
     @discardableResult
-    public mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant,
+    package mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant,
                                 sent: Bool) -> (seq: UInt64, floor: UInt64) {
         // Mutated in place (one lookup): copying the queue out and back would copy its pending array.
         queues[user, default: UserQueue()].accept(user: user, pushID: pushID, body: body, now: now, sent: sent)
@@ -225,21 +225,21 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// retransmit); it is remembered for `usersWithPending(sentAtOrBefore:)`.
     /// - Returns: the pending pushes in seq order (as `pendingForResend(user:)`) and the user's
     ///   floor (as `floor(user:)`).
-    public mutating func markSent(user: String, at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
+    package mutating func markSent(user: String, at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
         queues[user, default: UserQueue()].markSent(at: now)
     }
 
     /// The client of `user` acknowledged everything up to and including `seq` (cumulative).
     /// - Returns: how many pending pushes this removed (0 for a repeated or stale ack).
     @discardableResult
-    public mutating func ack(user: String, upTo seq: UInt64) -> Int {
+    package mutating func ack(user: String, upTo seq: UInt64) -> Int {
         queues[user]?.removeAcknowledged(upTo: seq) ?? 0
     }
 
     /// Gives up on every push unacknowledged for `retention` or longer at `now`
     /// (`now - acceptedAt >= retention`).
     /// - Returns: the removed pushes sorted by user, then seq.
-    public mutating func expire(now: VirtualInstant, retention: Duration) -> [ExpiredPush<Body>] {
+    package mutating func expire(now: VirtualInstant, retention: Duration) -> [ExpiredPush<Body>] {
         var expired: [ExpiredPush<Body>] = []
         // Only users with a due push are sorted and rebuilt (a node's clock may be stepped back,
         // so acceptance times are not assumed to grow along a queue).
@@ -263,7 +263,7 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// Gives up on every pending push of `user` (e.g. the node holding them is going away). The
     /// user's sequence numbering continues.
     /// - Returns: the dropped pushes in seq order.
-    public mutating func dropAll(user: String) -> [PendingPush<Body>] {
+    package mutating func dropAll(user: String) -> [PendingPush<Body>] {
         guard var queue = queues[user], !queue.pending.isEmpty else { return [] }
         let dropped = queue.pending
         queue.pending = []
@@ -274,19 +274,19 @@ public struct PushOutbox<Body: Hashable & Sendable>: Sendable {
 
 /// When an unacknowledged push is sent again: `base` after it was sent, doubling with each
 /// retransmission up to `cap`.
-public struct RetransmitPolicy: Sendable, Equatable {
+package struct RetransmitPolicy: Sendable, Equatable {
     /// The first wait.
-    public var base: Duration
+    package var base: Duration
     /// The longest wait.
-    public var cap: Duration
+    package var cap: Duration
     /// A policy (defaults: 1 s, doubling to 8 s).
-    public init(base: Duration = .seconds(1), cap: Duration = .seconds(8)) {
+    package init(base: Duration = .seconds(1), cap: Duration = .seconds(8)) {
         self.base = base
         self.cap = cap
     }
 
     /// The wait after `retransmissions` earlier retransmissions.
-    public func delay(after retransmissions: Int) -> Duration {
+    package func delay(after retransmissions: Int) -> Duration {
         var d = base
         for _ in 0..<min(retransmissions, 16) where d < cap { d *= 2 }
         return min(d, cap)

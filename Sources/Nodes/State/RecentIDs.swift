@@ -1,24 +1,24 @@
 /// The last `capacity` values seen, for dropping a repeat: a ring buffer with a set beside it.
-public struct RecentSet<Element: Hashable & Sendable>: Sendable {
+package struct RecentSet<Element: Hashable & Sendable>: Sendable {
     private var ring: [Element] = []
     private var next = 0
     private var members: Set<Element> = []
     /// How many values are remembered.
-    public let capacity: Int
+    package let capacity: Int
 
     /// An empty memory of `capacity` values.
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         precondition(capacity > 0, "remember at least one value")
         self.capacity = capacity
     }
 
     /// Whether `value` is among the remembered ones.
-    public func contains(_ value: Element) -> Bool { members.contains(value) }
+    package func contains(_ value: Element) -> Bool { members.contains(value) }
 
     /// Remembers `value` (forgetting the oldest when full).
     /// - Returns: false when it was remembered already.
     @discardableResult
-    public mutating func insert(_ value: Element) -> Bool {
+    package mutating func insert(_ value: Element) -> Bool {
         guard members.insert(value).inserted else { return false }
         if ring.count < capacity {
             ring.append(value)
@@ -32,4 +32,4 @@ public struct RecentSet<Element: Hashable & Sendable>: Sendable {
 }
 
 /// The last ids seen (push ids, chat line ids).
-public typealias RecentIDs = RecentSet<UInt64>
+package typealias RecentIDs = RecentSet<UInt64>

@@ -4,21 +4,21 @@ import NetModel
 
 extension Registry {
     /// What the management node is configured with.
-    public struct Configuration: Hashable, Sendable {
+    package struct Configuration: Hashable, Sendable {
         /// The only software version the manager accepts (`version` of `register`).
-        public var expectedVersion: String
+        package var expectedVersion: String
         /// A node silent for this long (or longer) is removed by `tick(now:)`. DESIGN.md: 3 s.
-        public var pingTimeout: Duration
+        package var pingTimeout: Duration
         /// The manager's own name; it is the only node that can register before the manager is
         /// ready, and `tick(now:)` never removes it.
-        public var manager: NodeName
+        package var manager: NodeName
 
         /// A configuration.
         /// - Parameters:
         ///   - expectedVersion: the version every node must report.
         ///   - pingTimeout: silence that removes a node (default 3 s, as DESIGN.md §4).
         ///   - manager: the manager's own name (default `management-1`).
-        public init(expectedVersion: String, pingTimeout: Duration = .seconds(3),
+        package init(expectedVersion: String, pingTimeout: Duration = .seconds(3),
                     manager: NodeName = .management) {
             self.expectedVersion = expectedVersion
             self.pingTimeout = pingTimeout
@@ -27,26 +27,26 @@ extension Registry {
     }
 
     /// One registered node.
-    public struct Entry: Hashable, Sendable {
+    package struct Entry: Hashable, Sendable {
         /// The node's name (its stable identity across restarts).
-        public var name: NodeName
+        package var name: NodeName
         /// The address the node serves on; unique among live nodes.
-        public var address: String
+        package var address: String
         /// The version the node reported.
-        public var version: String
+        package var version: String
         /// When this incarnation registered.
-        public var registeredAt: VirtualInstant
+        package var registeredAt: VirtualInstant
         /// The last accepted ping (equal to `registeredAt` until the first ping).
-        public var lastPingAt: VirtualInstant
+        package var lastPingAt: VirtualInstant
         /// This incarnation's number: 1 for the first registration of the name in this
         /// registry's life, one more for every later registration of the same name.
-        public var epoch: UInt64
+        package var epoch: UInt64
 
         /// The node's role, from its name.
-        public var role: NodeRole { name.role }
+        package var role: NodeRole { name.role }
 
         /// An entry (the registry makes them; public for checkers and tests).
-        public init(name: NodeName, address: String, version: String, registeredAt: VirtualInstant,
+        package init(name: NodeName, address: String, version: String, registeredAt: VirtualInstant,
                     lastPingAt: VirtualInstant, epoch: UInt64) {
             self.name = name
             self.address = address
@@ -59,7 +59,7 @@ extension Registry {
 }
 
 /// The answer to `Registry.register(name:address:version:now:)`.
-public enum RegistrationDecision: Hashable, Sendable {
+package enum RegistrationDecision: Hashable, Sendable {
     /// The node is registered as incarnation `epoch`; send it `config`, carry out `effects` in
     /// order.
     case accepted(epoch: UInt64, config: NodeConfig, effects: [RegistryEffect])
@@ -68,7 +68,7 @@ public enum RegistrationDecision: Hashable, Sendable {
 }
 
 /// Why a registration was refused.
-public enum RegistrationRejection: Error, Hashable, Sendable, CustomStringConvertible {
+package enum RegistrationRejection: Error, Hashable, Sendable, CustomStringConvertible {
     /// The manager has not registered itself yet ("service blocker" on the manager side).
     case managerNotReady
     /// The node runs another version than the manager expects.
@@ -80,7 +80,7 @@ public enum RegistrationRejection: Error, Hashable, Sendable, CustomStringConver
     case roleNotAllowed(NodeName)
 
     /// A stable code for traces and tests.
-    public var code: String {
+    package var code: String {
         switch self {
         case .managerNotReady: "manager-not-ready"
         case .versionMismatch: "version-mismatch"
@@ -90,7 +90,7 @@ public enum RegistrationRejection: Error, Hashable, Sendable, CustomStringConver
     }
 
     /// What was wrong and what to do, for a user-facing message.
-    public var description: String {
+    package var description: String {
         switch self {
         case .managerNotReady:
             "the management node is not ready yet; retry the registration after a short delay"
@@ -105,36 +105,36 @@ public enum RegistrationRejection: Error, Hashable, Sendable, CustomStringConver
 }
 
 /// What a freshly registered node needs to know about the cluster.
-public struct NodeConfig: Hashable, Sendable, Codable {
+package struct NodeConfig: Hashable, Sendable, Codable {
     /// A registered node and its address.
-    public struct Peer: Hashable, Sendable, Comparable, Codable {
+    package struct Peer: Hashable, Sendable, Comparable, Codable {
         /// The node's name.
-        public var name: NodeName
+        package var name: NodeName
         /// Where it serves.
-        public var address: String
+        package var address: String
 
         /// A peer.
-        public init(name: NodeName, address: String) {
+        package init(name: NodeName, address: String) {
             self.name = name
             self.address = address
         }
 
         /// Orders peers by name.
         /// - Returns: `lhs.name < rhs.name`.
-        public static func < (lhs: Peer, rhs: Peer) -> Bool { lhs.name < rhs.name }
+        package static func < (lhs: Peer, rhs: Peer) -> Bool { lhs.name < rhs.name }
     }
 
     /// The session node, when one is registered (the first session-role name in name order).
-    public var sessionNode: Peer?
+    package var sessionNode: Peer?
     /// Every registered frontend (the backend hosts that receive pushes), sorted by name;
     /// includes the registering node itself when it is a frontend.
-    public var frontends: [Peer]
+    package var frontends: [Peer]
 
     /// The chat node, when one is registered.
-    public var chatNode: Peer?
+    package var chatNode: Peer?
 
     /// A config.
-    public init(sessionNode: Peer?, frontends: [Peer], chatNode: Peer? = nil) {
+    package init(sessionNode: Peer?, frontends: [Peer], chatNode: Peer? = nil) {
         self.sessionNode = sessionNode
         self.frontends = frontends
         self.chatNode = chatNode
@@ -143,7 +143,7 @@ public struct NodeConfig: Hashable, Sendable, Codable {
 
 /// A membership change told to the other nodes. Every notice carries the epoch it is about, so
 /// a receiver can ignore a late notice about an incarnation it has already seen replaced.
-public enum MembershipNotice: Hashable, Sendable, Codable {
+package enum MembershipNotice: Hashable, Sendable, Codable {
     /// A name registered for the first time (or again after it had been removed).
     case joined(NodeName, epoch: UInt64)
     /// A name registered again while its previous incarnation was still registered (it restarted
@@ -155,7 +155,7 @@ public enum MembershipNotice: Hashable, Sendable, Codable {
 }
 
 /// Why an entry left the registry.
-public enum RemovalReason: String, Hashable, Sendable {
+package enum RemovalReason: String, Hashable, Sendable {
     /// Silent for `pingTimeout` or longer.
     case pingTimeout
     /// Clean shutdown (`unregister`).
@@ -165,7 +165,7 @@ public enum RemovalReason: String, Hashable, Sendable {
 }
 
 /// A directive from `Registry` for the manager's shell. Carry them out in list order.
-public enum RegistryEffect: Hashable, Sendable {
+package enum RegistryEffect: Hashable, Sendable {
     /// Record that incarnation `epoch` of `name` left the registry (trace and metrics:
     /// detection time is `detectedAt - lastHeard`).
     case removed(NodeName, epoch: UInt64, reason: RemovalReason, detectedAt: VirtualInstant,
@@ -180,7 +180,7 @@ public enum RegistryEffect: Hashable, Sendable {
 }
 
 /// The manager's answer to a ping.
-public enum PingReply: Hashable, Sendable {
+package enum PingReply: Hashable, Sendable {
     /// The incarnation is registered; its silence clock restarts.
     case ok
     /// The manager does not know this incarnation (never registered, removed, replaced, or the

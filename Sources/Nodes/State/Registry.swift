@@ -29,15 +29,15 @@ import NetModel
 ///
 /// Notice recipients are the live nodes other than the manager and the node concerned, sorted
 /// by name; a `.notifyAll` with no recipient is left out.
-public struct Registry: Sendable {
+package struct Registry: Sendable {
     /// The configuration given at `init`.
-    public let configuration: Configuration
+    package let configuration: Configuration
     private var table: [NodeName: Entry] = [:]
     /// The last epoch handed out per name; survives removals within this registry's life.
     private var lastEpoch: [NodeName: UInt64] = [:]
 
     /// An empty registry: nobody registered, the manager not ready.
-    public init(configuration: Configuration) {
+    package init(configuration: Configuration) {
         self.configuration = configuration
     }
 
@@ -46,7 +46,7 @@ public struct Registry: Sendable {
     ///   - expectedVersion: the version every node must report.
     ///   - pingTimeout: silence that removes a node.
     ///   - manager: the manager's own name.
-    public init(expectedVersion: String, pingTimeout: Duration = .seconds(3),
+    package init(expectedVersion: String, pingTimeout: Duration = .seconds(3),
                 manager: NodeName = .management) {
         self.init(configuration: Configuration(expectedVersion: expectedVersion,
                                                pingTimeout: pingTimeout, manager: manager))
@@ -55,27 +55,27 @@ public struct Registry: Sendable {
     // MARK: - Queries
 
     /// Whether the manager has registered itself, i.e. whether other nodes can register.
-    public var isReady: Bool { table[configuration.manager] != nil }
+    package var isReady: Bool { table[configuration.manager] != nil }
 
     /// Every registered name, sorted (the manager included once it registered itself).
-    public var liveNodes: [NodeName] { table.keys.sorted() }
+    package var liveNodes: [NodeName] { table.keys.sorted() }
 
     /// Every entry, sorted by name (for checkers).
-    public var entries: [Entry] { liveNodes.compactMap { table[$0] } }
+    package var entries: [Entry] { liveNodes.compactMap { table[$0] } }
 
     /// Whether `name` is registered.
     /// - Returns: `true` for any current incarnation of `name`.
-    public func isRegistered(_ name: NodeName) -> Bool { table[name] != nil }
+    package func isRegistered(_ name: NodeName) -> Bool { table[name] != nil }
 
     /// The current entry of `name`.
     /// - Returns: the entry, or nil when `name` is not registered.
-    public func entry(_ name: NodeName) -> Entry? { table[name] }
+    package func entry(_ name: NodeName) -> Entry? { table[name] }
 
     /// When `tick` next has something to do.
     /// - Returns: the earliest instant at which a registered node other than the manager will
     ///   have been silent for `pingTimeout`, never earlier than `now` (an overdue entry gives
     ///   `now`); nil when no such node is registered.
-    public func nextDeadline(now: VirtualInstant) -> VirtualInstant? {
+    package func nextDeadline(now: VirtualInstant) -> VirtualInstant? {
         var earliest: VirtualInstant?
         for (name, entry) in table where name != configuration.manager {
             let deadline = deadline(of: entry)
@@ -89,7 +89,7 @@ public struct Registry: Sendable {
     /// The manager registers itself, with `expectedVersion`; this opens registration to others.
     /// - Returns: the same decision as `register` (accepted unless another live node holds
     ///   `address`).
-    public mutating func registerSelf(address: String, now: VirtualInstant) -> RegistrationDecision {
+    package mutating func registerSelf(address: String, now: VirtualInstant) -> RegistrationDecision {
         register(name: configuration.manager, address: address,
                  version: configuration.expectedVersion, now: now)
     }
@@ -102,7 +102,7 @@ public struct Registry: Sendable {
     ///   the new epoch, the node's config, and the effects: for a name not registered,
     ///   `.notifyAll(others, .joined)`; for a name still registered, `.removed(old, reason:
     ///   .reregistered)` then `.notifyAll(others, .rejoined)`.
-    public mutating func register(name: NodeName, address: String, version: String,
+    package mutating func register(name: NodeName, address: String, version: String,
                                   now: VirtualInstant) -> RegistrationDecision {
         let isManager = name == configuration.manager
         if name.role == .client || (name.role == .management && !isManager) {
@@ -138,7 +138,7 @@ public struct Registry: Sendable {
     /// A ping from incarnation `epoch` of `name`.
     /// - Returns: `.ok` (and the silence clock restarts at `now`) when that incarnation is
     ///   registered and not yet silent for `pingTimeout`; otherwise `.unknown` and no change.
-    public mutating func ping(name: NodeName, epoch: UInt64, now: VirtualInstant) -> PingReply {
+    package mutating func ping(name: NodeName, epoch: UInt64, now: VirtualInstant) -> PingReply {
         guard var entry = table[name], entry.epoch == epoch else { return .unknown }
         if name != configuration.manager && deadline(of: entry) <= now { return .unknown }
         entry.lastPingAt = max(entry.lastPingAt, now)
@@ -150,7 +150,7 @@ public struct Registry: Sendable {
     /// - Returns: `.removed(… reason: .unregistered …)` then `.notifyAll(remaining, .left)`; empty
     ///   (and no change) when that incarnation is not registered, or for the manager (whose
     ///   registry ends with it).
-    public mutating func unregister(name: NodeName, epoch: UInt64, now: VirtualInstant) -> [RegistryEffect] {
+    package mutating func unregister(name: NodeName, epoch: UInt64, now: VirtualInstant) -> [RegistryEffect] {
         guard name != configuration.manager, let entry = table[name], entry.epoch == epoch else { return [] }
         table[name] = nil
         var effects: [RegistryEffect] = [
@@ -165,7 +165,7 @@ public struct Registry: Sendable {
     /// - Returns: for each removed node in name order: `.removed(… reason: .pingTimeout,
     ///   detectedAt: now, lastHeard:)`, `.notifyAll(remaining, .left)` (remaining = live after
     ///   all of this tick's removals), `.fence`. Empty when nobody is due.
-    public mutating func tick(now: VirtualInstant) -> [RegistryEffect] {
+    package mutating func tick(now: VirtualInstant) -> [RegistryEffect] {
         let due = liveNodes.filter { name in
             guard name != configuration.manager, let entry = table[name] else { return false }
             return deadline(of: entry) <= now
@@ -203,12 +203,12 @@ public struct Registry: Sendable {
 
     /// The manager itself did not run for `gap` (it was paused or starved): silence during that
     /// time says nothing about the nodes, so every node's last ping moves forward by `gap`.
-    public mutating func forgive(_ gap: Duration) {
+    package mutating func forgive(_ gap: Duration) {
         for name in table.keys.sorted() { table[name]!.lastPingAt = table[name]!.lastPingAt.advanced(by: gap) }
     }
 
     /// The configuration a node gets now: the registered session node, chat node and frontends.
-    public var currentConfig: NodeConfig { config() }
+    package var currentConfig: NodeConfig { config() }
 
     private func config() -> NodeConfig {
         let peers = entries.map { NodeConfig.Peer(name: $0.name, address: $0.address) }

@@ -15,9 +15,9 @@ import NetModel
 ///
 /// Bounded: at most `capacity` entries per origin; one window per origin that ever called (the
 /// cluster's clients, doors and chat node).
-public struct RequestWindow<Answer: Sendable>: Sendable {
+package struct RequestWindow<Answer: Sendable>: Sendable {
     /// What `begin` found.
-    public enum Lookup {
+    package enum Lookup {
         /// First time: execute it, then `finish` it with its answer.
         case execute
         /// Executed before: answer this, do not execute.
@@ -73,36 +73,36 @@ public struct RequestWindow<Answer: Sendable>: Sendable {
 
     private var windows: [NodeName: OriginWindow] = [:]
     /// How many requests of each origin are remembered.
-    public let capacity: Int
+    package let capacity: Int
 
     /// An empty window remembering `capacity` requests per origin.
-    public init(capacity: Int = 64) {
+    package init(capacity: Int = 64) {
         precondition(capacity > 0, "a request window remembers at least one request")
         self.capacity = capacity
     }
 
     /// How many origins have a window.
-    public var originCount: Int { windows.count }
+    package var originCount: Int { windows.count }
 
     /// Looks `key` up and, when it is new, records it as being executed.
     /// - Returns: what to do with this copy of the request.
-    public mutating func begin(_ key: RequestKey) -> Lookup {
+    package mutating func begin(_ key: RequestKey) -> Lookup {
         // Mutated in place: one lookup, no copy of the origin's entries.
         windows[key.origin, default: OriginWindow(epoch: key.epoch)].begin(key, capacity: capacity)
     }
 
     /// Records the answer of a request that `begin` let execute.
-    public mutating func finish(_ key: RequestKey, answer: Answer) {
+    package mutating func finish(_ key: RequestKey, answer: Answer) {
         windows[key.origin]?.finish(key, answer: answer)
     }
 
     /// Forgets a request whose execution was abandoned (it may be executed again).
-    public mutating func abandon(_ key: RequestKey) {
+    package mutating func abandon(_ key: RequestKey) {
         windows[key.origin]?.entries.removeAll { $0.id == key.id && $0.step == key.step && $0.answer == nil }
     }
 
     /// The answer recorded for `key`, if any.
-    public func answer(for key: RequestKey) -> Answer? {
+    package func answer(for key: RequestKey) -> Answer? {
         windows[key.origin]?.entries.first(where: { $0.id == key.id && $0.step == key.step })?.answer ?? nil
     }
 }

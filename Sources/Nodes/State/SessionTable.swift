@@ -1,16 +1,16 @@
 import NetModel
 
 /// Where one user's push stream is: the session node's record of a login.
-public struct SessionEntry: Hashable, Sendable {
+package struct SessionEntry: Hashable, Sendable {
     /// The frontend that holds the user's push stream.
-    public var frontend: NodeName
+    package var frontend: NodeName
     /// The push stream's connection id on that frontend.
-    public var connection: UInt64
+    package var connection: UInt64
     /// When the session began (the login, or the stream's opening as re-sent by a resync).
-    public var since: VirtualInstant
+    package var since: VirtualInstant
 
     /// An entry.
-    public init(frontend: NodeName, connection: UInt64, since: VirtualInstant) {
+    package init(frontend: NodeName, connection: UInt64, since: VirtualInstant) {
         self.frontend = frontend
         self.connection = connection
         self.since = since
@@ -18,30 +18,30 @@ public struct SessionEntry: Hashable, Sendable {
 }
 
 /// One user's session, for listings.
-public struct UserSession: Hashable, Sendable {
+package struct UserSession: Hashable, Sendable {
     /// The user id.
-    public var user: String
+    package var user: String
     /// Where the user's push stream is.
-    public var entry: SessionEntry
+    package var entry: SessionEntry
 
     /// A listing row.
-    public init(user: String, entry: SessionEntry) {
+    package init(user: String, entry: SessionEntry) {
         self.user = user
         self.entry = entry
     }
 }
 
 /// One live push stream a frontend re-sends after a session-node restart.
-public struct ResyncStream: Hashable, Sendable {
+package struct ResyncStream: Hashable, Sendable {
     /// The user id.
-    public var user: String
+    package var user: String
     /// The stream's connection id on the sending frontend.
-    public var connection: UInt64
+    package var connection: UInt64
     /// When the stream's session began (the frontend's record of the login).
-    public var since: VirtualInstant
+    package var since: VirtualInstant
 
     /// A stream.
-    public init(user: String, connection: UInt64, since: VirtualInstant) {
+    package init(user: String, connection: UInt64, since: VirtualInstant) {
         self.user = user
         self.connection = connection
         self.since = since
@@ -49,7 +49,7 @@ public struct ResyncStream: Hashable, Sendable {
 }
 
 /// A directive from `SessionTable` for the session node's shell.
-public enum SessionEffect: Hashable, Sendable {
+package enum SessionEffect: Hashable, Sendable {
     /// Tell `frontend` to close the push stream `connection` of `user`: a newer session replaced it.
     case kick(user: String, frontend: NodeName, connection: UInt64)
 }
@@ -67,29 +67,29 @@ public enum SessionEffect: Hashable, Sendable {
 ///   and conflicts between frontends go to the newer session.
 ///
 /// Every output is sorted (users by string, frontends by name); nothing depends on dictionary order.
-public struct SessionTable: Sendable {
+package struct SessionTable: Sendable {
     private var sessions: [String: SessionEntry] = [:]
 
     /// An empty table.
-    public init() {}
+    package init() {}
 
     // MARK: - Queries
 
     /// The number of users online.
-    public var count: Int { sessions.count }
+    package var count: Int { sessions.count }
 
     /// Every session, sorted by user (for checkers).
-    public var entries: [UserSession] {
+    package var entries: [UserSession] {
         sessions.keys.sorted().compactMap { user in sessions[user].map { UserSession(user: user, entry: $0) } }
     }
 
     /// Whether `user` has a session.
     /// - Returns: `true` when the user has an entry.
-    public func isOnline(_ user: String) -> Bool { sessions[user] != nil }
+    package func isOnline(_ user: String) -> Bool { sessions[user] != nil }
 
     /// Where to push to `user`.
     /// - Returns: the user's entry, or nil when the user is offline.
-    public func route(user: String) -> SessionEntry? { sessions[user] }
+    package func route(user: String) -> SessionEntry? { sessions[user] }
 
     // MARK: - Events
 
@@ -97,7 +97,7 @@ public struct SessionTable: Sendable {
     /// - Returns: `.kick` of the previous stream when the user had a session on another
     ///   (frontend, connection); empty for a new user or a repeat of the same login (which keeps
     ///   the original `since`).
-    public mutating func login(user: String, frontend: NodeName, connection: UInt64,
+    package mutating func login(user: String, frontend: NodeName, connection: UInt64,
                                now: VirtualInstant) -> [SessionEffect] {
         if let old = sessions[user] {
             if old.frontend == frontend && old.connection == connection { return [] }
@@ -112,7 +112,7 @@ public struct SessionTable: Sendable {
     /// - Returns: `true` when the user's current entry was exactly that stream and was removed;
     ///   `false` (no change) when the user is offline or has a different, newer session.
     @discardableResult
-    public mutating func logout(user: String, frontend: NodeName, connection: UInt64) -> Bool {
+    package mutating func logout(user: String, frontend: NodeName, connection: UInt64) -> Bool {
         guard let entry = sessions[user], entry.frontend == frontend, entry.connection == connection else {
             return false
         }
@@ -122,7 +122,7 @@ public struct SessionTable: Sendable {
 
     /// Management removed `frontend` (or it re-registered as a new incarnation): its streams are gone.
     /// - Returns: the users dropped, sorted; nobody is kicked (the streams died with the frontend).
-    public mutating func frontendRemoved(_ frontend: NodeName) -> [String] {
+    package mutating func frontendRemoved(_ frontend: NodeName) -> [String] {
         let dropped = sessions.filter { $0.value.frontend == frontend }.keys.sorted()
         for user in dropped { sessions[user] = nil }
         return dropped
@@ -136,7 +136,7 @@ public struct SessionTable: Sendable {
     /// another stream, the newer session stays, by `since`, then frontend name, then connection
     /// id, and the other one is kicked.
     /// - Returns: the kicks, in merge order.
-    public mutating func resync(frontend: NodeName, users streams: [ResyncStream], through: UInt64? = nil) -> [SessionEffect] {
+    package mutating func resync(frontend: NodeName, users streams: [ResyncStream], through: UInt64? = nil) -> [SessionEffect] {
         // A re-sync is a snapshot: a stream opened after it (a higher connection number) may have
         // logged in before the snapshot arrived, and stays.
         for user in sessions.filter({ $0.value.frontend == frontend && $0.value.connection <= (through ?? .max) }).keys.sorted() {
