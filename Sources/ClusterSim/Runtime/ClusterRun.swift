@@ -90,12 +90,10 @@ public final class ClusterRun: @unchecked Sendable {
     private func attach<N: ClusterNode>(_ node: N, env: SimNodeEnvironment) {
         let executor = simulator.executor
         // As `simulatorCallback`, written out for the one hot callback: with the message type
-        // concrete, a delivery passes through one reabstraction thunk instead of four.
-        let receive: (isolated N, Inbound<ClusterMessage>) -> Void = { n, inbound in n.receive(inbound) }
-        let plainReceive = unsafeBitCast(receive, to: ((N, Inbound<ClusterMessage>) -> Void).self)
+        // concrete, a delivery passes through fewer reabstraction thunks. The runtime checks the
+        // isolation on every delivery (`assumeIsolated` → `SimExecutor.checkIsolated`).
         let handler: (Inbound<ClusterMessage>) -> Void = { inbound in
-            assert({ executor.checkIsolated(); return true }())
-            plainReceive(node, inbound)
+            node.assumeIsolated { $0.receive(inbound) }
         }
         env.simTransport = SimTransport(network.attach(env.name, handler: handler))
         nodes[env.name] = node
