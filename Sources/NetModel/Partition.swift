@@ -5,16 +5,16 @@
 ///
 /// `SimNetwork` applies `cuts(from:to:)` to one-shot messages in their direction only; a stream
 /// is a TCP connection, broken when either direction is cut (`SimNetwork.partition(_:)`).
-package struct Partition: Sendable, Equatable {
+public struct Partition: Sendable, Equatable {
     /// The groups, as given.
-    package let groups: [[NodeName]]
+    public let groups: [[NodeName]]
     /// Whether only group 0 → group 1 is cut.
-    package let oneWay: Bool
+    public let oneWay: Bool
     private let groupOf: [NodeName: Int]
 
     /// Makes a partition. A node listed twice keeps its first group (the experiment parser
     /// rejects such files before they get here).
-    package init(groups: [[NodeName]], oneWay: Bool = false) {
+    public init(groups: [[NodeName]], oneWay: Bool = false) {
         self.groups = groups
         self.oneWay = oneWay
         var map: [NodeName: Int] = [:]
@@ -24,30 +24,30 @@ package struct Partition: Sendable, Equatable {
 
     /// Whether traffic from `source` to `destination` is cut.
     /// - Returns: true when both are in groups and those groups are separated in that direction.
-    package func cuts(from source: NodeName, to destination: NodeName) -> Bool {
+    public func cuts(from source: NodeName, to destination: NodeName) -> Bool {
         guard let a = groupOf[source], let b = groupOf[destination], a != b else { return false }
         return oneWay ? (a == 0 && b == 1) : true
     }
 
     /// `[frontend-1] | [session-1 management-1]`, with `->` for one-way.
-    package var summary: String {
+    public var summary: String {
         groups.map { "[" + $0.map(\.description).joined(separator: " ") + "]" }
             .joined(separator: oneWay ? " -> " : " | ")
     }
 }
 
 /// Counters the simulated network keeps for the run's metrics.
-package struct NetworkStats: Sendable, Equatable {
+public struct NetworkStats: Sendable, Equatable {
     /// One-shot messages and stream messages accepted for sending.
-    package var sent = 0
+    public var sent = 0
     /// Deliveries made to a live handler (a duplicate counts twice).
-    package var delivered = 0
+    public var delivered = 0
     /// Messages lost, by any reason.
-    package var dropped = 0
+    public var dropped = 0
     /// Extra copies made by the duplicate probability.
-    package var duplicated = 0
+    public var duplicated = 0
     /// Deliveries held while the destination was paused.
-    package var held = 0
+    public var held = 0
     /// Creates zeroed counters.
-    package init() {}
+    public init() {}
 }

@@ -1,7 +1,7 @@
 extension SimNetwork {
     /// Crashes `name`: its memory is gone (the handler is dropped), everything in flight to and
     /// from it is lost, and the far end of each of its streams learns after one latency.
-    package func crash(_ name: NodeName) {
+    public func crash(_ name: NodeName) {
         guard let e = endpoints[name], e.up else { return }
         record(.crash, name, nil, 0, "crash")
         crashEndpoint(e, reason: "crash")
@@ -37,7 +37,7 @@ extension SimNetwork {
 
     /// Drops every node's handler without tracing anything: the end of a run. Breaks the
     /// reference cycles between node actors, their handles and the network.
-    package func detachAll() {
+    public func detachAll() {
         for e in endpoints.values {
             e.handler = nil
             e.held.removeAll()
@@ -46,7 +46,7 @@ extension SimNetwork {
     }
 
     /// Freezes `name`: deliveries to it are held, in order, until `resume`.
-    package func pause(_ name: NodeName) {
+    public func pause(_ name: NodeName) {
         guard let e = endpoints[name], e.up, !e.paused else { return }
         e.paused = true
         record(.pause, name, nil, 0, "pause")
@@ -61,7 +61,7 @@ extension SimNetwork {
         record(.drop, e.name, h.source, h.id, h.label, "crashed")
     }
 
-    package func resume(_ name: NodeName) {
+    public func resume(_ name: NodeName) {
         guard let e = endpoints[name], e.paused else { return }
         e.paused = false
         record(.resume, name, nil, 0, "resume", "\(e.held.count) held")
@@ -96,7 +96,7 @@ extension SimNetwork {
     /// still in flight across the cut is replaced by that reset.
     /// - Returns: an id for `heal(_:)`.
     @discardableResult
-    package func partition(_ p: Partition) -> Int {
+    public func partition(_ p: Partition) -> Int {
         let id = nextPartitionID
         nextPartitionID += 1
         partitions.append((id, p))
@@ -122,7 +122,7 @@ extension SimNetwork {
     }
 
     /// Ends the partition `id`.
-    package func heal(_ id: Int) {
+    public func heal(_ id: Int) {
         guard let i = partitions.firstIndex(where: { $0.id == id }) else { return }
         let p = partitions.remove(at: i)
         record(.heal, nil, nil, UInt64(id), "heal", p.partition.summary)

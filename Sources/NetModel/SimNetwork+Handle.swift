@@ -1,9 +1,9 @@
 extension SimNetwork {
     /// A node's transport on the simulated network. Dead once its node crashes or restarts:
     /// whatever a dead handle sends is dropped and recorded with reason `zombie`.
-    package final class Handle: Transport, @unchecked Sendable {
+    public final class Handle: Transport, @unchecked Sendable {
         /// The node this handle belongs to.
-        package let local: NodeName
+        public let local: NodeName
         @usableFromInline let endpoint: Endpoint
         @usableFromInline let incarnation: UInt64
         @usableFromInline unowned(unsafe) let network: SimNetwork
@@ -17,23 +17,23 @@ extension SimNetwork {
 
         /// Whether this handle's node incarnation is still the live one.
         @inlinable
-        package var isLive: Bool { endpoint.up && endpoint.incarnation == incarnation }
+        public var isLive: Bool { endpoint.up && endpoint.incarnation == incarnation }
 
         @inlinable @discardableResult
-        package func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
+        public func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
             network.sendMessage(payload, from: self, to: destination)
         }
 
-        package func openStream(to peer: NodeName) -> StreamID {
+        public func openStream(to peer: NodeName) -> StreamID {
             network.openStream(from: self, to: peer)
         }
 
         @inlinable
-        package func send(_ payload: consuming Payload, on stream: StreamID) {
+        public func send(_ payload: consuming Payload, on stream: StreamID) {
             network.sendOnStream(payload, from: self, on: stream)
         }
 
-        package func closeStream(_ stream: StreamID) {
+        public func closeStream(_ stream: StreamID) {
             network.closeStream(stream, by: self)
         }
     }

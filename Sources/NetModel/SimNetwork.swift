@@ -4,9 +4,9 @@
 ///
 /// Single-threaded by design: it is used only from the simulator's driver thread (the event
 /// loop and the node actors that share its executor), hence `@unchecked Sendable`.
-package final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
+public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     /// Receives inbound traffic for one node.
-    package typealias Handler = (Inbound<Payload>) -> Void
+    public typealias Handler = (Inbound<Payload>) -> Void
 
     @usableFromInline let scheduler: any EventScheduler
     @usableFromInline let trace: (any TraceSink)?
@@ -24,9 +24,9 @@ package final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     var nextStreamID: UInt64 = 1
     var nextPartitionID = 1
     /// How long an opener waits before learning that a partition cut its stream open.
-    package var connectTimeout: Duration = .seconds(1)
+    public var connectTimeout: Duration = .seconds(1)
     /// What happened to traffic so far.
-    package var stats: NetworkStats { counters }
+    public var stats: NetworkStats { counters }
     @exclusivity(unchecked) @usableFromInline var counters = NetworkStats()
 
     /// Makes a network.
@@ -36,7 +36,7 @@ package final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     ///   - defaults: the conditions of every link without an override.
     ///   - trace: where sends, deliveries and drops are recorded.
     @inlinable
-    package init(scheduler: any EventScheduler, seed: UInt64, defaults: LinkConditions = LinkConditions(),
+    public init(scheduler: any EventScheduler, seed: UInt64, defaults: LinkConditions = LinkConditions(),
                 trace: (any TraceSink)? = nil) {
         self.scheduler = scheduler
         self.trace = trace
@@ -48,13 +48,13 @@ package final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     }
 
     /// Overrides the conditions of traffic from `source` to `destination` (one direction).
-    package func setLink(from source: NodeName, to destination: NodeName, _ conditions: LinkConditions) {
+    public func setLink(from source: NodeName, to destination: NodeName, _ conditions: LinkConditions) {
         links[LinkKey(source: source, destination: destination)] = PreparedLink(conditions)
     }
 
     /// Attaches (or re-attaches after a crash: a restart) the node `name`.
     /// - Returns: the node's transport handle; handles of earlier incarnations go dead.
-    package func attach(_ name: NodeName, handler: @escaping Handler) -> Handle {
+    public func attach(_ name: NodeName, handler: @escaping Handler) -> Handle {
         let endpoint: Endpoint
         if let existing = endpoints[name] {
             endpoint = existing
@@ -71,7 +71,7 @@ package final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     }
 
     /// Whether `name` is attached and not crashed.
-    package func isUp(_ name: NodeName) -> Bool { endpoints[name]?.up ?? false }
+    public func isUp(_ name: NodeName) -> Bool { endpoints[name]?.up ?? false }
 
     /// Whether `name` is paused (internal: the fault-model tests read it through `@testable`).
     func isPaused(_ name: NodeName) -> Bool { endpoints[name]?.paused ?? false }

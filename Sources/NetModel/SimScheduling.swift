@@ -1,7 +1,7 @@
 /// What the simulated network needs from the simulator's event loop.
 ///
 /// Implemented by `ClusterSim.Simulator`; a test can implement it with a plain heap.
-package protocol EventScheduler: AnyObject {
+public protocol EventScheduler: AnyObject {
     /// The current virtual instant.
     var now: VirtualInstant { get }
     /// Runs `action` on the event loop at `instant` (never before `now`). Events at the same
@@ -47,7 +47,7 @@ public enum TraceKind: UInt8, Sendable, Codable, CaseIterable, CustomStringConve
 }
 
 /// Where the simulated network reports what happened to each message.
-package protocol TraceSink: AnyObject {
+public protocol TraceSink: AnyObject {
     /// Records one event at the scheduler's current instant.
     /// - Parameters:
     ///   - node: the node the event happened at (sender for `send`, receiver for `deliver`).

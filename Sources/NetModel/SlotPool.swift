@@ -3,7 +3,7 @@
 /// `insert` moves a value into a free slot and returns its number; `take` moves it out again and
 /// frees the slot. Values are moved, never copied, so the hot path does no retain/release and no
 /// allocation once the pool has grown to the run's peak.
-package final class SlotPool<Element> {
+public final class SlotPool<Element> {
     @exclusivity(unchecked) @usableFromInline var storage: UnsafeMutablePointer<Element>
     @exclusivity(unchecked) @usableFromInline var occupied: [Bool]
     @exclusivity(unchecked) @usableFromInline var free: [Int] = []
@@ -11,7 +11,7 @@ package final class SlotPool<Element> {
     @exclusivity(unchecked) @usableFromInline var used = 0
 
     /// An empty pool with room for `capacity` values before it grows.
-    package init(capacity: Int = 64) {
+    public init(capacity: Int = 64) {
         self.capacity = capacity
         storage = .allocate(capacity: capacity)
         occupied = Array(repeating: false, count: capacity)
@@ -25,7 +25,7 @@ package final class SlotPool<Element> {
     /// Moves `value` in.
     /// - Returns: its slot number.
     @inlinable
-    package func insert(_ value: consuming Element) -> Int {
+    public func insert(_ value: consuming Element) -> Int {
         let slot: Int
         if let f = free.popLast() {
             slot = f
@@ -42,7 +42,7 @@ package final class SlotPool<Element> {
     /// Moves the value in `slot` out and frees the slot.
     /// - Returns: the value, or nil if the slot is empty.
     @inlinable
-    package func take(_ slot: Int) -> Element? {
+    public func take(_ slot: Int) -> Element? {
         guard slot >= 0, slot < used, occupied[slot] else { return nil }
         occupied[slot] = false
         free.append(slot)
