@@ -66,11 +66,11 @@ final class ChatBenchLoad {
         for index in clients.indices {
             let c = clients[index]
             try send(.name("r\(c.room)m\(c.member)"), to: index)
-            _ = try awaitMessage(index) { if case .system(let t) = $0 { return t.hasPrefix("이름이") } else { return false } }
+            _ = try awaitMessage(index) { if case .system(let t) = $0 { return ChatText.isRenamed(t) } else { return false } }
         }
         for room in 0..<settings.rooms {
             try send(.createRoom(title: "bench-\(room)"), to: room * settings.members)
-            _ = try awaitMessage(room * settings.members) { if case .system(let t) = $0 { return t.hasSuffix("방에 입장했습니다.") } else { return false } }
+            _ = try awaitMessage(room * settings.members) { if case .system(let t) = $0 { return ChatText.isRoomEntry(t) } else { return false } }
         }
         try send(.rooms, to: 0)
         let list = try awaitMessage(0) { if case .roomsResult = $0 { return true } else { return false } }
@@ -82,7 +82,7 @@ final class ChatBenchLoad {
                 throw BenchChatError("room bench-\(clients[index].room) is missing from /rooms")
             }
             try send(.joinRoom(Int32(number)), to: index)
-            _ = try awaitMessage(index) { if case .system(let t) = $0 { return t.hasSuffix("방에 입장했습니다.") } else { return false } }
+            _ = try awaitMessage(index) { if case .system(let t) = $0 { return ChatText.isRoomEntry(t) } else { return false } }
         }
     }
 

@@ -115,9 +115,6 @@ package final class TCPNetwork<Payload: NetworkPayload & Codable>: Sendable {
         blocks.remove(from: from, to: to)
     }
 
-    /// Lifts every block.
-    package func unblockAll() { blocks.removeAll() }
-
     /// Closes every socket, stops the reactor and the workers and waits for their threads.
     /// Queued work is dropped. Idempotent; transports are dead afterwards.
     package func shutdown() {

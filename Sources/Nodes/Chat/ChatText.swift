@@ -9,6 +9,9 @@ package enum ChatText {
     /// - Returns: the text.
     package static func renamed(to newName: String) -> String { "이름이 \(newName) 으로 변경되었습니다." }
 
+    /// Whether `text` tells a member its own name changed (`renamed(to:)`).
+    package static func isRenamed(_ text: String) -> Bool { text.hasPrefix("이름이 ") && text.hasSuffix(" 으로 변경되었습니다.") }
+
     /// `/name` inside a room, to every member: `OLD 의 이름이 NEW 으로 변경되었습니다.`
     /// - Returns: the text.
     package static func renamed(_ oldName: String, to newName: String) -> String {

@@ -76,7 +76,7 @@ extension FrontendNode {
     /// restarted frontend must not reuse ids), then a counter.
     func newPushID() -> UInt64 {
         defer { nextPush += 1 }
-        return pushIDPrefix | nextPush
+        return PushIDLayout.id(prefix: pushIDPrefix, counter: nextPush)
     }
 
     func callSession(_ call: BackendCall) {

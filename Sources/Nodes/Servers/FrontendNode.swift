@@ -57,7 +57,7 @@ package actor FrontendNode: ManagedServer {
     package init(env: any NodeEnvironment, services: ServiceRegistry = .standard) {
         self.env = env
         self.services = services
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
         signer = TokenSigner(secret: env.settings.tokenSecret, maximumLifetime: env.settings.tokenLifetime.components.seconds)
         pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
     }

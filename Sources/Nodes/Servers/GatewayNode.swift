@@ -17,7 +17,7 @@ package actor GatewayNode: ManagedServer {
     /// A gateway.
     package init(env: any NodeEnvironment) {
         self.env = env
-        link = ManagementLink(address: env.advertisedAddress, version: env.settings.version)
+        link = ManagementLink(env: env)
     }
 
     /// The frontends the gateway routes to now, sorted.
