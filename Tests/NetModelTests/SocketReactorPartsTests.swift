@@ -25,12 +25,9 @@ struct SocketReactorPartsTests {
     func outbound() throws {
         let listener = try Socket.listen(on: .loopback())
         let client = try Socket.connect(to: SocketAddress.loopback(port: try listener.localAddress.port))
-        var accepted: Socket?
-        for _ in 0..<200 where accepted == nil {
-            accepted = try listener.accept()
-            if accepted == nil { usleep(5_000) }
-        }
-        let server = try #require(accepted)
+        // Wait for the connection to arrive (epoll, bounded), then take it.
+        #expect(try listener.waitUntil(.readable, timeoutMilliseconds: 5_000))
+        let server = try #require(try listener.accept())
         var buffer = OutboundBuffer(limit: 4)
         buffer.append([1, 2, 3])
         buffer.appendInPlace { $0.append(contentsOf: [4, 5]) }
@@ -39,12 +36,12 @@ struct SocketReactorPartsTests {
         #expect(buffer.isEmpty)
         var got = [UInt8](repeating: 0, count: 16)
         var n = 0
-        for _ in 0..<200 where n < 5 {
-            if case .bytes(let k) = try got.withUnsafeMutableBytes({ try client.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[n...])) }) {
-                n += k
-            } else {
-                usleep(5_000)
+        for _ in 0..<5 where n < 5 {
+            let result = try got.withUnsafeMutableBytes {
+                try client.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[n...]), waitingUpTo: 5_000)
             }
+            guard case .bytes(let k) = result else { break }
+            n += k
         }
         #expect(Array(got[..<n]) == [1, 2, 3, 4, 5])
         client.close()
@@ -56,14 +53,11 @@ struct SocketReactorPartsTests {
     func readBudget() throws {
         let listener = try Socket.listen(on: .loopback())
         let client = try Socket.connect(to: SocketAddress.loopback(port: try listener.localAddress.port))
-        var accepted: Socket?
-        for _ in 0..<200 where accepted == nil {
-            accepted = try listener.accept()
-            if accepted == nil { usleep(5_000) }
-        }
-        let server = try #require(accepted)
+        // Wait for the connection to arrive (epoll, bounded), then take it.
+        #expect(try listener.waitUntil(.readable, timeoutMilliseconds: 5_000))
+        let server = try #require(try listener.accept())
         _ = try [UInt8](repeating: 7, count: 4_096).withUnsafeBytes { try client.write($0) }
-        usleep(50_000)
+        #expect(try server.waitUntil(.readable, timeoutMilliseconds: 5_000))
         let reader = SocketReader(chunk: 512, maxReads: 3)
         defer { reader.deallocate() }
         var chunks = 0

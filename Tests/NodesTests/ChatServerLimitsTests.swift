@@ -66,11 +66,7 @@ struct ChatServerLimitsTests {
             try greedy.sendRaw(frames)
             // The server stops reading it (about 26 MB of answers would otherwise pile up, far
             // more than the kernel's socket buffers hold)...
-            let paused = (0..<300).contains { _ in
-                if server.stats.budgetPauses > 0 { return true }
-                usleep(10_000)
-                return false
-            }
+            let paused = server.waitForBudgetPause(timeout: .seconds(3))
             #expect(paused, "the server never paused reading the client")
             // Half the limit, plus the one answer that crossed it: never over the limit.
             #expect(server.stats.peakQueuedBytes <= 64 * 1024, "peak \(server.stats.peakQueuedBytes)")

@@ -34,6 +34,8 @@ package final class ChatServer: @unchecked Sendable {
     private let state = Mutex<(started: Bool, waited: Bool)>((false, false))
     /// Bytes read from clients so far (see `waitForBytesRead`).
     let readCounter = ChatReadCounter()
+    /// Budget pauses so far, for tests to wait on (`waitForBudgetPause`).
+    let budgetPauseCounter = ChatReadCounter()
     /// The bytes queued per connection (see `ChatDeliveryTable`).
     let delivery: Mutex<ChatDeliveryTable>
     private let counters = Mutex(ChatServerStats())
@@ -70,7 +72,10 @@ package final class ChatServer: @unchecked Sendable {
 
     func noteShed(_ count: Int) { counters.withLock { $0.clientsShed += count } }
     func noteTimeout() { counters.withLock { $0.timeouts += 1 } }
-    func noteBudgetPause() { counters.withLock { $0.budgetPauses += 1 } }
+    func noteBudgetPause() {
+        counters.withLock { $0.budgetPauses += 1 }
+        budgetPauseCounter.add(1)
+    }
     func noteSlowConsumer() { counters.withLock { $0.slowConsumers += 1 } }
     func notePeakQueued(_ bytes: Int) { counters.withLock { $0.peakQueuedBytes = max($0.peakQueuedBytes, bytes) } }
 
@@ -83,6 +88,13 @@ package final class ChatServer: @unchecked Sendable {
     package func waitForBytesRead(atLeast bytes: Int, timeout: Duration) -> Bool {
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         return readCounter.wait(atLeast: bytes, until: Date(timeIntervalSinceNow: seconds))
+    }
+
+    /// Waits until the server has paused reading a connection over its input budget at least once.
+    /// - Returns: whether it did within `timeout`.
+    package func waitForBudgetPause(timeout: Duration) -> Bool {
+        let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
+        return budgetPauseCounter.wait(atLeast: 1, until: Date(timeIntervalSinceNow: seconds))
     }
 
     /// Whether a stop was requested.

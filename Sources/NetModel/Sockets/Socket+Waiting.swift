@@ -1,5 +1,4 @@
 import Glibc
-import NetModel
 
 extension Socket {
     /// Connects to `host:port` and waits until the connection is made (simple clients, the
