@@ -225,22 +225,27 @@ struct ChatCore {
         return stream
     }
 
+    /// Schedules `timer` after `delay` (an action).
     mutating func schedule(_ timer: Timer, after delay: Duration) {
         actions.append(.schedule(timer, after: delay))
     }
 
+    /// Records `label` with `detail` in the trace (an action).
     mutating func log(_ label: String, _ detail: TraceDetail) {
         actions.append(.log(label, detail))
     }
 
+    /// Sends `call` to `node` (an action).
     mutating func send(_ call: BackendCall, to node: NodeName) {
         actions.append(.send(call, to: node))
     }
 
+    /// Sends `call` on the session stream `stream` (an action).
     mutating func sendOnSessionStream(_ call: BackendCall, _ stream: SessionStream) {
         actions.append(.sendOnSessionStream(call, stream))
     }
 
+    /// Closes the session stream `stream` (an action).
     mutating func closeSessionStream(_ stream: SessionStream) {
         actions.append(.closeSessionStream(stream))
     }

@@ -272,36 +272,45 @@ struct ChatDoorCore {
         actions.append(.closeChatStream(open.stream))
     }
 
+    /// Sends `call` on the chat stream `stream` (an action).
     mutating func sendOnChatStream(_ call: BackendCall, _ stream: ChatStream) {
         actions.append(.sendOnChatStream(call, stream))
     }
 
+    /// Sends `call` to `node` (an action).
     mutating func send(_ call: BackendCall, to node: NodeName) {
         actions.append(.send(call, to: node))
     }
 
+    /// Hands `effects` to the chat server's connections (an action).
     mutating func effects(_ effects: [ChatEffect]) {
         actions.append(.effects(effects))
     }
 
+    /// Schedules `timer` after `delay` (an action).
     mutating func schedule(_ timer: Timer, after delay: Duration) {
         actions.append(.schedule(timer, after: delay))
     }
 
+    /// Records `label` with `detail` in the trace (an action).
     mutating func log(_ label: String, _ detail: TraceDetail) {
         actions.append(.log(label, detail))
     }
 
+    /// Records a backend call the door did not expect (an action).
     mutating func unexpected(_ call: BackendCall, from source: NodeName) {
         actions.append(.unexpected(call, from: source))
     }
 
+    /// Starts an event: its link and clock reading, no actions yet.
     mutating func begin(_ link: Link, _ now: VirtualInstant) {
         self.link = link
         self.now = now
         actions = []
     }
 
+    /// Ends an event.
+    /// - Returns: its actions, in order.
     mutating func end() -> [Action] {
         defer { actions = [] }
         return actions
