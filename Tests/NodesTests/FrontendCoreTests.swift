@@ -264,4 +264,34 @@ struct FrontendCoreTests {
         let done = h.core.handlerReturned(h.key(1), outcome: .failure(.frontendUnavailable))
         #expect(done.isEmpty)
     }
+
+    @Test("the same user again on this frontend: the older stream is kicked and closed, the session node hears only the new login")
+    func sameUserAgain() {
+        var h = FrontendHarness()
+        _ = h.openPush(StreamID(4), user: "a")
+        let newer = h.openPush(StreamID(5), user: "a", now: ms(7))
+        #expect(Array(newer.prefix(3)) == [
+            .log(NodeLog.streamEnded, ["user": .text("a"), "conn": .number(4), "reason": .text("newer-login")]),
+            .sendOnStream(.kicked(reason: "newer-login"), StreamID(4)), .closeStream(StreamID(4)),
+        ])
+        #expect(sent(newer).map(\.call) == [.sessionLogin(user: "a", frontend: h.core.name, connection: 5, since: ms(7))])
+        #expect(h.core.openPushStreams.map(\.connection) == [5])
+    }
+
+    @Test("registered (again): the session node gets the streams at once; fenced: every stream closes, the session node is not told")
+    func managementEvents() {
+        var h = FrontendHarness()
+        #expect(h.core.becameServing(link: h.link).isEmpty)
+        _ = h.openPush(StreamID(4), user: "a", now: ms(3))
+        let list = BackendCall.sessionResync(frontend: h.core.name, entries: [ResyncEntry(user: "a", connection: 4, since: ms(3))],
+                                             through: 4)
+        #expect(h.core.becameServing(link: h.link) == [.send(list, to: h.session)])
+        h.core.streamOpened(StreamID(9), peer: h.gateway)
+        h.link.isServing = false
+        let fenced = h.core.stopServing(link: h.link)
+        #expect(sent(fenced).isEmpty)
+        #expect(logs(fenced) == [NodeLog.streamEnded])
+        #expect(fenced.filter { if case .closeStream = $0 { true } else { false } } == [.closeStream(StreamID(4)), .closeStream(StreamID(9))])
+        #expect(h.core.openPushStreams.isEmpty && h.core.streams.isEmpty)
+    }
 }

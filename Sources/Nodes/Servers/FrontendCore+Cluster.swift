@@ -6,7 +6,7 @@ extension FrontendCore {
     /// The frontend starts (after its management link did).
     /// - Returns: the first re-sync timer.
     mutating func start() -> [Action] {
-        begin(link)
+        begin()
         schedule(.resync, after: Self.resyncPeriod)
         return end()
     }

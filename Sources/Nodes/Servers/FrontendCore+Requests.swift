@@ -82,7 +82,7 @@ extension FrontendCore {
     /// logged, a remembered service's answer kept, and the answer sent along the request's latest
     /// route (none when its connection closed).
     mutating func handlerReturned(_ key: RequestKey, outcome: Result<ClientResult, Refusal>) -> [Action] {
-        begin(link)
+        begin()
         guard let handler = running.removeValue(forKey: key) else { return end() }
         let result: ClientResult
         switch outcome {
@@ -103,7 +103,7 @@ extension FrontendCore {
     /// Signs a fresh login token for `user` (the Login service) and records it.
     /// - Returns: the token, and the trace record to carry out before the handler goes on.
     mutating func issueLoginToken(for user: String, seconds: Int64) -> (token: String, actions: [Action]) {
-        begin(link)
+        begin()
         let exp = seconds + tokenLifetime
         log(NodeLog.tokenIssued, ["user": .text(user), "exp": .signed(exp)])
         let token = issue(TokenClaims(sub: user, iat: seconds, exp: exp))

@@ -195,8 +195,11 @@ struct FrontendCore {
     /// Starts an event: its link, no actions yet (the storage of a recycled list is reused).
     mutating func begin(_ link: Link) {
         self.link = link
-        swap(&actions, &spare)
+        begin()
     }
+
+    /// Starts an event that reads nothing the management link knows.
+    mutating func begin() { swap(&actions, &spare) }
 
     /// Ends an event.
     /// - Returns: its actions, in order.

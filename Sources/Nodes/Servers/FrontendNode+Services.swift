@@ -27,7 +27,7 @@ extension FrontendNode {
         let result = await withUnsafeContinuation { (waiter: UnsafeContinuation<ClientResult, Never>) in
             let (key, actions) = core.handlerCall(effect, for: request, link: view, now: env.now.nanoseconds)
             waiters[key] = waiter
-            perform(actions)
+            perform(consume actions)
         }
         if let refusal = result.refusal { throw refusal }
         return result
@@ -42,7 +42,7 @@ extension FrontendNode {
     /// Signs a fresh login token for `user` (the Login service) and records it.
     func issueLoginToken(for user: String) -> String {
         let (token, actions) = core.issueLoginToken(for: user, seconds: nowSeconds)
-        perform(actions)
+        perform(consume actions)
         return token
     }
 }
