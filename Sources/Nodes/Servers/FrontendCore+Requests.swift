@@ -42,7 +42,7 @@ extension FrontendCore {
             case .failure(let error): return refuse(.badToken("\(error)"), key, service, route)
             }
         }
-        let handler: FrontendServiceEntry.Handler
+        let handler: PreparedHandler
         switch entry.prepare(request.call.payload) {
         case .success(let ready): handler = ready
         case .failure(let refusal): return refuse(refusal, key, service, route)

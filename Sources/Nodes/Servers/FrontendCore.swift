@@ -54,7 +54,7 @@ struct FrontendCore {
     /// A service handler to start for one request.
     struct HandlerStart: Equatable {
         /// The service's handler, bound to the decoded request.
-        let handler: FrontendServiceEntry.Handler
+        let handler: PreparedHandler
         /// The service's name.
         let service: String
         /// The request's key.

@@ -19,7 +19,7 @@ package actor FrontendNode: ManagedServer {
     /// Streams, the token cache, requests, forwarded calls, pushes and re-syncs (the logic).
     @exclusivity(unchecked) var core: FrontendCore
     /// Handlers waiting for the answer to a forwarded call, by the call's key (request and step).
-    @exclusivity(unchecked) var waiters: [RequestKey: UnsafeContinuation<ClientResult, Never>] = [:]
+    @exclusivity(unchecked) var waiters: [RequestKey: Waiter] = [:]
 
     package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -101,7 +101,7 @@ package actor FrontendNode: ManagedServer {
             case .runHandler(let start):
                 runHandler(start)
             case .resume(let key, let result):
-                waiters.removeValue(forKey: key)?.resume(returning: result)
+                resume(key, with: result)
             case .schedule(let timer, let delay):
                 env.scheduleTimer(after: delay, on: self) { $0.fire(timer) }
             case .log(let label, let detail):
