@@ -1,17 +1,78 @@
 import NetModel
 
 extension FrontendNode {
-    /// Runs a service's handler for one request as a task on this node's executor (the
-    /// simulator's, in a simulated run: deterministic); its outcome goes to the core, which
-    /// answers the request's latest route.
+    /// A handler waiting for the answer to its forwarded call.
+    enum Waiter {
+        /// An async handler's task, suspended in `perform`.
+        case task(UnsafeContinuation<ClientResult, Never>)
+        /// A one-call handler (`OneCallService`): its request, service, caller and steps.
+        case oneCall(OneCallHandler)
+    }
+
+    /// A one-call handler between its call and the call's answer.
+    struct OneCallHandler {
+        let request: RequestKey
+        let service: String
+        let user: String
+        let step: @Sendable (_ user: String, _ answer: ClientResult?) -> OneCallStep
+    }
+
+    /// Runs a service's handler for one request on this node's executor (the simulator's, in a
+    /// simulated run: deterministic); its outcome goes to the core, which answers the request's
+    /// latest route. An async handler runs as a task; a one-call handler's steps run as plain
+    /// work of the node, each where the task's job would run (after the event), so both kinds
+    /// leave the same trace.
     func runHandler(_ start: FrontendCore.HandlerStart) {
         let key = start.key
-        let handler = start.handler
-        let context = ServiceContext(service: start.service, request: key, claims: start.claims, frontend: self)
-        Task.immediate(executorPreference: env.taskExecutor) {
-            let outcome = await handler(context)
-            self.handlerReturned(key, outcome: outcome)
+        switch start.handler {
+        case .task(let handler):
+            let context = ServiceContext(service: start.service, request: key, claims: start.claims, frontend: self)
+            Task.immediate(executorPreference: env.taskExecutor) {
+                let outcome = await handler(context)
+                self.handlerReturned(key, outcome: outcome)
+            }
+        case .oneCall(let step):
+            let handler = OneCallHandler(request: key, service: start.service, user: start.claims?.sub ?? "", step: step)
+            env.runAfterEvent(on: self) { $0.startOneCall(handler) }
         }
+    }
+
+    /// A one-call handler's first step: its call, or its outcome at once.
+    private func startOneCall(_ handler: OneCallHandler) {
+        switch handler.step(handler.user, nil) {
+        case .done(let outcome):
+            handlerReturned(handler.request, outcome: outcome)
+        case .call(let effect):
+            let (key, actions) = core.handlerCall(effect, for: handler.request, link: view, now: env.now.nanoseconds)
+            waiters[key] = .oneCall(handler)
+            perform(consume actions)
+        }
+    }
+
+    /// Hands the answer of the forwarded call `key` to the handler waiting for it.
+    func resume(_ key: RequestKey, with result: ClientResult) {
+        switch waiters.removeValue(forKey: key) {
+        case .task(let continuation)?:
+            continuation.resume(returning: result)
+        case .oneCall(let handler)?:
+            env.runAfterEvent(on: self) { $0.finishOneCall(handler, answer: result) }
+        case nil:
+            break
+        }
+    }
+
+    /// A one-call handler's last step: the outcome from its call's answer (a refusal is passed
+    /// on, as `perform` throws it to an async handler).
+    private func finishOneCall(_ handler: OneCallHandler, answer: ClientResult) {
+        let outcome: Result<ClientResult, Refusal>
+        if let refusal = answer.refusal {
+            outcome = .failure(refusal)
+        } else if case .done(let done) = handler.step(handler.user, answer) {
+            outcome = done
+        } else {
+            outcome = .failure(.unexpectedAnswer(handler.service))
+        }
+        handlerReturned(handler.request, outcome: outcome)
     }
 
     private func handlerReturned(_ key: RequestKey, outcome: Result<ClientResult, Refusal>) {
@@ -26,7 +87,7 @@ extension FrontendNode {
     func perform(_ effect: ServiceEffect, for request: RequestKey) async throws(Refusal) -> ClientResult {
         let result = await withUnsafeContinuation { (waiter: UnsafeContinuation<ClientResult, Never>) in
             let (key, actions) = core.handlerCall(effect, for: request, link: view, now: env.now.nanoseconds)
-            waiters[key] = waiter
+            waiters[key] = .task(waiter)
             perform(consume actions)
         }
         if let refusal = result.refusal { throw refusal }
