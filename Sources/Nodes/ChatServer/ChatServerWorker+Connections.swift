@@ -89,6 +89,15 @@ extension ChatServerWorker {
     /// The chat-line fast path (one loop, in-process rooms): encodes the line once and appends
     /// it to every other member's outbox, reached by slot.
     private func fanOut(name: String, text: String, to routes: [Int], except sender: Int) {
+        let framed = lineFramer.withFrame(member: name, text: text) { frame in
+            outputs.withUnsafeBufferPointer { outputs in
+                for route in routes where route != sender {
+                    guard let output = outputs[route] else { continue }
+                    queue(frame, to: output, slot: route)
+                }
+            }
+        }
+        if framed { return }
         guard let bytes = cache.chatBytes(member: name, text: text) else {
             server.log("chat-server: a chat line from \(name) does not fit a frame; not sent")
             return
@@ -105,6 +114,11 @@ extension ChatServerWorker {
     /// and marks it for the flush at the end of the turn.
     @inline(__always)
     private func queue(_ bytes: [UInt8], to output: UnsafeMutablePointer<ChatOutput>, slot: Int) {
+        bytes.withUnsafeBufferPointer { queue($0, to: output, slot: slot) }
+    }
+
+    @inline(__always)
+    private func queue(_ bytes: UnsafeBufferPointer<UInt8>, to output: UnsafeMutablePointer<ChatOutput>, slot: Int) {
         if !output.pointee.overflowed {
             output.pointee.buffer.append(bytes)
             if output.pointee.buffer.isOverLimit { output.pointee.overflowed = true }
@@ -193,22 +207,25 @@ extension ChatServerWorker {
     }
 
     private func flushDirtyOnce() {
-        let batch = dirty.compactMap { slots[$0] }
-        dirty.removeAll(keepingCapacity: true)
+        swap(&dirty, &flushing)
+        defer { flushing.removeAll(keepingCapacity: true) }
         // Cleared before any flush: a close below may queue a notice for a later connection of
         // this batch, which must then be marked dirty again (its table flag was just reset).
-        for connection in batch { connection.output.pointee.isDirty = false }
+        for slot in flushing { outputs[slot]?.pointee.isDirty = false }
         // With one loop and the local backend only `ChatServer.deliver` (another thread) uses the
         // table; it is looked at only once that happened.
         if direct == nil || server.hasExternalDeliveries {
             server.delivery.withLock { table in
-                for connection in batch where table.take(connection.id, into: &connection.outbox) {
-                    connection.output.pointee.overflowed = true
+                for slot in flushing {
+                    guard let connection = slots[slot] else { continue }
+                    if table.take(connection.id, into: &connection.outbox) { connection.output.pointee.overflowed = true }
                 }
             }
         }
-        for connection in batch where slots[connection.slot] === connection {
-            flush(connection)
+        // A connection closed by an earlier flush of this batch left its slot empty (a slot is
+        // taken again only when a connection is accepted, never during a flush).
+        for slot in flushing {
+            if let connection = slots[slot] { flush(connection) }
         }
     }
 
