@@ -27,12 +27,16 @@ one() {  # kind
   else
     python3 "$LOAD/redisload.py" --port "$PORT" $SHAPE --server-pid $spid --json-out "$OUT" --note redis "${EXTRA[@]}" | tail -1
   fi
+  # The server's whole-run CPU (all threads, ns, setup included) from the scheduler's accounting.
+  local ns=$(cat /proc/$spid/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}')
+  echo "{\"kind\": \"$kind\", \"cpu_ns\": $ns}" >> "$OUT.ns"
   kill -TERM $spid 2>/dev/null; wait $spid 2>/dev/null
 }
 for _ in $(seq 1 "$PAIRS"); do one chat; one redis; done
 python3 - "$OUT" <<'PY'
 import json, sys, statistics
 rows = [json.loads(l) for l in open(sys.argv[1])]
+ns = [json.loads(l) for l in open(sys.argv[1] + '.ns')]
 def us(r):
     d = r.get('deliveries') or r['R'] * r['K'] * (r['M'] - 1)
     return r['server_cores'] * r['wall_s'] / d * 1e6
@@ -43,6 +47,11 @@ print('chat  µs/delivery:', f(map(us, chat)), ' p99 ms:', ', '.join(str(r.get('
 print('redis µs/delivery:', f(map(us, red)), ' p99 ms:', ', '.join(str(r.get('p99_ms')) for r in red))
 print('ratio per pair   :', f(ratios))
 print('other cores      :', f(r.get('other_cores', 0) for r in rows))
+r0 = rows[0]; dels = r0['R'] * r0['K'] * (r0['M'] - 1)
+cn = [n['cpu_ns'] / dels / 1e3 for n in ns if n['kind'] == 'chat']; rn = [n['cpu_ns'] / dels / 1e3 for n in ns if n['kind'] == 'redis']
+nr = [c / r for c, r in zip(cn, rn)]
+print('whole-run CPU µs/delivery (schedstat): chat', f(cn), ' redis', f(rn), ' ratio', f(nr),
+      f' median ratio {statistics.median(nr):.3f}')
 print(f'median chat {statistics.median(map(us, chat)):.3f} redis {statistics.median(map(us, red)):.3f} ratio {statistics.median(ratios):.3f}')
 PY
 echo "raw: $OUT"

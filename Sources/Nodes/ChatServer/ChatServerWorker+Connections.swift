@@ -89,15 +89,7 @@ extension ChatServerWorker {
     /// The chat-line fast path (one loop, in-process rooms): encodes the line once and appends
     /// it to every other member's outbox, reached by slot.
     private func fanOut(name: String, text: String, to routes: [Int], except sender: Int) {
-        let framed = lineFramer.withFrame(member: name, text: text) { frame in
-            outputs.withUnsafeBufferPointer { outputs in
-                for route in routes where route != sender {
-                    guard let output = outputs[route] else { continue }
-                    queue(frame, to: output, slot: route)
-                }
-            }
-        }
-        if framed { return }
+        if fanOutFramed(name: name, text: text, to: routes, except: sender) { return }
         guard let bytes = cache.chatBytes(member: name, text: text) else {
             server.log("chat-server: a chat line from \(name) does not fit a frame; not sent")
             return
@@ -106,6 +98,24 @@ extension ChatServerWorker {
             for route in routes where route != sender {
                 guard let output = outputs[route] else { continue }
                 queue(bytes, to: output, slot: route)
+            }
+        }
+    }
+
+    /// The fan-out of a line the framer takes (the common case): framed once in its buffer,
+    /// copied into each recipient's output. The loop touches no property of the worker (no
+    /// exclusivity check or retain per recipient): the dirty list is moved out for it and back.
+    /// - Returns: false, having queued nothing, when the framer declines the line.
+    private func fanOutFramed(name: String, text: String, to routes: [Int], except sender: Int) -> Bool {
+        var marked: [Int] = []
+        swap(&marked, &dirty)
+        defer { swap(&marked, &dirty) }
+        return lineFramer.withFrame(member: name, text: text) { frame in
+            outputs.withUnsafeBufferPointer { outputs in
+                for route in routes where route != sender {
+                    guard let output = outputs[route] else { continue }
+                    if output.pointee.queue(frame) { marked.append(route) }
+                }
             }
         }
     }
@@ -119,14 +129,7 @@ extension ChatServerWorker {
 
     @inline(__always)
     private func queue(_ bytes: UnsafeBufferPointer<UInt8>, to output: UnsafeMutablePointer<ChatOutput>, slot: Int) {
-        if !output.pointee.overflowed {
-            output.pointee.buffer.append(bytes)
-            if output.pointee.buffer.isOverLimit { output.pointee.overflowed = true }
-        }
-        if !output.pointee.isDirty {
-            output.pointee.isDirty = true
-            dirty.append(slot)
-        }
+        if output.pointee.queue(bytes) { dirty.append(slot) }
     }
 
     /// A frame that does not decode: the peer gets a system message saying why (best effort),
