@@ -7,18 +7,23 @@
 /// author, so a line costs the escape scan of its text and one copy of it.
 struct ChatLineFramer {
     let format: ChatWireFormat
-    /// The author whose part is in `authorPart` (nil: none yet, or it needs escaping).
+    /// The author whose part ends `frame`'s prefix (nil: none yet, or it needs escaping).
     private var author: String?
-    private var authorPart: [UInt8] = []
+    /// The frame being built: its prefix (the author's part, and in protobuf the `Type` frame)
+    /// stays from line to line; each line truncates it to `prefixCount`, writes the body's
+    /// length at `lengthAt` and appends the text.
     private var frame: [UInt8] = []
+    private var prefixCount = 0
+    /// Where the two bytes of the body's length are: 0 in JSON, after the `Type` frame in protobuf.
+    private let lengthAt: Int
 
     private static let jsonHead = Array(#"{"type":"SCChat","member":""#.utf8)
     private static let jsonMiddle = Array(#"","text":""#.utf8)
-    private static let jsonTail = Array(#""}"#.utf8)
 
     /// A framer for `format`, holding nothing yet.
     init(format: ChatWireFormat) {
         self.format = format
+        lengthAt = format == .json ? 0 : 4
         frame.reserveCapacity(512)
     }
 
@@ -41,52 +46,58 @@ struct ChatLineFramer {
         return true
     }
 
-    /// Caches `member`'s part of the frame.
+    /// Makes `member`'s prefix.
     /// - Returns: false when the name needs a JSON escape.
     private mutating func setAuthor(_ member: String) -> Bool {
         var name = member
-        let part: [UInt8]? = name.withUTF8 { m in
+        let prefix: [UInt8]? = name.withUTF8 { m in
             switch format {
             case .json:
                 guard ChatWire.firstSpecial(m, from: 0).index == m.count else { return nil }
-                return Self.jsonHead + Array(m) + Self.jsonMiddle
+                return [0, 0] + Self.jsonHead + Array(m) + Self.jsonMiddle
             case .protobuf:
-                var part: [UInt8] = [0x0A]  // field 1 (member), length-delimited
-                Self.appendVarint(m.count, to: &part)
-                part.append(contentsOf: m)
-                return part
+                // The `Type` frame (length 2, `Type { type = SC_CHAT }`), the body's length,
+                // then field 1 (member), length-delimited.
+                var prefix: [UInt8] = [0, 2, 0x08, UInt8(ChatProtoType.scChat.rawValue), 0, 0, 0x0A]
+                Self.appendVarint(m.count, to: &prefix)
+                prefix.append(contentsOf: m)
+                return prefix
             }
         }
-        guard let part else {
+        guard let prefix else {
             author = nil
             return false
         }
         author = member
-        authorPart = part
+        frame.removeAll(keepingCapacity: true)
+        frame.append(contentsOf: prefix)
+        prefixCount = prefix.count
         return true
     }
 
-    /// Builds the frame of `text` after the current author's part into `frame`.
+    /// Builds the frame of `text` after the current author's prefix.
     /// - Returns: false when the text needs a JSON escape or the frame is too large.
     @inline(__always)
     private mutating func build(text: UnsafeBufferPointer<UInt8>) -> Bool {
-        frame.removeAll(keepingCapacity: true)
+        let bodyStart = lengthAt + 2
+        let length: Int
         switch format {
         case .json:
             guard ChatWire.firstSpecial(text, from: 0).index == text.count else { return false }
-            let length = authorPart.count + text.count + Self.jsonTail.count
-            guard length <= ChatWire.maxFrameBody else { return false }
-            frame.append(UInt8(length >> 8))
-            frame.append(UInt8(length & 0xff))
-            frame.append(contentsOf: authorPart)
-            frame.append(contentsOf: text)
-            frame.append(contentsOf: Self.jsonTail)
+            length = prefixCount - bodyStart + text.count + 2
         case .protobuf:
-            let length = authorPart.count + 1 + Self.varintSize(text.count) + text.count
-            guard length <= ChatWire.maxFrameBody else { return false }
-            // The `Type` frame: length 2, `Type { type = SC_CHAT }`; then the body's frame.
-            frame.append(contentsOf: [0, 2, 0x08, UInt8(ChatProtoType.scChat.rawValue), UInt8(length >> 8), UInt8(length & 0xff)])
-            frame.append(contentsOf: authorPart)
+            length = prefixCount - bodyStart + 1 + Self.varintSize(text.count) + text.count
+        }
+        guard length <= ChatWire.maxFrameBody else { return false }
+        frame.removeLast(frame.count - prefixCount)
+        frame[lengthAt] = UInt8(length >> 8)
+        frame[lengthAt + 1] = UInt8(length & 0xff)
+        switch format {
+        case .json:
+            frame.append(contentsOf: text)
+            frame.append(0x22)  // "
+            frame.append(0x7D)  // }
+        case .protobuf:
             frame.append(0x12)  // field 2 (text), length-delimited
             Self.appendVarint(text.count, to: &frame)
             frame.append(contentsOf: text)

@@ -205,7 +205,7 @@ extension ChatServerWorker: SocketReactorHandler {
         guard slot < slots.count, let connection = slots[slot] else { return }
         let flags = event.events
         if flags.contains(.writable) { flush(connection) }
-        if !flags.isDisjoint(with: [.readable, .hangup, .error]), slots[slot] === connection {
+        if !flags.isDisjoint(with: .readableOrClosed), slots[slot] === connection {
             readAvailable(connection)
         }
     }
