@@ -49,7 +49,7 @@ print('ratio per pair   :', f(ratios))
 print('other cores      :', f(r.get('other_cores', 0) for r in rows))
 r0 = rows[0]; dels = r0['R'] * r0['K'] * (r0['M'] - 1)
 cn = [n['cpu_ns'] / dels / 1e3 for n in ns if n['kind'] == 'chat']; rn = [n['cpu_ns'] / dels / 1e3 for n in ns if n['kind'] == 'redis']
-nr = [c / r for c, r in zip(cn, rn)]
+nr = [c / r for c, r in zip(cn, rn) if c > 0 and r > 0]  # 0: the run failed (its server was gone)
 print('whole-run CPU µs/delivery (schedstat): chat', f(cn), ' redis', f(rn), ' ratio', f(nr),
       f' median ratio {statistics.median(nr):.3f}')
 print(f'median chat {statistics.median(map(us, chat)):.3f} redis {statistics.median(map(us, red)):.3f} ratio {statistics.median(ratios):.3f}')
