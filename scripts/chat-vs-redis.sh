@@ -4,7 +4,8 @@
 # `redis-server`, each under the same load (R=10, M=10, K=12000, 64-byte lines, window 8), and
 # prints each server's CPU per delivery (µs, utime+stime from /proc over the measured phase),
 # the ratio per pair and the medians. Needs ../shared/bench/chatload and redis-server.
-# Each run goes in its own network namespace when `unshare -n` works (root), else on loopback.
+# Runs on 127.0.0.1 with a random port block; also prints each server's whole-run CPU from
+# /proc/PID/task/*/schedstat (ns) and that ratio. SHAPE overrides the load's shape.
 set -u
 PAIRS=${1:-5}; SIMCTL=${2:-.build/release/simctl}; shift 2 2>/dev/null || shift $#
 LOAD=${CHATLOAD:-$(cd "$(dirname "$0")/.." && pwd)/../shared/bench/chatload}
