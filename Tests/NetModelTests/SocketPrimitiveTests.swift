@@ -64,6 +64,12 @@ private func readExactly(_ count: Int, from socket: Socket) throws -> [UInt8] {
 
 @Suite("Socket primitives: addresses, sockets, epoll, wakeup (real loopback)")
 struct SocketPrimitiveTests {
+    @Test("readableOrClosed is the set of readable, hangup and error")
+    func readableOrClosed() {
+        #expect(EPollEvents.readableOrClosed == [.readable, .hangup, .error])
+        #expect(EPollEvents.readableOrClosed.isDisjoint(with: [.writable, .readHangup, .oneShot, .edgeTriggered]))
+    }
+
     @Test("HOST:PORT parses, and localhost means 127.0.0.1")
     func parseAddress() throws {
         #expect(try SocketAddress(parsing: "127.0.0.1:7000") == SocketAddress(host: "127.0.0.1", port: 7000))

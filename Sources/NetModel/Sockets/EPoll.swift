@@ -24,6 +24,11 @@ package struct EPollEvents: OptionSet, Hashable, Sendable, CustomStringConvertib
     /// until `.wouldBlock` before waiting again.
     package static let edgeTriggered = EPollEvents(rawValue: 1 << 31)
 
+    /// Input to read or the end of the connection: `readable`, `hangup` or `error`. Written as a
+    /// mask, not an array literal: a literal builds the set through the generic `SetAlgebra`
+    /// initializer on every use (about 300 instructions per event in the chat server).
+    package static var readableOrClosed: EPollEvents { EPollEvents(rawValue: 0x001 | 0x008 | 0x010) }
+
     /// The names of the set bits, e.g. `[readable, hangup]`.
     package var description: String {
         let names: [(EPollEvents, String)] = [

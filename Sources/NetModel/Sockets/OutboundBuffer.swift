@@ -32,6 +32,11 @@ package struct OutboundBuffer {
         bytes.withUnsafeBufferPointer { storage.append(contentsOf: $0) }
     }
 
+    /// Queues a copy of `bytes` after what already waits.
+    @inline(__always) package mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        storage.append(contentsOf: bytes)
+    }
+
     /// Queues the bytes `body` appends to the end of the storage (e.g. a frame header written
     /// in place).
     @inline(__always) package mutating func appendInPlace(_ body: (inout [UInt8]) -> Void) {

@@ -11,6 +11,20 @@ struct ChatOutput {
     /// More than the output limit was queued for it: it is closed at the end of the turn as a
     /// slow consumer, and nothing more is queued meanwhile.
     var overflowed = false
+
+    /// Appends `bytes` (dropped once it overflowed; past the limit it overflows) and marks it
+    /// dirty, in one access to the output.
+    /// - Returns: true when it was not dirty yet: add its slot to the loop's flush list.
+    @inline(__always)
+    mutating func queue(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        if !overflowed {
+            buffer.append(bytes)
+            if buffer.isOverLimit { overflowed = true }
+        }
+        if isDirty { return false }
+        isDirty = true
+        return true
+    }
 }
 
 /// One client connection of the chat server, owned by exactly one event loop (never touched by

@@ -89,6 +89,7 @@ extension ChatServerWorker {
     /// The chat-line fast path (one loop, in-process rooms): encodes the line once and appends
     /// it to every other member's outbox, reached by slot.
     private func fanOut(name: String, text: String, to routes: [Int], except sender: Int) {
+        if fanOutFramed(name: name, text: text, to: routes, except: sender) { return }
         guard let bytes = cache.chatBytes(member: name, text: text) else {
             server.log("chat-server: a chat line from \(name) does not fit a frame; not sent")
             return
@@ -101,18 +102,34 @@ extension ChatServerWorker {
         }
     }
 
+    /// The fan-out of a line the framer takes (the common case): framed once in its buffer,
+    /// copied into each recipient's output. The loop touches no property of the worker (no
+    /// exclusivity check or retain per recipient): the dirty list is moved out for it and back.
+    /// - Returns: false, having queued nothing, when the framer declines the line.
+    private func fanOutFramed(name: String, text: String, to routes: [Int], except sender: Int) -> Bool {
+        var marked: [Int] = []
+        swap(&marked, &dirty)
+        defer { swap(&marked, &dirty) }
+        return lineFramer.withFrame(member: name, text: text) { frame in
+            outputs.withUnsafeBufferPointer { outputs in
+                for route in routes where route != sender {
+                    guard let output = outputs[route] else { continue }
+                    if output.pointee.queue(frame) { marked.append(route) }
+                }
+            }
+        }
+    }
+
     /// Appends `bytes` to the output of the connection at `slot` (dropped once it overflowed)
     /// and marks it for the flush at the end of the turn.
     @inline(__always)
     private func queue(_ bytes: [UInt8], to output: UnsafeMutablePointer<ChatOutput>, slot: Int) {
-        if !output.pointee.overflowed {
-            output.pointee.buffer.append(bytes)
-            if output.pointee.buffer.isOverLimit { output.pointee.overflowed = true }
-        }
-        if !output.pointee.isDirty {
-            output.pointee.isDirty = true
-            dirty.append(slot)
-        }
+        bytes.withUnsafeBufferPointer { queue($0, to: output, slot: slot) }
+    }
+
+    @inline(__always)
+    private func queue(_ bytes: UnsafeBufferPointer<UInt8>, to output: UnsafeMutablePointer<ChatOutput>, slot: Int) {
+        if output.pointee.queue(bytes) { dirty.append(slot) }
     }
 
     /// A frame that does not decode: the peer gets a system message saying why (best effort),
@@ -193,22 +210,25 @@ extension ChatServerWorker {
     }
 
     private func flushDirtyOnce() {
-        let batch = dirty.compactMap { slots[$0] }
-        dirty.removeAll(keepingCapacity: true)
+        swap(&dirty, &flushing)
+        defer { flushing.removeAll(keepingCapacity: true) }
         // Cleared before any flush: a close below may queue a notice for a later connection of
         // this batch, which must then be marked dirty again (its table flag was just reset).
-        for connection in batch { connection.output.pointee.isDirty = false }
+        for slot in flushing { outputs[slot]?.pointee.isDirty = false }
         // With one loop and the local backend only `ChatServer.deliver` (another thread) uses the
         // table; it is looked at only once that happened.
         if direct == nil || server.hasExternalDeliveries {
             server.delivery.withLock { table in
-                for connection in batch where table.take(connection.id, into: &connection.outbox) {
-                    connection.output.pointee.overflowed = true
+                for slot in flushing {
+                    guard let connection = slots[slot] else { continue }
+                    if table.take(connection.id, into: &connection.outbox) { connection.output.pointee.overflowed = true }
                 }
             }
         }
-        for connection in batch where slots[connection.slot] === connection {
-            flush(connection)
+        // A connection closed by an earlier flush of this batch left its slot empty (a slot is
+        // taken again only when a connection is accepted, never during a flush).
+        for slot in flushing {
+            if let connection = slots[slot] { flush(connection) }
         }
     }
 

@@ -38,9 +38,13 @@ final class ChatServerWorker: @unchecked Sendable {
     var outputs: [UnsafeMutablePointer<ChatOutput>?] = []
     /// Slots of the connections with output queued this turn, to flush at its end.
     var dirty: [Int] = []
+    /// The slots being flushed (`dirty` of the previous round; reused, never reallocated).
+    var flushing: [Int] = []
     /// Loops asked (through the delivery table) to flush a connection this iteration.
     var wakePeers: [Bool] = []
     var cache: ChatMessageCache
+    /// Frames the chat lines of the fast path (one reusable buffer).
+    var lineFramer: ChatLineFramer
     let reader: SocketReader
     /// The listening socket's acceptor (first loop only).
     var acceptor: ListenerAcceptor?
@@ -68,6 +72,7 @@ final class ChatServerWorker: @unchecked Sendable {
             throw .eventLoop("\(error)")
         }
         cache = ChatMessageCache(format: configuration.format)
+        lineFramer = ChatLineFramer(format: configuration.format)
         reader = SocketReader(chunk: configuration.readChunk, maxReads: 16)
     }
 
@@ -200,7 +205,7 @@ extension ChatServerWorker: SocketReactorHandler {
         guard slot < slots.count, let connection = slots[slot] else { return }
         let flags = event.events
         if flags.contains(.writable) { flush(connection) }
-        if !flags.isDisjoint(with: [.readable, .hangup, .error]), slots[slot] === connection {
+        if !flags.isDisjoint(with: .readableOrClosed), slots[slot] === connection {
             readAvailable(connection)
         }
     }
