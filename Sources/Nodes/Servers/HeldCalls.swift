@@ -21,11 +21,20 @@ struct HeldCalls: Sendable {
 
     /// Holds `call` (or drops and logs it when `limit` calls are held already).
     mutating func hold(_ call: BackendCall, from source: NodeName, log env: any NodeEnvironment) {
-        guard calls.count < limit else {
-            env.log(NodeLog.callDropped, ["call": .text(call.traceLabel), "from": .name(source), "reason": .text("held-full")])
-            return
-        }
+        if !hold(call, from: source) { env.log(NodeLog.callDropped, Self.dropRecord(call, from: source)) }
+    }
+
+    /// Holds `call` unless `limit` calls are held already.
+    /// - Returns: whether it is held (when not, the caller records `call-dropped` with `dropRecord`).
+    mutating func hold(_ call: BackendCall, from source: NodeName) -> Bool {
+        guard calls.count < limit else { return false }
         calls.append(Call(call: call, source: source))
+        return true
+    }
+
+    /// The fields of the `call-dropped` record of a call dropped because `limit` calls are held.
+    static func dropRecord(_ call: BackendCall, from source: NodeName) -> TraceDetail {
+        ["call": .text(call.traceLabel), "from": .name(source), "reason": .text("held-full")]
     }
 
     /// Every held call, in arrival order; none is held afterwards.

@@ -182,6 +182,22 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         return earliest
     }
 
+    /// When `takeDueRetransmissions` next has something to do for the users for whom `include`
+    /// holds (timers are data).
+    /// - Returns: the earliest instant a pending push of theirs is due again (`policy.delay(after:
+    ///   retransmissions)` after it was last sent; never sent counts as sent at instant zero), or
+    ///   nil when none of them has a pending push.
+    package func nextRetransmission(policy: RetransmitPolicy, where include: (String) -> Bool) -> VirtualInstant? {
+        var earliest: VirtualInstant?
+        for (user, queue) in queues where !queue.pending.isEmpty && include(user) {
+            for push in queue.pending {
+                let at = (push.sentAt ?? .zero).advanced(by: policy.delay(after: push.retransmissions))
+                if earliest.map({ at < $0 }) ?? true { earliest = at }
+            }
+        }
+        return earliest
+    }
+
     /// The pushes due for a retransmission at `now`, per user (users sorted, pushes in seq
     /// order), each marked sent again: a push is due `policy.delay(after: n)` after it was last
     /// sent, n being how many times it was retransmitted already. Each push has its own clock, so
