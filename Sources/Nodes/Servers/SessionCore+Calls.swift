@@ -144,12 +144,13 @@ extension SessionCore {
     /// sent at once when the user has a route.
     private mutating func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
         let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
+        let hadPending = outbox.pendingCount(user: user) > 0
         let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
         log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)),
                                    "gen": .number(UInt64(generation))])
-        want(.expiry, at: now.advanced(by: retention))
+        acceptedPush(for: user, hadPending: hadPending)
         guard let entry = route else { return }
-        want(.retransmit, at: now.advanced(by: Self.retransmitPolicy.base))
+        sentPushes(to: user)
         backend(.deliver(PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now.nanoseconds,
                                    generation: generation, floor: floor)), to: entry.frontend)
     }
@@ -158,7 +159,7 @@ extension SessionCore {
     private mutating func resend(to user: String) {
         guard let entry = table.route(user: user) else { return }
         let (pending, floor) = outbox.markSent(user: user, at: now)
-        if !pending.isEmpty { want(.retransmit, at: now.advanced(by: Self.retransmitPolicy.base)) }
+        if !pending.isEmpty { sentPushes(to: user) }
         for p in pending { deliver(p, floor: floor, to: entry.frontend) }
     }
 

@@ -10,11 +10,14 @@ import NetModel
 /// out in order.
 ///
 /// **Deadline-driven.** No periodic tick: each of the four `Timer`s is armed at the instant its
-/// work next falls due — the next push retransmission (`PushOutbox.nextRetransmission`), the next
-/// kick sent again, the next frontend asked again for its streams, the next push given up
-/// (`PushOutbox.nextExpiry`). Work that comes due earlier than the armed instant (a push sent
-/// now is due again in 1 s) moves the timer earlier; work that goes away (an ack) leaves it: a
-/// timer that fires with nothing due re-arms at the next due instant.
+/// work next falls due — the next push retransmission, the next kick sent again, the next
+/// frontend asked again for its streams, the next push given up. Work that comes due earlier
+/// than the armed instant (a push sent now is due again in 1 s) moves the timer earlier; work
+/// that goes away (an ack) leaves it: a timer that fires with nothing due re-arms at the next due
+/// instant. Users with pending pushes are indexed by the instant their next retransmission and
+/// expiry fall due (`DeadlineQueue`, checked against `PushOutbox.nextRetransmission(user:policy:)`
+/// and `nextExpiry(user:retention:)` when they come up), so a firing costs a few heap steps per
+/// user due, never a scan of every user.
 struct SessionCore {
     /// What the shell does.
     enum Action: Equatable {
@@ -84,6 +87,10 @@ struct SessionCore {
     let retention: Duration
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     let forgetConnectionOnLogout: Bool
+    /// Users with pushes to send again, by when the next one falls due (entries may be stale).
+    var retransmitDue = DeadlineQueue<String>()
+    /// Users with pushes to give up, by when the next one runs out of retention (entries may be stale).
+    var expiryDue = DeadlineQueue<String>()
     /// When each armed timer is due.
     private(set) var armed: [Timer: VirtualInstant] = [:]
 
@@ -169,38 +176,21 @@ struct SessionCore {
             where awaitingResync[frontend]!.advanced(by: Self.resendInterval) <= now {
                 askForStreams(frontend)
             }
+            if let next = awaitingResync.values.min() { want(.resyncAsk, at: next.advanced(by: Self.resendInterval)) }
         case .kickResend:
             for k in kicks.takeDue(now: now, after: Self.resendInterval) {
                 backend(.kickStream(user: k.user, connection: k.connection, reason: k.reason), to: k.frontend)
             }
+            if let next = kicks.nextDue(after: Self.resendInterval) { want(.kickResend, at: next) }
         case .retransmit:
-            let table = self.table   // read by the filter while the outbox changes
-            let due = outbox.takeDueRetransmissions(now: now, policy: Self.retransmitPolicy) { table.route(user: $0) != nil }
-            for (user, pushes, floor) in due {
-                guard let entry = table.route(user: user) else { continue }
-                for p in pushes { deliver(p, floor: floor, to: entry.frontend) }
-            }
+            retransmitDuePushes()
         case .expiry:
-            for gone in outbox.expire(now: now, retention: retention) {
-                log(NodeLog.pushExpired, ["push": .number(gone.push.pushID), "user": .text(gone.push.user),
-                                          "seq": .number(UInt64(gone.push.seq))])
-            }
+            expireDuePushes()
         }
-        if let next = nextDue(timer) { want(timer, at: next) }
         return end()
     }
 
     // MARK: timers
-
-    /// When `timer`'s work is next due, from the state (nil: nothing waits).
-    func nextDue(_ timer: Timer) -> VirtualInstant? {
-        switch timer {
-        case .resyncAsk: awaitingResync.values.min()?.advanced(by: Self.resendInterval)
-        case .kickResend: kicks.nextDue(after: Self.resendInterval)
-        case .retransmit: outbox.nextRetransmission(policy: Self.retransmitPolicy) { table.route(user: $0) != nil }
-        case .expiry: outbox.nextExpiry(retention: retention)
-        }
-    }
 
     /// `timer` must fire by `at`: armed then, unless it is armed earlier already.
     mutating func want(_ timer: Timer, at due: VirtualInstant) {
