@@ -175,6 +175,22 @@ struct SessionCorePushTests {
         #expect(core.outbox.pendingCount == 0)
     }
 
+    @Test("a user's index entry that went stale (its earliest push acknowledged) is skipped: the timer goes to its real next expiry")
+    func staleExpiryEntry() {
+        var core = makeSessionCore()
+        _ = push(&core, 1, to: ["u1"], now: at(100))
+        _ = push(&core, 2, to: ["u2"], now: at(200))
+        _ = push(&core, 3, to: ["u2"], now: at(5_000))
+        _ = core.call(.ack(user: "u2", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(6_000))
+        // u1's push expires at 30.1 s; u2's entry says 30.2 s, but its earliest push now expires at 35 s.
+        let first = core.fire(.expiry, now: at(30_100))
+        #expect(labels(first) == [NodeLog.pushExpired])
+        #expect(core.armed[.expiry] == at(35_000))
+        let second = core.fire(.expiry, now: at(35_000))
+        #expect(second == [.log(NodeLog.pushExpired, ["push": .number(103), "user": .text("u2"), "seq": .number(2)])])
+        #expect(core.armed[.expiry] == nil)
+    }
+
     @Test("a duplicated push request is executed once: the copy gets the first answer, no second delivery")
     func exactlyOnce() {
         var core = makeLoggedInCore()
@@ -196,5 +212,20 @@ struct SessionCorePushTests {
         #expect(delivered(serving) == [1, 2])
         #expect(core.held.count == 0)
         #expect(core.outbox.pendingCount(user: "u1") == 2)
+    }
+}
+
+@Suite("DeadlineQueue: keys by due instant, earliest first, ties by key")
+struct DeadlineQueueTests {
+    @Test("entries come out by instant, then by key, whatever the insertion order")
+    func order() {
+        var queue = DeadlineQueue<String>()
+        let dues: [(String, Int64)] = [("c", 30), ("a", 50), ("b", 30), ("d", 10), ("a", 30), ("e", 70), ("b", 10), ("f", 20)]
+        for (key, ms) in dues { queue.insert(key, at: at(ms)) }
+        #expect(queue.count == dues.count)
+        var out: [String] = []
+        while let e = queue.removeFirst() { out.append("\(e.key)@\(e.due.nanoseconds / 1_000_000)") }
+        #expect(out == ["b@10", "d@10", "f@20", "a@30", "b@30", "c@30", "a@50", "e@70"])
+        #expect(queue.first == nil)
     }
 }
