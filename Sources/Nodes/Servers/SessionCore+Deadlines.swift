@@ -11,6 +11,7 @@ struct DeadlineQueue<Key: Comparable> {
         /// What is due.
         var key: Key
 
+        /// Whether it comes out before `other`: earlier, or as early with a smaller key.
         func precedes(_ other: Entry) -> Bool { due != other.due ? due < other.due : key < other.key }
     }
 

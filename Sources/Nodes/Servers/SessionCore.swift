@@ -98,6 +98,8 @@ struct SessionCore {
     private(set) var now: VirtualInstant = .zero
     /// When each timer is to be armed at the end of the event being handled.
     private var plan: [Timer: VirtualInstant] = [:]
+    /// Whether the event being handled changed `plan`.
+    private var replanned = false
     /// The actions of the event being handled.
     private var actions: [Action] = []
 
@@ -170,6 +172,7 @@ struct SessionCore {
         begin(now)
         armed[timer] = nil
         plan[timer] = nil
+        replanned = true
         switch timer {
         case .resyncAsk:
             for frontend in awaitingResync.keys.sorted()
@@ -196,21 +199,24 @@ struct SessionCore {
     mutating func want(_ timer: Timer, at due: VirtualInstant) {
         if let planned = plan[timer], planned <= due { return }
         plan[timer] = due
+        replanned = true
     }
 
     /// Nothing waits for `timer` any more: it is disarmed.
     mutating func unwant(_ timer: Timer) {
-        plan[timer] = nil
+        guard plan.removeValue(forKey: timer) != nil else { return }
+        replanned = true
     }
 
     private mutating func begin(_ now: VirtualInstant) {
         self.now = now
         plan = armed
+        replanned = false
     }
 
     /// Ends an event: the timers whose instant changed are cancelled and scheduled again.
     private mutating func end() -> [Action] {
-        if plan != armed {
+        if replanned, plan != armed {
             for timer in Timer.allCases where plan[timer] != armed[timer] {
                 if armed[timer] != nil { actions.append(.cancel(timer)) }
                 if let due = plan[timer] { actions.append(.schedule(timer, after: now < due ? now.duration(to: due) : .zero)) }
@@ -224,14 +230,17 @@ struct SessionCore {
 
     // MARK: actions
 
+    /// Records `label` with `detail` in the trace (an action of the event being handled).
     mutating func log(_ label: String, _ detail: TraceDetail) {
         actions.append(.log(label, detail))
     }
 
+    /// Sends the backend call `call` to `node` (an action of the event being handled).
     mutating func backend(_ call: BackendCall, to node: NodeName) {
         actions.append(.backend(call, to: node))
     }
 
+    /// Records a call the session node does not take (an action of the event being handled).
     mutating func unexpected(_ call: BackendCall, from source: NodeName) {
         actions.append(.unexpected(call, from: source))
     }
