@@ -11,9 +11,10 @@ extension Actor {
     ///
     /// Why a cast and not `assumeIsolated`: the standard function does the same check, but Swift 6's
     /// region isolation treats the closures and arguments passed into it as sent to the actor, which
-    /// non-`Sendable` timer bodies, inspections and test callbacks are not. The hot delivery path
-    /// (`ClusterRun.attach`), whose message type is `Sendable`, uses `assumeIsolated` itself.
-    /// The callback holds the actor strongly.
+    /// non-`Sendable` timer bodies, inspections and test callbacks are not; and on the event loop,
+    /// where no executor is current, it first asks the runtime for the current executor and
+    /// whether it is the main one before falling back to this check (2.2% of 11-mixed-1000's
+    /// instructions when the delivery path used it). The callback holds the actor strongly.
     nonisolated func simulatorCallback<A>(on executor: SimExecutor,
                                           _ body: @escaping (isolated Self, A) -> Void) -> (A) -> Void {
         typealias Plain = (Self, A) -> Void

@@ -6,34 +6,25 @@ import NetModel
 /// and leave with `.disconnect`; when management removes that door, they are disconnected.
 ///
 /// Exactly once: a command from a frontend carries its client's request key; the node executes
-/// each key once and answers every copy with the first result (`executed`), which is what the
-/// client is told: `ok`/`joined` only when the command took effect.
+/// each key once and answers every copy with the first result, which is what the client is told:
+/// `ok`/`joined` only when the command took effect.
 ///
 /// Restarts: rooms live in memory. A restarted node answers a line or a leave from a member it
 /// does not know with `notInRoom`; the member then sends `restore(roomID:title:)` and the room
-/// comes back (by title, with its old number when free). The pushes for members wait in
-/// `outbox` until the session node confirms each one, and are sent again (same request key, so
+/// comes back (by title, with its old number when free). The pushes for members wait in an
+/// outbox until the session node confirms each one, and are sent again (same request key, so
 /// the session node holds each once) when the stream to it breaks or a confirmation is late.
+///
+/// The actor is a thin shell: the logic is `ChatCore`, a value. Each event goes into the core
+/// with the clock reading and the session node the management link knows; the shell carries out
+/// the actions that come back, in order, and maps the core's session stream to the transport's.
 package actor ChatNode: ManagedServer {
     package nonisolated let env: any NodeEnvironment
     var link: ManagementLink
-    var rooms = ChatRooms()
-    var nextPush: UInt64 = 1
-    let pushIDPrefix: UInt64
-    /// The ordered connection to the session node: lines keep their order on the way to members.
-    var sessionStream: StreamID?
-    /// The node each member connected through with `ChatCommand.connect` (a chat door), by user:
-    /// when management removes that node, its members are disconnected. Members that never sent
-    /// `connect` (simulated clients) are not tracked.
-    var origins: [String: NodeName] = [:]
-    /// Commands executed, per origin: a copy gets the first result.
-    var executed = RequestWindow<ClientResult>(capacity: 32)
-    /// Pushes sent to the session node and not confirmed yet, in order.
-    var outbox = ChatPushOutbox()
-    /// Calls that arrived while the node was registering (held, run once it serves).
-    var held = HeldCalls()
-    /// Whether this incarnation told the members it started (see `becameServing`).
-    var announcedStart = false
+    /// Rooms, members, exactly-once commands, the push outbox and its timer (the logic).
+    var core: ChatCore
+    /// The session stream the core opened, and the transport's id of it.
+    private var sessionStream: (core: ChatCore.SessionStream, id: StreamID)?
 
     package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -41,65 +32,30 @@ package actor ChatNode: ManagedServer {
     package init(env: any NodeEnvironment) {
         self.env = env
         link = ManagementLink(env: env)
-        pushIDPrefix = PushIDLayout.prefix(node: env.name, incarnation: env.incarnationID)
+        core = makeChatCore(name: env.name, incarnation: env.incarnationID)
     }
 
     /// The rooms, in number order (for checkers and reports).
-    package var roomList: [ChatRoomInfo] { rooms.roomList }
+    package var roomList: [ChatRoomInfo] { core.rooms.roomList }
 
     /// Whether the node serves (registered, not fenced).
     package var isServing: Bool { link.isServing }
 
+    /// The session node the management link knows now.
+    private var sessionNode: NodeName? { link.config.sessionNode?.name }
+
     package func start() {
         startManagement()
-        scheduleOutboxRetry()
+        perform(core.start(now: env.now))
     }
     package func shutdown() { unregisterNow() }
-    func becameServing(_ config: NodeConfig) {
-        if !announcedStart {
-            // A chat node starts with no rooms: tell every online member, so those who were in a
-            // room (before a restart) put themselves back at once rather than at their next line.
-            announcedStart = true
-            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: PushIDLayout.incarnation(ofPrefix: pushIDPrefix),
-                                                                     counter: nextPush))
-            let call = BackendCall.broadcast(pushID: PushIDLayout.id(prefix: pushIDPrefix, counter: nextPush), body: .chat(.restarted),
-                                             acceptedAt: env.now.nanoseconds, request: key)
-            nextPush += 1
-            _ = outbox.append(key, call)
-            flushOutbox()
-        }
-        for call in held.takeAll() { handle(call.call, from: call.source) }
-    }
+    func becameServing(_ config: NodeConfig) { perform(core.becameServing(session: sessionNode, now: env.now)) }
     func stopServing() {}
     func membershipChanged(_ notice: MembershipNotice) {
-        switch notice {
-        case .left(let name, _), .rejoined(let name, _, _):
-            dropMembers(of: name)
-            if name.role == .session { resendOutbox(newStream: true) }
-        case .joined(let name, _):
-            if name.role == .session { resendOutbox(newStream: true) }
-        }
-    }
-
-    /// Disconnects every member that connected through `node` (removed by management): the
-    /// others in their rooms get the leave notices, as when a connection closes.
-    private func dropMembers(of node: NodeName) {
-        let users = origins.filter { $0.value == node }.keys.sorted()
-        guard !users.isEmpty else { return }
-        env.log(NodeLog.chatMembersDropped, ["node": .name(node), "members": .number(UInt64(users.count))])
-        for user in users {
-            origins[user] = nil
-            let effects = rooms.disconnect(ChatMemberID(user))
-            if !effects.isEmpty { deliver(effects, lineID: 0) }
-        }
+        perform(core.membershipChanged(notice, session: sessionNode, now: env.now))
     }
 
     package func receive(_ inbound: Inbound<ClusterMessage>) {
-        if case .streamClosed(let id, _, _) = inbound, id == sessionStream {
-            sessionStream = nil
-            resendOutbox(newStream: true)
-            return
-        }
         let source: NodeName
         let payload: ClusterMessage
         switch inbound {
@@ -111,29 +67,44 @@ package actor ChatNode: ManagedServer {
             // A chat door's commands come on one stream, in its order.
             source = peer
             payload = message
-        case .streamOpened, .streamClosed:
+        case .streamClosed(let id, _, _):
+            guard let open = sessionStream, open.id == id else { return }
+            sessionStream = nil
+            return perform(core.sessionStreamClosed(open.core, session: sessionNode, now: env.now))
+        case .streamOpened:
             return
         }
         guard let call = admittedBackendCall(payload, from: source) else { return }
-        guard link.isServing else {
-            if link.mayServeAgain { held.hold(call, from: source, log: env) }
-            return
-        }
-        handle(call, from: source)
+        perform(core.call(call, from: source, serving: link.isServing, mayServeAgain: link.mayServeAgain,
+                          session: sessionNode, now: env.now))
     }
 
-    private func handle(_ call: BackendCall, from source: NodeName) {
-        switch call {
-        case .chat(let user, let command, let key):
-            guard let key else { return _ = apply(command, from: user, via: source) }
-            guard let result = executed.executeOnce(key, service: "ChatCommand", log: env, {
-                apply(command, from: user, via: source)
-            }) else { return }
-            backend(.executed(request: key, result: result), to: source)
-        case .executed(let key, _):
-            outbox.confirm(key)
-        default:
-            unexpected(.backend(group: env.groupID, call), from: source)
+    private func fire(_ timer: ChatCore.Timer) {
+        perform(core.fire(timer, session: sessionNode, now: env.now))
+    }
+
+    /// Carries out the core's actions, in order.
+    private func perform(_ actions: [ChatCore.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let call, let node):
+                backend(call, to: node)
+            case .openSessionStream(let stream, let session):
+                sessionStream = (stream, env.transport.openStream(to: session))
+            case .sendOnSessionStream(let call, let stream):
+                guard let open = sessionStream, open.core == stream else { continue }
+                env.send(.backend(group: env.groupID, call), on: open.id)
+            case .closeSessionStream(let stream):
+                guard let open = sessionStream, open.core == stream else { continue }
+                sessionStream = nil
+                env.transport.closeStream(open.id)
+            case .schedule(let timer, let delay):
+                env.scheduleTimer(after: delay, on: self) { $0.fire(timer) }
+            case .log(let label, let detail):
+                env.log(label, detail)
+            case .unexpected(let call, let source):
+                unexpected(.backend(group: env.groupID, call), from: source)
+            }
         }
     }
 }

@@ -18,9 +18,9 @@ extension FrontendNode {
                     claims: TokenClaims?, route: ReplyRoute, remember: Bool) {
         running[key] = RunningHandler(route: route)
         let context = ServiceContext(service: service, request: key, claims: claims, frontend: self)
-        Task(executorPreference: env.taskExecutor) {
+        Task.immediate(executorPreference: env.taskExecutor) {
             let outcome = await handler(context)
-            await self.handlerReturned(key, service: service, outcome: outcome, remember: remember)
+            self.handlerReturned(key, service: service, outcome: outcome, remember: remember)
         }
     }
 

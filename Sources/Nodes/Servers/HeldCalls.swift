@@ -24,15 +24,15 @@ struct HeldCalls: Sendable {
         if !hold(call, from: source) { env.log(NodeLog.callDropped, Self.dropRecord(call, from: source)) }
     }
 
-    /// Holds `call` unless `limit` calls are held already.
-    /// - Returns: whether it is held (when not, the caller records `call-dropped` with `dropRecord`).
+    /// Holds `call` unless `limit` calls are held already (for a core, which logs by action).
+    /// - Returns: whether it is held; when not, log `dropRecord(_:from:)` as `NodeLog.callDropped`.
     mutating func hold(_ call: BackendCall, from source: NodeName) -> Bool {
         guard calls.count < limit else { return false }
         calls.append(Call(call: call, source: source))
         return true
     }
 
-    /// The fields of the `call-dropped` record of a call dropped because `limit` calls are held.
+    /// The trace record of a call dropped because `limit` calls are held.
     static func dropRecord(_ call: BackendCall, from source: NodeName) -> TraceDetail {
         ["call": .text(call.traceLabel), "from": .name(source), "reason": .text("held-full")]
     }

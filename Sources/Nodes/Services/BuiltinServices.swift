@@ -12,7 +12,7 @@ public struct StateService: FrontendService {
     public static var access: ServiceAccess { .anonymous }
     public static var remembersAnswers: Bool { true }
     public init() {}
-    public func handle(_ request: StateRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: StateRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
         .flag(true)
     }
 }
@@ -37,7 +37,7 @@ public struct LoginService: FrontendService {
     public static var access: ServiceAccess { .anonymous }
     public static var remembersAnswers: Bool { true }
     public init() {}
-    public func handle(_ request: LoginRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: LoginRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
         guard !request.user.isEmpty, request.password == Self.password(for: request.user) else { throw .wrongPassword }
         return .token(await context.issueToken(for: request.user))
     }
@@ -64,7 +64,7 @@ public struct MessageRequest: ServiceMessage {
 public struct MessageService: FrontendService {
     public static let name = "MessageUser"
     public init() {}
-    public func handle(_ request: MessageRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: MessageRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
         .accepted(pushID: try await context.push(request.text, to: [request.to]))
     }
 }
@@ -81,7 +81,7 @@ public struct BroadcastRequest: ServiceMessage {
 public struct BroadcastService: FrontendService {
     public static let name = "Broadcast"
     public init() {}
-    public func handle(_ request: BroadcastRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: BroadcastRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
         .accepted(pushID: try await context.broadcast(request.text))
     }
 }
@@ -98,7 +98,7 @@ public struct KickRequest: ServiceMessage {
 public struct KickService: FrontendService {
     public static let name = "Kick"
     public init() {}
-    public func handle(_ request: KickRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: KickRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
         try await context.kick(request.user)
         return .ok
     }
@@ -116,7 +116,7 @@ public struct IsOnlineRequest: ServiceMessage {
 public struct IsOnlineService: FrontendService {
     public static let name = "IsOnline"
     public init() {}
-    public func handle(_ request: IsOnlineRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: IsOnlineRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
         .flag(try await context.isOnline(request.user))
     }
 }
@@ -125,7 +125,7 @@ public struct IsOnlineService: FrontendService {
 public struct ChatService: FrontendService {
     public static let name = "ChatCommand"
     public init() {}
-    public func handle(_ request: ChatCommand, context: ServiceContext) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func handle(_ request: ChatCommand, context: ServiceContext) async throws(Refusal) -> ClientResult {
         try await context.chat(request)
     }
 }

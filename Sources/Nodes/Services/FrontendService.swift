@@ -29,9 +29,12 @@ public protocol FrontendService: Sendable {
     /// without running the handler again (default false: the handler's effects are deduplicated
     /// where they are executed). Login uses it so a retried login returns the same token.
     static var remembersAnswers: Bool { get }
-    /// Serves one request.
+    /// Serves one request, on the frontend's own executor (`nonisolated(nonsending)`: it runs
+    /// where its caller runs, so the handler and its context's calls take no executor hops).
+    /// Declare implementations `nonisolated(nonsending)` too; one without it still works, but
+    /// hops to the task's executor and back on every call.
     /// - Throws: a `Refusal` that the client receives as `ClientResult.refused`.
-    func handle(_ request: Request, context: ServiceContext) async throws(Refusal) -> Reply
+    nonisolated(nonsending) func handle(_ request: Request, context: ServiceContext) async throws(Refusal) -> Reply
 }
 
 extension FrontendService {

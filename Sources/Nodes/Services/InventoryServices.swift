@@ -94,7 +94,7 @@ public struct AddItem: ServiceMessage {
 public struct InventoryAddService: SimulatedService {
     public static let name = "Inventory.Add"
     public init() {}
-    public func handle(_ request: AddItem, context: ServiceContext) async throws(Refusal) -> Inventory {
+    nonisolated(nonsending) public func handle(_ request: AddItem, context: ServiceContext) async throws(Refusal) -> Inventory {
         try await context.call(InventoryStore.self, .add(item: request.item, count: request.count))
     }
     public static func workloadRequest(_ draw: inout WorkloadDraw) -> AddItem {
@@ -112,7 +112,7 @@ public struct ListItems: ServiceMessage {
 public struct InventoryListService: SimulatedService {
     public static let name = "Inventory.List"
     public init() {}
-    public func handle(_ request: ListItems, context: ServiceContext) async throws(Refusal) -> Inventory {
+    nonisolated(nonsending) public func handle(_ request: ListItems, context: ServiceContext) async throws(Refusal) -> Inventory {
         try await context.call(InventoryStore.self, .list)
     }
     public static func workloadRequest(_ draw: inout WorkloadDraw) -> ListItems { ListItems() }
@@ -139,7 +139,7 @@ public struct GiftItem: ServiceMessage {
 public struct InventoryGiftService: SimulatedService {
     public static let name = "Inventory.Gift"
     public init() {}
-    public func handle(_ request: GiftItem, context: ServiceContext) async throws(Refusal) -> Inventory {
+    nonisolated(nonsending) public func handle(_ request: GiftItem, context: ServiceContext) async throws(Refusal) -> Inventory {
         let giver = try await context.onlineUserInfo()
         guard try await context.isOnline(request.to) else { throw .notOnline(request.to) }
         let left = try await context.call(InventoryStore.self,

@@ -42,14 +42,14 @@ public struct ServiceContext: Sendable {
     /// `GetOnlineUserInfoOrThrow`).
     /// - Throws: `Refusal.notOnline` when the user has no push stream, or why the session node
     ///   could not answer.
-    public func onlineUserInfo() async throws(Refusal) -> UserInfo {
+    nonisolated(nonsending) public func onlineUserInfo() async throws(Refusal) -> UserInfo {
         let info = try userInfo()
         guard try await isOnline(info.user) else { throw .notOnline(info.user) }
         return info
     }
 
     /// Whether `user` has a push stream now (the session node answers).
-    public func isOnline(_ user: String) async throws(Refusal) -> Bool {
+    nonisolated(nonsending) public func isOnline(_ user: String) async throws(Refusal) -> Bool {
         let result = try await frontend.perform(.isOnline(user: user), for: request)
         guard case .flag(let online) = result else { throw .unexpectedAnswer(service) }
         return online
@@ -58,31 +58,31 @@ public struct ServiceContext: Sendable {
     /// Pushes `text` from the caller to `users` through the session node.
     /// - Returns: the push's id, once the session node holds it.
     @discardableResult
-    public func push(_ text: String, to users: [String]) async throws(Refusal) -> UInt64 {
+    nonisolated(nonsending) public func push(_ text: String, to users: [String]) async throws(Refusal) -> UInt64 {
         try await accepted(frontend.perform(.push(users: users, body: .message(from: user, text: text)), for: request))
     }
 
     /// Pushes `text` to every online user.
     /// - Returns: the push's id, once the session node holds it.
     @discardableResult
-    public func broadcast(_ text: String) async throws(Refusal) -> UInt64 {
+    nonisolated(nonsending) public func broadcast(_ text: String) async throws(Refusal) -> UInt64 {
         try await accepted(frontend.perform(.broadcast(body: .broadcast(text: text)), for: request))
     }
 
     /// Closes `user`'s push stream wherever it is.
-    public func kick(_ user: String) async throws(Refusal) {
+    nonisolated(nonsending) public func kick(_ user: String) async throws(Refusal) {
         _ = try await frontend.perform(.kick(user: user), for: request)
     }
 
     /// Sends a chat command for the caller to the chat node.
     /// - Returns: the chat node's answer (`.ok`, or `.joined` for create, join and restore).
-    public func chat(_ command: ChatCommand) async throws(Refusal) -> ClientResult {
+    nonisolated(nonsending) public func chat(_ command: ChatCommand) async throws(Refusal) -> ClientResult {
         try await frontend.perform(.chat(user: user, command: command), for: request)
     }
 
     /// Calls the backend service `type` (hosted by the session node) for the caller.
     /// - Returns: its reply.
-    public func call<B: BackendService>(_ type: B.Type, _ request: B.Request) async throws(Refusal) -> B.Reply {
+    nonisolated(nonsending) public func call<B: BackendService>(_ type: B.Type, _ request: B.Request) async throws(Refusal) -> B.Reply {
         let result = try await frontend.perform(.service(name: B.name, user: user, payload: ServicePayload(request)),
                                                 for: self.request)
         guard case .reply(let payload) = result else { throw .unexpectedAnswer(B.name) }
@@ -91,18 +91,18 @@ public struct ServiceContext: Sendable {
 
     /// Records an event in the trace, from the frontend (`label` a stable kind, `detail` its
     /// fields).
-    public func log(_ label: String, _ detail: TraceDetail) async {
+    nonisolated(nonsending) public func log(_ label: String, _ detail: TraceDetail) async {
         await frontend.logForService(label, detail)
     }
 
     /// 64 bits from the frontend's random stream (seeded on the simulator).
-    public func random() async -> UInt64 { await frontend.randomForService() }
+    nonisolated(nonsending) public func random() async -> UInt64 { await frontend.randomForService() }
 
     /// The frontend's clock.
     public var now: VirtualInstant { frontend.env.now }
 
     /// Signs a login token for `user` (the Login service).
-    func issueToken(for user: String) async -> String { await frontend.issueLoginToken(for: user) }
+    nonisolated(nonsending) func issueToken(for user: String) async -> String { await frontend.issueLoginToken(for: user) }
 
     private func accepted(_ result: ClientResult) throws(Refusal) -> UInt64 {
         guard case .accepted(let pushID) = result else { throw .unexpectedAnswer(service) }

@@ -68,7 +68,7 @@ public struct ServiceRegistry: Sendable {
 /// A frontend service, type-erased for the registry.
 struct FrontendServiceEntry: Sendable {
     /// A handler bound to its decoded request.
-    typealias Handler = @Sendable (ServiceContext) async -> Result<ClientResult, Refusal>
+    typealias Handler = nonisolated(nonsending) @Sendable (ServiceContext) async -> Result<ClientResult, Refusal>
 
     let access: ServiceAccess
     let remembersAnswers: Bool

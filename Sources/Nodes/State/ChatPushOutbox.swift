@@ -10,8 +10,8 @@ package struct ChatPushOutbox: Sendable {
     private struct Entry: Sendable {
         var key: RequestKey
         var call: BackendCall
-        /// The stream it was last sent on (nil: not sent since the last `markAllUnsent`).
-        var sentOn: StreamID?
+        /// The stream it was last sent on, by number (nil: not sent since the last `markAllUnsent`).
+        var sentOn: UInt64?
     }
 
     private var entries: [Entry] = []
@@ -44,6 +44,12 @@ package struct ChatPushOutbox: Sendable {
 
     /// The pushes not sent on `stream` yet, in order, now marked sent on it at `now`.
     package mutating func takeUnsent(on stream: StreamID, now: VirtualInstant) -> [BackendCall] {
+        takeUnsent(onStream: stream.rawValue, now: now)
+    }
+
+    /// The pushes not sent on the stream numbered `stream` yet, in order, now marked sent on it at
+    /// `now`: for an owner that numbers its streams itself (`ChatCore.SessionStream`).
+    package mutating func takeUnsent(onStream stream: UInt64, now: VirtualInstant) -> [BackendCall] {
         var out: [BackendCall] = []
         for i in entries.indices where entries[i].sentOn != stream {
             entries[i].sentOn = stream

@@ -28,15 +28,23 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
         case stale
     }
 
-    private struct Entry: Sendable {
+    /// Which request (and which call of its handler) an entry is: trivially copyable, so a
+    /// lookup scans plain words and never copies an answer.
+    private struct EntryKey: Equatable, Sendable {
         var id: UInt64
         var step: UInt16
-        var answer: Answer?
+        init(_ key: RequestKey) {
+            id = key.id
+            step = key.step
+        }
     }
 
     private struct OriginWindow: Sendable {
         var epoch: UInt64
-        var entries: [Entry] = []
+        /// The remembered requests, oldest first; `answers[i]` belongs to `keys[i]` (nil: still
+        /// being executed).
+        var keys: [EntryKey] = []
+        var answers: [Answer?] = []
         /// The highest id forgotten so far (0: none).
         var forgottenUpTo: UInt64 = 0
         /// Earlier series of this origin (it restarted), newest last.
@@ -52,13 +60,16 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
                 self = OriginWindow(epoch: key.epoch)
                 retired = older
             }
-            if let i = entries.firstIndex(where: { $0.id == key.id && $0.step == key.step }) {
-                return entries[i].answer.map { .repeated($0) } ?? .inProgress
+            let entry = EntryKey(key)
+            if let i = keys.firstIndex(of: entry) {
+                return answers[i].map { .repeated($0) } ?? .inProgress
             }
             if key.id <= forgottenUpTo { return .stale }
-            entries.append(Entry(id: key.id, step: key.step, answer: nil))
-            if entries.count > capacity {
-                let gone = entries.removeFirst()
+            keys.append(entry)
+            answers.append(nil)
+            if keys.count > capacity {
+                let gone = keys.removeFirst()
+                answers.removeFirst()
                 forgottenUpTo = max(forgottenUpTo, gone.id)
             }
             return .execute
@@ -66,8 +77,18 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
 
         mutating func finish(_ key: RequestKey, answer: Answer) {
             // The newest entries are at the end: look from there.
-            guard let i = entries.lastIndex(where: { $0.id == key.id && $0.step == key.step }) else { return }
-            entries[i].answer = answer
+            guard let i = keys.lastIndex(of: EntryKey(key)) else { return }
+            answers[i] = answer
+        }
+
+        mutating func abandon(_ key: RequestKey) {
+            guard let i = keys.firstIndex(of: EntryKey(key)), answers[i] == nil else { return }
+            keys.remove(at: i)
+            answers.remove(at: i)
+        }
+
+        func answer(for key: RequestKey) -> Answer? {
+            keys.firstIndex(of: EntryKey(key)).flatMap { answers[$0] }
         }
     }
 
@@ -98,11 +119,11 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
 
     /// Forgets a request whose execution was abandoned (it may be executed again).
     package mutating func abandon(_ key: RequestKey) {
-        windows[key.origin]?.entries.removeAll { $0.id == key.id && $0.step == key.step && $0.answer == nil }
+        windows[key.origin]?.abandon(key)
     }
 
     /// The answer recorded for `key`, if any.
     package func answer(for key: RequestKey) -> Answer? {
-        windows[key.origin]?.entries.first(where: { $0.id == key.id && $0.step == key.step })?.answer ?? nil
+        windows[key.origin]?.answer(for: key)
     }
 }

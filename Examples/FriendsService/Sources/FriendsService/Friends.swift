@@ -56,7 +56,7 @@ public struct FriendsStore: BackendService {
 public struct AddFriendService: SimulatedService {
     public static let name = "Friends.Add"
     public init() {}
-    public func handle(_ request: AddFriend, context: ServiceContext) async throws(Refusal) -> FriendList {
+    nonisolated(nonsending) public func handle(_ request: AddFriend, context: ServiceContext) async throws(Refusal) -> FriendList {
         try await context.call(FriendsStore.self, .add(request.friend))
     }
     public static func workloadRequest(_ draw: inout WorkloadDraw) -> AddFriend { AddFriend(friend: draw.otherUser()) }
@@ -66,7 +66,7 @@ public struct AddFriendService: SimulatedService {
 public struct ListFriendsService: SimulatedService {
     public static let name = "Friends.List"
     public init() {}
-    public func handle(_ request: ListFriends, context: ServiceContext) async throws(Refusal) -> FriendList {
+    nonisolated(nonsending) public func handle(_ request: ListFriends, context: ServiceContext) async throws(Refusal) -> FriendList {
         try await context.call(FriendsStore.self, .list)
     }
     public static func workloadRequest(_ draw: inout WorkloadDraw) -> ListFriends { ListFriends() }
@@ -78,7 +78,7 @@ public struct NotifyFriendsService: SimulatedService {
     public static let name = "Friends.Notify"
     let greeting: String
     public init(greeting: String) { self.greeting = greeting }
-    public func handle(_ request: NotifyFriends, context: ServiceContext) async throws(Refusal) -> FriendList {
+    nonisolated(nonsending) public func handle(_ request: NotifyFriends, context: ServiceContext) async throws(Refusal) -> FriendList {
         // Step 5: the caller must be online (seed 000's GetOnlineUserInfoOrThrow).
         let me = try await context.onlineUserInfo()
         let list = try await context.call(FriendsStore.self, .list)

@@ -1,11 +1,11 @@
 import NetModel
 
-extension ChatNode {
-    /// Applies one command of `user` and sends its effects.
+extension ChatCore {
+    /// Applies one command of `user` (arrived from `source`) and queues its effects.
     /// - Returns: what the member is told: `joined` when it is in a room afterwards (create, join,
     ///   restore), `notInRoom` for a line or a leave from a member the node does not know in a room
     ///   (the member restores), `ok` otherwise.
-    func apply(_ command: ChatCommand, from user: String, via source: NodeName) -> ClientResult {
+    mutating func apply(_ command: ChatCommand, from user: String, via source: NodeName) -> ClientResult {
         let member = ChatMemberID(user)
         switch command {
         case .connect(let name):
@@ -45,8 +45,8 @@ extension ChatNode {
             let others = effects.compactMap { e -> String? in
                 if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
             }
-            env.log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
-                                       "members": .list(others), "text": .text(text)])
+            log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
+                                   "members": .list(others), "text": .text(text)])
         }
         deliver(effects, lineID: lineID)
         switch command {
@@ -60,9 +60,22 @@ extension ChatNode {
         }
     }
 
-    /// Sends each effect to its member by push (one push call per distinct content), through the
-    /// outbox: in order, each kept until the session node confirms it.
-    func deliver(_ effects: [ChatEffect], lineID: UInt64) {
+    /// Disconnects every member that connected through `node` (removed by management): the
+    /// others in their rooms get the leave notices, as when a connection closes.
+    mutating func dropMembers(of node: NodeName) {
+        let users = origins.filter { $0.value == node }.keys.sorted()
+        guard !users.isEmpty else { return }
+        log(NodeLog.chatMembersDropped, ["node": .name(node), "members": .number(UInt64(users.count))])
+        for user in users {
+            origins[user] = nil
+            let effects = rooms.disconnect(ChatMemberID(user))
+            if !effects.isEmpty { deliver(effects, lineID: 0) }
+        }
+    }
+
+    /// Queues each effect for its member as a push (one push call per distinct content) in the
+    /// outbox, then sends what is unsent: in order, each kept until the session node confirms it.
+    mutating func deliver(_ effects: [ChatEffect], lineID: UInt64) {
         var batch: [(body: ChatPush, users: [String])] = []
         for effect in effects {
             let body: ChatPush
@@ -76,14 +89,11 @@ extension ChatNode {
             else { batch.append((body, [to])) }
         }
         for item in batch {
-            let id = PushIDLayout.id(prefix: pushIDPrefix, counter: nextPush)
-            let key = RequestKey(origin: env.name, id: RequestKey.id(incarnation: PushIDLayout.incarnation(ofPrefix: pushIDPrefix),
-                                                                     counter: nextPush))
-            nextPush += 1
+            let (key, id) = nextPushKey()
             let call = BackendCall.pushTo(users: item.users, pushID: id, body: .chat(item.body),
-                                          acceptedAt: env.now.nanoseconds, request: key)
+                                          acceptedAt: now.nanoseconds, request: key)
             if let dropped = outbox.append(key, call) {
-                env.log(NodeLog.chatPushDropped, ["push": .number(dropped.id)])
+                log(NodeLog.chatPushDropped, ["push": .number(dropped.id)])
             }
         }
         flushOutbox()
@@ -91,36 +101,22 @@ extension ChatNode {
 
     /// Sends, on the stream to the session node (opened when needed), every unconfirmed push not
     /// sent on it yet, in order. Without a known session node nothing is sent (they wait).
-    func flushOutbox() {
-        guard let session = link.config.sessionNode?.name else { return }
-        let stream = sessionStream ?? env.transport.openStream(to: session)
-        sessionStream = stream
-        for call in outbox.takeUnsent(on: stream, now: env.now) {
-            env.send(.backend(group: env.groupID, call), on: stream)
+    mutating func flushOutbox() {
+        guard let session = sessionNode else { return }
+        let stream = sessionStream ?? openSessionStream(to: session)
+        for call in outbox.takeUnsent(onStream: stream.number, now: now) {
+            sendOnSessionStream(call, stream)
         }
     }
 
     /// Sends every unconfirmed push again, in order (on a new stream when the old one broke or the
     /// session node changed). The session node holds each request key once.
-    func resendOutbox(newStream: Bool) {
+    mutating func resendOutbox(newStream: Bool) {
         if newStream, let old = sessionStream {
             sessionStream = nil
-            env.transport.closeStream(old)
+            closeSessionStream(old)
         }
         outbox.markAllUnsent()
         flushOutbox()
-    }
-
-    /// Every 500 ms: when the oldest unconfirmed push was sent more than a second ago (or never:
-    /// no session node was known), send them all again (a lost confirmation, a session node that
-    /// held them while registering or that the node has just learned of).
-    func scheduleOutboxRetry() {
-        env.scheduleTimer(after: .milliseconds(500), on: self) { node in
-            if node.outbox.count > 0,
-               node.outbox.oldestSentAt.map({ $0.advanced(by: .seconds(1)) <= node.env.now }) ?? true {
-                node.resendOutbox(newStream: false)
-            }
-            node.scheduleOutboxRetry()
-        }
     }
 }

@@ -1,0 +1,177 @@
+import NetModel
+@testable import Nodes
+import Testing
+
+private func at(_ ms: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: ms * 1_000_000) }
+
+/// Drives a `ChatDoorCore` as its shell would: door 1 of a cluster with session 1 and chat 1.
+private struct DoorHarness {
+    let session = NodeName(.session, 1)
+    let chat = NodeName(.chat, 1)
+    var core = makeChatDoorCore(incarnation: 0xABC)
+    var link = ChatDoorCore.Link(isServing: false, config: NodeConfig(sessionNode: nil, frontends: []))
+
+    /// The cluster as the manager lists it: the session and chat nodes, with addresses.
+    var listed: NodeConfig {
+        var config = NodeConfig(sessionNode: .init(name: session, address: "s"), frontends: [])
+        config.chatNode = .init(name: chat, address: "c")
+        return config
+    }
+
+    /// A door whose registration was accepted with session and chat nodes listed.
+    static func ready() -> DoorHarness {
+        var h = DoorHarness()
+        _ = h.core.start(now: at(0))
+        h.core.managerSaid(.registerAccepted(epoch: 1, config: h.listed))
+        h.link = ChatDoorCore.Link(isServing: true, config: h.listed)
+        _ = h.core.becameServing(link: h.link, now: at(0))
+        _ = h.core.checkReadiness(link: h.link, now: at(0))
+        return h
+    }
+
+    mutating func open(_ member: UInt64) -> [ChatDoorCore.Action] {
+        core.open(ChatMemberID("\(member)"), name: "peer-\(member)", link: link, now: at(Int64(member)))
+    }
+
+    mutating func say(_ message: ChatClientMessage, from member: UInt64) -> [ChatDoorCore.Action] {
+        core.handle(message, from: ChatMemberID("\(member)"), link: link, now: at(100))
+    }
+
+    /// Push `seq` of `member` from the session node (generation 1, floor 1), saying `text`.
+    mutating func push(_ seq: UInt64, to member: UInt64, _ text: String, generation: UInt64 = 1) -> [ChatDoorCore.Action] {
+        let frame = PushFrame(user: user(member), seq: seq, pushID: seq, body: .chat(.system(text)), acceptedAt: 0,
+                              generation: generation, floor: 1)
+        return core.backendCall(.deliver(frame), from: session, link: link, now: at(200))
+    }
+
+    func user(_ member: UInt64) -> String { "chat-door-1/\(core.tag)/\(member)" }
+
+    /// The commands sent on the chat stream, as "user command".
+    static func commands(_ actions: [ChatDoorCore.Action]) -> [String] {
+        actions.compactMap { action in
+            guard case .sendOnChatStream(.chat(let user, let command, nil), _) = action else { return nil }
+            return "\(user) \(command)"
+        }
+    }
+
+    /// The texts handed to the connections, as "member: text".
+    static func texts(_ actions: [ChatDoorCore.Action]) -> [String] {
+        actions.flatMap { action -> [String] in
+            guard case .effects(let effects) = action else { return [] }
+            return effects.compactMap { if case .system(let to, let text) = $0 { "\(to.rawValue): \(text)" } else { nil } }
+        }
+    }
+}
+
+@Suite("ChatDoorCore: members, the chat stream, pushes once and in order, acks, re-syncs, readiness")
+struct ChatDoorCoreTests {
+    @Test("members that open before the door serves are sent at registration; later ones log in and connect at once")
+    func membersAndLogin() {
+        var h = DoorHarness()
+        #expect(h.core.start(now: at(0)) == [.schedule(.resync, after: .seconds(5))])
+        #expect(h.open(1) == [.log(NodeLog.chatDoorMember, ["user": .text(h.user(1)), "event": .text("connect")])])
+        h.core.managerSaid(.registerAccepted(epoch: 1, config: h.listed))
+        h.link = ChatDoorCore.Link(isServing: true, config: h.listed)
+        let serving = h.core.becameServing(link: h.link, now: at(5))
+        #expect(serving == [.send(.sessionResync(frontend: h.core.name, entries: [ResyncEntry(user: h.user(1), connection: 1, since: 1_000_000)],
+                                                 through: 1), to: h.session)])
+        let opened = h.open(2)
+        #expect(opened.dropFirst().first == .send(.sessionLogin(user: h.user(2), frontend: h.core.name, connection: 2, since: 2_000_000),
+                                                  to: h.session))
+        #expect(opened.contains(.openChatStream(ChatDoorCore.ChatStream(number: 1), to: h.chat)))
+        // A new stream starts with every member's connect, oldest first; member 2's is among them.
+        #expect(DoorHarness.commands(opened) == ["\(h.user(1)) connect(name: \"peer-1\")", "\(h.user(2)) connect(name: \"peer-2\")"])
+    }
+
+    @Test("commands go on one stream; rename, leave, and a close disconnects and logs out")
+    func commandsAndClose() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        let rename = h.say(.name("bee"), from: 1)
+        #expect(rename == [.sendOnChatStream(.chat(user: h.user(1), command: .name("bee"), request: nil), ChatDoorCore.ChatStream(number: 1))])
+        #expect(DoorHarness.commands(h.say(.joinRoom(3), from: 1)) == ["\(h.user(1)) join(roomID: 3)"])
+        #expect(DoorHarness.commands(h.say(.leaveRoom, from: 1)) == ["\(h.user(1)) leave"])
+        let closed = h.core.close(ChatMemberID("1"), link: h.link, now: at(300))
+        let expected: [ChatDoorCore.Action] = [
+            .sendOnChatStream(.chat(user: h.user(1), command: .disconnect, request: nil), ChatDoorCore.ChatStream(number: 1)),
+            .send(.sessionLogout(user: h.user(1), frontend: h.core.name, connection: 1), to: h.session),
+        ]
+        #expect(Array(closed.dropFirst()) == expected)
+        #expect(h.core.members.isEmpty && h.core.users.isEmpty)
+        #expect(h.say(.rooms, from: 1).isEmpty)   // gone: nothing is sent for it
+    }
+
+    @Test("a command the cluster cannot take is refused at once with the reason logged")
+    func refusedWhenNotReady() {
+        var h = DoorHarness()
+        _ = h.open(1)
+        let refused = h.say(.rooms, from: 1)
+        #expect(refused == [.log(NodeLog.chatDoorRefused, ["user": .text(h.user(1)), "reason": .text("not-registered")]),
+                            .effects([.system(to: ChatMemberID("1"), text: ChatText.unreachable)])])
+        // Registered, but the chat node was only announced by a notice, never listed with an address.
+        var config = h.listed
+        config.chatNode = nil
+        h.core.managerSaid(.registerAccepted(epoch: 1, config: config))
+        h.link = ChatDoorCore.Link(isServing: true, config: h.listed)
+        #expect(!h.core.isReady(h.link))
+        #expect(h.say(.rooms, from: 1).first == .log(NodeLog.chatDoorRefused, ["user": .text(h.user(1)), "reason": .text("no-chat-node")]))
+    }
+
+    @Test("each push reaches its member once and in order: duplicates dropped, a reordered one held until the gap fills")
+    func pushesOnceInOrder() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        let ahead = h.push(2, to: 1, "second")
+        #expect(DoorHarness.texts(ahead).isEmpty)   // held: 1 is missing
+        #expect(ahead == [.schedule(.flushAcks, after: .milliseconds(10))])
+        let first = h.push(1, to: 1, "first")
+        #expect(DoorHarness.texts(first) == ["1: first", "1: second"])
+        #expect(DoorHarness.texts(h.push(1, to: 1, "first")).isEmpty)   // duplicate
+        #expect(DoorHarness.texts(h.push(2, to: 1, "second")).isEmpty)  // duplicate
+        #expect(DoorHarness.texts(h.push(1, to: 2, "hello")) == ["2: hello"])
+        // One ack per member, the latest, when the timer fires; the timer was scheduled once.
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
+        #expect(acks == [.send(.ack(user: h.user(1), upTo: 2, generation: 1), to: h.session),
+                         .send(.ack(user: h.user(2), upTo: 1, generation: 1), to: h.session)])
+        #expect(h.push(3, to: 1, "third").last == .schedule(.flushAcks, after: .milliseconds(10)))
+        // A restarted session node numbers from 1 again under a new generation.
+        #expect(DoorHarness.texts(h.push(1, to: 1, "anew", generation: 2)) == ["1: anew"])
+    }
+
+    @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")
+    func chatNodeRestart() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        let restarted = h.core.membershipChanged(.rejoined(h.chat, epoch: 2, previousEpoch: 1), link: h.link, now: at(400))
+        #expect(restarted == [.closeChatStream(ChatDoorCore.ChatStream(number: 1))])
+        let next = h.say(.chat("still here?"), from: 2)
+        #expect(next.first == .openChatStream(ChatDoorCore.ChatStream(number: 2), to: h.chat))
+        #expect(DoorHarness.commands(next).prefix(2) == ["\(h.user(1)) connect(name: \"peer-1\")", "\(h.user(2)) connect(name: \"peer-2\")"])
+        #expect(DoorHarness.commands(next).count == 3)
+        // The stream breaking (not a notice) does the same.
+        h.core.chatStreamClosed(ChatDoorCore.ChatStream(number: 2))
+        #expect(h.say(.rooms, from: 1).first == .openChatStream(ChatDoorCore.ChatStream(number: 3), to: h.chat))
+    }
+
+    @Test("timers: the re-sync every 5 s while serving; readiness told once per change, a re-sync when it comes")
+    func timersAndReadiness() {
+        var h = DoorHarness()
+        _ = h.open(1)
+        #expect(h.core.fire(.resync, link: h.link, now: at(5000)) == [.schedule(.resync, after: .seconds(5))])
+        #expect(h.core.checkReadiness(link: h.link, now: at(5000)).isEmpty)
+        h.core.managerSaid(.registerAccepted(epoch: 1, config: h.listed))
+        h.link = ChatDoorCore.Link(isServing: true, config: h.listed)
+        let resync = ChatDoorCore.Action.send(.sessionResync(frontend: h.core.name,
+                                                             entries: [ResyncEntry(user: h.user(1), connection: 1, since: 1_000_000)],
+                                                             through: 1), to: h.session)
+        #expect(h.core.checkReadiness(link: h.link, now: at(5001)) == [resync, .readinessChanged(true)])
+        #expect(h.core.checkReadiness(link: h.link, now: at(5002)).isEmpty)
+        #expect(h.core.fire(.resync, link: h.link, now: at(10000)) == [resync, .schedule(.resync, after: .seconds(5))])
+        let fenced = h.core.stopServing(link: h.link, now: at(10001))
+        #expect(fenced.last == .effects([.system(to: ChatMemberID("1"), text: ChatText.fenced)]))
+        h.link.isServing = false
+        #expect(h.core.checkReadiness(link: h.link, now: at(10002)) == [.readinessChanged(false)])
+    }
+}
