@@ -215,17 +215,18 @@ struct SessionCorePushTests {
     }
 }
 
-@Suite("DeadlineQueue: keys by due instant, earliest first, ties by key")
+@Suite("DeadlineQueue: users by due instant, earliest first, ties by name, one live entry each")
 struct DeadlineQueueTests {
-    @Test("entries come out by instant, then by key, whatever the insertion order")
+    @Test("entries come out by instant, then by user, whatever the scheduling order; a user's earlier instant supersedes a later one")
     func order() {
-        var queue = DeadlineQueue<String>()
-        let dues: [(String, Int64)] = [("c", 30), ("a", 50), ("b", 30), ("d", 10), ("a", 30), ("e", 70), ("b", 10), ("f", 20)]
-        for (key, ms) in dues { queue.insert(key, at: at(ms)) }
-        #expect(queue.count == dues.count)
+        var queue = DeadlineQueue()
+        let dues: [(String, Int64)] = [("c", 30), ("a", 50), ("b", 30), ("d", 10), ("a", 30), ("e", 70), ("b", 40), ("f", 20)]
+        for (key, ms) in dues { queue.schedule(key, at: at(ms)) }
+        #expect(queue.count == 6)
+        #expect(queue.due("a") == at(30) && queue.due("b") == at(30))
         var out: [String] = []
         while let e = queue.removeFirst() { out.append("\(e.key)@\(e.due.nanoseconds / 1_000_000)") }
-        #expect(out == ["b@10", "d@10", "f@20", "a@30", "b@30", "c@30", "a@50", "e@70"])
-        #expect(queue.first == nil)
+        #expect(out == ["d@10", "f@20", "a@30", "b@30", "c@30", "e@70"])
+        #expect(queue.first() == nil && queue.count == 0)
     }
 }

@@ -144,11 +144,10 @@ extension SessionCore {
     /// sent at once when the user has a route.
     private mutating func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
         let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
-        let hadPending = outbox.pendingCount(user: user) > 0
         let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
         log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)),
                                    "gen": .number(UInt64(generation))])
-        acceptedPush(for: user, hadPending: hadPending)
+        acceptedPush(for: user)
         guard let entry = route else { return }
         sentPushes(to: user)
         backend(.deliver(PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now.nanoseconds,

@@ -45,6 +45,31 @@ struct SessionCore {
         case expiry
     }
 
+    /// An instant per timer (nil: none), as plain fields: read and compared on every event.
+    struct TimerInstants: Equatable {
+        private var resyncAsk, kickResend, retransmit, expiry: VirtualInstant?
+
+        /// The instant of `timer`.
+        subscript(timer: Timer) -> VirtualInstant? {
+            get {
+                switch timer {
+                case .resyncAsk: resyncAsk
+                case .kickResend: kickResend
+                case .retransmit: retransmit
+                case .expiry: expiry
+                }
+            }
+            set {
+                switch timer {
+                case .resyncAsk: resyncAsk = newValue
+                case .kickResend: kickResend = newValue
+                case .retransmit: retransmit = newValue
+                case .expiry: expiry = newValue
+                }
+            }
+        }
+    }
+
     /// Where the node stands with the manager when a call arrives.
     enum Link: Equatable, Sendable {
         /// Registered: calls run.
@@ -88,16 +113,16 @@ struct SessionCore {
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     let forgetConnectionOnLogout: Bool
     /// Users with pushes to send again, by when the next one falls due (entries may be stale).
-    var retransmitDue = DeadlineQueue<String>()
+    var retransmitDue = DeadlineQueue()
     /// Users with pushes to give up, by when the next one runs out of retention (entries may be stale).
-    var expiryDue = DeadlineQueue<String>()
+    var expiryDue = DeadlineQueue()
     /// When each armed timer is due.
-    private(set) var armed: [Timer: VirtualInstant] = [:]
+    private(set) var armed = TimerInstants()
 
     /// The clock reading of the event being handled.
     private(set) var now: VirtualInstant = .zero
     /// When each timer is to be armed at the end of the event being handled.
-    private var plan: [Timer: VirtualInstant] = [:]
+    private var plan = TimerInstants()
     /// Whether the event being handled changed `plan`.
     private var replanned = false
     /// The actions of the event being handled.
@@ -204,7 +229,8 @@ struct SessionCore {
 
     /// Nothing waits for `timer` any more: it is disarmed.
     mutating func unwant(_ timer: Timer) {
-        guard plan.removeValue(forKey: timer) != nil else { return }
+        guard plan[timer] != nil else { return }
+        plan[timer] = nil
         replanned = true
     }
 
