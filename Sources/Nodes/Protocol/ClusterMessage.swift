@@ -5,19 +5,23 @@ import NetModel
 ///
 /// One `Codable` enum with explicit request ids: the same values travel as Swift values on the
 /// simulated network and as MessagePack on TCP.
+///
+/// The large payloads are boxed (`indirect`): a message is then 33 bytes instead of 122, and
+/// every copy on its way through the network, the event queue and a node is a retain rather than
+/// a copy of each field (11-mixed-1000: see docs/performance.md).
 package enum ClusterMessage: NetworkPayload, Codable, Equatable {
     // MARK: server management service
     /// A node asks to be registered (the service blocker keeps it from serving until accepted).
     case register(address: String, version: String)
     /// Registration accepted: the node's epoch and its configuration.
-    case registerAccepted(epoch: UInt64, config: NodeConfig)
+    indirect case registerAccepted(epoch: UInt64, config: NodeConfig)
     /// Registration refused, with the reason.
     case registerRejected(reason: String)
     /// A registered node's liveness ping.
     case ping(epoch: UInt64)
     /// The manager's answer: `known` false means "register again" (the manager restarted); a known
     /// node also gets the current configuration, which repairs any membership notice it lost.
-    case pong(known: Bool, config: NodeConfig?)
+    indirect case pong(known: Bool, config: NodeConfig?)
     /// A clean shutdown: remove me now.
     case unregister(epoch: UInt64)
     /// The manager tells every node that another joined or left.
@@ -27,13 +31,13 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
 
     // MARK: backend (server ↔ server), authenticated by the cluster's group id
     /// A backend call; `group` must equal the cluster's group id or the call is rejected unrun.
-    case backend(group: String, BackendCall)
+    indirect case backend(group: String, BackendCall)
 
     // MARK: client ↔ frontend (directly or through the gateway)
     /// A client request (every one but `login` carries a token).
-    case request(ClientRequest)
+    indirect case request(ClientRequest)
     /// The answer to a request.
-    case reply(ClientReply)
+    indirect case reply(ClientReply)
 
     // MARK: the push stream
     /// First frame on a new push stream: the client's token.
@@ -44,7 +48,7 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
     /// The stream is refused (bad token, not registered yet).
     case pushRejected(reason: String)
     /// One push, numbered per user.
-    case push(PushFrame)
+    indirect case push(PushFrame)
     /// The client's cumulative acknowledgement of `generation`'s pushes.
     case pushAck(upTo: UInt64, generation: UInt64)
     /// The stream is being closed by the server (a newer login elsewhere, fencing).
@@ -61,7 +65,23 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .unregister: "Unregister"
         case .notice: "Notice"
         case .stop: "Stop"
-        case .backend(_, let call): call.traceLabel
+        // Matched without binding the call: a binding would copy it out of its box on every send
+        // and every delivery.
+        case .backend(_, .sessionLogin): "SessionLogin"
+        case .backend(_, .sessionLoginAck): "SessionLoginAck"
+        case .backend(_, .sessionLogout): "SessionLogout"
+        case .backend(_, .sessionResync): "SessionResync"
+        case .backend(_, .resyncRequest): "ResyncRequest"
+        case .backend(_, .pushTo): "PushTo"
+        case .backend(_, .broadcast): "BroadcastCall"
+        case .backend(_, .deliver): "Deliver"
+        case .backend(_, .ack): "PushAckCall"
+        case .backend(_, .kickStream): "KickStream"
+        case .backend(_, .kick): "KickCall"
+        case .backend(_, .isOnline): "IsOnlineCall"
+        case .backend(_, .chat): "ChatCall"
+        case .backend(_, .executed): "Executed"
+        case .backend(_, .service): "BackendService"
         case .request(let r): r.traceLabel
         case .reply: "Reply"
         case .pushOpen: "PushOpen"

@@ -186,26 +186,9 @@ package enum BackendCall: Codable, Equatable, Sendable {
     /// verified `user`, executed once per `request` (answered with `executed`, result `.reply`).
     case service(name: String, user: String, payload: ServicePayload, request: RequestKey)
 
-    /// The trace label.
-    package var traceLabel: String {
-        switch self {
-        case .sessionLogin: "SessionLogin"
-        case .sessionLoginAck: "SessionLoginAck"
-        case .sessionLogout: "SessionLogout"
-        case .sessionResync: "SessionResync"
-        case .resyncRequest: "ResyncRequest"
-        case .pushTo: "PushTo"
-        case .broadcast: "BroadcastCall"
-        case .deliver: "Deliver"
-        case .ack: "PushAckCall"
-        case .kickStream: "KickStream"
-        case .kick: "KickCall"
-        case .isOnline: "IsOnlineCall"
-        case .chat: "ChatCall"
-        case .executed: "Executed"
-        case .service: "BackendService"
-        }
-    }
+    /// The trace label (the one table is `ClusterMessage.traceLabel`, which matches calls
+    /// without copying them).
+    package var traceLabel: String { ClusterMessage.backend(group: "", self).traceLabel }
 }
 
 /// One live stream in a frontend's re-sync.

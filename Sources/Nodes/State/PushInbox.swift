@@ -132,6 +132,12 @@ package struct PushInbox<Payload> {
             reset()
             self.generation = generation
         }
+        // The common case — the next number, nothing held, nothing skipped — without the
+        // dictionary lookups and intermediate arrays of the general path.
+        if seq == expected, floor <= expected, held.isEmpty {
+            expected += 1
+            return InboxReceipt(delivered: [InboxDelivery(seq: seq, payload: payload)], duplicate: false, ack: ackValue)
+        }
         var delivered = skip(below: floor).delivered
         var duplicate = false
         switch receive(seq: seq, payload: payload) {
