@@ -127,6 +127,8 @@ struct SessionCore {
     private var replanned = false
     /// The actions of the event being handled.
     private var actions: [Action] = []
+    /// An emptied action list whose storage the next event reuses (see `recycle`).
+    private var spare: [Action] = []
 
     /// A session core of outbox generation `generation`, keeping pushes for `retention`, hosting
     /// `backendServices`. Use `makeSessionCore(…)`.
@@ -238,6 +240,7 @@ struct SessionCore {
         self.now = now
         plan = armed
         replanned = false
+        swap(&actions, &spare)
     }
 
     /// Ends an event: the timers whose instant changed are cancelled and scheduled again.
@@ -249,9 +252,16 @@ struct SessionCore {
             }
             armed = plan
         }
-        let done = actions
-        actions = []
-        return done
+        defer { actions = [] }
+        return actions
+    }
+
+    /// Takes back an event's action list once carried out: the next event appends into its
+    /// storage instead of allocating a new one.
+    mutating func recycle(_ used: consuming [Action]) {
+        var emptied = used
+        emptied.removeAll(keepingCapacity: true)
+        spare = emptied
     }
 
     // MARK: actions

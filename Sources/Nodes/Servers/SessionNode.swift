@@ -69,10 +69,11 @@ package actor SessionNode: ManagedServer {
         perform(core.fire(timer, now: env.now))
     }
 
-    /// Carries out the core's actions, in order.
-    private func perform(_ actions: [SessionCore.Action]) {
-        for action in actions {
-            switch action {
+    /// Carries out the core's actions, in order, then gives the list back to the core for reuse.
+    private func perform(_ actions: consuming [SessionCore.Action]) {
+        // By index, so the list is never copied and goes back to the core unshared.
+        for i in actions.indices {
+            switch actions[i] {
             case .backend(let call, let destination):
                 backend(call, to: destination)
             case .log(let label, let detail):
@@ -85,5 +86,6 @@ package actor SessionNode: ManagedServer {
                 timers.cancel(timer, env: env)
             }
         }
+        core.recycle(actions)
     }
 }
