@@ -88,7 +88,8 @@ struct ExplainFlowTests {
         let fencing = try notes(.removalFencing)
         #expect(fencing.contains { $0.hasPrefix("node-removed") && $0.contains("reason=pingTimeout") })
         #expect(fencing.contains("fenced"))
-        #expect(fencing.contains { $0.hasPrefix("removed 3.2") && $0.hasSuffix("after its last ping was heard") })
+        // Removed at the deadline exactly: pingTimeout (3 s) after the last ping.
+        #expect(fencing.contains { $0.hasPrefix("removed 3.000s") && $0.hasSuffix("after its last ping was heard") })
         #expect(try messages(.removalFencing).contains("Stop"))
 
         let partition = try messages(.partition)
@@ -111,14 +112,14 @@ struct ExplainFlowTests {
         #expect(join.contains { $0.hasPrefix("chat-system text=방제[room-1] 방에 입장했습니다.") })
     }
 
-    @Test("Mermaid carries time: the first instant, and every pause of 100 ms or more (failover's 2.25 s detection)")
+    @Test("Mermaid carries time: the first instant, and every pause of 100 ms or more (failover's 2.001 s detection)")
     func mermaidTimes() throws {
         let failover = try FlowExplanation.run(.failover).diagram
         #expect(failover.mermaid.contains("Note over C1,M1: t=2.000s"))
-        #expect(failover.mermaid.contains("(t=4.250s)"))
-        #expect(failover.mermaid.contains("Note over M1: detected 2.250s after the crash"))
+        #expect(failover.mermaid.contains("(t=4.001s)"))
+        #expect(failover.mermaid.contains("Note over M1: detected 2.001s after the crash"))
         let fencing = try FlowExplanation.run(.removalFencing).diagram.mermaid
-        #expect(fencing.contains("Note over F1,M1: +2.250s (t=4.250s)"), "\(fencing)")
+        #expect(fencing.contains("Note over F1,M1: +2.001s (t=4.001s)"), "\(fencing)")
     }
 
     @Test("Mermaid shortens long ids to their last 4 digits")

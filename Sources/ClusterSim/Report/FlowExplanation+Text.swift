@@ -7,7 +7,7 @@ extension FlowExplanation {
             """
             Every server node starts blocked (the seed's "service blocker"): ManagementLink.isServing is false \
             and it serves nothing. It sends Register(address, version) to management-1 until accepted. The \
-            ManagementNode (Sources/Nodes/Servers/ManagementNode.swift) asks its Registry \
+            ManagementNode's core (ManagementCore, Sources/Nodes/Servers/ManagementCore.swift) asks its Registry \
             (Sources/Nodes/State/Registry.swift), which checks the version and the address's uniqueness, \
             answers RegisterAccepted(epoch, config) and sends a Notice to every other node. Registered nodes \
             then Ping(epoch) every pingInterval; the Pong says whether the manager still knows them \
@@ -29,7 +29,7 @@ extension FlowExplanation {
             Sources/NetModel/Transport.swift) and sends PushOpen(token). FrontendCore+Streams.swift (openPush) \
             verifies the token, answers PushOpened with a renewed token whose push claim names itself, and \
             tells the session node with the backend call SessionLogin(user, frontend, connection), which \
-            SessionNode (Sources/Nodes/Servers/SessionNode.swift) records in its SessionTable \
+            SessionNode's core (SessionCore, Sources/Nodes/Servers/SessionCore+Calls.swift) records in its SessionTable \
             (Sources/Nodes/State/SessionTable.swift).
 
             """
@@ -135,8 +135,8 @@ extension FlowExplanation {
             (node-removed reason=pingTimeout): a Notice tells the others (the session node drops its users) \
             and Stop goes to the node. A paused node hears it when it wakes: ManagementLink enters the fenced \
             state, the node ends its streams and serves nothing more, and the process exits; a restart \
-            registers as a new epoch. The detection gap — last ping heard to removal — is pingTimeout plus up \
-            to one check period; it shows as the time between the steps below.
+            registers as a new epoch. The detection gap — last ping heard to removal — is pingTimeout exactly \
+            (the manager's one timer is armed at the next deadline); it shows as the time between the steps below.
 
             """
         case .partition:

@@ -34,6 +34,12 @@ struct PendingKicks: Sendable {
         kicks.removeAll { $0.frontend == frontend }
     }
 
+    /// When `takeDue(now:after:)` next has something to do (timers are data).
+    /// - Returns: the earliest `sentAt + after` of any kick, or nil when none waits.
+    func nextDue(after: Duration) -> VirtualInstant? {
+        kicks.map { $0.sentAt.advanced(by: after) }.min()
+    }
+
     /// The kicks last sent at least `after` before `now`, in the order they were made, marked
     /// sent at `now`.
     mutating func takeDue(now: VirtualInstant, after: Duration) -> [Kick] {

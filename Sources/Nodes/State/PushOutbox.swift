@@ -106,6 +106,16 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
             return due
         }
 
+        /// When the earliest pending push is due for a retransmission (never sent: as sent at zero).
+        func nextRetransmission(policy: RetransmitPolicy) -> VirtualInstant? {
+            pending.map { ($0.sentAt ?? .zero).advanced(by: policy.delay(after: $0.retransmissions)) }.min()
+        }
+
+        /// When the earliest pending push runs out of `retention`.
+        func nextExpiry(retention: Duration) -> VirtualInstant? {
+            pending.map { $0.acceptedAt.advanced(by: retention) }.min()
+        }
+
         /// Removes the pending pushes up to and including `seq`; returns how many.
         mutating func removeAcknowledged(upTo seq: UInt64) -> Int {
             let covered = pending.prefix(while: { $0.seq <= seq }).count
@@ -180,6 +190,31 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
             }
         }
         return earliest
+    }
+
+    /// When `user`'s next retransmission falls due (timers are data; a shell keeps its own
+    /// index of users by this instant).
+    /// - Returns: the earliest instant one of the user's pending pushes is due again
+    ///   (`policy.delay(after: retransmissions)` after it was last sent; never sent counts as sent
+    ///   at instant zero), or nil when the user has none pending.
+    package func nextRetransmission(user: String, policy: RetransmitPolicy) -> VirtualInstant? {
+        queues[user]?.nextRetransmission(policy: policy)
+    }
+
+    /// When `expire(user:now:retention:)` next has something to do for `user`.
+    /// - Returns: the earliest `acceptedAt + retention` of the user's pending pushes, nil when none.
+    package func nextExpiry(user: String, retention: Duration) -> VirtualInstant? {
+        queues[user]?.nextExpiry(retention: retention)
+    }
+
+    /// `user`'s pushes due for a retransmission at `now` (as `takeDueRetransmissions(now:policy:where:)`
+    /// for one user), each marked sent again.
+    /// - Returns: the due pushes in seq order and the user's floor.
+    package mutating func takeDueRetransmissions(user: String, now: VirtualInstant,
+                                                policy: RetransmitPolicy) -> (pushes: [PendingPush<Body>], floor: UInt64) {
+        guard queues[user] != nil else { return ([], 1) }
+        let due = queues[user]!.takeDue(now: now, policy: policy)
+        return (due, floor(user: user))
     }
 
     /// The pushes due for a retransmission at `now`, per user (users sorted, pushes in seq
@@ -258,6 +293,22 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
             expired += gone.map { ExpiredPush(push: $0, expiredAt: now) }
         }
         return expired
+    }
+
+    /// Gives up on every push of `user` unacknowledged for `retention` or longer at `now` (as
+    /// `expire(now:retention:)` for one user).
+    /// - Returns: the removed pushes in seq order.
+    package mutating func expire(user: String, now: VirtualInstant, retention: Duration) -> [ExpiredPush<Body>] {
+        guard let queue = queues[user], queue.pending.contains(where: { $0.acceptedAt.advanced(by: retention) <= now }) else {
+            return []
+        }
+        var gone: [ExpiredPush<Body>] = []
+        var kept: [PendingPush<Body>] = []
+        for push in queue.pending {
+            if push.acceptedAt.advanced(by: retention) <= now { gone.append(ExpiredPush(push: push, expiredAt: now)) } else { kept.append(push) }
+        }
+        queues[user]!.pending = kept
+        return gone
     }
 
     /// Gives up on every pending push of `user` (e.g. the node holding them is going away). The

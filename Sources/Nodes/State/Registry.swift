@@ -4,9 +4,8 @@ import NetModel
 /// value type.
 ///
 /// Every operation takes the current virtual time and returns what the shell must do; nothing
-/// here does I/O or reads a clock. The shell (`ManagementNode`) calls `tick(now:)` every quarter
-/// `pingInterval`; `nextDeadline(now:)` says when the next removal falls due, for a shell that
-/// would rather schedule one timer for it.
+/// here does I/O or reads a clock. `ManagementCore` keeps one timer armed at `nextDeadline(now:)`,
+/// the instant the next removal falls due, and calls `tick(now:)` when it fires.
 ///
 /// Rules (DESIGN.md §4, with the seed's defects fixed):
 /// - the manager registers itself first (`registerSelf`); until then every other node is refused

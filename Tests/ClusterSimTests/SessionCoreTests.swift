@@ -1,0 +1,232 @@
+import NetModel
+@testable import Nodes
+import Testing
+
+private let fe1 = NodeName(.frontend, 1)
+private let fe2 = NodeName(.frontend, 2)
+private let client = NodeName(.client, 3)
+private func at(_ ms: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: ms * 1_000_000) }
+private let body = PushBody.message(from: "u2", text: "hi")
+private func key(_ id: UInt64) -> RequestKey { RequestKey(origin: client, id: RequestKey.id(incarnation: 1, counter: id)) }
+
+/// A core (generation 1, 30 s retention) with `u1` logged in on frontend-1, connection 5, at 0 ms.
+private func makeLoggedInCore(forgetConnectionOnLogout: Bool = false) -> SessionCore {
+    var core = makeSessionCore(forgetConnectionOnLogout: forgetConnectionOnLogout)
+    _ = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(0))
+    return core
+}
+
+/// The push to `users` of request `id` (push id 100 + id), from frontend-1.
+private func push(_ core: inout SessionCore, _ id: UInt64, to users: [String] = ["u1"], now: VirtualInstant,
+                  link: SessionCore.Link = .serving) -> [SessionCore.Action] {
+    core.call(.pushTo(users: users, pushID: 100 + id, body: body, acceptedAt: 0, request: key(id)), from: fe1, link: link, now: now)
+}
+
+/// The seq numbers of the deliveries among `actions`.
+private func delivered(_ actions: [SessionCore.Action]) -> [UInt64] {
+    actions.compactMap { if case .backend(.deliver(let frame), _) = $0 { frame.seq } else { nil } }
+}
+
+/// The labels of the actions' trace records.
+private func labels(_ actions: [SessionCore.Action]) -> [String] {
+    actions.compactMap { if case .log(let label, _) = $0 { label } else { nil } }
+}
+
+/// The timers the actions schedule, with their delays.
+private func scheduled(_ actions: [SessionCore.Action]) -> [SessionCore.Timer: Duration] {
+    var out: [SessionCore.Timer: Duration] = [:]
+    for case .schedule(let timer, let after) in actions { out[timer] = after }
+    return out
+}
+
+@Suite("SessionCore: logins, logouts, kicks and re-syncs")
+struct SessionCoreSessionTests {
+    @Test("a login is acknowledged and mapped; a logout of that connection removes it")
+    func loginLogout() {
+        var core = makeSessionCore()
+        let login = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(0))
+        #expect(login.first == .backend(.sessionLoginAck(user: "u1", connection: 5), to: fe1))
+        #expect(labels(login) == [NodeLog.sessionLogin])
+        #expect(core.table.route(user: "u1") == SessionEntry(frontend: fe1, connection: 5, since: at(0)))
+        let logout = core.call(.sessionLogout(user: "u1", frontend: fe1, connection: 5), from: fe1, link: .serving, now: at(10))
+        #expect(logout == [.log(NodeLog.sessionLogout, ["user": .text("u1"), "frontend": .name(fe1), "conn": .number(5),
+                                                         "removed": .flag(true)])])
+        #expect(core.entries.isEmpty)
+    }
+
+    @Test("a stale logout (an older connection) leaves the newer session; the planted forgetConnectionOnLogout removes it")
+    func staleLogout() {
+        for planted in [false, true] {
+            var core = makeLoggedInCore(forgetConnectionOnLogout: planted)
+            _ = core.call(.sessionLogin(user: "u1", frontend: fe2, connection: 9, since: 1), from: fe2, link: .serving, now: at(5))
+            _ = core.call(.sessionLogout(user: "u1", frontend: fe1, connection: 5), from: fe1, link: .serving, now: at(10))
+            #expect(core.table.isOnline("u1") == !planted, "planted: \(planted)")
+        }
+    }
+
+    @Test("a newer login kicks the older stream and sends the kick again every 500 ms until the logout confirms it")
+    func kickUntilConfirmed() {
+        var core = makeLoggedInCore()
+        let login = core.call(.sessionLogin(user: "u1", frontend: fe2, connection: 9, since: 1), from: fe2, link: .serving, now: at(100))
+        #expect(login.contains(.backend(.kickStream(user: "u1", connection: 5, reason: "newer-login"), to: fe1)))
+        #expect(scheduled(login)[.kickResend] == .milliseconds(500))
+        let again = core.fire(.kickResend, now: at(600))
+        #expect(again == [.backend(.kickStream(user: "u1", connection: 5, reason: "newer-login"), to: fe1),
+                          .schedule(.kickResend, after: .milliseconds(500))])
+        // The logout confirms it: the timer is disarmed, nothing more is sent.
+        let confirmed = core.call(.sessionLogout(user: "u1", frontend: fe1, connection: 5), from: fe1, link: .serving, now: at(700))
+        #expect(confirmed.contains(.cancel(.kickResend)))
+        #expect(core.kicks.count == 0)
+        // A late login of the ended stream is acknowledged but does not take the session back.
+        _ = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(800))
+        #expect(core.table.route(user: "u1")?.frontend == fe2)
+    }
+
+    @Test("a kick request is executed once: the stream is kicked, the caller told ok")
+    func kickRequest() {
+        var core = makeLoggedInCore()
+        let actions = core.call(.kick(user: "u1", request: key(1)), from: fe2, link: .serving, now: at(50))
+        #expect(actions.contains(.backend(.kickStream(user: "u1", connection: 5, reason: "kicked"), to: fe1)))
+        #expect(actions.contains(.backend(.executed(request: key(1), result: .ok), to: fe2)))
+    }
+
+    @Test("becoming serving asks every frontend for its streams, again at 500 ms until answered; the re-sync maps the users")
+    func resync() {
+        var core = makeSessionCore()
+        let config = NodeConfig(sessionNode: nil, frontends: [fe1, fe2].map { NodeConfig.Peer(name: $0, address: $0.description) })
+        let serving = core.becameServing(config, now: at(0))
+        #expect(serving == [.backend(.resyncRequest, to: fe1), .backend(.resyncRequest, to: fe2),
+                            .schedule(.resyncAsk, after: .milliseconds(500))])
+        let answer = ResyncEntry(user: "u1", connection: 5, since: 0)
+        _ = core.call(.sessionResync(frontend: fe1, entries: [answer], through: 5), from: fe1, link: .serving, now: at(200))
+        #expect(core.table.route(user: "u1")?.frontend == fe1)
+        // Only frontend-2 is asked again.
+        #expect(core.fire(.resyncAsk, now: at(500)) == [.backend(.resyncRequest, to: fe2),
+                                                        .schedule(.resyncAsk, after: .milliseconds(500))])
+        let last = core.call(.sessionResync(frontend: fe2, entries: [], through: 0), from: fe2, link: .serving, now: at(600))
+        #expect(last.contains(.cancel(.resyncAsk)))
+    }
+
+    @Test("a frontend that left loses its users")
+    func frontendLeft() {
+        var core = makeLoggedInCore()
+        let actions = core.membershipChanged(.left(fe1, epoch: 1), now: at(10))
+        #expect(labels(actions) == [NodeLog.sessionDropFrontend])
+        #expect(core.entries.isEmpty)
+    }
+}
+
+@Suite("SessionCore: pushes delivered, acknowledged, retransmitted at their due time, expired; exactly once; held calls")
+struct SessionCorePushTests {
+    @Test("a push is accepted, answered, delivered to the user's frontend; the ack clears it")
+    func acceptDeliverAck() {
+        var core = makeLoggedInCore()
+        let actions = push(&core, 1, now: at(100))
+        #expect(labels(actions) == [NodeLog.requestExecuted, NodeLog.pushAccepted, NodeLog.pushHeld])
+        #expect(actions.contains(.backend(.deliver(PushFrame(user: "u1", seq: 1, pushID: 101, body: body, acceptedAt: at(100).nanoseconds,
+                                                             generation: 1, floor: 1)), to: fe1)))
+        #expect(actions.contains(.backend(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)))
+        #expect(scheduled(actions) == [.retransmit: .seconds(1), .expiry: .seconds(30)])
+        _ = core.call(.ack(user: "u1", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(150))
+        #expect(core.outbox.pendingCount == 0)
+        // The retransmission timer that fires now finds nothing due and arms nothing.
+        #expect(core.fire(.retransmit, now: at(1_100)).isEmpty)
+        // An ack of another generation (an older session node) clears nothing.
+        _ = push(&core, 2, now: at(1_200))
+        _ = core.call(.ack(user: "u1", upTo: 2, generation: 7), from: fe1, link: .serving, now: at(1_250))
+        #expect(core.outbox.pendingCount == 1)
+    }
+
+    @Test("an unacknowledged push is sent again at its due time exactly, backing off 1 s, 2 s, 4 s")
+    func retransmitWithBackoff() {
+        var core = makeLoggedInCore()
+        _ = push(&core, 1, now: at(100))
+        #expect(core.armed[.retransmit] == at(1_100))
+        let first = core.fire(.retransmit, now: at(1_100))
+        #expect(delivered(first) == [1])
+        #expect(scheduled(first) == [.retransmit: .seconds(2)])
+        #expect(delivered(core.fire(.retransmit, now: at(3_100))) == [1])
+        #expect(core.armed[.retransmit] == at(7_100))
+        // A second push sent meanwhile is due 1 s after it was sent: the timer moves earlier.
+        let second = push(&core, 2, now: at(4_000))
+        #expect(second.contains(.cancel(.retransmit)))
+        #expect(scheduled(second)[.retransmit] == .seconds(1))
+        #expect(delivered(core.fire(.retransmit, now: at(5_000))) == [2])
+        // Push 2 is next due 2 s after its first retransmission (7 s); push 1, 4 s after its second (7.1 s).
+        #expect(core.armed[.retransmit] == at(7_000))
+        #expect(delivered(core.fire(.retransmit, now: at(7_000))) == [2])
+        #expect(delivered(core.fire(.retransmit, now: at(7_100))) == [1])
+    }
+
+    @Test("an offline user's push is kept, sent at the next login, and given up exactly at the end of retention")
+    func expiry() {
+        var core = makeSessionCore()
+        let accepted = push(&core, 1, now: at(100))
+        #expect(delivered(accepted).isEmpty)
+        #expect(scheduled(accepted) == [.expiry: .seconds(30)])
+        _ = push(&core, 2, now: at(200))
+        let login = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(300))
+        #expect(delivered(login) == [1, 2])
+        _ = core.call(.ack(user: "u1", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(400))
+        // Push 1 was acknowledged: the timer at 30.1 s finds nothing to give up and moves to push 2's.
+        #expect(core.fire(.expiry, now: at(30_100)) == [.schedule(.expiry, after: .milliseconds(100))])
+        let expired = core.fire(.expiry, now: at(30_200))
+        #expect(expired == [.log(NodeLog.pushExpired, ["push": .number(102), "user": .text("u1"), "seq": .number(2)])])
+        #expect(core.outbox.pendingCount == 0)
+    }
+
+    @Test("a user's index entry that went stale (its earliest push acknowledged) is skipped: the timer goes to its real next expiry")
+    func staleExpiryEntry() {
+        var core = makeSessionCore()
+        _ = push(&core, 1, to: ["u1"], now: at(100))
+        _ = push(&core, 2, to: ["u2"], now: at(200))
+        _ = push(&core, 3, to: ["u2"], now: at(5_000))
+        _ = core.call(.ack(user: "u2", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(6_000))
+        // u1's push expires at 30.1 s; u2's entry says 30.2 s, but its earliest push now expires at 35 s.
+        let first = core.fire(.expiry, now: at(30_100))
+        #expect(labels(first) == [NodeLog.pushExpired])
+        #expect(core.armed[.expiry] == at(35_000))
+        let second = core.fire(.expiry, now: at(35_000))
+        #expect(second == [.log(NodeLog.pushExpired, ["push": .number(103), "user": .text("u2"), "seq": .number(2)])])
+        #expect(core.armed[.expiry] == nil)
+    }
+
+    @Test("a duplicated push request is executed once: the copy gets the first answer, no second delivery")
+    func exactlyOnce() {
+        var core = makeLoggedInCore()
+        _ = push(&core, 1, now: at(100))
+        let copy = push(&core, 1, now: at(120))
+        #expect(copy == [.log(NodeLog.requestRepeat, ["origin": .name(client), "req": .number(key(1).id), "service": .text("MessageUser")]),
+                         .backend(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)])
+        #expect(core.outbox.pendingCount(user: "u1") == 1)
+    }
+
+    @Test("calls that arrive while the node registers are held, in order, and run once it serves; a stopped node drops them")
+    func heldWhileRegistering() {
+        var core = makeLoggedInCore()
+        #expect(push(&core, 1, now: at(100), link: .registering).isEmpty)
+        #expect(push(&core, 2, now: at(110), link: .registering).isEmpty)
+        #expect(push(&core, 3, now: at(120), link: .stopped).isEmpty)
+        #expect(core.held.count == 2)
+        let serving = core.becameServing(NodeConfig(sessionNode: nil, frontends: []), now: at(200))
+        #expect(delivered(serving) == [1, 2])
+        #expect(core.held.count == 0)
+        #expect(core.outbox.pendingCount(user: "u1") == 2)
+    }
+}
+
+@Suite("DeadlineQueue: users by due instant, earliest first, ties by name, one live entry each")
+struct DeadlineQueueTests {
+    @Test("entries come out by instant, then by user, whatever the scheduling order; a user's earlier instant supersedes a later one")
+    func order() {
+        var queue = DeadlineQueue()
+        let dues: [(String, Int64)] = [("c", 30), ("a", 50), ("b", 30), ("d", 10), ("a", 30), ("e", 70), ("b", 40), ("f", 20)]
+        for (key, ms) in dues { queue.schedule(key, at: at(ms)) }
+        #expect(queue.count == 6)
+        #expect(queue.due("a") == at(30) && queue.due("b") == at(30))
+        var out: [String] = []
+        while let e = queue.removeFirst() { out.append("\(e.key)@\(e.due.nanoseconds / 1_000_000)") }
+        #expect(out == ["d@10", "f@20", "a@30", "b@30", "c@30", "e@70"])
+        #expect(queue.first() == nil && queue.count == 0)
+    }
+}
