@@ -64,9 +64,9 @@ extension TCPReactor {
         case .closed, .backoff:
             return
         case .connecting:
-            if !events.isDisjoint(with: [.writable, .error, .hangup]) { finishConnecting(connection) }
+            if !events.isDisjoint(with: .writableOrClosed) { finishConnecting(connection) }
         case .awaitingHello, .open:
-            if !events.isDisjoint(with: [.readable, .error, .hangup]) {
+            if !events.isDisjoint(with: .readableOrClosed) {
                 readAvailable(connection)
             }
             if events.contains(.writable), connection.state == .open { flush(connection) }
