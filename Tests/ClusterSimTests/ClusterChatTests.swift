@@ -9,9 +9,10 @@ import Testing
 /// the exact messages of docs/chat-protocol.md.
 @Suite(.serialized)
 struct ClusterChatTests {
-    /// Quick registration (a ping every 100 ms) and a ping timeout generous enough that no live
-    /// node of a starved test process is ever taken for dead (600 ms was not, under a load of 9 on
-    /// two cores). The dead door's removal is waited for as the manager's event, not guessed.
+    /// Quick registration (a ping every 100 ms) and a ping timeout generous enough that a live
+    /// node of a starved test process is not taken for dead (600 ms left little margin on a
+    /// loaded two-core machine). The dead door's removal is waited for as the manager's event,
+    /// and no other node may have been removed.
     static let fastPings = ClusterSettings(pingInterval: .milliseconds(100), pingTimeout: .seconds(5))
 
     @Test("Rooms shared across two doors: create, rooms, join, lines both ways, name, leave, disconnect, door stop")
