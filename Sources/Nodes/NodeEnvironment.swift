@@ -36,6 +36,10 @@ package protocol NodeEnvironment: AnyObject, Sendable {
     /// real network drawn from the operating system's randomness when the node starts, so a
     /// restarted process never reuses its predecessor's.
     var incarnationID: UInt64 { get }
+    /// Runs `body` isolated to `actor` once the event being handled is over, in order with the
+    /// node's task jobs: exactly where a task started now would run its first step (on the
+    /// simulator, in the executor's FIFO queue; on a real network, posted to the node's mailbox).
+    func runAfterEvent<A: Actor>(on actor: A, _ body: @escaping @Sendable (isolated A) -> Void)
     /// Runs `body` isolated to `actor` after `delay`, unless cancelled first or the node crashed.
     /// - Returns: an id for `cancelTimer(_:)`.
     @discardableResult

@@ -19,6 +19,8 @@ extension PushDeliveryChecker {
         private(set) var accepted: [Int] = []
         /// Slots in order of first reception.
         private(set) var receivedOrder: [Int] = []
+        /// The second and later receptions of a push, by slot: (client, trace position).
+        private var laterReceipts: [Int: [(client: NodeName, seq: Int)]] = [:]
         /// Per stream, the highest `seq` received and the trace position of its reception.
         private var lastSeq: [StreamKey: (seq: UInt64, event: Int, at: VirtualInstant)] = [:]
         /// The first out-of-order reception as a counterexample.
@@ -54,12 +56,15 @@ extension PushDeliveryChecker {
                 fates[slot].expired = true
             default:
                 guard let client = e.node else { return }
-                if fates[slot].firstReceivedAt == nil {
+                if fates[slot].receptions == 0 {
                     fates[slot].firstReceivedAt = e.at
+                    fates[slot].firstReceiver = client
+                    fates[slot].firstReceiptSeq = e.event.seq
                     receivedOrder.append(slot)
+                } else {
+                    laterReceipts[slot, default: []].append((client, e.event.seq))
                 }
-                fates[slot].receivers.append(client)
-                fates[slot].receiptSeqs.append(e.event.seq)
+                fates[slot].receptions += 1
                 if let seq = e.number("seq") {
                     let stream = StreamKey(client: client, generation: e.number("gen"))
                     if let last = lastSeq[stream], seq <= last.seq {
@@ -79,9 +84,16 @@ extension PushDeliveryChecker {
             }
         }
 
-        /// The receptions of `fate`, as marks (role `received`), in trace order.
-        func receiptEvents(_ fate: PushFate, in run: RunRecord) -> [Counterexample.Mark] {
-            fate.receiptSeqs.map { run.mark($0, role: "received") }
+        /// Every reception of the push in `slot`: (client, trace position), in trace order.
+        func receipts(of slot: Int) -> [(client: NodeName, seq: Int)] {
+            let fate = fates[slot]
+            guard let first = fate.firstReceiver else { return [] }
+            return [(first, fate.firstReceiptSeq)] + laterReceipts[slot, default: []]
+        }
+
+        /// The receptions of the push in `slot`, as marks (role `received`), in trace order.
+        func receiptEvents(_ slot: Int, in run: RunRecord) -> [Counterexample.Mark] {
+            receipts(of: slot).map { run.mark($0.seq, role: "received") }
         }
 
         func finish(run: RunRecord) -> CheckResult { PushDeliveryChecker().verdict(self, run: run) }

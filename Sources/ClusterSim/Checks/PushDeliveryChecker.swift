@@ -48,16 +48,20 @@ package struct PushDeliveryChecker: ScanningChecker {
         }
     }
 
-    /// What the trace says about one push to one user.
+    /// What the trace says about one push to one user. Compact (no array per push): the first
+    /// reception is kept here and any later one in the scan's `laterReceipts` (rare: a duplicate, or
+    /// a second device), since a run keeps one fate per push for its whole length.
     struct PushFate {
         let key: PushKey
         var acceptedAt: VirtualInstant?
         /// The trace position of the first `push-accepted`.
         var acceptedSeq = 0
         var expired = false
-        var receivers: [NodeName] = []
-        /// The trace position of each reception, as `receivers`.
-        var receiptSeqs: [Int] = []
+        /// How many receptions (the first here, the rest in `laterReceipts`).
+        var receptions = 0
+        var firstReceiver: NodeName?
+        /// The trace position of the first reception.
+        var firstReceiptSeq = 0
         var firstReceivedAt: VirtualInstant?
     }
 
@@ -83,16 +87,18 @@ package struct PushDeliveryChecker: ScanningChecker {
         for slot in accepted {
             let fate = fates[slot], user = userNames[fate.key.user], push = fate.key.push
             let at = fate.acceptedAt!
-            if !fate.receivers.isEmpty {
+            if fate.receptions > 0 {
                 delivered += 1
-                switch Receipts.judge(fate.receivers, retired: retired) {
+                guard fate.receptions > 1 else { continue }
+                let receivers = scan.receipts(of: slot).map(\.client)
+                switch Receipts.judge(receivers, retired: retired) {
                 case .once: break
                 case .redelivered: redelivered += 1
                 case .duplicate:
                     duplicates += 1
-                    if duplicates == 1 { firstCases.append(duplicateCase(fate, user: user, run: run, receipts: scan.receiptEvents(fate, in: run))) }
-                    failures.append("push \(push) to \(user) received \(fate.receivers.count) times ("
-                                    + fate.receivers.map(\.description).joined(separator: " ") + ")")
+                    if duplicates == 1 { firstCases.append(duplicateCase(fate, user: user, run: run, receipts: scan.receiptEvents(slot, in: run))) }
+                    failures.append("push \(push) to \(user) received \(receivers.count) times ("
+                                    + receivers.map(\.description).joined(separator: " ") + ")")
                 }
             } else if fate.expired {
                 expiredCount += 1
@@ -114,7 +120,7 @@ package struct PushDeliveryChecker: ScanningChecker {
         var unaccepted = 0
         for slot in scan.receivedOrder where fates[slot].acceptedAt == nil {
             unaccepted += 1
-            if unaccepted == 1, let first = scan.receiptEvents(fates[slot], in: run).first {
+            if unaccepted == 1, let first = scan.receiptEvents(slot, in: run).first {
                 let fate = fates[slot], user = userNames[fate.key.user]
                 firstCases.append(Counterexample(
                     kind: .unexplained, summary: "push \(fate.key.push) to \(user) received but never accepted",

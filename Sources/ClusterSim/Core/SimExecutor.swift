@@ -12,8 +12,14 @@ import Synchronization
 /// escaped to the global pool (a bare `Task {}`, `Task.detached`, a Dispatch queue). It is still
 /// run (so nothing hangs), but it is counted and the run is marked failed.
 package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
-    /// Jobs ready to run, in FIFO order; touched only by the driver thread while running.
-    @exclusivity(unchecked) private var queue: [UnownedJob] = []
+    /// One unit of ready work: a job of the Swift runtime, or a node's closure (`runSoon`).
+    private enum Work {
+        case job(UnownedJob)
+        case closure(() -> Void)
+    }
+
+    /// Work ready to run, in FIFO order; touched only by the driver thread while running.
+    @exclusivity(unchecked) private var queue: [Work] = []
     @exclusivity(unchecked) private var head = 0
     /// The driver thread's id while a run is in progress, 0 otherwise.
     private let driver = Atomic<UInt>(0)
@@ -30,7 +36,7 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
     package func enqueue(_ job: consuming ExecutorJob) {
         let me = UInt(pthread_self())
         if driver.load(ordering: .relaxed) == me {
-            queue.append(UnownedJob(job))
+            queue.append(.job(UnownedJob(job)))
             return
         }
         let running = driver.load(ordering: .acquiring) != 0
@@ -43,6 +49,14 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
         inbox.withLock { $0.append(unowned) }
         inboxCount.add(1, ordering: .releasing)
         if running { foreignObserver.withLock { $0 }?() }
+    }
+
+    /// Queues `body` behind the ready jobs, to run in FIFO order with them (from the driver
+    /// thread only): a node's work that must come after the event being handled, exactly where a
+    /// task started now would run, without the task.
+    func runSoon(_ body: @escaping () -> Void) {
+        checkIsolated()
+        queue.append(.closure(body))
     }
 
     package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
@@ -82,9 +96,14 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
         while true {
             if inboxCount.load(ordering: .relaxed) > 0 { takeInbox() }
             guard head < queue.count else { break }
-            let job = queue[head]
+            let work = queue[head]
             head += 1
-            job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+            switch work {
+            case .job(let job):
+                job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
+            case .closure(let body):
+                body()
+            }
             ran += 1
         }
         queue.removeAll(keepingCapacity: true)
@@ -99,7 +118,7 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
             return taken
         }
         inboxCount.subtract(jobs.count, ordering: .relaxed)
-        queue.append(contentsOf: jobs)
+        queue.append(contentsOf: jobs.map { .job($0) })
     }
 
     /// The calling thread's name from /proc/thread-self/comm (Linux), or its pthread id.

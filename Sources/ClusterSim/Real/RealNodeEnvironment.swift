@@ -77,6 +77,13 @@ package final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     package func random() -> UInt64 { rng.withLock { $0.next() } }
 
     /// Runs `body` on the node's actor after `delay` (through its mailbox), unless cancelled or the node crashed.
+    package func runAfterEvent<A: Actor>(on actor: A, _ body: @escaping @Sendable (isolated A) -> Void) {
+        mailbox.post { [self] in
+            guard isLive else { return }
+            actor.assumeIsolated { body($0) }
+        }
+    }
+
     @discardableResult
     package func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                         _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {

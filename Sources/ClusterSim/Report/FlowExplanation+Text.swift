@@ -17,7 +17,7 @@ extension FlowExplanation {
             """
         case .login:
             """
-            The Init service of a frontend (FrontendNode+Requests.swift) answers Login(user, password) with a \
+            The Init service of a frontend (FrontendCore+Requests.swift) answers Login(user, password) with a \
             JWT signed HS256 by TokenSigner (Sources/Nodes/Auth/JWT.swift), valid for tokenLifetime. The \
             client (ClientNode, Sources/Nodes/Client/ClientNode.swift) keeps the token and sends it with \
             every later request; a request without a valid token is refused and its handler never runs.
@@ -26,7 +26,7 @@ extension FlowExplanation {
         case .pushStream:
             """
             After login the client opens one long-lived stream to a frontend (Transport.openStream, \
-            Sources/NetModel/Transport.swift) and sends PushOpen(token). FrontendNode+Push.swift (openPush) \
+            Sources/NetModel/Transport.swift) and sends PushOpen(token). FrontendCore+Streams.swift (openPush) \
             verifies the token, answers PushOpened with a renewed token whose push claim names itself, and \
             tells the session node with the backend call SessionLogin(user, frontend, connection), which \
             SessionNode (Sources/Nodes/Servers/SessionNode.swift) records in its SessionTable \
@@ -37,7 +37,7 @@ extension FlowExplanation {
             """
             MessageUser at any frontend becomes the backend call PushTo at the session node, which numbers \
             the push per user in its PushOutbox (Sources/Nodes/State/PushOutbox.swift) and sends Deliver to \
-            the frontend holding the user's stream — the seed's "backend host" (FrontendNode+Push.swift). \
+            the frontend holding the user's stream — the seed's "backend host" (FrontendCore+Cluster.swift). \
             The frontend writes Push on the stream; the client (PushInbox, Sources/Nodes/State/PushInbox.swift) \
             delivers in order, drops duplicates and acknowledges (PushAck), and the ack travels back to the \
             outbox as PushAckCall. Here sender and receiver share one frontend.
@@ -116,7 +116,7 @@ extension FlowExplanation {
             dropped, and the frontends retry them. Restarted, it is blocked (service blocker) until \
             management-1 accepts its Register; then it sends ResyncRequest to every frontend, and again every \
             500 ms until each answers. Each frontend answers SessionResync with every push stream it holds \
-            (FrontendNode+Push.swift), and the table is rebuilt from them (SessionTable.resync). Requests run \
+            (FrontendCore+Cluster.swift), and the table is rebuilt from them (SessionTable.resync). Requests run \
             again once it serves. Experiment 05 teaches it; checked by session-map-converges and push-delivery.
 
             """
@@ -156,7 +156,7 @@ extension FlowExplanation {
             clock with a leeway. A forged token keeps a real signature but rewrites the claims (sub: another \
             user, exp far away), so the signature no longer matches: refused bad-token. A replayed old token \
             has a valid signature but exp in the past: refused expired-token. Either way the handler never \
-            runs (FrontendNode+Requests.swift). The attacker's notes show the claims as decoded from the \
+            runs (FrontendCore+Requests.swift). The attacker's notes show the claims as decoded from the \
             token it sent (ClientNode+Attacks.swift). Experiment 09 teaches it; checked by client-auth.
 
             """

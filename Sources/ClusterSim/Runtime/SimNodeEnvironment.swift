@@ -62,6 +62,11 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         return stream.next() | 1
     }
 
+    func runAfterEvent<A: Actor>(on actor: A, _ body: @escaping @Sendable (isolated A) -> Void) {
+        let executor = simulator.executor
+        executor.runSoon { actor.callIsolated(executor, body) }
+    }
+
     @discardableResult
     func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {

@@ -145,6 +145,8 @@ struct ClientCore {
     private(set) var now: VirtualInstant = .zero
     /// The actions of the event being handled.
     private var actions: [Action] = []
+    /// The storage of a carried-out action list, handed back by the shell (`recycle`).
+    private var spare: [Action] = []
 
     /// A client of `plan` named `name`; `incarnation` tags its request ids, `random` is its
     /// seeded stream. Use `makeClientCore(…)`.
@@ -364,12 +366,21 @@ struct ClientCore {
 
     private mutating func begin(_ now: VirtualInstant) {
         self.now = now
+        swap(&actions, &spare)
     }
 
     private mutating func end() -> [Action] {
-        let done = actions
-        actions = []
-        return done
+        defer { actions = [] }
+        return actions
+    }
+
+    /// Takes back an event's action list once carried out: the next event appends into its
+    /// storage instead of allocating a new one (an event handled while another's actions are
+    /// being carried out gets a fresh list).
+    mutating func recycle(_ used: consuming [Action]) {
+        var emptied = used
+        emptied.removeAll(keepingCapacity: true)
+        spare = emptied
     }
 
     mutating func append(_ action: Action) {

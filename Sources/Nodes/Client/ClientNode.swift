@@ -54,9 +54,10 @@ package actor ClientNode: ClusterNode {
     }
 
     /// Carries out the core's actions, in order.
-    private func perform(_ actions: [ClientCore.Action]) {
-        for action in actions {
-            switch action {
+    private func perform(_ actions: consuming [ClientCore.Action]) {
+        // By index, so the list is never copied and goes back to the core unshared.
+        for i in actions.indices {
+            switch actions[i] {
             case .send(let message, let destination):
                 lastMessageID = env.send(message, to: destination)
             case .sendOnStream(let message, let id):
@@ -81,5 +82,6 @@ package actor ClientNode: ClusterNode {
                 unexpected(message, from: source)
             }
         }
+        core.recycle(actions)
     }
 }

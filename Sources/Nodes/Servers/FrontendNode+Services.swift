@@ -1,75 +1,96 @@
 import NetModel
 
 extension FrontendNode {
-    /// A request whose handler is running here.
-    struct RunningHandler {
-        /// Where the answer goes (the latest copy's route; nil when its connection closed).
-        var route: ReplyRoute?
-        /// The step the handler's next call gets (`RequestKey.step`).
-        var nextStep: UInt16 = 0
-        /// A refusal the handler was handed by an executor, or one already logged (a deadline):
-        /// the handler passing it on is not logged again.
-        var relayed: Refusal?
+    /// A handler waiting for the answer to its forwarded call.
+    enum Waiter {
+        /// An async handler's task, suspended in `perform`.
+        case task(UnsafeContinuation<ClientResult, Never>)
+        /// A one-call handler (`OneCallService`): its request, service, caller and steps.
+        case oneCall(OneCallHandler)
     }
 
-    /// Runs a service's handler for `key` as a task on this node's executor (the simulator's, in
-    /// a simulated run: deterministic), and answers its latest route when it returns.
-    func runHandler(_ handler: @escaping FrontendServiceEntry.Handler, service: String, key: RequestKey,
-                    claims: TokenClaims?, route: ReplyRoute, remember: Bool) {
-        running[key] = RunningHandler(route: route)
-        let context = ServiceContext(service: service, request: key, claims: claims, frontend: self)
-        Task.immediate(executorPreference: env.taskExecutor) {
-            let outcome = await handler(context)
-            self.handlerReturned(key, service: service, outcome: outcome, remember: remember)
-        }
+    /// A one-call handler between its call and the call's answer.
+    struct OneCallHandler {
+        let request: RequestKey
+        let service: String
+        let user: String
+        let step: @Sendable (_ user: String, _ answer: ClientResult?) -> OneCallStep
     }
 
-    private func handlerReturned(_ key: RequestKey, service: String, outcome: Result<ClientResult, Refusal>,
-                                 remember: Bool) {
-        guard let handler = running.removeValue(forKey: key) else { return }
-        let result: ClientResult
-        switch outcome {
-        case .success(let answer):
-            result = answer
-        case .failure(let refusal):
-            result = .refused(refusal)
-            if handler.relayed != refusal {
-                env.log(NodeLog.requestRejected, ["client": .name(key.origin), "service": .text(service),
-                                                  "reason": .text(refusal.label), "req": .number(key.id)])
+    /// Runs a service's handler for one request on this node's executor (the simulator's, in a
+    /// simulated run: deterministic); its outcome goes to the core, which answers the request's
+    /// latest route. An async handler runs as a task; a one-call handler's steps run as plain
+    /// work of the node, each where the task's job would run (after the event), so both kinds
+    /// leave the same trace.
+    func runHandler(_ start: FrontendCore.HandlerStart) {
+        let key = start.key
+        switch start.handler {
+        case .task(let handler):
+            let context = ServiceContext(service: start.service, request: key, claims: start.claims, frontend: self)
+            Task.immediate(executorPreference: env.taskExecutor) {
+                let outcome = await handler(context)
+                self.handlerReturned(key, outcome: outcome)
             }
+        case .oneCall(let step):
+            let handler = OneCallHandler(request: key, service: start.service, user: start.claims?.sub ?? "", step: step)
+            env.runAfterEvent(on: self) { $0.startOneCall(handler) }
         }
-        if remember { executed.finish(key, answer: result) }
-        if let route = handler.route { reply(ClientReply(requestID: key.id, result: result, origin: key.origin), route) }
+    }
+
+    /// A one-call handler's first step: its call, or its outcome at once.
+    private func startOneCall(_ handler: OneCallHandler) {
+        switch handler.step(handler.user, nil) {
+        case .done(let outcome):
+            handlerReturned(handler.request, outcome: outcome)
+        case .call(let effect):
+            let (key, actions) = core.handlerCall(effect, for: handler.request, link: view, now: env.now.nanoseconds)
+            waiters[key] = .oneCall(handler)
+            perform(consume actions)
+        }
+    }
+
+    /// Hands the answer of the forwarded call `key` to the handler waiting for it.
+    func resume(_ key: RequestKey, with result: ClientResult) {
+        switch waiters.removeValue(forKey: key) {
+        case .task(let continuation)?:
+            continuation.resume(returning: result)
+        case .oneCall(let handler)?:
+            env.runAfterEvent(on: self) { $0.finishOneCall(handler, answer: result) }
+        case nil:
+            break
+        }
+    }
+
+    /// A one-call handler's last step: the outcome from its call's answer (a refusal is passed
+    /// on, as `perform` throws it to an async handler).
+    private func finishOneCall(_ handler: OneCallHandler, answer: ClientResult) {
+        let outcome: Result<ClientResult, Refusal>
+        if let refusal = answer.refusal {
+            outcome = .failure(refusal)
+        } else if case .done(let done) = handler.step(handler.user, answer) {
+            outcome = done
+        } else {
+            outcome = .failure(.unexpectedAnswer(handler.service))
+        }
+        handlerReturned(handler.request, outcome: outcome)
+    }
+
+    private func handlerReturned(_ key: RequestKey, outcome: Result<ClientResult, Refusal>) {
+        perform(core.handlerReturned(key, outcome: outcome))
     }
 
     /// A handler's call: sent to its executor under the request's key and the call's step, and
-    /// resent until the executor answers or the deadline passes.
+    /// resent until the executor answers or the deadline passes (the core decides; the handler
+    /// waits here under the call's key until a `.resume`).
     /// - Returns: the executor's result.
     /// - Throws: the executor's refusal, or a retryable refusal at the deadline.
     func perform(_ effect: ServiceEffect, for request: RequestKey) async throws(Refusal) -> ClientResult {
-        let step = running[request]?.nextStep ?? 0
-        running[request]?.nextStep = step &+ 1
-        let key = request.step(step)
-        let now = env.now.nanoseconds
-        let (executor, call): (Executor, BackendCall)
-        switch effect {
-        case .isOnline(let user): (executor, call) = (.session, .isOnline(user: user, request: key))
-        case .push(let users, let body):
-            (executor, call) = (.session, .pushTo(users: users, pushID: newPushID(), body: body, acceptedAt: now, request: key))
-        case .broadcast(let body):
-            (executor, call) = (.session, .broadcast(pushID: newPushID(), body: body, acceptedAt: now, request: key))
-        case .kick(let user): (executor, call) = (.session, .kick(user: user, request: key))
-        case .chat(let user, let command): (executor, call) = (.chat, .chat(user: user, command: command, request: key))
-        case .service(let name, let user, let payload):
-            (executor, call) = (.session, .service(name: name, user: user, payload: payload, request: key))
-        }
         let result = await withUnsafeContinuation { (waiter: UnsafeContinuation<ClientResult, Never>) in
-            forward(key, to: executor, call: call, waiter: waiter)
+            let (key, actions) = core.handlerCall(effect, for: request, link: view, now: env.now.nanoseconds)
+            waiters[key] = .task(waiter)
+            perform(consume actions)
         }
-        if let refusal = result.refusal {
-            running[request]?.relayed = refusal
-            throw refusal
-        }
+        if let refusal = result.refusal { throw refusal }
         return result
     }
 
@@ -81,9 +102,8 @@ extension FrontendNode {
 
     /// Signs a fresh login token for `user` (the Login service) and records it.
     func issueLoginToken(for user: String) -> String {
-        let now = nowSeconds
-        let exp = now + Int64(env.settings.tokenLifetime.components.seconds)
-        env.log(NodeLog.tokenIssued, ["user": .text(user), "exp": .signed(Int64(exp))])
-        return issue(TokenClaims(sub: user, iat: now, exp: exp))
+        let (token, actions) = core.issueLoginToken(for: user, seconds: nowSeconds)
+        perform(consume actions)
+        return token
     }
 }

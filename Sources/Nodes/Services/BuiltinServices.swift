@@ -7,14 +7,15 @@ public struct StateRequest: ServiceMessage {
 }
 
 /// Seed 000's Init service, State: is this frontend up and serving? Anonymous.
-public struct StateService: FrontendService {
+public struct StateService: FrontendService, OneCallService {
     public static let name = "State"
     public static var access: ServiceAccess { .anonymous }
     public static var remembersAnswers: Bool { true }
     public init() {}
     nonisolated(nonsending) public func handle(_ request: StateRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
-        .flag(true)
+        try await handleInSteps(request, context: context)
     }
+    func step(_ request: StateRequest, user: String, answer: ClientResult?) -> OneCallStep { .done(.success(.flag(true))) }
 }
 
 /// The request of `Login`.
@@ -61,11 +62,16 @@ public struct MessageRequest: ServiceMessage {
 
 /// Pushes a message from the caller to one user (answered `.accepted(pushID)` once the session
 /// node holds it).
-public struct MessageService: FrontendService {
+public struct MessageService: FrontendService, OneCallService {
     public static let name = "MessageUser"
     public init() {}
     nonisolated(nonsending) public func handle(_ request: MessageRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
-        .accepted(pushID: try await context.push(request.text, to: [request.to]))
+        try await handleInSteps(request, context: context)
+    }
+    /// As `.accepted(pushID: try await context.push(request.text, to: [request.to]))`.
+    func step(_ request: MessageRequest, user: String, answer: ClientResult?) -> OneCallStep {
+        guard let answer else { return .call(.push(users: [request.to], body: .message(from: user, text: request.text))) }
+        return accepted(answer)
     }
 }
 
@@ -78,11 +84,16 @@ public struct BroadcastRequest: ServiceMessage {
 }
 
 /// Pushes a text to every online user.
-public struct BroadcastService: FrontendService {
+public struct BroadcastService: FrontendService, OneCallService {
     public static let name = "Broadcast"
     public init() {}
     nonisolated(nonsending) public func handle(_ request: BroadcastRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
-        .accepted(pushID: try await context.broadcast(request.text))
+        try await handleInSteps(request, context: context)
+    }
+    /// As `.accepted(pushID: try await context.broadcast(request.text))`.
+    func step(_ request: BroadcastRequest, user: String, answer: ClientResult?) -> OneCallStep {
+        guard let answer else { return .call(.broadcast(body: .broadcast(text: request.text))) }
+        return accepted(answer)
     }
 }
 
@@ -95,12 +106,15 @@ public struct KickRequest: ServiceMessage {
 }
 
 /// Closes a user's push stream wherever it is.
-public struct KickService: FrontendService {
+public struct KickService: FrontendService, OneCallService {
     public static let name = "Kick"
     public init() {}
     nonisolated(nonsending) public func handle(_ request: KickRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
-        try await context.kick(request.user)
-        return .ok
+        try await handleInSteps(request, context: context)
+    }
+    /// As `try await context.kick(request.user); return .ok`.
+    func step(_ request: KickRequest, user: String, answer: ClientResult?) -> OneCallStep {
+        answer == nil ? .call(.kick(user: request.user)) : .done(.success(.ok))
     }
 }
 
@@ -113,19 +127,29 @@ public struct IsOnlineRequest: ServiceMessage {
 }
 
 /// Is a user online (has a push stream)? The session node answers.
-public struct IsOnlineService: FrontendService {
+public struct IsOnlineService: FrontendService, OneCallService {
     public static let name = "IsOnline"
     public init() {}
     nonisolated(nonsending) public func handle(_ request: IsOnlineRequest, context: ServiceContext) async throws(Refusal) -> ClientResult {
-        .flag(try await context.isOnline(request.user))
+        try await handleInSteps(request, context: context)
+    }
+    /// As `.flag(try await context.isOnline(request.user))`.
+    func step(_ request: IsOnlineRequest, user: String, answer: ClientResult?) -> OneCallStep {
+        guard let answer else { return .call(.isOnline(user: request.user)) }
+        guard case .flag(let online) = answer else { return .done(.failure(.unexpectedAnswer(Self.name))) }
+        return .done(.success(.flag(online)))
     }
 }
 
 /// A chat command for the caller, executed by the chat node (seed 004 over the cluster).
-public struct ChatService: FrontendService {
+public struct ChatService: FrontendService, OneCallService {
     public static let name = "ChatCommand"
     public init() {}
     nonisolated(nonsending) public func handle(_ request: ChatCommand, context: ServiceContext) async throws(Refusal) -> ClientResult {
-        try await context.chat(request)
+        try await handleInSteps(request, context: context)
+    }
+    /// As `try await context.chat(request)`.
+    func step(_ request: ChatCommand, user: String, answer: ClientResult?) -> OneCallStep {
+        answer.map { .done(.success($0)) } ?? .call(.chat(user: user, command: request))
     }
 }

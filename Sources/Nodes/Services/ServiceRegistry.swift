@@ -65,6 +65,15 @@ public struct ServiceRegistry: Sendable {
     }
 }
 
+/// A service's handler bound to its decoded request.
+enum PreparedHandler: Sendable {
+    /// Any service: an async handler, run as a task on the frontend's executor.
+    case task(FrontendServiceEntry.Handler)
+    /// A one-call service: its steps (`OneCallService.step`) for the verified user, run by the
+    /// frontend without a task.
+    case oneCall(@Sendable (_ user: String, _ answer: ClientResult?) -> OneCallStep)
+}
+
 /// A frontend service, type-erased for the registry.
 struct FrontendServiceEntry: Sendable {
     /// A handler bound to its decoded request.
@@ -73,29 +82,42 @@ struct FrontendServiceEntry: Sendable {
     let access: ServiceAccess
     let remembersAnswers: Bool
     /// Decodes a payload into a ready handler, or why it cannot be served.
-    let prepare: @Sendable (ServicePayload) -> Result<Handler, Refusal>
+    let prepare: @Sendable (ServicePayload) -> Result<PreparedHandler, Refusal>
     /// Makes a simulated client's request (nil unless a `SimulatedService`).
     let workloadRequest: (@Sendable (inout WorkloadDraw) -> ServicePayload)?
 
     init<S: FrontendService>(_ service: S) {
         access = S.access
         remembersAnswers = S.remembersAnswers
-        prepare = { payload in
-            let request: S.Request
-            do { request = try payload.decode(as: S.Request.self) } catch { return .failure(.badRequest("\(error)")) }
-            return .success({ context in
-                do throws(Refusal) {
-                    let reply = try await service.handle(request, context: context)
-                    return .success(reply as? ClientResult ?? .reply(ServicePayload(reply)))
-                } catch {
-                    return .failure(error)
-                }
-            })
+        if let oneCall = service as? any OneCallService {
+            prepare = Self.preparer(oneCall)
+        } else {
+            prepare = { payload in
+                let request: S.Request
+                do { request = try payload.decode(as: S.Request.self) } catch { return .failure(.badRequest("\(error)")) }
+                return .success(.task({ context in
+                    do throws(Refusal) {
+                        let reply = try await service.handle(request, context: context)
+                        return .success(reply as? ClientResult ?? .reply(ServicePayload(reply)))
+                    } catch {
+                        return .failure(error)
+                    }
+                }))
+            }
         }
         if let simulated = S.self as? any SimulatedService.Type {
             workloadRequest = Self.maker(simulated)
         } else {
             workloadRequest = nil
+        }
+    }
+
+    /// The preparer of a one-call service: its steps bound to the decoded request.
+    private static func preparer<O: OneCallService>(_ service: O) -> @Sendable (ServicePayload) -> Result<PreparedHandler, Refusal> {
+        { payload in
+            let request: O.Request
+            do { request = try payload.decode(as: O.Request.self) } catch { return .failure(.badRequest("\(error)")) }
+            return .success(.oneCall({ user, answer in service.step(request, user: user, answer: answer) }))
         }
     }
 
