@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import NetModel
 import Nodes
@@ -11,7 +12,8 @@ struct ClusterChatTestError: Error, CustomStringConvertible {
 }
 
 /// A chat client that speaks the documented bytes (`ChatWire` frames out, `ChatFrameDecoder` in).
-/// Every wait is bounded: a read waits on the socket (poll) up to the timeout, never sleeps.
+/// Every wait is bounded: a read waits on the socket (poll) up to the timeout, never sleeps. The
+/// default timeout is a deadline for a hang (30 s, for a loaded machine), not an expected delay.
 final class ClusterChatClient {
     let socket: Socket
     private var decoder: ChatFrameDecoder
@@ -37,7 +39,7 @@ final class ClusterChatClient {
 
     /// The next message from the server.
     /// - Throws: when none arrives within `timeoutMilliseconds` or the connection closes.
-    func next(timeoutMilliseconds: Int = 5000) throws -> ChatServerMessage {
+    func next(timeoutMilliseconds: Int = 30_000) throws -> ChatServerMessage {
         let deadline = Self.nowMilliseconds() + timeoutMilliseconds
         while true {
             if let message = try decoder.nextServerMessage() { return message }
@@ -52,7 +54,7 @@ final class ClusterChatClient {
     }
 
     /// The next message, which must be a system message.
-    func nextSystem(timeoutMilliseconds: Int = 5000) throws -> String {
+    func nextSystem(timeoutMilliseconds: Int = 30_000) throws -> String {
         let message = try next(timeoutMilliseconds: timeoutMilliseconds)
         guard case .system(let text) = message else {
             throw ClusterChatTestError(description: "expected a system message, got \(message)")
@@ -83,14 +85,43 @@ final class LoopbackChatCluster {
     let process: RealNodeProcess
     let management: SocketAddress
     let settings: ClusterSettings
+    /// The node events (registrations, removals, fencing, …) of the cluster's nodes, as they happen.
+    let events = NodeEventLog()
 
     init(settings: ClusterSettings, chat: Bool = true) throws {
         self.settings = settings
-        process = try RealNodeProcess(host: "127.0.0.1", management: nil, seed: 11, settings: settings)
+        let events = self.events
+        process = try RealNodeProcess(host: "127.0.0.1", management: nil, seed: 11, settings: settings,
+                                      tap: { events.add($0) })
         let any = SocketAddress(host: "127.0.0.1", port: 0)
         management = try process.startServer(.management, listen: any)
         _ = try process.startServer(.session, listen: any)
-        if chat { _ = try process.startServer(NodeName(.chat, 1), listen: any) }
+        if chat {
+            _ = try process.startServer(NodeName(.chat, 1), listen: any)
+            // A starting chat node tells every member online at the session node that it
+            // (re)started. A door can be ready before that broadcast is executed (the chat node may
+            // register before it knows the session node): a client connected in that window gets
+            // the notice as its first message. The cluster is ready once it was executed.
+            guard events.first(within: 30, where: Self.isChatStartBroadcast) != nil else {
+                stop()
+                throw ClusterChatTestError(description: "the chat node's start broadcast was not executed in 30 s:\n"
+                                           + events.lines.joined(separator: "\n"))
+            }
+        }
+    }
+
+    /// The session node executed the chat node's start broadcast (`ChatPush.restarted`).
+    static func isChatStartBroadcast(_ event: TraceEvent) -> Bool {
+        event.label == NodeLog.requestExecuted && event.node == .session
+            && event.fields.text("origin") == NodeName(.chat, 1).description && event.fields.text("service") == "Broadcast"
+    }
+
+    /// The manager's removal of `node` after its ping timeout, waiting up to `seconds` for it.
+    func removalByPingTimeout(of node: NodeName, within seconds: Double) -> TraceEvent? {
+        events.first(within: seconds) {
+            $0.label == NodeLog.nodeRemoved && $0.fields.text("name") == node.description
+                && $0.fields.text("reason") == "pingTimeout"
+        }
     }
 
     func stop() { process.stop() }
@@ -146,4 +177,41 @@ final class LogBox: Sendable {
     private let lines = Mutex<[String]>([])
     func add(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }
+}
+
+/// The node events (`TraceKind.node`) a real runtime's tap saw, thread-safe; a waiter is woken by
+/// each new event (no polling).
+final class NodeEventLog: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var events: [TraceEvent] = []
+
+    /// Keeps `event` when it is a node event; wakes the waiters.
+    func add(_ event: TraceEvent) {
+        guard event.kind == .node else { return }
+        condition.lock()
+        events.append(event)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Every node event so far.
+    var all: [TraceEvent] {
+        condition.lock()
+        defer { condition.unlock() }
+        return events
+    }
+
+    /// The first event for which `match` holds, waiting up to `seconds` for it.
+    func first(within seconds: Double, where match: (TraceEvent) -> Bool) -> TraceEvent? {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let hit = events.first(where: match) { return hit }
+            guard condition.wait(until: deadline) else { return events.first(where: match) }
+        }
+    }
+
+    /// The events as lines `at node label detail`, for a failure message.
+    var lines: [String] { all.map { "\($0.at) \($0.node.map(\.description) ?? "-") \($0.label) \($0.detail)" } }
 }

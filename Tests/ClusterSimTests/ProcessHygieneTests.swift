@@ -13,26 +13,22 @@ private func processes(marked marker: String) -> [Int32] {
     }
 }
 
-/// Waits (up to `seconds`, looking every 50 ms: other processes give no event to wait on) until `condition` holds.
-private func eventually(within seconds: Double, _ condition: () -> Bool) -> Bool {
-    let deadline = Date(timeIntervalSinceNow: seconds)
-    while !condition() {
-        guard Date() < deadline else { return false }
-        usleep(50_000)
-    }
-    return true
-}
-
 /// A `simctl` child with a marker in its environment, its output to a pipe read on a thread.
+/// Every wait is woken by its event — a chunk of output or its end, the child's exit, an exec of
+/// `simctl`, a pidfd — and bounded by a deadline for a hang, generous for a loaded machine.
 private final class MarkedChild: @unchecked Sendable {
     let process = Process()
     let marker = UUID().uuidString
     let exited = DispatchSemaphore(value: 0)
-    private let lock = NSLock()
+    /// Woken by every exec of `simctl` (started before the child, so no start is missed).
+    private let starts: ProgramStarts
+    private let condition = NSCondition()
     private var text = ""
+    private var endOfFile = false
     let out: (reading: FileHandle, writing: FileHandle)
 
     init(_ simctl: URL, _ arguments: [String], readOutput: Bool = true) throws {
+        starts = try ProgramStarts(of: simctl.path)
         process.executableURL = simctl
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["CLUSTERSIM_TEST_MARKER": marker]) { _, n in n }
@@ -49,26 +45,63 @@ private final class MarkedChild: @unchecked Sendable {
             Thread { [self] in
                 while true {
                     let chunk = reading.availableData
+                    condition.lock()
+                    if chunk.isEmpty { endOfFile = true } else { text += String(decoding: chunk, as: UTF8.self) }
+                    condition.broadcast()
+                    condition.unlock()
                     if chunk.isEmpty { break }
-                    lock.lock()
-                    text += String(decoding: chunk, as: UTF8.self)
-                    lock.unlock()
                 }
             }.start()
         }
     }
 
     var output: String {
-        lock.lock()
-        defer { lock.unlock() }
+        condition.lock()
+        defer { condition.unlock() }
         return text
+    }
+
+    /// Waits up to `seconds` until the output contains `needle`, woken by each chunk; stops early,
+    /// false, at the end of the output.
+    func waitForOutput(containing needle: String, within seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !text.contains(needle) {
+            guard !endOfFile, condition.wait(until: deadline) else { return text.contains(needle) }
+        }
+        return true
+    }
+
+    /// Waits up to `seconds` for the end of the output (then `output` is all of it).
+    func waitForEndOfOutput(within seconds: Double) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        condition.lock()
+        defer { condition.unlock() }
+        while !endOfFile {
+            guard condition.wait(until: deadline) else { return endOfFile }
+        }
+        return true
+    }
+
+    /// Waits up to `seconds` until at least `count` processes carry the marker (the child and
+    /// what it started), checked again at each exec of `simctl`.
+    func waitForProcesses(atLeast count: Int, within seconds: Double) -> Bool {
+        starts.wait(seconds: seconds) { processes(marked: marker).count >= count }
     }
 
     /// Waits up to `seconds` for the child to exit.
     func waitForExit(_ seconds: Double) -> Bool { exited.wait(timeout: .now() + seconds) == .success }
 
-    /// Every process of this child's tree gone (up to 10 s).
-    func treeGone() -> Bool { eventually(within: 10) { processes(marked: marker).isEmpty } }
+    /// Every process of this child's tree gone (up to 10 s): waits on a pidfd of each marked
+    /// process, then looks again (a process may have started another before it ended).
+    func treeGone() -> Bool {
+        let deadline = Date(timeIntervalSinceNow: 10)
+        while case let left = processes(marked: marker), !left.isEmpty {
+            guard awaitExit(of: left, until: deadline) else { return false }
+        }
+        return true
+    }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -87,7 +120,7 @@ struct ProcessHygieneTests {
         // One job at a time, on a mid-sized experiment: the children need only live until the signal.
         let sweep = try MarkedChild(simctl, ["sweep", "Experiments/04-frontend-failover.json", "--seeds", "1-50", "--jobs", "1"])
         let pid = sweep.process.processIdentifier
-        try #require(eventually(within: 20) { processes(marked: sweep.marker).count >= 2 }, "no child run started")  // sweep and a child
+        try #require(sweep.waitForProcesses(atLeast: 2, within: 20), "no child run started")  // sweep and a child
         kill(pid, SIGINT)
         try #require(sweep.waitForExit(20), "sweep did not stop on SIGINT")
         #expect(sweep.process.terminationStatus == 128 + SIGINT)
@@ -103,7 +136,7 @@ struct ProcessHygieneTests {
         let diff = try MarkedChild(simctl, ["diff", "Experiments/04-frontend-failover.json", "--seed", "3"])
         let pid = diff.process.processIdentifier
         let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("simctl-diff-\(pid)").path
-        try #require(eventually(within: 20) { processes(marked: diff.marker).count >= 2 }, "no child run started")  // diff and a child
+        try #require(diff.waitForProcesses(atLeast: 2, within: 20), "no child run started")  // diff and a child
         #expect(FileManager.default.fileExists(atPath: folder))
         kill(pid, SIGTERM)
         try #require(diff.waitForExit(20), "diff did not stop on SIGTERM")
@@ -116,7 +149,7 @@ struct ProcessHygieneTests {
     func clusterUpHangUp() throws {
         let simctl = try #require(builtSimctl())
         let cluster = try MarkedChild(simctl, ["cluster", "up", "--frontends", "1", "--no-chat", "--clients", "2"])
-        try #require(eventually(within: 30) { cluster.output.contains("cluster up:") }, "no cluster: \(cluster.output)")
+        try #require(cluster.waitForOutput(containing: "cluster up:", within: 30), "no cluster: \(cluster.output)")
         #expect(processes(marked: cluster.marker).count >= 4)
         kill(cluster.process.processIdentifier, SIGHUP)
         try #require(cluster.waitForExit(30), "cluster up did not stop on SIGHUP")
@@ -131,12 +164,8 @@ struct ProcessHygieneTests {
         let simctl = try #require(builtSimctl())
         let cluster = try MarkedChild(simctl, ["cluster", "up", "--frontends", "1", "--no-chat", "--clients", "2"], readOutput: false)
         // Read until the first line, then close the reading end: every later write fails.
-        var first = Data()
-        while !first.contains(UInt8(ascii: "\n")) {
-            let chunk = cluster.out.reading.availableData
-            if chunk.isEmpty { break }
-            first.append(chunk)
-        }
+        let first = firstLine(of: cluster.out.reading, within: 30)
+        try #require(first?.last == UInt8(ascii: "\n"), "no first line")
         try cluster.out.reading.close()
         try #require(cluster.waitForExit(45), "cluster up did not stop when its output closed")
         #expect(cluster.process.terminationStatus == 0)
@@ -147,7 +176,7 @@ struct ProcessHygieneTests {
     func clusterUpKilled() throws {
         let simctl = try #require(builtSimctl())
         let cluster = try MarkedChild(simctl, ["cluster", "up", "--frontends", "1", "--no-chat"])
-        try #require(eventually(within: 30) { cluster.output.contains("cluster up:") }, "no cluster: \(cluster.output)")
+        try #require(cluster.waitForOutput(containing: "cluster up:", within: 30), "no cluster: \(cluster.output)")
         kill(cluster.process.processIdentifier, SIGKILL)
         try #require(cluster.waitForExit(10))
         #expect(cluster.treeGone(), "left: \(processes(marked: cluster.marker))")
@@ -160,11 +189,11 @@ struct ProcessHygieneTests {
         for (arguments, stopped) in [(["node", "--role", "management", "--listen", "127.0.0.1:0", "--insecure"], "management-1 stopped"),
                                      (["chat-server", "--port", "0"], "chat-server stopped")] {
             let server = try MarkedChild(simctl, arguments)
-            try #require(eventually(within: 20) { server.output.contains("listening on") }, "\(arguments): \(server.output)")
+            try #require(server.waitForOutput(containing: "listening on", within: 20), "\(arguments): \(server.output)")
             kill(server.process.processIdentifier, signal)
             try #require(server.waitForExit(20), "\(arguments[0]) did not stop")
             #expect(server.process.terminationStatus == 0 && server.process.terminationReason == .exit)
-            #expect(eventually(within: 5) { server.output.contains(stopped) }, "\(server.output)")
+            #expect(server.waitForEndOfOutput(within: 20) && server.output.contains(stopped), "\(server.output)")
         }
     }
 }

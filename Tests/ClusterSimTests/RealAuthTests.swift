@@ -48,11 +48,15 @@ private final class SecuredFrontend {
     let transport: TCPTransport<ClusterMessage>
     let replies = Replies()
     let secret = ClusterSecret.generate()
+    /// The node events of the cluster's nodes (the frontend's registration).
+    let events = NodeEventLog()
     private var nextID: UInt64 = 0
 
     init() throws {
+        let events = self.events
         process = try RealNodeProcess(host: "127.0.0.1", management: nil, seed: 5,
-                                      settings: ClusterSettings(pingInterval: .milliseconds(200)), secret: secret)
+                                      settings: ClusterSettings(pingInterval: .milliseconds(200)), secret: secret,
+                                      tap: { events.add($0) })
         let any = SocketAddress(host: "127.0.0.1", port: 0)
         _ = try process.startServer(.management, listen: any)
         _ = try process.startServer(.session, listen: any)
@@ -69,14 +73,12 @@ private final class SecuredFrontend {
         return replies.reply(to: nextID)
     }
 
-    /// Asks until the frontend serves (it registered with the manager), up to 10 s.
+    /// Waits (up to 30 s, woken by each node event) until the manager accepted the frontend's
+    /// registration, then asks once: the frontend serves from then on.
     func waitUntilServing() -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if let r = ask(.state), r.result.refusal != .notServing { return true }
-            usleep(50_000)
-        }
-        return false
+        guard events.first(within: 30, where: { $0.label == NodeLog.registered && $0.node == NodeName(.frontend, 1) }) != nil,
+              let r = ask(.state) else { return false }
+        return r.result.refusal != .notServing
     }
 
     func stop() {

@@ -124,20 +124,23 @@ struct SimulatorTests {
         #expect(touches == 10)
     }
 
-    @Test("a task that escapes to the global pool is caught as a foreign enqueue")
+    @Test("a task that escapes the simulator to another thread is caught as a foreign enqueue")
     func escapingTaskIsCaught() async {
         let sim = Simulator(seed: 1)
         let node = CounterNode(executor: sim.executor)
         let done = Box(false)
+        let elsewhere = ThreadTaskExecutor()
         sim.spawn {
-            // The mistake under test: a detached task runs on the global pool, and its call into
-            // the node actor enqueues a job onto the simulator's executor from a pool thread.
-            Task.detached { await node.touch(); done.value = true }
+            // The mistake under test: a task that runs off the simulator (a bare Task {} or
+            // Task.detached would run on the global pool) calls into the node actor, which
+            // enqueues a job onto the simulator's executor from another thread. Here that thread
+            // is one of the test's own: the global pool's two threads may be held for minutes by
+            // the suite's other tests on a loaded machine, and the enqueue is the same.
+            Task.detached(executorPreference: elsewhere) { await node.touch(); done.value = true }
         }
         // Escapes are about real threads, so this one test waits on one: an event holds the driver
-        // until the pool thread has enqueued its job (the executor's observer signals it; bounded
-        // at 120 s: when the whole suite runs, other tests may hold the pool's threads for a
-        // while); the loop then runs it.
+        // until the other thread has enqueued its job (the executor's observer signals it; bounded
+        // at 120 s, a deadline for a hang); the loop then runs it.
         let escaped = DispatchSemaphore(value: 0)
         sim.executor.observeForeignJobs { escaped.signal() }
         sim.schedule(at: VirtualInstant(nanoseconds: 1)) {
@@ -148,6 +151,8 @@ struct SimulatorTests {
         let outcome = await withCheckedContinuation { (done: CheckedContinuation<RunOutcome, Never>) in
             Thread { done.resume(returning: sim.run(until: VirtualInstant.zero.advanced(by: .seconds(1)))) }.start()
         }
+        // The task ends on its own thread after the node's job ran: wait for that (bounded).
+        #expect(elsewhere.waitUntilIdle(within: 120))
         #expect(done.value)
         #expect(!outcome.isClean)
         #expect(outcome.foreignJobs.count >= 1)
@@ -203,4 +208,23 @@ func builtSimctl() -> URL? {
         if FileManager.default.isExecutableFile(atPath: url.path) { return url }
     }
     return nil
+}
+
+/// A task executor that runs each job on a new thread of its own (not the global pool, not the
+/// simulator's executor); `waitUntilIdle` waits for the jobs started so far.
+final class ThreadTaskExecutor: TaskExecutor, @unchecked Sendable {
+    private let running = DispatchGroup()
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        running.enter()
+        Thread { [running] in
+            job.runSynchronously(on: executor)
+            running.leave()
+        }.start()
+    }
+
+    /// Waits up to `seconds` until no job of this executor is running or queued.
+    func waitUntilIdle(within seconds: Double) -> Bool { running.wait(timeout: .now() + seconds) == .success }
 }

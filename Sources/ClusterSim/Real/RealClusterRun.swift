@@ -38,13 +38,14 @@ package final class RealClusterRun: @unchecked Sendable {
     ///   - seed: the run seed (the experiment's own when nil).
     ///   - executorCount: node executor threads (the clients share them).
     ///   - services: what the frontends and the session node serve, and the clients call.
+    ///   - tap: sees every trace event as it is recorded (tests that wait for the run's events).
     package init(experiment: Experiment, seed: UInt64? = nil, fabric: any RealFabric, executorCount: Int = 4,
-                services: ServiceRegistry = .standard) {
+                services: ServiceRegistry = .standard, tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         self.experiment = experiment
         self.services = services
         self.seed = seed ?? experiment.seed
         self.fabric = fabric
-        runtime = RealRuntime(seed: self.seed, executorCount: executorCount)
+        runtime = RealRuntime(seed: self.seed, executorCount: executorCount, tap: tap)
         let t = experiment.timing
         var settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
                                        tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
@@ -60,8 +61,11 @@ package final class RealClusterRun: @unchecked Sendable {
 
     /// Runs the experiment for `duration + settle` of real time, then freezes the nodes, reads
     /// their state and stops every thread and socket of the run.
+    /// - Parameter drain: called at the end of the settle phase with the cluster still running; the
+    ///   run ends when it returns (a test waits there, bounded, for work still in flight, so that
+    ///   a starved machine's slowness is not judged as loss). The record's end is then the real one.
     /// - Returns: the record for the checkers.
-    package func run() -> RunRecord {
+    package func run(drain: (() -> Void)? = nil) -> RunRecord {
         let origin = runtime.trace.origin
         runtime.trace.record(.start, node: nil, peer: nil, messageID: 0, label: experiment.name, detail: "seed=\(seed)")
         let servers = experiment.nodeNames
@@ -80,8 +84,13 @@ package final class RealClusterRun: @unchecked Sendable {
         while case let left = deadline - MonotonicClock.nanoseconds(), left > 0 {
             usleep(UInt32(min(left / 1000, 200_000)))
         }
+        var endedAt = end
+        if let drain {
+            drain()
+            endedAt = max(end, runtime.trace.elapsed)
+        }
         var record: RunRecord?
-        control.sync { [self] in record = finish() }
+        control.sync { [self] in record = finish(endedAt: endedAt) }
         control.shutdown()
         runtime.shutdown()
         return record!
@@ -110,7 +119,7 @@ package final class RealClusterRun: @unchecked Sendable {
 
     /// Freezes every node, reads the final state and the trace, then closes every node's sockets
     /// (the messages that teardown loses are not part of the run). Control thread.
-    private func finish() -> RunRecord {
+    private func finish(endedAt: VirtualInstant) -> RunRecord {
         for name in nodes.keys.sorted() { nodes[name]!.pause() }
         let actors = nodes.compactMapValues(\.node)
         let snapshot = ClusterSnapshot.capture(nodes: actors, plans: plans, inspector: RealInspector())
@@ -118,7 +127,7 @@ package final class RealClusterRun: @unchecked Sendable {
         finalHash = runtime.trace.hash
         for name in nodes.keys.sorted() { nodes[name]!.crash() }
         fabric.shutdown()
-        return ClusterBlueprint.record(experiment, events: events, snapshot: snapshot, endOfLoad: endOfLoad, end: end)
+        return ClusterBlueprint.record(experiment, events: events, snapshot: snapshot, endOfLoad: endOfLoad, end: endedAt)
     }
 
     /// Checks a finished run's record (after `run()` returned): the experiment's checks, its
