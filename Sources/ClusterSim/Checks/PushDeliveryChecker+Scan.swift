@@ -12,7 +12,7 @@ extension PushDeliveryChecker {
         private var users: [String: Int] = [:]
         /// User number → name.
         private(set) var userNames: [String] = []
-        private var slots: [PushKey: Int] = [:]
+        private var slots: [PushKey: UInt32] = [:]
         /// Every push to a user seen, by slot.
         private(set) var fates: [PushFate] = []
         /// Slots in order of first acceptance.
@@ -40,9 +40,9 @@ extension PushDeliveryChecker {
             }
             let key = PushKey(push: push, user: userID)
             let slot: Int
-            if let known = slots[key] { slot = known } else {
+            if let known = slots[key] { slot = Int(known) } else {
                 slot = fates.count
-                slots[key] = slot
+                slots[key] = UInt32(slot)
                 fates.append(PushFate(key: key))
             }
             switch e.label {
