@@ -28,10 +28,24 @@ struct ChecksCompactScanTests {
         }
         t.log(.seconds(10), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-3", "req": 7, "service": "State"])
         t.log(.seconds(11), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-3", "req": 7, "step": 1, "service": "State"])
-        t.log(.seconds(12), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-4", "req": 7, "service": "State"])
+        // A lower step of a request after a higher one is another call, not a repeat.
+        t.log(.seconds(12), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-4", "req": 7, "step": 2, "service": "State"])
+        t.log(.seconds(13), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-4", "req": 7, "service": "State"])
         let result = ExactlyOnceChecker().check(makeRun(t.events))
-        #expect(result.detail == "executions 7 of 6 requests, repeats absorbed 0; exceptions: none; failures: "
+        #expect(result.detail == "executions 8 of 7 requests, repeats absorbed 0; exceptions: none; failures: "
                 + "executed-twice=1: client-3 req 7 (State) at frontend-1 7.000s and frontend-2 10.000s")
+    }
+
+    @Test("exactly-once: a node that crashed is a new incarnation; executions after its restart are judged against it")
+    func exactlyOnceIncarnations() {
+        var t = TraceBuilder()
+        for at in [1, 3, 4] {
+            if at == 3 { t.net(.seconds(2), .crash, Fx.fe(1), label: "crash") }
+            t.log(.seconds(at), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-3", "req": 7, "service": "State"])
+        }
+        let result = ExactlyOnceChecker().check(makeRun(t.events))
+        #expect(result.detail == "executions 3 of 1 requests, repeats absorbed 0; exceptions: executor-restarted=1; failures: "
+                + "executed-twice=1: client-3 req 7 (State) at frontend-1 3.000s and frontend-1 4.000s")
     }
 
     @Test("client-auth: an attack whose request reached a frontend is judged, one that did not is not")
