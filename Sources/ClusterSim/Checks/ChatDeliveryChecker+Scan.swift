@@ -32,6 +32,7 @@ extension ChatDeliveryChecker {
             /// Its trace position.
             let seq: Int
 
+            /// Makes a reception by client `client` of the line `ref` (or of `unannounced[-1 - ref]`).
             init(client: Int, ref: Int, seq: Int) {
                 clientNumber = UInt32(client)
                 self.ref = Int32(ref)

@@ -123,7 +123,7 @@ package struct PushDeliveryChecker: ScanningChecker {
         var delivered = 0, lost = 0, duplicates = 0
         var firstCases: [Counterexample] = scan.firstOutOfOrder.map { [$0] } ?? []
         var expiredCount = 0, crashedCount = 0, disconnectedCount = 0, redelivered = 0
-        for slot in accepted {
+        for slot in accepted.lazy.map(Int.init) {
             let fate = fates[slot], user = userNames[fate.key.user], push = fate.key.push
             let at = fate.acceptedAt!
             if fate.receptions > 0 {
@@ -157,7 +157,7 @@ package struct PushDeliveryChecker: ScanningChecker {
             }
         }
         var unaccepted = 0
-        for slot in scan.receivedOrder where fates[slot].acceptedAt == nil {
+        for slot in scan.receivedOrder.lazy.map(Int.init) where fates[slot].acceptedAt == nil {
             unaccepted += 1
             if unaccepted == 1, let first = scan.receiptEvents(slot, in: run).first {
                 let fate = fates[slot], user = userNames[fate.key.user]

@@ -77,6 +77,7 @@ final class NodeEventIndex: Sendable {
         var labelCounts = LabelTable<Int>()
         var kindCounts = [Int](repeating: 0, count: 32)
         var total = 0
+        /// Every drop so far, retained or not.
         var drops = DropLog()
 
         /// Counts an event that is not retained (a drop goes to `drops`).
