@@ -23,16 +23,26 @@ extension ChatDeliveryChecker {
             var seq = 0
         }
 
-        /// One `chat-received`, in trace order.
-        struct Reception {
-            /// The client's number.
-            let client: Int
-            /// The line's ordinal, or nil for a message no line announced.
-            let line: Int?
-            let msg: UInt64
-            let at: VirtualInstant
+        /// One `chat-received`, in trace order: 16 bytes, since every one is kept for the run.
+        struct Reception: Sendable {
+            private let clientNumber: UInt32
+            /// The line's ordinal; negative for a message no line announced: `-1 - i` for
+            /// `unannounced[i]`.
+            fileprivate let ref: Int32
             /// Its trace position.
-            var seq = 0
+            let seq: Int
+
+            /// Makes a reception by client `client` of the line `ref` (or of `unannounced[-1 - ref]`).
+            init(client: Int, ref: Int, seq: Int) {
+                clientNumber = UInt32(client)
+                self.ref = Int32(ref)
+                self.seq = seq
+            }
+
+            /// The client's number.
+            var client: Int { Int(clientNumber) }
+            /// The line's ordinal, or nil for a message no line announced.
+            var line: Int? { ref >= 0 ? Int(ref) : nil }
         }
 
         /// User name → number.
@@ -53,6 +63,8 @@ extension ChatDeliveryChecker {
         private(set) var memberSlots = 0
         /// Every reception, in trace order.
         private(set) var receptions: [Reception] = []
+        /// The receptions of messages no line announced (rare): the message and when.
+        private(set) var unannounced: [(msg: UInt64, at: VirtualInstant)] = []
         /// User number → the instants of its pushes' expiries, in order.
         private(set) var expiries: [Int: [VirtualInstant]] = [:]
 
@@ -74,9 +86,24 @@ extension ChatDeliveryChecker {
                 memberSlots += members.count
             default:
                 guard let msg = e.number("msg"), let client = e.node else { return }
-                receptions.append(Reception(client: number(ofClient: client), line: lineOfMessage[msg], msg: msg, at: e.at,
-                                             seq: e.event.seq))
+                let ref: Int
+                if let line = lineOfMessage[msg] { ref = line } else {
+                    ref = -1 - unannounced.count
+                    unannounced.append((msg, e.at))
+                }
+                receptions.append(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
             }
+        }
+
+        /// The message `r` received.
+        func msg(of r: Reception) -> UInt64 {
+            r.ref >= 0 ? lines[Int(r.ref)].msg : unannounced[-1 - Int(r.ref)].msg
+        }
+
+        /// When `r` was received, for a message no line announced (a line's receptions do not
+        /// keep their instant).
+        func unannouncedAt(_ r: Reception) -> VirtualInstant? {
+            r.ref >= 0 ? nil : unannounced[-1 - Int(r.ref)].at
         }
 
         /// The number of `user`, numbering it if new.

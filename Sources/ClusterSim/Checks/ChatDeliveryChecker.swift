@@ -72,22 +72,23 @@ package struct ChatDeliveryChecker: ScanningChecker {
         }
         for r in scan.receptions {
             let client = scan.clients[r.client]
+            let msg = scan.msg(of: r)
             guard var ordinal = r.line else {
                 unexpected += 1
-                if unexpected == 1 { firstCases.append(Self.unexpectedCase(r, client: client, why: "that no chat line announced", run: run)) }
-                failures.append("\(client) received msg \(r.msg) that no chat line announced (\(r.at))")
+                if unexpected == 1 { firstCases.append(Self.unexpectedCase(r, msg: msg, client: client, why: "that no chat line announced", run: run)) }
+                failures.append("\(client) received msg \(msg) that no chat line announced (\(scan.unannouncedAt(r) ?? .zero))")
                 continue
             }
             let user = userNumber[r.client]
-            let resaid = sayings[r.msg] != nil
+            let resaid = sayings[msg] != nil
             if resaid, let user, !scan.lines[ordinal].members.contains(user),
-               let other = sayings[r.msg]?.last(where: { $0 <= ordinal && scan.lines[$0].members.contains(user) }) {
+               let other = sayings[msg]?.last(where: { $0 <= ordinal && scan.lines[$0].members.contains(user) }) {
                 ordinal = other   // a copy of an earlier saying, delivered late
             }
             guard let user, let member = scan.lines[ordinal].members.firstIndex(of: user) else {
                 unexpected += 1
-                if unexpected == 1 { firstCases.append(Self.unexpectedCase(r, client: client, why: "as a non-member", run: run)) }
-                failures.append("\(client) (\(userName[r.client] ?? "unknown user")) received msg \(r.msg) as a non-member")
+                if unexpected == 1 { firstCases.append(Self.unexpectedCase(r, msg: msg, client: client, why: "as a non-member", run: run)) }
+                failures.append("\(client) (\(userName[r.client] ?? "unknown user")) received msg \(msg) as a non-member")
                 continue
             }
             let slot = scan.lines[ordinal].offset + member
@@ -100,13 +101,13 @@ package struct ChatDeliveryChecker: ScanningChecker {
                 outOfOrder += 1
                 if outOfOrder == 1 {
                     firstCases.append(Counterexample(
-                        kind: .outOfOrder, summary: "\(client) received msg \(r.msg) after a line said later",
-                        marks: [run.mark(scan.lines[ordinal].seq, role: "msg \(r.msg) said"),
+                        kind: .outOfOrder, summary: "\(client) received msg \(msg) after a line said later",
+                        marks: [run.mark(scan.lines[ordinal].seq, role: "msg \(msg) said"),
                                 run.mark(lastReception[r.client], role: "later line received first"),
-                                run.mark(r.seq, role: "msg \(r.msg) received")],
-                        subject: .chatLine(msg: r.msg)))
+                                run.mark(r.seq, role: "msg \(msg) received")],
+                        subject: .chatLine(msg: msg)))
                 }
-                failures.append("\(client) received msg \(r.msg) after a later line")
+                failures.append("\(client) received msg \(msg) after a later line")
             }
             if ordinal > lastOrdinal[r.client] { lastReception[r.client] = r.seq }
             lastOrdinal[r.client] = max(ordinal, lastOrdinal[r.client])
@@ -162,7 +163,7 @@ package struct ChatDeliveryChecker: ScanningChecker {
                     case .duplicate:
                         duplicates += 1
                         if duplicates == 1 {
-                            let copies = scan.receptions.filter { $0.msg == msg && userNumber[$0.client] == member }
+                            let copies = scan.receptions.filter { scan.msg(of: $0) == msg && userNumber[$0.client] == member }
                             firstCases.append(Counterexample(
                                 kind: .duplicate, summary: "msg \(msg) to \(scan.userNames[member]) received \(count) times",
                                 marks: [run.mark(line.seq, role: "said")]
@@ -203,8 +204,8 @@ package struct ChatDeliveryChecker: ScanningChecker {
     }
 
     /// The counterexample of a line received by someone it was not for.
-    private static func unexpectedCase(_ r: Scan.Reception, client: NodeName, why: String, run: RunRecord) -> Counterexample {
-        Counterexample(kind: .unexplained, summary: "\(client) received msg \(r.msg) \(why)",
-                       marks: [run.mark(r.seq, role: "received")], subject: .chatLine(msg: r.msg))
+    private static func unexpectedCase(_ r: Scan.Reception, msg: UInt64, client: NodeName, why: String, run: RunRecord) -> Counterexample {
+        Counterexample(kind: .unexplained, summary: "\(client) received msg \(msg) \(why)",
+                       marks: [run.mark(r.seq, role: "received")], subject: .chatLine(msg: msg))
     }
 }

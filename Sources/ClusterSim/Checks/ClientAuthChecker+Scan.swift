@@ -24,8 +24,11 @@ extension ClientAuthChecker {
             let client: NodeName
             let req: UInt64
         }
-        /// Every request a frontend served or refused (it reached a frontend).
-        private(set) var reached: Set<Request> = []
+        /// Per client, the ids of its requests a frontend served or refused (they reached a
+        /// frontend): ranges, since a client's request ids mostly come in runs.
+        private var reachedIDs: [NodeName: IDRanges] = [:]
+        /// Whether any request reached a frontend (a trace whose frontends log `req=`).
+        private(set) var anyReached = false
         /// Every request a frontend refused for its token.
         private(set) var tokenRejected: Set<Request> = []
         /// Each attacker's token rejections, in order.
@@ -50,7 +53,7 @@ extension ClientAuthChecker {
             case NodeLog.requestRejected:
                 guard let client = e.name("client") else { return }
                 let request = e.number("req").map { Request(client: client, req: $0) }
-                if let request { reached.insert(request) }
+                if let request { reach(request) }
                 guard (e["reason"] ?? "").lowercased().contains("token") else { return }
                 if let request { tokenRejected.insert(request) }
                 rejectedCount += 1
@@ -61,7 +64,7 @@ extension ClientAuthChecker {
                     undelivered.insert("\(client)#\(req)")
                 }
             default:
-                if let client = e.name("client"), let req = e.number("req") { reached.insert(Request(client: client, req: req)) }
+                if let client = e.name("client"), let req = e.number("req") { reach(Request(client: client, req: req)) }
                 guard let client = e.name("client"), let service = e["service"],
                       services[client]?.contains(service) == true else { return }
                 failures.append("\(e.node?.description ?? "?") served \(service) to \(client) at \(e.at) after a token attack")
@@ -71,6 +74,15 @@ extension ClientAuthChecker {
                 }
             }
         }
+
+        /// Records that `request` reached a frontend.
+        private mutating func reach(_ request: Request) {
+            reachedIDs[request.client, default: IDRanges()].insert(request.req)
+            anyReached = true
+        }
+
+        /// Whether `request` reached a frontend (a frontend served or refused it).
+        func reached(_ request: Request) -> Bool { reachedIDs[request.client]?.contains(request.req) ?? false }
 
         func finish(run: RunRecord) -> CheckResult { checker.verdict(self, run: run) }
     }

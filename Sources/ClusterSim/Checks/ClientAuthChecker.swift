@@ -65,7 +65,7 @@ package struct ClientAuthChecker: ScanningChecker {
                 if let request, scan.tokenRejected.contains(request) {
                     continue   // refused for its token: rule 1 holds for it
                 }
-                if let request, !scan.reached.isEmpty, !scan.reached.contains(request) {
+                if let request, scan.anyReached, !scan.reached(request) {
                     notJudged += 1   // no frontend ever saw it (lost on a hop, or refused before one)
                 } else if let id = attack.number("id"), droppedIDs.contains(id) {
                     dropped += 1

@@ -34,7 +34,7 @@ package struct ExactlyOnceChecker: ScanningChecker {
 
     /// The verdict on a finished scan (everything was decided in trace order).
     func verdict(_ scan: Scan) -> CheckResult {
-        let summary = "executions \(scan.executions) of \(scan.last.count) requests, repeats absorbed \(scan.repeats); exceptions: "
+        let summary = "executions \(scan.executions) of \(scan.requests) requests, repeats absorbed \(scan.repeats); exceptions: "
             + Detail.counts([("executor-restarted", scan.restarted)])
         if scan.failures.isEmpty { return pass(summary) }
         return fail(summary + "; failures: " + Detail.counts([("executed-twice", scan.failures.count)])
@@ -43,34 +43,44 @@ package struct ExactlyOnceChecker: ScanningChecker {
 }
 
 extension ExactlyOnceChecker {
-    /// The trace pass of `exactly-once`: each request's latest execution with how many times its
-    /// node had crashed by then; a later execution is excused when that count has grown since.
+    /// The trace pass of `exactly-once`: each request's latest execution with the incarnation of
+    /// the node that executed it (the node and how many times it had crashed by then); a later
+    /// execution is excused when that node has crashed since.
+    ///
+    /// Kept compact, since it lives for the whole run: per origin, one sorted array of 40-byte
+    /// executions (request ids mostly come in order, so a new one is appended); nodes' crash
+    /// counts as a small table of incarnations.
     struct Scan: TraceScan {
         var labels: Set<String> { [NodeLog.requestExecuted, NodeLog.requestRepeat] }
         var kinds: [TraceKind] { [.crash] }
 
-        /// A request: its origin (as logged), request id, and which of its handler's calls
-        /// (`step`, 0 when not logged).
-        struct Key: Hashable, Sendable {
-            let origin: NodeName
-            let req: UInt64
-            let step: UInt64
-        }
-
-        /// One execution of a request.
+        /// The latest execution of one request of an origin.
         struct Execution: Sendable {
-            let node: NodeName
-            let at: VirtualInstant
-            /// How many times `node` had crashed when it executed.
-            let crashes: Int
+            /// The request id.
+            let req: UInt64
+            /// Which of its handler's calls (0 when not logged).
+            let step: UInt64
+            /// When it executed.
+            var at: VirtualInstant
             /// Its trace position.
-            var seq = 0
+            var seq: Int
+            /// The executing node and its crash count then, as a position in `incarnations`.
+            var incarnation: UInt32
+
+            /// Whether it is the execution of `(req, step)`, or sorts before it.
+            func precedes(_ req: UInt64, _ step: UInt64) -> Bool { (self.req, self.step) < (req, step) }
         }
 
-        /// Each request's latest execution.
-        private(set) var last: [Key: Execution] = [:]
-        /// Node → how many times it crashed so far.
-        private var crashes: [NodeName: Int] = [:]
+        /// Origin (as logged) → its position in `executed`.
+        private var origins: [NodeName: Int] = [:]
+        /// Per origin, its requests' latest executions, sorted by request id and step.
+        private var executed: [[Execution]] = []
+        /// A node with how many times it had crashed: the state an execution is judged against.
+        private var incarnations: [(node: NodeName, crashes: Int)] = []
+        /// Node → how many times it crashed so far, and its current incarnation (if it executed).
+        private var nodes: [NodeName: (crashes: Int, incarnation: UInt32?)] = [:]
+        /// How many requests (origin, id, step) executed at least once.
+        private(set) var requests = 0
         private(set) var executions = 0, repeats = 0, restarted = 0
         /// The executions that repeated an earlier one without excuse, in trace order.
         private(set) var failures: [String] = []
@@ -79,7 +89,10 @@ extension ExactlyOnceChecker {
 
         mutating func observe(_ e: NodeEntry) {
             guard e.event.kind == .node else {
-                if let node = e.node { crashes[node, default: 0] += 1 }
+                if let node = e.node {
+                    nodes[node, default: (0, nil)].crashes += 1
+                    nodes[node]?.incarnation = nil
+                }
                 return
             }
             if e.label == NodeLog.requestRepeat {
@@ -88,21 +101,62 @@ extension ExactlyOnceChecker {
             }
             guard let node = e.node, let origin = e.name("origin"), let req = e.number("req") else { return }
             executions += 1
-            let key = Key(origin: origin, req: req, step: e.number("step") ?? 0)
-            let execution = Execution(node: node, at: e.at, crashes: crashes[node, default: 0], seq: e.event.seq)
-            if let earlier = last.updateValue(execution, forKey: key) {
-                if crashes[earlier.node, default: 0] > earlier.crashes {
-                    restarted += 1
-                } else {
-                    failures.append("\(origin) req \(req) (\(e["service"] ?? "?")) at \(earlier.node) \(earlier.at) and \(node) \(e.at)")
-                    if firstCase == nil {
-                        firstCase = Counterexample(
-                            kind: .duplicate, summary: "\(origin)'s request \(req) (\(e["service"] ?? "?")) executed twice",
-                            marks: [Counterexample.Mark(seq: earlier.seq, at: earlier.at, node: earlier.node, role: "first execution"),
-                                    Counterexample.Mark(e.event, role: "executed again")])
-                    }
+            let step = e.number("step") ?? 0
+            let execution = Execution(req: req, step: step, at: e.at, seq: e.event.seq, incarnation: incarnation(of: node))
+            guard let earlier = record(execution, of: origin) else {
+                requests += 1
+                return
+            }
+            let was = incarnations[Int(earlier.incarnation)]
+            if nodes[was.node, default: (0, nil)].crashes > was.crashes {
+                restarted += 1
+            } else {
+                failures.append("\(origin) req \(req) (\(e["service"] ?? "?")) at \(was.node) \(earlier.at) and \(node) \(e.at)")
+                if firstCase == nil {
+                    firstCase = Counterexample(
+                        kind: .duplicate, summary: "\(origin)'s request \(req) (\(e["service"] ?? "?")) executed twice",
+                        marks: [Counterexample.Mark(seq: earlier.seq, at: earlier.at, node: was.node, role: "first execution"),
+                                Counterexample.Mark(e.event, role: "executed again")])
                 }
             }
+        }
+
+        /// `node`'s current incarnation, numbering it if new.
+        private mutating func incarnation(of node: NodeName) -> UInt32 {
+            if let known = nodes[node]?.incarnation { return known }
+            let new = UInt32(incarnations.count)
+            let crashes = nodes[node]?.crashes ?? 0
+            incarnations.append((node, crashes))
+            nodes[node] = (crashes, new)
+            return new
+        }
+
+        /// Makes `execution` its request's latest.
+        /// - Returns: the request's execution before it, if any.
+        private mutating func record(_ execution: Execution, of origin: NodeName) -> Execution? {
+            let o: Int
+            if let known = origins[origin] { o = known } else {
+                o = executed.count
+                origins[origin] = o
+                executed.append([])
+            }
+            let (req, step) = (execution.req, execution.step)
+            // Mostly a new request after the origin's others: appended.
+            if executed[o].last?.precedes(req, step) ?? true {
+                executed[o].append(execution)
+                return nil
+            }
+            var low = 0, high = executed[o].count
+            while low < high {
+                let mid = (low + high) / 2
+                if executed[o][mid].precedes(req, step) { low = mid + 1 } else { high = mid }
+            }
+            if low < executed[o].count, executed[o][low].req == req, executed[o][low].step == step {
+                defer { executed[o][low] = execution }
+                return executed[o][low]
+            }
+            executed[o].insert(execution, at: low)
+            return nil
         }
 
         func finish(run: RunRecord) -> CheckResult { ExactlyOnceChecker().verdict(self) }

@@ -12,13 +12,13 @@ extension PushDeliveryChecker {
         private var users: [String: Int] = [:]
         /// User number → name.
         private(set) var userNames: [String] = []
-        private var slots: [PushKey: Int] = [:]
+        private var slots: [PushKey: UInt32] = [:]
         /// Every push to a user seen, by slot.
         private(set) var fates: [PushFate] = []
         /// Slots in order of first acceptance.
-        private(set) var accepted: [Int] = []
+        private(set) var accepted: [UInt32] = []
         /// Slots in order of first reception.
-        private(set) var receivedOrder: [Int] = []
+        private(set) var receivedOrder: [UInt32] = []
         /// The second and later receptions of a push, by slot: (client, trace position).
         private var laterReceipts: [Int: [(client: NodeName, seq: Int)]] = [:]
         /// Per stream, the highest `seq` received and the trace position of its reception.
@@ -40,9 +40,9 @@ extension PushDeliveryChecker {
             }
             let key = PushKey(push: push, user: userID)
             let slot: Int
-            if let known = slots[key] { slot = known } else {
+            if let known = slots[key] { slot = Int(known) } else {
                 slot = fates.count
-                slots[key] = slot
+                slots[key] = UInt32(slot)
                 fates.append(PushFate(key: key))
             }
             switch e.label {
@@ -50,7 +50,7 @@ extension PushDeliveryChecker {
                 if fates[slot].acceptedAt == nil {
                     fates[slot].acceptedAt = e.at
                     fates[slot].acceptedSeq = e.event.seq
-                    accepted.append(slot)
+                    accepted.append(UInt32(slot))
                 }
             case NodeLog.pushExpired:
                 fates[slot].expired = true
@@ -60,7 +60,7 @@ extension PushDeliveryChecker {
                     fates[slot].firstReceivedAt = e.at
                     fates[slot].firstReceiver = client
                     fates[slot].firstReceiptSeq = e.event.seq
-                    receivedOrder.append(slot)
+                    receivedOrder.append(UInt32(slot))
                 } else {
                     laterReceipts[slot, default: []].append((client, e.event.seq))
                 }

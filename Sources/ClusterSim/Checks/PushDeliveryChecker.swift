@@ -30,9 +30,18 @@ package struct PushDeliveryChecker: ScanningChecker {
     package init() {}
 
     /// A push to one user; users are numbered in order of appearance, so keys hash as integers.
+    /// (12 bytes: the user's number is kept as 32 bits.)
     struct PushKey: Hashable {
         let push: UInt64
-        let user: Int
+        private let userNumber: UInt32
+
+        init(push: UInt64, user: Int) {
+            self.push = push
+            userNumber = UInt32(user)
+        }
+
+        /// The user's number.
+        var user: Int { Int(userNumber) }
     }
 
     /// One client's stream of one session-node generation: `seq` grows within it.
@@ -48,21 +57,51 @@ package struct PushDeliveryChecker: ScanningChecker {
         }
     }
 
-    /// What the trace says about one push to one user. Compact (no array per push): the first
-    /// reception is kept here and any later one in the scan's `laterReceipts` (rare: a duplicate, or
-    /// a second device), since a run keeps one fate per push for its whole length.
+    /// What the trace says about one push to one user. Compact: the first reception is kept here
+    /// and any later one in the scan's `laterReceipts` (rare: a duplicate, or a second device); and
+    /// since a run keeps one fate per push for its whole length, it is 56 bytes: instants as nanoseconds (`Int64.min` for none), counts and the first receiver's
+    /// number as 32 bits, the fields ordered so that nothing is padded.
     struct PushFate {
         let key: PushKey
-        var acceptedAt: VirtualInstant?
+        private var receptionCount: UInt32 = 0
+        private var acceptedNanos = Int64.min
         /// The trace position of the first `push-accepted`.
         var acceptedSeq = 0
-        var expired = false
-        /// How many receptions (the first here, the rest in `laterReceipts`).
-        var receptions = 0
-        var firstReceiver: NodeName?
         /// The trace position of the first reception.
         var firstReceiptSeq = 0
-        var firstReceivedAt: VirtualInstant?
+        private var receivedNanos = Int64.min
+        private var receiverIndex: UInt32 = 0
+        private var receiverRole: NodeRole?
+        var expired = false
+
+        init(key: PushKey) { self.key = key }
+
+        /// When the push was first accepted, if it was.
+        var acceptedAt: VirtualInstant? {
+            get { acceptedNanos == .min ? nil : VirtualInstant(nanoseconds: acceptedNanos) }
+            set { acceptedNanos = newValue?.nanoseconds ?? .min }
+        }
+
+        /// How many receptions (the first here, the rest in the scan's `laterReceipts`).
+        var receptions: Int {
+            get { Int(receptionCount) }
+            set { receptionCount = UInt32(newValue) }
+        }
+
+        /// The client that received it first, if any did.
+        var firstReceiver: NodeName? {
+            get { receiverRole.map { NodeName($0, Int(receiverIndex)) } }
+            set {
+                receiverRole = newValue?.role
+                receiverIndex = UInt32(newValue?.index ?? 0)
+            }
+        }
+
+        /// When it was first received, if it was.
+        var firstReceivedAt: VirtualInstant? {
+            get { receivedNanos == .min ? nil : VirtualInstant(nanoseconds: receivedNanos) }
+            set { receivedNanos = newValue?.nanoseconds ?? .min }
+        }
     }
 
     /// Decides the property described above.
@@ -84,7 +123,7 @@ package struct PushDeliveryChecker: ScanningChecker {
         var delivered = 0, lost = 0, duplicates = 0
         var firstCases: [Counterexample] = scan.firstOutOfOrder.map { [$0] } ?? []
         var expiredCount = 0, crashedCount = 0, disconnectedCount = 0, redelivered = 0
-        for slot in accepted {
+        for slot in accepted.lazy.map(Int.init) {
             let fate = fates[slot], user = userNames[fate.key.user], push = fate.key.push
             let at = fate.acceptedAt!
             if fate.receptions > 0 {
@@ -118,7 +157,7 @@ package struct PushDeliveryChecker: ScanningChecker {
             }
         }
         var unaccepted = 0
-        for slot in scan.receivedOrder where fates[slot].acceptedAt == nil {
+        for slot in scan.receivedOrder.lazy.map(Int.init) where fates[slot].acceptedAt == nil {
             unaccepted += 1
             if unaccepted == 1, let first = scan.receiptEvents(slot, in: run).first {
                 let fate = fates[slot], user = userNames[fate.key.user]

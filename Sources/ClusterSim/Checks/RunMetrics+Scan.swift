@@ -26,9 +26,14 @@ extension RunMetrics {
         private var latencies = SortedRuns()
         private var histogram = LatencyHistogram()
         private var frontendCrashes = 0
-        /// Distinct pushes to a user among the `push-accepted` events (a push accepted again, e.g.
-        /// re-sent after a failover, counts once), as `push-delivery` counts them.
-        private var acceptedPushes: Set<PushUser> = []
+        /// User name → number, in order of appearance in `push-accepted`.
+        private var users: [String: Int] = [:]
+        /// Per user number, the ids of the pushes to it among the `push-accepted` events, sorted
+        /// and each once (a push accepted again, e.g. re-sent after a failover, counts once), as
+        /// `push-delivery` counts them: 8 bytes a push, not a hashed slot with the user's name.
+        private var acceptedPushes: [[UInt64]] = []
+        /// How many distinct (push, user) pairs `acceptedPushes` holds.
+        private var acceptedCount = 0
         private var lastFrontend: [NodeName: NodeName] = [:]
         private var pendingDetection: [NodeName: VirtualInstant] = [:]
         private var detected: [(crash: VirtualInstant, took: Duration)] = []
@@ -54,7 +59,7 @@ extension RunMetrics {
                     histogram.record(nanoseconds: ns)
                 }
             case .node where e.label == NodeLog.pushAccepted:
-                acceptedPushes.insert(PushUser(push: e.number("push") ?? 0, user: e.event.fields.text("user") ?? ""))
+                accept(push: e.number("push") ?? 0, user: e.event.fields.text("user") ?? "")
             case .node where e.label == NodeLog.nodeRemoved:
                 guard let removed = e.name("name"), let crash = pendingDetection.removeValue(forKey: removed) else { return }
                 detected.append((crash, crash.duration(to: e.at)))
@@ -69,10 +74,28 @@ extension RunMetrics {
             }
         }
 
-        /// A push to one user.
-        struct PushUser: Hashable {
-            let push: UInt64
-            let user: String
+        /// Records that `push` to `user` was accepted, once per pair.
+        private mutating func accept(push: UInt64, user: String) {
+            let u: Int
+            if let known = users[user] { u = known } else {
+                u = acceptedPushes.count
+                users[user] = u
+                acceptedPushes.append([])
+            }
+            // Push ids mostly grow: appended; else found or inserted in order.
+            if acceptedPushes[u].last.map({ $0 < push }) ?? true {
+                acceptedPushes[u].append(push)
+                acceptedCount += 1
+                return
+            }
+            var low = 0, high = acceptedPushes[u].count
+            while low < high {
+                let mid = (low + high) / 2
+                if acceptedPushes[u][mid] < push { low = mid + 1 } else { high = mid }
+            }
+            guard acceptedPushes[u][low] != push else { return }
+            acceptedPushes[u].insert(push, at: low)
+            acceptedCount += 1
         }
 
         func finish(run: RunRecord) -> RunMetrics {
@@ -87,7 +110,7 @@ extension RunMetrics {
             m.messagesDuplicated = index.count(of: .duplicate)
             m.requestsServed = count(NodeLog.requestServed)
             m.requestsRejected = count(NodeLog.requestRejected)
-            m.pushesAccepted = acceptedPushes.count
+            m.pushesAccepted = acceptedCount
             m.pushesDelivered = count(NodeLog.pushReceived)
             m.pushesExpired = count(NodeLog.pushExpired)
             m.chatLines = count(NodeLog.chatLine)

@@ -65,10 +65,7 @@ package struct SingleSessionChecker: ScanningChecker {
 
         // Instants at which the network lost a call that ends an overlap (a newer login, or the
         // kick of the older stream).
-        let lostCalls = run.positions(of: [.drop]).compactMap { i -> VirtualInstant? in
-            let e = run.events[i]
-            return e.label == "SessionLogin" || e.label == "KickStream" ? e.at : nil
-        }
+        let lostCalls = run.nodeIndex.drops.instants(labelled: ["SessionLogin", "KickStream"])
         let repairBound = FrontendNode.resyncPeriod + grace
         func repairedAfterLostCall(_ start: VirtualInstant, _ end: VirtualInstant) -> Bool {
             start.duration(to: end) <= repairBound

@@ -45,6 +45,8 @@ final class NodeEventIndex: Sendable {
     var timers: Int { count(of: .timer) }
     /// How many events were recorded.
     let total: Int
+    /// Every message the network dropped, retained or not (the checks read drops from here).
+    let drops: DropLog
 
     convenience init(_ events: [TraceEvent]) {
         var builder = Builder()
@@ -58,6 +60,7 @@ final class NodeEventIndex: Sendable {
         labelCounts = builder.labelCounts
         kindCounts = builder.kindCounts
         total = builder.total
+        drops = builder.drops
     }
 
     /// How many events of `kind` there were.
@@ -74,12 +77,18 @@ final class NodeEventIndex: Sendable {
         var labelCounts = LabelTable<Int>()
         var kindCounts = [Int](repeating: 0, count: 32)
         var total = 0
+        /// Every drop so far, retained or not.
+        var drops = DropLog()
 
-        /// Counts an event that is not retained.
+        /// Counts an event that is not retained (a drop goes to `drops`).
         mutating func count(_ event: TraceEvent) {
             total += 1
             kindCounts[Int(event.kind.rawValue)] += 1
-            if event.kind == .node { labelCounts.update(event.label, default: 0) { $0 += 1 } }
+            switch event.kind {
+            case .node: labelCounts.update(event.label, default: 0) { $0 += 1 }
+            case .drop: drops.append(event)
+            default: break
+            }
         }
 
         /// Counts the event and indexes it at `position` of the retained events.
@@ -89,7 +98,9 @@ final class NodeEventIndex: Sendable {
             switch event.kind {
             case .node: positions[event.label, default: []].append(position)
             case .send, .deliver, .timer: break
-            default: kindPositions[event.kind, default: []].append(position)
+            default:
+                kindPositions[event.kind, default: []].append(position)
+                if event.kind == .drop { drops.append(event) }
             }
         }
     }
@@ -141,9 +152,7 @@ extension RunRecord {
     }
 
     /// The ids of every message the network dropped, for any reason.
-    func droppedMessageIDs() -> Set<UInt64> {
-        Set(positions(of: [.drop]).map { events[$0].messageID })
-    }
+    func droppedMessageIDs() -> Set<UInt64> { nodeIndex.drops.messageIDs }
 }
 
 /// Intervals during which the network or the session node was disturbed (a partition, a pause,

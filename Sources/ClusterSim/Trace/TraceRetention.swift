@@ -9,9 +9,10 @@ public enum TraceRetention: Sendable, Equatable {
     /// the reports (`simctl run --out`), `simctl diff`, `simctl explain`, tests that look at events.
     case everything
     /// Only the events the checks read after the run (``RunRecord/retainedForChecks(_:)``: faults,
-    /// crashes and restarts, drops, and the few node events of the checkers that are not scans);
-    /// every other event is counted by kind and label and dropped. Memory no longer grows with the
-    /// trace: the default of a simulated run.
+    /// crashes and restarts, and the few node events of the checkers that are not scans), and the
+    /// drops in compact form (``DropLog``: instant, message id, label); every other event is
+    /// counted by kind and label and dropped. Memory no longer grows with the trace: the default
+    /// of a simulated run.
     case checks
     /// Nothing but the hash and the count (benchmarks, long-lived node processes): no scan is
     /// attached, and a check made afterwards sees no events, only the end state.
@@ -20,9 +21,10 @@ public enum TraceRetention: Sendable, Equatable {
 
 extension RunRecord {
     /// The kinds of events kept by ``TraceRetention/checks``: what the checkers' `finish` and the
-    /// checkers that are not scans read after the run (faults, crashes, drops: rare events).
+    /// checkers that are not scans read after the run (faults, crashes: rare events). Drops are
+    /// read too, but kept compact in the index's ``DropLog`` (a crash or a partition drops many).
     static let kindsReadAfterRun: [TraceKind] = [
-        .drop, .crash, .restart, .pause, .resume, .partition, .heal, .clockOffset, .fault, .check, .start,
+        .crash, .restart, .pause, .resume, .partition, .heal, .clockOffset, .fault, .check, .start,
     ]
     /// Bit `k` set: ``kindsReadAfterRun`` holds the kind of raw value `k`.
     private static let kindMaskReadAfterRun: UInt32 = kindsReadAfterRun.reduce(0) { $0 | 1 << $1.rawValue }

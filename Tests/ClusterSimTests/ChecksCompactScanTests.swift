@@ -1,0 +1,91 @@
+import Testing
+import NetModel
+import Nodes
+@testable import ClusterSim
+
+/// The compact state the long-lived scans keep (issue 13): ids as ranges, requests per origin in
+/// sorted arrays, pushes per user; what arrives out of order is found and inserted in its place.
+@Suite("compact scan state")
+struct ChecksCompactScanTests {
+    @Test("id ranges: runs joined, gaps kept, out-of-order ids found")
+    func idRanges() {
+        var ids = IDRanges()
+        #expect(ids.isEmpty && !ids.contains(0))
+        for id: UInt64 in [1, 2, 3, 7, 5, 9, 8, 0, UInt64.max, 3] { ids.insert(id) }
+        #expect(ids.ranges == [0...3, 5...5, 7...9, UInt64.max...UInt64.max])
+        ids.insert(4)
+        ids.insert(6)
+        #expect(ids.ranges == [0...9, UInt64.max...UInt64.max])
+        for id: UInt64 in 0...9 { #expect(ids.contains(id)) }
+        #expect(!ids.contains(10) && ids.contains(.max) && !ids.contains(.max - 1))
+    }
+
+    @Test("exactly-once: a request executed again after later ones of its origin is found")
+    func exactlyOnceOutOfOrder() {
+        var t = TraceBuilder()
+        for req in [8, 9, 7, 3] {
+            t.log(.seconds(req), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-3", "req": req, "service": "State"])
+        }
+        t.log(.seconds(10), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-3", "req": 7, "service": "State"])
+        t.log(.seconds(11), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-3", "req": 7, "step": 1, "service": "State"])
+        // A lower step of a request after a higher one is another call, not a repeat.
+        t.log(.seconds(12), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-4", "req": 7, "step": 2, "service": "State"])
+        t.log(.seconds(13), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-4", "req": 7, "service": "State"])
+        let result = ExactlyOnceChecker().check(makeRun(t.events))
+        #expect(result.detail == "executions 8 of 7 requests, repeats absorbed 0; exceptions: none; failures: "
+                + "executed-twice=1: client-3 req 7 (State) at frontend-1 7.000s and frontend-2 10.000s")
+    }
+
+    @Test("exactly-once: a node that crashed is a new incarnation; executions after its restart are judged against it")
+    func exactlyOnceIncarnations() {
+        var t = TraceBuilder()
+        for at in [1, 3, 4] {
+            if at == 3 { t.net(.seconds(2), .crash, Fx.fe(1), label: "crash") }
+            t.log(.seconds(at), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-3", "req": 7, "service": "State"])
+        }
+        let result = ExactlyOnceChecker().check(makeRun(t.events))
+        #expect(result.detail == "executions 3 of 1 requests, repeats absorbed 0; exceptions: executor-restarted=1; failures: "
+                + "executed-twice=1: client-3 req 7 (State) at frontend-1 3.000s and frontend-1 4.000s")
+    }
+
+    @Test("client-auth: an attack whose request reached a frontend is judged, one that did not is not")
+    func clientAuthReached() {
+        var t = TraceBuilder()
+        let attacker = Fx.cl(9)
+        // Requests 1…4 and 6 reached a frontend, out of order; the attacks are requests 5 and 6.
+        for req in [2, 1, 4, 3] {
+            t.log(.seconds(1), Fx.fe(1), NodeLog.requestServed, ["client": "client-9", "service": "State", "user": "u9", "req": req])
+        }
+        t.log(.seconds(2), attacker, NodeLog.attackSent, ["kind": "forged-token", "id": 60, "service": "Inventory", "req": 5])
+        t.log(.seconds(3), attacker, NodeLog.attackSent, ["kind": "forged-token", "id": 61, "service": "Inventory", "req": 6])
+        t.log(.seconds(4), Fx.fe(1), NodeLog.requestServed, ["client": "client-9", "service": "State", "user": "u9", "req": 6])
+        let result = ClientAuthChecker().check(makeRun(t.events))
+        #expect(result.detail == "token attacks 2, token rejections 0; exceptions: attack-undelivered=1; "
+                + "1 failures: forged-token attack 61 by client-9 at 3.000s never rejected")
+    }
+
+    @Test("metrics: a push accepted again counts once, also when it comes after later pushes")
+    func pushesAcceptedOnce() {
+        var t = TraceBuilder()
+        for (push, user) in [(5, "u"), (7, "u"), (5, "v"), (6, "u"), (5, "u"), (7, "u"), (1, "v")] {
+            t.log(.seconds(1), Fx.session, NodeLog.pushAccepted, ["push": push, "user": user, "seq": 1, "gen": 1])
+        }
+        #expect(RunMetrics(makeRun(t.events)).pushesAccepted == 5)
+    }
+
+    @Test("chat-delivery: receptions keep their message through the line, or alone when no line announced it")
+    func chatReceptions() {
+        var t = TraceBuilder()
+        t.log(.seconds(1), Fx.chat, NodeLog.chatLine, ["msg": 1, "room": 1, "sender": "alice", "members": "bob"])
+        t.log(.seconds(2), Fx.chat, NodeLog.chatLine, ["msg": 2, "room": 1, "sender": "alice", "members": "bob"])
+        t.log(.seconds(3), Fx.cl(2), NodeLog.chatReceived, ["msg": 2])
+        t.log(.seconds(4), Fx.cl(2), NodeLog.chatReceived, ["msg": 99])
+        t.log(.seconds(5), Fx.cl(2), NodeLog.chatReceived, ["msg": 1])
+        t.log(.seconds(6), Fx.cl(2), NodeLog.chatReceived, ["msg": 98])
+        let snapshot = ClusterSnapshot(clients: [makeClient(1, user: "alice"), makeClient(2, user: "bob")])
+        let result = ChatDeliveryChecker().check(makeRun(t.events, snapshot: snapshot))
+        #expect(result.detail == "lines 2, member deliveries due 2, delivered 2; exceptions: none; failures: "
+                + "out-of-order=1 unexpected=2: client-2 received msg 99 that no chat line announced (4.000s), "
+                + "client-2 received msg 1 after a later line, client-2 received msg 98 that no chat line announced (6.000s)")
+    }
+}
