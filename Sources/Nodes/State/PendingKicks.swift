@@ -37,14 +37,18 @@ struct PendingKicks: Sendable {
     /// When `takeDue(now:after:)` next has something to do (timers are data).
     /// - Returns: the earliest `sentAt + after` of any kick, or nil when none waits.
     func nextDue(after: Duration) -> VirtualInstant? {
-        kicks.map { $0.sentAt.advanced(by: after) }.min()
+        // One pass, no array: every kick waits the same `after`, so the earliest sent is due first.
+        var earliest: VirtualInstant?
+        for kick in kicks where earliest.map({ kick.sentAt < $0 }) ?? true { earliest = kick.sentAt }
+        return earliest?.advanced(by: after)
     }
 
     /// The kicks last sent at least `after` before `now`, in the order they were made, marked
     /// sent at `now`.
     mutating func takeDue(now: VirtualInstant, after: Duration) -> [Kick] {
         var due: [Kick] = []
-        for i in kicks.indices where kicks[i].sentAt.advanced(by: after) <= now {
+        let sentBy = now.advanced(by: .zero - after)   // due: sent at or before this instant
+        for i in kicks.indices where kicks[i].sentAt <= sentBy {
             kicks[i].sentAt = now
             due.append(kicks[i])
         }
