@@ -182,27 +182,22 @@ struct ChatCore {
         }
     }
 
-    /// Runs a command once per request key (as `RequestWindow.executeOnce`, logging by action).
+    /// Runs a command once per request key (`RequestWindow.admit`, the decision every executor
+    /// shares, with its trace records as actions).
     /// - Returns: the result to answer with (the first one for a copy), or nil while in progress.
     private mutating func executeOnce(_ key: RequestKey, _ command: ChatCommand, from user: String,
                                       via source: NodeName) -> ClientResult? {
-        let service = "ChatCommand"
-        var fields: [TraceDetail.Field] = [("origin", .name(key.origin)), ("req", .number(key.id)), ("service", .text(service))]
-        if key.step > 0 { fields.append(("step", .number(UInt64(key.step)))) }
-        switch executed.begin(key) {
-        case .execute:
-            log(NodeLog.requestExecuted, TraceDetail(fields: fields))
+        switch executed.admit(key, service: ChatService.name) {
+        case .execute(let record):
+            log(NodeLog.requestExecuted, record)
             let result = apply(command, from: user, via: source)
             executed.finish(key, answer: result)
             return result
-        case .repeated(let first):
-            log(NodeLog.requestRepeat, TraceDetail(fields: fields))
-            return first
+        case .answer(let answer, let label, let record):
+            log(label, record)
+            return answer
         case .inProgress:
             return nil
-        case .stale:
-            log(NodeLog.callDropped, ["call": .text(service), "from": .name(key.origin), "reason": .text("stale-request")])
-            return .refused(.staleRequest)
         }
     }
 
