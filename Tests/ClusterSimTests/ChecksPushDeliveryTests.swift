@@ -109,6 +109,24 @@ struct ChecksPushDeliveryTests {
         #expect(result.detail.contains("push 9 to bob received at 1.000s but never accepted"))
     }
 
+    @Test("unaccepted pushes among accepted ones are each named, in the order they were received")
+    func unacceptedAmongOthers() {
+        var t = TraceBuilder()
+        accepted(&t)
+        for p in 1...3 { received(&t, p, at: .seconds(p) + .milliseconds(5)) }
+        received(&t, 9, at: .milliseconds(3_500), seq: 4)
+        received(&t, 7, at: .milliseconds(3_700), seq: 5)
+        let result = check(t)
+        #expect(!result.passed)
+        #expect(result.detail.hasPrefix("accepted 3, delivered 3;"), "\(result.detail)")
+        #expect(result.detail.contains("unaccepted=2"), "\(result.detail)")
+        let nine = result.detail.range(of: "push 9 to bob received at 3.500s but never accepted")
+        let seven = result.detail.range(of: "push 7 to bob received at 3.700s but never accepted")
+        #expect(nine != nil && seven != nil, "\(result.detail)")
+        if let nine, let seven { #expect(nine.lowerBound < seven.lowerBound) }
+        for p in 1...3 { #expect(!result.detail.contains("push \(p) to bob received at"), "\(result.detail)") }
+    }
+
     @Test("a copy on a retired duplicate-login device is counted, a copy on two live devices is not")
     func duplicateLogin() {
         var t = TraceBuilder()
