@@ -13,13 +13,25 @@ struct ChatProtoWriter: Sendable {
     private(set) var bytes: [UInt8] = []
 
     /// Appends a base-128 varint, least significant group first.
-    mutating func appendVarint(_ value: UInt64) {
+    mutating func appendVarint(_ value: UInt64) { Self.appendVarint(value, to: &bytes) }
+
+    /// Appends the base-128 varint of `value` to `out` (the writer's encoding into any buffer:
+    /// the chat server's fast paths frame into their own).
+    static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        bytes.append(UInt8(v))
+        out.append(UInt8(v))
+    }
+
+    /// How many bytes the varint of a non-negative `value` takes.
+    static func varintSize(_ value: Int) -> Int {
+        var size = 1
+        var v = value >> 7
+        while v > 0 { size += 1; v >>= 7 }
+        return size
     }
 
     /// Appends a field tag: `(field << 3) | wireType`.

@@ -59,7 +59,7 @@ struct ChatLineFramer {
                 // The `Type` frame (length 2, `Type { type = SC_CHAT }`), the body's length,
                 // then field 1 (member), length-delimited.
                 var prefix: [UInt8] = [0, 2, 0x08, UInt8(ChatProtoType.scChat.rawValue), 0, 0, 0x0A]
-                Self.appendVarint(m.count, to: &prefix)
+                ChatProtoWriter.appendVarint(UInt64(m.count), to: &prefix)
                 prefix.append(contentsOf: m)
                 return prefix
             }
@@ -86,7 +86,7 @@ struct ChatLineFramer {
             guard ChatWire.firstSpecial(text, from: 0).index == text.count else { return false }
             length = prefixCount - bodyStart + text.count + 2
         case .protobuf:
-            length = prefixCount - bodyStart + 1 + Self.varintSize(text.count) + text.count
+            length = prefixCount - bodyStart + 1 + ChatProtoWriter.varintSize(text.count) + text.count
         }
         guard length <= ChatWire.maxFrameBody else { return false }
         frame.removeLast(frame.count - prefixCount)
@@ -99,25 +99,9 @@ struct ChatLineFramer {
             frame.append(0x7D)  // }
         case .protobuf:
             frame.append(0x12)  // field 2 (text), length-delimited
-            Self.appendVarint(text.count, to: &frame)
+            ChatProtoWriter.appendVarint(UInt64(text.count), to: &frame)
             frame.append(contentsOf: text)
         }
         return true
-    }
-
-    private static func varintSize(_ value: Int) -> Int {
-        var size = 1
-        var v = value >> 7
-        while v > 0 { size += 1; v >>= 7 }
-        return size
-    }
-
-    private static func appendVarint(_ value: Int, to out: inout [UInt8]) {
-        var v = UInt64(value)
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
     }
 }

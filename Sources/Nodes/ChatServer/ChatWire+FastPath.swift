@@ -53,7 +53,7 @@ extension ChatWire {
     }
 
     private static func protobufChatFrames(_ member: UnsafeBufferPointer<UInt8>, _ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        let length = 1 + varintSize(member.count) + member.count + 1 + varintSize(text.count) + text.count
+        let length = 1 + ChatProtoWriter.varintSize(member.count) + member.count + 1 + ChatProtoWriter.varintSize(text.count) + text.count
         guard length <= maxFrameBody else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(length + 6)
@@ -62,10 +62,10 @@ extension ChatWire {
         out.append(UInt8(length >> 8))
         out.append(UInt8(length & 0xff))
         out.append(0x0A)  // field 1 (member), length-delimited
-        appendVarint(member.count, to: &out)
+        ChatProtoWriter.appendVarint(UInt64(member.count), to: &out)
         out.append(contentsOf: member)
         out.append(0x12)  // field 2 (text), length-delimited
-        appendVarint(text.count, to: &out)
+        ChatProtoWriter.appendVarint(UInt64(text.count), to: &out)
         out.append(contentsOf: text)
         return out
     }
@@ -106,22 +106,6 @@ extension ChatWire {
             i += 1
         }
         return (i, high & highs != 0)
-    }
-
-    private static func varintSize(_ value: Int) -> Int {
-        var size = 1
-        var v = value >> 7
-        while v > 0 { size += 1; v >>= 7 }
-        return size
-    }
-
-    private static func appendVarint(_ value: Int, to out: inout [UInt8]) {
-        var v = UInt64(value)
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
     }
 
     // MARK: - Decoding (client → server)

@@ -144,9 +144,7 @@ struct ClientCore {
     /// The clock reading of the event being handled.
     private(set) var now: VirtualInstant = .zero
     /// The actions of the event being handled.
-    private var actions: [Action] = []
-    /// The storage of a carried-out action list, handed back by the shell (`recycle`).
-    private var spare: [Action] = []
+    private var actions = ActionList<Action>()
 
     /// A client of `plan` named `name`; `incarnation` tags its request ids, `random` is its
     /// seeded stream. Use `makeClientCore(…)`.
@@ -366,22 +364,13 @@ struct ClientCore {
 
     private mutating func begin(_ now: VirtualInstant) {
         self.now = now
-        swap(&actions, &spare)
+        actions.begin()
     }
 
-    private mutating func end() -> [Action] {
-        defer { actions = [] }
-        return actions
-    }
+    private mutating func end() -> [Action] { actions.end() }
 
-    /// Takes back an event's action list once carried out: the next event appends into its
-    /// storage instead of allocating a new one (an event handled while another's actions are
-    /// being carried out gets a fresh list).
-    mutating func recycle(_ used: consuming [Action]) {
-        var emptied = used
-        emptied.removeAll(keepingCapacity: true)
-        spare = emptied
-    }
+    /// Takes back an event's action list once carried out (`ActionList.recycle`).
+    mutating func recycle(_ used: consuming [Action]) { actions.recycle(used) }
 
     mutating func append(_ action: Action) {
         actions.append(action)

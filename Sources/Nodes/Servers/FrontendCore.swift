@@ -144,9 +144,7 @@ struct FrontendCore {
 
     /// The link for the event being handled.
     private(set) var link = Link(isServing: false)
-    private var actions: [Action] = []
-    /// An emptied action list whose storage the next event reuses (see `recycle`).
-    private var spare: [Action] = []
+    private var actions = ActionList<Action>()
 
     /// The core of frontend `name`. Use `makeFrontendCore(…)`.
     init(name: NodeName, groupID: String, signer: TokenSigner, tokenLifetime: Int64, services: ServiceRegistry,
@@ -199,23 +197,14 @@ struct FrontendCore {
     }
 
     /// Starts an event that reads nothing the management link knows.
-    mutating func begin() { swap(&actions, &spare) }
+    mutating func begin() { actions.begin() }
 
     /// Ends an event.
     /// - Returns: its actions, in order.
-    mutating func end() -> [Action] {
-        defer { actions = [] }
-        return actions
-    }
+    mutating func end() -> [Action] { actions.end() }
 
-    /// Takes back an event's action list once carried out: the next event appends into its
-    /// storage instead of allocating a new one (an event handled while another's actions are
-    /// being carried out gets a fresh list).
-    mutating func recycle(_ used: consuming [Action]) {
-        var emptied = used
-        emptied.removeAll(keepingCapacity: true)
-        spare = emptied
-    }
+    /// Takes back an event's action list once carried out (`ActionList.recycle`).
+    mutating func recycle(_ used: consuming [Action]) { actions.recycle(used) }
 }
 
 extension FrontendCore.Link {

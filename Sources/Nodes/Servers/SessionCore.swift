@@ -126,9 +126,7 @@ struct SessionCore {
     /// Whether the event being handled changed `plan`.
     private var replanned = false
     /// The actions of the event being handled.
-    private var actions: [Action] = []
-    /// An emptied action list whose storage the next event reuses (see `recycle`).
-    private var spare: [Action] = []
+    private var actions = ActionList<Action>()
 
     /// A session core of outbox generation `generation`, keeping pushes for `retention`, hosting
     /// `backendServices`. Use `makeSessionCore(…)`.
@@ -240,7 +238,7 @@ struct SessionCore {
         self.now = now
         plan = armed
         replanned = false
-        swap(&actions, &spare)
+        actions.begin()
     }
 
     /// Ends an event: the timers whose instant changed are cancelled and scheduled again.
@@ -252,17 +250,11 @@ struct SessionCore {
             }
             armed = plan
         }
-        defer { actions = [] }
-        return actions
+        return actions.end()
     }
 
-    /// Takes back an event's action list once carried out: the next event appends into its
-    /// storage instead of allocating a new one.
-    mutating func recycle(_ used: consuming [Action]) {
-        var emptied = used
-        emptied.removeAll(keepingCapacity: true)
-        spare = emptied
-    }
+    /// Takes back an event's action list once carried out (`ActionList.recycle`).
+    mutating func recycle(_ used: consuming [Action]) { actions.recycle(used) }
 
     // MARK: actions
 
