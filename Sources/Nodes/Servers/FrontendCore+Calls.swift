@@ -32,8 +32,13 @@ extension FrontendCore {
     mutating func handlerCall(_ effect: ServiceEffect, for request: RequestKey, link: Link,
                               now: Int64) -> (key: RequestKey, actions: [Action]) {
         begin(link)
-        let step = running[request]?.nextStep ?? 0
-        running[request]?.nextStep = step &+ 1
+        // One lookup, the handler's record updated in place (reading `running[request]?.nextStep`
+        // copied the whole record out, then a second lookup wrote it back).
+        var step: UInt16 = 0
+        if let index = running.index(forKey: request) {
+            step = running.values[index].nextStep
+            running.values[index].nextStep = step &+ 1
+        }
         let key = request.step(step)
         let (executor, call): (Executor, BackendCall)
         switch effect {
