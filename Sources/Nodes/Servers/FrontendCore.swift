@@ -104,6 +104,8 @@ struct FrontendCore {
     /// How long a frontend tries to get a call confirmed before it answers a retryable refusal
     /// (the client waits 2 s for an answer).
     static let callDeadline: Duration = .milliseconds(1_500)
+    /// `callDeadline` in nanoseconds (read on every forwarded call).
+    static let callDeadlineNanoseconds: Int64 = callDeadline.nanosecondsClamped
     /// How often an unconfirmed call is sent to its executor again.
     static let callRetry: Duration = .milliseconds(300)
 
