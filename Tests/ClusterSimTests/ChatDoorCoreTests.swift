@@ -41,7 +41,7 @@ private struct DoorHarness {
     mutating func push(_ seq: UInt64, to member: UInt64, _ text: String, generation: UInt64 = 1) -> [ChatDoorCore.Action] {
         let frame = PushFrame(user: user(member), seq: seq, pushID: seq, body: .chat(.system(text)), acceptedAt: 0,
                               generation: generation, floor: 1)
-        return core.backendCall(.deliver(frame), from: session, link: link, now: at(200))
+        return core.backendCall(.deliver(PushDelivery(frame)), from: session, link: link, now: at(200))
     }
 
     func user(_ member: UInt64) -> String { "chat-door-1/\(core.tag)/\(member)" }
@@ -137,6 +137,26 @@ struct ChatDoorCoreTests {
         #expect(h.push(3, to: 1, "third").last == .schedule(.flushAcks, after: .milliseconds(10)))
         // A restarted session node numbers from 1 again under a new generation.
         #expect(DoorHarness.texts(h.push(1, to: 1, "anew", generation: 2)) == ["1: anew"])
+    }
+
+    @Test("one delivery for several members: each member's number is checked on its own, the effects go out as one list, one ack each")
+    func deliveryForSeveralMembers() {
+        var h = DoorHarness.ready()
+        for member in UInt64(1)...3 { _ = h.open(member) }
+        _ = h.push(1, to: 2, "earlier")   // member 2 already has its push 1
+        let delivery = PushDelivery(pushID: 9, body: .chat(.system("line")), acceptedAt: 0, generation: 1, recipients: [
+            PushRecipient(user: h.user(1), seq: 2, floor: 1),   // ahead of a gap: held
+            PushRecipient(user: "someone-gone", seq: 4, floor: 1),
+            PushRecipient(user: h.user(2), seq: 2, floor: 1),
+            PushRecipient(user: h.user(3), seq: 1, floor: 1),
+        ])
+        let actions = h.core.backendCall(.deliver(delivery), from: h.session, link: h.link, now: at(300))
+        #expect(actions.filter { if case .effects = $0 { true } else { false } }.count == 1)
+        #expect(DoorHarness.texts(actions) == ["2: line", "3: line"])
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(310))
+        #expect(acks == [.send(.ack(user: h.user(1), upTo: 0, generation: 1), to: h.session),
+                         .send(.ack(user: h.user(2), upTo: 2, generation: 1), to: h.session),
+                         .send(.ack(user: h.user(3), upTo: 1, generation: 1), to: h.session)])
     }
 
     @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")

@@ -166,8 +166,9 @@ package enum BackendCall: Codable, Equatable, Sendable {
     case pushTo(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64, request: RequestKey)
     /// any → session: push to everyone online (answered and deduplicated like `pushTo`).
     case broadcast(pushID: UInt64, body: PushBody, acceptedAt: Int64, request: RequestKey)
-    /// session → frontend (backend host): write this push to the user's stream.
-    case deliver(PushFrame)
+    /// session → push frontend (a frontend or a chat door): write this push to the streams of its
+    /// recipients here (one message per push frontend per push; see `PushDelivery`).
+    case deliver(PushDelivery)
     /// frontend → session: the user acknowledged every push up to `upTo` of `generation`.
     case ack(user: String, upTo: UInt64, generation: UInt64)
     /// session → frontend: close `user`'s stream `connection` (a newer login won, or a kick).

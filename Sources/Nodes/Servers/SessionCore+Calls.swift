@@ -40,16 +40,20 @@ extension SessionCore {
             log(NodeLog.sessionResync, ["frontend": .name(frontend), "streams": .number(UInt64(streams.count))])
             apply(effects, reason: "newer-login")
             for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
-        case .pushTo(let users, let pushID, let body, let acceptedAt, let request):
+        case .pushTo(let users, let pushID, let body, _, let request):
             execute(request, service: request.origin.role == .chat ? "ChatPush" : "MessageUser", from: source) { core in
-                for user in users { core.accept(user: user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+                var fanOut = PushFanOut()
+                for user in users { core.accept(user: user, pushID: pushID, body: body, into: &fanOut) }
+                core.send(fanOut, pushID: pushID, body: body)
                 core.logHeld(pushID, request, users: users.count)
                 return .accepted(pushID: pushID)
             }
-        case .broadcast(let pushID, let body, let acceptedAt, let request):
+        case .broadcast(let pushID, let body, _, let request):
             execute(request, service: "Broadcast", from: source) { core in
                 let rows = core.table.entries
-                for row in rows { core.accept(user: row.user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+                var fanOut = PushFanOut()
+                for row in rows { core.accept(user: row.user, pushID: pushID, body: body, into: &fanOut) }
+                core.send(fanOut, pushID: pushID, body: body)
                 core.logHeld(pushID, request, users: rows.count)
                 return .accepted(pushID: pushID)
             }
@@ -141,8 +145,9 @@ extension SessionCore {
     }
 
     /// Accepts a push for `user`: numbered, kept until acknowledged or `retention` is over, and
-    /// sent at once when the user has a route.
-    private mutating func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
+    /// added to `fanOut` (sent with the other recipients on the same push frontend) when the user
+    /// has a route.
+    private mutating func accept(user: String, pushID: UInt64, body: PushBody, into fanOut: inout PushFanOut) {
         let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
         let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
         log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)),
@@ -150,8 +155,15 @@ extension SessionCore {
         acceptedPush(for: user)
         guard let entry = route else { return }
         sentPushes(to: user)
-        backend(.deliver(PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now.nanoseconds,
-                                   generation: generation, floor: floor)), to: entry.frontend)
+        fanOut.add(PushRecipient(user: user, seq: seq, floor: floor), via: entry.frontend)
+    }
+
+    /// Sends a push just accepted: one delivery per push frontend, with every recipient there.
+    private mutating func send(_ fanOut: PushFanOut, pushID: UInt64, body: PushBody) {
+        for group in fanOut.groups {
+            backend(.deliver(PushDelivery(pushID: pushID, body: body, acceptedAt: now.nanoseconds, generation: generation,
+                                          recipients: group.recipients)), to: group.frontend)
+        }
     }
 
     /// Re-sends everything unacknowledged to the user's (new) push frontend, in order.
@@ -164,7 +176,30 @@ extension SessionCore {
 
     /// Sends one pending push to `frontend`.
     mutating func deliver(_ p: PendingPush<PushBody>, floor: UInt64, to frontend: NodeName) {
-        backend(.deliver(PushFrame(user: p.user, seq: p.seq, pushID: p.pushID, body: p.body,
-                                   acceptedAt: p.acceptedAt.nanoseconds, generation: generation, floor: floor)), to: frontend)
+        backend(.deliver(PushDelivery(pushID: p.pushID, body: p.body, acceptedAt: p.acceptedAt.nanoseconds, generation: generation,
+                                      recipients: [PushRecipient(user: p.user, seq: p.seq, floor: floor)])), to: frontend)
+    }
+}
+
+/// The recipients of one push being accepted, grouped by their push frontend (each frontend in
+/// the order its first recipient came up, recipients in the order accepted): one `PushDelivery`
+/// per group.
+struct PushFanOut {
+    /// The groups.
+    private(set) var groups: [(frontend: NodeName, recipients: [PushRecipient])] = []
+    /// The group the last recipient went to (consecutive recipients mostly share a frontend).
+    private var last = 0
+
+    /// Adds `recipient`, whose stream is on `frontend`.
+    mutating func add(_ recipient: PushRecipient, via frontend: NodeName) {
+        if last < groups.count, groups[last].frontend == frontend {
+            groups[last].recipients.append(recipient)
+        } else if let i = groups.firstIndex(where: { $0.frontend == frontend }) {
+            last = i
+            groups[i].recipients.append(recipient)
+        } else {
+            last = groups.count
+            groups.append((frontend, [recipient]))
+        }
     }
 }
