@@ -9,9 +9,10 @@ import NetModel
 /// connection number), a `SessionLogin` with this door as its push frontend, and a
 /// `ChatCommand.connect(name:)` to the chat node. Its commands go to the chat node as
 /// `.backend(.chat(user:command:))` on one stream, so the chat node applies each door's commands
-/// in order. The chat node's effects come back by push through the session node: the door
-/// acknowledges them, drops duplicates by sequence number, and hands each one, as a `ChatEffect`
-/// for the connection, to `sink` (the chat server's `deliver`).
+/// in order. The chat node's effects come back by push through the session node, one `deliver`
+/// per push for every member on this door: the door acknowledges them per member, drops
+/// duplicates by sequence number, and hands the delivery's effects (a `ChatEffect` per
+/// connection) to `sink` (the chat server's `deliver`) as one list.
 ///
 /// When the cluster cannot take a command (the door is not registered yet or was fenced, or no
 /// session or chat node is registered) the member gets `ChatText.unreachable` as a system
