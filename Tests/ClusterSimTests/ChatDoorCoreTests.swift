@@ -130,10 +130,10 @@ struct ChatDoorCoreTests {
         #expect(DoorHarness.texts(h.push(1, to: 1, "first")).isEmpty)   // duplicate
         #expect(DoorHarness.texts(h.push(2, to: 1, "second")).isEmpty)  // duplicate
         #expect(DoorHarness.texts(h.push(1, to: 2, "hello")) == ["2: hello"])
-        // One ack per member, the latest, when the timer fires; the timer was scheduled once.
+        // One ack per member, the latest, in one call when the timer fires; the timer was scheduled once.
         let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
-        #expect(acks == [.send(.ack(user: h.user(1), upTo: 2, generation: 1), to: h.session),
-                         .send(.ack(user: h.user(2), upTo: 1, generation: 1), to: h.session)])
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 2, generation: 1),
+                                      PushAck(user: h.user(2), upTo: 1, generation: 1)]), to: h.session)])
         #expect(h.push(3, to: 1, "third").last == .schedule(.flushAcks, after: .milliseconds(10)))
         // A restarted session node numbers from 1 again under a new generation.
         #expect(DoorHarness.texts(h.push(1, to: 1, "anew", generation: 2)) == ["1: anew"])
@@ -154,9 +154,23 @@ struct ChatDoorCoreTests {
         #expect(actions.filter { if case .effects = $0 { true } else { false } }.count == 1)
         #expect(DoorHarness.texts(actions) == ["2: line", "3: line"])
         let acks = h.core.fire(.flushAcks, link: h.link, now: at(310))
-        #expect(acks == [.send(.ack(user: h.user(1), upTo: 0, generation: 1), to: h.session),
-                         .send(.ack(user: h.user(2), upTo: 2, generation: 1), to: h.session),
-                         .send(.ack(user: h.user(3), upTo: 1, generation: 1), to: h.session)])
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 0, generation: 1),
+                                      PushAck(user: h.user(2), upTo: 2, generation: 1),
+                                      PushAck(user: h.user(3), upTo: 1, generation: 1)]), to: h.session)])
+    }
+
+    @Test("acks go in one call per session node: a member's pushes from a restarted session node are acknowledged there")
+    func acksPerSessionNode() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        let restarted = NodeName(.session, 2)
+        _ = h.push(1, to: 1, "old")
+        let frame = PushFrame(user: h.user(2), seq: 1, pushID: 5, body: .chat(.system("new")), acceptedAt: 0, generation: 2, floor: 1)
+        _ = h.core.backendCall(.deliver(PushDelivery(frame)), from: restarted, link: h.link, now: at(200))
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 1, generation: 1)]), to: h.session),
+                         .send(.acks([PushAck(user: h.user(2), upTo: 1, generation: 2)]), to: restarted)])
     }
 
     @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")

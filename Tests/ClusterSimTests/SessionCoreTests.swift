@@ -170,6 +170,20 @@ struct SessionCorePushTests {
         #expect(resent == [["u3#1"], ["u3#2"], ["u2#1"]], "u3 fell due first (its push 1 at 1.05 s)")
     }
 
+    @Test("a door's acks of several users in one call clear each user's pushes; one of another generation clears nothing")
+    func acksInOneCall() {
+        var core = makeLoggedInCore()
+        _ = core.call(.sessionLogin(user: "u2", frontend: fe2, connection: 7, since: 0), from: fe2, link: .serving, now: at(0))
+        _ = push(&core, 1, to: ["u1", "u2"], now: at(100))
+        _ = push(&core, 2, to: ["u1", "u2"], now: at(110))
+        _ = core.call(.acks([PushAck(user: "u1", upTo: 2, generation: 1), PushAck(user: "u2", upTo: 2, generation: 9)]),
+                      from: fe2, link: .serving, now: at(150))
+        #expect(core.outbox.pendingCount(user: "u1") == 0)
+        #expect(core.outbox.pendingCount(user: "u2") == 2)
+        _ = core.call(.acks([PushAck(user: "u2", upTo: 1, generation: 1)]), from: fe2, link: .serving, now: at(160))
+        #expect(core.outbox.pendingCount(user: "u2") == 1)
+    }
+
     @Test("an unacknowledged push is sent again at its due time exactly, backing off 1 s, 2 s, 4 s")
     func retransmitWithBackoff() {
         var core = makeLoggedInCore()

@@ -35,6 +35,9 @@ struct ClusterMessageHandCodingTests {
         calls.append(.pushTo(users: (0..<20).map { "user-\($0)" }, pushID: 0, body: bodies[2], acceptedAt: .max, request: key.step(3)))
         calls.append(.ack(user: "chat-door-1/abc/17", upTo: 65_536, generation: 1))
         calls.append(.ack(user: "", upTo: 0, generation: .max))
+        calls.append(.acks([PushAck(user: "chat-door-1/abc/1", upTo: 3, generation: 2), PushAck(user: long, upTo: .max, generation: 0)]))
+        calls.append(.acks((0..<40).map { PushAck(user: "m\($0)", upTo: UInt64($0), generation: 7) }))
+        calls.append(.acks([]))
         for command in commands {
             calls.append(.chat(user: "chat-door-1/abc/2", command: command, request: nil))
             calls.append(.chat(user: "u1", command: command, request: RequestKey(origin: NodeName(.client, 12), id: 5)))

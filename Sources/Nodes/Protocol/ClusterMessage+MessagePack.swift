@@ -2,8 +2,8 @@ import NetModel
 
 /// The chat path's hot messages written and read by hand on TCP (`MessagePackHandCoded`):
 /// every `.backend` call of a chat line's way — the door's command (`chat`), the chat node's
-/// `pushTo`, the session node's `executed` answer and `deliver`, the door's `ack` — with the push
-/// bodies, chat commands and results they carry. Byte for byte the synthesized `Codable` form
+/// `pushTo`, the session node's `executed` answer and `deliver`, the door's `acks` (and a
+/// frontend's `ack`) — with the push bodies, chat commands and results they carry. Byte for byte the synthesized `Codable` form
 /// (maps keyed by case and argument names, `_0`/`_1` for unlabeled ones, empty maps for cases
 /// without values, optionals left out when nil); anything else (a room list, a refusal, a
 /// service payload, another call) goes through `Codable`.
@@ -83,6 +83,17 @@ private enum HotCoding {
             w.write(upTo)
             w.write("generation")
             w.write(generation)
+        case .acks(let acks):
+            w.write("acks")
+            w.writeMapHeader(count: 1)
+            w.write("_0")
+            w.writeArrayHeader(count: acks.count)
+            for ack in acks {
+                w.writeArrayHeader(count: 3)
+                w.write(ack.user)
+                w.write(ack.upTo)
+                w.write(ack.generation)
+            }
         case .chat(let user, let command, let request):
             w.write("chat")
             w.writeMapHeader(count: request == nil ? 2 : 3)
@@ -259,6 +270,16 @@ private enum HotCoding {
             guard c.mapHeader() == 3, c.key("user"), let user = c.string(), c.key("upTo"), let upTo = c.uint64(),
                   c.key("generation"), let generation = c.uint64() else { return nil }
             return .ack(user: user, upTo: upTo, generation: generation)
+        }
+        if c.key("acks") {
+            guard c.mapHeader() == 1, c.key("_0"), let count = c.arrayHeader() else { return nil }
+            var acks: [PushAck] = []
+            acks.reserveCapacity(count)
+            for _ in 0..<count {
+                guard c.arrayHeader() == 3, let user = c.string(), let upTo = c.uint64(), let generation = c.uint64() else { return nil }
+                acks.append(PushAck(user: user, upTo: upTo, generation: generation))
+            }
+            return .acks(acks)
         }
         if c.key("pushTo") {
             guard c.mapHeader() == 5, c.key("users"), let count = c.arrayHeader() else { return nil }

@@ -75,7 +75,7 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .backend(_, .pushTo): "PushTo"
         case .backend(_, .broadcast): "BroadcastCall"
         case .backend(_, .deliver): "Deliver"
-        case .backend(_, .ack): "PushAckCall"
+        case .backend(_, .ack), .backend(_, .acks): "PushAckCall"
         case .backend(_, .kickStream): "KickStream"
         case .backend(_, .kick): "KickCall"
         case .backend(_, .isOnline): "IsOnlineCall"

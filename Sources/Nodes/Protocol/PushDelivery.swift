@@ -79,3 +79,39 @@ package struct PushRecipient: Codable, Equatable, Sendable {
         try fields.encode(floor)
     }
 }
+
+/// One user's cumulative acknowledgement in a `BackendCall.acks`: every push up to `upTo` of
+/// `generation` arrived.
+///
+/// On the wire a three-element array `[user, upTo, generation]`.
+package struct PushAck: Codable, Equatable, Sendable {
+    /// The user.
+    package var user: String
+    /// The highest sequence number up to which every push arrived.
+    package var upTo: UInt64
+    /// The outbox generation the numbers belong to.
+    package var generation: UInt64
+
+    /// An acknowledgement.
+    package init(user: String, upTo: UInt64, generation: UInt64) {
+        self.user = user
+        self.upTo = upTo
+        self.generation = generation
+    }
+
+    /// Decodes `[user, upTo, generation]`.
+    package init(from decoder: any Decoder) throws {
+        var fields = try decoder.unkeyedContainer()
+        user = try fields.decode(String.self)
+        upTo = try fields.decode(UInt64.self)
+        generation = try fields.decode(UInt64.self)
+    }
+
+    /// Encodes `[user, upTo, generation]`.
+    package func encode(to encoder: any Encoder) throws {
+        var fields = encoder.unkeyedContainer()
+        try fields.encode(user)
+        try fields.encode(upTo)
+        try fields.encode(generation)
+    }
+}

@@ -171,6 +171,9 @@ package enum BackendCall: Codable, Equatable, Sendable {
     case deliver(PushDelivery)
     /// frontend → session: the user acknowledged every push up to `upTo` of `generation`.
     case ack(user: String, upTo: UInt64, generation: UInt64)
+    /// chat door → session: the cumulative acknowledgements of several members at once (what the
+    /// door gathered since its last flush), each taken as an `ack`.
+    case acks([PushAck])
     /// session → frontend: close `user`'s stream `connection` (a newer login won, or a kick).
     case kickStream(user: String, connection: UInt64, reason: String)
     /// frontend → session: kick a user wherever they are (answered with `executed`).

@@ -55,14 +55,22 @@ extension ChatDoorCore {
         schedule(.flushAcks, after: Self.ackDelay)
     }
 
-    /// Sends every waiting ack, in user order.
+    /// Sends every waiting ack, in user order: one `acks` call per session node (the one that
+    /// sent the pushes) with all of its members' acks.
     mutating func flushAcks() {
         ackFlushScheduled = false
-        let acks = pendingAcks
+        let waiting = pendingAcks
         pendingAcks = [:]
-        for user in acks.keys.sorted() {
-            guard let ack = acks[user] else { continue }
-            send(.ack(user: user, upTo: ack.upTo, generation: ack.generation), to: ack.session)
+        var calls: [(session: NodeName, acks: [PushAck])] = []
+        for user in waiting.keys.sorted() {
+            guard let ack = waiting[user] else { continue }
+            let entry = PushAck(user: user, upTo: ack.upTo, generation: ack.generation)
+            if let i = calls.firstIndex(where: { $0.session == ack.session }) {
+                calls[i].acks.append(entry)
+            } else {
+                calls.append((ack.session, [entry]))
+            }
         }
+        for call in calls { send(.acks(call.acks), to: call.session) }
     }
 }

@@ -60,6 +60,8 @@ extension SessionCore {
         case .ack(let user, let upTo, let gen):
             // The retransmission and expiry timers stay armed: one that fires with nothing due re-arms.
             if gen == generation { outbox.ack(user: user, upTo: upTo) }
+        case .acks(let acks):
+            for ack in acks where ack.generation == generation { outbox.ack(user: ack.user, upTo: ack.upTo) }
         case .kick(let user, let request):
             execute(request, service: "Kick", from: source) { core in
                 if let entry = core.table.route(user: user) {
