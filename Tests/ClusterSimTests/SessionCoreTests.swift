@@ -170,6 +170,20 @@ struct SessionCorePushTests {
         #expect(resent == [["u3#1"], ["u3#2"], ["u2#1"]], "u3 fell due first (its push 1 at 1.05 s)")
     }
 
+    @Test("a fan-out to more users than one delivery holds on one frontend is split into deliveries of at most maxRecipients")
+    func fanOutCapped() {
+        var fanOut = PushFanOut()
+        let count = PushFanOut.maxRecipients * 2 + 100   // 22 on frontend-2, 2,126 on frontend-1
+        for i in 0..<count {
+            fanOut.add(PushRecipient(user: "u\(i)", seq: 1, floor: 1), via: i % 100 == 0 ? fe2 : fe1)
+        }
+        #expect(fanOut.groups.map(\.frontend) == [fe2, fe1, fe1, fe1])
+        #expect(fanOut.groups.allSatisfy { $0.recipients.count <= PushFanOut.maxRecipients })
+        #expect(fanOut.groups.flatMap(\.recipients).count == count)
+        let fe1Users = fanOut.groups.filter { $0.frontend == fe1 }.flatMap(\.recipients).map(\.user)
+        #expect(fe1Users == (0..<count).filter { $0 % 100 != 0 }.map { "u\($0)" }, "in the order accepted")
+    }
+
     @Test("a door's acks of several users in one call clear each user's pushes; one of another generation clears nothing")
     func acksInOneCall() {
         var core = makeLoggedInCore()

@@ -185,8 +185,11 @@ extension SessionCore {
 
 /// The recipients of one push being accepted, grouped by their push frontend (each frontend in
 /// the order its first recipient came up, recipients in the order accepted): one `PushDelivery`
-/// per group.
+/// per group. A group holds at most `maxRecipients`; more recipients on one frontend (a broadcast
+/// to tens of thousands) start another group, so a delivery stays far below a TCP frame's 1 MiB.
 struct PushFanOut {
+    /// The most recipients in one delivery (about 25 bytes each on the wire).
+    static let maxRecipients = 1_024
     /// The groups.
     private(set) var groups: [(frontend: NodeName, recipients: [PushRecipient])] = []
     /// The group the last recipient went to (consecutive recipients mostly share a frontend).
@@ -194,14 +197,13 @@ struct PushFanOut {
 
     /// Adds `recipient`, whose stream is on `frontend`.
     mutating func add(_ recipient: PushRecipient, via frontend: NodeName) {
-        if last < groups.count, groups[last].frontend == frontend {
-            groups[last].recipients.append(recipient)
-        } else if let i = groups.firstIndex(where: { $0.frontend == frontend }) {
-            last = i
-            groups[i].recipients.append(recipient)
-        } else {
-            last = groups.count
-            groups.append((frontend, [recipient]))
+        if last >= groups.count || groups[last].frontend != frontend {
+            last = groups.lastIndex(where: { $0.frontend == frontend }) ?? groups.count
         }
+        if last == groups.count || groups[last].recipients.count >= Self.maxRecipients {
+            last = groups.count
+            groups.append((frontend, []))
+        }
+        groups[last].recipients.append(recipient)
     }
 }
