@@ -2,8 +2,9 @@ import NetModel
 
 /// The chat door's logic as a value type: its members (the chat server's connections) and their
 /// cluster user names, their commands on one stream to the chat node, the pushes that come back
-/// through the session node (one `PushInbox` per member: duplicates dropped, gaps held), the
-/// acknowledgements, the re-syncs to the session node and whether the cluster can take commands.
+/// through the session node (one delivery per push for every member here, split into one
+/// `PushInbox` per member: duplicates dropped, gaps held), the acknowledgements (one `acks` call
+/// per flush), the re-syncs to the session node and whether the cluster can take commands.
 ///
 /// Each event (a connection opening, a client message, a connection closing, a backend call, a
 /// management message, a timer, …) goes in with what the management link knows (`Link`) and
