@@ -48,9 +48,12 @@ private struct DoorHarness {
 
     /// The commands sent on the chat stream, as "user command".
     static func commands(_ actions: [ChatDoorCore.Action]) -> [String] {
-        actions.compactMap { action in
-            guard case .sendOnChatStream(.chat(let user, let command, nil), _) = action else { return nil }
-            return "\(user) \(command)"
+        actions.flatMap { action -> [String] in
+            switch action {
+            case .sendOnChatStream(.chat(let user, let command, nil), _): ["\(user) \(command)"]
+            case .sendOnChatStream(.chatCommands(let commands), _): commands.map { "\($0.user) \($0.command)" }
+            default: []
+            }
         }
     }
 
@@ -171,6 +174,27 @@ struct ChatDoorCoreTests {
         let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
         #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 1, generation: 1)]), to: h.session),
                          .send(.acks([PushAck(user: h.user(2), upTo: 1, generation: 2)]), to: restarted)])
+    }
+
+    @Test("calls taken together: consecutive commands go in one chatCommands message, in order; anything between starts another")
+    func takenTogether() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        _ = h.say(.name("one"), from: 1)   // the stream is open
+        let actions = h.core.take([.message(.chat("a"), from: ChatMemberID("1")), .message(.rooms, from: ChatMemberID("2")),
+                                   .close(ChatMemberID("1")), .message(.chat("c"), from: ChatMemberID("2"))],
+                                  link: h.link, now: at(300))
+        let sends = actions.filter { if case .sendOnChatStream = $0 { true } else { false } }
+        #expect(sends.count == 3, "a, rooms | the close's disconnect | c")
+        if case .sendOnChatStream(.chatCommands(let first), _)? = sends.first { #expect(first.count == 2) } else { Issue.record("\(sends)") }
+        #expect(DoorHarness.commands(actions).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+                == ["\(h.user(1)) say(text:", "\(h.user(2)) rooms", "\(h.user(1)) disconnect", "\(h.user(2)) say(text:"])
+        // A long burst is split at maxCommandsPerMessage.
+        let burst = h.core.take(Array(repeating: .message(.rooms, from: ChatMemberID("2")), count: ChatDoorCore.maxCommandsPerMessage + 5),
+                                link: h.link, now: at(400))
+        let sizes = burst.compactMap { if case .sendOnChatStream(.chatCommands(let c), _) = $0 { c.count } else { nil } }
+        #expect(sizes == [ChatDoorCore.maxCommandsPerMessage, 5])
     }
 
     @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")

@@ -42,6 +42,9 @@ struct ClusterMessageHandCodingTests {
             calls.append(.chat(user: "chat-door-1/abc/2", command: command, request: nil))
             calls.append(.chat(user: "u1", command: command, request: RequestKey(origin: NodeName(.client, 12), id: 5)))
         }
+        calls.append(.chatCommands(commands.map { DoorCommand(user: "chat-door-1/abc/3", command: $0) }))
+        calls.append(.chatCommands([DoorCommand(user: long, command: .say(text: longer, messageID: 9))]))
+        calls.append(.chatCommands([]))
         for result in [ClientResult.ok, .accepted(pushID: 77), .joined(roomID: 2, title: "room")] {
             calls.append(.executed(request: key, result: result))
         }

@@ -1,12 +1,13 @@
 import NetModel
 
 /// The chat path's hot messages written and read by hand on TCP (`MessagePackHandCoded`):
-/// every `.backend` call of a chat line's way — the door's command (`chat`), the chat node's
-/// `pushTo`, the session node's `executed` answer and `deliver`, the door's `acks` (and a
-/// frontend's `ack`) — with the push bodies, chat commands and results they carry. Byte for byte the synthesized `Codable` form
-/// (maps keyed by case and argument names, `_0`/`_1` for unlabeled ones, empty maps for cases
-/// without values, optionals left out when nil); anything else (a room list, a refusal, a
-/// service payload, another call) goes through `Codable`.
+/// every `.backend` call of a chat line's way — the door's commands (`chat`, `chatCommands`),
+/// the chat node's `pushTo`, the session node's `executed` answer and `deliver`, the door's
+/// `acks` (and a frontend's `ack`) — with the push bodies, chat commands and results they carry.
+/// Byte for byte the synthesized `Codable` form (maps keyed by case and argument names, `_0`/`_1`
+/// for unlabeled ones, empty maps for cases without values, optionals left out when nil);
+/// anything else (a room list, a refusal, a service payload, another call) goes through
+/// `Codable`.
 extension ClusterMessage: MessagePackHandCoded {
     /// The bytes of a hot `.backend` call, nil for any other message.
     package func handEncodedMessagePack() -> [UInt8]? {
@@ -104,6 +105,16 @@ private enum HotCoding {
             if let request {
                 w.write("request")
                 write(request, to: &w)
+            }
+        case .chatCommands(let commands):
+            w.write("chatCommands")
+            w.writeMapHeader(count: 1)
+            w.write("_0")
+            w.writeArrayHeader(count: commands.count)
+            for c in commands {
+                w.writeArrayHeader(count: 2)
+                w.write(c.user)
+                write(c.command, to: &w)
             }
         case .executed(let request, let result):
             w.write("executed")
@@ -303,6 +314,16 @@ private enum HotCoding {
                 request = key
             }
             return .chat(user: user, command: command, request: request)
+        }
+        if c.key("chatCommands") {
+            guard c.mapHeader() == 1, c.key("_0"), let count = c.arrayHeader() else { return nil }
+            var commands: [DoorCommand] = []
+            commands.reserveCapacity(count)
+            for _ in 0..<count {
+                guard c.arrayHeader() == 2, let user = c.string(), let command = readCommand(&c) else { return nil }
+                commands.append(DoorCommand(user: user, command: command))
+            }
+            return .chatCommands(commands)
         }
         if c.key("executed") {
             guard c.mapHeader() == 2, c.key("request"), let request = readKey(&c), c.key("result"),

@@ -183,6 +183,9 @@ package enum BackendCall: Codable, Equatable, Sendable {
     /// frontend → chat: a member's command, answered with `executed` when it carries a request
     /// key (a chat door's commands come in order on a stream and carry none).
     case chat(user: String, command: ChatCommand, request: RequestKey?)
+    /// chat door → chat: consecutive commands of one door in one message (those of one turn of
+    /// the door's mailbox), in order, each taken as `chat(user:command:request: nil)`.
+    case chatCommands([DoorCommand])
     /// executor → caller: the request `request` was executed (or refused) with this result; a
     /// copy of an executed request gets the first result again.
     case executed(request: RequestKey, result: ClientResult)

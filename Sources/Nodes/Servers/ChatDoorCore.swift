@@ -174,8 +174,30 @@ struct ChatDoorCore {
         actions.append(.closeChatStream(open.stream))
     }
 
-    /// Sends `call` on the chat stream `stream` (an action).
+    /// The most commands one `chatCommands` message carries (a new stream's `connect`s for every
+    /// member stay far below a TCP frame's 1 MiB).
+    static let maxCommandsPerMessage = 256
+
+    /// Sends `call` on the chat stream `stream` (an action). A member's command that follows
+    /// another one on the same stream, with no other action between them, joins it in one
+    /// `chatCommands` message (up to `maxCommandsPerMessage`): the chat node applies them in the
+    /// same order.
     mutating func sendOnChatStream(_ call: BackendCall, _ stream: ChatStream) {
+        if case .chat(let user, let command, nil) = call, case .sendOnChatStream(let previous, stream)? = actions.last {
+            let next = DoorCommand(user: user, command: command)
+            switch previous {
+            case .chat(let first, let firstCommand, nil):
+                actions[actions.count - 1] = .sendOnChatStream(.chatCommands([DoorCommand(user: first, command: firstCommand), next]),
+                                                               stream)
+                return
+            case .chatCommands(var commands) where commands.count < Self.maxCommandsPerMessage:
+                commands.append(next)
+                actions[actions.count - 1] = .sendOnChatStream(.chatCommands(commands), stream)
+                return
+            default:
+                break
+            }
+        }
         actions.append(.sendOnChatStream(call, stream))
     }
 
@@ -222,6 +244,18 @@ struct ChatDoorCore {
         defer { actions = [] }
         return actions
     }
+}
+
+/// One call of the chat server to its door, as the door takes several at once
+/// (`ChatDoorCore.take(_:link:now:)`): the connections' opens, messages and closes, in the order
+/// the server made them.
+package enum ChatDoorCall: Sendable {
+    /// A connection opened (`ChatDoorCore.open`).
+    case open(ChatMemberID, name: String)
+    /// A client message (`ChatDoorCore.handle`).
+    case message(ChatClientMessage, from: ChatMemberID)
+    /// A connection closed (`ChatDoorCore.close`).
+    case close(ChatMemberID)
 }
 
 extension ChatDoorCore.Link {

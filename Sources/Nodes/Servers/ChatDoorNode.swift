@@ -92,6 +92,10 @@ package actor ChatDoorNode: ManagedServer {
     /// session.
     package func close(_ member: ChatMemberID) { perform(core.close(member, link: view, now: env.now)) }
 
+    /// Several of the chat server's calls at once, in order (as `open`, `handle` and `close`; the
+    /// consecutive commands go to the chat node in one message).
+    package func take(_ calls: [ChatDoorCall]) { perform(core.take(calls, link: view, now: env.now)) }
+
     // MARK: - Inbound
 
     package func receive(_ inbound: Inbound<ClusterMessage>) {
