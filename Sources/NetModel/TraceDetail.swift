@@ -50,6 +50,10 @@ public struct TraceDetail: Sendable, Equatable, ExpressibleByDictionaryLiteral, 
     /// Ordered fields.
     public init(fields: [Field]) { storage = .fields(fields.map { ($0.key, $0.value) }) }
 
+    /// Ordered fields, kept as given (no copy into another array: for details built field by
+    /// field on a hot path).
+    public init(pairs: [(String, TraceValue)]) { storage = .fields(pairs) }
+
     /// Free text from a literal.
     public init(stringLiteral value: String) { storage = .text(value) }
 

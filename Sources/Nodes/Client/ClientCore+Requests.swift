@@ -111,12 +111,17 @@ extension ClientCore {
     }
 
     private mutating func logReply(_ asked: PendingRequest, _ reply: ClientReply) {
-        var fields: [TraceDetail.Field] = [("service", .text(asked.label)),
-                                           ("result", .text(reply.result.isSuccess ? "ok" : "error")),
-                                           ("reason", .text(reply.result.refusal?.label ?? "-")), ("req", .number(reply.requestID))]
+        // One array, sized for every field up front (a literal of four grown by an append, then
+        // copied into the detail, was three allocations per reply).
+        var fields: [(String, TraceValue)] = []
+        fields.reserveCapacity(6)
+        fields.append(("service", .text(asked.label)))
+        fields.append(("result", .text(reply.result.isSuccess ? "ok" : "error")))
+        fields.append(("reason", .text(reply.result.refusal?.label ?? "-")))
+        fields.append(("req", .number(reply.requestID)))
         if case .accepted(let pushID) = reply.result { fields.append(("push", .number(pushID))) }
         if case .chat(.say(_, let messageID)) = asked.service { fields.append(("msg", .number(messageID))) }
-        log(NodeLog.clientReply, TraceDetail(fields: fields))
+        log(NodeLog.clientReply, TraceDetail(pairs: fields))
     }
 
     // MARK: the workload
