@@ -154,6 +154,19 @@ struct SessionBookkeepingTests {
         #expect(recent.insert(1) && recent.insert(2) && !recent.insert(1))
         #expect(recent.insert(3) && !recent.contains(1) && recent.contains(2))
     }
+
+    @Test("recent ids: past its capacity the ring forgets in insertion order, round after round")
+    func recentIDsWrap() {
+        var recent = RecentIDs(capacity: 3)
+        for id: UInt64 in 1...7 {
+            let fresh = recent.insert(id)
+            #expect(fresh)
+        }
+        for id: UInt64 in 1...4 { #expect(!recent.contains(id)) }
+        for id: UInt64 in 5...7 { #expect(recent.contains(id)) }
+        let repeated = !recent.insert(6), forgotten = recent.insert(4)
+        #expect(repeated && forgotten && !recent.contains(5) && recent.contains(6) && recent.contains(7))
+    }
 }
 
 @Suite("ChatPushOutbox: the chat node's pushes go in order on each stream until confirmed")

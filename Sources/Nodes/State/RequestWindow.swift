@@ -29,7 +29,7 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
     }
 
     /// Which request (and which call of its handler) an entry is: trivially copyable, so a
-    /// lookup scans plain words and never copies an answer.
+    /// lookup compares plain words and never copies an answer.
     private struct EntryKey: Equatable, Sendable {
         var id: UInt64
         var step: UInt16
@@ -39,18 +39,32 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
         }
     }
 
+    /// One remembered request: its key and its answer (nil: still being executed), side by side
+    /// in one array so that an origin costs one allocation.
+    private struct Entry: Sendable {
+        var key: EntryKey
+        var answer: Answer?
+    }
+
     private struct OriginWindow: Sendable {
         var epoch: UInt64
-        /// The remembered requests, oldest first; `answers[i]` belongs to `keys[i]` (nil: still
-        /// being executed).
-        var keys: [EntryKey] = []
-        var answers: [Answer?] = []
+        /// The remembered requests, oldest first. Never longer than the capacity, and grown by
+        /// doubling only up to it (`remember(_:capacity:)`): a window is kept per origin for the
+        /// whole run, so its spare room is memory per client.
+        var entries: [Entry] = []
         /// The highest id forgotten so far (0: none).
         var forgottenUpTo: UInt64 = 0
         /// Earlier series of this origin (it restarted), newest last.
         var retired: [UInt64] = []
 
         init(epoch: UInt64) { self.epoch = epoch }
+
+        /// Where `key` is, looking from the oldest entry (by index: the keys are compared in place,
+        /// no answer is copied).
+        func index(of key: EntryKey) -> Int? {
+            for i in entries.indices where entries[i].key == key { return i }
+            return nil
+        }
 
         mutating func begin(_ key: RequestKey, capacity: Int) -> Lookup {
             if key.epoch != epoch {
@@ -61,34 +75,41 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
                 retired = older
             }
             let entry = EntryKey(key)
-            if let i = keys.firstIndex(of: entry) {
-                return answers[i].map { .repeated($0) } ?? .inProgress
+            if let i = index(of: entry) {
+                return entries[i].answer.map { .repeated($0) } ?? .inProgress
             }
             if key.id <= forgottenUpTo { return .stale }
-            keys.append(entry)
-            answers.append(nil)
-            if keys.count > capacity {
-                let gone = keys.removeFirst()
-                answers.removeFirst()
-                forgottenUpTo = max(forgottenUpTo, gone.id)
-            }
+            remember(entry, capacity: capacity)
             return .execute
+        }
+
+        /// Appends `entry` as being executed; a full window forgets its oldest entry first.
+        private mutating func remember(_ entry: EntryKey, capacity: Int) {
+            if entries.count == capacity {
+                let gone = entries.removeFirst()
+                forgottenUpTo = max(forgottenUpTo, gone.key.id)
+            } else if entries.count == entries.capacity {
+                entries.reserveCapacity(min(capacity, max(2, 2 * entries.count)))
+            }
+            entries.append(Entry(key: entry, answer: nil))
         }
 
         mutating func finish(_ key: RequestKey, answer: Answer) {
             // The newest entries are at the end: look from there.
-            guard let i = keys.lastIndex(of: EntryKey(key)) else { return }
-            answers[i] = answer
+            let entry = EntryKey(key)
+            for i in entries.indices.reversed() where entries[i].key == entry {
+                entries[i].answer = answer
+                return
+            }
         }
 
         mutating func abandon(_ key: RequestKey) {
-            guard let i = keys.firstIndex(of: EntryKey(key)), answers[i] == nil else { return }
-            keys.remove(at: i)
-            answers.remove(at: i)
+            guard let i = index(of: EntryKey(key)), entries[i].answer == nil else { return }
+            entries.remove(at: i)
         }
 
         func answer(for key: RequestKey) -> Answer? {
-            keys.firstIndex(of: EntryKey(key)).flatMap { answers[$0] }
+            index(of: EntryKey(key)).flatMap { entries[$0].answer }
         }
     }
 
