@@ -9,12 +9,20 @@ extension ChatLivenessChecker {
         var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived, NodeLog.clientReply] }
         var kinds: [TraceKind] { [.crash] }
 
-        /// One chat line.
+        /// One chat line (its members are kept only for the last line of each room: the verdict
+        /// reads no others, and a run keeps every line).
         struct Line: Sendable {
             let msg: UInt64
             let at: VirtualInstant
             let sender: String
-            let members: [String]
+        }
+
+        /// A room's lines and the members of the last one.
+        struct RoomLines: Sendable {
+            /// The positions of its lines in `lines`, in order.
+            var positions: [Int] = []
+            /// The members the room's last line listed.
+            var lastMembers: [String] = []
         }
 
         /// A room of one incarnation of the chat node: room numbers start again at 1 when the
@@ -30,8 +38,8 @@ extension ChatLivenessChecker {
 
         /// Every line, in trace order (the first `chat-line` of each message).
         private(set) var lines: [Line] = []
-        /// Room → the positions of its lines in `lines`, in order.
-        private(set) var rooms: [Room: [Int]] = [:]
+        /// Room → the positions of its lines in `lines`, in order, and its last line's members.
+        private(set) var rooms: [Room: RoomLines] = [:]
         /// Message → the clients that received it, in trace order.
         private(set) var receivers: [UInt64: [NodeName]] = [:]
         /// How many times a chat node crashed so far.
@@ -55,8 +63,10 @@ extension ChatLivenessChecker {
             guard let msg = e.number("msg") else { return }
             if e.label == NodeLog.chatLine {
                 guard let room = e.number("room"), known.insert(msg).inserted else { return }
-                rooms[Room(incarnation: chatCrashes, number: room), default: []].append(lines.count)
-                lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? "", members: e.list("members")))
+                let key = Room(incarnation: chatCrashes, number: room)
+                rooms[key, default: RoomLines()].positions.append(lines.count)
+                rooms[key]!.lastMembers = e.list("members")
+                lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? ""))
             } else if let node = e.node {
                 receivers[msg, default: []].append(node)
             }
