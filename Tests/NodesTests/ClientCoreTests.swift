@@ -66,6 +66,15 @@ struct ClientCoreLoginTests {
         #expect(core.fire(.loginTimeout(requestID: requestID(1)), now: at(2_500)).isEmpty)
     }
 
+    @Test("a client with no request in flight holds no storage for requests")
+    func noStorageBetweenRequests() {
+        var core = makeClientCore(plan: makePlan())
+        _ = core.start(now: at(0))
+        #expect(core.pending.count == 1)
+        _ = core.receive(reply(1, .token(token)), now: at(10))
+        #expect(core.pending.isEmpty && core.pending.capacity == 0 && core.readRetries.capacity == 0)
+    }
+
     @Test("a token opens the stream; pushOpened connects and logs it")
     func tokenOpensStream() {
         var core = makeClientCore(plan: makePlan())
