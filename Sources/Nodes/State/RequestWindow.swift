@@ -14,8 +14,11 @@ import NetModel
 /// `.stale` (the last four retired series of each origin are remembered).
 ///
 /// Bounded: at most `capacity` entries per origin; one window per origin that ever called (the
-/// cluster's clients, doors and chat node).
-package struct RequestWindow<Answer: Sendable>: Sendable {
+/// cluster's clients, doors and chat node). Since every executor keeps a window per client for
+/// the whole run, an entry is 24 bytes: an answer that fits one word and a kind byte
+/// (`WindowAnswer.packed`: `.ok`, a flag, a push id) is kept in the entry, any other in a small
+/// side list of the origin's window.
+package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     /// What `begin` found.
     package enum Lookup {
         /// First time: execute it, then `finish` it with its answer.
@@ -28,22 +31,26 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
         case stale
     }
 
-    /// Which request (and which call of its handler) an entry is: trivially copyable, so a
-    /// lookup compares plain words and never copies an answer.
-    private struct EntryKey: Equatable, Sendable {
+    /// Which request (and which call of its handler) an entry is, and its answer: packed in the
+    /// entry (`kind` ≥ `Entry.firstPacked`, the answer's own kind plus that), kept whole in the
+    /// window's side list (`kind` `Entry.whole`, `word` its slot there), or not known yet
+    /// (`kind` `Entry.executing`). Trivially copyable: a lookup compares plain words.
+    private struct Entry: Sendable {
+        static var executing: UInt8 { 0 }
+        static var whole: UInt8 { 1 }
+        static var firstPacked: UInt8 { 2 }
+
         var id: UInt64
+        var word: UInt64 = 0
         var step: UInt16
+        var kind = Entry.executing
+
         init(_ key: RequestKey) {
             id = key.id
             step = key.step
         }
-    }
 
-    /// One remembered request: its key and its answer (nil: still being executed), side by side
-    /// in one array so that an origin costs one allocation.
-    private struct Entry: Sendable {
-        var key: EntryKey
-        var answer: Answer?
+        func `is`(_ key: RequestKey) -> Bool { id == key.id && step == key.step }
     }
 
     private struct OriginWindow: Sendable {
@@ -52,6 +59,8 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
         /// doubling only up to it (`remember(_:capacity:)`): a window is kept per origin for the
         /// whole run, so its spare room is memory per client.
         var entries: [Entry] = []
+        /// The answers that do not pack, by slot (nil: a free slot).
+        var wholeAnswers: [Answer?] = []
         /// The highest id forgotten so far (0: none).
         var forgottenUpTo: UInt64 = 0
         /// Earlier series of this origin (it restarted), newest last.
@@ -59,11 +68,20 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
 
         init(epoch: UInt64) { self.epoch = epoch }
 
-        /// Where `key` is, looking from the oldest entry (by index: the keys are compared in place,
-        /// no answer is copied).
-        func index(of key: EntryKey) -> Int? {
-            for i in entries.indices where entries[i].key == key { return i }
+        /// Where `key` is, looking from the oldest entry.
+        func index(of key: RequestKey) -> Int? {
+            for i in entries.indices where entries[i].is(key) { return i }
             return nil
+        }
+
+        /// The answer of entry `i`, if it is known.
+        func answer(at i: Int) -> Answer? {
+            let entry = entries[i]
+            switch entry.kind {
+            case Entry.executing: return nil
+            case Entry.whole: return wholeAnswers[Int(entry.word)]
+            default: return Answer(kind: entry.kind - Entry.firstPacked, word: entry.word)
+            }
         }
 
         mutating func begin(_ key: RequestKey, capacity: Int) -> Lookup {
@@ -74,42 +92,55 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
                 self = OriginWindow(epoch: key.epoch)
                 retired = older
             }
-            let entry = EntryKey(key)
-            if let i = index(of: entry) {
-                return entries[i].answer.map { .repeated($0) } ?? .inProgress
+            if let i = index(of: key) {
+                return answer(at: i).map { .repeated($0) } ?? .inProgress
             }
             if key.id <= forgottenUpTo { return .stale }
-            remember(entry, capacity: capacity)
+            remember(key, capacity: capacity)
             return .execute
         }
 
-        /// Appends `entry` as being executed; a full window forgets its oldest entry first.
-        private mutating func remember(_ entry: EntryKey, capacity: Int) {
+        /// Appends `key` as being executed; a full window forgets its oldest entry first.
+        private mutating func remember(_ key: RequestKey, capacity: Int) {
             if entries.count == capacity {
                 let gone = entries.removeFirst()
-                forgottenUpTo = max(forgottenUpTo, gone.key.id)
+                release(gone)
+                forgottenUpTo = max(forgottenUpTo, gone.id)
             } else if entries.count == entries.capacity {
                 entries.reserveCapacity(min(capacity, max(2, 2 * entries.count)))
             }
-            entries.append(Entry(key: entry, answer: nil))
+            entries.append(Entry(key))
+        }
+
+        /// Frees the side slot of `entry`'s answer, if it has one.
+        private mutating func release(_ entry: Entry) {
+            if entry.kind == Entry.whole { wholeAnswers[Int(entry.word)] = nil }
         }
 
         mutating func finish(_ key: RequestKey, answer: Answer) {
             // The newest entries are at the end: look from there.
-            let entry = EntryKey(key)
-            for i in entries.indices.reversed() where entries[i].key == entry {
-                entries[i].answer = answer
+            for i in entries.indices.reversed() where entries[i].is(key) {
+                release(entries[i])
+                if let (kind, word) = answer.packed {
+                    entries[i].kind = Entry.firstPacked + kind
+                    entries[i].word = word
+                } else {
+                    let slot = wholeAnswers.firstIndex { $0 == nil } ?? wholeAnswers.count
+                    if slot == wholeAnswers.count { wholeAnswers.append(answer) } else { wholeAnswers[slot] = answer }
+                    entries[i].kind = Entry.whole
+                    entries[i].word = UInt64(slot)
+                }
                 return
             }
         }
 
         mutating func abandon(_ key: RequestKey) {
-            guard let i = index(of: EntryKey(key)), entries[i].answer == nil else { return }
+            guard let i = index(of: key), entries[i].kind == Entry.executing else { return }
             entries.remove(at: i)
         }
 
         func answer(for key: RequestKey) -> Answer? {
-            index(of: EntryKey(key)).flatMap { entries[$0].answer }
+            index(of: key).flatMap { answer(at: $0) }
         }
     }
 
