@@ -41,7 +41,16 @@ extension ChatLivenessChecker {
         /// Room → the positions of its lines in `lines`, in order, and its last line's members.
         private(set) var rooms: [Room: RoomLines] = [:]
         /// Message → the clients that received it, in trace order.
-        private(set) var receivers: [UInt64: [NodeName]] = [:]
+        private var receiverNumbers: [UInt64: [UInt32]] = [:]
+        /// Receiving node → its number in `receiverNames` (a line's receivers are kept as 4-byte
+        /// numbers: every line keeps them for the whole run).
+        private var numbers: [NodeName: UInt32] = [:]
+        private var receiverNames: [NodeName] = []
+
+        /// The clients that received `msg`, in trace order.
+        func receivers(of msg: UInt64) -> [NodeName] {
+            (receiverNumbers[msg] ?? []).map { receiverNames[Int($0)] }
+        }
         /// How many times a chat node crashed so far.
         private(set) var chatCrashes = 0
         private var known: Set<UInt64> = []
@@ -68,7 +77,13 @@ extension ChatLivenessChecker {
                 rooms[key]!.lastMembers = e.list("members")
                 lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? ""))
             } else if let node = e.node {
-                receivers[msg, default: []].append(node)
+                let number: UInt32
+                if let known = numbers[node] { number = known } else {
+                    number = UInt32(receiverNames.count)
+                    numbers[node] = number
+                    receiverNames.append(node)
+                }
+                receiverNumbers[msg, default: []].append(number)
             }
         }
 

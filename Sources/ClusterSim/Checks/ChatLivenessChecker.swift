@@ -98,14 +98,14 @@ package struct ChatLivenessChecker: ScanningChecker {
             if lost {
                 // The room went with its chat node: its members must be chatting together again.
                 heard = recent.contains { line in
-                    group.contains(line.sender) && scan.receivers[line.msg, default: []].contains { client in
+                    group.contains(line.sender) && scan.receivers(of: line.msg).contains { client in
                         userOf[client].map { $0 != line.sender && group.contains($0) } ?? false
                     }
                 }
             } else {
                 heard = lines.contains { line in
                     line.at >= start && line.at <= load
-                        && scan.receivers[line.msg, default: []].contains { userOf[$0] != line.sender }
+                        && scan.receivers(of: line.msg).contains { userOf[$0] != line.sender }
                 }
             }
             if !heard {
