@@ -19,6 +19,7 @@ extension ClientResult: WindowAnswer {
         }
     }
 
+    /// The answer `packed` gave `kind` and `word` for.
     package init(kind: UInt8, word: UInt64) {
         switch kind {
         case 0: self = .ok
