@@ -22,16 +22,26 @@ final class ChatBenchServerProcess {
     /// Starts `simctl ARGUMENTS` (a command that prints '... listening on HOST:PORT ...' first) and
     /// waits (up to 10 s, or the command's own wait) for that line.
     /// - Throws: `BenchChatError` when it cannot start or does not say where it listens.
+    /// With `SIMCTL_BENCH_CHILD_WRAPPER` set (e.g. `valgrind --tool=callgrind
+    /// --callgrind-out-file=cg.%p`), each child runs under that command (instruction counts per
+    /// process).
     init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = arguments
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let wrapper = ProcessInfo.processInfo.environment["SIMCTL_BENCH_CHILD_WRAPPER"].map { $0.split(separator: " ").map(String.init) } ?? []
+        if wrapper.isEmpty {
+            process.executableURL = executable
+            process.arguments = arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = wrapper + [executable.path] + arguments
+        }
         process.standardOutput = output
         process.environment = ProcessInfo.processInfo.environment.merging(ParentWatch.environment) { _, new in new }
         try process.run()
         ChildCleanup.track(process.processIdentifier)
         let reader = output.fileHandleForReading
         var text = ""
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(wrapper.isEmpty ? 10 : 120)
         while !text.contains("\n"), Date() < deadline, process.isRunning {
             let chunk = reader.availableData
             if chunk.isEmpty { break }

@@ -70,6 +70,28 @@ private struct ChatHarness {
 
 @Suite("ChatCore: rooms by push through the session node, exactly-once commands, the outbox, restarts")
 struct ChatCoreTests {
+    @Test("a door's commands in one chatCommands call do exactly what the same commands one call each do, in order")
+    func doorCommandsInOneCall() {
+        let commands: [DoorCommand] = [
+            DoorCommand(user: "a", command: .create(title: "lobby")), DoorCommand(user: "b", command: .join(roomID: 1)),
+            DoorCommand(user: "a", command: .say(text: "hi", messageID: 7)), DoorCommand(user: "b", command: .leave),
+        ]
+        var one = ChatHarness.serving()
+        var each = ChatHarness.serving()
+        for user in ["a", "b"] {
+            _ = one.door(user, .connect(name: user))
+            _ = each.door(user, .connect(name: user))
+        }
+        let batched = one.core.call(.chatCommands(commands), from: NodeName(.chatDoor, 1), serving: true, mayServeAgain: true,
+                                    session: one.session, now: at(0))
+        let separate = commands.flatMap { each.door($0.user, $0.command) }
+        let summary: ([ChatCore.Action]) -> [String] = { actions in
+            ChatHarness.pushes(actions).map { "\($0.users) \($0.body) \($0.key)" }
+        }
+        #expect(summary(batched).count == 6)
+        #expect(summary(batched) == summary(separate))
+    }
+
     @Test("join, rename, leave: each notice goes to the room's members as one push per distinct text")
     func joinRenameLeave() {
         var h = ChatHarness.serving()

@@ -41,16 +41,19 @@ private struct DoorHarness {
     mutating func push(_ seq: UInt64, to member: UInt64, _ text: String, generation: UInt64 = 1) -> [ChatDoorCore.Action] {
         let frame = PushFrame(user: user(member), seq: seq, pushID: seq, body: .chat(.system(text)), acceptedAt: 0,
                               generation: generation, floor: 1)
-        return core.backendCall(.deliver(frame), from: session, link: link, now: at(200))
+        return core.backendCall(.deliver(PushDelivery(frame)), from: session, link: link, now: at(200))
     }
 
     func user(_ member: UInt64) -> String { "chat-door-1/\(core.tag)/\(member)" }
 
     /// The commands sent on the chat stream, as "user command".
     static func commands(_ actions: [ChatDoorCore.Action]) -> [String] {
-        actions.compactMap { action in
-            guard case .sendOnChatStream(.chat(let user, let command, nil), _) = action else { return nil }
-            return "\(user) \(command)"
+        actions.flatMap { action -> [String] in
+            switch action {
+            case .sendOnChatStream(.chat(let user, let command, nil), _): ["\(user) \(command)"]
+            case .sendOnChatStream(.chatCommands(let commands), _): commands.map { "\($0.user) \($0.command)" }
+            default: []
+            }
         }
     }
 
@@ -130,13 +133,68 @@ struct ChatDoorCoreTests {
         #expect(DoorHarness.texts(h.push(1, to: 1, "first")).isEmpty)   // duplicate
         #expect(DoorHarness.texts(h.push(2, to: 1, "second")).isEmpty)  // duplicate
         #expect(DoorHarness.texts(h.push(1, to: 2, "hello")) == ["2: hello"])
-        // One ack per member, the latest, when the timer fires; the timer was scheduled once.
+        // One ack per member, the latest, in one call when the timer fires; the timer was scheduled once.
         let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
-        #expect(acks == [.send(.ack(user: h.user(1), upTo: 2, generation: 1), to: h.session),
-                         .send(.ack(user: h.user(2), upTo: 1, generation: 1), to: h.session)])
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 2, generation: 1),
+                                      PushAck(user: h.user(2), upTo: 1, generation: 1)]), to: h.session)])
         #expect(h.push(3, to: 1, "third").last == .schedule(.flushAcks, after: .milliseconds(10)))
         // A restarted session node numbers from 1 again under a new generation.
         #expect(DoorHarness.texts(h.push(1, to: 1, "anew", generation: 2)) == ["1: anew"])
+    }
+
+    @Test("one delivery for several members: each member's number is checked on its own, the effects go out as one list, one ack each")
+    func deliveryForSeveralMembers() {
+        var h = DoorHarness.ready()
+        for member in UInt64(1)...3 { _ = h.open(member) }
+        _ = h.push(1, to: 2, "earlier")   // member 2 already has its push 1
+        let delivery = PushDelivery(pushID: 9, body: .chat(.system("line")), acceptedAt: 0, generation: 1, recipients: [
+            PushRecipient(user: h.user(1), seq: 2, floor: 1),   // ahead of a gap: held
+            PushRecipient(user: "someone-gone", seq: 4, floor: 1),
+            PushRecipient(user: h.user(2), seq: 2, floor: 1),
+            PushRecipient(user: h.user(3), seq: 1, floor: 1),
+        ])
+        let actions = h.core.backendCall(.deliver(delivery), from: h.session, link: h.link, now: at(300))
+        #expect(actions.filter { if case .effects = $0 { true } else { false } }.count == 1)
+        #expect(DoorHarness.texts(actions) == ["2: line", "3: line"])
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(310))
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 0, generation: 1),
+                                      PushAck(user: h.user(2), upTo: 2, generation: 1),
+                                      PushAck(user: h.user(3), upTo: 1, generation: 1)]), to: h.session)])
+    }
+
+    @Test("acks go in one call per session node: a member's pushes from a restarted session node are acknowledged there")
+    func acksPerSessionNode() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        let restarted = NodeName(.session, 2)
+        _ = h.push(1, to: 1, "old")
+        let frame = PushFrame(user: h.user(2), seq: 1, pushID: 5, body: .chat(.system("new")), acceptedAt: 0, generation: 2, floor: 1)
+        _ = h.core.backendCall(.deliver(PushDelivery(frame)), from: restarted, link: h.link, now: at(200))
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 1, generation: 1)]), to: h.session),
+                         .send(.acks([PushAck(user: h.user(2), upTo: 1, generation: 2)]), to: restarted)])
+    }
+
+    @Test("calls taken together: consecutive commands go in one chatCommands message, in order; anything between starts another")
+    func takenTogether() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        _ = h.say(.name("one"), from: 1)   // the stream is open
+        let actions = h.core.take([.message(.chat("a"), from: ChatMemberID("1")), .message(.rooms, from: ChatMemberID("2")),
+                                   .close(ChatMemberID("1")), .message(.chat("c"), from: ChatMemberID("2"))],
+                                  link: h.link, now: at(300))
+        let sends = actions.filter { if case .sendOnChatStream = $0 { true } else { false } }
+        #expect(sends.count == 3, "a, rooms | the close's disconnect | c")
+        if case .sendOnChatStream(.chatCommands(let first), _)? = sends.first { #expect(first.count == 2) } else { Issue.record("\(sends)") }
+        #expect(DoorHarness.commands(actions).map { $0.split(separator: " ").prefix(2).joined(separator: " ") }
+                == ["\(h.user(1)) say(text:", "\(h.user(2)) rooms", "\(h.user(1)) disconnect", "\(h.user(2)) say(text:"])
+        // A long burst is split at maxCommandsPerMessage.
+        let burst = h.core.take(Array(repeating: .message(.rooms, from: ChatMemberID("2")), count: ChatDoorCore.maxCommandsPerMessage + 5),
+                                link: h.link, now: at(400))
+        let sizes = burst.compactMap { if case .sendOnChatStream(.chatCommands(let c), _) = $0 { c.count } else { nil } }
+        #expect(sizes == [ChatDoorCore.maxCommandsPerMessage, 5])
     }
 
     @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")

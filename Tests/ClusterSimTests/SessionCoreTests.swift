@@ -24,7 +24,9 @@ private func push(_ core: inout SessionCore, _ id: UInt64, to users: [String] = 
 
 /// The seq numbers of the deliveries among `actions`.
 private func delivered(_ actions: [SessionCore.Action]) -> [UInt64] {
-    actions.compactMap { if case .backend(.deliver(let frame), _) = $0 { frame.seq } else { nil } }
+    var seqs: [UInt64] = []
+    for case .backend(.deliver(let delivery), _) in actions { seqs += delivery.recipients.map(\.seq) }
+    return seqs
 }
 
 /// The labels of the actions' trace records.
@@ -123,8 +125,9 @@ struct SessionCorePushTests {
         var core = makeLoggedInCore()
         let actions = push(&core, 1, now: at(100))
         #expect(labels(actions) == [NodeLog.requestExecuted, NodeLog.pushAccepted, NodeLog.pushHeld])
-        #expect(actions.contains(.backend(.deliver(PushFrame(user: "u1", seq: 1, pushID: 101, body: body, acceptedAt: at(100).nanoseconds,
-                                                             generation: 1, floor: 1)), to: fe1)))
+        #expect(actions.contains(.backend(.deliver(PushDelivery(PushFrame(user: "u1", seq: 1, pushID: 101, body: body,
+                                                                           acceptedAt: at(100).nanoseconds, generation: 1,
+                                                                           floor: 1))), to: fe1)))
         #expect(actions.contains(.backend(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)))
         #expect(scheduled(actions) == [.retransmit: .seconds(1), .expiry: .seconds(30)])
         _ = core.call(.ack(user: "u1", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(150))
@@ -135,6 +138,64 @@ struct SessionCorePushTests {
         _ = push(&core, 2, now: at(1_200))
         _ = core.call(.ack(user: "u1", upTo: 2, generation: 7), from: fe1, link: .serving, now: at(1_250))
         #expect(core.outbox.pendingCount == 1)
+    }
+
+    @Test("a push to several users is one delivery per push frontend with each recipient's number; resends stay per user")
+    func fanOutPerFrontend() {
+        var core = makeLoggedInCore()
+        for (user, frontend, connection) in [("u2", fe2, UInt64(7)), ("u3", fe1, 8)] {
+            _ = core.call(.sessionLogin(user: user, frontend: frontend, connection: connection, since: 0), from: frontend,
+                          link: .serving, now: at(0))
+        }
+        _ = push(&core, 1, to: ["u3"], now: at(50))   // u3's next number is 2, its floor 1
+        let actions = push(&core, 2, to: ["u1", "u2", "offline", "u3"], now: at(100))
+        let deliveries = actions.compactMap { action -> (PushDelivery, NodeName)? in
+            if case .backend(.deliver(let d), let to) = action { (d, to) } else { nil }
+        }
+        let recipients: (String, UInt64, UInt64) -> PushRecipient = { PushRecipient(user: $0, seq: $1, floor: $2) }
+        #expect(deliveries.map(\.1) == [fe1, fe2], "one delivery per frontend, in the order each first came up")
+        #expect(deliveries.map(\.0) == [
+            PushDelivery(pushID: 102, body: body, acceptedAt: at(100).nanoseconds, generation: 1,
+                         recipients: [recipients("u1", 1, 1), recipients("u3", 2, 1)]),
+            PushDelivery(pushID: 102, body: body, acceptedAt: at(100).nanoseconds, generation: 1,
+                         recipients: [recipients("u2", 1, 1)]),
+        ])
+        #expect(labels(actions) == [NodeLog.requestExecuted] + Array(repeating: NodeLog.pushAccepted, count: 4) + [NodeLog.pushHeld])
+        // Unacknowledged, each user's pushes are sent again on their own, one recipient per delivery.
+        _ = core.call(.ack(user: "u1", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(200))
+        let again = core.fire(.retransmit, now: at(1_100))
+        let resent = again.compactMap { action -> [String]? in
+            if case .backend(.deliver(let d), _) = action { d.recipients.map { "\($0.user)#\($0.seq)" } } else { nil }
+        }
+        #expect(resent == [["u3#1"], ["u3#2"], ["u2#1"]], "u3 fell due first (its push 1 at 1.05 s)")
+    }
+
+    @Test("a fan-out to more users than one delivery holds on one frontend is split into deliveries of at most maxRecipients")
+    func fanOutCapped() {
+        var fanOut = PushFanOut()
+        let count = PushFanOut.maxRecipients * 2 + 100   // 22 on frontend-2, 2,126 on frontend-1
+        for i in 0..<count {
+            fanOut.add(PushRecipient(user: "u\(i)", seq: 1, floor: 1), via: i % 100 == 0 ? fe2 : fe1)
+        }
+        #expect(fanOut.groups.map(\.frontend) == [fe2, fe1, fe1, fe1])
+        #expect(fanOut.groups.allSatisfy { $0.recipients.count <= PushFanOut.maxRecipients })
+        #expect(fanOut.groups.flatMap(\.recipients).count == count)
+        let fe1Users = fanOut.groups.filter { $0.frontend == fe1 }.flatMap(\.recipients).map(\.user)
+        #expect(fe1Users == (0..<count).filter { $0 % 100 != 0 }.map { "u\($0)" }, "in the order accepted")
+    }
+
+    @Test("a door's acks of several users in one call clear each user's pushes; one of another generation clears nothing")
+    func acksInOneCall() {
+        var core = makeLoggedInCore()
+        _ = core.call(.sessionLogin(user: "u2", frontend: fe2, connection: 7, since: 0), from: fe2, link: .serving, now: at(0))
+        _ = push(&core, 1, to: ["u1", "u2"], now: at(100))
+        _ = push(&core, 2, to: ["u1", "u2"], now: at(110))
+        _ = core.call(.acks([PushAck(user: "u1", upTo: 2, generation: 1), PushAck(user: "u2", upTo: 2, generation: 9)]),
+                      from: fe2, link: .serving, now: at(150))
+        #expect(core.outbox.pendingCount(user: "u1") == 0)
+        #expect(core.outbox.pendingCount(user: "u2") == 2)
+        _ = core.call(.acks([PushAck(user: "u2", upTo: 1, generation: 1)]), from: fe2, link: .serving, now: at(160))
+        #expect(core.outbox.pendingCount(user: "u2") == 1)
     }
 
     @Test("an unacknowledged push is sent again at its due time exactly, backing off 1 s, 2 s, 4 s")

@@ -214,15 +214,36 @@ struct FrontendCoreTests {
         var h = FrontendHarness()
         _ = h.openPush(StreamID(4), user: "a")
         let frame = PushFrame(user: "a", seq: 3, pushID: 77, body: .broadcast(text: "hi"), acceptedAt: 0, generation: 9, floor: 1)
-        let delivered = h.core.backendCall(.deliver(frame), from: h.session, link: h.link)
+        let delivered = h.core.backendCall(.deliver(PushDelivery(frame)), from: h.session, link: h.link)
         #expect(delivered.first == .sendOnStream(.push(frame), StreamID(4)))
         #expect(logs(delivered) == [NodeLog.pushForwarded])
         var elsewhere = frame
         elsewhere.user = "b"
-        #expect(h.core.backendCall(.deliver(elsewhere), from: h.session, link: h.link).isEmpty)
+        #expect(h.core.backendCall(.deliver(PushDelivery(elsewhere)), from: h.session, link: h.link).isEmpty)
         let ack = h.core.streamFrame(StreamID(4), peer: h.client, .pushAck(upTo: 3, generation: 9), link: h.link, now: 0,
                                      seconds: h.seconds)
         #expect(ack == [.send(.ack(user: "a", upTo: 3, generation: 9), to: h.session)])
+    }
+
+    @Test("a delivery for several users is split: each one here gets their own frame on their stream; one not here is skipped")
+    func deliverySplit() {
+        var h = FrontendHarness()
+        _ = h.openPush(StreamID(4), user: "a")
+        _ = h.openPush(StreamID(6), user: "c")
+        let delivery = PushDelivery(pushID: 77, body: .broadcast(text: "hi"), acceptedAt: 5, generation: 9, recipients: [
+            PushRecipient(user: "a", seq: 3, floor: 2), PushRecipient(user: "b", seq: 1, floor: 1),
+            PushRecipient(user: "c", seq: 8, floor: 8),
+        ])
+        let actions = h.core.backendCall(.deliver(delivery), from: h.session, link: h.link)
+        let sent = actions.compactMap { action -> ClusterMessage? in
+            if case .sendOnStream(let m, _) = action { m } else { nil }
+        }
+        #expect(sent == [
+            .push(PushFrame(user: "a", seq: 3, pushID: 77, body: .broadcast(text: "hi"), acceptedAt: 5, generation: 9, floor: 2)),
+            .push(PushFrame(user: "c", seq: 8, pushID: 77, body: .broadcast(text: "hi"), acceptedAt: 5, generation: 9, floor: 8)),
+        ])
+        #expect(actions.compactMap { if case .sendOnStream(_, let id) = $0 { id } else { nil } } == [StreamID(4), StreamID(6)])
+        #expect(logs(actions) == [NodeLog.pushForwarded, NodeLog.pushForwarded])
     }
 
     @Test("a re-sync lists the push streams by user with the newest connection seen; the timer sends it while serving")

@@ -26,6 +26,9 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
     private let stopped = Atomic<Bool>(false)
     /// Client commands posted to the door and not yet handled by it.
     private let backlog = Atomic<Int>(0)
+    /// The server's calls waiting for the door, in order: the door takes all of them in one turn
+    /// of its mailbox (one post per burst, its commands in one message to the chat node).
+    private let queue = Mutex<[ChatDoorCall]>([])
     /// The most client commands that may wait for the door at once; beyond it a command is
     /// refused with `ChatText.busy` (a client flooding a slow cluster must not grow the
     /// process's memory without bound). Connects and disconnects are never refused.
@@ -96,7 +99,7 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 
     /// Posts the connection to the door (its `SessionLogin` and `connect`); no effects now.
     package func connect(_ member: ChatMemberID, name: String, deliver: ([ChatEffect]) -> Void) {
-        post { $0.open(member, name: name) }
+        enqueue(.open(member, name: name))
     }
 
     /// Posts the message to the door; its effects come later through `attach(to:)`. When
@@ -107,10 +110,7 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
             backlog.subtract(1, ordering: .acquiringAndReleasing)
             return deliver([.system(to: member, text: ChatText.busy)])
         }
-        post { [self] door in
-            backlog.subtract(1, ordering: .acquiringAndReleasing)
-            door.handle(message, from: member)
-        }
+        enqueue(.message(message, from: member))
     }
 
     /// Client commands posted to the door and not handled yet.
@@ -118,7 +118,7 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 
     /// Posts the close to the door (the chat node tells the room's other members).
     package func disconnect(_ member: ChatMemberID, deliver: ([ChatEffect]) -> Void) {
-        post { $0.close(member) }
+        enqueue(.close(member))
     }
 
     // MARK: - Stopping
@@ -151,9 +151,23 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
 
     // MARK: - Helpers
 
-    private func post(_ body: @escaping @Sendable (isolated ChatDoorNode) -> Void) {
+    /// Queues `call` for the door; the first call of a burst posts the turn that takes them all
+    /// (per-node FIFO: the calls keep the server's order).
+    private func enqueue(_ call: ChatDoorCall) {
+        guard queue.withLock({ waiting in
+            waiting.append(call)
+            return waiting.count == 1
+        }) else { return }
         let door = self.door
-        host.env.mailbox.post { door.assumeIsolated { body($0) } }
+        host.env.mailbox.post { [self] in
+            let calls = queue.withLock { waiting in
+                defer { waiting = [] }
+                return waiting
+            }
+            let commands = calls.count { if case .message = $0 { true } else { false } }
+            backlog.subtract(commands, ordering: .acquiringAndReleasing)
+            door.assumeIsolated { $0.take(calls) }
+        }
     }
 
     /// Turns the door's notable trace events into log lines.

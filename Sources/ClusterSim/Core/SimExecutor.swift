@@ -19,8 +19,7 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
     }
 
     /// Work ready to run, in FIFO order; touched only by the driver thread while running.
-    @exclusivity(unchecked) private var queue: [Work] = []
-    @exclusivity(unchecked) private var head = 0
+    @exclusivity(unchecked) private var queue = RunQueue<Work>()
     /// The driver thread's id while a run is in progress, 0 otherwise.
     private let driver = Atomic<UInt>(0)
     /// Jobs from other threads, or from any thread while no run is in progress.
@@ -95,10 +94,8 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
         var ran = 0
         while true {
             if inboxCount.load(ordering: .relaxed) > 0 { takeInbox() }
-            guard head < queue.count else { break }
-            let work = queue[head]
-            head += 1
-            switch work {
+            guard let work = queue.popFirst() else { break }
+            switch consume work {
             case .job(let job):
                 job.runSynchronously(isolatedTo: asUnownedSerialExecutor(), taskExecutor: asUnownedTaskExecutor())
             case .closure(let body):
@@ -106,8 +103,6 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
             }
             ran += 1
         }
-        queue.removeAll(keepingCapacity: true)
-        head = 0
         return ran
     }
 
@@ -118,7 +113,7 @@ package final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendab
             return taken
         }
         inboxCount.subtract(jobs.count, ordering: .relaxed)
-        queue.append(contentsOf: jobs.map { .job($0) })
+        for job in jobs { queue.append(.job(job)) }
     }
 
     /// The calling thread's name from /proc/thread-self/comm (Linux), or its pthread id.

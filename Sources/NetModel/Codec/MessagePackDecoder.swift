@@ -27,6 +27,9 @@ package struct MessagePackDecoder: Sendable {
     /// The deepest array/map nesting accepted; deeper input throws
     /// ``MessagePackError/Kind/depthLimitExceeded`` instead of risking a stack overflow.
     package var maxDepth: Int = MessagePackValue.defaultMaxDepth
+    /// Whether a top-level `MessagePackHandCoded` type reads its own form first (falling back to
+    /// `Codable` for anything else); off: always through `Codable`.
+    package var handCoding = true
 
     /// Creates a decoder.
     package init() {}
@@ -34,6 +37,10 @@ package struct MessagePackDecoder: Sendable {
     /// Decodes a value of `type` from exactly the bytes given.
     /// - Throws: ``MessagePackError`` (with offset) for malformed input or a type mismatch.
     package func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        if handCoding, let hand = T.self as? any MessagePackHandCoded.Type,
+           let value = hand.handDecodedMessagePack(bytes) as? T {
+            return value
+        }
         let reader = MessagePackReader(bytes: bytes, maxDepth: maxDepth)
         try reader.validate()
         let decoder = MessagePackDecoderImpl(reader: reader, offset: 0, codingPath: [], userInfo: userInfo)

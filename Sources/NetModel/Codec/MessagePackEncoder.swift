@@ -20,6 +20,9 @@ import Foundation
 package struct MessagePackEncoder: Sendable {
     /// Contextual information passed to every `Encoder` the encoding creates.
     package var userInfo: [CodingUserInfoKey: any Sendable] = [:]
+    /// Whether a top-level `MessagePackHandCoded` value writes itself (the same bytes, faster);
+    /// off: always through `Codable` (the reference the hand-written encoders are tested against).
+    package var handCoding = true
 
     /// Creates an encoder.
     package init() {}
@@ -32,6 +35,9 @@ package struct MessagePackEncoder: Sendable {
     /// - Throws: ``MessagePackError`` if a string/binary/array/map exceeds 2^32 - 1, a 128-bit
     ///   integer does not fit in 64 bits, a `Date` is not finite, or nothing was encoded.
     package func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        if handCoding, let hand = value as? any MessagePackHandCoded, let bytes = hand.handEncodedMessagePack() {
+            return bytes
+        }
         let encoder = MessagePackEncoderImpl(codingPath: [], userInfo: userInfo)
         let node: MessagePackNode
         if let special = try encoder.special(value, path: []) {

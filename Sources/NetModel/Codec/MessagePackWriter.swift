@@ -3,14 +3,19 @@
 ///
 /// Length-carrying writers (`string`, `binary`, `arrayHeader`, `mapHeader`, `ext`) require the
 /// length to be at most `UInt32.max`; callers that can fail check ``fitsLength(_:)`` first.
-struct MessagePackWriter {
-    var bytes: [UInt8] = []
+///
+/// `package`: the hand-written encoders of hot messages (`MessagePackHandCoded`) write with it.
+package struct MessagePackWriter {
+    /// The bytes written so far.
+    package var bytes: [UInt8] = []
 
-    init(capacity: Int = 0) {
+    /// An empty writer with room for `capacity` bytes.
+    package init(capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
     }
 
-    static func fitsLength(_ count: Int) -> Bool { count >= 0 && UInt64(count) <= UInt64(UInt32.max) }
+    /// Whether `count` fits a MessagePack length (at most 2^32 - 1).
+    package static func fitsLength(_ count: Int) -> Bool { count >= 0 && UInt64(count) <= UInt64(UInt32.max) }
 
     // MARK: Big-endian primitives
 
@@ -31,12 +36,14 @@ struct MessagePackWriter {
 
     // MARK: Scalars
 
-    mutating func writeNil() { bytes.append(0xc0) }
+    /// Writes nil.
+    package mutating func writeNil() { bytes.append(0xc0) }
 
-    mutating func write(_ value: Bool) { bytes.append(value ? 0xc3 : 0xc2) }
+    /// Writes a boolean.
+    package mutating func write(_ value: Bool) { bytes.append(value ? 0xc3 : 0xc2) }
 
     /// Non-negative values use positive fixint / uint 8-64; negative ones negative fixint / int 8-64.
-    mutating func write(_ value: Int64) {
+    package mutating func write(_ value: Int64) {
         if value >= 0 { return write(UInt64(value)) }
         if value >= -32 {
             bytes.append(UInt8(truncatingIfNeeded: value))
@@ -51,7 +58,8 @@ struct MessagePackWriter {
         }
     }
 
-    mutating func write(_ value: UInt64) {
+    /// Writes an unsigned integer in its smallest form.
+    package mutating func write(_ value: UInt64) {
         if value <= 0x7f {
             bytes.append(UInt8(value))
         } else if value <= UInt64(UInt8.max) {
@@ -65,13 +73,16 @@ struct MessagePackWriter {
         }
     }
 
-    mutating func write(_ value: Float) { put(0xca, value.bitPattern) }
+    /// Writes a float 32.
+    package mutating func write(_ value: Float) { put(0xca, value.bitPattern) }
 
-    mutating func write(_ value: Double) { put(0xcb, value.bitPattern) }
+    /// Writes a float 64.
+    package mutating func write(_ value: Double) { put(0xcb, value.bitPattern) }
 
     // MARK: Length-prefixed payloads
 
-    mutating func write(_ value: String) {
+    /// Writes a string: fixstr / str 8 / str 16 / str 32.
+    package mutating func write(_ value: String) {
         let count = value.utf8.count
         if count < 32 {
             bytes.append(0xa0 | UInt8(count))
@@ -81,12 +92,14 @@ struct MessagePackWriter {
         bytes.append(contentsOf: value.utf8)
     }
 
-    mutating func writeBinary<C: Collection>(_ payload: C) where C.Element == UInt8 {
+    /// Writes a binary payload: bin 8 / bin 16 / bin 32.
+    package mutating func writeBinary<C: Collection>(_ payload: C) where C.Element == UInt8 {
         lengthHeader(payload.count, UInt8: 0xc4, UInt16: 0xc5, UInt32: 0xc6)
         bytes.append(contentsOf: payload)
     }
 
-    mutating func writeArrayHeader(count: Int) {
+    /// Writes the header of an array of `count` elements.
+    package mutating func writeArrayHeader(count: Int) {
         if count < 16 {
             bytes.append(0x90 | UInt8(count))
         } else {
@@ -94,7 +107,8 @@ struct MessagePackWriter {
         }
     }
 
-    mutating func writeMapHeader(count: Int) {
+    /// Writes the header of a map of `count` entries.
+    package mutating func writeMapHeader(count: Int) {
         if count < 16 {
             bytes.append(0x80 | UInt8(count))
         } else {
@@ -103,7 +117,7 @@ struct MessagePackWriter {
     }
 
     /// fixext 1/2/4/8/16 when the payload has exactly that size, otherwise ext 8/16/32.
-    mutating func writeExt(type: Int8, data: [UInt8]) {
+    package mutating func writeExt(type: Int8, data: [UInt8]) {
         let fixed: UInt8? = switch data.count {
         case 1: 0xd4
         case 2: 0xd5

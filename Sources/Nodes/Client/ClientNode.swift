@@ -55,9 +55,12 @@ package actor ClientNode: ClusterNode {
 
     /// Carries out the core's actions, in order.
     private func perform(_ actions: consuming [ClientCore.Action]) {
-        // By index, so the list is never copied and goes back to the core unshared.
-        for i in actions.indices {
-            switch actions[i] {
+        // Each action is moved out of the list (no copy of its payload), in order; the emptied
+        // list goes back to the core with its storage.
+        var list = consume actions
+        list.reverse()
+        while let action = list.popLast() {
+            switch consume action {
             case .send(let message, let destination):
                 lastMessageID = env.send(message, to: destination)
             case .sendOnStream(let message, let id):
@@ -82,6 +85,6 @@ package actor ClientNode: ClusterNode {
                 unexpected(message, from: source)
             }
         }
-        core.recycle(actions)
+        core.recycle(list)
     }
 }

@@ -75,11 +75,11 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .backend(_, .pushTo): "PushTo"
         case .backend(_, .broadcast): "BroadcastCall"
         case .backend(_, .deliver): "Deliver"
-        case .backend(_, .ack): "PushAckCall"
+        case .backend(_, .ack), .backend(_, .acks): "PushAckCall"
         case .backend(_, .kickStream): "KickStream"
         case .backend(_, .kick): "KickCall"
         case .backend(_, .isOnline): "IsOnlineCall"
-        case .backend(_, .chat): "ChatCall"
+        case .backend(_, .chat), .backend(_, .chatCommands): "ChatCall"
         case .backend(_, .executed): "Executed"
         case .backend(_, .service): "BackendService"
         case .request(let r): r.traceLabel

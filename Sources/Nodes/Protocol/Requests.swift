@@ -166,10 +166,14 @@ package enum BackendCall: Codable, Equatable, Sendable {
     case pushTo(users: [String], pushID: UInt64, body: PushBody, acceptedAt: Int64, request: RequestKey)
     /// any → session: push to everyone online (answered and deduplicated like `pushTo`).
     case broadcast(pushID: UInt64, body: PushBody, acceptedAt: Int64, request: RequestKey)
-    /// session → frontend (backend host): write this push to the user's stream.
-    case deliver(PushFrame)
+    /// session → push frontend (a frontend or a chat door): write this push to the streams of its
+    /// recipients here (one message per push frontend per push; see `PushDelivery`).
+    case deliver(PushDelivery)
     /// frontend → session: the user acknowledged every push up to `upTo` of `generation`.
     case ack(user: String, upTo: UInt64, generation: UInt64)
+    /// chat door → session: the cumulative acknowledgements of several members at once (what the
+    /// door gathered since its last flush), each taken as an `ack`.
+    case acks([PushAck])
     /// session → frontend: close `user`'s stream `connection` (a newer login won, or a kick).
     case kickStream(user: String, connection: UInt64, reason: String)
     /// frontend → session: kick a user wherever they are (answered with `executed`).
@@ -179,6 +183,9 @@ package enum BackendCall: Codable, Equatable, Sendable {
     /// frontend → chat: a member's command, answered with `executed` when it carries a request
     /// key (a chat door's commands come in order on a stream and carry none).
     case chat(user: String, command: ChatCommand, request: RequestKey?)
+    /// chat door → chat: consecutive commands of one door in one message (those of one turn of
+    /// the door's mailbox), in order, each taken as `chat(user:command:request: nil)`.
+    case chatCommands([DoorCommand])
     /// executor → caller: the request `request` was executed (or refused) with this result; a
     /// copy of an executed request gets the first result again.
     case executed(request: RequestKey, result: ClientResult)

@@ -22,8 +22,9 @@ struct ActionList<Action> {
 
     /// Takes back an event's list once the shell carried it out.
     mutating func recycle(_ used: consuming [Action]) {
-        var emptied = used
-        emptied.removeAll(keepingCapacity: true)
+        var emptied = consume used
+        // A shell that moved every action out hands back an empty list: nothing to destroy.
+        if !emptied.isEmpty { emptied.removeAll(keepingCapacity: true) }
         spare = emptied
     }
 }

@@ -175,6 +175,8 @@ struct ChatCore {
             guard let key else { return _ = apply(command, from: user, via: source) }
             guard let result = executeOnce(key, command, from: user, via: source) else { return }
             send(.executed(request: key, result: result), to: source)
+        case .chatCommands(let commands):
+            for c in commands { _ = apply(c.command, from: c.user, via: source) }
         case .executed(let key, _):
             outbox.confirm(key)
         default:

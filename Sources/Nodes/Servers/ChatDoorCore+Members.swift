@@ -8,7 +8,28 @@ extension ChatDoorCore {
     /// at the chat node.
     mutating func open(_ member: ChatMemberID, name: String, link: Link, now: VirtualInstant) -> [Action] {
         begin(link, now)
-        guard members[member] == nil else { return end() }
+        open(member, name: name)
+        return end()
+    }
+
+    /// Several calls of the chat server in one event, in order (what queued while the door was
+    /// busy): as `open`, `handle` and `close` one after the other, except that consecutive
+    /// commands go to the chat node in one message (`sendOnChatStream`).
+    mutating func take(_ calls: [ChatDoorCall], link: Link, now: VirtualInstant) -> [Action] {
+        begin(link, now)
+        for call in calls {
+            switch call {
+            case .open(let member, let name): open(member, name: name)
+            case .message(let message, let member): handle(message, from: member)
+            case .close(let member): close(member)
+            }
+        }
+        return end()
+    }
+
+    /// `open(_:name:link:now:)` within an event.
+    mutating func open(_ member: ChatMemberID, name: String) {
+        guard members[member] == nil else { return }
         let user = "\(self.name)/\(tag)/\(member.rawValue)"
         let record = DoorMember(user: user, defaultName: name, connection: nextConnection, since: now.nanoseconds)
         nextConnection += 1
@@ -19,14 +40,19 @@ extension ChatDoorCore {
             callSession(.sessionLogin(user: user, frontend: self.name, connection: record.connection, since: record.since))
             sendChat(.connect(name: name), for: user)
         }
-        return end()
     }
 
     /// One client message from `member`: sent to the chat node, or refused with a system message
     /// when the cluster cannot take it.
     mutating func handle(_ message: ChatClientMessage, from member: ChatMemberID, link: Link, now: VirtualInstant) -> [Action] {
         begin(link, now)
-        guard let record = members[member] else { return end() }
+        handle(message, from: member)
+        return end()
+    }
+
+    /// `handle(_:from:link:now:)` within an event.
+    mutating func handle(_ message: ChatClientMessage, from member: ChatMemberID) {
+        guard let record = members[member] else { return }
         let command: ChatCommand
         switch message {
         case .name(let name): command = .name(name)
@@ -37,7 +63,7 @@ extension ChatDoorCore {
         case .chat(let text):
             command = .say(text: text, messageID: PushIDLayout.id(prefix: lineIDPrefix, counter: nextLine))
             nextLine += 1
-        case .shutdown: return end()
+        case .shutdown: return
         }
         if isReady(link) {
             sendChat(command, for: record.user)
@@ -46,7 +72,6 @@ extension ChatDoorCore {
             log(NodeLog.chatDoorRefused, ["user": .text(record.user), "reason": .text(reason)])
             effects([.system(to: member, text: ChatText.unreachable)])
         }
-        return end()
     }
 
     /// `member`'s connection closed: it leaves its room (the chat node tells the others) and the

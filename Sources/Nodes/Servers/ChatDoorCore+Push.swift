@@ -7,8 +7,8 @@ extension ChatDoorCore {
         begin(link, now)
         guard link.isServing else { return end() }
         switch call {
-        case .deliver(let frame):
-            receivePush(frame, from: source)
+        case .deliver(let delivery):
+            receive(delivery, from: source)
         case .resyncRequest:
             resyncSession()
         case .sessionLoginAck:
@@ -22,20 +22,28 @@ extension ChatDoorCore {
         return end()
     }
 
-    /// One push for a member: numbered per user by the session node's outbox. Duplicates are
-    /// dropped and a push ahead of a gap is held (as a client does); what is now in order goes to
-    /// the connections as effects, then the cumulative ack is queued for the session node.
-    private mutating func receivePush(_ frame: PushFrame, from source: NodeName) {
-        guard let member = users[frame.user], var record = members[member] else { return }
-        let receipt = record.inbox.receive(seq: frame.seq, floor: frame.floor, generation: frame.generation,
-                                           payload: frame.body)
-        members[member] = record
-        let delivered = receipt.delivered.compactMap { delivery -> ChatEffect? in
-            guard case .chat(let push) = delivery.payload else { return nil }   // messages and broadcasts: not chat
-            return push.effect(for: member)
+    /// One push for some of the door's members, each numbered per user by the session node's
+    /// outbox. For each: duplicates are dropped and a push ahead of a gap is held (as a client
+    /// does). What is now in order goes to the connections as one list of effects, then each
+    /// member's cumulative ack is queued for the session node.
+    private mutating func receive(_ delivery: PushDelivery, from source: NodeName) {
+        var delivered: [ChatEffect] = []
+        var acks: [(user: String, ack: PendingAck)] = []
+        acks.reserveCapacity(delivery.recipients.count)
+        for recipient in delivery.recipients {
+            guard let member = users[recipient.user], let slot = members.index(forKey: member) else { continue }
+            // In place: a copy of the member would copy its inbox.
+            let receipt = members.values[slot].inbox.receive(seq: recipient.seq, floor: recipient.floor,
+                                                             generation: delivery.generation, payload: delivery.body)
+            for item in receipt.delivered {
+                // Messages and broadcasts are not chat.
+                if case .chat(let push) = item.payload { delivered.append(push.effect(for: member)) }
+            }
+            acks.append((recipient.user, PendingAck(upTo: receipt.ack, generation: members.values[slot].inbox.generation,
+                                                    session: source)))
         }
         if !delivered.isEmpty { effects(delivered) }
-        queueAck(PendingAck(upTo: receipt.ack, generation: record.inbox.generation, session: source), for: frame.user)
+        for (user, ack) in acks { queueAck(ack, for: user) }
     }
 
     /// Remembers the latest cumulative ack of `user`; every waiting ack goes out `ackDelay` after
@@ -47,14 +55,22 @@ extension ChatDoorCore {
         schedule(.flushAcks, after: Self.ackDelay)
     }
 
-    /// Sends every waiting ack, in user order.
+    /// Sends every waiting ack, in user order: one `acks` call per session node (the one that
+    /// sent the pushes) with all of its members' acks.
     mutating func flushAcks() {
         ackFlushScheduled = false
-        let acks = pendingAcks
+        let waiting = pendingAcks
         pendingAcks = [:]
-        for user in acks.keys.sorted() {
-            guard let ack = acks[user] else { continue }
-            send(.ack(user: user, upTo: ack.upTo, generation: ack.generation), to: ack.session)
+        var calls: [(session: NodeName, acks: [PushAck])] = []
+        for user in waiting.keys.sorted() {
+            guard let ack = waiting[user] else { continue }
+            let entry = PushAck(user: user, upTo: ack.upTo, generation: ack.generation)
+            if let i = calls.firstIndex(where: { $0.session == ack.session }) {
+                calls[i].acks.append(entry)
+            } else {
+                calls.append((ack.session, [entry]))
+            }
         }
+        for call in calls { send(.acks(call.acks), to: call.session) }
     }
 }

@@ -2,8 +2,9 @@ import NetModel
 
 /// The chat door's logic as a value type: its members (the chat server's connections) and their
 /// cluster user names, their commands on one stream to the chat node, the pushes that come back
-/// through the session node (one `PushInbox` per member: duplicates dropped, gaps held), the
-/// acknowledgements, the re-syncs to the session node and whether the cluster can take commands.
+/// through the session node (one delivery per push for every member here, split into one
+/// `PushInbox` per member: duplicates dropped, gaps held), the acknowledgements (one `acks` call
+/// per flush), the re-syncs to the session node and whether the cluster can take commands.
 ///
 /// Each event (a connection opening, a client message, a connection closing, a backend call, a
 /// management message, a timer, …) goes in with what the management link knows (`Link`) and
@@ -173,8 +174,30 @@ struct ChatDoorCore {
         actions.append(.closeChatStream(open.stream))
     }
 
-    /// Sends `call` on the chat stream `stream` (an action).
+    /// The most commands one `chatCommands` message carries (a new stream's `connect`s for every
+    /// member stay far below a TCP frame's 1 MiB).
+    static let maxCommandsPerMessage = 256
+
+    /// Sends `call` on the chat stream `stream` (an action). A member's command that follows
+    /// another one on the same stream, with no other action between them, joins it in one
+    /// `chatCommands` message (up to `maxCommandsPerMessage`): the chat node applies them in the
+    /// same order.
     mutating func sendOnChatStream(_ call: BackendCall, _ stream: ChatStream) {
+        if case .chat(let user, let command, nil) = call, case .sendOnChatStream(let previous, stream)? = actions.last {
+            let next = DoorCommand(user: user, command: command)
+            switch previous {
+            case .chat(let first, let firstCommand, nil):
+                actions[actions.count - 1] = .sendOnChatStream(.chatCommands([DoorCommand(user: first, command: firstCommand), next]),
+                                                               stream)
+                return
+            case .chatCommands(var commands) where commands.count < Self.maxCommandsPerMessage:
+                commands.append(next)
+                actions[actions.count - 1] = .sendOnChatStream(.chatCommands(commands), stream)
+                return
+            default:
+                break
+            }
+        }
         actions.append(.sendOnChatStream(call, stream))
     }
 
@@ -221,6 +244,18 @@ struct ChatDoorCore {
         defer { actions = [] }
         return actions
     }
+}
+
+/// One call of the chat server to its door, as the door takes several at once
+/// (`ChatDoorCore.take(_:link:now:)`): the connections' opens, messages and closes, in the order
+/// the server made them.
+package enum ChatDoorCall: Sendable {
+    /// A connection opened (`ChatDoorCore.open`).
+    case open(ChatMemberID, name: String)
+    /// A client message (`ChatDoorCore.handle`).
+    case message(ChatClientMessage, from: ChatMemberID)
+    /// A connection closed (`ChatDoorCore.close`).
+    case close(ChatMemberID)
 }
 
 extension ChatDoorCore.Link {

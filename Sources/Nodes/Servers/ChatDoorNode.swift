@@ -9,9 +9,10 @@ import NetModel
 /// connection number), a `SessionLogin` with this door as its push frontend, and a
 /// `ChatCommand.connect(name:)` to the chat node. Its commands go to the chat node as
 /// `.backend(.chat(user:command:))` on one stream, so the chat node applies each door's commands
-/// in order. The chat node's effects come back by push through the session node: the door
-/// acknowledges them, drops duplicates by sequence number, and hands each one, as a `ChatEffect`
-/// for the connection, to `sink` (the chat server's `deliver`).
+/// in order. The chat node's effects come back by push through the session node, one `deliver`
+/// per push for every member on this door: the door acknowledges them per member, drops
+/// duplicates by sequence number, and hands the delivery's effects (a `ChatEffect` per
+/// connection) to `sink` (the chat server's `deliver`) as one list.
 ///
 /// When the cluster cannot take a command (the door is not registered yet or was fenced, or no
 /// session or chat node is registered) the member gets `ChatText.unreachable` as a system
@@ -90,6 +91,10 @@ package actor ChatDoorNode: ManagedServer {
     /// `member`'s connection closed: it leaves its room (the chat node tells the others) and the
     /// session.
     package func close(_ member: ChatMemberID) { perform(core.close(member, link: view, now: env.now)) }
+
+    /// Several of the chat server's calls at once, in order (as `open`, `handle` and `close`; the
+    /// consecutive commands go to the chat node in one message).
+    package func take(_ calls: [ChatDoorCall]) { perform(core.take(calls, link: view, now: env.now)) }
 
     // MARK: - Inbound
 

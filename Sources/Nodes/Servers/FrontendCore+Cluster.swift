@@ -40,10 +40,14 @@ extension FrontendCore {
     mutating func backendCall(_ call: BackendCall, from source: NodeName, link: Link) -> [Action] {
         begin(link)
         switch call {
-        case .deliver(let frame):
-            guard let id = pushStreams[frame.user] else { break }   // not here (any more): resent at next login
-            send(.push(frame), on: id)
-            log(NodeLog.pushForwarded, ["push": .number(frame.pushID), "user": .text(frame.user), "seq": .number(UInt64(frame.seq))])
+        case .deliver(let delivery):
+            // One frame per recipient, on each one's stream.
+            for recipient in delivery.recipients {
+                guard let id = pushStreams[recipient.user] else { continue }   // not here (any more): resent at next login
+                send(.push(delivery.frame(for: recipient)), on: id)
+                log(NodeLog.pushForwarded, ["push": .number(delivery.pushID), "user": .text(recipient.user),
+                                            "seq": .number(UInt64(recipient.seq))])
+            }
         case .kickStream(let user, let connection, let reason):
             let id = StreamID(connection)
             guard pushStreams[user] == id else {

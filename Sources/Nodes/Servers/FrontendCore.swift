@@ -5,7 +5,8 @@ import NetModel
 /// and signer, the decision to serve a request (limits, the service blocker, the service, the
 /// token, answers remembered for Login and State, copies of a running request), the calls service
 /// handlers make, forwarded to their executor and retried until answered or refused at the
-/// deadline, the pushes and acknowledgements it relays as its users' push frontend, and the
+/// deadline, the pushes (each session delivery split into one frame per user here) and
+/// acknowledgements it relays as its users' push frontend, and the
 /// re-syncs it sends the session node.
 ///
 /// Each event (a stream opening, a frame, a request, a backend call, a timer, a handler's call or
@@ -104,6 +105,8 @@ struct FrontendCore {
     /// How long a frontend tries to get a call confirmed before it answers a retryable refusal
     /// (the client waits 2 s for an answer).
     static let callDeadline: Duration = .milliseconds(1_500)
+    /// `callDeadline` in nanoseconds (read on every forwarded call).
+    static let callDeadlineNanoseconds: Int64 = callDeadline.nanosecondsClamped
     /// How often an unconfirmed call is sent to its executor again.
     static let callRetry: Duration = .milliseconds(300)
 

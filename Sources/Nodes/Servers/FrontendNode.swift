@@ -85,9 +85,12 @@ package actor FrontendNode: ManagedServer {
 
     /// Carries out the core's actions, in order, then gives the list back to the core for reuse.
     func perform(_ actions: consuming [FrontendCore.Action]) {
-        // By index, so the list is never copied and goes back to the core unshared.
-        for i in actions.indices {
-            switch actions[i] {
+        // Each action is moved out of the list (no copy of its payload), in order; the emptied
+        // list goes back to the core with its storage.
+        var list = consume actions
+        list.reverse()
+        while let action = list.popLast() {
+            switch consume action {
             case .send(let call, let node):
                 backend(call, to: node)
             case .sendOnStream(let message, let id):
@@ -110,6 +113,6 @@ package actor FrontendNode: ManagedServer {
                 unexpected(message, from: source)
             }
         }
-        core.recycle(actions)
+        core.recycle(list)
     }
 }

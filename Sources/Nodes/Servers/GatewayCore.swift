@@ -28,6 +28,7 @@ struct GatewayCore {
     /// is never routed to a second frontend. Retryable refusals are not kept (a retry may succeed).
     private var answered = RequestWindow<ClientResult>(capacity: 16)
     private var cursor = 0
+    private var actions = ActionList<Action>()
     /// Frontends whose connection broke: skipped until this instant (ns) or until they rejoin.
     private(set) var suspended: [NodeName: Int64] = [:]
 
@@ -42,13 +43,16 @@ struct GatewayCore {
     mutating func request(_ request: ClientRequest, from client: NodeName, serving: Bool, frontends: [NodeConfig.Peer],
                           now: Int64, open: (NodeName) -> StreamID) -> [Action] {
         // The origin is who sent it here, whatever the request says.
+        actions.begin()
         let key = RequestKey(origin: client, id: request.requestID)
         if let first = answered.answer(for: key) {
-            return [.reply(ClientReply(requestID: key.id, result: first, origin: client), to: client)]
+            actions.append(.reply(ClientReply(requestID: key.id, result: first, origin: client), to: client))
+            return actions.end()
         }
-        guard inFlight[key] == nil else { return [] }
+        guard inFlight[key] == nil else { return actions.end() }
         guard serving, let frontend = nextFrontend(frontends, now: now) else {
-            return [.reply(ClientReply(requestID: key.id, result: .refused(.noFrontend), origin: client), to: client)]
+            actions.append(.reply(ClientReply(requestID: key.id, result: .refused(.noFrontend), origin: client), to: client))
+            return actions.end()
         }
         let stream: StreamID
         if let id = connections[frontend] {
@@ -61,17 +65,24 @@ struct GatewayCore {
         inFlight[key] = stream
         var forwarded = request
         forwarded.origin = client
-        return [.forward(forwarded, on: stream)]
+        actions.append(.forward(forwarded, on: stream))
+        return actions.end()
     }
 
     /// A frontend's reply: routed back to its client (non-retryable answers are remembered).
     mutating func reply(_ reply: ClientReply) -> [Action] {
-        guard let key = reply.key, inFlight.removeValue(forKey: key) != nil else { return [] }
+        actions.begin()
+        guard let key = reply.key, inFlight.removeValue(forKey: key) != nil else { return actions.end() }
         if !(reply.result.refusal?.isRetryable ?? false), case .execute = answered.begin(key) {
             answered.finish(key, answer: reply.result)
         }
-        return [.reply(reply, to: key.origin)]
+        actions.append(.reply(reply, to: key.origin))
+        return actions.end()
     }
+
+    /// Takes back an event's action list once carried out (`ActionList.recycle`): the two
+    /// events of every request (`request`, `reply`) then allocate no array.
+    mutating func recycle(_ used: consuming [Action]) { actions.recycle(used) }
 
     /// A stream closed (the frontend crashed, refused, was cut off): stop routing there for a
     /// while (the manager's notices decide for good) and refuse what was in flight on it.

@@ -52,13 +52,15 @@ package actor GatewayNode: ManagedServer {
         }
     }
 
-    private func perform(_ actions: [GatewayCore.Action]) {
-        for action in actions {
-            switch action {
+    private func perform(_ actions: consuming [GatewayCore.Action]) {
+        // By index, so the list is never copied and goes back to the core unshared.
+        for i in actions.indices {
+            switch actions[i] {
             case .reply(let reply, let client): env.send(.reply(reply), to: client)
             case .forward(let request, let stream): env.send(.request(request), on: stream)
             case .close(let id): env.transport.closeStream(id)
             }
         }
+        core.recycle(actions)
     }
 }

@@ -40,22 +40,28 @@ extension SessionCore {
             log(NodeLog.sessionResync, ["frontend": .name(frontend), "streams": .number(UInt64(streams.count))])
             apply(effects, reason: "newer-login")
             for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
-        case .pushTo(let users, let pushID, let body, let acceptedAt, let request):
+        case .pushTo(let users, let pushID, let body, _, let request):
             execute(request, service: request.origin.role == .chat ? "ChatPush" : "MessageUser", from: source) { core in
-                for user in users { core.accept(user: user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+                var fanOut = PushFanOut()
+                for user in users { core.accept(user: user, pushID: pushID, body: body, into: &fanOut) }
+                core.send(fanOut, pushID: pushID, body: body)
                 core.logHeld(pushID, request, users: users.count)
                 return .accepted(pushID: pushID)
             }
-        case .broadcast(let pushID, let body, let acceptedAt, let request):
+        case .broadcast(let pushID, let body, _, let request):
             execute(request, service: "Broadcast", from: source) { core in
                 let rows = core.table.entries
-                for row in rows { core.accept(user: row.user, pushID: pushID, body: body, acceptedAt: acceptedAt) }
+                var fanOut = PushFanOut()
+                for row in rows { core.accept(user: row.user, pushID: pushID, body: body, into: &fanOut) }
+                core.send(fanOut, pushID: pushID, body: body)
                 core.logHeld(pushID, request, users: rows.count)
                 return .accepted(pushID: pushID)
             }
         case .ack(let user, let upTo, let gen):
             // The retransmission and expiry timers stay armed: one that fires with nothing due re-arms.
             if gen == generation { outbox.ack(user: user, upTo: upTo) }
+        case .acks(let acks):
+            for ack in acks where ack.generation == generation { outbox.ack(user: ack.user, upTo: ack.upTo) }
         case .kick(let user, let request):
             execute(request, service: "Kick", from: source) { core in
                 if let entry = core.table.route(user: user) {
@@ -141,8 +147,9 @@ extension SessionCore {
     }
 
     /// Accepts a push for `user`: numbered, kept until acknowledged or `retention` is over, and
-    /// sent at once when the user has a route.
-    private mutating func accept(user: String, pushID: UInt64, body: PushBody, acceptedAt: Int64) {
+    /// added to `fanOut` (sent with the other recipients on the same push frontend) when the user
+    /// has a route.
+    private mutating func accept(user: String, pushID: UInt64, body: PushBody, into fanOut: inout PushFanOut) {
         let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
         let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
         log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)),
@@ -150,8 +157,15 @@ extension SessionCore {
         acceptedPush(for: user)
         guard let entry = route else { return }
         sentPushes(to: user)
-        backend(.deliver(PushFrame(user: user, seq: seq, pushID: pushID, body: body, acceptedAt: now.nanoseconds,
-                                   generation: generation, floor: floor)), to: entry.frontend)
+        fanOut.add(PushRecipient(user: user, seq: seq, floor: floor), via: entry.frontend)
+    }
+
+    /// Sends a push just accepted: one delivery per push frontend, with every recipient there.
+    private mutating func send(_ fanOut: PushFanOut, pushID: UInt64, body: PushBody) {
+        for group in fanOut.groups {
+            backend(.deliver(PushDelivery(pushID: pushID, body: body, acceptedAt: now.nanoseconds, generation: generation,
+                                          recipients: group.recipients)), to: group.frontend)
+        }
     }
 
     /// Re-sends everything unacknowledged to the user's (new) push frontend, in order.
@@ -164,7 +178,32 @@ extension SessionCore {
 
     /// Sends one pending push to `frontend`.
     mutating func deliver(_ p: PendingPush<PushBody>, floor: UInt64, to frontend: NodeName) {
-        backend(.deliver(PushFrame(user: p.user, seq: p.seq, pushID: p.pushID, body: p.body,
-                                   acceptedAt: p.acceptedAt.nanoseconds, generation: generation, floor: floor)), to: frontend)
+        backend(.deliver(PushDelivery(pushID: p.pushID, body: p.body, acceptedAt: p.acceptedAt.nanoseconds, generation: generation,
+                                      recipients: [PushRecipient(user: p.user, seq: p.seq, floor: floor)])), to: frontend)
+    }
+}
+
+/// The recipients of one push being accepted, grouped by their push frontend (each frontend in
+/// the order its first recipient came up, recipients in the order accepted): one `PushDelivery`
+/// per group. A group holds at most `maxRecipients`; more recipients on one frontend (a broadcast
+/// to tens of thousands) start another group, so a delivery stays far below a TCP frame's 1 MiB.
+struct PushFanOut {
+    /// The most recipients in one delivery (about 25 bytes each on the wire).
+    static let maxRecipients = 1_024
+    /// The groups.
+    private(set) var groups: [(frontend: NodeName, recipients: [PushRecipient])] = []
+    /// The group the last recipient went to (consecutive recipients mostly share a frontend).
+    private var last = 0
+
+    /// Adds `recipient`, whose stream is on `frontend`.
+    mutating func add(_ recipient: PushRecipient, via frontend: NodeName) {
+        if last >= groups.count || groups[last].frontend != frontend {
+            last = groups.lastIndex(where: { $0.frontend == frontend }) ?? groups.count
+        }
+        if last == groups.count || groups[last].recipients.count >= Self.maxRecipients {
+            last = groups.count
+            groups.append((frontend, []))
+        }
+        groups[last].recipients.append(recipient)
     }
 }

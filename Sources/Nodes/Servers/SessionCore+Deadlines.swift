@@ -29,9 +29,17 @@ struct DeadlineQueue {
 
     /// Schedules `key` at `due`, unless it is scheduled at or before `due` already.
     mutating func schedule(_ key: String, at due: VirtualInstant) {
-        if let current = scheduled[key], current <= due { return }
-        scheduled[key] = due
+        // One hash of the key: the entry is read and replaced in place.
+        guard Self.lower(&scheduled[key], to: due) else { return }
         push(Entry(due: due, key: key))
+    }
+
+    /// Sets `current` to `due` unless it is at or before `due` already.
+    /// - Returns: whether it changed.
+    private static func lower(_ current: inout VirtualInstant?, to due: VirtualInstant) -> Bool {
+        if let current, current <= due { return false }
+        current = due
+        return true
     }
 
     /// The earliest live entry (superseded ones before it are dropped).

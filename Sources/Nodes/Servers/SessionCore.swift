@@ -5,7 +5,9 @@ import NetModel
 /// per-user sequence number and stays until the user acknowledges it or the retention window
 /// ends), exactly-once execution of pushes, broadcasts, kicks, is-online and the backend
 /// services, calls held while the node registers, kicks until confirmed, and the re-sync of
-/// frontends' streams. Each event (a backend call, a management-link event, a timer) goes in
+/// frontends' streams. A push to several users goes to each push frontend as one `PushDelivery`
+/// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. Each
+/// event (a backend call, a management-link event, a timer) goes in
 /// with the clock reading and comes out as the actions `SessionNode`, the actor shell, carries
 /// out in order.
 ///
