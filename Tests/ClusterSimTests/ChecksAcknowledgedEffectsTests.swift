@@ -104,16 +104,3 @@ func expectStreamedEqualsRecord(_ record: RunRecord, _ name: CheckName, sourceLo
         #expect(scans.scan(at: 0)?.finish(run: record) == batch, "batches of \(size)", sourceLocation: sourceLocation)
     }
 }
-
-@Suite("first instants of ids")
-struct FirstInstantsTests {
-    @Test("each id keeps its first instant, whatever order the ids come in")
-    func firstInstants() {
-        func at(_ s: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: s * 1_000_000_000) }
-        var first = FirstInstants()
-        for (id, s) in [(5, 1), (3, 2), (5, 3), (9, 4), (4, 5), (9, 6)] as [(UInt64, Int64)] { first.recordFirst(id, at: at(s)) }
-        #expect(first.count == 4)
-        #expect(first[3] == at(2) && first[4] == at(5) && first[5] == at(1) && first[9] == at(4))
-        #expect(first[7] == nil && first[1] == nil && first[10] == nil)
-    }
-}

@@ -79,9 +79,9 @@ extension AcknowledgedEffectsChecker {
         }
 
         /// Push id → the instant the session node first held it.
-        private(set) var held = FirstInstants()
+        private(set) var held: [UInt64: VirtualInstant] = [:]
         /// Chat message id → the instant the chat node first logged its line.
-        private(set) var said = FirstInstants()
+        private(set) var said: [UInt64: VirtualInstant] = [:]
         /// Replies whose effect had not been logged yet, in trace order.
         private(set) var unconfirmed: [Reply] = []
         /// Successful replies carrying `push=` / `msg=`.
@@ -90,11 +90,11 @@ extension AcknowledgedEffectsChecker {
         mutating func observe(_ e: NodeEntry) {
             switch e.label {
             case NodeLog.pushHeld:
-                guard e.node?.role == .session, let push = e.number("push") else { return }
-                held.recordFirst(push, at: e.at)
+                guard e.node?.role == .session, let push = e.number("push"), held[push] == nil else { return }
+                held[push] = e.at
             case NodeLog.chatLine:
-                guard e.node?.role == .chat, let msg = e.number("msg") else { return }
-                said.recordFirst(msg, at: e.at)
+                guard e.node?.role == .chat, let msg = e.number("msg"), said[msg] == nil else { return }
+                said[msg] = e.at
             default:
                 guard e["result"] == "ok", let client = e.node else { return }
                 if let push = e.number("push") {
