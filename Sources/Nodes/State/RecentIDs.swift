@@ -49,8 +49,16 @@ package struct RecentIDs: Sendable {
         self.capacity = capacity
     }
 
-    /// Whether `value` is among the remembered ones.
-    package func contains(_ value: UInt64) -> Bool { ring.contains(value) }
+    /// Whether `value` is among the remembered ones. The whole ring is compared without an early
+    /// exit (a new id, the common case, is compared with every one anyway), which the compiler
+    /// turns into vector compares.
+    package func contains(_ value: UInt64) -> Bool {
+        ring.withUnsafeBufferPointer { ids in
+            var found = false
+            for id in ids { found = found || id == value }
+            return found
+        }
+    }
 
     /// Remembers `value` (forgetting the oldest when full).
     /// - Returns: false when it was remembered already.
