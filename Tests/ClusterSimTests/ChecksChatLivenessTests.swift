@@ -117,6 +117,18 @@ struct ChecksChatLivenessTests {
         #expect(result.detail.hasSuffix("silent-room=1: room 1 (alice,bob) last line 10.000s"), "\(result.detail)")
     }
 
+    @Test("the members named are those of the room's last line, not of an earlier one")
+    func membersOfTheLastLine() {
+        var t = TraceBuilder()
+        t.log(.seconds(5), Fx.chat, NodeLog.chatLine, ["msg": 1, "room": 1, "sender": "alice", "members": "bob"])
+        t.log(.seconds(10), Fx.chat, NodeLog.chatLine, ["msg": 2, "room": 1, "sender": "alice", "members": "bob,carol"])
+        t.net(.seconds(30), .crash, Fx.fe(1), label: "crash")
+        t.net(.seconds(40), .restart, Fx.fe(1), label: "restart")
+        tried(&t, at: .seconds(50))
+        let result = check(t, members: nil)
+        #expect(result.detail.hasSuffix("silent-room=1: room 1 (alice,bob,carol) last line 10.000s"), "\(result.detail)")
+    }
+
     /// A line in room 1 at 10 s, then chat-1 crashed at 30 s and restarted at 35 s (T = 35 s).
     func chatRestart() -> TraceBuilder {
         var t = TraceBuilder()

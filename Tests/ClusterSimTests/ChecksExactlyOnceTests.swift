@@ -77,6 +77,21 @@ struct ChecksExactlyOnceTests {
                 + "failures: executed-twice=1: client-3 req 7 (State) at frontend-2 3.000s and frontend-2 4.000s")
     }
 
+    @Test("requests out of order, and a step too large to pack, keep every earlier execution as it was")
+    func packedAndFull() {
+        var t = TraceBuilder()
+        executed(&t, .seconds(1), Fx.fe(1), req: 9)
+        executed(&t, .seconds(2), Fx.fe(2), req: 7)
+        t.log(.seconds(3), Fx.session, NodeLog.requestExecuted, ["origin": "client-3", "req": 8, "step": 70_000, "service": "Inventory"])
+        executed(&t, .seconds(4), Fx.fe(1), req: 7)
+        executed(&t, .seconds(5), Fx.fe(2), req: 9)
+        let result = check(t)
+        #expect(result.detail == "executions 5 of 3 requests, repeats absorbed 0; exceptions: none; failures: executed-twice=2: "
+                + "client-3 req 7 (State) at frontend-2 2.000s and frontend-1 4.000s, "
+                + "client-3 req 9 (State) at frontend-1 1.000s and frontend-2 5.000s")
+        #expect(result.counterexample?.marks.map(\.seq) == [2, 4])
+    }
+
     @Test("streamed in batches, the verdict is the record's")
     func streamed() {
         var t = TraceBuilder()

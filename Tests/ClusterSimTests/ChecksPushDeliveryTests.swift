@@ -139,4 +139,18 @@ struct ChecksPushDeliveryTests {
         #expect(ok.detail.contains("duplicate-login-redelivery=1"))
         #expect(!check(t, clients: Self.clients + [makeClient(3, user: "bob")]).passed)
     }
+
+    @Test("failures follow acceptance order; a copy of a push received once names the device that received it first")
+    func exceptionsInAcceptanceOrder() {
+        var t = TraceBuilder()
+        accepted(&t)
+        received(&t, 1, at: .milliseconds(1_005), client: 2)
+        received(&t, 3, at: .milliseconds(3_005), client: 3)
+        received(&t, 3, at: .seconds(4), seq: 4, client: 3)
+        let clients = Self.clients + [makeClient(3, user: "bob")]
+        let result = check(t, clients: clients)
+        #expect(result.detail == "accepted 3, delivered 2; exceptions: none; failures: lost=1 duplicate=1: "
+                + "push 2 to bob lost (accepted 2.000s), push 3 to bob received 2 times (client-3 client-3)")
+        #expect(result.counterexample?.marks.map(\.seq) == [3])
+    }
 }

@@ -66,6 +66,27 @@ struct ClientCoreLoginTests {
         #expect(core.fire(.loginTimeout(requestID: requestID(1)), now: at(2_500)).isEmpty)
     }
 
+    @Test("a plan is a value: a changed copy leaves the other as it was")
+    func planIsAValue() {
+        let plan = makePlan(chatRoom: "r")
+        var changed = plan
+        changed.frontends = [frontend2]
+        changed.attackRate = 0.5
+        changed.loadEndsAt = 7
+        #expect(plan.frontends == [frontend1, frontend2] && plan.attackRate == 0 && plan.loadEndsAt == .max)
+        #expect(changed.frontends == [frontend2] && changed.attackRate == 0.5 && changed.loadEndsAt == 7)
+        #expect(changed.user == "u1" && changed.chatRoom == "r" && changed.users == ["u1", "u2"])
+    }
+
+    @Test("a client with no request in flight holds no storage for requests")
+    func noStorageBetweenRequests() {
+        var core = makeClientCore(plan: makePlan())
+        _ = core.start(now: at(0))
+        #expect(core.pending.count == 1)
+        _ = core.receive(reply(1, .token(token)), now: at(10))
+        #expect(core.pending.isEmpty && core.pending.capacity == 0 && core.readRetries.capacity == 0)
+    }
+
     @Test("a token opens the stream; pushOpened connects and logs it")
     func tokenOpensStream() {
         var core = makeClientCore(plan: makePlan())

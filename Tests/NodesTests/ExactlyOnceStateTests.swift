@@ -5,6 +5,12 @@ import Testing
 private func at(_ ms: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: ms * 1_000_000) }
 private let alice = NodeName(.client, 1)
 
+/// Test answers: a number packs (kind 0), any other text is kept whole.
+extension String: WindowAnswer {
+    public var packed: (kind: UInt8, word: UInt64)? { UInt64(self).map { (0, $0) } }
+    public init(kind: UInt8, word: UInt64) { self = String(word) }
+}
+
 @Suite("RequestWindow: each request key executes once, copies get the first answer")
 struct RequestWindowTests {
     func key(_ n: UInt64, origin: NodeName = alice, epoch: UInt64 = 7) -> RequestKey {
@@ -32,6 +38,36 @@ struct RequestWindowTests {
         guard case .repeated("3") = window.begin(key(3)) else { Issue.record("recent key lost"); return }
         guard case .execute = window.begin(key(1, origin: NodeName(.client, 2))) else { Issue.record("origins shared"); return }
         #expect(window.originCount == 2)
+    }
+
+    @Test("answers packed in the entry and answers kept whole both come back; a forgotten whole answer's slot is reused")
+    func packedAndWholeAnswers() {
+        var window = RequestWindow<String>(capacity: 2)
+        for (n, answer) in [(1, "a"), (2, "7"), (3, "b"), (4, "c")] as [(UInt64, String)] {
+            _ = window.begin(key(n))
+            window.finish(key(n), answer: answer)
+        }
+        guard case .repeated("b") = window.begin(key(3)), case .repeated("c") = window.begin(key(4)) else {
+            Issue.record("a whole answer was lost or overwritten")
+            return
+        }
+        #expect(window.answer(for: key(2)) == nil)
+        var packing = RequestWindow<String>(capacity: 4)
+        _ = packing.begin(key(1))
+        packing.finish(key(1), answer: "42")
+        packing.finish(key(1), answer: "x")
+        #expect(packing.answer(for: key(1)) == "x")
+    }
+
+    @Test("a client's answers: ok, flags and push ids pack and come back as they were; the rest stay whole")
+    func clientResultsPack() {
+        for result: ClientResult in [.ok, .flag(true), .flag(false), .accepted(pushID: UInt64.max - 5)] {
+            let packed = result.packed
+            #expect(packed.map { ClientResult(kind: $0.kind, word: $0.word) } == result)
+        }
+        for result: ClientResult in [.token("t"), .joined(roomID: 3, title: "r"), .refused(.staleRequest)] {
+            #expect(result.packed == nil)
+        }
     }
 
     @Test("an origin that restarted starts a new series; its old series' late copies are stale")
@@ -153,6 +189,19 @@ struct SessionBookkeepingTests {
         var recent = RecentIDs(capacity: 2)
         #expect(recent.insert(1) && recent.insert(2) && !recent.insert(1))
         #expect(recent.insert(3) && !recent.contains(1) && recent.contains(2))
+    }
+
+    @Test("recent ids: past its capacity the ring forgets in insertion order, round after round")
+    func recentIDsWrap() {
+        var recent = RecentIDs(capacity: 3)
+        for id: UInt64 in 1...7 {
+            let fresh = recent.insert(id)
+            #expect(fresh)
+        }
+        for id: UInt64 in 1...4 { #expect(!recent.contains(id)) }
+        for id: UInt64 in 5...7 { #expect(recent.contains(id)) }
+        let repeated = !recent.insert(6), forgotten = recent.insert(4)
+        #expect(repeated && forgotten && !recent.contains(5) && recent.contains(6) && recent.contains(7))
     }
 }
 

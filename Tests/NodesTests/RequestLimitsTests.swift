@@ -35,4 +35,19 @@ struct RequestLimitsTests {
         #expect(cache.count < 200)
         #expect(cache.claims(for: "token-199-" + String(repeating: "y", count: 100)) == claims)
     }
+
+    @Test("the verified-token cache: a token with another's fingerprint replaces it, and a full cache starts afresh")
+    func cacheEntries() {
+        var cache = VerifiedTokenCache(limit: 3, byteLimit: 10_000)
+        let one = TokenClaims(sub: "one", iat: 0, exp: 10), two = TokenClaims(sub: "two", iat: 0, exp: 10)
+        cache.remember("aaaa.SIGNATUR", one)
+        cache.remember("bbbbbb.SIGNATUR", two)
+        #expect(cache.count == 1 && cache.bytes == VerifiedTokenCache.entryBytes("bbbbbb.SIGNATUR", two))
+        #expect(cache.claims(for: "aaaa.SIGNATUR") == nil && cache.claims(for: "bbbbbb.SIGNATUR") == two)
+        cache.remember("c.cccc1234", one)
+        cache.remember("d.dddd1234", one)
+        #expect(cache.count == 3 && cache.claims(for: "c.cccc1234") == one && cache.claims(for: "bbbbbb.SIGNATUR") == two)
+        cache.remember("e.eeee1234", two)
+        #expect(cache.count == 1 && cache.claims(for: "c.cccc1234") == nil && cache.claims(for: "e.eeee1234") == two)
+    }
 }

@@ -2,6 +2,12 @@ import NetModel
 @testable import Nodes
 import Testing
 
+/// Test answers kept whole in a request window (none packs).
+extension Int: WindowAnswer {
+    public var packed: (kind: UInt8, word: UInt64)? { nil }
+    public init(kind: UInt8, word: UInt64) { self = Int(word) }
+}
+
 @Suite("Services: payloads, the registry, the sample inventory, request steps")
 struct ServiceTests {
     @Test("a payload decodes as its own type from a value and from its MessagePack bytes, and equals either form")

@@ -65,7 +65,7 @@ package struct BackendAuthChecker: Checker {
             }
         }
         var dropped = 0
-        let droppedIDs = run.droppedMessageIDs()
+        let droppedIDs = run.droppedMessageIDs(among: Set(attacks.values.joined().compactMap { $0.number("id") }))
         for attacker in attacks.keys.sorted() {
             var delivered: [NodeEntry] = []
             for attack in attacks[attacker] ?? [] {

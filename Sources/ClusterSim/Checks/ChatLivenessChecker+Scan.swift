@@ -9,12 +9,20 @@ extension ChatLivenessChecker {
         var labels: Set<String> { [NodeLog.chatLine, NodeLog.chatReceived, NodeLog.clientReply] }
         var kinds: [TraceKind] { [.crash] }
 
-        /// One chat line.
+        /// One chat line (its members are kept only for the last line of each room: the verdict
+        /// reads no others, and a run keeps every line).
         struct Line: Sendable {
             let msg: UInt64
             let at: VirtualInstant
             let sender: String
-            let members: [String]
+        }
+
+        /// A room's lines and the members of the last one.
+        struct RoomLines: Sendable {
+            /// The positions of its lines in `lines`, in order.
+            var positions: [Int] = []
+            /// The members the room's last line listed.
+            var lastMembers: [String] = []
         }
 
         /// A room of one incarnation of the chat node: room numbers start again at 1 when the
@@ -30,10 +38,19 @@ extension ChatLivenessChecker {
 
         /// Every line, in trace order (the first `chat-line` of each message).
         private(set) var lines: [Line] = []
-        /// Room → the positions of its lines in `lines`, in order.
-        private(set) var rooms: [Room: [Int]] = [:]
+        /// Room → the positions of its lines in `lines`, in order, and its last line's members.
+        private(set) var rooms: [Room: RoomLines] = [:]
         /// Message → the clients that received it, in trace order.
-        private(set) var receivers: [UInt64: [NodeName]] = [:]
+        private var receiverNumbers: [UInt64: [UInt32]] = [:]
+        /// Receiving node → its number in `receiverNames` (a line's receivers are kept as 4-byte
+        /// numbers: every line keeps them for the whole run).
+        private var numbers: [NodeName: UInt32] = [:]
+        private var receiverNames: [NodeName] = []
+
+        /// The clients that received `msg`, in trace order.
+        func receivers(of msg: UInt64) -> [NodeName] {
+            (receiverNumbers[msg] ?? []).map { receiverNames[Int($0)] }
+        }
         /// How many times a chat node crashed so far.
         private(set) var chatCrashes = 0
         private var known: Set<UInt64> = []
@@ -55,10 +72,18 @@ extension ChatLivenessChecker {
             guard let msg = e.number("msg") else { return }
             if e.label == NodeLog.chatLine {
                 guard let room = e.number("room"), known.insert(msg).inserted else { return }
-                rooms[Room(incarnation: chatCrashes, number: room), default: []].append(lines.count)
-                lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? "", members: e.list("members")))
+                let key = Room(incarnation: chatCrashes, number: room)
+                rooms[key, default: RoomLines()].positions.append(lines.count)
+                rooms[key]!.lastMembers = e.list("members")
+                lines.append(Line(msg: msg, at: e.at, sender: e["sender"] ?? ""))
             } else if let node = e.node {
-                receivers[msg, default: []].append(node)
+                let number: UInt32
+                if let known = numbers[node] { number = known } else {
+                    number = UInt32(receiverNames.count)
+                    numbers[node] = number
+                    receiverNames.append(node)
+                }
+                receiverNumbers[msg, default: []].append(number)
             }
         }
 

@@ -77,9 +77,11 @@ package struct ChatLivenessChecker: ScanningChecker {
         var judged = 0, quiet = 0
         var failures: [String] = []
         for room in scan.rooms.keys.sorted() {
-            let lines = scan.rooms[room]!.map { scan.lines[$0] }
+            let roomLines = scan.rooms[room]!
+            let lines = roomLines.positions.map { scan.lines[$0] }
             let lost = room.incarnation < scan.chatCrashes
-            let members = lost ? Self.members(of: lines.last!) : Self.members(of: room.number, lastLine: lines.last!, snapshot: run.snapshot)
+            let last = (line: lines.last!, members: roomLines.lastMembers)
+            let members = lost ? Self.members(of: last) : Self.members(of: room.number, lastLine: last, snapshot: run.snapshot)
             guard members.count >= 2 else { continue }
             // Judged only when a member tried to say a line after the fault: a quiet room is not a
             // dead one.
@@ -96,14 +98,14 @@ package struct ChatLivenessChecker: ScanningChecker {
             if lost {
                 // The room went with its chat node: its members must be chatting together again.
                 heard = recent.contains { line in
-                    group.contains(line.sender) && scan.receivers[line.msg, default: []].contains { client in
+                    group.contains(line.sender) && scan.receivers(of: line.msg).contains { client in
                         userOf[client].map { $0 != line.sender && group.contains($0) } ?? false
                     }
                 }
             } else {
                 heard = lines.contains { line in
                     line.at >= start && line.at <= load
-                        && scan.receivers[line.msg, default: []].contains { userOf[$0] != line.sender }
+                        && scan.receivers(of: line.msg).contains { userOf[$0] != line.sender }
                 }
             }
             if !heard {
@@ -118,15 +120,15 @@ package struct ChatLivenessChecker: ScanningChecker {
 
     /// The members of `room` at the end, sorted: the snapshot's when it lists chat rooms, else
     /// the sender and members of the room's last line.
-    static func members(of room: UInt64, lastLine: Scan.Line, snapshot: ClusterSnapshot) -> [String] {
+    static func members(of room: UInt64, lastLine: (line: Scan.Line, members: [String]), snapshot: ClusterSnapshot) -> [String] {
         if let rows = snapshot.chatMembers {
             return rows.filter { UInt64(exactly: $0.room) == room }.map(\.user)
         }
         return members(of: lastLine)
     }
 
-    /// The sender and members of `line`, sorted.
-    static func members(of line: Scan.Line) -> [String] {
-        Array(Set(line.members + [line.sender])).sorted()
+    /// The sender and members of `last` (a line and the members it listed), sorted.
+    static func members(of last: (line: Scan.Line, members: [String])) -> [String] {
+        Array(Set(last.members + [last.line.sender])).sorted()
     }
 }

@@ -57,7 +57,7 @@ package struct ClientAuthChecker: ScanningChecker {
         var failures = scan.failures
         var firstMarks = scan.firstServed ?? []
         var dropped = 0, notJudged = 0
-        let droppedIDs = run.droppedMessageIDs()
+        let droppedIDs = run.droppedMessageIDs(among: Set(attacks.values.joined().compactMap { $0.number("id") }))
         for attacker in attacks.keys.sorted() {
             var judged: [NodeEntry] = []
             for attack in attacks[attacker] ?? [] {

@@ -37,8 +37,15 @@ struct DropLog: Sendable {
     /// The label of `drop`.
     func label(of drop: Drop) -> String { labels[Int(drop.label)] }
 
-    /// The ids of every dropped message.
-    var messageIDs: Set<UInt64> { Set(drops.map(\.messageID)) }
+    /// Which of `wanted` are ids of dropped messages (one pass over the drops, no set of them all:
+    /// a crash or a partition drops hundreds of thousands of messages in a large run, the checks
+    /// ask about a few hundred).
+    func messageIDs(among wanted: Set<UInt64>) -> Set<UInt64> {
+        var found: Set<UInt64> = []
+        guard !wanted.isEmpty else { return found }
+        for drop in drops where wanted.contains(drop.messageID) { found.insert(drop.messageID) }
+        return found
+    }
 
     /// The instants of the drops of messages labelled one of `wanted`, in trace order.
     func instants(labelled wanted: Set<String>) -> [VirtualInstant] {

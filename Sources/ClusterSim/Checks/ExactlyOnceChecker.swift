@@ -47,9 +47,9 @@ extension ExactlyOnceChecker {
     /// the node that executed it (the node and how many times it had crashed by then); a later
     /// execution is excused when that node has crashed since.
     ///
-    /// Kept compact, since it lives for the whole run: per origin, one sorted array of 40-byte
-    /// executions (request ids mostly come in order, so a new one is appended); nodes' crash
-    /// counts as a small table of incarnations.
+    /// Kept compact, since it lives for the whole run: per origin, one sorted list of 24-byte
+    /// executions (``ExecutionList``; request ids mostly come in order, so a new one is appended);
+    /// nodes' crash counts as a small table of incarnations.
     struct Scan: TraceScan {
         var labels: Set<String> { [NodeLog.requestExecuted, NodeLog.requestRepeat] }
         var kinds: [TraceKind] { [.crash] }
@@ -74,7 +74,7 @@ extension ExactlyOnceChecker {
         /// Origin (as logged) → its position in `executed`.
         private var origins: [NodeName: Int] = [:]
         /// Per origin, its requests' latest executions, sorted by request id and step.
-        private var executed: [[Execution]] = []
+        private var executed: [ExecutionList] = []
         /// A node with how many times it had crashed: the state an execution is judged against.
         private var incarnations: [(node: NodeName, crashes: Int)] = []
         /// Node → how many times it crashed so far, and its current incarnation (if it executed).
@@ -138,24 +138,25 @@ extension ExactlyOnceChecker {
             if let known = origins[origin] { o = known } else {
                 o = executed.count
                 origins[origin] = o
-                executed.append([])
+                executed.append(ExecutionList())
             }
             let (req, step) = (execution.req, execution.step)
+            let count = executed[o].count
             // Mostly a new request after the origin's others: appended.
-            if executed[o].last?.precedes(req, step) ?? true {
-                executed[o].append(execution)
+            if count == 0 || executed[o].precedes(count - 1, req, step) {
+                executed[o].put(execution, at: count, replacing: false)
                 return nil
             }
-            var low = 0, high = executed[o].count
+            var low = 0, high = count
             while low < high {
                 let mid = (low + high) / 2
-                if executed[o][mid].precedes(req, step) { low = mid + 1 } else { high = mid }
+                if executed[o].precedes(mid, req, step) { low = mid + 1 } else { high = mid }
             }
-            if low < executed[o].count, executed[o][low].req == req, executed[o][low].step == step {
-                defer { executed[o][low] = execution }
+            if low < count, executed[o][low].req == req, executed[o][low].step == step {
+                defer { executed[o].put(execution, at: low, replacing: true) }
                 return executed[o][low]
             }
-            executed[o].insert(execution, at: low)
+            executed[o].put(execution, at: low, replacing: false)
             return nil
         }
 

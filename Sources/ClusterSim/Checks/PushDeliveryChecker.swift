@@ -57,10 +57,11 @@ package struct PushDeliveryChecker: ScanningChecker {
         }
     }
 
-    /// What the trace says about one push to one user. Compact: the first reception is kept here
-    /// and any later one in the scan's `laterReceipts` (rare: a duplicate, or a second device); and
-    /// since a run keeps one fate per push for its whole length, it is 56 bytes: instants as nanoseconds (`Int64.min` for none), counts and the first receiver's
-    /// number as 32 bits, the fields ordered so that nothing is padded.
+    /// What the trace says about one push to one user that is not settled (``SettledPushes``):
+    /// accepted and not received yet, received and not accepted, received more than once, or
+    /// too far apart to pack. The first reception is kept here and any later one in the scan's
+    /// `laterReceipts`. Instants as nanoseconds (`Int64.min` for none), counts and the first
+    /// receiver's number as 32 bits, the fields ordered so that nothing is padded (56 bytes).
     struct PushFate {
         let key: PushKey
         private var receptionCount: UInt32 = 0
@@ -73,13 +74,32 @@ package struct PushDeliveryChecker: ScanningChecker {
         private var receiverIndex: UInt32 = 0
         private var receiverRole: NodeRole?
         var expired = false
+        /// Whether it was accepted. (A fate taken back from ``SettledPushes`` is accepted but has
+        /// no `acceptedAt`: it was received, so the verdict never asks when it was accepted.)
+        private(set) var accepted = false
 
         init(key: PushKey) { self.key = key }
 
-        /// When the push was first accepted, if it was.
+        /// A settled push taken back (a further copy arrived): accepted, received once.
+        init(key: PushKey, settled: SettledPushes.Entry, by client: NodeName) {
+            self.key = key
+            accepted = true
+            acceptedSeq = Int(settled.acceptedSeq)
+            firstReceiptSeq = settled.receiptSeq
+            firstReceiver = client
+            receptionCount = 1
+        }
+
+        /// When the push was first accepted, if it was (and is known).
         var acceptedAt: VirtualInstant? {
             get { acceptedNanos == .min ? nil : VirtualInstant(nanoseconds: acceptedNanos) }
-            set { acceptedNanos = newValue?.nanoseconds ?? .min }
+        }
+
+        /// Records the first acceptance, at `at`, trace position `seq`.
+        mutating func accept(at: VirtualInstant, seq: Int) {
+            accepted = true
+            acceptedNanos = at.nanoseconds
+            acceptedSeq = seq
         }
 
         /// How many receptions (the first here, the rest in the scan's `laterReceipts`).
@@ -113,33 +133,36 @@ package struct PushDeliveryChecker: ScanningChecker {
 
     /// The verdict on a finished scan: every accepted push judged against the end state.
     func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
-        let fates = scan.fates, userNames = scan.userNames, accepted = scan.accepted
+        let userNames = scan.userNames
         var failures = scan.failures
         let sessionCrashes = run.crashes(of: .session)
         let retired = Set(run.snapshot.clients.filter(\.retired).map(\.client))
         var connectedUsers: Set<String> = []
         for row in run.snapshot.clients where row.connected { connectedUsers.insert(row.user) }
 
-        var delivered = 0, lost = 0, duplicates = 0
+        // Every settled push was delivered once; the rest are judged in order of acceptance.
+        var delivered = scan.settledCount, lost = 0, duplicates = 0
         var firstCases: [Counterexample] = scan.firstOutOfOrder.map { [$0] } ?? []
         var expiredCount = 0, crashedCount = 0, disconnectedCount = 0, redelivered = 0
-        for slot in accepted.lazy.map(Int.init) {
-            let fate = fates[slot], user = userNames[fate.key.user], push = fate.key.push
-            let at = fate.acceptedAt!
+        for fate in scan.unsettledAccepted() {
+            let user = userNames[fate.key.user], push = fate.key.push
             if fate.receptions > 0 {
                 delivered += 1
                 guard fate.receptions > 1 else { continue }
-                let receivers = scan.receipts(of: slot).map(\.client)
+                let receivers = scan.receipts(of: fate).map(\.client)
                 switch Receipts.judge(receivers, retired: retired) {
                 case .once: break
                 case .redelivered: redelivered += 1
                 case .duplicate:
                     duplicates += 1
-                    if duplicates == 1 { firstCases.append(duplicateCase(fate, user: user, run: run, receipts: scan.receiptEvents(slot, in: run))) }
+                    if duplicates == 1 { firstCases.append(duplicateCase(fate, user: user, run: run, receipts: scan.receiptEvents(fate, in: run))) }
                     failures.append("push \(push) to \(user) received \(receivers.count) times ("
                                     + receivers.map(\.description).joined(separator: " ") + ")")
                 }
-            } else if fate.expired {
+                continue
+            }
+            let at = fate.acceptedAt!
+            if fate.expired {
                 expiredCount += 1
             } else if sessionCrashes.contains(where: { $0 >= at }) {
                 crashedCount += 1
@@ -157,20 +180,19 @@ package struct PushDeliveryChecker: ScanningChecker {
             }
         }
         var unaccepted = 0
-        for slot in scan.receivedOrder.lazy.map(Int.init) where fates[slot].acceptedAt == nil {
+        for fate in scan.unaccepted() {
+            let user = userNames[fate.key.user]
             unaccepted += 1
-            if unaccepted == 1, let first = scan.receiptEvents(slot, in: run).first {
-                let fate = fates[slot], user = userNames[fate.key.user]
+            if unaccepted == 1, let first = scan.receiptEvents(fate, in: run).first {
                 firstCases.append(Counterexample(
                     kind: .unexplained, summary: "push \(fate.key.push) to \(user) received but never accepted",
                     marks: [Counterexample.Mark(seq: first.seq, at: first.at, node: first.node, role: "received")],
                     subject: .push(id: fate.key.push, user: user)))
             }
-            failures.append("push \(fates[slot].key.push) to \(userNames[fates[slot].key.user]) received at "
-                            + "\(fates[slot].firstReceivedAt!) but never accepted")
+            failures.append("push \(fate.key.push) to \(user) received at \(fate.firstReceivedAt!) but never accepted")
         }
 
-        let summary = "accepted \(accepted.count), delivered \(delivered); exceptions: " + Detail.counts([
+        let summary = "accepted \(scan.acceptedCount), delivered \(delivered); exceptions: " + Detail.counts([
             ("retention-expired", expiredCount), ("session-crashed", crashedCount),
             ("client-disconnected", disconnectedCount), ("duplicate-login-redelivery", redelivered),
         ])

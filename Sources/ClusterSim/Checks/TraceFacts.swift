@@ -151,8 +151,8 @@ extension RunRecord {
         positions(of: [.crash]).compactMap { i in events[i].node.flatMap { which($0) ? events[i].at : nil } }
     }
 
-    /// The ids of every message the network dropped, for any reason.
-    func droppedMessageIDs() -> Set<UInt64> { nodeIndex.drops.messageIDs }
+    /// Which of `wanted` are ids of messages the network dropped, for any reason.
+    func droppedMessageIDs(among wanted: Set<UInt64>) -> Set<UInt64> { nodeIndex.drops.messageIDs(among: wanted) }
 }
 
 /// Intervals during which the network or the session node was disturbed (a partition, a pause,

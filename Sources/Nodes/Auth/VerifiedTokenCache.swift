@@ -8,8 +8,13 @@
 /// miss and is verified in full; a collision only costs a verification, never a wrong answer.
 /// The cache is bounded in entries and in bytes (the tokens' and subjects' UTF-8 bytes plus a
 /// fixed cost per entry): at either limit it starts afresh.
+///
+/// The entries sit in an array, found through a dictionary of 12-byte buckets (fingerprint →
+/// position): a frontend holds a token of nearly every client, and a dictionary of whole entries
+/// would spend its empty buckets' 96 bytes each.
 struct VerifiedTokenCache {
-    private var entries: [UInt64: (token: String, claims: TokenClaims)] = [:]
+    private var positions: [UInt64: UInt32] = [:]
+    private var entries: [(token: String, claims: TokenClaims)] = []
     /// The most entries kept.
     let limit: Int
     /// The most bytes kept (estimated as `entryBytes(_:_:)` per entry).
@@ -29,8 +34,8 @@ struct VerifiedTokenCache {
     /// The claims of `token` if it was remembered.
     /// - Returns: the claims, or nil when the token is not in the cache.
     func claims(for token: String) -> TokenClaims? {
-        guard let entry = entries[Self.fingerprint(token)], entry.token == token else { return nil }
-        return entry.claims
+        guard let i = positions[Self.fingerprint(token)], entries[Int(i)].token == token else { return nil }
+        return entries[Int(i)].claims
     }
 
     /// Remembers that `token` carries `claims` (replacing a token with the same fingerprint).
@@ -39,12 +44,19 @@ struct VerifiedTokenCache {
         let size = Self.entryBytes(token, claims)
         guard size <= byteLimit else { return }
         if entries.count >= limit || bytes + size > byteLimit {
+            positions.removeAll(keepingCapacity: true)
             entries.removeAll(keepingCapacity: true)
             bytes = 0
         }
         let key = Self.fingerprint(token)
-        if let old = entries[key] { bytes -= Self.entryBytes(old.token, old.claims) }
-        entries[key] = (token, claims)
+        if let i = positions[key] {
+            let old = entries[Int(i)]
+            bytes -= Self.entryBytes(old.token, old.claims)
+            entries[Int(i)] = (token, claims)
+        } else {
+            positions[key] = UInt32(entries.count)
+            entries.append((token, claims))
+        }
         bytes += size
     }
 

@@ -367,7 +367,13 @@ struct ClientCore {
         actions.begin()
     }
 
-    private mutating func end() -> [Action] { actions.end() }
+    private mutating func end() -> [Action] {
+        // A dictionary keeps its storage when emptied: most of the time a client has no request
+        // in flight, so between requests it holds none (a few hundred bytes per client).
+        if pending.isEmpty, pending.capacity > 0 { pending = [:] }
+        if readRetries.isEmpty, readRetries.capacity > 0 { readRetries = [:] }
+        return actions.end()
+    }
 
     /// Takes back an event's action list once carried out (`ActionList.recycle`).
     mutating func recycle(_ used: consuming [Action]) { actions.recycle(used) }

@@ -1,38 +1,111 @@
 import NetModel
 
 /// What one simulated game client does, decided by the runner from the experiment's workload.
+///
+/// Its fields live in one immutable shared box (a setter makes a new one): every client core and
+/// the runner hold a plan for the whole run, so a plan is one word in each instead of ~200 bytes.
 package struct ClientPlan: Sendable {
+    /// The plan's values.
+    private struct Fields: Sendable {
+        var user: String
+        var users: [String]
+        var userIndex: Int
+        var frontends: [NodeName]
+        var gateway: NodeName?
+        var requestRate: Double
+        var pushRate: Double
+        var chatRoom: String?
+        var createsRoom: Bool
+        var chatRate: Double
+        var duplicateLoginAfter: Duration?
+        var attackRate: Double = 0
+        var serviceLoads: [(service: String, rate: Double)] = []
+        var services: ServiceRegistry = .standard
+        var loadEndsAt: Int64 = .max
+    }
+
+    /// The shared, immutable storage of the fields.
+    private final class Box: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    /// Changes one field: a new box, so that other copies of the plan keep theirs.
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = box.fields
+        change(&fields)
+        box = Box(fields)
+    }
+
     /// The user this client logs in as.
-    package let user: String
+    package var user: String { box.fields.user }
     /// Every user of the run (targets for messages and is-online questions).
-    package let users: [String]
+    package var users: [String] { box.fields.users }
     /// The position of `user` in `users` (0 when absent), found once.
-    package let userIndex: Int
+    package var userIndex: Int { box.fields.userIndex }
     /// The frontends the client knows (its "server list"); it rotates through them on failure.
-    package var frontends: [NodeName]
+    package var frontends: [NodeName] {
+        get { box.fields.frontends }
+        set { update { $0.frontends = newValue } }
+    }
     /// Where requests go: the gateway, if the cluster has one; otherwise the push frontend.
-    package var gateway: NodeName?
+    package var gateway: NodeName? {
+        get { box.fields.gateway }
+        set { update { $0.gateway = newValue } }
+    }
     /// Stateless requests per second.
-    package var requestRate: Double
+    package var requestRate: Double {
+        get { box.fields.requestRate }
+        set { update { $0.requestRate = newValue } }
+    }
     /// Messages to a random other user per second.
-    package var pushRate: Double
+    package var pushRate: Double {
+        get { box.fields.pushRate }
+        set { update { $0.pushRate = newValue } }
+    }
     /// The chat room (by title) this client joins, and its line rate.
-    package var chatRoom: String?
+    package var chatRoom: String? {
+        get { box.fields.chatRoom }
+        set { update { $0.chatRoom = newValue } }
+    }
     /// Whether this client creates its room (the room's first member).
-    package var createsRoom: Bool
+    package var createsRoom: Bool {
+        get { box.fields.createsRoom }
+        set { update { $0.createsRoom = newValue } }
+    }
     /// Chat lines per second once in the room.
-    package var chatRate: Double
+    package var chatRate: Double {
+        get { box.fields.chatRate }
+        set { update { $0.chatRate = newValue } }
+    }
     /// When (from the client's start) it logs in again from a second device, if ever.
-    package var duplicateLoginAfter: Duration?
+    package var duplicateLoginAfter: Duration? {
+        get { box.fields.duplicateLoginAfter }
+        set { update { $0.duplicateLoginAfter = newValue } }
+    }
     /// Attacks per second (0: a well-behaved client): forged tokens, expired tokens, wrong group ids.
-    package var attackRate: Double = 0
+    package var attackRate: Double {
+        get { box.fields.attackRate }
+        set { update { $0.attackRate = newValue } }
+    }
     /// Simulated services this client calls (`SimulatedService`), each at its rate per second.
-    package var serviceLoads: [(service: String, rate: Double)] = []
+    package var serviceLoads: [(service: String, rate: Double)] {
+        get { box.fields.serviceLoads }
+        set { update { $0.serviceLoads = newValue } }
+    }
     /// The services the cluster serves (where the client's service calls draw their requests).
-    package var services: ServiceRegistry = .standard
+    package var services: ServiceRegistry {
+        get { box.fields.services }
+        set { update { $0.services = newValue } }
+    }
     /// The end of the load phase (ns of virtual time): no new pushes, chat lines or attacks after
     /// it, so the settle phase can drain; plain requests go on (liveness checks them).
-    package var loadEndsAt: Int64 = .max
+    package var loadEndsAt: Int64 {
+        get { box.fields.loadEndsAt }
+        set { update { $0.loadEndsAt = newValue } }
+    }
     /// Makes a plan. `userIndex` is the position of `user` in `users` when the caller knows it
     /// (the runner does: finding it costs a search of `users` per client, N² for N clients);
     /// nil: it is searched for.
@@ -41,17 +114,10 @@ package struct ClientPlan: Sendable {
                 duplicateLoginAfter: Duration?) {
         precondition(userIndex.map { users.indices.contains($0) && users[$0] == user } ?? true,
                      "userIndex must be the position of user in users")
-        self.user = user
-        self.users = users
-        self.userIndex = userIndex ?? users.firstIndex(of: user) ?? 0
-        self.frontends = frontends
-        self.gateway = gateway
-        self.requestRate = requestRate
-        self.pushRate = pushRate
-        self.chatRoom = chatRoom
-        self.createsRoom = createsRoom
-        self.chatRate = chatRate
-        self.duplicateLoginAfter = duplicateLoginAfter
+        box = Box(Fields(user: user, users: users, userIndex: userIndex ?? users.firstIndex(of: user) ?? 0,
+                         frontends: frontends, gateway: gateway, requestRate: requestRate, pushRate: pushRate,
+                         chatRoom: chatRoom, createsRoom: createsRoom, chatRate: chatRate,
+                         duplicateLoginAfter: duplicateLoginAfter))
     }
 }
 

@@ -31,5 +31,48 @@ package struct RecentSet<Element: Hashable & Sendable>: Sendable {
     }
 }
 
-/// The last ids seen (push ids, chat line ids).
-package typealias RecentIDs = RecentSet<UInt64>
+/// The last `capacity` ids seen (push ids, chat line ids), for dropping a repeat: a ring buffer
+/// alone, searched from end to end. Every client keeps two of these, so it is what a client's
+/// memory is made of: 8 bytes per id held (a `RecentSet` adds a hash set of about twice that), at
+/// the cost of a scan of at most `capacity` words per insert (256 for a client: a few hundred
+/// nanoseconds, a few hundred times per client and run).
+package struct RecentIDs: Sendable {
+    /// The ids held, in insertion order from `next` on once full.
+    private var ring: [UInt64] = []
+    private var next = 0
+    /// How many ids are remembered.
+    package let capacity: Int
+
+    /// An empty memory of `capacity` ids.
+    package init(capacity: Int) {
+        precondition(capacity > 0, "remember at least one value")
+        self.capacity = capacity
+    }
+
+    /// Whether `value` is among the remembered ones. The whole ring is compared without an early
+    /// exit (a new id, the common case, is compared with every one anyway), which the compiler
+    /// turns into vector compares.
+    package func contains(_ value: UInt64) -> Bool {
+        ring.withUnsafeBufferPointer { ids in
+            var found = false
+            for id in ids { found = found || id == value }
+            return found
+        }
+    }
+
+    /// Remembers `value` (forgetting the oldest when full).
+    /// - Returns: false when it was remembered already.
+    @discardableResult
+    package mutating func insert(_ value: UInt64) -> Bool {
+        guard !contains(value) else { return false }
+        if ring.count < capacity {
+            // Grown by doubling up to the capacity, never past it.
+            if ring.count == ring.capacity { ring.reserveCapacity(min(capacity, max(4, ring.count * 2))) }
+            ring.append(value)
+        } else {
+            ring[next] = value
+            next = (next + 1) % capacity
+        }
+        return true
+    }
+}

@@ -14,8 +14,11 @@ import NetModel
 /// `.stale` (the last four retired series of each origin are remembered).
 ///
 /// Bounded: at most `capacity` entries per origin; one window per origin that ever called (the
-/// cluster's clients, doors and chat node).
-package struct RequestWindow<Answer: Sendable>: Sendable {
+/// cluster's clients, doors and chat node). Since every executor keeps a window per client for
+/// the whole run, an entry is 24 bytes: an answer that fits one word and a kind byte
+/// (`WindowAnswer.packed`: `.ok`, a flag, a push id) is kept in the entry, any other in a small
+/// side list of the origin's window.
+package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     /// What `begin` found.
     package enum Lookup {
         /// First time: execute it, then `finish` it with its answer.
@@ -28,29 +31,58 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
         case stale
     }
 
-    /// Which request (and which call of its handler) an entry is: trivially copyable, so a
-    /// lookup scans plain words and never copies an answer.
-    private struct EntryKey: Equatable, Sendable {
+    /// Which request (and which call of its handler) an entry is, and its answer: packed in the
+    /// entry (`kind` ≥ `Entry.firstPacked`, the answer's own kind plus that), kept whole in the
+    /// window's side list (`kind` `Entry.whole`, `word` its slot there), or not known yet
+    /// (`kind` `Entry.executing`). Trivially copyable: a lookup compares plain words.
+    private struct Entry: Sendable {
+        static var executing: UInt8 { 0 }
+        static var whole: UInt8 { 1 }
+        static var firstPacked: UInt8 { 2 }
+
         var id: UInt64
+        var word: UInt64 = 0
         var step: UInt16
+        var kind = Entry.executing
+
         init(_ key: RequestKey) {
             id = key.id
             step = key.step
         }
+
+        func `is`(_ key: RequestKey) -> Bool { id == key.id && step == key.step }
     }
 
     private struct OriginWindow: Sendable {
         var epoch: UInt64
-        /// The remembered requests, oldest first; `answers[i]` belongs to `keys[i]` (nil: still
-        /// being executed).
-        var keys: [EntryKey] = []
-        var answers: [Answer?] = []
+        /// The remembered requests, oldest first. Never longer than the capacity, and grown by
+        /// doubling only up to it (`remember(_:capacity:)`): a window is kept per origin for the
+        /// whole run, so its spare room is memory per client.
+        var entries: [Entry] = []
+        /// The answers that do not pack, by slot (nil: a free slot).
+        var wholeAnswers: [Answer?] = []
         /// The highest id forgotten so far (0: none).
         var forgottenUpTo: UInt64 = 0
         /// Earlier series of this origin (it restarted), newest last.
         var retired: [UInt64] = []
 
         init(epoch: UInt64) { self.epoch = epoch }
+
+        /// Where `key` is, looking from the oldest entry.
+        func index(of key: RequestKey) -> Int? {
+            for i in entries.indices where entries[i].is(key) { return i }
+            return nil
+        }
+
+        /// The answer of entry `i`, if it is known.
+        func answer(at i: Int) -> Answer? {
+            let entry = entries[i]
+            switch entry.kind {
+            case Entry.executing: return nil
+            case Entry.whole: return wholeAnswers[Int(entry.word)]
+            default: return Answer(kind: entry.kind - Entry.firstPacked, word: entry.word)
+            }
+        }
 
         mutating func begin(_ key: RequestKey, capacity: Int) -> Lookup {
             if key.epoch != epoch {
@@ -60,35 +92,55 @@ package struct RequestWindow<Answer: Sendable>: Sendable {
                 self = OriginWindow(epoch: key.epoch)
                 retired = older
             }
-            let entry = EntryKey(key)
-            if let i = keys.firstIndex(of: entry) {
-                return answers[i].map { .repeated($0) } ?? .inProgress
+            if let i = index(of: key) {
+                return answer(at: i).map { .repeated($0) } ?? .inProgress
             }
             if key.id <= forgottenUpTo { return .stale }
-            keys.append(entry)
-            answers.append(nil)
-            if keys.count > capacity {
-                let gone = keys.removeFirst()
-                answers.removeFirst()
-                forgottenUpTo = max(forgottenUpTo, gone.id)
-            }
+            remember(key, capacity: capacity)
             return .execute
+        }
+
+        /// Appends `key` as being executed; a full window forgets its oldest entry first.
+        private mutating func remember(_ key: RequestKey, capacity: Int) {
+            if entries.count == capacity {
+                let gone = entries.removeFirst()
+                release(gone)
+                forgottenUpTo = max(forgottenUpTo, gone.id)
+            } else if entries.count == entries.capacity {
+                entries.reserveCapacity(min(capacity, max(2, 2 * entries.count)))
+            }
+            entries.append(Entry(key))
+        }
+
+        /// Frees the side slot of `entry`'s answer, if it has one.
+        private mutating func release(_ entry: Entry) {
+            if entry.kind == Entry.whole { wholeAnswers[Int(entry.word)] = nil }
         }
 
         mutating func finish(_ key: RequestKey, answer: Answer) {
             // The newest entries are at the end: look from there.
-            guard let i = keys.lastIndex(of: EntryKey(key)) else { return }
-            answers[i] = answer
+            for i in entries.indices.reversed() where entries[i].is(key) {
+                release(entries[i])
+                if let (kind, word) = answer.packed {
+                    entries[i].kind = Entry.firstPacked + kind
+                    entries[i].word = word
+                } else {
+                    let slot = wholeAnswers.firstIndex { $0 == nil } ?? wholeAnswers.count
+                    if slot == wholeAnswers.count { wholeAnswers.append(answer) } else { wholeAnswers[slot] = answer }
+                    entries[i].kind = Entry.whole
+                    entries[i].word = UInt64(slot)
+                }
+                return
+            }
         }
 
         mutating func abandon(_ key: RequestKey) {
-            guard let i = keys.firstIndex(of: EntryKey(key)), answers[i] == nil else { return }
-            keys.remove(at: i)
-            answers.remove(at: i)
+            guard let i = index(of: key), entries[i].kind == Entry.executing else { return }
+            entries.remove(at: i)
         }
 
         func answer(for key: RequestKey) -> Answer? {
-            keys.firstIndex(of: EntryKey(key)).flatMap { answers[$0] }
+            index(of: key).flatMap { answer(at: $0) }
         }
     }
 
