@@ -203,6 +203,22 @@ struct SessionBookkeepingTests {
         let repeated = !recent.insert(6), forgotten = recent.insert(4)
         #expect(repeated && forgotten && !recent.contains(5) && recent.contains(6) && recent.contains(7))
     }
+
+    @Test("recent ids: every position of a ring is found, in the four-wide blocks and in the tail")
+    func recentIDsEveryPosition() {
+        // 10 ids: two blocks of four and a tail of two, and each position holds a different id.
+        var recent = RecentIDs(capacity: 10)
+        for id: UInt64 in 100..<110 {
+            let fresh = recent.insert(id)
+            #expect(fresh)
+        }
+        for id: UInt64 in 100..<110 {
+            #expect(recent.contains(id), "id \(id) at position \(id - 100)")
+            let repeated = !recent.insert(id)
+            #expect(repeated)
+        }
+        for absent: UInt64 in [0, 99, 110, .max] { #expect(!recent.contains(absent)) }
+    }
 }
 
 @Suite("ChatPushOutbox: the chat node's pushes go in order on each stream until confirmed")

@@ -50,13 +50,24 @@ package struct RecentIDs: Sendable {
     }
 
     /// Whether `value` is among the remembered ones. The whole ring is compared without an early
-    /// exit (a new id, the common case, is compared with every one anyway), which the compiler
-    /// turns into vector compares.
+    /// exit (a new id, the common case, is compared with every one anyway) and without a branch
+    /// per id: four ids a step, their matches OR-ed together (a loop of `found = found || …`
+    /// branched on every id: 11-mixed-1000's client inserts took 27.7 M instructions, now 19.5 M).
     package func contains(_ value: UInt64) -> Bool {
         ring.withUnsafeBufferPointer { ids in
-            var found = false
-            for id in ids { found = found || id == value }
-            return found
+            var hits: UInt64 = 0
+            var i = 0
+            let n = ids.count
+            while i + 4 <= n {
+                hits |= (ids[i] == value ? 1 : 0) | (ids[i + 1] == value ? 1 : 0)
+                    | (ids[i + 2] == value ? 1 : 0) | (ids[i + 3] == value ? 1 : 0)
+                i += 4
+            }
+            while i < n {
+                hits |= ids[i] == value ? 1 : 0
+                i += 1
+            }
+            return hits != 0
         }
     }
 

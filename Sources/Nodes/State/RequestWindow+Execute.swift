@@ -19,9 +19,12 @@ extension RequestWindow where Answer == ClientResult {
     /// - Returns: whether to execute this copy or what to answer, and what to record.
     mutating func admit(_ key: RequestKey, service: String) -> RequestAdmission {
         func fields() -> TraceDetail {
-            var list: [TraceDetail.Field] = [("origin", .name(key.origin)), ("req", .number(key.id)), ("service", .text(service))]
-            if key.step > 0 { list.append(("step", .number(UInt64(key.step)))) }
-            return TraceDetail(fields: list)
+            // One array, kept as the detail (no copy into labelled fields, no growth for `step`).
+            if key.step > 0 {
+                return TraceDetail(pairs: [("origin", .name(key.origin)), ("req", .number(key.id)), ("service", .text(service)),
+                                           ("step", .number(UInt64(key.step)))])
+            }
+            return TraceDetail(pairs: [("origin", .name(key.origin)), ("req", .number(key.id)), ("service", .text(service))])
         }
         switch begin(key) {
         case .execute:
