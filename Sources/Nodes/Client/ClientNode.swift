@@ -55,8 +55,9 @@ package actor ClientNode: ClusterNode {
 
     /// Carries out the core's actions, in order.
     private func perform(_ actions: consuming [ClientCore.Action]) {
-        // Each action is moved out of the list (no copy of its payload), in order; the emptied
-        // list goes back to the core with its storage.
+        // Each action is popped off the (reversed) list in order, so the list goes back to the
+        // core empty, with its storage, and nothing is left for the runtime's generic array
+        // destroyer (`ActionList.recycle`). The bound payloads are still copied out of each action.
         var list = consume actions
         list.reverse()
         while let action = list.popLast() {

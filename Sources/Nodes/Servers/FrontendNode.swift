@@ -85,8 +85,9 @@ package actor FrontendNode: ManagedServer {
 
     /// Carries out the core's actions, in order, then gives the list back to the core for reuse.
     func perform(_ actions: consuming [FrontendCore.Action]) {
-        // Each action is moved out of the list (no copy of its payload), in order; the emptied
-        // list goes back to the core with its storage.
+        // Each action is popped off the (reversed) list in order, so the list goes back to the
+        // core empty, with its storage, and nothing is left for the runtime's generic array
+        // destroyer (`ActionList.recycle`). The bound payloads are still copied out of each action.
         var list = consume actions
         list.reverse()
         while let action = list.popLast() {
