@@ -55,13 +55,13 @@ package actor ClientNode: ClusterNode {
 
     /// Carries out the core's actions, in order.
     private func perform(_ actions: consuming [ClientCore.Action]) {
-        // Each action is popped off the (reversed) list in order, so the list goes back to the
-        // core empty, with its storage, and nothing is left for the runtime's generic array
-        // destroyer (`ActionList.recycle`). The bound payloads are still copied out of each action.
-        var list = consume actions
-        list.reverse()
-        while let action = list.popLast() {
-            switch consume action {
+        // By index: the actions are read in place and the list goes back to the core with its
+        // storage (`ActionList.recycle` empties it). Reversing the list to pop each action off its
+        // end cost ~400 instructions a list (the actions are ~150-byte enums, moved three times
+        // a swap).
+        let list = consume actions
+        for index in list.indices {
+            switch list[index] {
             case .send(let message, let destination):
                 lastMessageID = env.send(message, to: destination)
             case .sendOnStream(let message, let id):
