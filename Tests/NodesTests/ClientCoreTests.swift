@@ -84,7 +84,7 @@ struct ClientCoreLoginTests {
         _ = core.start(now: at(0))
         #expect(core.pending.count == 1)
         _ = core.receive(reply(1, .token(token)), now: at(10))
-        #expect(core.pending.isEmpty && core.pending.capacity == 0 && core.readRetries.capacity == 0)
+        #expect(core.pending.isEmpty && !core.pending.holdsStorage && !core.readRetries.holdsStorage)
     }
 
     @Test("a token opens the stream; pushOpened connects and logs it")

@@ -119,9 +119,9 @@ struct ClientCore {
     var retiredStreams: Set<StreamID> = []
     var inbox = PushInbox<PushFrame>()
     var nextRequest: UInt64 = 1
-    var pending: [UInt64: PendingRequest] = [:]
+    var pending = RequestIDMap<PendingRequest>()
     /// Reads in flight: how many more times each may be asked again (as a new request).
-    var readRetries: [UInt64: Int] = [:]
+    var readRetries = RequestIDMap<Int>()
     /// The ids of the last pushes delivered, so a push that a restarted session node sends again
     /// (under a new generation, same push id) is not delivered twice.
     var recentPushes = RecentIDs(capacity: 256)
@@ -368,10 +368,6 @@ struct ClientCore {
     }
 
     private mutating func end() -> [Action] {
-        // A dictionary keeps its storage when emptied: most of the time a client has no request
-        // in flight, so between requests it holds none (a few hundred bytes per client).
-        if pending.isEmpty, pending.capacity > 0 { pending = [:] }
-        if readRetries.isEmpty, readRetries.capacity > 0 { readRetries = [:] }
         return actions.end()
     }
 
