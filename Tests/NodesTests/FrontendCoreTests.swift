@@ -40,6 +40,9 @@ private struct FrontendHarness {
 
     /// The request key of the client's request `id`.
     func key(_ id: UInt64) -> RequestKey { RequestKey(origin: client, id: id) }
+
+    /// The action sending `call` to `node` with the cluster's group id.
+    func send(_ call: BackendCall, to node: NodeName) -> FrontendCore.Action { .send(.backend(group: core.groupID, call), to: node) }
 }
 
 /// The trace labels of the `.log` actions, in order.
@@ -59,7 +62,7 @@ private func started(_ actions: [FrontendCore.Action]) -> [FrontendCore.HandlerS
 
 /// The backend calls sent, in order.
 private func sent(_ actions: [FrontendCore.Action]) -> [(call: BackendCall, to: NodeName)] {
-    actions.compactMap { if case .send(let call, let node) = $0 { (call, node) } else { nil } }
+    actions.compactMap { if case .send(.backend(_, let call), let node) = $0 { (call, node) } else { nil } }
 }
 
 @Suite("FrontendCore: serving, remembered answers, forwarded calls, push streams, pushes and re-syncs")
@@ -140,11 +143,11 @@ struct FrontendCoreTests {
         // Only one retry timer runs for all calls.
         let (second, other) = h.core.handlerCall(.isOnline(user: "c"), for: h.key(1), link: h.link, now: 0)
         #expect(second == h.key(1).step(1))
-        #expect(other == [.send(.isOnline(user: "c", request: second), to: h.session)])
+        #expect(other == [h.send(.isOnline(user: "c", request: second), to: h.session)])
         _ = h.core.backendCall(.executed(request: second, result: .flag(true)), from: h.session, link: h.link)
         for t in [300, 600, 900, 1_200] as [Int64] {
             let tick = h.core.fire(.callRetry, link: h.link, now: ms(t))
-            #expect(tick == [.send(call.call, to: h.session), .schedule(.callRetry, after: FrontendCore.callRetry)], "at \(t) ms")
+            #expect(tick == [h.send(call.call, to: h.session), .schedule(.callRetry, after: FrontendCore.callRetry)], "at \(t) ms")
         }
         let deadline = h.core.fire(.callRetry, link: h.link, now: ms(1_500))
         #expect(logs(deadline) == [NodeLog.requestRejected])
@@ -178,7 +181,7 @@ struct FrontendCoreTests {
         #expect(claims.sub == "a" && claims.push == "frontend-1")
         #expect(logs(opened) == [NodeLog.streamAccepted])
         let login = BackendCall.sessionLogin(user: "a", frontend: h.core.name, connection: 4, since: ms(20))
-        #expect(Array(opened.suffix(2)) == [.send(login, to: h.session),
+        #expect(Array(opened.suffix(2)) == [h.send(login, to: h.session),
                                             .schedule(.announce(id, user: "a", since: ms(20)), after: FrontendCore.announceRetry)])
         #expect(h.core.openPushStreams.map(\.user) == ["a"])
         #expect(sent(h.core.fire(.announce(id, user: "a", since: ms(20)), link: h.link, now: ms(520))).map(\.call) == [login])
@@ -222,7 +225,7 @@ struct FrontendCoreTests {
         #expect(h.core.backendCall(.deliver(PushDelivery(elsewhere)), from: h.session, link: h.link).isEmpty)
         let ack = h.core.streamFrame(StreamID(4), peer: h.client, .pushAck(upTo: 3, generation: 9), link: h.link, now: 0,
                                      seconds: h.seconds)
-        #expect(ack == [.send(.ack(user: "a", upTo: 3, generation: 9), to: h.session)])
+        #expect(ack == [h.send(.ack(user: "a", upTo: 3, generation: 9), to: h.session)])
     }
 
     @Test("a delivery for several users is split: each one here gets their own frame on their stream; one not here is skipped")
@@ -255,9 +258,9 @@ struct FrontendCoreTests {
         let list = BackendCall.sessionResync(frontend: h.core.name, entries: [
             ResyncEntry(user: "alice", connection: 4, since: ms(2)), ResyncEntry(user: "bob", connection: 3, since: ms(1)),
         ], through: 6)
-        #expect(h.core.backendCall(.resyncRequest, from: h.session, link: h.link) == [.send(list, to: h.session)])
+        #expect(h.core.backendCall(.resyncRequest, from: h.session, link: h.link) == [h.send(list, to: h.session)])
         let timer = FrontendCore.Action.schedule(.resync, after: FrontendCore.resyncPeriod)
-        #expect(h.core.fire(.resync, link: h.link, now: ms(5_000)) == [.send(list, to: h.session), timer])
+        #expect(h.core.fire(.resync, link: h.link, now: ms(5_000)) == [h.send(list, to: h.session), timer])
         h.link.isServing = false
         #expect(h.core.fire(.resync, link: h.link, now: ms(10_000)) == [timer])
     }
@@ -268,10 +271,10 @@ struct FrontendCoreTests {
         _ = h.openPush(StreamID(4), user: "a")
         let logout = BackendCall.sessionLogout(user: "a", frontend: h.core.name, connection: 4)
         let kick = h.core.backendCall(.kickStream(user: "a", connection: 4, reason: "newer-login"), from: h.session, link: h.link)
-        #expect(Array(kick.dropFirst()) == [.send(logout, to: h.session), .sendOnStream(.kicked(reason: "newer-login"), StreamID(4)),
+        #expect(Array(kick.dropFirst()) == [h.send(logout, to: h.session), .sendOnStream(.kicked(reason: "newer-login"), StreamID(4)),
                                             .closeStream(StreamID(4))])
         let again = h.core.backendCall(.kickStream(user: "a", connection: 4, reason: "newer-login"), from: h.session, link: h.link)
-        #expect(again == [.send(logout, to: h.session)])
+        #expect(again == [h.send(logout, to: h.session)])
     }
 
     @Test("a gateway connection closing ends its requests' waiting calls; nothing is answered")
@@ -306,7 +309,7 @@ struct FrontendCoreTests {
         _ = h.openPush(StreamID(4), user: "a", now: ms(3))
         let list = BackendCall.sessionResync(frontend: h.core.name, entries: [ResyncEntry(user: "a", connection: 4, since: ms(3))],
                                              through: 4)
-        #expect(h.core.becameServing(link: h.link) == [.send(list, to: h.session)])
+        #expect(h.core.becameServing(link: h.link) == [h.send(list, to: h.session)])
         h.core.streamOpened(StreamID(9), peer: h.gateway)
         h.link.isServing = false
         let fenced = h.core.stopServing(link: h.link)

@@ -21,8 +21,11 @@ import NetModel
 struct FrontendCore {
     /// What the shell does, in order.
     enum Action: Equatable {
-        /// Send a backend call (with the cluster's group id) to a node.
-        case send(BackendCall, to: NodeName)
+        /// Send a backend call (built with the cluster's group id: `.backend(group:_:)`) to a node.
+        /// The core builds the message: its payload is boxed, so carrying it costs a retain, where
+        /// a bare `BackendCall` (99 bytes, 17 cases) in the action was copied through the runtime's
+        /// generic tuple copy at every step.
+        case send(ClusterMessage, to: NodeName)
         /// Send a message on a stream.
         case sendOnStream(ClusterMessage, StreamID)
         /// Answer a client request along its route.
@@ -168,7 +171,7 @@ struct FrontendCore {
     // MARK: actions
 
     /// Sends `call` to `node` (an action).
-    mutating func send(_ call: BackendCall, to node: NodeName) { actions.append(.send(call, to: node)) }
+    mutating func send(_ call: BackendCall, to node: NodeName) { actions.append(.send(.backend(group: groupID, call), to: node)) }
 
     /// Sends `call` to the session node, when one is registered.
     mutating func callSession(_ call: BackendCall) {

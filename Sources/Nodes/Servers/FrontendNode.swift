@@ -92,8 +92,8 @@ package actor FrontendNode: ManagedServer {
         let list = consume actions
         for index in list.indices {
             switch list[index] {
-            case .send(let call, let node):
-                backend(call, to: node)
+            case .send(let message, let node):
+                env.send(message, to: node)
             case .sendOnStream(let message, let id):
                 env.send(message, on: id)
             case .reply(let reply, .direct(let client)):
