@@ -18,7 +18,7 @@ private struct ChatHarness {
         var h = ChatHarness()
         _ = h.core.start(now: at(0))
         let actions = h.core.becameServing(session: h.session, now: at(0))
-        for case .sendOnSessionStream(.broadcast(_, _, _, let key), _) in actions { h.confirm(key) }
+        for case .sendOnSessionStream(.backend(_, .broadcast(_, _, _, let key)), _) in actions { h.confirm(key) }
         return h
     }
 
@@ -49,7 +49,7 @@ private struct ChatHarness {
     /// The pushes sent on the session stream: recipients, body, request key.
     static func pushes(_ actions: [ChatCore.Action]) -> [(users: [String], body: ChatPush, key: RequestKey)] {
         actions.compactMap { action in
-            guard case .sendOnSessionStream(.pushTo(let users, _, .chat(let body), _, let key), _) = action else { return nil }
+            guard case .sendOnSessionStream(.backend(_, .pushTo(let users, _, .chat(let body), _, let key)), _) = action else { return nil }
             return (users, body, key)
         }
     }
@@ -64,7 +64,7 @@ private struct ChatHarness {
 
     /// The answers sent for frontend commands.
     static func answers(_ actions: [ChatCore.Action]) -> [ClientResult] {
-        actions.compactMap { if case .send(.executed(_, let result), _) = $0 { result } else { nil } }
+        actions.compactMap { if case .send(.backend(_, .executed(_, let result)), _) = $0 { result } else { nil } }
     }
 }
 
@@ -147,7 +147,7 @@ struct ChatCoreTests {
             return
         }
         #expect(joined.count == 2)
-        guard case .sendOnSessionStream(.broadcast(_, .chat(.restarted), _, let restartKey), first) = joined.last else {
+        guard case .sendOnSessionStream(.backend(_, .broadcast(_, .chat(.restarted), _, let restartKey)), first) = joined.last else {
             Issue.record("no broadcast: \(joined)")
             return
         }
@@ -179,14 +179,14 @@ struct ChatCoreTests {
         #expect(early == [.schedule(.outboxRetry, after: .milliseconds(500))])
         let late = h.core.fire(.outboxRetry, session: h.session, now: at(1000))
         #expect(late.count == 2)
-        guard case .sendOnSessionStream(.broadcast, _) = late.first else {
+        guard case .sendOnSessionStream(.backend(_, .broadcast), _) = late.first else {
             Issue.record("not sent again: \(late)")
             return
         }
         #expect(late.last == .schedule(.outboxRetry, after: .milliseconds(500)))
         // Confirmed: the timer only comes round again.
         h.confirmAll(first)
-        if case .sendOnSessionStream(.broadcast(_, _, _, let key), _) = first.last { h.confirm(key) }
+        if case .sendOnSessionStream(.backend(_, .broadcast(_, _, _, let key)), _) = first.last { h.confirm(key) }
         #expect(h.core.fire(.outboxRetry, session: h.session, now: at(5000)) == [.schedule(.outboxRetry, after: .milliseconds(500))])
     }
 
@@ -204,7 +204,7 @@ struct ChatCoreTests {
         #expect(held.isEmpty)
         #expect(h.core.rooms.memberCount == 0)
         let serving = h.core.becameServing(session: h.session, now: at(1))
-        guard case .sendOnSessionStream(.broadcast(_, .chat(.restarted), _, _), _) = serving.dropFirst().first else {
+        guard case .sendOnSessionStream(.backend(_, .broadcast(_, .chat(.restarted), _, _)), _) = serving.dropFirst().first else {
             Issue.record("no restart broadcast first: \(serving)")
             return
         }

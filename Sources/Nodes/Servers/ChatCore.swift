@@ -14,12 +14,14 @@ import NetModel
 struct ChatCore {
     /// What the shell does, in order.
     enum Action: Equatable {
-        /// Send a backend call (with the cluster's group id) to a node.
-        case send(BackendCall, to: NodeName)
+        /// Send a backend call (built with the cluster's group id: `.backend(group:_:)`) to a node.
+        /// The message's payload is boxed: carrying it costs a retain (a bare `BackendCall` in the
+        /// action was copied through the runtime's generic tuple copy).
+        case send(ClusterMessage, to: NodeName)
         /// Open a stream to the session node, known to the core as `SessionStream`.
         case openSessionStream(SessionStream, to: NodeName)
-        /// Send a backend call on the session stream.
-        case sendOnSessionStream(BackendCall, SessionStream)
+        /// Send a backend call (built like `send`'s) on the session stream.
+        case sendOnSessionStream(ClusterMessage, SessionStream)
         /// Close the session stream.
         case closeSessionStream(SessionStream)
         /// Call `fire(timer, …)` after `after`.
@@ -76,12 +78,15 @@ struct ChatCore {
     /// The session node the management link knows, for the event being handled.
     private(set) var sessionNode: NodeName?
     private var actions: [Action] = []
+    /// The cluster's group id, which every backend call the node sends carries.
+    let groupID: String
 
     /// The core of chat node `name` in the incarnation whose push ids begin with `pushIDPrefix`.
     /// Use `makeChatCore(…)`.
-    init(name: NodeName, pushIDPrefix: UInt64) {
+    init(name: NodeName, pushIDPrefix: UInt64, groupID: String) {
         self.name = name
         self.pushIDPrefix = pushIDPrefix
+        self.groupID = groupID
     }
 
     // MARK: events
@@ -234,12 +239,12 @@ struct ChatCore {
 
     /// Sends `call` to `node` (an action).
     mutating func send(_ call: BackendCall, to node: NodeName) {
-        actions.append(.send(call, to: node))
+        actions.append(.send(.backend(group: groupID, call), to: node))
     }
 
     /// Sends `call` on the session stream `stream` (an action).
     mutating func sendOnSessionStream(_ call: BackendCall, _ stream: SessionStream) {
-        actions.append(.sendOnSessionStream(call, stream))
+        actions.append(.sendOnSessionStream(.backend(group: groupID, call), stream))
     }
 
     /// Closes the session stream `stream` (an action).
@@ -262,6 +267,6 @@ struct ChatCore {
 /// A chat node's core for node `name` (chat 1 unless told) in incarnation `incarnation`: its push
 /// ids and request keys carry `PushIDLayout.prefix(node:incarnation:)`.
 /// - Returns: a core with no rooms; call `start(now:)` when the node starts.
-func makeChatCore(name: NodeName = NodeName(.chat, 1), incarnation: UInt64 = 1) -> ChatCore {
-    ChatCore(name: name, pushIDPrefix: PushIDLayout.prefix(node: name, incarnation: incarnation))
+func makeChatCore(name: NodeName = NodeName(.chat, 1), incarnation: UInt64 = 1, groupID: String = "cluster") -> ChatCore {
+    ChatCore(name: name, pushIDPrefix: PushIDLayout.prefix(node: name, incarnation: incarnation), groupID: groupID)
 }

@@ -32,7 +32,7 @@ package actor ChatNode: ManagedServer {
     package init(env: any NodeEnvironment) {
         self.env = env
         link = ManagementLink(env: env)
-        core = makeChatCore(name: env.name, incarnation: env.incarnationID)
+        core = makeChatCore(name: env.name, incarnation: env.incarnationID, groupID: env.groupID)
     }
 
     /// The rooms, in number order (for checkers and reports).
@@ -85,15 +85,16 @@ package actor ChatNode: ManagedServer {
 
     /// Carries out the core's actions, in order.
     private func perform(_ actions: [ChatCore.Action]) {
-        for action in actions {
-            switch action {
-            case .send(let call, let node):
-                backend(call, to: node)
+        // By index: each action is read in place, not copied out by an iterator.
+        for index in actions.indices {
+            switch actions[index] {
+            case .send(let message, let node):
+                env.send(message, to: node)
             case .openSessionStream(let stream, let session):
                 sessionStream = (stream, env.transport.openStream(to: session))
-            case .sendOnSessionStream(let call, let stream):
+            case .sendOnSessionStream(let message, let stream):
                 guard let open = sessionStream, open.core == stream else { continue }
-                env.send(.backend(group: env.groupID, call), on: open.id)
+                env.send(message, on: open.id)
             case .closeSessionStream(let stream):
                 guard let open = sessionStream, open.core == stream else { continue }
                 sessionStream = nil
