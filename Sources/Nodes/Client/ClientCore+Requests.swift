@@ -22,7 +22,7 @@ extension ClientCore {
         pending[id] = PendingRequest(service: service, call: req.call, label: req.traceLabel, attack: attack,
                                      retriesLeft: retries)
         transmit(req)
-        if retries > 0 { scheduleTimeout(id) }
+        if retries > 0 { scheduleTimeout(id, attempt: 0) }
         return id
     }
 
@@ -35,8 +35,7 @@ extension ClientCore {
     /// A write (a push, a chat command) is sent again under its own id, so the node that executes
     /// it answers with the first answer if it ran already: `retries` more times, `requestTimeout`
     /// apart or 500 ms after a retryable refusal.
-    private mutating func scheduleTimeout(_ id: UInt64) {
-        guard let attempt = pending[id]?.attempt else { return }
+    private mutating func scheduleTimeout(_ id: UInt64, attempt: Int) {
         schedule(.requestTimeout(requestID: id, attempt: attempt), after: Self.requestTimeout)
     }
 
@@ -47,7 +46,7 @@ extension ClientCore {
             waiting.retriesLeft -= 1
             waiting.attempt += 1
             pending[id] = waiting
-            return scheduleTimeout(id)
+            return scheduleTimeout(id, attempt: waiting.attempt)
         }
         guard waiting.retriesLeft > 0 else {
             pending[id] = nil
@@ -61,22 +60,23 @@ extension ClientCore {
         }
         waiting.retriesLeft -= 1
         waiting.attempt += 1
-        pending[id] = waiting
         transmit(ClientRequest(requestID: id, token: token, call: waiting.call, origin: name))
-        scheduleTimeout(id)
+        scheduleTimeout(id, attempt: waiting.attempt)
+        pending[id] = waiting
     }
 
     mutating func handle(_ reply: ClientReply) {
-        guard let asked = pending[reply.requestID] else { return }
+        // Taken out (one copy): put back only when it is asked again.
+        guard var asked = pending.removeValue(forKey: reply.requestID) else { return }
         let refusal = reply.result.refusal
         if let refusal, refusal.isRetryable, asked.retriesLeft > 0 {
             // Not done yet: ask again soon, under the same id.
-            pending[reply.requestID]?.attempt += 1
-            schedule(.refusalRetry(requestID: reply.requestID, attempt: asked.attempt + 1), after: .milliseconds(500))
+            asked.attempt += 1
+            schedule(.refusalRetry(requestID: reply.requestID, attempt: asked.attempt), after: .milliseconds(500))
             logReply(asked, reply)
+            pending[reply.requestID] = asked
             return
         }
-        pending[reply.requestID] = nil
         if let left = readRetries.removeValue(forKey: reply.requestID), let refusal, refusal.isRetryable, left > 0 {
             logReply(asked, reply)
             schedule(.readAgain(service: asked.service, retries: left), after: .milliseconds(500))

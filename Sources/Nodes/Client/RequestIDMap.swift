@@ -5,22 +5,28 @@
 /// for the whole run) or, emptied on every answer, allocated and freed it for nearly every
 /// request (~45,000 allocations on 11-mixed-1000); this map does neither in the common case.
 struct RequestIDMap<Value> {
-    private var first: (id: UInt64, value: Value)?
+    // The inline entry as two fields, not an optional tuple: a lookup compares the id and reads
+    // the value where it is (binding an optional tuple copied the value out first).
+    private var firstID: UInt64 = 0
+    private var firstValue: Value?
     private var more: [UInt64: Value] = [:]
 
     /// Whether no request has a value.
-    var isEmpty: Bool { first == nil && more.isEmpty }
+    var isEmpty: Bool { firstValue == nil && more.isEmpty }
 
     /// How many requests have a value.
-    var count: Int { (first == nil ? 0 : 1) + more.count }
+    var count: Int { (firstValue == nil ? 0 : 1) + more.count }
 
     /// Whether the map holds heap storage (a dictionary for a second request at once).
     var holdsStorage: Bool { more.capacity > 0 }
 
+    /// Whether the inline entry is request `id`'s.
+    private func holdsInline(_ id: UInt64) -> Bool { firstID == id && firstValue != nil }
+
     /// The value of request `id`; setting nil removes it.
     subscript(id: UInt64) -> Value? {
         get {
-            if let first, first.id == id { return first.value }
+            if holdsInline(id) { return firstValue }
             return more.isEmpty ? nil : more[id]
         }
         set {
@@ -28,10 +34,9 @@ struct RequestIDMap<Value> {
                 removeValue(forKey: id)
                 return
             }
-            if first?.id == id {
-                first = (id, newValue)
-            } else if first == nil, more[id] == nil {
-                first = (id, newValue)
+            if holdsInline(id) || (firstValue == nil && (more.isEmpty || more[id] == nil)) {
+                firstID = id
+                firstValue = newValue
             } else {
                 more[id] = newValue
             }
@@ -42,9 +47,9 @@ struct RequestIDMap<Value> {
     /// - Returns: the value it had, or nil.
     @discardableResult
     mutating func removeValue(forKey id: UInt64) -> Value? {
-        if let held = first, held.id == id {
-            first = nil
-            return held.value
+        if holdsInline(id) {
+            defer { firstValue = nil }
+            return firstValue
         }
         guard !more.isEmpty, let value = more.removeValue(forKey: id) else { return nil }
         if more.isEmpty { more = [:] }
