@@ -14,7 +14,14 @@
 /// would spend its empty buckets' 96 bytes each.
 struct VerifiedTokenCache {
     private var positions: [UInt64: UInt32] = [:]
-    private var entries: [(token: String, claims: TokenClaims)] = []
+    /// A remembered token. A struct, not a tuple: a tuple of these fields was copied whole, through
+    /// the runtime's generic tuple copy, to read one field.
+    private struct Entry {
+        var token: String
+        var claims: TokenClaims
+    }
+
+    private var entries: [Entry] = []
     /// The most entries kept.
     let limit: Int
     /// The most bytes kept (estimated as `entryBytes(_:_:)` per entry).
@@ -52,10 +59,10 @@ struct VerifiedTokenCache {
         if let i = positions[key] {
             let old = entries[Int(i)]
             bytes -= Self.entryBytes(old.token, old.claims)
-            entries[Int(i)] = (token, claims)
+            entries[Int(i)] = Entry(token: token, claims: claims)
         } else {
             positions[key] = UInt32(entries.count)
-            entries.append((token, claims))
+            entries.append(Entry(token: token, claims: claims))
         }
         bytes += size
     }
