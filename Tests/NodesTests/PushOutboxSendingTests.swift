@@ -83,6 +83,15 @@ struct VerifiedTokenCacheTests {
         #expect(cache.claims(for: "other.token.value") == nil)
     }
 
+    @Test("a fingerprint is the token's last eight bytes, big-endian; a shorter token's starts with its length")
+    func fingerprintValue() {
+        #expect(VerifiedTokenCache.fingerprint("xx.ABCDEFGH") == 0x4142_4344_4546_4748)
+        #expect(VerifiedTokenCache.fingerprint("ab") == (2 << 16 | 0x61 << 8 | 0x62))
+        #expect(VerifiedTokenCache.fingerprint("") == 0)
+        // A non-ASCII tail counts its UTF-8 bytes, as the view does.
+        #expect(VerifiedTokenCache.fingerprint("é1234567") == 0xA9_31_32_33_34_35_36_37)
+    }
+
     @Test("short tokens get distinct fingerprints; the cache starts afresh at its limit")
     func shortTokensAndLimit() {
         #expect(VerifiedTokenCache.fingerprint("ab") != VerifiedTokenCache.fingerprint("\0ab"))

@@ -74,6 +74,15 @@ struct VerifiedTokenCache {
 
     /// The token's last eight bytes as one integer (fewer for a shorter token, with its length).
     static func fingerprint(_ token: String) -> UInt64 {
+        // Straight from the string's bytes when they are contiguous (a native string: always on
+        // the frontend), where `utf8.suffix(8)` walked the view index by index.
+        if let value = token.utf8.withContiguousStorageIfAvailable({ bytes -> UInt64 in
+            var value = UInt64(truncatingIfNeeded: bytes.count < 8 ? bytes.count : 0)
+            for byte in bytes[max(0, bytes.count - 8)...] { value = value << 8 | UInt64(byte) }
+            return value
+        }) {
+            return value
+        }
         var value = UInt64(truncatingIfNeeded: token.utf8.count < 8 ? token.utf8.count : 0)
         for byte in token.utf8.suffix(8) { value = value << 8 | UInt64(byte) }
         return value
