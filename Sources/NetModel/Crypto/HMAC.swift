@@ -57,8 +57,9 @@ package enum HMAC {
         package func authenticationCode(for message: UnsafeRawBufferPointer) -> [UInt8] {
             var innerHasher = inner
             innerHasher.update(message)
+            let innerDigest = innerHasher.finalizeDigest()
             var outerHasher = outer
-            outerHasher.update(innerHasher.finalize())
+            withUnsafeBytes(of: innerDigest.bytes) { outerHasher.update($0) }
             return outerHasher.finalize()
         }
 
@@ -67,8 +68,9 @@ package enum HMAC {
         package func authenticationCode(forParts parts: [UnsafeRawBufferPointer]) -> [UInt8] {
             var innerHasher = inner
             for part in parts { innerHasher.update(part) }
+            let innerDigest = innerHasher.finalizeDigest()
             var outerHasher = outer
-            outerHasher.update(innerHasher.finalize())
+            withUnsafeBytes(of: innerDigest.bytes) { outerHasher.update($0) }
             return outerHasher.finalize()
         }
     }

@@ -5,9 +5,10 @@
 ///
 /// Feed bytes with any of the `update` overloads, then call ``finalize()`` to
 /// obtain the 32-byte digest. Whole 64-byte blocks are compressed straight from
-/// the caller's memory; only a tail of fewer than 64 bytes is buffered, and the
-/// message schedule lives in a stack-allocated scratch area, so hashing does not
-/// allocate per block.
+/// the caller's memory; only a tail of fewer than 64 bytes is kept, inline in the
+/// hasher, and the message schedule lives in a stack-allocated scratch area, so
+/// hashing does not allocate (``finalize()`` allocates its result array; HMAC
+/// uses ``finalizeDigest()``, which does not).
 ///
 /// ```swift
 /// var hasher = SHA256()
@@ -23,16 +24,18 @@ package struct SHA256: Sendable {
 
     /// The eight working hash words H0…H7.
     private var state: State
-    /// Bytes not yet compressed; always fewer than `blockSize` between calls.
-    private var buffer: [UInt8]
+    /// Bytes not yet compressed: the first `bufferCount` bytes of this block. Inline rather than
+    /// an array: an HMAC copies its pre-keyed hashers for every tag, and an array buffer then
+    /// cost a copy-on-write allocation per copy.
+    private var buffer = Block()
+    /// How many bytes of `buffer` are in use; always fewer than `blockSize` between calls.
+    private var bufferCount = 0
     /// Total number of message bytes absorbed so far.
     private var byteCount: UInt64
 
     /// Creates a hasher in the FIPS 180-4 initial state; returns an empty hasher.
     package init() {
         state = State()
-        buffer = []
-        buffer.reserveCapacity(SHA256.blockSize)
         byteCount = 0
     }
 
@@ -40,18 +43,14 @@ package struct SHA256: Sendable {
     ///
     /// Sequences with contiguous storage (arrays, `String.UTF8View` of native
     /// strings, slices) take the fast block path; other sequences are absorbed
-    /// byte by byte through the internal 64-byte buffer.
+    /// a byte at a time.
     package mutating func update(_ bytes: some Sequence<UInt8>) {
         let handled: Void? = bytes.withContiguousStorageIfAvailable { buffer in
             update(UnsafeRawBufferPointer(buffer))
         }
         if handled != nil { return }
         for byte in bytes {
-            buffer.append(byte)
-            byteCount &+= 1
-            if buffer.count == SHA256.blockSize {
-                compressBuffer()
-            }
+            withUnsafeBytes(of: byte) { update($0) }
         }
     }
 
@@ -68,11 +67,15 @@ package struct SHA256: Sendable {
         byteCount &+= UInt64(total)
 
         // Top up a partially filled buffer first.
-        if !buffer.isEmpty {
-            let take = min(SHA256.blockSize - buffer.count, total)
-            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base, count: take))
+        if bufferCount > 0 {
+            let take = min(SHA256.blockSize - bufferCount, total)
+            let start = bufferCount
+            withUnsafeMutableBytes(of: &buffer) { block in
+                (block.baseAddress! + start).copyMemory(from: base, byteCount: take)
+            }
+            bufferCount += take
             offset = take
-            if buffer.count == SHA256.blockSize {
+            if bufferCount == SHA256.blockSize {
                 compressBuffer()
             } else {
                 return
@@ -88,7 +91,11 @@ package struct SHA256: Sendable {
 
         // Keep the tail for later.
         if offset < total {
-            buffer.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: total - offset))
+            let tail = total - offset
+            withUnsafeMutableBytes(of: &buffer) { block in
+                block.baseAddress!.copyMemory(from: base + offset, byteCount: tail)
+            }
+            bufferCount = tail
         }
     }
 
@@ -96,32 +103,36 @@ package struct SHA256: Sendable {
     /// digest. The hasher is reset to its initial state afterwards, so it can be
     /// reused for a new message.
     package mutating func finalize() -> [UInt8] {
+        let digest = finalizeDigest()
+        return withUnsafeBytes(of: digest.bytes) { Array($0) }
+    }
+
+    /// Pads the message, compresses the final block(s) and returns the digest
+    /// without allocating; the hasher is reset, as by ``finalize()``.
+    package mutating func finalizeDigest() -> Digest {
         let bitLength = byteCount &* 8
-        // 0x80, then zeros until the length is 56 mod 64, then the 64-bit length.
-        let zeroCount = buffer.count < 56 ? 55 - buffer.count : 119 - buffer.count
-        let paddingCount = 1 + zeroCount + 8
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: paddingCount) { padding in
-            padding.initialize(repeating: 0)
-            padding[0] = 0x80
-            for i in 0..<8 {
-                padding[paddingCount - 1 - i] = UInt8(truncatingIfNeeded: bitLength >> (8 * UInt64(i)))
-            }
-            update(UnsafeRawBufferPointer(padding))
+        // 0x80, then zeros until the length is 56 mod 64, then the 64-bit length, big-endian.
+        let used = bufferCount
+        withUnsafeMutableBytes(of: &buffer) { block in
+            block[used] = 0x80
+            for i in (used + 1)..<SHA256.blockSize { block[i] = 0 }
         }
-        precondition(buffer.isEmpty, "SHA256 padding must end on a block boundary")
+        if used >= 56 {
+            compressBuffer()
+            buffer = Block()
+        }
+        withUnsafeMutableBytes(of: &buffer) { block in
+            block.storeBytes(of: bitLength.bigEndian, toByteOffset: 56, as: UInt64.self)
+        }
+        compressBuffer()
 
         let h = state
-        let digest = [UInt8](unsafeUninitializedCapacity: SHA256.digestSize) { out, count in
-            for (i, word) in [h.h0, h.h1, h.h2, h.h3, h.h4, h.h5, h.h6, h.h7].enumerated() {
-                out[4 * i] = UInt8(truncatingIfNeeded: word >> 24)
-                out[4 * i + 1] = UInt8(truncatingIfNeeded: word >> 16)
-                out[4 * i + 2] = UInt8(truncatingIfNeeded: word >> 8)
-                out[4 * i + 3] = UInt8(truncatingIfNeeded: word)
-            }
-            count = SHA256.digestSize
-        }
+        let digest = Digest(bytes: ((UInt64(h.h0) << 32 | UInt64(h.h1)).bigEndian,
+                                    (UInt64(h.h2) << 32 | UInt64(h.h3)).bigEndian,
+                                    (UInt64(h.h4) << 32 | UInt64(h.h5)).bigEndian,
+                                    (UInt64(h.h6) << 32 | UInt64(h.h7)).bigEndian))
         state = State()
-        buffer.removeAll(keepingCapacity: true)
+        bufferCount = 0
         byteCount = 0
         return digest
     }
@@ -141,12 +152,25 @@ package struct SHA256: Sendable {
         return hasher.finalize()
     }
 
-    /// Compresses the full 64-byte buffer and empties it (keeping its capacity).
+    /// Compresses the full 64-byte buffer and empties it.
     private mutating func compressBuffer() {
-        buffer.withUnsafeBytes { raw in
+        let block = buffer
+        withUnsafeBytes(of: block) { raw in
             state.compress(raw.baseAddress!, blocks: 1)
         }
-        buffer.removeAll(keepingCapacity: true)
+        bufferCount = 0
+    }
+
+    /// A 32-byte digest held inline: its bytes, in order, are the memory of `bytes`.
+    package struct Digest: Sendable {
+        /// The digest's bytes as four words laid out in byte order (read them with
+        /// `withUnsafeBytes(of:)`).
+        package var bytes: (UInt64, UInt64, UInt64, UInt64)
+    }
+
+    /// One 64-byte block of memory.
+    private struct Block: Sendable {
+        var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
     }
 }
 

@@ -19,6 +19,12 @@ package enum Base64URL {
     package static func encode(_ bytes: [UInt8]) -> String {
         var out = [UInt8]()
         out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        append(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the unpadded base64url encoding of `bytes` to `out`.
+    package static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
         var i = 0
         while i + 3 <= bytes.count {
             let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
@@ -41,7 +47,6 @@ package enum Base64URL {
         default:
             break
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes unpadded base64url text; returns the bytes, or `nil` when the

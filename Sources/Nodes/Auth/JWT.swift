@@ -96,6 +96,10 @@ public struct TokenSigner: Sendable {
     private static let encodedHeader = Base64URL.encode(Array(header.utf8))
     /// The bytes of `header`.
     private static let headerBytes = Array(header.utf8)
+    /// `encodedHeader`'s bytes.
+    private static let encodedHeaderBytes = Array(encodedHeader.utf8)
+    /// The separator of a compact JWS's segments.
+    private static let dot = UInt8(ascii: ".")
 
     /// The longest a token may still be valid for, in seconds (the cluster's token lifetime);
     /// nil accepts any `exp`.
@@ -115,9 +119,16 @@ public struct TokenSigner: Sendable {
     /// same token.
     public func sign(_ claims: TokenClaims) -> String {
         let json = claims.sortedJSON() ?? Self.encodeWithFoundation(claims)
-        let signingInput = Self.encodedHeader + "." + Base64URL.encode(json)
-        let mac = key.authenticationCode(for: Array(signingInput.utf8))
-        return signingInput + "." + Base64URL.encode(mac)
+        // Built in one byte array (the signing input, then the signature): no intermediate strings.
+        var token: [UInt8] = []
+        token.reserveCapacity(Self.encodedHeaderBytes.count + 2 + (json.count * 4 + 2) / 3 + 43)
+        token.append(contentsOf: Self.encodedHeaderBytes)
+        token.append(Self.dot)
+        Base64URL.append(json, to: &token)
+        let mac = token.withUnsafeBytes { key.authenticationCode(for: $0) }
+        token.append(Self.dot)
+        Base64URL.append(mac, to: &token)
+        return String(decoding: token, as: UTF8.self)
     }
 
     /// Verifies `token` and checks its times against the virtual time `now`;
@@ -155,30 +166,35 @@ public struct TokenSigner: Sendable {
     /// Use this for tokens whose payload is not ``TokenClaims`` (for example
     /// the RFC 7515 examples). No time checks are made.
     public func verifySignature(_ token: String) -> Result<VerifiedJWS, TokenError> {
-        let bytes = Array(token.utf8)
-        let segments = bytes.split(separator: UInt8(ascii: "."), maxSplits: 3, omittingEmptySubsequences: false)
-        guard segments.count == 3 else { return .failure(.malformed(.structure)) }
+        var token = token
+        return token.withUTF8 { verifySignature(bytes: $0) }
+    }
+
+    /// `verifySignature(_:)` on the token's UTF-8 bytes, read in place.
+    private func verifySignature(bytes: UnsafeBufferPointer<UInt8>) -> Result<VerifiedJWS, TokenError> {
+        // Exactly three segments: two dots.
+        guard let firstDot = bytes.firstIndex(of: Self.dot),
+              let secondDot = bytes[(firstDot + 1)...].firstIndex(of: Self.dot),
+              !bytes[(secondDot + 1)...].contains(Self.dot) else { return .failure(.malformed(.structure)) }
+        let encodedHeader = bytes[..<firstDot]
 
         // Our own header (every token this cluster issues) is recognised without decoding it.
         let header: [UInt8]
-        if segments[0].elementsEqual(Self.encodedHeader.utf8) {
+        if encodedHeader.elementsEqual(Self.encodedHeaderBytes) {
             header = Self.headerBytes
         } else {
-            guard let decoded = Self.decodeSegment(segments[0]) else { return .failure(.malformed(.header)) }
+            guard let decoded = Base64URL.decode(bytes: encodedHeader) else { return .failure(.malformed(.header)) }
+            guard let alg = Self.algorithm(ofHeader: decoded) else { return .failure(.malformed(.header)) }
+            guard alg == "HS256" else { return .failure(.badAlgorithm) }
             header = decoded
         }
-        guard let alg = Self.algorithm(ofHeader: header) else { return .failure(.malformed(.header)) }
-        guard alg == "HS256" else { return .failure(.badAlgorithm) }
 
-        guard let signature = Self.decodeSegment(segments[2]) else { return .failure(.malformed(.signature)) }
+        guard let signature = Base64URL.decode(bytes: bytes[(secondDot + 1)...]) else { return .failure(.malformed(.signature)) }
         // The signing input is the original text up to (not including) the second dot.
-        let signingInputEnd = segments[1].endIndex
-        let expected = bytes.withUnsafeBytes { raw in
-            key.authenticationCode(for: UnsafeRawBufferPointer(rebasing: raw[..<signingInputEnd]))
-        }
+        let expected = key.authenticationCode(for: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[..<secondDot])))
         guard HMAC.constantTimeEquals(signature, expected) else { return .failure(.badSignature) }
 
-        guard let payload = Self.decodeSegment(segments[1]) else { return .failure(.malformed(.payload)) }
+        guard let payload = Base64URL.decode(bytes: bytes[(firstDot + 1)..<secondDot]) else { return .failure(.malformed(.payload)) }
         return .success(VerifiedJWS(header: header, payload: payload))
     }
 
