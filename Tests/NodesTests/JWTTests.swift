@@ -35,6 +35,23 @@ struct Base64URLTests {
         #expect(Base64URL.decode(Base64URL.encode(all)) == all)
     }
 
+    @Test("the contiguous fast path and the character-at-a-time path agree on every text, valid or not")
+    func fastPathAgreesWithSlowPath() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .".utf8)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        for round in 0..<2_000 {
+            let length = Int(next() % 24)
+            // Mostly alphabet characters, so that many texts are valid or fail only at the end.
+            let text: [UInt8] = (0..<length).map { _ in alphabet[Int(next() % UInt64(round % 3 == 0 ? alphabet.count : 64))] }
+            let slow = Base64URL.decode(bytes: text.lazy.map { $0 })   // no contiguous storage
+            #expect(Base64URL.decode(bytes: text) == slow, "\(String(decoding: text, as: UTF8.self))")
+        }
+    }
+
     @Test("rejects invalid text", arguments: [
         "Zg==", "Zm8=", "Z", "Zm9vY", "Zm 9v", "Zm9v\n", "Zm9v!", "Zé9v", "Zh", "Zm9", "a.b",
     ])
