@@ -24,7 +24,7 @@ package actor SessionNode: ManagedServer {
     package init(env: any NodeEnvironment, services: ServiceRegistry = .standard, forgetConnectionOnLogout: Bool = false) {
         self.env = env
         link = ManagementLink(env: env)
-        core = makeSessionCore(generation: env.incarnationID, retention: env.settings.pushRetention, services: services,
+        core = makeSessionCore(generation: env.incarnationID, group: env.groupID, retention: env.settings.pushRetention, services: services,
                                forgetConnectionOnLogout: forgetConnectionOnLogout)
     }
 
@@ -71,11 +71,12 @@ package actor SessionNode: ManagedServer {
 
     /// Carries out the core's actions, in order, then gives the list back to the core for reuse.
     private func perform(_ actions: consuming [SessionCore.Action]) {
-        // By index, so the list is never copied and goes back to the core unshared.
+        // By index, so the list is never copied and goes back to the core unshared. A message to
+        // send is built by the core: taking it out of the action costs one retain of its box.
         for i in actions.indices {
             switch actions[i] {
-            case .backend(let call, let destination):
-                backend(call, to: destination)
+            case .send(let message, let destination):
+                env.send(message, to: destination)
             case .log(let label, let detail):
                 env.log(label, detail)
             case .unexpected(let call, let source):
