@@ -151,13 +151,20 @@ extension SessionCore {
     /// has a route.
     private mutating func accept(user: String, pushID: UInt64, body: PushBody, into fanOut: inout PushFanOut) {
         let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
-        let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
-        log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)),
+        // Runs out of retention `retention` after now; sent now, due for a retransmission
+        // `retransmitPolicy.base` after now. The user's marks are lowered in the same lookup.
+        let expiry = VirtualInstant(nanoseconds: now.nanoseconds &+ retentionNanoseconds)
+        let retransmit = VirtualInstant(nanoseconds: now.nanoseconds &+ Self.retransmitBaseNanoseconds)
+        let accepted = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil,
+                                     expiryMark: expiry, retransmitMark: retransmit)
+        log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(accepted.seq)),
                                    "gen": .number(UInt64(generation))])
-        acceptedPush(for: user)
+        if accepted.expiryLowered { expiryDue.insert(user, at: expiry) }
+        want(.expiry, at: expiry)
         guard let entry = route else { return }
-        sentPushes(to: user)
-        fanOut.add(PushRecipient(user: user, seq: seq, floor: floor), via: entry.frontend)
+        if accepted.retransmitLowered { retransmitDue.insert(user, at: retransmit) }
+        want(.retransmit, at: retransmit)
+        fanOut.add(PushRecipient(user: user, seq: accepted.seq, floor: accepted.floor), via: entry.frontend)
     }
 
     /// Sends a push just accepted: one delivery per push frontend, with every recipient there.

@@ -116,6 +116,8 @@ struct SessionCore {
     let group: String
     /// How long an unacknowledged push is kept.
     let retention: Duration
+    /// `retention` in nanoseconds (read on every push accepted).
+    let retentionNanoseconds: Int64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     let forgetConnectionOnLogout: Bool
     /// Users with pushes to send again, by when the next one falls due (entries may be stale).
@@ -141,6 +143,7 @@ struct SessionCore {
         self.generation = generation
         self.group = group
         self.retention = retention
+        retentionNanoseconds = retention.nanosecondsClamped
         self.backendServices = backendServices
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
     }
