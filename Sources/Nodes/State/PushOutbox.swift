@@ -308,7 +308,10 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     // MARK: - Deadline marks
 
     /// Where the owner's deadline indexes hold `user` (no marks for a user never pushed to).
-    package func marks(user: String) -> DeadlineMarks { queues[user]?.marks ?? DeadlineMarks() }
+    package func marks(user: String) -> DeadlineMarks {
+        guard let i = queues.index(forKey: user) else { return DeadlineMarks() }
+        return queues.values[i].marks
+    }
 
     /// Lowers `user`'s mark of `kind` to `due` (`DeadlineMarks.lower`).
     /// - Returns: whether it changed (the owner indexes the user at `due`).
@@ -341,7 +344,9 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: how many pending pushes this removed (0 for a repeated or stale ack).
     @discardableResult
     package mutating func ack(user: String, upTo seq: UInt64) -> Int {
-        queues[user]?.removeAcknowledged(upTo: seq) ?? 0
+        // In place through the entry's index: `queues[user]?.…` moves the queue out and back.
+        guard let i = queues.index(forKey: user) else { return 0 }
+        return queues.values[i].removeAcknowledged(upTo: seq)
     }
 
     /// Gives up on every push unacknowledged for `retention` or longer at `now`
