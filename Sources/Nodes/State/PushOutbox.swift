@@ -292,7 +292,9 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: the pending pushes in seq order (as `pendingForResend(user:)`) and the user's
     ///   floor (as `floor(user:)`).
     package mutating func markSent(user: String, at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
-        queues[user, default: UserQueue()].markSent(at: now)
+        // In place through the entry's index when the user has one (a login of a known user).
+        if let i = queues.index(forKey: user) { return queues.values[i].markSent(at: now) }
+        return queues[user, default: UserQueue()].markSent(at: now)
     }
 
     /// Accepts a push for `user` (as `accept(user:pushID:body:now:sent:)`) and, in the same lookup
