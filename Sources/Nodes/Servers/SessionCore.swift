@@ -9,7 +9,7 @@ import NetModel
 /// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. Each
 /// event (a backend call, a management-link event, a timer) goes in
 /// with the clock reading and comes out as the actions `SessionNode`, the actor shell, carries
-/// out in order.
+/// out in order; a message to send comes out built (`Action.send`, with the group id).
 ///
 /// **Deadline-driven.** No periodic tick: each of the four `Timer`s is armed at the instant its
 /// work next falls due — the next push retransmission, the next kick sent again, the next
@@ -17,9 +17,10 @@ import NetModel
 /// than the armed instant (a push sent now is due again in 1 s) moves the timer earlier; work
 /// that goes away (an ack) leaves it: a timer that fires with nothing due re-arms at the next due
 /// instant. Users with pending pushes are indexed by the instant their next retransmission and
-/// expiry fall due (`DeadlineQueue`, checked against `PushOutbox.nextRetransmission(user:policy:)`
-/// and `nextExpiry(user:retention:)` when they come up), so a firing costs a few heap steps per
-/// user due, never a scan of every user.
+/// expiry fall due (`DeadlineQueue`; each user's live entry is its `DeadlineMarks` instant, kept
+/// with its pushes in the outbox, so an accept and its indexing are one lookup, and an entry that
+/// comes up is checked against the user's pushes in one lookup, `PushOutbox.check`), so a firing
+/// costs a few heap steps per user due, never a scan of every user.
 struct SessionCore {
     /// What the shell does.
     enum Action: Equatable {
