@@ -61,6 +61,16 @@ struct SessionCoreSessionTests {
         #expect(core.entries.isEmpty)
     }
 
+    @Test("every message the core sends carries the cluster's group id it was made with")
+    func groupOnEveryMessage() {
+        var core = makeSessionCore(group: "cluster-7")
+        let login = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(0))
+        #expect(login.first == .send(.backend(group: "cluster-7", .sessionLoginAck(user: "u1", connection: 5)), to: fe1))
+        let pushed = push(&core, 1, now: at(10))
+        let groups = pushed.compactMap { action -> String? in if case .send(.backend(let group, _), _) = action { group } else { nil } }
+        #expect(groups == ["cluster-7", "cluster-7"], "the delivery and the answer")
+    }
+
     @Test("a stale logout (an older connection) leaves the newer session; the planted forgetConnectionOnLogout removes it")
     func staleLogout() {
         for planted in [false, true] {
