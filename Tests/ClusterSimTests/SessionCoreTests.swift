@@ -22,10 +22,15 @@ private func push(_ core: inout SessionCore, _ id: UInt64, to users: [String] = 
     core.call(.pushTo(users: users, pushID: 100 + id, body: body, acceptedAt: 0, request: key(id)), from: fe1, link: link, now: now)
 }
 
+extension SessionCore.Action {
+    /// The action that sends `call` to `node` (the core's group id is "" in these tests).
+    static func backendCall(_ call: BackendCall, to node: NodeName) -> Self { .send(.backend(group: "", call), to: node) }
+}
+
 /// The seq numbers of the deliveries among `actions`.
 private func delivered(_ actions: [SessionCore.Action]) -> [UInt64] {
     var seqs: [UInt64] = []
-    for case .backend(.deliver(let delivery), _) in actions { seqs += delivery.recipients.map(\.seq) }
+    for case .send(.backend(_, .deliver(let delivery)), _) in actions { seqs += delivery.recipients.map(\.seq) }
     return seqs
 }
 
@@ -47,13 +52,23 @@ struct SessionCoreSessionTests {
     func loginLogout() {
         var core = makeSessionCore()
         let login = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(0))
-        #expect(login.first == .backend(.sessionLoginAck(user: "u1", connection: 5), to: fe1))
+        #expect(login.first == .backendCall(.sessionLoginAck(user: "u1", connection: 5), to: fe1))
         #expect(labels(login) == [NodeLog.sessionLogin])
         #expect(core.table.route(user: "u1") == SessionEntry(frontend: fe1, connection: 5, since: at(0)))
         let logout = core.call(.sessionLogout(user: "u1", frontend: fe1, connection: 5), from: fe1, link: .serving, now: at(10))
         #expect(logout == [.log(NodeLog.sessionLogout, ["user": .text("u1"), "frontend": .name(fe1), "conn": .number(5),
                                                          "removed": .flag(true)])])
         #expect(core.entries.isEmpty)
+    }
+
+    @Test("every message the core sends carries the cluster's group id it was made with")
+    func groupOnEveryMessage() {
+        var core = makeSessionCore(group: "cluster-7")
+        let login = core.call(.sessionLogin(user: "u1", frontend: fe1, connection: 5, since: 0), from: fe1, link: .serving, now: at(0))
+        #expect(login.first == .send(.backend(group: "cluster-7", .sessionLoginAck(user: "u1", connection: 5)), to: fe1))
+        let pushed = push(&core, 1, now: at(10))
+        let groups = pushed.compactMap { action -> String? in if case .send(.backend(let group, _), _) = action { group } else { nil } }
+        #expect(groups == ["cluster-7", "cluster-7"], "the delivery and the answer")
     }
 
     @Test("a stale logout (an older connection) leaves the newer session; the planted forgetConnectionOnLogout removes it")
@@ -70,10 +85,10 @@ struct SessionCoreSessionTests {
     func kickUntilConfirmed() {
         var core = makeLoggedInCore()
         let login = core.call(.sessionLogin(user: "u1", frontend: fe2, connection: 9, since: 1), from: fe2, link: .serving, now: at(100))
-        #expect(login.contains(.backend(.kickStream(user: "u1", connection: 5, reason: "newer-login"), to: fe1)))
+        #expect(login.contains(.backendCall(.kickStream(user: "u1", connection: 5, reason: "newer-login"), to: fe1)))
         #expect(scheduled(login)[.kickResend] == .milliseconds(500))
         let again = core.fire(.kickResend, now: at(600))
-        #expect(again == [.backend(.kickStream(user: "u1", connection: 5, reason: "newer-login"), to: fe1),
+        #expect(again == [.backendCall(.kickStream(user: "u1", connection: 5, reason: "newer-login"), to: fe1),
                           .schedule(.kickResend, after: .milliseconds(500))])
         // The logout confirms it: the timer is disarmed, nothing more is sent.
         let confirmed = core.call(.sessionLogout(user: "u1", frontend: fe1, connection: 5), from: fe1, link: .serving, now: at(700))
@@ -88,8 +103,8 @@ struct SessionCoreSessionTests {
     func kickRequest() {
         var core = makeLoggedInCore()
         let actions = core.call(.kick(user: "u1", request: key(1)), from: fe2, link: .serving, now: at(50))
-        #expect(actions.contains(.backend(.kickStream(user: "u1", connection: 5, reason: "kicked"), to: fe1)))
-        #expect(actions.contains(.backend(.executed(request: key(1), result: .ok), to: fe2)))
+        #expect(actions.contains(.backendCall(.kickStream(user: "u1", connection: 5, reason: "kicked"), to: fe1)))
+        #expect(actions.contains(.backendCall(.executed(request: key(1), result: .ok), to: fe2)))
     }
 
     @Test("becoming serving asks every frontend for its streams, again at 500 ms until answered; the re-sync maps the users")
@@ -97,13 +112,13 @@ struct SessionCoreSessionTests {
         var core = makeSessionCore()
         let config = NodeConfig(sessionNode: nil, frontends: [fe1, fe2].map { NodeConfig.Peer(name: $0, address: $0.description) })
         let serving = core.becameServing(config, now: at(0))
-        #expect(serving == [.backend(.resyncRequest, to: fe1), .backend(.resyncRequest, to: fe2),
+        #expect(serving == [.backendCall(.resyncRequest, to: fe1), .backendCall(.resyncRequest, to: fe2),
                             .schedule(.resyncAsk, after: .milliseconds(500))])
         let answer = ResyncEntry(user: "u1", connection: 5, since: 0)
         _ = core.call(.sessionResync(frontend: fe1, entries: [answer], through: 5), from: fe1, link: .serving, now: at(200))
         #expect(core.table.route(user: "u1")?.frontend == fe1)
         // Only frontend-2 is asked again.
-        #expect(core.fire(.resyncAsk, now: at(500)) == [.backend(.resyncRequest, to: fe2),
+        #expect(core.fire(.resyncAsk, now: at(500)) == [.backendCall(.resyncRequest, to: fe2),
                                                         .schedule(.resyncAsk, after: .milliseconds(500))])
         let last = core.call(.sessionResync(frontend: fe2, entries: [], through: 0), from: fe2, link: .serving, now: at(600))
         #expect(last.contains(.cancel(.resyncAsk)))
@@ -125,10 +140,10 @@ struct SessionCorePushTests {
         var core = makeLoggedInCore()
         let actions = push(&core, 1, now: at(100))
         #expect(labels(actions) == [NodeLog.requestExecuted, NodeLog.pushAccepted, NodeLog.pushHeld])
-        #expect(actions.contains(.backend(.deliver(PushDelivery(PushFrame(user: "u1", seq: 1, pushID: 101, body: body,
+        #expect(actions.contains(.backendCall(.deliver(PushDelivery(PushFrame(user: "u1", seq: 1, pushID: 101, body: body,
                                                                            acceptedAt: at(100).nanoseconds, generation: 1,
                                                                            floor: 1))), to: fe1)))
-        #expect(actions.contains(.backend(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)))
+        #expect(actions.contains(.backendCall(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)))
         #expect(scheduled(actions) == [.retransmit: .seconds(1), .expiry: .seconds(30)])
         _ = core.call(.ack(user: "u1", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(150))
         #expect(core.outbox.pendingCount == 0)
@@ -150,7 +165,7 @@ struct SessionCorePushTests {
         _ = push(&core, 1, to: ["u3"], now: at(50))   // u3's next number is 2, its floor 1
         let actions = push(&core, 2, to: ["u1", "u2", "offline", "u3"], now: at(100))
         let deliveries = actions.compactMap { action -> (PushDelivery, NodeName)? in
-            if case .backend(.deliver(let d), let to) = action { (d, to) } else { nil }
+            if case .send(.backend(_, .deliver(let d)), let to) = action { (d, to) } else { nil }
         }
         let recipients: (String, UInt64, UInt64) -> PushRecipient = { PushRecipient(user: $0, seq: $1, floor: $2) }
         #expect(deliveries.map(\.1) == [fe1, fe2], "one delivery per frontend, in the order each first came up")
@@ -165,7 +180,7 @@ struct SessionCorePushTests {
         _ = core.call(.ack(user: "u1", upTo: 1, generation: 1), from: fe1, link: .serving, now: at(200))
         let again = core.fire(.retransmit, now: at(1_100))
         let resent = again.compactMap { action -> [String]? in
-            if case .backend(.deliver(let d), _) = action { d.recipients.map { "\($0.user)#\($0.seq)" } } else { nil }
+            if case .send(.backend(_, .deliver(let d)), _) = action { d.recipients.map { "\($0.user)#\($0.seq)" } } else { nil }
         }
         #expect(resent == [["u3#1"], ["u3#2"], ["u2#1"]], "u3 fell due first (its push 1 at 1.05 s)")
     }
@@ -258,7 +273,7 @@ struct SessionCorePushTests {
         _ = push(&core, 1, now: at(100))
         let copy = push(&core, 1, now: at(120))
         #expect(copy == [.log(NodeLog.requestRepeat, ["origin": .name(client), "req": .number(key(1).id), "service": .text("MessageUser")]),
-                         .backend(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)])
+                         .backendCall(.executed(request: key(1), result: .accepted(pushID: 101)), to: fe1)])
         #expect(core.outbox.pendingCount(user: "u1") == 1)
     }
 
@@ -276,18 +291,59 @@ struct SessionCorePushTests {
     }
 }
 
-@Suite("DeadlineQueue: users by due instant, earliest first, ties by name, one live entry each")
+@Suite("DeadlineQueue and DeadlineMarks: users by due instant, ties by name; each user's live entry is its mark in the outbox")
 struct DeadlineQueueTests {
-    @Test("entries come out by instant, then by user, whatever the scheduling order; a user's earlier instant supersedes a later one")
+    @Test("entries come out by instant, then by user, whatever the insertion order (superseded copies included)")
     func order() {
         var queue = DeadlineQueue()
         let dues: [(String, Int64)] = [("c", 30), ("a", 50), ("b", 30), ("d", 10), ("a", 30), ("e", 70), ("b", 40), ("f", 20)]
-        for (key, ms) in dues { queue.schedule(key, at: at(ms)) }
-        #expect(queue.count == 6)
-        #expect(queue.due("a") == at(30) && queue.due("b") == at(30))
+        for (key, ms) in dues { queue.insert(key, at: at(ms)) }
+        #expect(queue.count == 8)
         var out: [String] = []
         while let e = queue.removeFirst() { out.append("\(e.key)@\(e.due.nanoseconds / 1_000_000)") }
-        #expect(out == ["d@10", "f@20", "a@30", "b@30", "c@30", "e@70"])
-        #expect(queue.first() == nil && queue.count == 0)
+        #expect(out == ["d@10", "f@20", "a@30", "b@30", "c@30", "b@40", "a@50", "e@70"])
+        #expect(queue.first == nil && queue.count == 0)
+    }
+
+    @Test("accepting a push lowers the user's marks in the same call and says which moved; a later instant leaves them")
+    func acceptLowersMarks() {
+        var outbox = PushOutbox<PushBody>()
+        let first = outbox.accept(user: "u1", pushID: 1, body: body, now: at(0), sent: false,
+                                  expiryMark: at(30_000), retransmitMark: at(1_000))
+        #expect(first == Acceptance(seq: 1, floor: 1, expiryLowered: true, retransmitLowered: false), "not sent: no retransmission mark")
+        #expect(outbox.marks(user: "u1")[.expiry] == at(30_000) && outbox.marks(user: "u1")[.retransmit] == nil)
+        let second = outbox.accept(user: "u1", pushID: 2, body: body, now: at(500), sent: true,
+                                   expiryMark: at(30_500), retransmitMark: at(1_500))
+        #expect(second == Acceptance(seq: 2, floor: 1, expiryLowered: false, retransmitLowered: true))
+        #expect(outbox.marks(user: "u1")[.expiry] == at(30_000) && outbox.marks(user: "u1")[.retransmit] == at(1_500))
+        let lowered = outbox.lowerMark(.retransmit, user: "u1", to: at(1_200))
+        let again = outbox.lowerMark(.retransmit, user: "u1", to: at(1_200))
+        #expect(lowered && !again)
+        #expect(outbox.marks(user: "u1")[.retransmit] == at(1_200))
+    }
+
+    @Test("an entry that is not the user's mark is stale; the live one is re-timed to the user's real instant, or taken out")
+    func checkAgainstMarks() {
+        var outbox = PushOutbox<PushBody>()
+        _ = outbox.accept(user: "u1", pushID: 1, body: body, now: at(0), sent: true, expiryMark: at(30_000), retransmitMark: at(1_000))
+        _ = outbox.accept(user: "u1", pushID: 2, body: body, now: at(400), sent: true, expiryMark: at(30_400), retransmitMark: at(1_400))
+        let policy = SessionCore.retransmitPolicy, retention = Duration.seconds(30)
+        func check(_ kind: DeadlineMarks.Kind, _ user: String, _ due: VirtualInstant, eligible: Bool = true) -> MarkCheck {
+            outbox.check(kind, user: user, at: due, policy: policy, retention: retention) { eligible }
+        }
+        #expect(check(.expiry, "u1", at(30_400)) == .stale)
+        #expect(check(.expiry, "nobody", at(30_000)) == .stale)
+        // Live and really due then: nothing moves.
+        #expect(check(.expiry, "u1", at(30_000)) == .live(real: at(30_000)))
+        #expect(outbox.marks(user: "u1")[.expiry] == at(30_000))
+        // The first push acknowledged: both entries are early; the marks move to the second push's instants.
+        outbox.ack(user: "u1", upTo: 1)
+        #expect(check(.expiry, "u1", at(30_000)) == .live(real: at(30_400)))
+        #expect(outbox.marks(user: "u1")[.expiry] == at(30_400))
+        #expect(check(.retransmit, "u1", at(1_000)) == .live(real: at(1_400)))
+        #expect(check(.retransmit, "u1", at(1_000)) == .stale)
+        // Not eligible (no route): the user is taken out of the index.
+        #expect(check(.retransmit, "u1", at(1_400), eligible: false) == .live(real: nil))
+        #expect(outbox.marks(user: "u1")[.retransmit] == nil)
     }
 }

@@ -42,7 +42,7 @@ extension SessionCore {
             for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
         case .pushTo(let users, let pushID, let body, _, let request):
             execute(request, service: request.origin.role == .chat ? "ChatPush" : "MessageUser", from: source) { core in
-                var fanOut = PushFanOut()
+                var fanOut = PushFanOut(expected: users.count)
                 for user in users { core.accept(user: user, pushID: pushID, body: body, into: &fanOut) }
                 core.send(fanOut, pushID: pushID, body: body)
                 core.logHeld(pushID, request, users: users.count)
@@ -51,7 +51,7 @@ extension SessionCore {
         case .broadcast(let pushID, let body, _, let request):
             execute(request, service: "Broadcast", from: source) { core in
                 let rows = core.table.entries
-                var fanOut = PushFanOut()
+                var fanOut = PushFanOut(expected: rows.count)
                 for row in rows { core.accept(user: row.user, pushID: pushID, body: body, into: &fanOut) }
                 core.send(fanOut, pushID: pushID, body: body)
                 core.logHeld(pushID, request, users: rows.count)
@@ -151,13 +151,20 @@ extension SessionCore {
     /// has a route.
     private mutating func accept(user: String, pushID: UInt64, body: PushBody, into fanOut: inout PushFanOut) {
         let route = table.route(user: user)   // nil: offline, the push is kept for the retention window
-        let (seq, floor) = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil)
-        log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(seq)),
+        // Runs out of retention `retention` after now; sent now, due for a retransmission
+        // `retransmitPolicy.base` after now. The user's marks are lowered in the same lookup.
+        let expiry = VirtualInstant(nanoseconds: now.nanoseconds &+ retentionNanoseconds)
+        let retransmit = VirtualInstant(nanoseconds: now.nanoseconds &+ Self.retransmitBaseNanoseconds)
+        let accepted = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil,
+                                     expiryMark: expiry, retransmitMark: retransmit)
+        log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(accepted.seq)),
                                    "gen": .number(UInt64(generation))])
-        acceptedPush(for: user)
+        if accepted.expiryLowered { expiryDue.insert(user, at: expiry) }
+        want(.expiry, at: expiry)
         guard let entry = route else { return }
-        sentPushes(to: user)
-        fanOut.add(PushRecipient(user: user, seq: seq, floor: floor), via: entry.frontend)
+        if accepted.retransmitLowered { retransmitDue.insert(user, at: retransmit) }
+        want(.retransmit, at: retransmit)
+        fanOut.add(PushRecipient(user: user, seq: accepted.seq, floor: accepted.floor), via: entry.frontend)
     }
 
     /// Sends a push just accepted: one delivery per push frontend, with every recipient there.
@@ -194,6 +201,12 @@ struct PushFanOut {
     private(set) var groups: [(frontend: NodeName, recipients: [PushRecipient])] = []
     /// The group the last recipient went to (consecutive recipients mostly share a frontend).
     private var last = 0
+    /// How many recipients may still come (a hint: the arrays are allocated once at that size
+    /// instead of growing one recipient at a time).
+    private var expected: Int
+
+    /// An empty fan-out for about `expected` recipients.
+    init(expected: Int = 0) { self.expected = expected }
 
     /// Adds `recipient`, whose stream is on `frontend`.
     mutating func add(_ recipient: PushRecipient, via frontend: NodeName) {
@@ -201,9 +214,13 @@ struct PushFanOut {
             last = groups.lastIndex(where: { $0.frontend == frontend }) ?? groups.count
         }
         if last == groups.count || groups[last].recipients.count >= Self.maxRecipients {
+            if groups.isEmpty { groups.reserveCapacity(min(max(expected, 1), 8)) }
             last = groups.count
-            groups.append((frontend, []))
+            var recipients: [PushRecipient] = []
+            recipients.reserveCapacity(min(max(expected, 1), Self.maxRecipients))
+            groups.append((frontend, recipients))
         }
         groups[last].recipients.append(recipient)
+        expected -= 1
     }
 }

@@ -9,7 +9,7 @@ import NetModel
 /// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. Each
 /// event (a backend call, a management-link event, a timer) goes in
 /// with the clock reading and comes out as the actions `SessionNode`, the actor shell, carries
-/// out in order.
+/// out in order; a message to send comes out built (`Action.send`, with the group id).
 ///
 /// **Deadline-driven.** No periodic tick: each of the four `Timer`s is armed at the instant its
 /// work next falls due — the next push retransmission, the next kick sent again, the next
@@ -17,14 +17,17 @@ import NetModel
 /// than the armed instant (a push sent now is due again in 1 s) moves the timer earlier; work
 /// that goes away (an ack) leaves it: a timer that fires with nothing due re-arms at the next due
 /// instant. Users with pending pushes are indexed by the instant their next retransmission and
-/// expiry fall due (`DeadlineQueue`, checked against `PushOutbox.nextRetransmission(user:policy:)`
-/// and `nextExpiry(user:retention:)` when they come up), so a firing costs a few heap steps per
-/// user due, never a scan of every user.
+/// expiry fall due (`DeadlineQueue`; each user's live entry is its `DeadlineMarks` instant, kept
+/// with its pushes in the outbox, so an accept and its indexing are one lookup, and an entry that
+/// comes up is checked against the user's pushes in one lookup, `PushOutbox.check`), so a firing
+/// costs a few heap steps per user due, never a scan of every user.
 struct SessionCore {
     /// What the shell does.
     enum Action: Equatable {
-        /// Send a backend call (the shell adds the cluster's group id).
-        case backend(BackendCall, to: NodeName)
+        /// Send `message` (a backend call, already wrapped with the cluster's group id) to a node.
+        /// The message is built once, in the core: the shell hands it to the transport as it is
+        /// (taking a `BackendCall` out of an action and wrapping it again cost a copy of the call).
+        case send(ClusterMessage, to: NodeName)
         /// Record an event in the trace.
         case log(String, TraceDetail)
         /// Record a backend call the session node does not take.
@@ -110,8 +113,12 @@ struct SessionCore {
     var backendServices: [String: any BackendServiceState]
     /// This incarnation's outbox generation: a restarted session node numbers pushes afresh.
     let generation: UInt64
+    /// The cluster's group id, on every backend call sent.
+    let group: String
     /// How long an unacknowledged push is kept.
     let retention: Duration
+    /// `retention` in nanoseconds (read on every push accepted).
+    let retentionNanoseconds: Int64
     /// A planted bug for tests: remove by user on logout, ignoring the connection id (the seed's race).
     let forgetConnectionOnLogout: Bool
     /// Users with pushes to send again, by when the next one falls due (entries may be stale).
@@ -130,12 +137,14 @@ struct SessionCore {
     /// The actions of the event being handled.
     private var actions = ActionList<Action>()
 
-    /// A session core of outbox generation `generation`, keeping pushes for `retention`, hosting
-    /// `backendServices`. Use `makeSessionCore(…)`.
-    init(generation: UInt64, retention: Duration, backendServices: [String: any BackendServiceState],
+    /// A session core of outbox generation `generation` in the cluster `group`, keeping pushes for
+    /// `retention`, hosting `backendServices`. Use `makeSessionCore(…)`.
+    init(generation: UInt64, group: String, retention: Duration, backendServices: [String: any BackendServiceState],
          forgetConnectionOnLogout: Bool) {
         self.generation = generation
+        self.group = group
         self.retention = retention
+        retentionNanoseconds = retention.nanosecondsClamped
         self.backendServices = backendServices
         self.forgetConnectionOnLogout = forgetConnectionOnLogout
     }
@@ -266,8 +275,8 @@ struct SessionCore {
     }
 
     /// Sends the backend call `call` to `node` (an action of the event being handled).
-    mutating func backend(_ call: BackendCall, to node: NodeName) {
-        actions.append(.backend(call, to: node))
+    mutating func backend(_ call: consuming BackendCall, to node: NodeName) {
+        actions.append(.send(.backend(group: group, call), to: node))
     }
 
     /// Records a call the session node does not take (an action of the event being handled).
@@ -276,10 +285,12 @@ struct SessionCore {
     }
 }
 
-/// A session core: outbox generation `generation`, pushes kept for `retention`, the backend
-/// services of `services`; `forgetConnectionOnLogout` plants the seed's stale-cleanup bug (tests only).
-func makeSessionCore(generation: UInt64 = 1, retention: Duration = .seconds(30), services: ServiceRegistry = .standard,
-                     forgetConnectionOnLogout: Bool = false) -> SessionCore {
-    SessionCore(generation: generation, retention: retention, backendServices: services.backend.mapValues { $0.makeState() },
+/// A session core: outbox generation `generation`, backend calls sent with the group id `group`,
+/// pushes kept for `retention`, the backend services of `services`; `forgetConnectionOnLogout`
+/// plants the seed's stale-cleanup bug (tests only).
+func makeSessionCore(generation: UInt64 = 1, group: String = "", retention: Duration = .seconds(30),
+                     services: ServiceRegistry = .standard, forgetConnectionOnLogout: Bool = false) -> SessionCore {
+    SessionCore(generation: generation, group: group, retention: retention,
+                backendServices: services.backend.mapValues { $0.makeState() },
                 forgetConnectionOnLogout: forgetConnectionOnLogout)
 }

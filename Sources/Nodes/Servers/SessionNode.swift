@@ -24,7 +24,7 @@ package actor SessionNode: ManagedServer {
     package init(env: any NodeEnvironment, services: ServiceRegistry = .standard, forgetConnectionOnLogout: Bool = false) {
         self.env = env
         link = ManagementLink(env: env)
-        core = makeSessionCore(generation: env.incarnationID, retention: env.settings.pushRetention, services: services,
+        core = makeSessionCore(generation: env.incarnationID, group: env.groupID, retention: env.settings.pushRetention, services: services,
                                forgetConnectionOnLogout: forgetConnectionOnLogout)
     }
 
@@ -45,23 +45,28 @@ package actor SessionNode: ManagedServer {
     func membershipChanged(_ notice: MembershipNotice) { perform(core.membershipChanged(notice, now: env.now)) }
 
     package func receive(_ inbound: Inbound<ClusterMessage>) {
-        let source: NodeName
-        let message: ClusterMessage
         switch inbound {
         case .message(let envelope):
-            source = envelope.source
-            message = envelope.payload
-            if handleManagement(message, from: source) { return }
-        case .streamMessage(_, let peer, let m):
+            if handleManagement(envelope.payload, from: envelope.source) { return }
+            backendCall(envelope.payload, from: envelope.source)
+        case .streamMessage(_, let peer, let message):
             // Backend calls on a stream (the chat node's): ordered and reliable.
-            source = peer
-            message = m
+            backendCall(message, from: peer)
         case .streamOpened, .streamClosed:
             return
         }
-        guard let call = admittedBackendCall(message, from: source) else { return }
-        let state: SessionCore.Link = link.isServing ? .serving : link.mayServeAgain ? .registering : .stopped
-        perform(core.call(call, from: source, link: state, now: env.now))
+    }
+
+    /// Hands a backend call to the core (its group id checked).
+    private func backendCall(_ message: ClusterMessage, from source: NodeName) {
+        switch message {
+        case .backend(let group, let call):
+            guard admits(group, call, from: source) else { return }
+            let state: SessionCore.Link = link.isServing ? .serving : link.mayServeAgain ? .registering : .stopped
+            perform(core.call(call, from: source, link: state, now: env.now))
+        default:
+            unexpected(message, from: source)
+        }
     }
 
     private func fired(_ timer: SessionCore.Timer, token: UInt64) {
@@ -71,11 +76,12 @@ package actor SessionNode: ManagedServer {
 
     /// Carries out the core's actions, in order, then gives the list back to the core for reuse.
     private func perform(_ actions: consuming [SessionCore.Action]) {
-        // By index, so the list is never copied and goes back to the core unshared.
+        // By index, so the list is never copied and goes back to the core unshared. A message to
+        // send is built by the core: taking it out of the action costs one retain of its box.
         for i in actions.indices {
             switch actions[i] {
-            case .backend(let call, let destination):
-                backend(call, to: destination)
+            case .send(let message, let destination):
+                env.send(message, to: destination)
             case .log(let label, let detail):
                 env.log(label, detail)
             case .unexpected(let call, let source):

@@ -61,6 +61,8 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         var pending: [PendingPush<Body>] = []
         /// When the shell last sent this user's pending pushes (`markSent`), nil when never.
         var lastSent: VirtualInstant?
+        /// Where the owner's deadline indexes hold this user.
+        var marks = DeadlineMarks()
 
         mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant) -> UInt64 {
             let seq = nextSeq
@@ -78,6 +80,16 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
                 pending[pending.count - 1].sentAt = now
             }
             return (seq, pending[0].seq)
+        }
+
+        /// Accepts a push as `accept(user:pushID:body:now:sent:)` and lowers the expiry mark to
+        /// `expiryMark` and, when `sent`, the retransmission mark to `retransmitMark`.
+        mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant, sent: Bool,
+                             expiryMark: VirtualInstant, retransmitMark: VirtualInstant) -> Acceptance {
+            let (seq, floor) = accept(user: user, pushID: pushID, body: body, now: now, sent: sent)
+            let expiryLowered = marks.lower(.expiry, to: expiryMark)
+            let retransmitLowered = sent && marks.lower(.retransmit, to: retransmitMark)
+            return Acceptance(seq: seq, floor: floor, expiryLowered: expiryLowered, retransmitLowered: retransmitLowered)
         }
 
         /// Marks the queue sent at `now` (a fresh route: back-off starts again); returns what is
@@ -108,12 +120,31 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
 
         /// When the earliest pending push is due for a retransmission (never sent: as sent at zero).
         func nextRetransmission(policy: RetransmitPolicy) -> VirtualInstant? {
-            pending.map { ($0.sentAt ?? .zero).advanced(by: policy.delay(after: $0.retransmissions)) }.min()
+            // One pass, no array (this runs for every index entry that comes up).
+            var earliest: VirtualInstant?
+            for push in pending {
+                let due = (push.sentAt ?? .zero).advanced(by: policy.delay(after: push.retransmissions))
+                if earliest.map({ due < $0 }) ?? true { earliest = due }
+            }
+            return earliest
         }
 
         /// When the earliest pending push runs out of `retention`.
         func nextExpiry(retention: Duration) -> VirtualInstant? {
-            pending.map { $0.acceptedAt.advanced(by: retention) }.min()
+            var earliest: VirtualInstant?
+            for push in pending {
+                let due = push.acceptedAt.advanced(by: retention)
+                if earliest.map({ due < $0 }) ?? true { earliest = due }
+            }
+            return earliest
+        }
+
+        /// When the earliest pending push falls due for `kind` (nil: none pending).
+        func next(_ kind: DeadlineMarks.Kind, policy: RetransmitPolicy, retention: Duration) -> VirtualInstant? {
+            switch kind {
+            case .retransmit: nextRetransmission(policy: policy)
+            case .expiry: nextExpiry(retention: retention)
+            }
         }
 
         /// Removes the pending pushes up to and including `seq`; returns how many.
@@ -261,14 +292,66 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
     /// - Returns: the pending pushes in seq order (as `pendingForResend(user:)`) and the user's
     ///   floor (as `floor(user:)`).
     package mutating func markSent(user: String, at now: VirtualInstant) -> (pending: [PendingPush<Body>], floor: UInt64) {
-        queues[user, default: UserQueue()].markSent(at: now)
+        // In place through the entry's index when the user has one (a login of a known user).
+        if let i = queues.index(forKey: user) { return queues.values[i].markSent(at: now) }
+        return queues[user, default: UserQueue()].markSent(at: now)
+    }
+
+    /// Accepts a push for `user` (as `accept(user:pushID:body:now:sent:)`) and, in the same lookup
+    /// of the user, lowers the user's expiry mark to `expiryMark` and, when `sent`, the
+    /// retransmission mark to `retransmitMark` (`DeadlineMarks.lower`).
+    /// - Returns: the seq and floor, and which marks were lowered (the owner indexes the user there).
+    package mutating func accept(user: String, pushID: UInt64, body: Body, now: VirtualInstant, sent: Bool,
+                                expiryMark: VirtualInstant, retransmitMark: VirtualInstant) -> Acceptance {
+        queues[user, default: UserQueue()].accept(user: user, pushID: pushID, body: body, now: now, sent: sent,
+                                                  expiryMark: expiryMark, retransmitMark: retransmitMark)
+    }
+
+    // MARK: - Deadline marks
+
+    /// Where the owner's deadline indexes hold `user` (no marks for a user never pushed to).
+    package func marks(user: String) -> DeadlineMarks {
+        guard let i = queues.index(forKey: user) else { return DeadlineMarks() }
+        return queues.values[i].marks
+    }
+
+    /// Lowers `user`'s mark of `kind` to `due` (`DeadlineMarks.lower`).
+    /// - Returns: whether it changed (the owner indexes the user at `due`).
+    package mutating func lowerMark(_ kind: DeadlineMarks.Kind, user: String, to due: VirtualInstant) -> Bool {
+        queues[user, default: UserQueue()].marks.lower(kind, to: due)
+    }
+
+    /// Clears `user`'s mark of `kind`: the owner's index no longer holds the user.
+    package mutating func clearMark(_ kind: DeadlineMarks.Kind, user: String) {
+        guard let i = queues.index(forKey: user) else { return }
+        queues.values[i].marks[kind] = nil
+    }
+
+    /// An index entry of `kind` for `user` at `due` came up: checks it against the user's mark and,
+    /// when it is the live one, finds the user's real instant for `kind` (the earliest pending
+    /// push's, as `nextRetransmission(user:policy:)` or `nextExpiry(user:retention:)`; nil when
+    /// nothing is pending or `eligible` says the user does not count now) and moves the mark
+    /// there. One lookup of the user.
+    /// - Returns: `.stale` when the entry is not the user's mark (superseded: drop it), else
+    ///   `.live(real:)` (the entry is due then; re-index the user at `real` if it differs).
+    package mutating func check(_ kind: DeadlineMarks.Kind, user: String, at due: VirtualInstant, policy: RetransmitPolicy,
+                               retention: Duration, eligible: () -> Bool) -> MarkCheck {
+        guard let i = queues.index(forKey: user), queues.values[i].marks[kind] == due else { return .stale }
+        // `eligible` only asked when something is pending (most entries that come up early are of
+        // users whose pushes were all acknowledged).
+        var real = queues.values[i].next(kind, policy: policy, retention: retention)
+        if real != nil, !eligible() { real = nil }
+        if real != due { queues.values[i].marks[kind] = real }
+        return .live(real: real)
     }
 
     /// The client of `user` acknowledged everything up to and including `seq` (cumulative).
     /// - Returns: how many pending pushes this removed (0 for a repeated or stale ack).
     @discardableResult
     package mutating func ack(user: String, upTo seq: UInt64) -> Int {
-        queues[user]?.removeAcknowledged(upTo: seq) ?? 0
+        // In place through the entry's index: `queues[user]?.…` moves the queue out and back.
+        guard let i = queues.index(forKey: user) else { return 0 }
+        return queues.values[i].removeAcknowledged(upTo: seq)
     }
 
     /// Gives up on every push unacknowledged for `retention` or longer at `now`
@@ -321,6 +404,70 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         queues[user] = queue
         return dropped
     }
+}
+
+/// What `PushOutbox.accept(user:pushID:body:now:sent:expiryMark:retransmitMark:)` did.
+package struct Acceptance: Equatable, Sendable {
+    /// The push's sequence number for the user.
+    package var seq: UInt64
+    /// The user's floor after accepting it.
+    package var floor: UInt64
+    /// Whether the user's expiry mark was lowered (to be indexed there).
+    package var expiryLowered: Bool
+    /// Whether the user's retransmission mark was lowered (to be indexed there).
+    package var retransmitLowered: Bool
+}
+
+/// Where an owner's deadline indexes (the session core's retransmission and expiry queues,
+/// `DeadlineQueue`) hold a user: the instant of the user's one live entry in each, nil when the
+/// index does not hold the user. Kept with the user's pushes in `PushOutbox`, so that accepting
+/// a push and indexing its user, or checking an index entry against the user's pushes, is one
+/// lookup of the user, not one per structure.
+package struct DeadlineMarks: Equatable, Sendable {
+    /// Which index.
+    package enum Kind: Sendable {
+        /// When the user's next push falls due for a retransmission.
+        case retransmit
+        /// When the user's next push runs out of retention.
+        case expiry
+    }
+
+    private var retransmit, expiry: VirtualInstant?
+
+    /// No marks.
+    package init() {}
+
+    /// The mark of `kind`.
+    package subscript(kind: Kind) -> VirtualInstant? {
+        get {
+            switch kind {
+            case .retransmit: retransmit
+            case .expiry: expiry
+            }
+        }
+        set {
+            switch kind {
+            case .retransmit: retransmit = newValue
+            case .expiry: expiry = newValue
+            }
+        }
+    }
+
+    /// Sets the mark of `kind` to `due` unless it is at or before `due` already.
+    /// - Returns: whether it changed.
+    package mutating func lower(_ kind: Kind, to due: VirtualInstant) -> Bool {
+        if let current = self[kind], current <= due { return false }
+        self[kind] = due
+        return true
+    }
+}
+
+/// How an index entry compares with its user's mark (`PushOutbox.check`).
+package enum MarkCheck: Equatable, Sendable {
+    /// Not the user's mark: superseded by an earlier entry, or the user was taken out.
+    case stale
+    /// The user's live entry; `real` is when the user is really due (nil: nothing due).
+    case live(real: VirtualInstant?)
 }
 
 /// When an unacknowledged push is sent again: `base` after it was sent, doubling with each
