@@ -20,7 +20,7 @@ package final class Simulator: EventScheduler, @unchecked Sendable {
     @exclusivity(unchecked) private var sequence: UInt64 = 0
     @exclusivity(unchecked) private var offsets = EndpointTable<Int64>()
     @exclusivity(unchecked) private var targets: [(Int) -> Void] = []
-    /// Events taken off the heap and run so far (cancelled sleeps excluded).
+    /// Events taken off the heap and run so far (cancelled sleeps and dropped events excluded).
     @exclusivity(unchecked) package private(set) var eventsRun = 0
 
     /// Makes a simulator for the run seeded with `seed`.
@@ -49,14 +49,30 @@ package final class Simulator: EventScheduler, @unchecked Sendable {
         heap.push(at: max(instant.nanoseconds, now.nanoseconds), seq: sequence, .run(action))
     }
 
+    /// Registers `callback` for events scheduled with `schedule(at:target:token:)`.
+    /// - Returns: its target number (the first 15 are carried in the heap keys themselves).
     package func register(_ callback: @escaping (Int) -> Void) -> Int {
         targets.append(callback)
         return targets.count - 1
     }
 
+    /// Calls the registered `target` with `token` at `instant` (or now, if `instant` is past):
+    /// nothing allocated, nothing but the heap key stored.
     package func schedule(at instant: VirtualInstant, target: Int, token: Int) {
         sequence &+= 1
         heap.push(at: max(instant.nanoseconds, now.nanoseconds), seq: sequence, .target(target, token: token))
+    }
+
+    /// Events on the heap, not yet run.
+    package var pendingEvents: Int { heap.count }
+
+    /// Takes the pending events of `target` whose token `isDead` accepts off the heap now, instead
+    /// of at their instants (the owner of the target cancelled them: they would do nothing). The
+    /// other events run exactly as before.
+    /// - Returns: how many were taken off.
+    @discardableResult
+    package func dropEvents(target: Int, where isDead: (Int) -> Bool) -> Int {
+        heap.removeEvents(target: target, where: isDead)
     }
 
     /// Runs `action` on the event loop `delay` from now.
