@@ -10,9 +10,12 @@ public struct EndpointTable<Value> {
     @inlinable
     public subscript(name: NodeName) -> Value? {
         get {
-            let row = byRole[name.role.order]
-            let i = name.index - 1
-            return i < row.count ? row[i] : nil
+            // Read in place (a copy of the row would retain and release its buffer on every lookup).
+            let r = name.role.order
+            let i = name.index &- 1
+            return byRole.withUnsafeBufferPointer { rows in
+                rows[r].withUnsafeBufferPointer { row in i < row.count ? row[i] : nil }
+            }
         }
         set {
             let r = name.role.order

@@ -24,12 +24,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 { nextValue() }
 
     // Inlinable (with `rotl`): called across modules on every draw (the network's, the nodes'),
     // an out-of-line call and two more for the rotations cost about 25 instructions a draw.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func nextValue() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -53,7 +53,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         p > 0 && (p >= 1 || nextUnit() < p)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 }
 

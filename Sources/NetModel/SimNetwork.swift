@@ -140,7 +140,9 @@ extension SimNetwork {
     @usableFromInline
     struct Pending {
         @usableFromInline let envelope: Envelope<Payload>
-        @usableFromInline let target: Endpoint?
+        /// Unowned: the network keeps every endpoint it ever attached (a restart reuses it), so
+        /// the message does not retain it in flight.
+        @usableFromInline unowned(unsafe) let target: Endpoint?
         @usableFromInline let incarnation: UInt64
         @usableFromInline let sourceIncarnation: UInt64
         @usableFromInline
