@@ -28,6 +28,17 @@ public struct EndpointTable<Value> {
         }
     }
 
+    /// What `body` reads from the value stored for `name` (nil if none), without copying the value
+    /// out (for a class, no retain and release around the read).
+    @inlinable
+    public func read<T>(_ name: NodeName, _ body: (Value?) -> T) -> T {
+        let r = name.role.order
+        let i = name.index &- 1
+        return byRole.withUnsafeBufferPointer { rows in
+            rows[r].withUnsafeBufferPointer { row in body(i < row.count ? row[i] : nil) }
+        }
+    }
+
     /// Every stored value, in name order.
     public var values: [Value] { byRole.flatMap { $0.compactMap { $0 } } }
 }
