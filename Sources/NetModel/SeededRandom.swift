@@ -41,14 +41,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// A uniform draw in [0, 1) with 53 bits of precision.
     /// - Returns: a Double in the half-open unit interval.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A Bernoulli trial.
     /// - Returns: true with probability `p` (never for 0, always for 1).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func chance(_ p: Double) -> Bool {
         p > 0 && (p >= 1 || nextUnit() < p)
     }
