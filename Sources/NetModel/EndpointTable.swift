@@ -10,9 +10,12 @@ public struct EndpointTable<Value> {
     @inlinable
     public subscript(name: NodeName) -> Value? {
         get {
-            let row = byRole[name.role.order]
-            let i = name.index - 1
-            return i < row.count ? row[i] : nil
+            // Read in place (a copy of the row would retain and release its buffer on every lookup).
+            let r = name.role.order
+            let i = name.index &- 1
+            return byRole.withUnsafeBufferPointer { rows in
+                rows[r].withUnsafeBufferPointer { row in i < row.count ? row[i] : nil }
+            }
         }
         set {
             let r = name.role.order
@@ -22,6 +25,17 @@ public struct EndpointTable<Value> {
                 byRole[r].append(contentsOf: repeatElement(nil, count: i + 1 - byRole[r].count))
             }
             byRole[r][i] = newValue
+        }
+    }
+
+    /// What `body` reads from the value stored for `name` (nil if none), without copying the value
+    /// out (for a class, no retain and release around the read).
+    @inlinable
+    public func read<T>(_ name: NodeName, _ body: (Value?) -> T) -> T {
+        let r = name.role.order
+        let i = name.index &- 1
+        return byRole.withUnsafeBufferPointer { rows in
+            rows[r].withUnsafeBufferPointer { row in body(i < row.count ? row[i] : nil) }
         }
     }
 

@@ -81,8 +81,18 @@ public func log1pNegative(_ u: Double) -> Double {
     if m <= 0 { return -745 }   // ln of the smallest subnormal, an exponential draw's cap
     // m = significand · 2^exponent exactly; scaling by powers of two is exact, so this gives the
     // same m and k as halving or doubling one step at a time, without the loop.
-    var k = Double(m.exponent)
-    m = m.significand   // [1, 2)
+    var k: Double
+    if m >= Double.leastNormalMagnitude {
+        // The exponent and significand fields read directly (the stdlib's `exponent` and
+        // `significand` are out-of-line calls): the same values for every normal number.
+        let bits = m.bitPattern
+        k = Double(Int((bits >> 52) & 0x7FF) - 1023)
+        m = Double(bitPattern: bits & 0x000F_FFFF_FFFF_FFFF | 0x3FF0_0000_0000_0000)
+    } else {
+        k = Double(m.exponent)
+        m = m.significand
+    }
+    // m in [1, 2)
     if m >= 1.4142135623730951 { m *= 0.5; k += 1 }
     let z = (m - 1) / (m + 1)
     let z2 = z * z

@@ -6,7 +6,7 @@
 /// what any other stream draws. The algorithm is fixed and documented because a trace hash recorded
 /// today must replay on every future build.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// Seeds the four state words from `seed` with SplitMix64.
     public init(seed: UInt64) {
@@ -24,10 +24,12 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 { nextValue() }
 
-    @usableFromInline
+    // Inlinable (with `rotl`): called across modules on every draw (the network's, the nodes'),
+    // an out-of-line call and two more for the rotations cost about 25 instructions a draw.
+    @inlinable @inline(__always)
     mutating func nextValue() -> UInt64 {
         let result = rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -39,19 +41,20 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
     /// A uniform draw in [0, 1) with 53 bits of precision.
     /// - Returns: a Double in the half-open unit interval.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * 0x1.0p-53
     }
 
     /// A Bernoulli trial.
     /// - Returns: true with probability `p` (never for 0, always for 1).
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func chance(_ p: Double) -> Bool {
         p > 0 && (p >= 1 || nextUnit() < p)
     }
 
-    private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always)
+    func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 }
 
 /// SplitMix64 (Steele, Lea and Flood, 2014): used only to expand a seed into xoshiro state.

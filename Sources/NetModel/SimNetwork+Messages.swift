@@ -74,7 +74,7 @@ extension SimNetwork {
         let from = envelope.source, to = envelope.destination, id = envelope.id
         let reason: String
         if let target, target.up, target.incarnation == incarnation {
-            if let source = endpoints[from], source.incarnation != sourceIncarnation {
+            if endpoints.read(from, { $0.map { $0.incarnation != sourceIncarnation } ?? false }) {
                 reason = "source-crashed"
             } else if isCut(from: from, to: to) {
                 reason = "partition"

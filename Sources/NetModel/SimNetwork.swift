@@ -43,8 +43,14 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
         self.rng = SeededRandom(seed: seed, stream: "network")
         self.defaults = PreparedLink(defaults)
         // The callback is made here, in the caller's module, so that it is specialized for Payload.
-        self.targetNumber = scheduler.register { [unowned(unsafe) self] token in self.fire(token: token) }
-        self.frameTargetNumber = scheduler.register { [unowned(unsafe) self] token in self.fireFrame(token: token) }
+        // The scheduler's callbacks never outlive the network's use; the network is borrowed, not
+        // retained, for each call (an `unowned(unsafe)` capture was still copied, a retain and a
+        // release per delivery).
+        let network = Unmanaged.passUnretained(self)
+        self.targetNumber = scheduler.register { token in network._withUnsafeGuaranteedRef { $0.fire(token: token) } }
+        self.frameTargetNumber = scheduler.register { token in
+            network._withUnsafeGuaranteedRef { $0.fireFrame(token: token) }
+        }
     }
 
     /// Overrides the conditions of traffic from `source` to `destination` (one direction).
@@ -140,7 +146,9 @@ extension SimNetwork {
     @usableFromInline
     struct Pending {
         @usableFromInline let envelope: Envelope<Payload>
-        @usableFromInline let target: Endpoint?
+        /// Unowned: the network keeps every endpoint it ever attached (a restart reuses it), so
+        /// the message does not retain it in flight.
+        @usableFromInline unowned(unsafe) let target: Endpoint?
         @usableFromInline let incarnation: UInt64
         @usableFromInline let sourceIncarnation: UInt64
         @usableFromInline

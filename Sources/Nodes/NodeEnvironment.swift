@@ -96,8 +96,13 @@ extension NodeEnvironment {
 package struct TimerID: Hashable, Sendable {
     /// The raw number, unique within a run.
     package let rawValue: UInt64
-    /// Wraps a raw number.
-    package init(_ rawValue: UInt64) { self.rawValue = rawValue }
+    /// Where the environment keeps the timer (the simulator: its slot), or -1.
+    package let slot: Int
+    /// Wraps a raw number and, if the environment has one, the timer's slot.
+    package init(_ rawValue: UInt64, slot: Int = -1) {
+        self.rawValue = rawValue
+        self.slot = slot
+    }
 }
 
 /// Settings every node of one cluster shares (from the experiment's `timing`, plus secrets).

@@ -87,3 +87,47 @@ struct EventHeapTests {
         #expect(order == Array(1...100))
     }
 }
+
+@Suite("EventHeap: inline targets and dropped events")
+struct EventHeapKeyTests {
+    /// Targets and tokens in the key's range travel in the key, the others (and closures) through
+    /// the slot pool: all come back as pushed, in order.
+    @Test func inlineAndPooledActionsComeBackIntact() {
+        var heap = EventHeap()
+        let pushed: [(target: Int, token: Int)] = [(0, 0), (14, 0xFF_FFFF), (15, 7), (3, 1 << 24), (2, 12_345),
+                                                   (100, 1 << 40), (0, 1)]
+        var ran = 0
+        for (i, p) in pushed.enumerated() {
+            heap.push(at: 10, seq: UInt64(2 * i + 1), .target(p.target, token: p.token))
+            heap.push(at: 10, seq: UInt64(2 * i + 2), .run({ ran += 1 }))
+        }
+        for p in pushed {
+            guard case .target(let target, let token)? = heap.pop()?.action else { Issue.record("not a target"); return }
+            #expect(target == p.target && token == p.token)
+            guard case .run(let body)? = heap.pop()?.action else { Issue.record("not a closure"); return }
+            body()
+        }
+        #expect(ran == pushed.count && heap.isEmpty)
+    }
+
+    /// Removing one target's accepted tokens leaves every other event in (instant, sequence) order.
+    @Test(arguments: [5, 6] as [UInt64])
+    func removedEventsLeaveTheRestInOrder(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var heap = EventHeap(), reference = EventHeapTests.Reference()
+        var removed = 0
+        for seq in 1...5_000 as ClosedRange<UInt64> {
+            let at = Int64(random.next() % 1_000_000)
+            // Target 1 carries the dead tokens (odd seq), target 0 the others.
+            let target = seq % 3 == 0 ? 1 : 0
+            heap.push(at: at, seq: seq, .target(target, token: Int(seq)))
+            if target == 1 && seq % 2 == 1 { removed += 1 } else { reference.push(at, seq) }
+        }
+        var asked = 0
+        let count = heap.removeEvents(target: 1) { token in asked += 1; return token % 2 == 1 }
+        #expect(count == removed && asked == 5_000 / 3)
+        #expect(heap.count == reference.items.count)
+        while !heap.isEmpty { EventHeapTests.popBoth(&heap, &reference) }
+        #expect(reference.items.isEmpty)
+    }
+}

@@ -52,6 +52,7 @@ package enum SimBenchmark {
             defaults: LinkConditions(latency: settings.latency, drop: settings.drop), trace: sim.trace)
         let budget = Budget(remaining: settings.messages)
         let names = (1...settings.nodes).map { NodeName(.frontend, $0) }
+        let handles = Handles()
         sim.schedule(at: .zero) {
             // Setup runs on the event loop, so the nodes are touched from their executor's thread.
             var nodes: [BenchNode] = []
@@ -61,6 +62,7 @@ package enum SimBenchmark {
                                      rng: sim.random(stream: name.description), replace: settings.drop)
                 let receive = node.simulatorCallback(on: sim.executor) { node, inbound in node.receive(inbound) }
                 let handle = network.attach(name, handler: receive)
+                handles.all.append(handle)
                 node.withSimulatorIsolation(sim.executor) { $0.transport = handle }
                 nodes.append(node)
             }
@@ -68,7 +70,7 @@ package enum SimBenchmark {
                 for node in nodes { node.withSimulatorIsolation(sim.executor) { $0.sendOne() } }
             }
         }
-        let outcome = sim.run(until: VirtualInstant(nanoseconds: .max))
+        let outcome = withExtendedLifetime(handles) { sim.run(until: VirtualInstant(nanoseconds: .max)) }
         network.detachAll()
         precondition(outcome.isClean, outcome.foreignJobs.failureMessage ?? "")
         return Outcome(deliveries: network.stats.delivered, events: sim.trace.count, sent: network.stats.sent,
@@ -81,6 +83,11 @@ package struct BenchMessage: NetworkPayload {
     /// Hops so far.
     package var hops: Int
     package var traceLabel: String { "Bench" }
+}
+
+/// The nodes' transport handles, kept for the run (the nodes hold theirs unowned).
+final class Handles: @unchecked Sendable {
+    var all: [SimNetwork<BenchMessage>.Handle] = []
 }
 
 /// How many sends are left in the whole run (shared by every node; driver thread only).
@@ -97,7 +104,9 @@ actor BenchNode {
     let budget: Budget
     @exclusivity(unchecked) var rng: SeededRandom
     let replace: Double
-    @exclusivity(unchecked) var transport: SimNetwork<BenchMessage>.Handle?
+    /// Unowned (the run keeps the handles): a strong stored handle was retained and released
+    /// around every send.
+    @exclusivity(unchecked) unowned(unsafe) var transport: SimNetwork<BenchMessage>.Handle?
 
     init(name: NodeName, executor: SimExecutor, peers: [NodeName], budget: Budget, rng: SeededRandom,
          replace: Double) {

@@ -25,7 +25,7 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// The current instant in nanoseconds, kept up to date by the simulator.
     @exclusivity(unchecked) var now: Int64 = 0
     /// Events recorded and not yet handed to the folding queue (recording thread only).
-    @exclusivity(unchecked) private var batch: [TraceEvent] = []
+    @exclusivity(unchecked) private var batch = TraceBatch(capacity: TraceRecorder.batchSize)
     /// The folding queue and what it owns.
     private let folder = DispatchQueue(label: "clustersim.trace-folder")
     @exclusivity(unchecked) private var folded: [TraceEvent] = []
@@ -45,7 +45,6 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     /// Makes an empty recorder that keeps what `retention` says.
     package init(retention: TraceRetention) {
         self.retention = retention
-        batch.reserveCapacity(Self.batchSize)
     }
 
     /// Makes an empty recorder that keeps every event (`retainsEvents`) or none.
@@ -127,30 +126,37 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
         count += 1
         batch.append(TraceEvent(seq: count, at: VirtualInstant(nanoseconds: now), kind: kind, node: node,
                                 peer: peer, messageID: messageID, label: label, fields: detail))
-        if batch.count == Self.batchSize { flush() }
+        if batch.isFull { flush() }
     }
 
     /// Hands the partial batch to the folding queue.
     private func flush() {
         guard !batch.isEmpty else { return }
         let full = batch
-        batch = []
-        batch.reserveCapacity(Self.batchSize)
+        batch = TraceBatch(capacity: Self.batchSize)
         inFlight.wait()
         folder.async { [self] in
-            fold(full)
+            // Scans and the file writer take arrays: the events are moved into one for them.
+            // Otherwise they are folded (and kept) straight from the batch's buffer.
+            // Either way the events are destroyed here, on the folding thread.
+            if !scans.isEmpty || output != nil {
+                fold(full.take())
+            } else {
+                full.withEvents { fold($0) }
+                full.removeAll()
+            }
             inFlight.signal()
         }
     }
 
     /// On the folding queue: hashes, keeps, indexes and scans one batch, in order.
-    private func fold(_ full: [TraceEvent]) {
+    private func fold<Events: Collection<TraceEvent>>(_ full: Events) {
         for e in full {
             TraceEvent.fold(into: &hasher, at: e.at.nanoseconds, kind: e.kind, node: e.node, peer: e.peer,
                             messageID: e.messageID, label: e.label, detail: e.fields)
         }
-        if !scans.isEmpty { scans.observe(full) }
-        output?.write(full)
+        if !scans.isEmpty { scans.observe(Array(full)) }
+        output?.write(Array(full))
         switch retention {
         case .everything:
             var position = folded.count
@@ -180,5 +186,56 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
         out.reserveCapacity(events.count * 96)
         for e in events { out += e.jsonLine; out += "\n" }
         return out
+    }
+}
+
+/// The events recorded since the last hand-over, in a fixed buffer: appending is a write and a
+/// count (an array append checked its buffer's uniqueness and capacity, and copied through the
+/// stdlib's generic path, on every event). The folding queue moves the events out into an array.
+private final class TraceBatch: @unchecked Sendable {
+    private let events: UnsafeMutablePointer<TraceEvent>
+    private let capacity: Int
+    private var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        events = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        events.deinitialize(count: count)
+        events.deallocate()
+    }
+
+    var isEmpty: Bool { count == 0 }
+    var isFull: Bool { count == capacity }
+
+    /// Adds `event` behind the others (the batch must not be full).
+    @inline(__always)
+    func append(_ event: consuming TraceEvent) {
+        (events + count).initialize(to: event)
+        count += 1
+    }
+
+    /// Calls `body` with the events, in order (they stay in the batch).
+    func withEvents<T>(_ body: (UnsafeBufferPointer<TraceEvent>) -> T) -> T {
+        body(UnsafeBufferPointer(start: events, count: count))
+    }
+
+    /// Destroys the events, leaving the batch empty.
+    func removeAll() {
+        events.deinitialize(count: count)
+        count = 0
+    }
+
+    /// Moves the events out, in order, leaving the batch empty.
+    func take() -> [TraceEvent] {
+        let n = count
+        guard n > 0 else { return [] }
+        count = 0
+        return [TraceEvent](unsafeUninitializedCapacity: n) { buffer, initialized in
+            buffer.baseAddress!.moveInitialize(from: events, count: n)
+            initialized = n
+        }
     }
 }
