@@ -31,7 +31,7 @@ public struct EndpointTable<Value> {
     /// What `body` reads from the value stored for `name` (nil if none), without copying the value
     /// out (for a class, no retain and release around the read).
     @inlinable
-    public func read<T>(_ name: NodeName, _ body: (Value?) -> T) -> T {
+    package func read<T>(_ name: NodeName, _ body: (Value?) -> T) -> T {
         let r = name.role.order
         let i = name.index &- 1
         return byRole.withUnsafeBufferPointer { rows in

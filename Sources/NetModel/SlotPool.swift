@@ -31,7 +31,7 @@ public final class SlotPool<Element> {
     }
 
     /// How many values are in the pool.
-    public var count: Int { used - freeCount }
+    package var count: Int { used - freeCount }
 
     /// Moves `value` in.
     /// - Returns: its slot number.
@@ -65,7 +65,7 @@ public final class SlotPool<Element> {
     /// Reads the value in `slot` without taking it out.
     /// - Returns: what `body` returns, or nil if the slot is empty.
     @inlinable
-    public func peek<T>(_ slot: Int, _ body: (borrowing Element) -> T) -> T? {
+    package func peek<T>(_ slot: Int, _ body: (borrowing Element) -> T) -> T? {
         guard slot >= 0, slot < used, occupied[slot] else { return nil }
         return body(storage[slot])
     }
@@ -73,7 +73,7 @@ public final class SlotPool<Element> {
     /// Changes the value in `slot` in place.
     /// - Returns: what `body` returns, or nil if the slot is empty.
     @inlinable
-    public func modify<T>(_ slot: Int, _ body: (inout Element) -> T) -> T? {
+    package func modify<T>(_ slot: Int, _ body: (inout Element) -> T) -> T? {
         guard slot >= 0, slot < used, occupied[slot] else { return nil }
         return body(&storage[slot])
     }
