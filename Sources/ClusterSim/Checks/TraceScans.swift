@@ -53,17 +53,20 @@ struct TraceScans: Sendable {
 
     /// Hands each event of `events` (a batch, in trace order) to the scans that read it.
     mutating func observe(_ events: [TraceEvent]) {
-        // Through the buffer, an event that no scan reads is looked at (kind, label), not copied.
-        events.withUnsafeBufferPointer { batch in
-            for i in batch.indices where kindMask & (1 << batch[i].kind.rawValue) != 0 {
-                let kind = batch[i].kind
-                guard let which = kind == .node ? readers.value(of: batch[i].label) : kindReaders[Int(kind.rawValue)] else { continue }
-                let entry = NodeEntry(event: batch[i])
-                for reader in which {
-                    switch reader {
-                    case .check(let c): checks[c].scan.observe(entry)
-                    case .metrics: metrics?.observe(entry)
-                    }
+        events.withUnsafeBufferPointer { observe($0) }
+    }
+
+    /// Feeds a batch of events, in order, read where they are (the recorder's batch buffer): an
+    /// event that no scan reads is looked at (kind, label), not copied.
+    mutating func observe(_ batch: UnsafeBufferPointer<TraceEvent>) {
+        for i in batch.indices where kindMask & (1 << batch[i].kind.rawValue) != 0 {
+            let kind = batch[i].kind
+            guard let which = kind == .node ? readers.value(of: batch[i].label) : kindReaders[Int(kind.rawValue)] else { continue }
+            let entry = NodeEntry(event: batch[i])
+            for reader in which {
+                switch reader {
+                case .check(let c): checks[c].scan.observe(entry)
+                case .metrics: metrics?.observe(entry)
                 }
             }
         }
