@@ -76,6 +76,23 @@ struct SeedDefectTests {
         }
     }
 
+    @Test("the chat node rejects a backend call with a wrong group id and never runs it")
+    func chatNodeRejectsWrongGroup() throws {
+        let json = experiment(clients: 4, extra: #", "chat": true"#, workload: #""pushRate": "0/s""#)
+        try withCluster(json, seed: 1, configure: { run in
+            run.simulator.schedule(at: VirtualInstant.zero.advanced(by: .seconds(5))) {
+                let stranger = run.network.attach(NodeName(.frontend, 9)) { _ in }
+                let key = RequestKey(origin: NodeName(.frontend, 9), id: 1)
+                stranger.send(.backend(group: "not-the-cluster", .chat(user: "user-1", command: .create(title: "forged"), request: key)),
+                              to: NodeName(.chat, 1))
+            }
+        }) { run, _ in
+            #expect(run.logs(NodeLog.backendRejected, at: NodeName(.chat, 1)).count == 1)
+            let executed = run.logs(NodeLog.requestExecuted, at: NodeName(.chat, 1))
+            #expect(!executed.contains { run.field("origin", $0) == "frontend-9" }, "the forged create ran")
+        }
+    }
+
     @Test("tokens expire: a replayed expired token and a forged one are refused")
     func tokensExpire() throws {
         let json = #"{"name": "t", "duration": "20s", "settle": "5s", "cluster": {"frontends": 2}, "timing": {"tokenLifetime": "3s"}, "workload": {"clients": 10, "rampUp": "1s", "requestRate": "1/s", "attacks": {"clients": 3, "rate": "3/s"}}}"#

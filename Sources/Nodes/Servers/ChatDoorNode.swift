@@ -105,8 +105,9 @@ package actor ChatDoorNode: ManagedServer {
             let source = envelope.source
             if source.role == .management { core.managerSaid(envelope.payload) }
             if handleManagement(envelope.payload, from: source) { return }
-            guard let call = admittedBackendCall(envelope.payload, from: source) else { return }
-            perform(core.backendCall(call, from: source, link: view, now: env.now))
+            withAdmittedBackendCall(envelope.payload, from: source) { call in
+                perform(core.backendCall(call, from: source, link: view, now: env.now))
+            }
         case .streamClosed(let id, _, _):
             guard let open = chatStream, open.id == id else { return }
             chatStream = nil

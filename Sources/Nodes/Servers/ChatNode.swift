@@ -74,9 +74,10 @@ package actor ChatNode: ManagedServer {
         case .streamOpened:
             return
         }
-        guard let call = admittedBackendCall(payload, from: source) else { return }
-        perform(core.call(call, from: source, serving: link.isServing, mayServeAgain: link.mayServeAgain,
-                          session: sessionNode, now: env.now))
+        withAdmittedBackendCall(payload, from: source) { call in
+            perform(core.call(call, from: source, serving: link.isServing, mayServeAgain: link.mayServeAgain,
+                              session: sessionNode, now: env.now))
+        }
     }
 
     private func fire(_ timer: ChatCore.Timer) {

@@ -43,15 +43,16 @@ extension ManagedServer {
         }
     }
 
-    /// The backend call `message` carries, when it is one with the cluster's group id: anything
-    /// else is logged as unexpected, a wrong group id as rejected (`admits`).
-    /// - Returns: the call to run, or nil when there is none.
-    func admittedBackendCall(_ message: ClusterMessage, from source: NodeName) -> BackendCall? {
+    /// Runs `body` with the backend call `message` carries, when it is one with the cluster's
+    /// group id: anything else is logged as unexpected, a wrong group id as rejected (`admits`).
+    /// The call is read where it is in the message's box (returning it copied the whole call out
+    /// and destroyed it afterwards).
+    func withAdmittedBackendCall(_ message: ClusterMessage, from source: NodeName, _ body: (BackendCall) -> Void) {
         guard case .backend(let group, let call) = message else {
             unexpected(message, from: source)
-            return nil
+            return
         }
-        return admits(group, call, from: source) ? call : nil
+        if admits(group, call, from: source) { body(call) }
     }
 
     /// A clean shutdown: unregister at once (the seed never did); the link is `.leaving` until
