@@ -10,7 +10,9 @@ struct SimctlChatClusterTests {
     @Test("A room made through one chat-server process is shared with another; SIGTERM on one gives the leave notice")
     func twoProcesses() throws {
         let simctl = try #require(builtSimctl())
-        let timing = ["--ping-interval", "200ms", "--ping-timeout", "1s"]
+        // Nothing here waits for a ping timeout (a SIGTERM unregisters at once), so it is long: a
+        // process stalled by a loaded machine must not be removed as dead mid-test.
+        let timing = ["--ping-interval", "200ms", "--ping-timeout", "5s"]
         // The chat servers take the cluster secret from CLUSTERSIM_SECRET, unset here: the built-in one.
         let management = try LineProcess(simctl, ["node", "--role", "management", "--listen", "127.0.0.1:0", "--insecure"] + timing,
                                      standardError: .mergedWithOutput)
