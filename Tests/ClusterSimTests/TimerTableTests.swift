@@ -97,16 +97,20 @@ actor TimerProbe {
 
 @Suite("Node timers on the simulator")
 struct SimTimerTests {
+    /// A one-second run with a live node environment (session-9) and a probe actor to arm timers on.
+    private func timerRig() throws -> (ClusterRun, Simulator, SimNodeEnvironment, TimerProbe) {
+        let json = #"{"name": "timers", "duration": "1s", "cluster": {"frontends": 1}, "workload": {"clients": 1}}"#
+        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
+        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator, settings: run.settings,
+                                     incarnation: 1, liveness: run.liveness)
+        run.liveness.current[env.name] = 1
+        return (run, run.simulator, env, TimerProbe(executor: run.simulator.executor))
+    }
+
     /// Many timers armed, most cancelled: the cancelled ones never run, the others run once each
     /// at their instants in arming order, and the cancelled ones' keys leave the heap early.
     @Test func cancelledTimersNeverRunAndLeaveTheHeap() throws {
-        let json = #"{"name": "timers", "duration": "1s", "cluster": {"frontends": 1}, "workload": {"clients": 1}}"#
-        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
-        let sim = run.simulator
-        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: sim, settings: run.settings,
-                                     incarnation: 1, liveness: run.liveness)
-        run.liveness.current[env.name] = 1
-        let probe = TimerProbe(executor: sim.executor)
+        let (run, sim, env, probe) = try timerRig()
         var peak = 0
         sim.schedule(at: .zero) {
             var ids: [TimerID] = []
@@ -129,13 +133,7 @@ struct SimTimerTests {
 
     /// The sweep runs while cancels go on: the heap holds fewer keys than timers were armed.
     @Test func sweepShrinksTheHeap() throws {
-        let json = #"{"name": "timers", "duration": "1s", "cluster": {"frontends": 1}, "workload": {"clients": 1}}"#
-        let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
-        let sim = run.simulator
-        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: sim, settings: run.settings,
-                                     incarnation: 1, liveness: run.liveness)
-        run.liveness.current[env.name] = 1
-        let probe = TimerProbe(executor: sim.executor)
+        let (_, sim, env, probe) = try timerRig()
         var after = 0
         sim.schedule(at: .zero) {
             for n in 0..<10_000 {

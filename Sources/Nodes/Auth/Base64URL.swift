@@ -66,8 +66,9 @@ package enum Base64URL {
     /// `String` of it).
     /// - Returns: the bytes, or nil when the text is not valid unpadded base64url.
     package static func decode(bytes utf8: some Collection<UInt8>) -> [UInt8]? {
+        // A collection without contiguous storage (none in the package's own calls) is copied first.
         if let decoded = utf8.withContiguousStorageIfAvailable({ decode(contiguous: $0) }) { return decoded }
-        return decodeByteByByte(utf8)
+        return Array(utf8).withUnsafeBufferPointer { decode(contiguous: $0) }
     }
 
     /// `decode(bytes:)` on contiguous bytes: four characters to three bytes a step, written
@@ -121,42 +122,5 @@ package enum Base64URL {
             }
             return valid ? out : nil
         }
-    }
-
-    /// `decode(bytes:)` a character at a time, for collections without contiguous storage.
-    private static func decodeByteByByte(_ utf8: some Collection<UInt8>) -> [UInt8]? {
-        let count = utf8.count
-        let remainder = count % 4
-        if remainder == 1 { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(count / 4 * 3 + 2)
-
-        var accumulator: UInt32 = 0
-        var pending = 0
-        for character in utf8 {
-            let value = decodeTable[Int(character)]
-            if value == 0xFF { return nil }
-            accumulator = accumulator << 6 | UInt32(value)
-            pending += 1
-            if pending == 4 {
-                out.append(UInt8(truncatingIfNeeded: accumulator >> 16))
-                out.append(UInt8(truncatingIfNeeded: accumulator >> 8))
-                out.append(UInt8(truncatingIfNeeded: accumulator))
-                accumulator = 0
-                pending = 0
-            }
-        }
-        switch pending {
-        case 2:  // 12 bits: one byte plus 4 unused bits
-            if accumulator & 0x0F != 0 { return nil }
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 4))
-        case 3:  // 18 bits: two bytes plus 2 unused bits
-            if accumulator & 0x03 != 0 { return nil }
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 10))
-            out.append(UInt8(truncatingIfNeeded: accumulator >> 2))
-        default:
-            break
-        }
-        return out
     }
 }
