@@ -50,7 +50,7 @@ package struct ChatLivenessChecker: ScanningChecker {
     /// The least time between the end of the last fault and the end of the load for the check to
     /// judge: the cluster's recovery budget (failure detection, re-registration, clients
     /// reconnecting and rejoining) with room for a line to be said and received.
-    package static let recoveryBound: Duration = .seconds(10)
+    package static let recoveryBound: Duration = RunRecord.recoveryBound
 
     /// Makes the checker.
     package init() {}

@@ -8,8 +8,16 @@ import NetModel
 /// a live frontend). An entry with no such stream (its frontend crashed or fenced, or the stream
 /// closed) is *stale*; a stream with no entry is *unmapped*.
 ///
-/// Allowed exceptions: none. When `session-1` is down at the end (`sessionEntries == nil`) the
-/// check fails, saying so.
+/// Allowed exceptions, *in recovery* (counted and named in the detail, not judged): what an exit
+/// (``RunRecord/exits()``: a fenced node ended by its supervisor, a crash no planned fault
+/// explains) less than ``RunRecord/recoveryBound`` before the end leaves unsettled —
+/// - after an exit of `session-1`, unmapped streams: its new incarnation rebuilds the map from the
+///   frontends' re-syncs;
+/// - after an exit of frontend F, stale entries and unmapped streams at F.
+///
+/// The cluster removed that node itself (most often because the network lost its pings) too late
+/// in the run to be judged settled. When `session-1` is down at the end (`sessionEntries == nil`)
+/// the check fails, saying so.
 ///
 /// Detail on failure: `stale entries: …; unmapped streams: …` as `user@frontend#connection`,
 /// first few of each and a count.
@@ -26,23 +34,44 @@ package struct SessionMapConvergesChecker: Checker {
         guard let entries = run.snapshot.sessionEntries else {
             return fail("session-1 is down at the end of the run: there is no session map to compare with the streams")
         }
+        let exits = run.exitsInRecovery()
+        let sessionRecovering = exits.contains { $0.node.role == .session }
+        let frontendsRecovering = Set(exits.filter { $0.node.role == .frontend }.map(\.node))
         let mapped = Set(entries)
         let streams = Set(run.snapshot.frontendStreams.map(\.sessionRow))
-        let stale = mapped.subtracting(streams).sorted().map(\.description)
-        let unmapped = streams.subtracting(mapped).sorted().map(\.description)
+        let (staleRows, staleRecovering) = mapped.subtracting(streams).sorted().partitioned {
+            !frontendsRecovering.contains($0.frontend)
+        }
+        let (unmappedRows, unmappedRecovering) = streams.subtracting(mapped).sorted().partitioned {
+            !sessionRecovering && !frontendsRecovering.contains($0.frontend)
+        }
+        let stale = staleRows.map(\.description), unmapped = unmappedRows.map(\.description)
+        let recovering = (staleRecovering + unmappedRecovering).map(\.description)
+        let recoveryNote = recovering.isEmpty ? ""
+            : "; in recovery, not judged: \(recovering.count) rows of nodes that exited ("
+              + RunRecord.describe(exits, end: run.end) + "): " + Detail.list(recovering)
         if stale.isEmpty && unmapped.isEmpty {
-            return pass("the session map matches the \(streams.count) open streams")
+            return pass("the session map matches the \(streams.count - unmappedRecovering.count) open streams" + recoveryNote)
         }
         var parts: [String] = []
         if !stale.isEmpty { parts.append("stale entries (no such stream): " + Detail.list(stale)) }
         if !unmapped.isEmpty { parts.append("unmapped streams (no entry): " + Detail.list(unmapped)) }
-        let first = unmapped.isEmpty ? mapped.subtracting(streams).min() : streams.subtracting(mapped).min()
+        let first = unmapped.isEmpty ? staleRows.first : unmappedRows.first
         let example = first.map { row in
             Counterexample(kind: unmapped.isEmpty ? .unexplained : .missing,
                            summary: unmapped.isEmpty ? "the session map keeps \(row), a stream that no longer exists"
                                                      : "the stream \(row) has no entry in the session map",
                            marks: run.sessionHistory(of: row.user), subject: .node(row.frontend))
         }
-        return fail(parts.joined(separator: "; ")).with(example)
+        return fail(parts.joined(separator: "; ") + recoveryNote).with(example)
+    }
+}
+
+extension Array {
+    /// The elements for which `kept` holds, and the others, each in order.
+    func partitioned(_ kept: (Element) -> Bool) -> (kept: [Element], others: [Element]) {
+        var a: [Element] = [], b: [Element] = []
+        for element in self { if kept(element) { a.append(element) } else { b.append(element) } }
+        return (a, b)
     }
 }

@@ -1,0 +1,97 @@
+import Testing
+import NetModel
+import Nodes
+@testable import ClusterSim
+
+/// `liveness` and `session-map-converges` after a node exits near the end of the run: a fenced
+/// node ended by its supervisor (a crash no planned fault explains) less than the recovery bound
+/// before the end leaves what it touched in recovery, counted and not judged; anything else is
+/// judged as before.
+@Suite("End-state checks after an exit near the end")
+struct ChecksRecoveryTests {
+    /// A 60 s + 10 s run (end 70 s) of `t`, with `faults` planned.
+    func run(_ t: TraceBuilder, snapshot: ClusterSnapshot, faults: [Fault] = []) -> RunRecord {
+        let experiment = Experiment(name: "recovery", duration: .seconds(60), cluster: ClusterShape(frontends: 2),
+                                    faults: faults)
+        var events = t.events
+        for i in events.indices { events[i].seq = i + 1 }
+        return RunRecord(experiment: experiment, events: events, snapshot: snapshot)
+    }
+
+    /// frontend-2 crashes at `exit` and bob's client-2 loses its stream there `lag` later.
+    func frontendExit(at exit: Duration, lag: Duration = .milliseconds(1), from frontend: Int = 2) -> TraceBuilder {
+        var t = TraceBuilder()
+        t.log(.seconds(1), Fx.cl(2), NodeLog.clientConnected, ["frontend": Fx.fe(2), "conn": 1])
+        t.net(exit, .crash, Fx.fe(2), label: "crash")
+        t.log(exit + lag, Fx.cl(2), NodeLog.clientDisconnected, ["frontend": Fx.fe(frontend), "reason": "peer-crashed"])
+        return t
+    }
+
+    static let clients = [makeClient(1, user: "alice"), makeClient(2, user: "bob", connected: false)]
+
+    @Test("liveness: a client cut by an exit 5 s before the end is in recovery, not judged")
+    func livenessExcusesRecentExit() {
+        let result = LivenessChecker().check(run(frontendExit(at: .seconds(65)), snapshot: ClusterSnapshot(clients: Self.clients)))
+        #expect(result.passed, "\(result.detail)")
+        #expect(result.detail == "1 of 2 clients connected and served at 70.000s; in recovery, not judged: 1 whose frontend"
+                + " exited (frontend-2 at 65.000s, 5.000s before the end; recovery bound 10.000s): client-2")
+    }
+
+    /// Each case must still fail: the exception is only for an exit, recent, of the client's own
+    /// frontend, that came before the client lost its stream.
+    @Test("liveness: planted misses of the exception still fail",
+          arguments: ["planned crash", "exit too early", "other frontend", "disconnected before the exit", "no exit"])
+    func livenessStillJudges(_ variant: String) {
+        var faults: [Fault] = []
+        var t: TraceBuilder
+        switch variant {
+        case "planned crash":
+            t = frontendExit(at: .seconds(65))
+            faults = [Fault(at: .seconds(65), action: .crash(Fx.fe(2), restartAfter: nil))]
+        case "exit too early": t = frontendExit(at: .seconds(59))
+        case "other frontend": t = frontendExit(at: .seconds(65), from: 1)
+        case "disconnected before the exit": t = frontendExit(at: .seconds(65), lag: .milliseconds(-1))
+        default:
+            t = TraceBuilder()
+            t.log(.seconds(65), Fx.cl(2), NodeLog.clientDisconnected, ["frontend": Fx.fe(2), "reason": "peer-crashed"])
+        }
+        let result = LivenessChecker().check(run(t, snapshot: ClusterSnapshot(clients: Self.clients), faults: faults))
+        #expect(!result.passed, "\(result.detail)")
+        #expect(result.detail.hasPrefix("1 of 2 clients not live at 70.000s: client-2 (disconnected)"), "\(result.detail)")
+    }
+
+    static let streams = [StreamRow(frontend: Fx.fe(1), user: "alice", connection: 3),
+                          StreamRow(frontend: Fx.fe(2), user: "bob", connection: 9)]
+
+    @Test("session-map-converges: after session-1 exits, unmapped streams are in recovery; stale entries are still judged")
+    func sessionExit() {
+        var t = TraceBuilder()
+        t.net(.seconds(68), .crash, Fx.session, label: "crash")
+        let empty = run(t, snapshot: ClusterSnapshot(sessionEntries: [], frontendStreams: Self.streams))
+        let passed = SessionMapConvergesChecker().check(empty)
+        #expect(passed.passed, "\(passed.detail)")
+        #expect(passed.detail == "the session map matches the 0 open streams; in recovery, not judged: 2 rows of nodes that"
+                + " exited (session-1 at 68.000s, 2.000s before the end; recovery bound 10.000s): alice@frontend-1#3, bob@frontend-2#9")
+        let stale = run(t, snapshot: ClusterSnapshot(sessionEntries: [SessionRow(user: "carol", frontend: Fx.fe(1), connection: 4)],
+                                                    frontendStreams: Self.streams))
+        let failed = SessionMapConvergesChecker().check(stale)
+        #expect(!failed.passed)
+        #expect(failed.detail.hasPrefix("stale entries (no such stream): carol@frontend-1#4; in recovery"), "\(failed.detail)")
+    }
+
+    @Test("session-map-converges: after frontend-2 exits, only frontend-2's rows are in recovery",
+          arguments: [false, true])
+    func frontendExitRows(_ planned: Bool) {
+        var t = TraceBuilder()
+        t.net(.seconds(65), .crash, Fx.fe(2), label: "crash")
+        let entries = [SessionRow(user: "alice", frontend: Fx.fe(1), connection: 3),
+                       SessionRow(user: "dave", frontend: Fx.fe(2), connection: 7)]   // bob unmapped, dave stale: both frontend-2
+        let faults = planned ? [Fault(at: .seconds(65), action: .crash(Fx.fe(2), restartAfter: nil))] : []
+        let result = SessionMapConvergesChecker().check(run(t, snapshot: ClusterSnapshot(sessionEntries: entries,
+                                                                                           frontendStreams: Self.streams), faults: faults))
+        #expect(result.passed == !planned, "\(result.detail)")
+        if planned {
+            #expect(result.detail == "stale entries (no such stream): dave@frontend-2#7; unmapped streams (no entry): bob@frontend-2#9")
+        }
+    }
+}
