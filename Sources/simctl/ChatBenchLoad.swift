@@ -3,7 +3,9 @@ import NetModel
 import Nodes
 
 /// The load generator of `simctl bench chat`: R rooms × M members, each a TCP client, all
-/// driven by one epoll loop. Member 0 of each room is its sender.
+/// driven by one epoll loop. Member 0 of each room is its sender. It speaks the chat protocol to
+/// `simctl chat-server`, or RESP2 pub/sub to `redis-server` (``ChatBenchWire``): the same load
+/// and the same measurement for both.
 final class ChatBenchLoad {
     struct Settings {
         var rooms = 10
@@ -11,7 +13,7 @@ final class ChatBenchLoad {
         var messages = 100_000
         var window = 8
         var size = 64
-        var format = ChatWireFormat.json
+        var wire = ChatBenchWire.chat(.json)
         var stallSeconds = 10.0
     }
 
@@ -19,6 +21,7 @@ final class ChatBenchLoad {
         let socket: Socket
         let room: Int
         let member: Int
+        /// Set-up only, for the chat protocol.
         var decoder: ChatFrameDecoder
         var scanner: ChatBenchFrameScanner
         /// Bytes of the sender's next messages that the socket did not take yet.
@@ -54,15 +57,18 @@ final class ChatBenchLoad {
     /// Connects every client, names it `rRmM`, makes the rooms and puts every member in its room.
     /// - Throws: `BenchChatError` when the server does not answer as the protocol says.
     func setUp() throws {
+        let format: ChatWireFormat
+        if case .chat(let f) = settings.wire { format = f } else { format = .json }
         for room in 0..<settings.rooms {
             for member in 0..<settings.members {
                 let socket = try Socket.connect(host: "127.0.0.1", port: port)
                 socket.setNoDelay()
                 clients.append(Client(socket: socket, room: room, member: member,
-                                      decoder: ChatFrameDecoder(format: settings.format),
-                                      scanner: ChatBenchFrameScanner(format: settings.format)))
+                                      decoder: ChatFrameDecoder(format: format),
+                                      scanner: ChatBenchFrameScanner(wire: settings.wire)))
             }
         }
+        if settings.wire == .redis { return try subscribe() }
         for index in clients.indices {
             let c = clients[index]
             try send(.name("r\(c.room)m\(c.member)"), to: index)
@@ -86,8 +92,44 @@ final class ChatBenchLoad {
         }
     }
 
+    /// Redis: every member but the sender subscribes to its room's channel and waits for the
+    /// confirmation.
+    private func subscribe() throws {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        for index in clients.indices where clients[index].member > 0 {
+            try clients[index].socket.writeAll(RESP.command(["SUBSCRIBE", RESP.channel(clients[index].room)]))
+            let deadline = Self.now() + 10_000_000_000
+            var confirmed = false
+            while !confirmed {
+                guard Self.now() < deadline else { throw BenchChatError("no SUBSCRIBE confirmation for client \(index) within 10 s") }
+                let socket = clients[index].socket
+                switch try buffer.withUnsafeMutableBytes({ try socket.read(into: $0, waitingUpTo: 1000) }) {
+                case .bytes(let count): buffer.withUnsafeBytes { clients[index].scanner.append(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+                case .wouldBlock: continue
+                case .closed: throw BenchChatError("redis-server closed client \(index) during set-up")
+                }
+                while let item = clients[index].scanner.next() {
+                    switch item {
+                    case .other: confirmed = true
+                    case .malformed: throw BenchChatError("redis-server refused SUBSCRIBE for client \(index)")
+                    case .chat: throw BenchChatError("a message reached client \(index) before the load began")
+                    }
+                }
+            }
+        }
+    }
+
+    /// The bytes that say `text` in room `room`: a chat line, or a PUBLISH to its channel.
+    private func encodeLine(_ text: String, room: Int) throws -> [UInt8] {
+        switch settings.wire {
+        case .chat(let format): try ChatWire.encode(.chat(text), format: format)
+        case .redis: RESP.command(["PUBLISH", RESP.channel(room), text])
+        }
+    }
+
     func send(_ message: ChatClientMessage, to index: Int) throws {
-        try clients[index].socket.writeAll(ChatWire.encode(message, format: settings.format))
+        guard case .chat(let format) = settings.wire else { throw BenchChatError("redis-server speaks no chat protocol") }
+        try clients[index].socket.writeAll(ChatWire.encode(message, format: format))
     }
 
     /// Reads (blocking, with a 10 s limit) until a message satisfying `match` arrives.
@@ -153,7 +195,7 @@ final class ChatBenchLoad {
             let now = Self.now()
             while tally.inFlight(room: room) < settings.window, tally.sentCount(room: room) < perRoom {
                 let text = ChatBenchTally.text(room: room, seq: tally.sentCount(room: room), size: settings.size)
-                clients[index].pending += try ChatWire.encode(.chat(text), format: settings.format)
+                clients[index].pending += try encodeLine(text, room: room)
                 tally.recordSend(room: room, now: now)
             }
             guard !clients[index].pending.isEmpty else { continue }
