@@ -18,11 +18,18 @@ struct ChecksRecoveryTests {
         return RunRecord(experiment: experiment, events: events, snapshot: snapshot)
     }
 
-    /// frontend-2 crashes at `exit` and bob's client-2 loses its stream there `lag` later.
-    func frontendExit(at exit: Duration, lag: Duration = .milliseconds(1), from frontend: Int = 2) -> TraceBuilder {
+    /// `node` exits at `at` as the simulated runner records it: its exit marker, then its crash.
+    static func exit(_ t: inout TraceBuilder, _ node: NodeName, at: Duration, marker: String? = nil) {
+        t.net(at, .fault, nil, label: "fault", detail: marker ?? NodeExit.marker(for: node))
+        t.net(at, .crash, node, label: "crash")
+    }
+
+    /// frontend-2 exits at `exit` and bob's client-2 loses its stream there `lag` later.
+    func frontendExit(at exit: Duration, lag: Duration = .milliseconds(1), from frontend: Int = 2,
+                      marker: String? = nil) -> TraceBuilder {
         var t = TraceBuilder()
         t.log(.seconds(1), Fx.cl(2), NodeLog.clientConnected, ["frontend": Fx.fe(2), "conn": 1])
-        t.net(exit, .crash, Fx.fe(2), label: "crash")
+        Self.exit(&t, Fx.fe(2), at: exit, marker: marker)
         t.log(exit + lag, Fx.cl(2), NodeLog.clientDisconnected, ["frontend": Fx.fe(frontend), "reason": "peer-crashed"])
         return t
     }
@@ -40,14 +47,17 @@ struct ChecksRecoveryTests {
     /// Each case must still fail: the exception is only for an exit, recent, of the client's own
     /// frontend, that came before the client lost its stream.
     @Test("liveness: planted misses of the exception still fail",
-          arguments: ["planned crash", "exit too early", "other frontend", "disconnected before the exit", "no exit"])
+          arguments: ["planned crash", "another node's marker", "exit too early", "other frontend",
+                      "disconnected before the exit", "no exit"])
     func livenessStillJudges(_ variant: String) {
         var faults: [Fault] = []
         var t: TraceBuilder
         switch variant {
         case "planned crash":
-            t = frontendExit(at: .seconds(65))
-            faults = [Fault(at: .seconds(65), action: .crash(Fx.fe(2), restartAfter: nil))]
+            let crash = FaultAction.crash(Fx.fe(2), restartAfter: nil)
+            t = frontendExit(at: .seconds(65), marker: "\(crash)")
+            faults = [Fault(at: .seconds(65), action: crash)]
+        case "another node's marker": t = frontendExit(at: .seconds(65), marker: NodeExit.marker(for: Fx.fe(1)))
         case "exit too early": t = frontendExit(at: .seconds(59))
         case "other frontend": t = frontendExit(at: .seconds(65), from: 1)
         case "disconnected before the exit": t = frontendExit(at: .seconds(65), lag: .milliseconds(-1))
@@ -66,7 +76,7 @@ struct ChecksRecoveryTests {
     @Test("session-map-converges: after session-1 exits, unmapped streams are in recovery; stale entries are still judged")
     func sessionExit() {
         var t = TraceBuilder()
-        t.net(.seconds(68), .crash, Fx.session, label: "crash")
+        Self.exit(&t, Fx.session, at: .seconds(68))
         let empty = run(t, snapshot: ClusterSnapshot(sessionEntries: [], frontendStreams: Self.streams))
         let passed = SessionMapConvergesChecker().check(empty)
         #expect(passed.passed, "\(passed.detail)")
@@ -83,10 +93,11 @@ struct ChecksRecoveryTests {
           arguments: [false, true])
     func frontendExitRows(_ planned: Bool) {
         var t = TraceBuilder()
-        t.net(.seconds(65), .crash, Fx.fe(2), label: "crash")
+        let crash = FaultAction.crash(Fx.fe(2), restartAfter: nil)
+        Self.exit(&t, Fx.fe(2), at: .seconds(65), marker: planned ? "\(crash)" : nil)
         let entries = [SessionRow(user: "alice", frontend: Fx.fe(1), connection: 3),
                        SessionRow(user: "dave", frontend: Fx.fe(2), connection: 7)]   // bob unmapped, dave stale: both frontend-2
-        let faults = planned ? [Fault(at: .seconds(65), action: .crash(Fx.fe(2), restartAfter: nil))] : []
+        let faults = planned ? [Fault(at: .seconds(65), action: crash)] : []
         let result = SessionMapConvergesChecker().check(run(t, snapshot: ClusterSnapshot(sessionEntries: entries,
                                                                                            frontendStreams: Self.streams), faults: faults))
         #expect(result.passed == !planned, "\(result.detail)")

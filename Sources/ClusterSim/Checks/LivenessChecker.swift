@@ -12,7 +12,7 @@ import Nodes
 ///   not expected to be live and are only counted;
 /// - clients *in recovery*: a client that is not live and whose last disconnection
 ///   (`client-disconnected frontend=F`) came at or after an exit of F (``RunRecord/exits()``: a
-///   fenced frontend ended by its supervisor, a crash no planned fault explains) less than
+///   fenced frontend ended by its supervisor: a crash after the runner's `exit(F)` marker) less than
 ///   ``RunRecord/recoveryBound`` before the end. The cluster removed F itself (most often because
 ///   the network lost its pings) too late in the run for its clients to be back; they are counted
 ///   and named in the detail, not judged.

@@ -1,7 +1,7 @@
 import NetModel
 
 /// A node that ended itself: its supervisor ended the process after the manager fenced it
-/// (`ClusterRun.supervise`), which the trace shows as a crash that no planned fault explains. The
+/// (`ClusterRun.supervise`), which the trace shows as a `fault exit(NAME)` marker and a crash. The
 /// cluster's own protection, not the experiment's fault: a live node removed because the network
 /// lost its pings exits like this too.
 package struct NodeExit: Sendable, Equatable {
@@ -9,6 +9,10 @@ package struct NodeExit: Sendable, Equatable {
     package let node: NodeName
     /// When it exited (its `crash` event).
     package let at: VirtualInstant
+
+    /// The detail of the `fault` event the simulated runner records just before an exit's crash:
+    /// `exit(frontend-2)`. Written by `ClusterRun.supervise` and read by ``RunRecord/exits()``.
+    package static func marker(for node: NodeName) -> String { "exit(\(node))" }
 }
 
 extension RunRecord {
@@ -17,20 +21,26 @@ extension RunRecord {
     /// (`supervisorDelay`), re-registration, re-syncs, clients reconnecting after their backoff.
     package static let recoveryBound: Duration = .seconds(10)
 
-    /// The exits of the run: every `crash` event that is not a planned `crash` fault of that node
-    /// at that instant, in trace order.
+    /// The exits of the run, in trace order: every `crash` event that the simulated runner's exit
+    /// marker (a `fault` event whose detail is ``NodeExit/marker(for:)`` of that node, recorded
+    /// just before it at the same instant by `ClusterRun.supervise`) announces. A planned crash is
+    /// announced by its fault action instead, and a real-network run has no exits (a fenced node
+    /// stays up there, serving nothing).
     package func exits() -> [NodeExit] {
-        var planned: [NodeName: [VirtualInstant]] = [:]
-        for fault in experiment.faults {
-            if case .crash(let name, _) = fault.action {
-                planned[name, default: []].append(VirtualInstant.zero.advanced(by: fault.at))
-            }
-        }
-        return positions(of: [.crash]).compactMap { position in
+        var exits: [NodeExit] = []
+        var marker: (detail: String, at: VirtualInstant)?
+        for position in positions(of: [.fault, .crash]) {
             let event = events[position]
-            guard let node = event.node, planned[node]?.contains(event.at) != true else { return nil }
-            return NodeExit(node: node, at: event.at)
+            if event.kind == .fault {
+                marker = (event.fields.description, event.at)
+                continue
+            }
+            if let node = event.node, let m = marker, m.at == event.at, m.detail == NodeExit.marker(for: node) {
+                exits.append(NodeExit(node: node, at: event.at))
+            }
+            marker = nil
         }
+        return exits
     }
 
     /// The exits less than ``recoveryBound`` before the end of the run: the cluster was still

@@ -9,8 +9,8 @@ import NetModel
 /// closed) is *stale*; a stream with no entry is *unmapped*.
 ///
 /// Allowed exceptions, *in recovery* (counted and named in the detail, not judged): what an exit
-/// (``RunRecord/exits()``: a fenced node ended by its supervisor, a crash no planned fault
-/// explains) less than ``RunRecord/recoveryBound`` before the end leaves unsettled —
+/// (``RunRecord/exits()``: a fenced node ended by its supervisor, a crash after the runner's
+/// `exit(NAME)` marker) less than ``RunRecord/recoveryBound`` before the end leaves unsettled —
 /// - after an exit of `session-1`, unmapped streams: its new incarnation rebuilds the map from the
 ///   frontends' re-syncs;
 /// - after an exit of frontend F, stale entries and unmapped streams at F.

@@ -114,7 +114,7 @@ public final class ClusterRun: @unchecked Sendable {
     /// a fresh incarnation `supervisorDelay` later, unless a fault restarted it first.
     func supervise(_ name: NodeName, incarnation: Int) {
         guard liveness.current[name] == incarnation else { return }
-        simulator.trace.record(.fault, node: nil, peer: nil, messageID: 0, label: "fault", detail: "exit(\(name))")
+        simulator.trace.record(.fault, node: nil, peer: nil, messageID: 0, label: "fault", detail: NodeExit.marker(for: name))
         crash(name)
         simulator.schedule(after: supervisorDelay) { [self] in
             if incarnations[name] == incarnation { restart(name) }
