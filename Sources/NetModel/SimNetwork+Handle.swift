@@ -6,10 +6,13 @@ extension SimNetwork {
         public let local: NodeName
         @usableFromInline let endpoint: Endpoint
         @usableFromInline let incarnation: UInt64
-        @usableFromInline unowned(unsafe) let network: SimNetwork
+        /// The network, not retained (it outlives its handles: `detachAll` ends them), and borrowed
+        /// for each call: an `unowned(unsafe)` reference was still retained and released around
+        /// every send.
+        @usableFromInline let network: Unmanaged<SimNetwork>
 
         init(network: SimNetwork, endpoint: Endpoint, incarnation: UInt64) {
-            self.network = network
+            self.network = Unmanaged.passUnretained(network)
             self.endpoint = endpoint
             self.incarnation = incarnation
             self.local = endpoint.name
@@ -21,20 +24,23 @@ extension SimNetwork {
 
         @inlinable @discardableResult
         public func send(_ payload: consuming Payload, to destination: NodeName) -> UInt64 {
-            network.sendMessage(payload, from: self, to: destination)
+            // Moved through an optional: the borrowing closure cannot consume the parameter itself.
+            var moved = Optional(payload)
+            return network._withUnsafeGuaranteedRef { $0.sendMessage(moved.take()!, from: self, to: destination) }
         }
 
         public func openStream(to peer: NodeName) -> StreamID {
-            network.openStream(from: self, to: peer)
+            network._withUnsafeGuaranteedRef { $0.openStream(from: self, to: peer) }
         }
 
         @inlinable
         public func send(_ payload: consuming Payload, on stream: StreamID) {
-            network.sendOnStream(payload, from: self, on: stream)
+            var moved = Optional(payload)
+            network._withUnsafeGuaranteedRef { $0.sendOnStream(moved.take()!, from: self, on: stream) }
         }
 
         public func closeStream(_ stream: StreamID) {
-            network.closeStream(stream, by: self)
+            network._withUnsafeGuaranteedRef { $0.closeStream(stream, by: self) }
         }
     }
 }

@@ -63,7 +63,7 @@ package enum SimBenchmark {
                 let receive = node.simulatorCallback(on: sim.executor) { node, inbound in node.receive(inbound) }
                 let handle = network.attach(name, handler: receive)
                 handles.all.append(handle)
-                node.withSimulatorIsolation(sim.executor) { $0.transport = handle }
+                node.withSimulatorIsolation(sim.executor) { $0.transport = Unmanaged.passUnretained(handle) }
                 nodes.append(node)
             }
             for _ in 0..<settings.inFlightPerNode {
@@ -104,9 +104,9 @@ actor BenchNode {
     let budget: Budget
     @exclusivity(unchecked) var rng: SeededRandom
     let replace: Double
-    /// Unowned (the run keeps the handles): a strong stored handle was retained and released
-    /// around every send.
-    @exclusivity(unchecked) unowned(unsafe) var transport: SimNetwork<BenchMessage>.Handle?
+    /// Not retained (the run keeps the handles) and borrowed for each send: a strong stored
+    /// handle, and an `unowned(unsafe)` one too, was retained and released around every send.
+    @exclusivity(unchecked) var transport: Unmanaged<SimNetwork<BenchMessage>.Handle>?
 
     init(name: NodeName, executor: SimExecutor, peers: [NodeName], budget: Budget, rng: SeededRandom,
          replace: Double) {
@@ -131,6 +131,6 @@ actor BenchNode {
         budget.remaining -= 1
         var peer = peers[Int(rng.next() % UInt64(peers.count))]
         if peer == name { peer = peers[(peer.index) % peers.count] }
-        transport.send(BenchMessage(hops: hops), to: peer)
+        _ = transport._withUnsafeGuaranteedRef { $0.send(BenchMessage(hops: hops), to: peer) }
     }
 }
