@@ -249,7 +249,7 @@ struct FrontendCoreTests {
         #expect(logs(actions) == [NodeLog.pushForwarded, NodeLog.pushForwarded])
     }
 
-    @Test("a re-sync lists the push streams by user with the newest connection seen; the timer sends it while serving")
+    @Test("a re-sync lists the push streams by user, complete up to the stream that has not said what it is (6: through 5); the timer sends it while serving")
     func resyncList() {
         var h = FrontendHarness()
         _ = h.openPush(StreamID(3), user: "bob", now: ms(1))
@@ -257,7 +257,7 @@ struct FrontendCoreTests {
         h.core.streamOpened(StreamID(6), peer: h.gateway)
         let list = BackendCall.sessionResync(frontend: h.core.name, entries: [
             ResyncEntry(user: "alice", connection: 4, since: ms(2)), ResyncEntry(user: "bob", connection: 3, since: ms(1)),
-        ], through: 6)
+        ], through: 5)
         #expect(h.core.backendCall(.resyncRequest, from: h.session, link: h.link) == [h.send(list, to: h.session)])
         let timer = FrontendCore.Action.schedule(.resync, after: FrontendCore.resyncPeriod)
         #expect(h.core.fire(.resync, link: h.link, now: ms(5_000)) == [h.send(list, to: h.session), timer])
@@ -317,5 +317,24 @@ struct FrontendCoreTests {
         #expect(logs(fenced) == [NodeLog.streamEnded])
         #expect(fenced.filter { if case .closeStream = $0 { true } else { false } } == [.closeStream(StreamID(4)), .closeStream(StreamID(9))])
         #expect(h.core.openPushStreams.isEmpty && h.core.streams.isEmpty)
+    }
+
+    /// The race swarm-style sweeps found (02-login-and-push, seed 20): the session node asks for
+    /// a re-sync just as stream 1 opens; the re-sync (no streams yet) and stream 1's login race
+    /// to the session node, the login wins, and a watermark of 1 made the re-sync remove it: the
+    /// user's pushes waited 4.5 s for the next re-sync.
+    @Test("a re-sync's watermark stays below every stream still waiting for its pushOpen")
+    func resyncBelowWaitingStreams() {
+        var h = FrontendHarness()
+        _ = h.openPush(StreamID(4), user: "a", now: ms(3))
+        h.core.streamOpened(StreamID(6), peer: h.client)     // waiting for its pushOpen
+        h.core.streamOpened(StreamID(9), peer: h.client)     // waiting too
+        #expect(h.core.resyncThrough == 5)
+        let listA = [ResyncEntry(user: "a", connection: 4, since: ms(3))]
+        #expect(h.core.becameServing(link: h.link) == [h.send(.sessionResync(frontend: h.core.name, entries: listA, through: 5), to: h.session)])
+        _ = h.openPush(StreamID(6), user: "b", now: ms(5))     // accepted: listed from now on
+        #expect(h.core.resyncThrough == 8)
+        _ = h.openPush(StreamID(9), user: "c", now: ms(6))
+        #expect(h.core.resyncThrough == 9)
     }
 }

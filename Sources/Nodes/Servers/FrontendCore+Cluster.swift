@@ -89,10 +89,25 @@ extension FrontendCore {
         return end()
     }
 
-    /// Sends `session` every push stream here, by user, with the newest connection number seen
-    /// (so a re-sync overtaken by later logins removes nothing newer).
+    /// Sends `session` every push stream here, by user, with the connection number up to which the
+    /// list is complete (``resyncThrough``), so that a re-sync overtaken by later logins removes
+    /// nothing newer.
     mutating func resync(to session: NodeName) {
-        send(.sessionResync(frontend: name, entries: resyncEntries, through: newestConnection), to: session)
+        send(.sessionResync(frontend: name, entries: resyncEntries, through: resyncThrough), to: session)
+    }
+
+    /// The connection number up to which a re-sync's list is complete: every push stream with a
+    /// number at or below it that the list leaves out is gone. The newest connection seen, but
+    /// below every stream still waiting for its `pushOpen`: such a stream is not listed, and once
+    /// accepted its login may reach the session node before this re-sync does (the network
+    /// reorders them), where a watermark at or above its number would remove it again and leave
+    /// the user unroutable until the next re-sync.
+    var resyncThrough: UInt64 {
+        var through = newestConnection
+        for (id, slot) in streams {
+            if case .opened = slot, id.rawValue <= through { through = id.rawValue - 1 }
+        }
+        return through
     }
 
     /// The push streams here, sorted by user, as a re-sync lists them.
