@@ -129,6 +129,7 @@ package enum Checkers {
         case .acknowledgedEffects: AcknowledgedEffectsChecker()
         case .exactlyOnce: ExactlyOnceChecker()
         case .chatLiveness: ChatLivenessChecker()
+        case .pushPromptness: PushPromptnessChecker()
         }
     }
 

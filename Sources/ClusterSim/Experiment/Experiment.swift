@@ -316,6 +316,8 @@ public enum CheckName: String, Sendable, Equatable, Hashable, CaseIterable {
     /// Every room still in use gets a line through after the last fault, when the load lasts long
     /// enough after it.
     case chatLiveness = "chat-liveness"
+    /// A push reaches a client connected all along within a bound when nothing disturbed its way.
+    case pushPromptness = "push-promptness"
 }
 
 /// Thresholds that turn a metric into a pass/fail check. Each is optional; nil means not checked.
