@@ -100,6 +100,24 @@ struct RequestWindowTests {
         }
     }
 
+    @Test("every origin keeps its own window: clients found by number (a far one, and one the numbered ones later reach, by name), other roles by name")
+    func originsByNumberAndName() {
+        var window = RequestWindow<String>(capacity: 4)
+        let origins = [NodeName(.client, 3), NodeName(.client, 9_000), NodeName(.chatDoor, 3), NodeName(.client, 1),
+                       NodeName(.client, 4_000), NodeName(.client, 8_000), NodeName(.client, 10_000), NodeName(.chat, 1)]
+        for origin in origins {
+            guard case .execute = window.begin(key(1, origin: origin)) else { Issue.record("\(origin) shares a window"); return }
+            window.finish(key(1, origin: origin), answer: "\(origin)")
+        }
+        #expect(window.originCount == origins.count)
+        for origin in origins {
+            guard case .repeated("\(origin)") = window.begin(key(1, origin: origin)) else { Issue.record("\(origin) lost its window"); return }
+            #expect(window.answer(for: key(1, origin: origin)) == "\(origin)")
+        }
+        #expect(window.answer(for: key(1, origin: NodeName(.client, 2))) == nil)
+        #expect(window.answer(for: key(1, origin: NodeName(.client, 20_000))) == nil)
+    }
+
     @Test("an abandoned execution may run again")
     func abandon() {
         var window = RequestWindow<String>()
