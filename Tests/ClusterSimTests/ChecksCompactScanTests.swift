@@ -20,6 +20,48 @@ struct ChecksCompactScanTests {
         #expect(!ids.contains(10) && ids.contains(.max) && !ids.contains(.max - 1))
     }
 
+    @Test("first instants: the first instant per id is kept, in its prefix's array or apart, and found wherever it is")
+    func firstInstants() {
+        func t(_ s: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: s * 1_000_000_000) }
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 5)
+        let b = PushIDLayout.prefix(node: NodeName(.frontend, 2), incarnation: 9)
+        var instants = FirstInstants()
+        #expect(instants[a | 1] == nil)
+        instants.keepFirst(a | 2, at: t(1))
+        instants.keepFirst(b | 1, at: t(2))
+        instants.keepFirst(a | 2, at: t(3))          // a later instant of a kept id: ignored
+        instants.keepFirst(a | 100_000, at: t(4))    // far past its prefix's array: kept apart
+        instants.keepFirst(7, at: t(5))              // a small id (prefix 0)
+        instants.keepFirst(a | 1, at: .zero)
+        #expect(instants[a | 2] == t(1) && instants[b | 1] == t(2) && instants[a | 1] == .zero && instants[7] == t(5))
+        #expect(instants[a | 3] == nil && instants[b | 2] == nil && instants[a | 100_000] == t(4) && instants[6] == nil)
+        // The array grows up to and past the id kept apart: it is still found, and kept once.
+        for counter: UInt64 in stride(from: 2_000, through: 104_000, by: 2_000) { instants.keepFirst(a | counter, at: t(6)) }
+        instants.keepFirst(a | 100_000, at: t(7))
+        #expect(instants[a | 100_000] == t(4) && instants[a | 96_000] == t(6) && instants[a | 99_999] == nil)
+    }
+
+    @Test("drop log: drops packed in 16 bytes come back whole, in order; an id past 40 bits turns the log wide without losing any")
+    func dropLog() {
+        func drop(_ ns: Int64, _ id: UInt64, _ label: String) -> TraceEvent {
+            TraceEvent(seq: 0, at: VirtualInstant(nanoseconds: ns), kind: .drop, node: NodeName(.client, 1),
+                       peer: NodeName(.frontend, 1), messageID: id, label: label, detail: "")
+        }
+        var log = DropLog()
+        for (ns, id, label) in [(5, 1, "A"), (7, (1 << 40) - 1, "B"), (9, 3, "A")] as [(Int64, UInt64, String)] {
+            log.append(drop(ns, id, label))
+        }
+        #expect(log.drops.map(\.messageID) == [1, (1 << 40) - 1, 3] && log.drops.map { log.label(of: $0) } == ["A", "B", "A"])
+        #expect(log.instants(labelled: ["A"]) == [VirtualInstant(nanoseconds: 5), VirtualInstant(nanoseconds: 9)])
+        #expect(log.messageIDs(among: [3, 1 << 40, (1 << 40) - 1]) == Set<UInt64>([3, (1 << 40) - 1]))
+        log.append(drop(11, 1 << 40, "C"))
+        log.append(drop(12, 4, "B"))
+        #expect(log.count == 5 && log.drops.map(\.messageID) == [1, (1 << 40) - 1, 3, 1 << 40, 4])
+        #expect(log.drops.map(\.at.nanoseconds) == [5, 7, 9, 11, 12] && log.drops.map { log.label(of: $0) } == ["A", "B", "A", "C", "B"])
+        #expect(log.messageIDs(among: [1 << 40, 4, 2]) == Set<UInt64>([1 << 40, 4]))
+        #expect(log.instants(labelled: ["B", "C"]).map(\.nanoseconds) == [7, 11, 12])
+    }
+
     @Test("exactly-once: a request executed again after later ones of its origin is found")
     func exactlyOnceOutOfOrder() {
         var t = TraceBuilder()
@@ -34,6 +76,27 @@ struct ChecksCompactScanTests {
         let result = ExactlyOnceChecker().check(makeRun(t.events))
         #expect(result.detail == "executions 8 of 7 requests, repeats absorbed 0; exceptions: none; failures: "
                 + "executed-twice=1: client-3 req 7 (State) at frontend-1 7.000s and frontend-2 10.000s")
+    }
+
+    @Test("exactly-once: executions that do not pack in 16 bytes (another series of ids, a step past 255) widen the origin's list, and repeats are still found")
+    func exactlyOnceWidened() {
+        let a1 = RequestKey.id(incarnation: 5, counter: 1), a2 = RequestKey.id(incarnation: 5, counter: 2)
+        let b1 = RequestKey.id(incarnation: 6, counter: 1)
+        var t = TraceBuilder()
+        t.log(.seconds(1), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-5", "req": a1, "service": "State"])
+        t.log(.seconds(2), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-5", "req": a2, "service": "State"])
+        t.log(.seconds(3), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-5", "req": a2, "service": "State"])
+        t.log(.seconds(4), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-5", "req": b1, "service": "State"])
+        t.log(.seconds(5), Fx.fe(1), NodeLog.requestExecuted, ["origin": "client-5", "req": a1, "step": 300, "service": "State"])
+        t.log(.seconds(6), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-5", "req": a1, "service": "State"])
+        t.log(.seconds(7), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-5", "req": a1, "step": 300, "service": "State"])
+        t.log(.seconds(8), Fx.fe(2), NodeLog.requestExecuted, ["origin": "client-5", "req": b1, "service": "State"])
+        let result = ExactlyOnceChecker().check(makeRun(t.events))
+        #expect(result.detail == "executions 8 of 4 requests, repeats absorbed 0; exceptions: none; failures: executed-twice=4: "
+                + "client-5 req \(a2) (State) at frontend-1 2.000s and frontend-2 3.000s, "
+                + "client-5 req \(a1) (State) at frontend-1 1.000s and frontend-2 6.000s, "
+                + "client-5 req \(a1) (State) at frontend-1 5.000s and frontend-2 7.000s, "
+                + "client-5 req \(b1) (State) at frontend-1 4.000s and frontend-2 8.000s")
     }
 
     @Test("exactly-once: a node that crashed is a new incarnation; executions after its restart are judged against it")

@@ -79,6 +79,45 @@ struct RequestWindowTests {
         guard case .stale = window.begin(key(9, epoch: 7)) else { Issue.record("old series executed again"); return }
     }
 
+    @Test("entries keep the whole 40-bit counter: ids that differ only above bit 32, or only in their step, are different requests; a forgotten one is stale in its series only")
+    func wholeCounter() {
+        var window = RequestWindow<String>(capacity: 2)
+        let low = key(5), high = key(5 + (1 << 32)), higher = key(5 + (1 << 36))
+        _ = window.begin(low)
+        window.finish(low, answer: "low")
+        guard case .execute = window.begin(high) else { Issue.record("bits 32-39 of the counter ignored"); return }
+        window.finish(high, answer: "high")
+        #expect(window.answer(for: low) == "low" && window.answer(for: high) == "high")
+        #expect(window.answer(for: low.step(1)) == nil)
+        #expect(window.answer(for: key(5, epoch: 8)) == nil)
+        // A third request forgets `low`; `high` and `higher` stay, and `low` is now stale.
+        _ = window.begin(higher)
+        window.finish(higher, answer: "higher")
+        guard case .stale = window.begin(low) else { Issue.record("forgotten request not stale"); return }
+        guard case .repeated("high") = window.begin(high), case .repeated("higher") = window.begin(higher) else {
+            Issue.record("a remembered request was lost")
+            return
+        }
+    }
+
+    @Test("every origin keeps its own window: clients found by number (a far one, and one the numbered ones later reach, by name), other roles by name")
+    func originsByNumberAndName() {
+        var window = RequestWindow<String>(capacity: 4)
+        let origins = [NodeName(.client, 3), NodeName(.client, 9_000), NodeName(.chatDoor, 3), NodeName(.client, 1),
+                       NodeName(.client, 4_000), NodeName(.client, 8_000), NodeName(.client, 10_000), NodeName(.chat, 1)]
+        for origin in origins {
+            guard case .execute = window.begin(key(1, origin: origin)) else { Issue.record("\(origin) shares a window"); return }
+            window.finish(key(1, origin: origin), answer: "\(origin)")
+        }
+        #expect(window.originCount == origins.count)
+        for origin in origins {
+            guard case .repeated("\(origin)") = window.begin(key(1, origin: origin)) else { Issue.record("\(origin) lost its window"); return }
+            #expect(window.answer(for: key(1, origin: origin)) == "\(origin)")
+        }
+        #expect(window.answer(for: key(1, origin: NodeName(.client, 2))) == nil)
+        #expect(window.answer(for: key(1, origin: NodeName(.client, 20_000))) == nil)
+    }
+
     @Test("an abandoned execution may run again")
     func abandon() {
         var window = RequestWindow<String>()

@@ -103,4 +103,24 @@ struct VerifiedTokenCacheTests {
         #expect(cache.count == 1)
         #expect(cache.claims(for: "token-1") == nil && cache.claims(for: "token-3") == claims)
     }
+
+    @Test("each token's claims come back whole: its push frontend and group kept once per distinct pair, also after a replacement and a fresh start")
+    func claimsComeBackWhole() {
+        var cache = VerifiedTokenCache(limit: 5)
+        let all = [TokenClaims(sub: "u1", iat: 1, exp: 10), TokenClaims(sub: "u2", iat: 2, exp: 20, push: "frontend-1"),
+                   TokenClaims(sub: "u3", iat: 3, exp: 30, push: "frontend-1", grp: "g"),
+                   TokenClaims(sub: "u4", iat: 4, exp: 40, grp: "g")]
+        for (i, c) in all.enumerated() { cache.remember("t\(i).ABCDEFGH\(i)", c) }
+        for (i, c) in all.enumerated() { #expect(cache.claims(for: "t\(i).ABCDEFGH\(i)") == c) }
+        // The same fingerprint: the entry is replaced, claims and all.
+        let renewed = TokenClaims(sub: "u1", iat: 5, exp: 50, push: "frontend-2", grp: "g")
+        cache.remember("t9.ABCDEFGH0", renewed)
+        #expect(cache.claims(for: "t9.ABCDEFGH0") == renewed && cache.claims(for: "t0.ABCDEFGH0") == nil)
+        #expect(cache.claims(for: "t2.ABCDEFGH2") == all[2])
+        // At the limit the cache starts afresh; what it keeps next is whole.
+        cache.remember("t7.ABCDEFGH7", all[1])
+        #expect(cache.count == 5 && cache.claims(for: "t7.ABCDEFGH7") == all[1])
+        cache.remember("t8.ABCDEFGH8", all[3])
+        #expect(cache.count == 1 && cache.claims(for: "t8.ABCDEFGH8") == all[3] && cache.claims(for: "t2.ABCDEFGH2") == nil)
+    }
 }

@@ -40,8 +40,7 @@ package struct AcknowledgedEffectsChecker: ScanningChecker {
         var unheld = 0, unsaid = 0
         var example: Counterexample?
         for reply in scan.unconfirmed {
-            let effects = reply.kind == .push ? scan.held : scan.said
-            if let at = effects[reply.id], at <= reply.at { continue }
+            if let at = reply.kind == .push ? scan.held[reply.id] : scan.said[reply.id], at <= reply.at { continue }
             if reply.kind == .push { unheld += 1 } else { unsaid += 1 }
             failures.append("\(reply.client) req \(reply.req) \(reply.kind.rawValue) \(reply.id) acknowledged at \(reply.at)")
             if example == nil {
@@ -78,8 +77,9 @@ extension AcknowledgedEffectsChecker {
             var seq = 0
         }
 
-        /// Push id → the instant the session node first held it.
-        private(set) var held: [UInt64: VirtualInstant] = [:]
+        /// Push id → the instant the session node first held it (every push of the run: 8 bytes
+        /// each, in arrays by the id's prefix).
+        private(set) var held = FirstInstants()
         /// Chat message id → the instant the chat node first logged its line.
         private(set) var said: [UInt64: VirtualInstant] = [:]
         /// Replies whose effect had not been logged yet, in trace order.
@@ -90,8 +90,8 @@ extension AcknowledgedEffectsChecker {
         mutating func observe(_ e: NodeEntry) {
             switch e.label {
             case NodeLog.pushHeld:
-                guard e.node?.role == .session, let push = e.number("push"), held[push] == nil else { return }
-                held[push] = e.at
+                guard e.node?.role == .session, let push = e.number("push") else { return }
+                held.keepFirst(push, at: e.at)
             case NodeLog.chatLine:
                 guard e.node?.role == .chat, let msg = e.number("msg"), said[msg] == nil else { return }
                 said[msg] = e.at

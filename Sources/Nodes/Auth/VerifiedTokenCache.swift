@@ -11,17 +11,32 @@
 ///
 /// The entries sit in an array, found through a dictionary of 12-byte buckets (fingerprint →
 /// position): a frontend holds a token of nearly every client, and a dictionary of whole entries
-/// would spend its empty buckets' 96 bytes each.
+/// would spend its empty buckets' bytes each. An entry is 56 bytes, not 96: the claims' `push`
+/// and `grp` (a frontend's name and the group: few distinct pairs) are kept once, in `extras`,
+/// and an entry holds the pair's number.
 struct VerifiedTokenCache {
     private var positions: [UInt64: UInt32] = [:]
     /// A remembered token. A struct, not a tuple: a tuple of these fields was copied whole, through
     /// the runtime's generic tuple copy, to read one field.
     private struct Entry {
         var token: String
-        var claims: TokenClaims
+        var sub: String
+        var iat: Int64
+        var exp: Int64
+        /// The claims' `push` and `grp`, as a position in `extras`.
+        var extras: UInt32
+    }
+
+    /// The claims' optional fields, as a pair.
+    private struct Extras: Hashable {
+        var push: String?
+        var grp: String?
     }
 
     private var entries: [Entry] = []
+    /// The distinct `push` and `grp` pairs of the entries, and where each is in `extras`.
+    private var extras: [Extras] = []
+    private var extrasPositions: [Extras: UInt32] = [:]
     /// The most entries kept.
     let limit: Int
     /// The most bytes kept (estimated as `entryBytes(_:_:)` per entry).
@@ -42,7 +57,25 @@ struct VerifiedTokenCache {
     /// - Returns: the claims, or nil when the token is not in the cache.
     func claims(for token: String) -> TokenClaims? {
         guard let i = positions[Self.fingerprint(token)], entries[Int(i)].token == token else { return nil }
-        return entries[Int(i)].claims
+        return claims(of: entries[Int(i)])
+    }
+
+    /// The claims `entry` keeps.
+    private func claims(of entry: Entry) -> TokenClaims {
+        let more = extras[Int(entry.extras)]
+        return TokenClaims(sub: entry.sub, iat: entry.iat, exp: entry.exp, push: more.push, grp: more.grp)
+    }
+
+    /// `claims` as an entry for `token`, numbering its `push` and `grp` pair if it is new.
+    private mutating func entry(_ token: String, _ claims: TokenClaims) -> Entry {
+        let more = Extras(push: claims.push, grp: claims.grp)
+        let number: UInt32
+        if let known = extrasPositions[more] { number = known } else {
+            number = UInt32(extras.count)
+            extras.append(more)
+            extrasPositions[more] = number
+        }
+        return Entry(token: token, sub: claims.sub, iat: claims.iat, exp: claims.exp, extras: number)
     }
 
     /// Remembers that `token` carries `claims` (replacing a token with the same fingerprint).
@@ -53,16 +86,18 @@ struct VerifiedTokenCache {
         if entries.count >= limit || bytes + size > byteLimit {
             positions.removeAll(keepingCapacity: true)
             entries.removeAll(keepingCapacity: true)
+            extras.removeAll()
+            extrasPositions.removeAll()
             bytes = 0
         }
         let key = Self.fingerprint(token)
         if let i = positions[key] {
             let old = entries[Int(i)]
-            bytes -= Self.entryBytes(old.token, old.claims)
-            entries[Int(i)] = Entry(token: token, claims: claims)
+            bytes -= Self.entryBytes(old.token, self.claims(of: old))
+            entries[Int(i)] = entry(token, claims)
         } else {
             positions[key] = UInt32(entries.count)
-            entries.append(Entry(token: token, claims: claims))
+            entries.append(entry(token, claims))
         }
         bytes += size
     }

@@ -15,9 +15,9 @@ import NetModel
 ///
 /// Bounded: at most `capacity` entries per origin; one window per origin that ever called (the
 /// cluster's clients, doors and chat node). Since every executor keeps a window per client for
-/// the whole run, an entry is 24 bytes: an answer that fits one word and a kind byte
-/// (`WindowAnswer.packed`: `.ok`, a flag, a push id) is kept in the entry, any other in a small
-/// side list of the origin's window.
+/// the whole run, an entry is 16 bytes (the id's counter without its incarnation bits, the step,
+/// the answer): an answer that fits one word and a kind byte (`WindowAnswer.packed`: `.ok`, a
+/// flag, a push id) is kept in the entry, any other in a small side list of the origin's window.
 package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     /// What `begin` found.
     package enum Lookup {
@@ -34,23 +34,42 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     /// Which request (and which call of its handler) an entry is, and its answer: packed in the
     /// entry (`kind` ≥ `Entry.firstPacked`, the answer's own kind plus that), kept whole in the
     /// window's side list (`kind` `Entry.whole`, `word` its slot there), or not known yet
-    /// (`kind` `Entry.executing`). Trivially copyable: a lookup compares plain words.
+    /// (`kind` `Entry.executing`). 16 bytes: the id's incarnation part is the window's epoch
+    /// (every entry of a window is of its series), so only the id's 40-bit counter is kept, as
+    /// 32 + 8 bits. Trivially copyable: a lookup compares plain words.
     private struct Entry: Sendable {
         static var executing: UInt8 { 0 }
         static var whole: UInt8 { 1 }
         static var firstPacked: UInt8 { 2 }
 
-        var id: UInt64
         var word: UInt64 = 0
+        /// The low 32 bits of the id's counter.
+        var counterLow: UInt32
         var step: UInt16
+        /// Bits 32–39 of the id's counter.
+        var counterHigh: UInt8
         var kind = Entry.executing
 
         init(_ key: RequestKey) {
-            id = key.id
+            let counter = Self.counter(of: key.id)
+            counterLow = UInt32(truncatingIfNeeded: counter)
+            counterHigh = UInt8(truncatingIfNeeded: counter >> 32)
             step = key.step
         }
 
-        func `is`(_ key: RequestKey) -> Bool { id == key.id && step == key.step }
+        /// The counter part of a request id (below its incarnation's bits).
+        static func counter(of id: UInt64) -> UInt64 { id & (1 << UInt64(RequestKey.counterBits) - 1) }
+
+        /// This entry's id, in the series `epoch`.
+        func id(epoch: UInt64) -> UInt64 {
+            epoch << UInt64(RequestKey.counterBits) | UInt64(counterHigh) << 32 | UInt64(counterLow)
+        }
+
+        /// Whether this entry (of the window's series) is `key`, whose series is the window's.
+        func `is`(counter: UInt64, step: UInt16) -> Bool {
+            counterLow == UInt32(truncatingIfNeeded: counter) && counterHigh == UInt8(truncatingIfNeeded: counter >> 32)
+                && self.step == step
+        }
     }
 
     private struct OriginWindow: Sendable {
@@ -68,9 +87,11 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
 
         init(epoch: UInt64) { self.epoch = epoch }
 
-        /// Where `key` is, looking from the oldest entry.
+        /// Where `key` is, looking from the oldest entry (nowhere when it is of another series).
         func index(of key: RequestKey) -> Int? {
-            for i in entries.indices where entries[i].is(key) { return i }
+            guard key.epoch == epoch else { return nil }
+            let counter = Entry.counter(of: key.id)
+            for i in entries.indices where entries[i].is(counter: counter, step: key.step) { return i }
             return nil
         }
 
@@ -105,7 +126,7 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
             if entries.count == capacity {
                 let gone = entries.removeFirst()
                 release(gone)
-                forgottenUpTo = max(forgottenUpTo, gone.id)
+                forgottenUpTo = max(forgottenUpTo, gone.id(epoch: epoch))
             } else if entries.count == entries.capacity {
                 entries.reserveCapacity(min(capacity, max(2, 2 * entries.count)))
             }
@@ -118,8 +139,10 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
         }
 
         mutating func finish(_ key: RequestKey, answer: Answer) {
+            guard key.epoch == epoch else { return }
+            let counter = Entry.counter(of: key.id)
             // The newest entries are at the end: look from there.
-            for i in entries.indices.reversed() where entries[i].is(key) {
+            for i in entries.indices.reversed() where entries[i].is(counter: counter, step: key.step) {
                 release(entries[i])
                 if let (kind, word) = answer.packed {
                     entries[i].kind = Entry.firstPacked + kind
@@ -149,8 +172,12 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     /// Where each origin's window is in `windows`. The windows sit in an array, not in the
     /// dictionary: mutating a window in place through a dictionary's subscript ran a coroutine
     /// whose frame was allocated and freed on every request (~750 instructions a lookup on
-    /// 11-mixed-1000), an array element is mutated where it is.
+    /// 11-mixed-1000), an array element is mutated where it is. A client's position is kept
+    /// in `clientPositions` instead when its number is not far past that array's end.
     private var positions: [NodeName: Int] = [:]
+    /// By client number, the client's position in `windows` plus one (0: none, or kept in
+    /// `positions`): 4 bytes a client, where a dictionary slot takes 24 and its spare room more.
+    private var clientPositions: [UInt32] = []
     /// How many requests of each origin are remembered.
     package let capacity: Int
 
@@ -166,26 +193,42 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     /// Looks `key` up and, when it is new, records it as being executed.
     /// - Returns: what to do with this copy of the request.
     package mutating func begin(_ key: RequestKey) -> Lookup {
-        if let position = positions[key.origin] { return windows[position].begin(key, capacity: capacity) }
-        positions[key.origin] = windows.count
+        if let position = position(of: key.origin) { return windows[position].begin(key, capacity: capacity) }
+        let origin = key.origin
+        if origin.role == .client, origin.index - clientPositions.count < 4096, windows.count < Int(UInt32.max) {
+            if origin.index >= clientPositions.count {
+                clientPositions.append(contentsOf: repeatElement(0, count: origin.index + 1 - clientPositions.count))
+            }
+            clientPositions[origin.index] = UInt32(windows.count + 1)
+        } else {
+            positions[origin] = windows.count
+        }
         windows.append(OriginWindow(epoch: key.epoch))
         return windows[windows.count - 1].begin(key, capacity: capacity)
     }
 
     /// Records the answer of a request that `begin` let execute.
     package mutating func finish(_ key: RequestKey, answer: Answer) {
-        guard let position = positions[key.origin] else { return }
+        guard let position = position(of: key.origin) else { return }
         windows[position].finish(key, answer: answer)
     }
 
     /// Forgets a request whose execution was abandoned (it may be executed again).
     package mutating func abandon(_ key: RequestKey) {
-        guard let position = positions[key.origin] else { return }
+        guard let position = position(of: key.origin) else { return }
         windows[position].abandon(key)
     }
 
     /// The answer recorded for `key`, if any.
     package func answer(for key: RequestKey) -> Answer? {
-        positions[key.origin].flatMap { windows[$0].answer(for: key) }
+        position(of: key.origin).flatMap { windows[$0].answer(for: key) }
+    }
+
+    /// Where `origin`'s window is in `windows`, if it has one.
+    private func position(of origin: NodeName) -> Int? {
+        if origin.role == .client, origin.index < clientPositions.count, clientPositions[origin.index] != 0 {
+            return Int(clientPositions[origin.index]) - 1
+        }
+        return positions.isEmpty ? nil : positions[origin]
     }
 }
