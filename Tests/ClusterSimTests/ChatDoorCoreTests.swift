@@ -137,7 +137,7 @@ struct ChatDoorCoreTests {
         let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
         #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 2, generation: 1),
                                       PushAck(user: h.user(2), upTo: 1, generation: 1)]), to: h.session)])
-        #expect(h.push(3, to: 1, "third").last == .schedule(.flushAcks, after: .milliseconds(10)))
+        #expect(h.push(3, to: 1, "third").first == .schedule(.flushAcks, after: .milliseconds(10)))
         // A restarted session node numbers from 1 again under a new generation.
         #expect(DoorHarness.texts(h.push(1, to: 1, "anew", generation: 2)) == ["1: anew"])
     }

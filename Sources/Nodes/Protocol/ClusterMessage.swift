@@ -82,6 +82,7 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .backend(_, .chat), .backend(_, .chatCommands): "ChatCall"
         case .backend(_, .executed): "Executed"
         case .backend(_, .service): "BackendService"
+        case .backend(_, .batch): "Batch"
         case .request(let r): r.traceLabel
         case .reply: "Reply"
         case .pushOpen: "PushOpen"

@@ -99,13 +99,21 @@ extension ChatCore {
         flushOutbox()
     }
 
-    /// Sends, on the stream to the session node (opened when needed), every unconfirmed push not
-    /// sent on it yet, in order. Without a known session node nothing is sent (they wait).
+    /// Has every unconfirmed push not sent on the session stream yet sent at the end of the
+    /// event (`sendUnsent`): the pushes of all the commands of one event go together.
     mutating func flushOutbox() {
+        flushDue = true
+    }
+
+    /// Sends, on the stream to the session node (opened when needed), every unconfirmed push not
+    /// sent on it yet, in order: several as one `batch` message (`CallBatch`; the session node
+    /// takes each push as if it came alone). Without a known session node nothing is sent (they
+    /// wait).
+    mutating func sendUnsent() {
         guard let session = sessionNode else { return }
         let stream = sessionStream ?? openSessionStream(to: session)
-        for call in outbox.takeUnsent(onStream: stream.number, now: now) {
-            sendOnSessionStream(call, stream)
+        for message in CallBatch.messages(outbox.takeUnsent(onStream: stream.number, now: now)) {
+            sendOnSessionStream(message, stream)
         }
     }
 

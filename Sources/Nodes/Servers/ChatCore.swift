@@ -78,6 +78,8 @@ struct ChatCore {
     /// The session node the management link knows, for the event being handled.
     private(set) var sessionNode: NodeName?
     private var actions: [Action] = []
+    /// Whether the event being handled made or marked pushes to send (sent at its end, together).
+    var flushDue = false
     /// The cluster's group id, which every backend call the node sends carries.
     let groupID: String
 
@@ -176,6 +178,11 @@ struct ChatCore {
 
     private mutating func handle(_ call: BackendCall, from source: NodeName) {
         switch call {
+        case .batch(let calls):
+            // The session node's `executed` answers of one of its turns: each as if alone.
+            for one in calls {
+                if case .batch = one { actions.append(.unexpected(one, from: source)) } else { handle(one, from: source) }
+            }
         case .chat(let user, let command, let key):
             guard let key else { return _ = apply(command, from: user, via: source) }
             guard let result = executeOnce(key, command, from: user, via: source) else { return }
@@ -259,6 +266,10 @@ struct ChatCore {
     }
 
     private mutating func end() -> [Action] {
+        if flushDue {
+            flushDue = false
+            sendUnsent()
+        }
         defer { actions = [] }
         return actions
     }

@@ -136,6 +136,8 @@ struct SessionCore {
     private var replanned = false
     /// The actions of the event being handled.
     private var actions = ActionList<Action>()
+    /// The calls of the event being handled for the chat node and the chat doors (sent at its end).
+    private var batched = CallBatch.Outgoing()
 
     /// A session core of outbox generation `generation` in the cluster `group`, keeping pushes for
     /// `retention`, hosting `backendServices`. Use `makeSessionCore(…)`.
@@ -252,8 +254,12 @@ struct SessionCore {
         actions.begin()
     }
 
-    /// Ends an event: the timers whose instant changed are cancelled and scheduled again.
+    /// Ends an event: the calls gathered for the chat node and the chat doors go out, batched per
+    /// destination; the timers whose instant changed are cancelled and scheduled again.
     private mutating func end() -> [Action] {
+        if !batched.isEmpty {
+            for (message, node) in batched.take() { actions.append(.send(.backend(group: group, message), to: node)) }
+        }
         if replanned, plan != armed {
             for timer in Timer.allCases where plan[timer] != armed[timer] {
                 if armed[timer] != nil { actions.append(.cancel(timer)) }
@@ -274,9 +280,16 @@ struct SessionCore {
         actions.append(.log(label, detail))
     }
 
-    /// Sends the backend call `call` to `node` (an action of the event being handled).
+    /// Sends the backend call `call` to `node` (an action of the event being handled). To the
+    /// chat node and the chat doors, whose cores take `batch`, the event's calls go together at
+    /// its end (`CallBatch.Outgoing`): a turn's `executed` answers to the chat node as one
+    /// message, its `deliver`s to one door as one.
     mutating func backend(_ call: consuming BackendCall, to node: NodeName) {
-        actions.append(.send(.backend(group: group, call), to: node))
+        if node.role == .chat || node.role == .chatDoor {
+            batched.add(call, to: node)
+        } else {
+            actions.append(.send(.backend(group: group, call), to: node))
+        }
     }
 
     /// Records a call the session node does not take (an action of the event being handled).
