@@ -101,6 +101,26 @@ struct ChatCoreTests {
         #expect(summary(batched) == summary(separate))
     }
 
+    @Test("the pushes of all the commands of one event go as one batch on the session stream, in order; a batch of answers confirms each")
+    func pushesOfOneEventBatched() {
+        var h = ChatHarness.serving()
+        for user in ["a", "b", "c"] { _ = h.door(user, .connect(name: user)) }
+        _ = h.door("a", .create(title: "lobby"))
+        h.confirmAll(h.door("b", .join(roomID: 1)))
+        h.confirmAll(h.door("c", .join(roomID: 1)))
+        let lines = (1...UInt64(5)).map { DoorCommand(user: "a", command: .say(text: "line \($0)", messageID: $0)) }
+        let actions = h.core.call(.chatCommands(lines), from: h.door, serving: true, mayServeAgain: true, session: h.session, now: at(0))
+        let sends = actions.filter { if case .sendOnSessionStream = $0 { true } else { false } }
+        #expect(sends.count == 1, "one message for the event's five pushes")
+        let pushes = ChatHarness.pushes(actions)
+        #expect(pushes.map(\.body) == (1...UInt64(5)).map { .line(member: "a", text: "line \($0)", messageID: $0) })
+        #expect(pushes.allSatisfy { $0.users == ["b", "c"] })
+        #expect(h.core.outbox.count == pushes.count + 1)   // the create's notice to a was not confirmed
+        let answers = BackendCall.batch(pushes.map { .executed(request: $0.key, result: .accepted(pushID: 0)) })
+        _ = h.core.call(answers, from: h.session, serving: true, mayServeAgain: true, session: h.session, now: at(1))
+        #expect(h.core.outbox.count == 1)
+    }
+
     @Test("join, rename, leave: each notice goes to the room's members as one push per distinct text")
     func joinRenameLeave() {
         var h = ChatHarness.serving()

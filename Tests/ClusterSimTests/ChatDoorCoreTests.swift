@@ -197,6 +197,42 @@ struct ChatDoorCoreTests {
         #expect(sizes == [ChatDoorCore.maxCommandsPerMessage, 5])
     }
 
+    @Test("long lines in one burst: each chatCommands message stays within the byte limit (256 lines of 16 KiB would not fit a frame)")
+    func burstOfLongLines() throws {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        let long = String(repeating: "x", count: 16_000)
+        let burst = h.core.take(Array(repeating: .message(.chat(long), from: ChatMemberID("1")), count: 200), link: h.link, now: at(400))
+        var lines = 0
+        for case .sendOnChatStream(let call, _) in burst {
+            let bytes = try MessagePackEncoder().encode(ClusterMessage.backend(group: "g", call))
+            #expect(bytes.count <= ChatDoorCore.maxCommandBytesPerMessage)
+            if case .chatCommands(let commands) = call { lines += commands.count } else { lines += 1 }
+        }
+        #expect(lines == 200)
+    }
+
+    @Test("a session node's batch of deliveries: each member's numbers checked as alone, the effects as one list, one ack each; a nested batch is not taken")
+    func batchOfDeliveries() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        let delivery = { (seq: UInt64, members: [UInt64], text: String) in
+            BackendCall.deliver(PushDelivery(pushID: seq, body: .chat(.system(text)), acceptedAt: 0, generation: 1,
+                                             recipients: members.map { PushRecipient(user: h.user($0), seq: seq, floor: 1) }))
+        }
+        let batch = BackendCall.batch([delivery(2, [1], "second"), delivery(1, [1, 2], "first"), delivery(1, [1], "first")])
+        let actions = h.core.backendCall(batch, from: h.session, link: h.link, now: at(200))
+        let lists = actions.filter { if case .effects = $0 { true } else { false } }
+        #expect(lists.count == 1)
+        #expect(DoorHarness.texts(actions) == ["1: first", "1: second", "2: first"], "1's push 2 held until its push 1; the copy dropped")
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 2, generation: 1), PushAck(user: h.user(2), upTo: 1, generation: 1)]),
+                               to: h.session)])
+        let nested = BackendCall.batch([delivery(3, [1], "third")])
+        #expect(h.core.backendCall(.batch([nested]), from: h.session, link: h.link, now: at(300)) == [.unexpected(nested, from: h.session)])
+    }
+
     @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")
     func chatNodeRestart() {
         var h = DoorHarness.ready()
