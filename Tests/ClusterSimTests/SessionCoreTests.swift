@@ -350,6 +350,17 @@ struct DeadlineQueueTests {
 
 @Suite("SessionCore: a chat node's batch of pushes")
 struct SessionCoreBatchTests {
+    @Test("a node whose events are not recorded makes no log actions; everything else is the same")
+    func unrecorded() {
+        var recorded = makeLoggedInCore(), silent = makeLoggedInCore()
+        silent.recordsEvents = false
+        let withLogs = push(&recorded, 1, to: ["u1", "u2"], now: at(10))
+        let withoutLogs = push(&silent, 1, to: ["u1", "u2"], now: at(10))
+        #expect(!labels(withLogs).isEmpty)
+        #expect(labels(withoutLogs).isEmpty)
+        #expect(withoutLogs == withLogs.filter { if case .log = $0 { false } else { true } })
+    }
+
     @Test("a chat node's batch: each push executed once and numbered per user; the answers go back as one batch, each door's deliveries as one, a frontend's one by one")
     func chatNodeBatch() {
         let chat = NodeName(.chat, 1), door = NodeName(.chatDoor, 1)

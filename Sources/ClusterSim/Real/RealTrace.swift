@@ -23,6 +23,8 @@ package final class RealTrace: TraceSink, @unchecked Sendable {
 
     /// What the trace keeps.
     package let keeping: Keeping
+    /// Whether recording an event does anything (it keeps something, or a tap sees it).
+    package var recordsEvents: Bool { keeping != .nothing || tap != nil }
     /// The monotonic instant (ns) the run's time counts from.
     package let origin: Int64
     private let recorder: Mutex<TraceRecorder>
@@ -59,7 +61,7 @@ package final class RealTrace: TraceSink, @unchecked Sendable {
     /// elapsed since the origin.
     package func record(_ kind: TraceKind, node: NodeName?, peer: NodeName?, messageID: UInt64,
                        label: String, fields: TraceDetail) {
-        if keeping == .nothing, tap == nil { return }
+        if !recordsEvents { return }
         recorder.withLock { r in
             r.now = max(r.now, MonotonicClock.nanoseconds() - origin)
             if keeping == .nothing {

@@ -41,12 +41,14 @@ extension ChatCore {
                 return .refused(.notInRoom)
             }
             lineID = messageID
-            effects = rooms.chat(member, text: text)
-            let others = effects.compactMap { e -> String? in
-                if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
-            }
+            let lineEffects = rooms.chat(member, text: text)
+            effects = lineEffects
+            // The detail (the recipients' list) is built only when the node's events are recorded.
             log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
-                                   "members": .list(others), "text": .text(text)])
+                                   "members": .list(lineEffects.compactMap { e -> String? in
+                                       if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
+                                   }),
+                                   "text": .text(text)])
         }
         deliver(effects, lineID: lineID)
         switch command {

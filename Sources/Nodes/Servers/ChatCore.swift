@@ -80,6 +80,9 @@ struct ChatCore {
     private var actions: [Action] = []
     /// Whether the event being handled made or marked pushes to send (sent at its end, together).
     var flushDue = false
+    /// Whether the node's trace records (`NodeEnvironment.recordsNodeEvents`): when it does not
+    /// (a real node process nobody traces), no `.log` action is made, nor its detail built.
+    var recordsEvents = true
     /// The cluster's group id, which every backend call the node sends carries.
     let groupID: String
 
@@ -239,9 +242,11 @@ struct ChatCore {
         actions.append(.schedule(timer, after: delay))
     }
 
-    /// Records `label` with `detail` in the trace (an action).
-    mutating func log(_ label: String, _ detail: TraceDetail) {
-        actions.append(.log(label, detail))
+    /// Records `label` with `detail` in the trace (an action); when the node's events are not
+    /// recorded (`recordsEvents` false) the detail is not even built.
+    mutating func log(_ label: String, _ detail: @autoclosure () -> TraceDetail) {
+        guard recordsEvents else { return }
+        actions.append(.log(label, detail()))
     }
 
     /// Sends `call` to `node` (an action).

@@ -162,6 +162,7 @@ extension SessionCore {
         let retransmit = VirtualInstant(nanoseconds: now.nanoseconds &+ Self.retransmitBaseNanoseconds)
         let accepted = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil,
                                      expiryMark: expiry, retransmitMark: retransmit)
+        let generation = generation   // read before `log`'s mutating access (its detail is an autoclosure)
         log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(accepted.seq)),
                                    "gen": .number(UInt64(generation))])
         if accepted.expiryLowered { expiryDue.insert(user, at: expiry) }

@@ -127,6 +127,9 @@ struct SessionCore {
     var expiryDue = DeadlineQueue()
     /// When each armed timer is due.
     private(set) var armed = TimerInstants()
+    /// Whether the node's trace records (`NodeEnvironment.recordsNodeEvents`): when it does not
+    /// (a real node process nobody traces), no `.log` action is made, nor its detail built.
+    var recordsEvents = true
 
     /// The clock reading of the event being handled.
     private(set) var now: VirtualInstant = .zero
@@ -275,9 +278,11 @@ struct SessionCore {
 
     // MARK: actions
 
-    /// Records `label` with `detail` in the trace (an action of the event being handled).
-    mutating func log(_ label: String, _ detail: TraceDetail) {
-        actions.append(.log(label, detail))
+    /// Records `label` with `detail` in the trace (an action of the event being handled); when
+    /// the node's events are not recorded (`recordsEvents` false) the detail is not even built.
+    mutating func log(_ label: String, _ detail: @autoclosure () -> TraceDetail) {
+        guard recordsEvents else { return }
+        actions.append(.log(label, detail()))
     }
 
     /// Sends the backend call `call` to `node` (an action of the event being handled). To the
