@@ -3,6 +3,8 @@ import NetModel
 /// The chat node's logic as a value type: rooms (`ChatRooms`), the members each chat door
 /// connected, exactly-once commands, the pushes for members waiting in `outbox` until the session
 /// node confirms them, the calls held while the node registers, and the outbox's retry timer.
+/// The pushes one event makes or resends go to the session node at its end, as one `batch`
+/// (`CallBatch`); the session node's `batch` of answers is taken answer by answer.
 ///
 /// Each event (start, registration, a membership notice, a backend call, the session stream
 /// breaking, a timer) goes in with the node's clock reading and the session node the management

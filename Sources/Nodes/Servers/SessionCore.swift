@@ -6,7 +6,9 @@ import NetModel
 /// ends), exactly-once execution of pushes, broadcasts, kicks, is-online and the backend
 /// services, calls held while the node registers, kicks until confirmed, and the re-sync of
 /// frontends' streams. A push to several users goes to each push frontend as one `PushDelivery`
-/// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. Each
+/// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. What
+/// one event sends to the chat node and to each chat door goes as one `batch` per destination at
+/// the event's end (`CallBatch.Outgoing`); a `batch` that comes in is taken call by call. Each
 /// event (a backend call, a management-link event, a timer) goes in
 /// with the clock reading and comes out as the actions `SessionNode`, the actor shell, carries
 /// out in order; a message to send comes out built (`Action.send`, with the group id).
