@@ -50,6 +50,16 @@ struct CallBatchTests {
         #expect(CallBatch.messages([Self.push(1), huge, Self.push(2)]) == [Self.push(1), huge, Self.push(2)])
     }
 
+    @Test("traced as the one kind of call it carries (flows read the same), a mixed or empty batch as Batch")
+    func traceLabels() {
+        let executed = BackendCall.executed(request: Self.key, result: .ok)
+        #expect(BackendCall.batch([Self.push(1), Self.push(2)]).traceLabel == "PushTo")
+        #expect(BackendCall.batch([executed, executed]).traceLabel == "Executed")
+        #expect(BackendCall.batch([Self.push(1), executed]).traceLabel == "Batch")
+        #expect(BackendCall.batch([executed, Self.push(1), Self.push(2)]).traceLabel == "Batch")
+        #expect(BackendCall.batch([]).traceLabel == "Batch")
+    }
+
     @Test("gathered per destination: each destination's calls in order, destinations in the order they came up")
     func outgoing() {
         var out = CallBatch.Outgoing()

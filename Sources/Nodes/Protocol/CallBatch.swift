@@ -76,6 +76,33 @@ extension BackendCall {
     }
 }
 
+extension BackendCall {
+    /// The call's case, as a number (for telling whether the calls of a batch are of one kind
+    /// without building their labels).
+    var kind: Int {
+        switch self {
+        case .sessionLogin: 0
+        case .sessionLoginAck: 1
+        case .sessionLogout: 2
+        case .sessionResync: 3
+        case .resyncRequest: 4
+        case .pushTo: 5
+        case .broadcast: 6
+        case .deliver: 7
+        case .ack: 8
+        case .acks: 9
+        case .kickStream: 10
+        case .kick: 11
+        case .isOnline: 12
+        case .chat: 13
+        case .chatCommands: 14
+        case .executed: 15
+        case .service: 16
+        case .batch: 17
+        }
+    }
+}
+
 extension PushBody {
     /// An upper estimate of the body's encoded size in bytes.
     var estimatedSize: Int {

@@ -100,9 +100,11 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
 extension ClusterMessage {
     /// The trace label of a batch of `calls`: their common label, "Batch" when they differ or there are none.
     static func batchLabel(_ calls: [BackendCall]) -> String {
-        guard let first = calls.first?.traceLabel else { return "Batch" }
-        for call in calls.dropFirst() where call.traceLabel != first { return "Batch" }
-        return first
+        // Kinds compared without labels: a label is read through a boxed `ClusterMessage`.
+        guard let first = calls.first else { return "Batch" }
+        let kind = first.kind
+        for call in calls.dropFirst() where call.kind != kind { return "Batch" }
+        return first.traceLabel
     }
 }
 
