@@ -32,8 +32,8 @@ package final class RealTrace: TraceSink, @unchecked Sendable {
 
     /// A trace whose time 0 is now.
     /// - Parameters:
-    ///   - retainsEvents: keep every event in memory (checkers need them; a long-lived node
-    ///     process keeps only the hash and the count).
+    ///   - retainsEvents: keep every event in memory (checkers need them), else only the hash
+    ///     and the count (a long-lived node process keeps `.nothing`: `init(keeping:tap:)`).
     ///   - tap: sees every event as it is recorded, under the trace's lock (keep it short).
     package convenience init(retainsEvents: Bool = true, tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         self.init(keeping: retainsEvents ? .events : .hash, tap: tap)
