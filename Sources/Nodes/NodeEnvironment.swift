@@ -55,6 +55,9 @@ package protocol NodeEnvironment: AnyObject, Sendable {
     /// Records a node-level event in the trace: `label` a stable kind (`registered`,
     /// `push-accepted`, see `NodeLog`), `detail` its fields (`["user": .text(u), "seq": .number(7)]`).
     func log(_ label: String, _ detail: consuming TraceDetail)
+    /// Whether `log` records anything: false in a real node process whose trace nobody reads
+    /// (no hash, no tap), where a node may skip building the details of its per-push records.
+    var recordsNodeEvents: Bool { get }
     /// The cluster's backend group id, `settings.groupID` (read on every backend call, so an
     /// environment may answer without copying the whole settings).
     var groupID: String { get }
@@ -74,6 +77,8 @@ extension NodeEnvironment {
     package var groupID: String { settings.groupID }
 
     package var taskExecutor: (any TaskExecutor)? { nil }
+
+    package var recordsNodeEvents: Bool { true }
 
     /// Virtual seconds: the simulator's token clock.
     package var tokenSeconds: Int64 { now.nanoseconds / 1_000_000_000 }

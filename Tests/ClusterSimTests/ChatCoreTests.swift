@@ -18,7 +18,7 @@ private struct ChatHarness {
         var h = ChatHarness()
         _ = h.core.start(now: at(0))
         let actions = h.core.becameServing(session: h.session, now: at(0))
-        for case .sendOnSessionStream(.backend(_, .broadcast(_, _, _, let key)), _) in actions { h.confirm(key) }
+        for case .broadcast(_, _, _, let key) in sessionCalls(actions) { h.confirm(key) }
         return h
     }
 
@@ -46,10 +46,19 @@ private struct ChatHarness {
         for key in ChatHarness.pushes(actions).map(\.key) { confirm(key) }
     }
 
+    /// The calls sent on the session stream, in order, a batch's one by one.
+    static func sessionCalls(_ actions: [ChatCore.Action]) -> [BackendCall] {
+        actions.flatMap { action -> [BackendCall] in
+            guard case .sendOnSessionStream(.backend(_, let call), _) = action else { return [] }
+            if case .batch(let calls) = call { return calls }
+            return [call]
+        }
+    }
+
     /// The pushes sent on the session stream: recipients, body, request key.
     static func pushes(_ actions: [ChatCore.Action]) -> [(users: [String], body: ChatPush, key: RequestKey)] {
-        actions.compactMap { action in
-            guard case .sendOnSessionStream(.backend(_, .pushTo(let users, _, .chat(let body), _, let key)), _) = action else { return nil }
+        sessionCalls(actions).compactMap { call in
+            guard case .pushTo(let users, _, .chat(let body), _, let key) = call else { return nil }
             return (users, body, key)
         }
     }
@@ -90,6 +99,26 @@ struct ChatCoreTests {
         }
         #expect(summary(batched).count == 6)
         #expect(summary(batched) == summary(separate))
+    }
+
+    @Test("the pushes of all the commands of one event go as one batch on the session stream, in order; a batch of answers confirms each")
+    func pushesOfOneEventBatched() {
+        var h = ChatHarness.serving()
+        for user in ["a", "b", "c"] { _ = h.door(user, .connect(name: user)) }
+        _ = h.door("a", .create(title: "lobby"))
+        h.confirmAll(h.door("b", .join(roomID: 1)))
+        h.confirmAll(h.door("c", .join(roomID: 1)))
+        let lines = (1...UInt64(5)).map { DoorCommand(user: "a", command: .say(text: "line \($0)", messageID: $0)) }
+        let actions = h.core.call(.chatCommands(lines), from: h.door, serving: true, mayServeAgain: true, session: h.session, now: at(0))
+        let sends = actions.filter { if case .sendOnSessionStream = $0 { true } else { false } }
+        #expect(sends.count == 1, "one message for the event's five pushes")
+        let pushes = ChatHarness.pushes(actions)
+        #expect(pushes.map(\.body) == (1...UInt64(5)).map { .line(member: "a", text: "line \($0)", messageID: $0) })
+        #expect(pushes.allSatisfy { $0.users == ["b", "c"] })
+        #expect(h.core.outbox.count == pushes.count + 1)   // the create's notice to a was not confirmed
+        let answers = BackendCall.batch(pushes.map { .executed(request: $0.key, result: .accepted(pushID: 0)) })
+        _ = h.core.call(answers, from: h.session, serving: true, mayServeAgain: true, session: h.session, now: at(1))
+        #expect(h.core.outbox.count == 1)
     }
 
     @Test("join, rename, leave: each notice goes to the room's members as one push per distinct text")
@@ -179,14 +208,14 @@ struct ChatCoreTests {
         #expect(early == [.schedule(.outboxRetry, after: .milliseconds(500))])
         let late = h.core.fire(.outboxRetry, session: h.session, now: at(1000))
         #expect(late.count == 2)
-        guard case .sendOnSessionStream(.backend(_, .broadcast), _) = late.first else {
+        #expect(late.first == .schedule(.outboxRetry, after: .milliseconds(500)))
+        guard case .sendOnSessionStream(.backend(_, .broadcast), _) = late.last else {
             Issue.record("not sent again: \(late)")
             return
         }
-        #expect(late.last == .schedule(.outboxRetry, after: .milliseconds(500)))
         // Confirmed: the timer only comes round again.
         h.confirmAll(first)
-        if case .sendOnSessionStream(.backend(_, .broadcast(_, _, _, let key)), _) = first.last { h.confirm(key) }
+        for case .broadcast(_, _, _, let key) in ChatHarness.sessionCalls(first) { h.confirm(key) }
         #expect(h.core.fire(.outboxRetry, session: h.session, now: at(5000)) == [.schedule(.outboxRetry, after: .milliseconds(500))])
     }
 
@@ -204,7 +233,7 @@ struct ChatCoreTests {
         #expect(held.isEmpty)
         #expect(h.core.rooms.memberCount == 0)
         let serving = h.core.becameServing(session: h.session, now: at(1))
-        guard case .sendOnSessionStream(.backend(_, .broadcast(_, .chat(.restarted), _, _)), _) = serving.dropFirst().first else {
+        guard case .broadcast(_, .chat(.restarted), _, _) = ChatHarness.sessionCalls(serving).first else {
             Issue.record("no restart broadcast first: \(serving)")
             return
         }

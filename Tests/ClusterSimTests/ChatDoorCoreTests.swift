@@ -137,7 +137,7 @@ struct ChatDoorCoreTests {
         let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
         #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 2, generation: 1),
                                       PushAck(user: h.user(2), upTo: 1, generation: 1)]), to: h.session)])
-        #expect(h.push(3, to: 1, "third").last == .schedule(.flushAcks, after: .milliseconds(10)))
+        #expect(h.push(3, to: 1, "third").first == .schedule(.flushAcks, after: .milliseconds(10)))
         // A restarted session node numbers from 1 again under a new generation.
         #expect(DoorHarness.texts(h.push(1, to: 1, "anew", generation: 2)) == ["1: anew"])
     }
@@ -195,6 +195,44 @@ struct ChatDoorCoreTests {
                                 link: h.link, now: at(400))
         let sizes = burst.compactMap { if case .sendOnChatStream(.chatCommands(let c), _) = $0 { c.count } else { nil } }
         #expect(sizes == [ChatDoorCore.maxCommandsPerMessage, 5])
+    }
+
+    @Test("long lines in one burst: each chatCommands message stays within the byte limit (256 lines of 16 KiB would not fit a frame)")
+    func burstOfLongLines() throws {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        let long = String(repeating: "x", count: 16_000)
+        let burst = h.core.take(Array(repeating: .message(.chat(long), from: ChatMemberID("1")), count: 200), link: h.link, now: at(400))
+        var lines = 0
+        for case .sendOnChatStream(let call, _) in burst {
+            let bytes = try MessagePackEncoder().encode(ClusterMessage.backend(group: "g", call))
+            #expect(bytes.count < 1 << 20, "within a TCP frame's 1 MiB")
+            if case .chatCommands(let commands) = call { lines += commands.count } else { lines += 1 }
+        }
+        #expect(lines == 200)
+    }
+
+    @Test("a session node's batch of deliveries: each member's numbers checked as alone, the effects as one list, one ack each; a nested batch is not taken")
+    func batchOfDeliveries() {
+        var h = DoorHarness.ready()
+        _ = h.open(1)
+        _ = h.open(2)
+        let delivery = { (seq: UInt64, members: [UInt64], text: String) in
+            BackendCall.deliver(PushDelivery(pushID: seq, body: .chat(.system(text)), acceptedAt: 0, generation: 1,
+                                             recipients: members.map { PushRecipient(user: h.user($0), seq: seq, floor: 1) }))
+        }
+        let batch = BackendCall.batch([delivery(2, [1], "second"), delivery(1, [1, 2], "first"), delivery(1, [1], "first"),
+                                       delivery(2, [2], "two")])
+        let actions = h.core.backendCall(batch, from: h.session, link: h.link, now: at(200))
+        let lists = actions.filter { if case .effects = $0 { true } else { false } }
+        #expect(lists.count == 1)
+        #expect(DoorHarness.texts(actions) == ["1: first", "1: second", "2: first", "2: two"],
+                "1's push 2 held until its push 1; the copy dropped")
+        let acks = h.core.fire(.flushAcks, link: h.link, now: at(210))
+        #expect(acks == [.send(.acks([PushAck(user: h.user(1), upTo: 2, generation: 1), PushAck(user: h.user(2), upTo: 2, generation: 1)]),
+                               to: h.session)])
+        let nested = BackendCall.batch([delivery(3, [1], "third")])
+        #expect(h.core.backendCall(.batch([nested]), from: h.session, link: h.link, now: at(300)) == [.unexpected(nested, from: h.session)])
     }
 
     @Test("a chat node that restarted: its stream closes, and the next command connects every member again first")

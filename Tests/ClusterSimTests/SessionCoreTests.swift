@@ -347,3 +347,56 @@ struct DeadlineQueueTests {
         #expect(outbox.marks(user: "u1")[.retransmit] == nil)
     }
 }
+
+@Suite("SessionCore: a chat node's batch of pushes")
+struct SessionCoreBatchTests {
+    @Test("a node whose events are not recorded makes no log actions; everything else is the same")
+    func unrecorded() {
+        var recorded = makeLoggedInCore(), silent = makeLoggedInCore()
+        silent.recordsEvents = false
+        let withLogs = push(&recorded, 1, to: ["u1", "u2"], now: at(10))
+        let withoutLogs = push(&silent, 1, to: ["u1", "u2"], now: at(10))
+        #expect(!labels(withLogs).isEmpty)
+        #expect(labels(withoutLogs).isEmpty)
+        #expect(withoutLogs == withLogs.filter { if case .log = $0 { false } else { true } })
+    }
+
+    @Test("a chat node's batch: each push executed once and numbered per user; the answers go back as one batch, each door's deliveries as one, a frontend's one by one")
+    func chatNodeBatch() {
+        let chat = NodeName(.chat, 1), door = NodeName(.chatDoor, 1)
+        var core = makeSessionCore()
+        for (user, frontend, connection) in [("d1", door, UInt64(1)), ("d2", door, 2), ("f1", fe1, 3)] {
+            _ = core.call(.sessionLogin(user: user, frontend: frontend, connection: connection, since: 0), from: frontend,
+                          link: .serving, now: at(0))
+        }
+        let chatKey = { (n: UInt64) in RequestKey(origin: chat, id: RequestKey.id(incarnation: 1, counter: n)) }
+        let pushes: [BackendCall] = (1...UInt64(3)).map { n in
+            .pushTo(users: ["d1", "d2", "f1"], pushID: 10 + n, body: .chat(.system("line \(n)")), acceptedAt: 0, request: chatKey(n))
+        }
+        let actions = core.call(.batch(pushes), from: chat, link: .serving, now: at(10))
+        let sends = actions.compactMap { action -> (BackendCall, NodeName)? in
+            if case .send(.backend(_, let call), let to) = action { (call, to) } else { nil }
+        }
+        // The frontend's three deliveries one by one (its core takes no batch); the door's and the chat node's as one each.
+        #expect(sends.map(\.1) == [fe1, fe1, fe1, door, chat])
+        #expect(sends.last?.0 == .batch((1...UInt64(3)).map { .executed(request: chatKey($0), result: .accepted(pushID: 10 + $0)) }))
+        guard case .batch(let toDoor) = sends[3].0 else {
+            Issue.record("the door's deliveries are not one batch: \(sends[3].0)")
+            return
+        }
+        let doorSeqs = toDoor.map { call -> [String] in
+            guard case .deliver(let d) = call else { return [] }
+            return d.recipients.map { "\($0.user)#\($0.seq)" }
+        }
+        #expect(doorSeqs == [["d1#1", "d2#1"], ["d1#2", "d2#2"], ["d1#3", "d2#3"]], "in order, numbered per user")
+        #expect(labels(actions).filter { $0 == NodeLog.requestExecuted }.count == 3)
+        // The same batch again (a resend on a new stream): executed once, answered again with the first results.
+        let again = core.call(.batch(pushes), from: chat, link: .serving, now: at(20))
+        #expect(delivered(again).isEmpty)
+        #expect(again.contains(.backendCall(.batch((1...UInt64(3)).map { .executed(request: chatKey($0), result: .accepted(pushID: 10 + $0)) }),
+                                            to: chat)))
+        // A nested batch is not run.
+        let nested = core.call(.batch([.batch([pushes[0]])]), from: chat, link: .serving, now: at(30))
+        #expect(nested.contains(.unexpected(.batch([pushes[0]]), from: chat)))
+    }
+}

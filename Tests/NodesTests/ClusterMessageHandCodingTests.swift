@@ -48,6 +48,10 @@ struct ClusterMessageHandCodingTests {
         for result in [ClientResult.ok, .accepted(pushID: 77), .joined(roomID: 2, title: "room")] {
             calls.append(.executed(request: key, result: result))
         }
+        // Batches of any hot calls (not nested).
+        calls.append(.batch(Array(calls.prefix(12))))
+        calls.append(.batch(calls.filter { if case .executed = $0 { true } else { false } }))
+        calls.append(.batch([]))
         return calls
     }
 
@@ -61,6 +65,9 @@ struct ClusterMessageHandCodingTests {
                                                   acceptedAt: 0, generation: 1, recipients: []))),
         .backend(group: "", .executed(request: key, result: .refused(.badToken("x")))),
         .backend(group: "", .executed(request: key, result: .flag(true))),
+        // A batch with a cold call, and a nested batch (no node sends one): Codable, whose depth limit holds.
+        .backend(group: "", .batch([.ack(user: "u", upTo: 1, generation: 1), .kick(user: "u", request: key)])),
+        .backend(group: "", .batch([.batch([.ack(user: "u", upTo: 1, generation: 1)])])),
     ]
 
     static func codable() -> (MessagePackEncoder, MessagePackDecoder) {

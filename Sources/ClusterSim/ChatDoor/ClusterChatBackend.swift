@@ -50,7 +50,7 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
         guard name.role == .chatDoor else { throw .badName(name.description) }
         self.name = name
         self.backlogLimit = backlogLimit
-        runtime = RealRuntime(seed: seed, executorCount: 1, retainTrace: false, tap: Self.logTap(log))
+        runtime = RealRuntime(seed: seed, executorCount: 1, trace: .nothing, tap: Self.logTap(log))   // only the log tap reads it
         do {
             fabric = try TCPFabric(host: listen.host, secret: ClusterSecret.fromEnvironmentOrDefault(), groupID: settings.groupID)
         } catch {

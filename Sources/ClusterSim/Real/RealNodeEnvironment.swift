@@ -111,4 +111,7 @@ package final class RealNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     package func log(_ label: String, _ detail: consuming TraceDetail) {
         runtime.trace.record(.node, node: name, peer: nil, messageID: 0, label: label, fields: detail)
     }
+
+    /// False when the process's trace keeps nothing and has no tap (`RealTrace.recordsEvents`).
+    package var recordsNodeEvents: Bool { runtime.trace.recordsEvents }
 }

@@ -29,10 +29,21 @@ package final class RealRuntime: @unchecked Sendable {
     ///   - executorCount: serial executor threads for the node actors (at least 1).
     ///   - retainTrace: keep every event in memory (checkers need them).
     ///   - tap: sees every trace event as it is recorded.
-    package init(seed: UInt64, executorCount: Int = 4, retainTrace: Bool = true,
-                tap: (@Sendable (TraceEvent) -> Void)? = nil) {
+    package convenience init(seed: UInt64, executorCount: Int = 4, retainTrace: Bool = true,
+                             tap: (@Sendable (TraceEvent) -> Void)? = nil) {
+        self.init(seed: seed, executorCount: executorCount, trace: retainTrace ? .events : .hash, tap: tap)
+    }
+
+    /// Starts the threads.
+    /// - Parameters:
+    ///   - seed: the seed of the nodes' random streams.
+    ///   - executorCount: serial executor threads for the node actors (at least 1).
+    ///   - trace: what the trace keeps (`.nothing` for a process whose trace nobody reads).
+    ///   - tap: sees every trace event as it is recorded.
+    package init(seed: UInt64, executorCount: Int = 4, trace keeping: RealTrace.Keeping,
+                 tap: (@Sendable (TraceEvent) -> Void)? = nil) {
         self.seed = seed
-        trace = RealTrace(retainsEvents: retainTrace, tap: tap)
+        trace = RealTrace(keeping: keeping, tap: tap)
         timers = TimerHeap(label: "timers")
         executors = (0..<max(1, executorCount)).map { SerialThreadExecutor(label: "nodes-\($0)") }
     }

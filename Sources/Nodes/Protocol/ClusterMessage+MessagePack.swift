@@ -3,7 +3,8 @@ import NetModel
 /// The chat path's hot messages written and read by hand on TCP (`MessagePackHandCoded`):
 /// every `.backend` call of a chat line's way — the door's commands (`chat`, `chatCommands`),
 /// the chat node's `pushTo`, the session node's `executed` answer and `deliver`, the door's
-/// `acks` (and a frontend's `ack`) — with the push bodies, chat commands and results they carry.
+/// `acks` (and a frontend's `ack`), and a `batch` of them — with the push bodies, chat commands
+/// and results they carry.
 /// Byte for byte the synthesized `Codable` form (maps keyed by case and argument names, `_0`/`_1`
 /// for unlabeled ones, empty maps for cases without values, optionals left out when nil);
 /// anything else (a room list, a refusal, a service payload, another call) goes through
@@ -115,6 +116,16 @@ private enum HotCoding {
                 w.writeArrayHeader(count: 2)
                 w.write(c.user)
                 write(c.command, to: &w)
+            }
+        case .batch(let calls):
+            w.write("batch")
+            w.writeMapHeader(count: 1)
+            w.write("_0")
+            w.writeArrayHeader(count: calls.count)
+            for call in calls {
+                // Never nested: a batch inside a batch goes through `Codable`.
+                if case .batch = call { return false }
+                guard write(call, to: &w) else { return false }
             }
         case .executed(let request, let result):
             w.write("executed")
@@ -261,7 +272,9 @@ private enum HotCoding {
 
     // MARK: reading
 
-    static func readCall(_ c: inout MessagePackCursor) -> BackendCall? {
+    /// A hot call; a `batch` only when `batches` (its calls are read with `batches` false, so a
+    /// nested batch, which no node sends, is left to `Codable` and its depth limit).
+    static func readCall(_ c: inout MessagePackCursor, batches: Bool = true) -> BackendCall? {
         guard c.mapHeader() == 1 else { return nil }
         if c.key("deliver") {
             guard c.mapHeader() == 1, c.key("_0"), c.mapHeader() == 5, c.key("pushID"), let pushID = c.uint64(),
@@ -324,6 +337,16 @@ private enum HotCoding {
                 commands.append(DoorCommand(user: user, command: command))
             }
             return .chatCommands(commands)
+        }
+        if batches, c.key("batch") {
+            guard c.mapHeader() == 1, c.key("_0"), let count = c.arrayHeader() else { return nil }
+            var calls: [BackendCall] = []
+            calls.reserveCapacity(count)
+            for _ in 0..<count {
+                guard let call = readCall(&c, batches: false) else { return nil }
+                calls.append(call)
+            }
+            return .batch(calls)
         }
         if c.key("executed") {
             guard c.mapHeader() == 2, c.key("request"), let request = readKey(&c), c.key("result"),

@@ -82,6 +82,9 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .backend(_, .chat), .backend(_, .chatCommands): "ChatCall"
         case .backend(_, .executed): "Executed"
         case .backend(_, .service): "BackendService"
+        // A batch of one kind of call (a chat node's pushes, a session node's answers or its
+        // deliveries to a door) is labelled as that call, so flows read the same; a mixed one "Batch".
+        case .backend(_, .batch(let calls)): Self.batchLabel(calls)
         case .request(let r): r.traceLabel
         case .reply: "Reply"
         case .pushOpen: "PushOpen"
@@ -91,6 +94,17 @@ package enum ClusterMessage: NetworkPayload, Codable, Equatable {
         case .pushAck: "PushAck"
         case .kicked: "Kicked"
         }
+    }
+}
+
+extension ClusterMessage {
+    /// The trace label of a batch of `calls`: their common label, "Batch" when they differ or there are none.
+    static func batchLabel(_ calls: [BackendCall]) -> String {
+        // Kinds compared without labels: a label is read through a boxed `ClusterMessage`.
+        guard let first = calls.first else { return "Batch" }
+        let kind = first.kind
+        for call in calls.dropFirst() where call.kind != kind { return "Batch" }
+        return first.traceLabel
     }
 }
 

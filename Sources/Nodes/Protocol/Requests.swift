@@ -192,6 +192,11 @@ package enum BackendCall: Codable, Equatable, Sendable {
     /// frontend → session: a frontend service's call of the backend service `name` for the
     /// verified `user`, executed once per `request` (answered with `executed`, result `.reply`).
     case service(name: String, user: String, payload: ServicePayload, request: RequestKey)
+    /// Several calls from one node to another in one message (`CallBatch`): those one event of
+    /// the sender produced for that node, in order, each taken as if it came alone. Sent to
+    /// the nodes whose cores take it — chat → session (`pushTo`s), session → chat (`executed`
+    /// answers) and session → chat door (`deliver`s) — never nested (a nested batch is ignored).
+    case batch([BackendCall])
 
     /// The trace label (the one table is `ClusterMessage.traceLabel`, which matches calls
     /// without copying them).

@@ -41,12 +41,14 @@ extension ChatCore {
                 return .refused(.notInRoom)
             }
             lineID = messageID
-            effects = rooms.chat(member, text: text)
-            let others = effects.compactMap { e -> String? in
-                if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
-            }
+            let lineEffects = rooms.chat(member, text: text)
+            effects = lineEffects
+            // The detail (the recipients' list) is built only when the node's events are recorded.
             log(NodeLog.chatLine, ["msg": .number(UInt64(messageID)), "room": .number(UInt64(room)), "sender": .text(user),
-                                   "members": .list(others), "text": .text(text)])
+                                   "members": .list(lineEffects.compactMap { e -> String? in
+                                       if case .chat(let to, _, _) = e { return to.rawValue } else { return nil }
+                                   }),
+                                   "text": .text(text)])
         }
         deliver(effects, lineID: lineID)
         switch command {
@@ -99,13 +101,21 @@ extension ChatCore {
         flushOutbox()
     }
 
-    /// Sends, on the stream to the session node (opened when needed), every unconfirmed push not
-    /// sent on it yet, in order. Without a known session node nothing is sent (they wait).
+    /// Has every unconfirmed push not sent on the session stream yet sent at the end of the
+    /// event (`sendUnsent`): the pushes of all the commands of one event go together.
     mutating func flushOutbox() {
+        flushDue = true
+    }
+
+    /// Sends, on the stream to the session node (opened when needed), every unconfirmed push not
+    /// sent on it yet, in order: several as one `batch` message (`CallBatch`; the session node
+    /// takes each push as if it came alone). Without a known session node nothing is sent (they
+    /// wait).
+    mutating func sendUnsent() {
         guard let session = sessionNode else { return }
         let stream = sessionStream ?? openSessionStream(to: session)
-        for call in outbox.takeUnsent(onStream: stream.number, now: now) {
-            sendOnSessionStream(call, stream)
+        for message in CallBatch.messages(outbox.takeUnsent(onStream: stream.number, now: now)) {
+            sendOnSessionStream(message, stream)
         }
     }
 

@@ -3,6 +3,8 @@ import NetModel
 /// The chat node's logic as a value type: rooms (`ChatRooms`), the members each chat door
 /// connected, exactly-once commands, the pushes for members waiting in `outbox` until the session
 /// node confirms them, the calls held while the node registers, and the outbox's retry timer.
+/// The pushes one event makes or resends go to the session node at its end, as one `batch`
+/// (`CallBatch`); the session node's `batch` of answers is taken answer by answer.
 ///
 /// Each event (start, registration, a membership notice, a backend call, the session stream
 /// breaking, a timer) goes in with the node's clock reading and the session node the management
@@ -78,6 +80,11 @@ struct ChatCore {
     /// The session node the management link knows, for the event being handled.
     private(set) var sessionNode: NodeName?
     private var actions: [Action] = []
+    /// Whether the event being handled made or marked pushes to send (sent at its end, together).
+    var flushDue = false
+    /// Whether the node's trace records (`NodeEnvironment.recordsNodeEvents`): when it does not
+    /// (a real node process nobody traces), no `.log` action is made, nor its detail built.
+    var recordsEvents = true
     /// The cluster's group id, which every backend call the node sends carries.
     let groupID: String
 
@@ -176,6 +183,11 @@ struct ChatCore {
 
     private mutating func handle(_ call: BackendCall, from source: NodeName) {
         switch call {
+        case .batch(let calls):
+            // The session node's `executed` answers of one of its turns: each as if alone.
+            for one in calls {
+                if case .batch = one { actions.append(.unexpected(one, from: source)) } else { handle(one, from: source) }
+            }
         case .chat(let user, let command, let key):
             guard let key else { return _ = apply(command, from: user, via: source) }
             guard let result = executeOnce(key, command, from: user, via: source) else { return }
@@ -232,9 +244,11 @@ struct ChatCore {
         actions.append(.schedule(timer, after: delay))
     }
 
-    /// Records `label` with `detail` in the trace (an action).
-    mutating func log(_ label: String, _ detail: TraceDetail) {
-        actions.append(.log(label, detail))
+    /// Records `label` with `detail` in the trace (an action); when the node's events are not
+    /// recorded (`recordsEvents` false) the detail is not even built.
+    mutating func log(_ label: String, _ detail: @autoclosure () -> TraceDetail) {
+        guard recordsEvents else { return }
+        actions.append(.log(label, detail()))
     }
 
     /// Sends `call` to `node` (an action).
@@ -259,6 +273,10 @@ struct ChatCore {
     }
 
     private mutating func end() -> [Action] {
+        if flushDue {
+            flushDue = false
+            sendUnsent()
+        }
         defer { actions = [] }
         return actions
     }

@@ -3,12 +3,28 @@ import NetModel
 extension ChatDoorCore {
     /// A backend call admitted by the shell (right group): the calls a door serves as its
     /// members' push frontend, once it serves (ignored before).
+    /// A `batch` (the session node's calls of one of its turns) is taken call by call, in order,
+    /// and what its deliveries put in order goes to the connections as one list.
     mutating func backendCall(_ call: BackendCall, from source: NodeName, link: Link, now: VirtualInstant) -> [Action] {
         begin(link, now)
         guard link.isServing else { return end() }
+        var delivered: [ChatEffect] = []
+        if case .batch(let calls) = call {
+            for one in calls {
+                if case .batch = one { unexpected(one, from: source) } else { take(one, from: source, delivered: &delivered) }
+            }
+        } else {
+            take(call, from: source, delivered: &delivered)
+        }
+        if !delivered.isEmpty { effects(delivered) }
+        return end()
+    }
+
+    /// One call (not a batch); the effects its delivery puts in order are added to `delivered`.
+    private mutating func take(_ call: BackendCall, from source: NodeName, delivered: inout [ChatEffect]) {
         switch call {
         case .deliver(let delivery):
-            receive(delivery, from: source)
+            receive(delivery, from: source, delivered: &delivered)
         case .resyncRequest:
             resyncSession()
         case .sessionLoginAck:
@@ -19,15 +35,13 @@ extension ChatDoorCore {
         default:
             unexpected(call, from: source)
         }
-        return end()
     }
 
     /// One push for some of the door's members, each numbered per user by the session node's
     /// outbox. For each: duplicates are dropped and a push ahead of a gap is held (as a client
-    /// does). What is now in order goes to the connections as one list of effects, then each
+    /// does). What is now in order is added to `delivered` (for the connections), then each
     /// member's cumulative ack is queued for the session node.
-    private mutating func receive(_ delivery: PushDelivery, from source: NodeName) {
-        var delivered: [ChatEffect] = []
+    private mutating func receive(_ delivery: PushDelivery, from source: NodeName, delivered: inout [ChatEffect]) {
         var acks: [(user: String, ack: PendingAck)] = []
         acks.reserveCapacity(delivery.recipients.count)
         for recipient in delivery.recipients {
@@ -42,7 +56,6 @@ extension ChatDoorCore {
             acks.append((recipient.user, PendingAck(upTo: receipt.ack, generation: members.values[slot].inbox.generation,
                                                     session: source)))
         }
-        if !delivered.isEmpty { effects(delivered) }
         for (user, ack) in acks { queueAck(ack, for: user) }
     }
 

@@ -123,6 +123,8 @@ struct ChatDoorCore {
     /// The clock reading of the event being handled.
     private(set) var now: VirtualInstant = .zero
     private var actions: [Action] = []
+    /// The estimated size of the last message put on the chat stream (what a command joining it adds to).
+    private var lastMessageBytes = 0
 
     /// The core of door `name`, its user names tagged `tag`, its line ids under `lineIDPrefix`.
     /// Use `makeChatDoorCore(…)`.
@@ -174,31 +176,38 @@ struct ChatDoorCore {
         actions.append(.closeChatStream(open.stream))
     }
 
-    /// The most commands one `chatCommands` message carries (a new stream's `connect`s for every
-    /// member stay far below a TCP frame's 1 MiB).
+    /// The most commands one `chatCommands` message carries.
     static let maxCommandsPerMessage = 256
+    /// The most estimated bytes of commands one `chatCommands` message carries
+    /// (`BackendCall.estimatedSize`): 256 lines of 16 KiB would not fit a TCP frame's 1 MiB.
+    static let maxCommandBytesPerMessage = CallBatch.maxBytes
 
     /// Sends `call` on the chat stream `stream` (an action). A member's command that follows
     /// another one on the same stream, with no other action between them, joins it in one
     /// `chatCommands` message (up to `maxCommandsPerMessage`): the chat node applies them in the
     /// same order.
     mutating func sendOnChatStream(_ call: BackendCall, _ stream: ChatStream) {
+        let size = call.estimatedSize
         if case .chat(let user, let command, nil) = call, case .sendOnChatStream(let previous, stream)? = actions.last {
             let next = DoorCommand(user: user, command: command)
             switch previous {
-            case .chat(let first, let firstCommand, nil):
+            case .chat(let first, let firstCommand, nil) where lastMessageBytes + size <= Self.maxCommandBytesPerMessage:
                 actions[actions.count - 1] = .sendOnChatStream(.chatCommands([DoorCommand(user: first, command: firstCommand), next]),
                                                                stream)
+                lastMessageBytes += size
                 return
-            case .chatCommands(var commands) where commands.count < Self.maxCommandsPerMessage:
+            case .chatCommands(var commands) where commands.count < Self.maxCommandsPerMessage
+                && lastMessageBytes + size <= Self.maxCommandBytesPerMessage:
                 commands.append(next)
                 actions[actions.count - 1] = .sendOnChatStream(.chatCommands(commands), stream)
+                lastMessageBytes += size
                 return
             default:
                 break
             }
         }
         actions.append(.sendOnChatStream(call, stream))
+        lastMessageBytes = size
     }
 
     /// Sends `call` to `node` (an action).

@@ -10,9 +10,10 @@ import NetModel
 /// `ChatCommand.connect(name:)` to the chat node. Its commands go to the chat node as
 /// `.backend(.chat(user:command:))` on one stream, so the chat node applies each door's commands
 /// in order. The chat node's effects come back by push through the session node, one `deliver`
-/// per push for every member on this door: the door acknowledges them per member, drops
-/// duplicates by sequence number, and hands the delivery's effects (a `ChatEffect` per
-/// connection) to `sink` (the chat server's `deliver`) as one list.
+/// per push for every member on this door (those of one session-node event in one `batch`): the
+/// door acknowledges them per member, drops duplicates by sequence number, and hands the
+/// deliveries' effects (a `ChatEffect` per connection) to `sink` (the chat server's `deliver`) as
+/// one list.
 ///
 /// When the cluster cannot take a command (the door is not registered yet or was fenced, or no
 /// session or chat node is registered) the member gets `ChatText.unreachable` as a system

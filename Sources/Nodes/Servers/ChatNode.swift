@@ -33,6 +33,7 @@ package actor ChatNode: ManagedServer {
         self.env = env
         link = ManagementLink(env: env)
         core = makeChatCore(name: env.name, incarnation: env.incarnationID, groupID: env.groupID)
+        core.recordsEvents = env.recordsNodeEvents
     }
 
     /// The rooms, in number order (for checkers and reports).

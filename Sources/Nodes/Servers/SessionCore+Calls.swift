@@ -6,6 +6,11 @@ extension SessionCore {
     /// Runs one backend call (the node serves).
     mutating func handle(_ call: BackendCall, from source: NodeName) {
         switch call {
+        case .batch(let calls):
+            // The chat node's pushes of one of its turns: each as if alone (never nested).
+            for one in calls {
+                if case .batch = one { unexpected(one, from: source) } else { handle(one, from: source) }
+            }
         case .sessionLogin(let user, let frontend, let connection, let since):
             backend(.sessionLoginAck(user: user, connection: connection), to: source)
             // A copy (or a retry) of the login of a stream that has ended since must not come
@@ -157,6 +162,7 @@ extension SessionCore {
         let retransmit = VirtualInstant(nanoseconds: now.nanoseconds &+ Self.retransmitBaseNanoseconds)
         let accepted = outbox.accept(user: user, pushID: pushID, body: body, now: now, sent: route != nil,
                                      expiryMark: expiry, retransmitMark: retransmit)
+        let generation = generation   // read before `log`'s mutating access (its detail is an autoclosure)
         log(NodeLog.pushAccepted, ["push": .number(pushID), "user": .text(user), "seq": .number(UInt64(accepted.seq)),
                                    "gen": .number(UInt64(generation))])
         if accepted.expiryLowered { expiryDue.insert(user, at: expiry) }

@@ -6,7 +6,9 @@ import NetModel
 /// ends), exactly-once execution of pushes, broadcasts, kicks, is-online and the backend
 /// services, calls held while the node registers, kicks until confirmed, and the re-sync of
 /// frontends' streams. A push to several users goes to each push frontend as one `PushDelivery`
-/// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. Each
+/// carrying every recipient there (`PushFanOut`); resends and retransmissions go per user. What
+/// one event sends to the chat node and to each chat door goes as one `batch` per destination at
+/// the event's end (`CallBatch.Outgoing`); a `batch` that comes in is taken call by call. Each
 /// event (a backend call, a management-link event, a timer) goes in
 /// with the clock reading and comes out as the actions `SessionNode`, the actor shell, carries
 /// out in order; a message to send comes out built (`Action.send`, with the group id).
@@ -127,6 +129,9 @@ struct SessionCore {
     var expiryDue = DeadlineQueue()
     /// When each armed timer is due.
     private(set) var armed = TimerInstants()
+    /// Whether the node's trace records (`NodeEnvironment.recordsNodeEvents`): when it does not
+    /// (a real node process nobody traces), no `.log` action is made, nor its detail built.
+    var recordsEvents = true
 
     /// The clock reading of the event being handled.
     private(set) var now: VirtualInstant = .zero
@@ -136,6 +141,8 @@ struct SessionCore {
     private var replanned = false
     /// The actions of the event being handled.
     private var actions = ActionList<Action>()
+    /// The calls of the event being handled for the chat node and the chat doors (sent at its end).
+    private var batched = CallBatch.Outgoing()
 
     /// A session core of outbox generation `generation` in the cluster `group`, keeping pushes for
     /// `retention`, hosting `backendServices`. Use `makeSessionCore(…)`.
@@ -252,8 +259,12 @@ struct SessionCore {
         actions.begin()
     }
 
-    /// Ends an event: the timers whose instant changed are cancelled and scheduled again.
+    /// Ends an event: the calls gathered for the chat node and the chat doors go out, batched per
+    /// destination; the timers whose instant changed are cancelled and scheduled again.
     private mutating func end() -> [Action] {
+        if !batched.isEmpty {
+            for (message, node) in batched.take() { actions.append(.send(.backend(group: group, message), to: node)) }
+        }
         if replanned, plan != armed {
             for timer in Timer.allCases where plan[timer] != armed[timer] {
                 if armed[timer] != nil { actions.append(.cancel(timer)) }
@@ -269,14 +280,23 @@ struct SessionCore {
 
     // MARK: actions
 
-    /// Records `label` with `detail` in the trace (an action of the event being handled).
-    mutating func log(_ label: String, _ detail: TraceDetail) {
-        actions.append(.log(label, detail))
+    /// Records `label` with `detail` in the trace (an action of the event being handled); when
+    /// the node's events are not recorded (`recordsEvents` false) the detail is not even built.
+    mutating func log(_ label: String, _ detail: @autoclosure () -> TraceDetail) {
+        guard recordsEvents else { return }
+        actions.append(.log(label, detail()))
     }
 
-    /// Sends the backend call `call` to `node` (an action of the event being handled).
+    /// Sends the backend call `call` to `node` (an action of the event being handled). To the
+    /// chat node and the chat doors, whose cores take `batch`, the event's calls go together at
+    /// its end (`CallBatch.Outgoing`): a turn's `executed` answers to the chat node as one
+    /// message, its `deliver`s to one door as one.
     mutating func backend(_ call: consuming BackendCall, to node: NodeName) {
-        actions.append(.send(.backend(group: group, call), to: node))
+        if node.role == .chat || node.role == .chatDoor {
+            batched.add(call, to: node)
+        } else {
+            actions.append(.send(.backend(group: group, call), to: node))
+        }
     }
 
     /// Records a call the session node does not take (an action of the event being handled).

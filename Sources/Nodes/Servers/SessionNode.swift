@@ -26,6 +26,7 @@ package actor SessionNode: ManagedServer {
         link = ManagementLink(env: env)
         core = makeSessionCore(generation: env.incarnationID, group: env.groupID, retention: env.settings.pushRetention, services: services,
                                forgetConnectionOnLogout: forgetConnectionOnLogout)
+        core.recordsEvents = env.recordsNodeEvents
     }
 
     /// The session map, sorted by user (for checkers).
