@@ -105,4 +105,16 @@ struct ChecksRecoveryTests {
             #expect(result.detail == "stale entries (no such stream): dave@frontend-2#7; unmapped streams (no entry): bob@frontend-2#9")
         }
     }
+
+    @Test("session-map-converges: session-1 down at the end after a recent exit is not judged; after an old one, or a planned crash, it fails",
+          arguments: ["recent exit", "old exit", "planned crash"])
+    func sessionDownAfterExit(_ variant: String) {
+        var t = TraceBuilder()
+        let crash = FaultAction.crash(Fx.session, restartAfter: nil)
+        Self.exit(&t, Fx.session, at: variant == "old exit" ? .seconds(50) : .seconds(69.5),
+                  marker: variant == "planned crash" ? "\(crash)" : nil)
+        let result = SessionMapConvergesChecker().check(run(t, snapshot: ClusterSnapshot(frontendStreams: Self.streams)))
+        #expect(result.passed == (variant == "recent exit"), "\(result.detail)")
+        #expect(result.detail.contains("session-1 is down at the end"), "\(result.detail)")
+    }
 }
