@@ -38,6 +38,9 @@ enum BenchChatCommand: Command {
                      same load: a room is a channel, its sender PUBLISHes, the other members
                      SUBSCRIBE (RESP2), so a message is M - 1 deliveries in both. Run the two one
                      after the other and compare server_us_per_delivery (docs/performance.md).
+      --vs-redis N   Side by side in this one run: N pairs, each the chat server then redis-server
+                     under the same load, one after the other; prints each pair's CPU ratio and
+                     ends with 'vs-redis: pairs=N ratio_median=R ...' (needs redis-server).
       -h, --help     Show this help.
 
     The last line is 'deliveries/s=N p50_ms=X p99_ms=Y server_us_per_delivery=Z lost=N dup=N'.
@@ -45,13 +48,14 @@ enum BenchChatCommand: Command {
 
     """
     static let spec = ArgumentSpec(valued: ["--rooms", "--members", "--messages", "--window", "--format", "--size", "--workers",
-                                            "--server"],
+                                            "--server", "--vs-redis"],
                                    flags: ["--cluster"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
         ChildCleanup.installSignalHandling()  // Ctrl-C stops the children and removes temp folders
         var settings = ChatBenchLoad.Settings()
         let workers: Int
+        var vsRedisPairs: Int?
         do {
             settings.rooms = try args.integer("--rooms", default: 10, in: 1...10_000)
             settings.members = try args.integer("--members", default: 10, in: 2...10_000)
@@ -70,6 +74,11 @@ enum BenchChatCommand: Command {
                 settings.wire = .redis
             case let other: throw BenchChatError("--server must be chat or redis, not '\(other)'")
             }
+            if args.value("--vs-redis") != nil {
+                vsRedisPairs = try args.integer("--vs-redis", default: 5, in: 1...50)
+                if settings.wire == .redis { throw BenchChatError("--vs-redis compares the chat server with redis-server: leave out --server redis") }
+                if args.has("--cluster") { throw BenchChatError("--vs-redis compares the standalone chat server, not --cluster") }
+            }
         } catch {
             fail("bench chat: \(error)", hint: "Try 'simctl bench chat --help'.")
         }
@@ -80,6 +89,7 @@ enum BenchChatCommand: Command {
             return 2
         }
         do {
+            if let pairs = vsRedisPairs { return try measureAgainstRedis(settings, workers: workers, pairs: pairs) }
             return try measure(settings, workers: workers, cluster: args.has("--cluster"))
         } catch {
             printError("simctl: bench chat: \(error)")
@@ -88,6 +98,13 @@ enum BenchChatCommand: Command {
     }
 
     static func measure(_ settings: ChatBenchLoad.Settings, workers: Int, cluster: Bool = false) throws -> Int32 {
+        let m = try measureOnce(settings, workers: workers, cluster: cluster)
+        return m.lost == 0 && m.duplicates == 0 ? 0 : 1
+    }
+
+    /// One measured run: starts the server (and the cluster), loads it, prints what it saw.
+    /// - Returns: the run's figures.
+    static func measureOnce(_ settings: ChatBenchLoad.Settings, workers: Int, cluster: Bool = false) throws -> ChatBenchMeasurement {
         let nodes = cluster ? try BenchCluster() : nil
         defer { nodes?.stop() }
         let server: any ChatBenchServer = settings.wire == .redis ? try RedisBenchServer()
@@ -106,9 +123,7 @@ enum BenchChatCommand: Command {
         load.tally.finish()
         let tally = load.tally
         let seconds = Double(elapsed) / 1e9
-        let rate = Double(tally.deliveries) / seconds
         let quantiles = tally.latencyMilliseconds(quantiles: [0.5, 0.99])
-        let (p50, p99) = (quantiles[0], quantiles[1])
         let perDelivery = tally.deliveries > 0 ? (cpuAfter - cpuBefore) / Double(tally.deliveries) : 0
         print("measured: \(tally.deliveries) deliveries in " + String(format: "%.3f", seconds) + " s; server CPU "
               + String(format: "%.0f", (cpuAfter - cpuBefore) / 1000) + " ms; malformed \(tally.malformed)")
@@ -116,11 +131,78 @@ enum BenchChatCommand: Command {
         let note = server.finish(load)
         stopped = true
         if let note { print("note: \(note)") }
-        print("deliveries/s=\(Int(rate)) p50_ms=" + String(format: "%.3f", p50) + " p99_ms=" + String(format: "%.3f", p99)
-              + " server_us_per_delivery=" + String(format: "%.3f", perDelivery)
-              + (nodes == nil ? "" : " cluster_us_per_delivery=" + String(format: "%.3f", tally.deliveries > 0 ? (clusterAfter - clusterBefore) / Double(tally.deliveries) : 0))
-              + " lost=\(tally.lost) dup=\(tally.duplicates)")
-        return tally.lost == 0 && tally.duplicates == 0 ? 0 : 1
+        let m = ChatBenchMeasurement(deliveriesPerSecond: Double(tally.deliveries) / seconds, p50: quantiles[0], p99: quantiles[1],
+                                     serverMicroseconds: perDelivery,
+                                     clusterMicroseconds: nodes == nil ? nil
+                                         : tally.deliveries > 0 ? (clusterAfter - clusterBefore) / Double(tally.deliveries) : 0,
+                                     lost: tally.lost, duplicates: tally.duplicates)
+        print(m.line)
+        return m
+    }
+
+    /// `--vs-redis N`: N pairs, each the chat server then `redis-server` under the same load, one
+    /// after the other in this one run; each pair's ratio, then their median.
+    /// - Returns: 0, or 1 when a run lost or duplicated a message.
+    static func measureAgainstRedis(_ settings: ChatBenchLoad.Settings, workers: Int, pairs: Int) throws -> Int32 {
+        var redis = settings
+        redis.wire = .redis
+        var results: [(chat: ChatBenchMeasurement, redis: ChatBenchMeasurement)] = []
+        for pair in 1...pairs {
+            let c = try measureOnce(settings, workers: workers)
+            let r = try measureOnce(redis, workers: 1)
+            results.append((c, r))
+            print("pair \(pair): chat " + String(format: "%.3f", c.serverMicroseconds) + " µs, redis "
+                  + String(format: "%.3f", r.serverMicroseconds) + " µs per delivery: ratio "
+                  + String(format: "%.3f", ChatBenchMeasurement.ratio(c, r)))
+        }
+        let summary = ChatBenchMeasurement.pairSummary(results)
+        print(summary)
+        return results.allSatisfy { $0.chat.lost == 0 && $0.chat.duplicates == 0 && $0.redis.lost == 0 && $0.redis.duplicates == 0 } ? 0 : 1
+    }
+}
+
+/// What one `bench chat` run measured.
+struct ChatBenchMeasurement {
+    let deliveriesPerSecond: Double
+    /// Fan-out latency quantiles, milliseconds.
+    let p50: Double
+    let p99: Double
+    /// The server process's CPU per delivery, microseconds.
+    let serverMicroseconds: Double
+    /// The cluster processes' CPU per delivery (`--cluster`), microseconds.
+    let clusterMicroseconds: Double?
+    let lost: Int
+    let duplicates: Int
+
+    /// The run's last line: `deliveries/s=N p50_ms=X p99_ms=Y server_us_per_delivery=Z [cluster_us_per_delivery=C] lost=N dup=N`.
+    var line: String {
+        "deliveries/s=\(Int(deliveriesPerSecond)) p50_ms=" + String(format: "%.3f", p50) + " p99_ms=" + String(format: "%.3f", p99)
+            + " server_us_per_delivery=" + String(format: "%.3f", serverMicroseconds)
+            + (clusterMicroseconds.map { " cluster_us_per_delivery=" + String(format: "%.3f", $0) } ?? "")
+            + " lost=\(lost) dup=\(duplicates)"
+    }
+
+    /// The chat server's CPU per delivery over Redis's (0 when Redis's is 0).
+    static func ratio(_ chat: ChatBenchMeasurement, _ redis: ChatBenchMeasurement) -> Double {
+        redis.serverMicroseconds > 0 ? chat.serverMicroseconds / redis.serverMicroseconds : 0
+    }
+
+    /// The median of `values` (the mean of the middle two for an even count; 0 when empty).
+    static func median(_ values: [Double]) -> Double {
+        let s = values.sorted()
+        guard !s.isEmpty else { return 0 }
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    /// The last line of `--vs-redis`: `vs-redis: pairs=N ratio_median=R ratio_min=A ratio_max=B
+    /// chat_us_median=C redis_us_median=D chat_p99_ms_max=E redis_p99_ms_max=F`.
+    static func pairSummary(_ pairs: [(chat: ChatBenchMeasurement, redis: ChatBenchMeasurement)]) -> String {
+        let ratios = pairs.map { ratio($0.chat, $0.redis) }
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        return "vs-redis: pairs=\(pairs.count) ratio_median=\(f(median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
+            + " ratio_max=\(f(ratios.max() ?? 0)) chat_us_median=\(f(median(pairs.map(\.chat.serverMicroseconds))))"
+            + " redis_us_median=\(f(median(pairs.map(\.redis.serverMicroseconds))))"
+            + " chat_p99_ms_max=\(f(pairs.map(\.chat.p99).max() ?? 0)) redis_p99_ms_max=\(f(pairs.map(\.redis.p99).max() ?? 0))"
     }
 }
 

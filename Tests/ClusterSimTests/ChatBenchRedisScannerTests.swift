@@ -58,3 +58,27 @@ struct ChatBenchRedisScannerTests {
                 == "*3\r\n$7\r\nPUBLISH\r\n$7\r\nbench-2\r\n$6\r\n2:0:xx\r\n")
     }
 }
+
+/// `bench chat --vs-redis`: the figures of a pair and of several.
+@Suite("simctl: bench chat's side-by-side summary")
+struct ChatBenchVsRedisSummaryTests {
+    static func run(_ us: Double, p99: Double = 1) -> ChatBenchMeasurement {
+        ChatBenchMeasurement(deliveriesPerSecond: 1e6, p50: 0.5, p99: p99, serverMicroseconds: us, clusterMicroseconds: nil,
+                             lost: 0, duplicates: 0)
+    }
+
+    @Test("each pair's ratio is chat over Redis; the summary gives their median (odd and even counts), extremes and worst p99")
+    func summary() {
+        let three = [(Self.run(0.8), Self.run(1.0)), (Self.run(0.9), Self.run(0.9, p99: 2.5)), (Self.run(1.2, p99: 3), Self.run(1.0))]
+        #expect(ChatBenchMeasurement.pairSummary(three) == "vs-redis: pairs=3 ratio_median=1.000 ratio_min=0.800 ratio_max=1.200"
+                + " chat_us_median=0.900 redis_us_median=1.000 chat_p99_ms_max=3.000 redis_p99_ms_max=2.500")
+        let two = Array(three.prefix(2))
+        #expect(ChatBenchMeasurement.pairSummary(two).hasPrefix("vs-redis: pairs=2 ratio_median=0.900 ratio_min=0.800 ratio_max=1.000"))
+        #expect(ChatBenchMeasurement.ratio(Self.run(1), Self.run(0)) == 0)
+    }
+
+    @Test("a run's last line keeps the format scripts read")
+    func line() {
+        #expect(Self.run(0.756).line == "deliveries/s=1000000 p50_ms=0.500 p99_ms=1.000 server_us_per_delivery=0.756 lost=0 dup=0")
+    }
+}
