@@ -83,13 +83,15 @@ package struct PushPromptnessChecker: ScanningChecker {
             switch e.event.kind {
             case .node:
                 guard let client = e.node else { return }
-                if e.label == NodeLog.clientConnected {
+                // The common label first (a short one: equal strings compare by their bits), and
+                // the push id read only for a late receipt.
+                guard e.label == NodeLog.pushReceived else {
                     connectedAt[client] = e.at
                     return
                 }
                 receipts += 1
-                guard let latency = e.number("latency-ns"), let push = e.number("push"),
-                      latency > UInt64(PushPromptnessChecker.leastBound.nanosecondsClamped) else { return }
+                guard let latency = e.number("latency-ns"), latency > UInt64(PushPromptnessChecker.leastBound.nanosecondsClamped),
+                      let push = e.number("push") else { return }
                 late.append(Late(client: client, push: push, received: e.at, latency: Int64(latency),
                                  connectedAt: connectedAt[client]))
             case .pause, .partition:
