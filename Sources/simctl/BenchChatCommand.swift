@@ -187,21 +187,14 @@ struct ChatBenchMeasurement {
         redis.serverMicroseconds > 0 ? chat.serverMicroseconds / redis.serverMicroseconds : 0
     }
 
-    /// The median of `values` (the mean of the middle two for an even count; 0 when empty).
-    static func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        guard !s.isEmpty else { return 0 }
-        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-    }
-
     /// The last line of `--vs-redis`: `vs-redis: pairs=N ratio_median=R ratio_min=A ratio_max=B
     /// chat_us_median=C redis_us_median=D chat_p99_ms_max=E redis_p99_ms_max=F`.
     static func pairSummary(_ pairs: [(chat: ChatBenchMeasurement, redis: ChatBenchMeasurement)]) -> String {
         let ratios = pairs.map { ratio($0.chat, $0.redis) }
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        return "vs-redis: pairs=\(pairs.count) ratio_median=\(f(median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
-            + " ratio_max=\(f(ratios.max() ?? 0)) chat_us_median=\(f(median(pairs.map(\.chat.serverMicroseconds))))"
-            + " redis_us_median=\(f(median(pairs.map(\.redis.serverMicroseconds))))"
+        return "vs-redis: pairs=\(pairs.count) ratio_median=\(f(BenchCommand.median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
+            + " ratio_max=\(f(ratios.max() ?? 0)) chat_us_median=\(f(BenchCommand.median(pairs.map(\.chat.serverMicroseconds))))"
+            + " redis_us_median=\(f(BenchCommand.median(pairs.map(\.redis.serverMicroseconds))))"
             + " chat_p99_ms_max=\(f(pairs.map(\.chat.p99).max() ?? 0)) redis_p99_ms_max=\(f(pairs.map(\.redis.p99).max() ?? 0))"
     }
 }

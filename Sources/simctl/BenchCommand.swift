@@ -78,6 +78,7 @@ enum BenchCommand: Command {
         return 0
     }
 
+    /// The median of `xs`, which must not be empty (the mean of the middle two for an even count).
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
