@@ -80,7 +80,7 @@ struct TCPAuthenticationTests {
 
     @Test("a MAC'd frame opens once, in order; a changed byte, a replay or a skipped frame does not")
     func frameMAC() throws {
-        var sealer = TCPFrameMAC(key: [1, 2, 3])
+        var sealer = TCPFrameMAC(key: Array(1...16))
         var bytes: [UInt8] = []
         sealer.seal(kind: .message, code: 0, streamID: 0, messageID: 9, body: [7, 7, 7], into: &bytes)
         sealer.seal(kind: .message, code: 0, streamID: 0, messageID: 10, body: [8], into: &bytes)
@@ -88,7 +88,7 @@ struct TCPAuthenticationTests {
         decoder.append(bytes)
         let first = try #require(try decoder.next()), second = try #require(try decoder.next())
 
-        var opener = TCPFrameMAC(key: [1, 2, 3])
+        var opener = TCPFrameMAC(key: Array(1...16))
         var f = first
         let opened = opener.open(&f)
         #expect(opened && f.body == [7, 7, 7] && f.messageID == 9)
@@ -99,16 +99,16 @@ struct TCPAuthenticationTests {
         let secondOpened = opener.open(&g)
         #expect(secondOpened && g.body == [8])
 
-        var skipping = TCPFrameMAC(key: [1, 2, 3])
+        var skipping = TCPFrameMAC(key: Array(1...16))
         var out = second
         let skipped = skipping.open(&out)
         #expect(!skipped, "frame 1 where frame 0 is due")
         var tampered = first
         tampered.messageID = 10
-        var fresh = TCPFrameMAC(key: [1, 2, 3])
+        var fresh = TCPFrameMAC(key: Array(1...16))
         let tamperedOpened = fresh.open(&tampered)
         #expect(!tamperedOpened, "a changed header field")
-        var wrongKey = TCPFrameMAC(key: [1, 2, 4])
+        var wrongKey = TCPFrameMAC(key: Array(1...15) + [17])
         var w = first
         let wrongOpened = wrongKey.open(&w)
         #expect(!wrongOpened)

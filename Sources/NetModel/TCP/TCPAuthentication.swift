@@ -10,8 +10,8 @@
 package struct TCPAuthentication: Sendable {
     /// Bytes of each side's nonce.
     package static let nonceSize = 32
-    /// Bytes of the MAC every authenticated frame ends with (HMAC-SHA256 truncated).
-    package static let tagSize = 16
+    /// Bytes of the MAC every authenticated frame ends with (SipHash-2-4's 64-bit output).
+    package static let tagSize = 8
 
     let key: HMAC.SHA256Key
 
