@@ -114,9 +114,10 @@ struct TCPRobustnessTests {
         }
     }
 
-    @Test("a well-formed frame whose payload does not decode closes only that connection")
-    func undecodablePayload() throws {
-        try onlyOffenderClosed(reason: "undecodable") { bad in
+    @Test("a well-formed frame whose payload does not decode closes only that connection",
+          arguments: [2, 0])   // worker threads; 0: the reactor's thread decodes
+    func undecodablePayload(workers: Int) throws {
+        try onlyOffenderClosed(reason: "undecodable", options: testOptions { $0.workers = workers }) { bad in
             try bad.hello(from: "client-2", to: "frontend-1")
             try bad.write(TCPFrame(kind: .message, messageID: 9, body: [0xC1]).encoded)  // 0xC1: never used
         }

@@ -7,9 +7,10 @@ struct TCPTransportTests {
     let server = nodeName("frontend-1")
     let client = nodeName("client-1")
 
-    @Test("messages both ways over one connection: the client has no listener, the server replies on it")
-    func reuseOneConnection() throws {
-        try withNetwork { network in
+    @Test("messages both ways over one connection: the client has no listener, the server replies on it",
+          arguments: [2, 0])   // worker threads; 0: the reactor's thread calls the handlers
+    func reuseOneConnection(workers: Int) throws {
+        try withNetwork(testOptions { $0.workers = workers }) { network in
             let serverInbox = Inbox(), clientInbox = Inbox()
             let s = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
             let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
@@ -50,9 +51,10 @@ struct TCPTransportTests {
         }
     }
 
-    @Test("streams both ways on one connection keep order, never mix ids, and close as .closed")
-    func streamsInOrder() throws {
-        try withNetwork { network in
+    @Test("streams both ways on one connection keep order, never mix ids, and close as .closed",
+          arguments: [2, 0])   // worker threads; 0: the reactor's thread calls the handlers
+    func streamsInOrder(workers: Int) throws {
+        try withNetwork(testOptions { $0.workers = workers }) { network in
             let serverInbox = Inbox(), clientInbox = Inbox()
             let s = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
             let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)
@@ -85,9 +87,10 @@ struct TCPTransportTests {
         }
     }
 
-    @Test("a peer that detaches (crashes) ends its streams at the other side with .peerCrashed")
-    func peerDeath() throws {
-        try withNetwork { network in
+    @Test("a peer that detaches (crashes) ends its streams at the other side with .peerCrashed",
+          arguments: [2, 0])
+    func peerDeath(workers: Int) throws {
+        try withNetwork(testOptions { $0.workers = workers }) { network in
             let clientInbox = Inbox(), serverInbox = Inbox()
             let s = try network.attach(local: server, listen: .loopback(), handler: serverInbox.handler)
             let c = try network.attach(local: client, listen: nil, handler: clientInbox.handler)

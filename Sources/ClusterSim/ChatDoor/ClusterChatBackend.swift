@@ -52,7 +52,10 @@ package final class ClusterChatBackend: ChatBackend, @unchecked Sendable {
         self.backlogLimit = backlogLimit
         runtime = RealRuntime(seed: seed, executorCount: 1, trace: .nothing, tap: Self.logTap(log))   // only the log tap reads it
         do {
-            fabric = try TCPFabric(host: listen.host, secret: ClusterSecret.fromEnvironmentOrDefault(), groupID: settings.groupID)
+            var options = TCPOptions()
+            options.workers = 0   // the door's handler only queues on its executor (RealNodeProcess)
+            fabric = try TCPFabric(host: listen.host, options: options, secret: ClusterSecret.fromEnvironmentOrDefault(),
+                                   groupID: settings.groupID)
         } catch {
             runtime.shutdown()
             throw .network("\(error)")

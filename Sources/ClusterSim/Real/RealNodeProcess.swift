@@ -33,6 +33,9 @@ package final class RealNodeProcess: @unchecked Sendable {
                 tap: (@Sendable (TraceEvent) -> Void)? = nil, log: (@Sendable (String) -> Void)? = nil) throws {
         var options = TCPOptions()
         options.log = log
+        // A node's handler only queues the payload on its executor: the reactor decodes it itself
+        // rather than handing each frame to a worker thread first.
+        options.workers = 0
         fabric = try TCPFabric(host: host, options: options, secret: secret, groupID: settings.groupID)
         // Nobody reads a node process's trace (its hash would be 13% of a session node's CPU): only
         // the tap (`simctl node --events`) sees its events.

@@ -17,7 +17,9 @@ package struct TCPOptions: Sendable {
     /// Most one-shot messages queued for a peer while its connection is being opened or waits
     /// out a back-off; more are dropped (`queue-full`). Default 1,024.
     package var maxQueuedWhileConnecting: Int = 1_024
-    /// Worker threads that decode frames and call handlers. Default 2.
+    /// Worker threads that decode frames and call handlers. Default 2. 0: the reactor's thread
+    /// decodes and calls the handlers itself (one thread hand-off less per frame), for handlers
+    /// that return at once, such as a node's, which only queue the payload for the node.
     package var workers: Int = 2
     /// Frames queued per worker before the reactor stops reading the connections feeding it
     /// (it resumes when the worker is down to half). Default 4,096.

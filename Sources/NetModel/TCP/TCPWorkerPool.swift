@@ -32,6 +32,9 @@ struct TCPWorkItem: Sendable {
 
 /// The workers that decode payloads and call handlers. Each worker has its own queue; the
 /// reactor sends all of a connection's frames to the same worker, so they are handled in order.
+/// With no workers (`TCPOptions.workers` 0) the reactor's thread decodes and calls the handlers
+/// itself, in the same order: for handlers that only hand the payload on (a node's mailbox), so a
+/// frame costs one thread hand-off less.
 ///
 /// Queues are bounded softly: `isOverloaded` tells the reactor to stop reading the
 /// connections feeding a worker; when that worker takes its queue, `onDrained` says so.
@@ -60,7 +63,7 @@ final class TCPWorkerPool: @unchecked Sendable {
          onDrained: @escaping @Sendable () -> Void,
          onUndecodable: @escaping @Sendable (UInt64) -> Void,
          onRefused: @escaping @Sendable (String) -> Void = { _ in }) {
-        queues = (0..<max(1, workers)).map { _ in Queue() }
+        queues = (0..<max(0, workers)).map { _ in Queue() }
         self.limit = max(1, limit)
         self.stats = stats
         self.onDrained = onDrained
@@ -74,10 +77,13 @@ final class TCPWorkerPool: @unchecked Sendable {
         }
     }
 
-    var count: Int { queues.count }
+    /// How many workers there are (at least 1 for the reactor's arithmetic: with no workers, one
+    /// pseudo-worker that is the reactor itself).
+    var count: Int { max(1, queues.count) }
 
-    /// Queues `item` for worker `index`.
+    /// Queues `item` for worker `index` (with no workers: handles it now, on the caller's thread).
     func enqueue(_ item: TCPWorkItem, to index: Int) {
+        if queues.isEmpty { return handle(item) }
         let queue = queues[index]
         queue.condition.lock()
         let wasEmpty = queue.items.isEmpty
@@ -90,6 +96,7 @@ final class TCPWorkerPool: @unchecked Sendable {
     /// Whether worker `index` has more queued than the limit. When true, the worker will call
     /// `onDrained` after it next takes its queue.
     func isOverloaded(_ index: Int) -> Bool {
+        guard !queues.isEmpty else { return false }
         let queue = queues[index]
         guard queue.queued.load(ordering: .relaxed) >= limit else { return false }
         queue.condition.lock()
