@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import NetModel
 
@@ -217,6 +218,29 @@ struct TCPTransportTests {
                 _ = try network.attach(local: nodeName("frontend-2"), listen: taken, handler: Inbox().handler)
             }
             _ = try network.attach(local: nodeName("frontend-2"), listen: .loopback(), handler: Inbox().handler)
+        }
+    }
+
+    @Test("with no workers a handler runs on the reactor's thread and may detach its own node without waiting for itself")
+    func inlineHandlerDetaches() throws {
+        try withNetwork(testOptions { $0.workers = 0 }) { network in
+            let inbox = Inbox()
+            let own = Mutex<TCPTransport<Note>?>(nil)
+            let s = try network.attach(local: server, listen: .loopback()) { inbound in
+                inbox.handler(inbound)
+                if case .message(let e) = inbound, e.payload.text == "leave" { own.withLock { $0 }?.detach() }
+            }
+            own.withLock { $0 = s }
+            let c = try network.attach(local: client, listen: nil, handler: Inbox().handler)
+            c.send(Note(text: "hello"), to: server)
+            c.send(Note(text: "leave"), to: server)
+            #expect(inbox.wait { $0.count == 2 })
+            #expect(network.waitForStats { !$0.disconnects.isEmpty }, "the detached node's connection closes")
+            #expect(!s.isAttached)
+            c.send(Note(text: "after"), to: server)   // nobody is there: nothing more arrives
+            let again = try network.attach(local: server, listen: .loopback(), handler: Inbox().handler)
+            #expect(again.isAttached, "the name is free again")
+            #expect(inbox.messages.map(\.text) == ["hello", "leave"])
         }
     }
 

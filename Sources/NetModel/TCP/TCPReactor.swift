@@ -92,6 +92,9 @@ final class TCPReactor: @unchecked Sendable {
     /// Whether the reactor still takes commands.
     var isRunning: Bool { running.load(ordering: .acquiring) }
 
+    /// Whether the caller runs on the reactor's thread (a handler called inline, `TCPOptions.workers` 0).
+    var isCurrentThread: Bool { reactorThread === Thread.current }
+
     /// Hands a command to the reactor thread.
     /// - Returns: false when the reactor has stopped (the command is not run).
     @discardableResult

@@ -70,7 +70,10 @@ package final class TCPTransport<Payload: NetworkPayload & Codable>: Transport, 
     package func detach() {
         guard node.markDetached() else { return }
         let done = DispatchSemaphore(value: 0)
-        if network.reactor.submit(.detach(node, done: done)) { done.wait() }
+        // From a handler the reactor calls itself (no workers), waiting would wait for ourselves:
+        // the reactor detaches right after the handler returns, and nothing reaches or leaves the
+        // node meanwhile (it is marked detached).
+        if network.reactor.submit(.detach(node, done: done)) && !network.reactor.isCurrentThread { done.wait() }
         network.released(local)
     }
 
