@@ -44,7 +44,7 @@ private struct DoorHarness {
         return core.backendCall(.deliver(PushDelivery(frame)), from: session, link: link, now: at(200))
     }
 
-    func user(_ member: UInt64) -> String { "chat-door-1/\(core.tag)/\(member)" }
+    func user(_ member: UInt64) -> String { "d1/\(core.tag)/\(member)" }
 
     /// The commands sent on the chat stream, as "user command".
     static func commands(_ actions: [ChatDoorCore.Action]) -> [String] {
@@ -68,6 +68,25 @@ private struct DoorHarness {
 
 @Suite("ChatDoorCore: members, the chat stream, pushes once and in order, acks, re-syncs, readiness")
 struct ChatDoorCoreTests {
+    @Test("member user names are unique per door and incarnation and fit a String's inline 15 bytes up to connection 999,999")
+    func shortUserNames() {
+        var seen: Set<String> = []
+        for door in [1, 9] {
+            for incarnation: UInt64 in [1, 0xABC, 0xFF_FFFF, 0x1234_5678_9ABC] {
+                var core = makeChatDoorCore(name: NodeName(.chatDoor, door), incarnation: incarnation)
+                for member in ["1", "999999"] {
+                    let actions = core.open(ChatMemberID(member), name: "peer", link: .init(isServing: false, config: NodeConfig(sessionNode: nil, frontends: [])), now: at(0))
+                    guard case .log(_, let fields)? = actions.first, case .text(let user)? = fields["user"] else {
+                        Issue.record("no member log for \(member)"); continue
+                    }
+                    #expect(user.utf8.count <= 15, "\(user)")
+                    #expect(user.hasPrefix("d\(door)/") && user.hasSuffix("/\(member)"), "\(user)")
+                    #expect(seen.insert(user).inserted, "\(user) given twice")
+                }
+            }
+        }
+    }
+
     @Test("members that open before the door serves are sent at registration; later ones log in and connect at once")
     func membersAndLogin() {
         var h = DoorHarness()

@@ -96,6 +96,10 @@ struct ChatDoorCore {
     /// Drawn once per incarnation: a restarted door never reuses a user name whose pushes the
     /// session node may still hold.
     let tag: String
+    /// What every member's user name starts with: `d` and the door's number, then the tag,
+    /// slash-separated (`d1/TAG/`). Short on purpose: a name of up to 15 bytes is held inside its
+    /// `String` without an allocation, and every push, delivery and ack carries one per member.
+    let userPrefix: String
     /// The high bits of this incarnation's chat line ids (`PushIDLayout.prefix`).
     let lineIDPrefix: UInt64
     /// The connections, by the server's member id.
@@ -131,6 +135,7 @@ struct ChatDoorCore {
     init(name: NodeName, tag: String, lineIDPrefix: UInt64) {
         self.name = name
         self.tag = tag
+        self.userPrefix = "d\(name.index)/\(tag)/"
         self.lineIDPrefix = lineIDPrefix
     }
 
@@ -278,6 +283,6 @@ extension ChatDoorCore.Link {
 /// user names carry the incarnation's tag, its line ids `PushIDLayout.prefix(node:incarnation:)`.
 /// - Returns: a core with no members; call `start(now:)` when the door starts.
 func makeChatDoorCore(name: NodeName = NodeName(.chatDoor, 1), incarnation: UInt64 = 1) -> ChatDoorCore {
-    ChatDoorCore(name: name, tag: String(incarnation & 0xFF_FFFF, radix: 16),
+    ChatDoorCore(name: name, tag: String(incarnation & 0xFF_FFFF, radix: 36),
                  lineIDPrefix: PushIDLayout.prefix(node: name, incarnation: incarnation))
 }

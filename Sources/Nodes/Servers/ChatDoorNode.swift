@@ -5,7 +5,7 @@ import NetModel
 /// cluster's chat node, shared by every door of the cluster.
 ///
 /// Each connection is held like a frontend holds a push stream: its member gets a user name
-/// unique in the cluster (`chat-door-1/TAG/ID`, TAG drawn once per incarnation, ID the server's
+/// unique in the cluster (`d1/TAG/ID`: the door's number, TAG drawn once per incarnation, ID the server's
 /// connection number), a `SessionLogin` with this door as its push frontend, and a
 /// `ChatCommand.connect(name:)` to the chat node. Its commands go to the chat node as
 /// `.backend(.chat(user:command:))` on one stream, so the chat node applies each door's commands
