@@ -1,3 +1,4 @@
+import NetModel
 @testable import Nodes
 import Testing
 
@@ -32,4 +33,29 @@ struct PushInboxReceiptTests {
         #expect(restarted == InboxReceipt(delivered: [InboxDelivery(seq: 1, payload: "x")], duplicate: false, ack: 1))
         #expect(inbox.generation == 9)
     }
+
+    @Test("takeIfNext takes exactly the common case: with it in front of receive, every delivery, duplicate and ack is the same")
+    func fastPathAgrees() {
+        var random = SeededRandom(seed: 42, stream: "inbox")
+        for _ in 0..<200 {
+            var plain = PushInbox<UInt64>(), fast = PushInbox<UInt64>()
+            var generation: UInt64 = 1
+            for step in 0..<40 {
+                if random.next() % 17 == 0 { generation += 1 }
+                let seq = 1 + random.next() % 6 + (fast.expected > 3 ? fast.expected - 3 : 0)
+                let floor = 1 + random.next() % max(1, seq)
+                let payload = UInt64(step)
+                let expected = plain.receive(seq: seq, floor: floor, generation: generation, payload: payload)
+                let got: InboxReceipt<UInt64>
+                if fast.takeIfNext(seq: seq, floor: floor, generation: generation) {
+                    got = InboxReceipt(delivered: [InboxDelivery(seq: seq, payload: payload)], duplicate: false, ack: fast.ackValue)
+                } else {
+                    got = fast.receive(seq: seq, floor: floor, generation: generation, payload: payload)
+                }
+                #expect(got == expected, "step \(step): seq \(seq) floor \(floor) generation \(generation)")
+                #expect(fast.expected == plain.expected && fast.heldCount == plain.heldCount && fast.generation == plain.generation)
+            }
+        }
+    }
 }
+

@@ -47,13 +47,21 @@ extension ChatDoorCore {
         for recipient in delivery.recipients {
             guard let member = users[recipient.user], let slot = members.index(forKey: member) else { continue }
             // In place: a copy of the member would copy its inbox.
-            let receipt = members.values[slot].inbox.receive(seq: recipient.seq, floor: recipient.floor,
-                                                             generation: delivery.generation, payload: delivery.body)
-            for item in receipt.delivered {
-                // Messages and broadcasts are not chat.
-                if case .chat(let push) = item.payload { delivered.append(push.effect(for: member)) }
+            let ack: UInt64
+            if members.values[slot].inbox.takeIfNext(seq: recipient.seq, floor: recipient.floor, generation: delivery.generation) {
+                // The common case (the next number, nothing held): no receipt to build.
+                if case .chat(let push) = delivery.body { delivered.append(push.effect(for: member)) }
+                ack = members.values[slot].inbox.ackValue
+            } else {
+                let receipt = members.values[slot].inbox.receive(seq: recipient.seq, floor: recipient.floor,
+                                                                 generation: delivery.generation, payload: delivery.body)
+                for item in receipt.delivered {
+                    // Messages and broadcasts are not chat.
+                    if case .chat(let push) = item.payload { delivered.append(push.effect(for: member)) }
+                }
+                ack = receipt.ack
             }
-            acks.append((recipient.user, PendingAck(upTo: receipt.ack, generation: members.values[slot].inbox.generation,
+            acks.append((recipient.user, PendingAck(upTo: ack, generation: members.values[slot].inbox.generation,
                                                     session: source)))
         }
         for (user, ack) in acks { queueAck(ack, for: user) }

@@ -148,6 +148,16 @@ package struct PushInbox<Payload> {
         return InboxReceipt(delivered: delivered, duplicate: duplicate, ack: ackValue)
     }
 
+    /// The common case of `receive(seq:floor:generation:payload:)` without building a receipt:
+    /// when `seq` is the next number of the current generation, nothing is held and `floor` skips
+    /// nothing, the push is taken (the caller delivers it; the ack is then `ackValue`) and the
+    /// result is true. Otherwise nothing changes and the result is false: call `receive`.
+    package mutating func takeIfNext(seq: UInt64, floor: UInt64, generation: UInt64) -> Bool {
+        guard generation == self.generation, seq == expected, floor <= expected, held.isEmpty else { return false }
+        expected += 1
+        return true
+    }
+
     /// A push with sequence number `seq` arrived.
     /// - Returns: `.deliver` when `seq == expected` (with any held pushes that follow it),
     ///   `.duplicate` when `seq < expected` or `seq` is already held, `.gap` when `seq > expected`.
