@@ -11,6 +11,7 @@ enum BenchChatCommand: Command {
     static let help = """
     USAGE: simctl bench chat [--rooms R] [--members M] [--messages N] [--window W] [--format F] [--size B] [--workers N] [--cluster]
            simctl bench chat --server redis [--rooms R] [--members M] [--messages N] [--window W] [--size B]
+           simctl bench chat --vs-redis N | --vs-standalone N [options as above]
 
     Starts 'simctl chat-server' as a separate process on a free port, connects R rooms of M
     members (separate TCP clients, one epoll loop here), and lets one sender per room keep W
@@ -41,6 +42,11 @@ enum BenchChatCommand: Command {
       --vs-redis N   Side by side in this one run: N pairs, each the chat server then redis-server
                      under the same load, one after the other; prints each pair's CPU ratio and
                      ends with 'vs-redis: pairs=N ratio_median=R ...' (needs redis-server).
+      --vs-standalone N
+                     Side by side in this one run: N pairs, each the cluster-backed server (as
+                     --cluster) then the standalone one under the same load; a pair's ratio is
+                     the door's and the cluster processes' CPU per delivery together over the
+                     standalone server's. Ends with 'vs-standalone: pairs=N ratio_median=R ...'.
       -h, --help     Show this help.
 
     The last line is 'deliveries/s=N p50_ms=X p99_ms=Y server_us_per_delivery=Z lost=N dup=N'.
@@ -48,7 +54,7 @@ enum BenchChatCommand: Command {
 
     """
     static let spec = ArgumentSpec(valued: ["--rooms", "--members", "--messages", "--window", "--format", "--size", "--workers",
-                                            "--server", "--vs-redis"],
+                                            "--server", "--vs-redis", "--vs-standalone"],
                                    flags: ["--cluster"])
 
     static func run(_ args: ParsedArguments) -> Int32 {
@@ -56,6 +62,7 @@ enum BenchChatCommand: Command {
         var settings = ChatBenchLoad.Settings()
         let workers: Int
         var vsRedisPairs: Int?
+        var vsStandalonePairs: Int?
         do {
             settings.rooms = try args.integer("--rooms", default: 10, in: 1...10_000)
             settings.members = try args.integer("--members", default: 10, in: 2...10_000)
@@ -79,6 +86,11 @@ enum BenchChatCommand: Command {
                 if settings.wire == .redis { throw BenchChatError("--vs-redis compares the chat server with redis-server: leave out --server redis") }
                 if args.has("--cluster") { throw BenchChatError("--vs-redis compares the standalone chat server, not --cluster") }
             }
+            if args.value("--vs-standalone") != nil {
+                vsStandalonePairs = try args.integer("--vs-standalone", default: 5, in: 1...50)
+                if settings.wire == .redis { throw BenchChatError("--vs-standalone compares the cluster-backed chat server: leave out --server redis") }
+                if vsRedisPairs != nil { throw BenchChatError("--vs-standalone and --vs-redis are separate comparisons: give one") }
+            }
         } catch {
             fail("bench chat: \(error)", hint: "Try 'simctl bench chat --help'.")
         }
@@ -90,6 +102,7 @@ enum BenchChatCommand: Command {
         }
         do {
             if let pairs = vsRedisPairs { return try measureAgainstRedis(settings, workers: workers, pairs: pairs) }
+            if let pairs = vsStandalonePairs { return try measureClusterAgainstStandalone(settings, workers: workers, pairs: pairs) }
             return try measure(settings, workers: workers, cluster: args.has("--cluster"))
         } catch {
             printError("simctl: bench chat: \(error)")
@@ -159,6 +172,24 @@ enum BenchChatCommand: Command {
         print(summary)
         return results.allSatisfy { $0.chat.lost == 0 && $0.chat.duplicates == 0 && $0.redis.lost == 0 && $0.redis.duplicates == 0 } ? 0 : 1
     }
+
+    /// `--vs-standalone N`: N pairs, each the cluster-backed server then the standalone one under
+    /// the same load, one after the other in this one run; each pair's ratio (door and cluster
+    /// processes together over the standalone server), then their median.
+    /// - Returns: 0, or 1 when a run lost or duplicated a message.
+    static func measureClusterAgainstStandalone(_ settings: ChatBenchLoad.Settings, workers: Int, pairs: Int) throws -> Int32 {
+        var results: [(cluster: ChatBenchMeasurement, standalone: ChatBenchMeasurement)] = []
+        for pair in 1...pairs {
+            let c = try measureOnce(settings, workers: workers, cluster: true)
+            let s = try measureOnce(settings, workers: workers)
+            results.append((c, s))
+            print("pair \(pair): cluster-backed " + String(format: "%.3f", c.totalMicroseconds) + " µs (door "
+                  + String(format: "%.3f", c.serverMicroseconds) + "), standalone " + String(format: "%.3f", s.serverMicroseconds)
+                  + " µs per delivery: ratio " + String(format: "%.3f", ChatBenchMeasurement.clusterRatio(c, s)))
+        }
+        print(ChatBenchMeasurement.clusterPairSummary(results))
+        return results.allSatisfy { $0.cluster.lost == 0 && $0.cluster.duplicates == 0 && $0.standalone.lost == 0 && $0.standalone.duplicates == 0 } ? 0 : 1
+    }
 }
 
 /// What one `bench chat` run measured.
@@ -180,6 +211,27 @@ struct ChatBenchMeasurement {
             + " server_us_per_delivery=" + String(format: "%.3f", serverMicroseconds)
             + (clusterMicroseconds.map { " cluster_us_per_delivery=" + String(format: "%.3f", $0) } ?? "")
             + " lost=\(lost) dup=\(duplicates)"
+    }
+
+    /// The server's and the cluster processes' CPU per delivery together, microseconds.
+    var totalMicroseconds: Double { serverMicroseconds + (clusterMicroseconds ?? 0) }
+
+    /// A cluster-backed run's total CPU per delivery over a standalone run's (0 when that is 0).
+    static func clusterRatio(_ cluster: ChatBenchMeasurement, _ standalone: ChatBenchMeasurement) -> Double {
+        standalone.serverMicroseconds > 0 ? cluster.totalMicroseconds / standalone.serverMicroseconds : 0
+    }
+
+    /// The last line of `--vs-standalone`: `vs-standalone: pairs=N ratio_median=R ratio_min=A
+    /// ratio_max=B cluster_us_median=C door_us_median=D standalone_us_median=E cluster_p99_ms_max=F
+    /// standalone_p99_ms_max=G`.
+    static func clusterPairSummary(_ pairs: [(cluster: ChatBenchMeasurement, standalone: ChatBenchMeasurement)]) -> String {
+        let ratios = pairs.map { clusterRatio($0.cluster, $0.standalone) }
+        func f(_ x: Double) -> String { String(format: "%.3f", x) }
+        return "vs-standalone: pairs=\(pairs.count) ratio_median=\(f(BenchCommand.median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
+            + " ratio_max=\(f(ratios.max() ?? 0)) cluster_us_median=\(f(BenchCommand.median(pairs.map(\.cluster.totalMicroseconds))))"
+            + " door_us_median=\(f(BenchCommand.median(pairs.map(\.cluster.serverMicroseconds))))"
+            + " standalone_us_median=\(f(BenchCommand.median(pairs.map(\.standalone.serverMicroseconds))))"
+            + " cluster_p99_ms_max=\(f(pairs.map(\.cluster.p99).max() ?? 0)) standalone_p99_ms_max=\(f(pairs.map(\.standalone.p99).max() ?? 0))"
     }
 
     /// The chat server's CPU per delivery over Redis's (0 when Redis's is 0).

@@ -77,6 +77,20 @@ struct ChatBenchVsRedisSummaryTests {
         #expect(ChatBenchMeasurement.ratio(Self.run(1), Self.run(0)) == 0)
     }
 
+    @Test("--vs-standalone: a pair's ratio is door and cluster together over the standalone server; the summary gives medians, extremes, worst p99")
+    func clusterSummary() {
+        func cluster(_ door: Double, _ nodes: Double, p99: Double = 4) -> ChatBenchMeasurement {
+            ChatBenchMeasurement(deliveriesPerSecond: 3e5, p50: 2, p99: p99, serverMicroseconds: door, clusterMicroseconds: nodes,
+                                 lost: 0, duplicates: 0)
+        }
+        #expect(ChatBenchMeasurement.clusterRatio(cluster(1.5, 1.5), Self.run(0.75)) == 4)
+        let three = [(cluster(1.5, 1.5), Self.run(0.75)), (cluster(2, 1, p99: 9), Self.run(1)), (cluster(1, 1), Self.run(1, p99: 2))]
+        #expect(ChatBenchMeasurement.clusterPairSummary(three) == "vs-standalone: pairs=3 ratio_median=3.000 ratio_min=2.000"
+                + " ratio_max=4.000 cluster_us_median=3.000 door_us_median=1.500 standalone_us_median=1.000"
+                + " cluster_p99_ms_max=9.000 standalone_p99_ms_max=2.000")
+        #expect(ChatBenchMeasurement.clusterRatio(cluster(1, 1), Self.run(0)) == 0)
+    }
+
     @Test("a run's last line keeps the format scripts read")
     func line() {
         #expect(Self.run(0.756).line == "deliveries/s=1000000 p50_ms=0.500 p99_ms=1.000 server_us_per_delivery=0.756 lost=0 dup=0")
