@@ -37,11 +37,30 @@ struct ChecksAuthTests {
     @Test("a right-group call rejected fails; the group id is a parameter")
     func rightGroupRejected() {
         var t = TraceBuilder()
-        t.log(.seconds(1), Fx.fe(1), NodeLog.backendRejected, ["call": "Ack", "from": "session-1", "group": "k2svc"])
-        #expect(!BackendAuthChecker().check(makeRun(t.events)).passed)
+        t.log(.seconds(1), Self.attacker, NodeLog.attackSent, ["kind": "wrong-group", "id": 50])
+        t.log(.milliseconds(1_010), Fx.fe(1), NodeLog.backendRejected, ["call": "Kick", "from": "client-9", "group": "k2svc"])
+        #expect(!BackendAuthChecker().check(makeRun(t.events)).passed, "k2svc is the default cluster's own group")
         #expect(BackendAuthChecker(groupID: "prod").check(makeRun(t.events)).passed)
         t.log(.seconds(2), Fx.fe(1), NodeLog.backendExecuted, ["call": "Ack", "from": "session-1", "group": "k2svc"])
         #expect(!BackendAuthChecker(groupID: "prod").check(makeRun(t.events)).passed)
+    }
+
+    @Test("a rejection whose sender sent no wrong-group attack before it fails: the pass of 'every attack answered' would be vacuous")
+    func unexplainedRejection() {
+        var t = TraceBuilder()
+        t.log(.seconds(1), Fx.fe(1), NodeLog.backendRejected, ["call": "Kick", "from": "client-9", "group": "evil"])
+        let alone = BackendAuthChecker().check(makeRun(t.events))
+        #expect(!alone.passed)
+        #expect(alone.detail.contains("frontend-1 rejected Kick from client-9, which sent no wrong-group attack before it, at 1.000s"))
+        var late = t
+        late.log(.seconds(2), Self.attacker, NodeLog.attackSent, ["kind": "wrong-group", "id": 50])
+        late.log(.milliseconds(2_010), Fx.fe(1), NodeLog.backendRejected, ["call": "Kick", "from": "client-9", "group": "evil"])
+        #expect(!BackendAuthChecker().check(makeRun(late.events)).passed, "an attack after the rejection does not explain it")
+        var other = TraceBuilder()
+        other.log(.seconds(1), Self.attacker, NodeLog.attackSent, ["kind": "wrong-group", "id": 50])
+        other.log(.milliseconds(1_010), Fx.fe(1), NodeLog.backendRejected, ["call": "Kick", "from": "client-9", "group": "evil"])
+        other.log(.milliseconds(1_020), Fx.fe(1), NodeLog.backendRejected, ["call": "Ack", "from": "session-1", "group": "evil"])
+        #expect(!BackendAuthChecker().check(makeRun(other.events)).passed, "another node's rejection is not the attacker's")
     }
 
     @Test("an unanswered attack fails unless the network dropped it")

@@ -11,6 +11,10 @@ import Nodes
 ///    right-group by construction and normally log no group).
 /// 3. Every wrong-group attack is answered: the attacker's attacks, in order, are matched with
 ///    the `backend-rejected from=<attacker>` events after them (each rejection answers one attack).
+/// 4. Every rejection is explained: its sender logged a wrong-group attack at or before it. In a
+///    run every node carries the cluster's group and the attack clients log every attack they
+///    send, so a rejection from anyone else is a node of the cluster sending another group, or an
+///    attack the record lost — either way the pass of rule 3 would be vacuous.
 ///
 /// Allowed exception (counted): an unanswered attack whose message the network dropped (a `drop`
 /// event with the attack's `id=` as message id, sent by or to the attacker).
@@ -51,6 +55,11 @@ package struct BackendAuthChecker: Checker {
                     if firstMarks.isEmpty { firstMarks = [Counterexample.Mark(e.event, role: "rejected with the right group")] }
                 }
                 if let from { rejections[from, default: []].append(e) }
+                let explained = from.flatMap { attacks[$0]?.first }.map { $0.event.seq <= e.event.seq } ?? false
+                if !explained {
+                    failures.append("\(server) rejected \(call) from \(from?.description ?? "?"), which sent no wrong-group attack before it, at \(e.at)")
+                    if firstMarks.isEmpty { firstMarks = [Counterexample.Mark(e.event, role: "rejected, no attack sent")] }
+                }
             } else {
                 if let from, attacks[from] != nil {
                     failures.append("\(server) executed \(call) from attacker \(from) at \(e.at)")
