@@ -16,6 +16,9 @@ public final class ClusterRun: @unchecked Sendable {
     let network: SimNetwork<ClusterMessage>
     let settings: ClusterSettings
     let liveness = SimNodeEnvironment.Liveness()
+    /// The recycled action lists the run's node actors share (they all run on the simulator's
+    /// single executor, one event at a time).
+    let actionSpares = SharedActionSpares()
     /// The live incarnation of each node, by name.
     var nodes: [NodeName: any ClusterNode] = [:]
     var incarnations: [NodeName: Int] = [:]
@@ -83,7 +86,7 @@ public final class ClusterRun: @unchecked Sendable {
         environments[name] = env
         env.onExit = { [unowned self] exited in supervise(exited, incarnation: incarnation) }
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
-                                             plantedBugs: plantedBugs)
+                                             plantedBugs: plantedBugs, spares: actionSpares)
         attach(node, env: env)
     }
 

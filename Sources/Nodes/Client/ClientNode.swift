@@ -16,10 +16,12 @@ package actor ClientNode: ClusterNode {
 
     package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
-    /// A client following `plan`.
-    package init(env: any NodeEnvironment, plan: ClientPlan) {
+    /// A client following `plan`; `spares`, when given, holds the action list it recycles, shared
+    /// with the other nodes of its thread (a simulated run's).
+    package init(env: any NodeEnvironment, plan: ClientPlan, spares: SharedActionSpares? = nil) {
         self.env = env
-        core = makeClientCore(plan: plan, name: env.name, incarnation: env.incarnationID, random: { env.random() })
+        core = makeClientCore(plan: plan, name: env.name, incarnation: env.incarnationID, random: { env.random() },
+                              spare: spares?.client ?? ActionSpare())
     }
 
     /// Whether the push stream is open and accepted.
