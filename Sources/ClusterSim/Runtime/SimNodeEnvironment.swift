@@ -3,7 +3,8 @@ import Nodes
 
 /// A node's environment in a simulated run: virtual time with the node's clock offset, the node's
 /// own seeded stream, timers on the simulator's heap that die with the node's incarnation (kept as
-/// data in the run's `TimerTable`, the heap holding only their keys), and the run's trace.
+/// data in the run's `TimerTable`, the heap holding only their keys; a token timer keeps no closure
+/// at all, only the token its node gets back), and the run's trace.
 final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     let name: NodeName
     let simulator: Simulator
@@ -13,6 +14,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
     @exclusivity(unchecked) var simTransport: SimTransport?
+    /// The node actor's `timerFired(token:)`, bound once, at its first token timer (holding the
+    /// actor unowned: the actor holds this environment).
+    @exclusivity(unchecked) private var tokenTimerCall: ((UInt64) -> Void)?
     /// What the run does when the node's process ends (`exitForRestart`).
     var onExit: (@Sendable (NodeName) -> Void)?
 
@@ -43,9 +47,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
             let env = armed.environment
             guard env.isLive else { return }
             if paused[env.name] == true {
-                heldTimers[env.name, default: []].append { env.fire(timer: id, armed.call) }
+                heldTimers[env.name, default: []].append { env.fire(timer: id, armed) }
             } else {
-                env.fire(timer: id, armed.call)
+                env.fire(timer: id, armed)
             }
         }
 
@@ -62,10 +66,14 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     struct ArmedTimer {
         /// The environment that armed it (its node incarnation).
         let environment: SimNodeEnvironment
-        /// The body bound to its actor. A closure, not a generic struct in an existential: the
-        /// struct's metadata is looked up on every arming from the unspecialised generic code
-        /// (337 instructions each on 11-mixed-1000, more than the closure's allocation).
-        let call: () -> Void
+        /// The body bound to its actor; nil for a token timer (`scheduleTimer(after:on:token:)`),
+        /// which goes to the environment's `tokenTimerCall`. A closure, not a generic struct in
+        /// an existential: the struct's metadata is looked up on every arming from the
+        /// unspecialised generic code (337 instructions each on 11-mixed-1000, more than the
+        /// closure's allocation).
+        var call: (() -> Void)? = nil
+        /// A token timer's token.
+        var token: UInt64 = 0
     }
 
     init(name: NodeName, simulator: Simulator, settings: ClusterSettings, incarnation: Int, liveness: Liveness) {
@@ -112,16 +120,34 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
         let executor = simulator.executor
-        let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self) { actor.callIsolated(executor, body) })
+        let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self, call: { actor.callIsolated(executor, body) }))
         simulator.schedule(at: simulator.now.advanced(by: delay), target: liveness.timerTarget(on: simulator),
                            token: slot)
         return TimerID(id, slot: slot)
     }
 
-    /// Runs a timer's body on its actor (at its instant, or at the resume of a paused node).
-    fileprivate func fire(timer id: UInt64, _ call: () -> Void) {
+    /// A timer as data for `actor`: no closure per timer, only its token (the node's callback is
+    /// bound at its first token timer).
+    @discardableResult
+    func scheduleTimer<A: TokenTimerTarget>(after delay: Duration, on actor: A, token: UInt64) -> TimerID {
+        if tokenTimerCall == nil {
+            tokenTimerCall = actor.unownedSimulatorCallback(on: simulator.executor) { $0.timerFired(token: $1) }
+        }
+        let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self, token: token))
+        simulator.schedule(at: simulator.now.advanced(by: delay), target: liveness.timerTarget(on: simulator),
+                           token: slot)
+        return TimerID(id, slot: slot)
+    }
+
+    /// Runs a timer's body on its actor (at its instant, or at the resume of a paused node): the
+    /// live node's actor, so a token timer's callback finds it.
+    fileprivate func fire(timer id: UInt64, _ armed: ArmedTimer) {
         simulator.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
-        call()
+        if let call = armed.call {
+            call()
+        } else {
+            tokenTimerCall.unsafelyUnwrapped(armed.token)
+        }
     }
 
     func exitForRestart() {

@@ -5,14 +5,18 @@ import NetModel
 /// in its room, and on losing its stream reconnects elsewhere with exponential back-off and jitter.
 ///
 /// The actor is a thin shell: the logic is `ClientCore`, a value. Each event goes into the core
-/// with the clock reading; the shell carries out the actions that come back, in order.
-package actor ClientNode: ClusterNode {
+/// with the clock reading; the shell carries out the actions that come back, in order. The core's
+/// timers stay data down to the environment: the shell keeps each by token (`PendingTimers`) and
+/// arms a token timer, so a pending timer costs no closure.
+package actor ClientNode: ClusterNode, TokenTimerTarget {
     package nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
     // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var core: ClientCore
     /// The id of the last message sent (an attack's trace record names it).
     @exclusivity(unchecked) var lastMessageID: UInt64 = 0
+    /// The core's timers armed and not yet due, by token (timers as data: no closure per timer).
+    @exclusivity(unchecked) var timers = PendingTimers<ClientCore.Timer>()
 
     package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
@@ -51,7 +55,8 @@ package actor ClientNode: ClusterNode {
         perform(core.receive(inbound, now: env.now))
     }
 
-    private func fire(_ timer: ClientCore.Timer) {
+    package func timerFired(token: UInt64) {
+        guard let timer = timers.take(token) else { return }
         perform(core.fire(timer, now: env.now))
     }
 
@@ -74,7 +79,7 @@ package actor ClientNode: ClusterNode {
             case .closeStream(let id):
                 env.transport.closeStream(id)
             case .schedule(let timer, let delay):
-                env.scheduleTimer(after: delay, on: self) { $0.fire(timer) }
+                env.scheduleTimer(after: delay, on: self, token: timers.add(timer))
             case .log(let label, let detail):
                 env.log(label, detail)
             case .logAttack(let kind, let service, let request, let token):
