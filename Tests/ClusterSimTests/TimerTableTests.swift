@@ -106,7 +106,7 @@ struct SimTimerTests {
     private func timerRig() throws -> (ClusterRun, Simulator, SimNodeEnvironment, TimerProbe) {
         let json = #"{"name": "timers", "duration": "1s", "cluster": {"frontends": 1}, "workload": {"clients": 1}}"#
         let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
-        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator, settings: run.settings,
+        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator,
                                      incarnation: 1, liveness: run.liveness)
         run.liveness.current[env.name] = 1
         return (run, run.simulator, env, TimerProbe(executor: run.simulator.executor))

@@ -47,6 +47,8 @@ public final class ClusterRun: @unchecked Sendable {
         let t = experiment.timing
         settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
                                    tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
+        liveness.settings = settings
+        liveness.onExit = { [unowned self] exited, incarnation in supervise(exited, incarnation: incarnation) }
     }
 
     /// The end of the load phase.
@@ -81,10 +83,8 @@ public final class ClusterRun: @unchecked Sendable {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
         liveness.current[name] = incarnation
-        let env = SimNodeEnvironment(name: name, simulator: simulator, settings: settings,
-                                     incarnation: incarnation, liveness: liveness)
+        let env = SimNodeEnvironment(name: name, simulator: simulator, incarnation: incarnation, liveness: liveness)
         environments[name] = env
-        env.onExit = { [unowned self] exited in supervise(exited, incarnation: incarnation) }
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
                                              plantedBugs: plantedBugs, spares: actionSpares)
         attach(node, env: env)

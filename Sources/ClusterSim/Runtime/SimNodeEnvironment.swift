@@ -8,7 +8,6 @@ import Nodes
 final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     let name: NodeName
     let simulator: Simulator
-    let settings: ClusterSettings
     /// The node incarnation this environment belongs to; timers of an older one never fire.
     let incarnation: Int
     private let liveness: Liveness
@@ -17,12 +16,15 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// The node actor's `timerFired(token:)`, bound once, at its first token timer (holding the
     /// actor unowned: the actor holds this environment).
     @exclusivity(unchecked) private var tokenTimerCall: ((UInt64) -> Void)?
-    /// What the run does when the node's process ends (`exitForRestart`).
-    var onExit: (@Sendable (NodeName) -> Void)?
 
-    /// Which incarnation of each node is live, and the run's node timers (shared by every
-    /// environment of a run).
+    /// Which incarnation of each node is live, the run's node timers, its settings and its
+    /// supervisor (shared by every environment of a run: one copy each, not one per node).
     final class Liveness: @unchecked Sendable {
+        /// The cluster's settings, every node's (`NodeEnvironment.settings`).
+        @exclusivity(unchecked) var settings = ClusterSettings()
+        /// What the run does when a node's process ends (`exitForRestart`): the node and its
+        /// incarnation.
+        @exclusivity(unchecked) var onExit: ((NodeName, Int) -> Void)?
         @exclusivity(unchecked) var current = EndpointTable<Int>()
         @exclusivity(unchecked) var paused = EndpointTable<Bool>()
         /// Every timer armed and neither fired nor swept, in slots; the heap holds their keys.
@@ -76,10 +78,11 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         var token: UInt64 = 0
     }
 
-    init(name: NodeName, simulator: Simulator, settings: ClusterSettings, incarnation: Int, liveness: Liveness) {
+    /// The environment of incarnation `incarnation` of `name` in the run whose shared state is
+    /// `liveness` (its settings are the cluster's).
+    init(name: NodeName, simulator: Simulator, incarnation: Int, liveness: Liveness) {
         self.name = name
         self.simulator = simulator
-        self.settings = settings
         self.incarnation = incarnation
         self.liveness = liveness
         // Each incarnation draws its own stream, so a restarted node does not replay its past.
@@ -87,7 +90,8 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     var transport: any Transport<ClusterMessage> { simTransport! }
-    var groupID: String { settings.groupID }
+    var settings: ClusterSettings { liveness.settings }
+    var groupID: String { liveness.settings.groupID }
 
     @discardableResult
     func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
@@ -151,10 +155,10 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     func exitForRestart() {
-        guard isLive, let onExit else { return }
+        guard isLive, let onExit = liveness.onExit else { return }
         // At once, inside the handler that decided it: the rest of that handler's sends are a
         // zombie's (dropped), and nothing more reaches the node.
-        onExit(name)
+        onExit(name, incarnation)
     }
 
     func cancelTimer(_ id: TimerID) { liveness.cancel(id, on: simulator) }
