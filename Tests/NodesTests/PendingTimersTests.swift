@@ -13,6 +13,7 @@ struct PendingTimersTests {
         #expect(timers.take(a) == "a")
         let e = timers.add("e")
         #expect(!Set([a, b, c, d]).contains(e), "a token is never handed out twice")
+        #expect(timers.take(a) == nil, "a stale token does not take the timer armed since in its slot")
         #expect(timers.take(d) == "d")
         #expect(timers.take(999) == nil)
         #expect(timers.take(e) == "e")

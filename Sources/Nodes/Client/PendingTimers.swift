@@ -4,40 +4,57 @@
 /// A client keeps a handful pending (its workload loops, the token refresh, a request's timeout);
 /// kept here, a timer costs its value in one array instead of two closures on the heap (the body
 /// bound to the actor, and the actor's call bound to the executor: ~150 bytes a timer).
+///
+/// Timers sit in slots, found by the token (the slot in its low 32 bits, a count of arming in the
+/// high ones): arming fills the first free slot, firing moves the value out — a timer is never
+/// copied or moved between slots (a timer of a client is a ~50-byte enum holding strings).
 struct PendingTimers<Timer> {
-    /// The pending timers, in no particular order.
-    private var entries: [(token: UInt64, timer: Timer)] = []
-    /// The token the next timer gets.
-    private var nextToken: UInt64 = 1
+    /// One slot: the timer armed in it last, and its token.
+    private struct Slot {
+        var token: UInt64
+        /// Nil once fired (the slot is free).
+        var timer: Timer?
+    }
 
-    /// How many timers are pending.
-    var count: Int { entries.count }
+    private var slots: [Slot] = []
+    /// How many slots hold a timer.
+    private(set) var count = 0
+    /// How many timers were armed (the high half of the next token).
+    private var armed: UInt64 = 0
+
     /// The room kept for pending timers.
-    var capacity: Int { entries.capacity }
+    var capacity: Int { slots.capacity }
 
     /// Keeps `timer` until it is due.
     /// - Returns: its token (unique within this table).
-    mutating func add(_ timer: Timer) -> UInt64 {
-        let token = nextToken
-        nextToken += 1
-        entries.append((token, timer))
+    mutating func add(_ timer: consuming Timer) -> UInt64 {
+        armed += 1
+        var slot = 0
+        while slot < slots.count, slots[slot].timer != nil { slot += 1 }
+        let token = armed << 32 | UInt64(slot)
+        if slot == slots.count {
+            slots.append(Slot(token: token, timer: timer))
+        } else {
+            slots[slot] = Slot(token: token, timer: timer)
+        }
+        count += 1
         return token
     }
 
     /// The timer of `token` is due: hands it back and forgets it.
     /// - Returns: the timer, or nil for a token that is not pending (taken already, or never given).
     mutating func take(_ token: UInt64) -> Timer? {
-        guard let i = entries.firstIndex(where: { $0.token == token }) else { return nil }
-        let last = entries.count - 1
-        if i != last { entries.swapAt(i, last) }
-        let timer = entries.removeLast().timer
+        let slot = Int(truncatingIfNeeded: token & 0xFFFF_FFFF)
+        guard slot < slots.count, slots[slot].token == token, let timer = slots[slot].timer.take() else { return nil }
+        count -= 1
+        while !slots.isEmpty, slots[slots.count - 1].timer == nil { slots.removeLast() }
         // A burst of timers (many requests waiting through a partition) leaves room behind: given
         // back once three quarters of it stand empty.
-        if entries.capacity > 16, entries.count * 4 <= entries.capacity {
-            var kept: [(token: UInt64, timer: Timer)] = []
-            kept.reserveCapacity(entries.count * 2)
-            kept.append(contentsOf: entries)
-            entries = kept
+        if slots.capacity > 16, slots.count * 4 <= slots.capacity {
+            var kept: [Slot] = []
+            kept.reserveCapacity(slots.count * 2)
+            kept.append(contentsOf: slots)
+            slots = kept
         }
         return timer
     }
