@@ -50,4 +50,10 @@ struct PendingTimersTests {
         #expect(timers.count == 0)
         #expect(timers.capacity <= 16, "the burst's room was given back (capacity \(timers.capacity))")
     }
+
+    @Test("a client's timer is at most 32 bytes: its large cases are boxed")
+    func clientTimerSize() {
+        // Every pending timer of every client is one of these in a slot (with its token).
+        #expect(MemoryLayout<ClientCore.Timer>.stride <= 32)
+    }
 }
