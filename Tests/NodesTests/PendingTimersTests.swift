@@ -54,6 +54,6 @@ struct PendingTimersTests {
     @Test("a client's timer is at most 32 bytes: its large cases are boxed")
     func clientTimerSize() {
         // Every pending timer of every client is one of these in a slot (with its token).
-        #expect(MemoryLayout<ClientCore.Timer>.stride <= 32)
+        #expect(MemoryLayout<ClientCore.Timer>.stride <= 32, "\(MemoryLayout<ClientCore.Timer>.size)")
     }
 }
