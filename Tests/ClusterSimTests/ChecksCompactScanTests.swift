@@ -20,6 +20,20 @@ struct ChecksCompactScanTests {
         #expect(!ids.contains(10) && ids.contains(.max) && !ids.contains(.max - 1))
     }
 
+    @Test("shared lists: an equal list comes back as the copy kept, sharing its storage; others are their own")
+    func sharedLists() {
+        func storage(_ list: [Int]) -> UnsafeRawPointer? { list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        var lists = SharedLists<Int>()
+        let first = lists.intern([3, 1, 2])
+        let again = lists.intern(Array([3, 1, 2]))
+        let other = lists.intern([3, 1])
+        let reordered = lists.intern([1, 2, 3])
+        #expect(again == [3, 1, 2] && other == [3, 1] && reordered == [1, 2, 3])
+        #expect(storage(again) == storage(first), "an equal list shares the kept storage")
+        #expect(storage(other) != storage(first) && storage(reordered) != storage(first))
+        #expect(lists.count == 3)
+    }
+
     @Test("first instants: the first instant per id is kept, in its prefix's array or apart, and found wherever it is")
     func firstInstants() {
         func t(_ s: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: s * 1_000_000_000) }

@@ -59,6 +59,8 @@ extension ChatDeliveryChecker {
         private(set) var lines: [Line] = []
         /// Message → the ordinal of its latest saying.
         private(set) var lineOfMessage: [UInt64: Int] = [:]
+        /// The lines' member lists, each distinct one kept once (lines share them).
+        private var memberLists = SharedLists<Int>()
         /// Member slots of every line so far (the next line's `offset`).
         private(set) var memberSlots = 0
         /// Every reception, in trace order.
@@ -80,7 +82,7 @@ extension ChatDeliveryChecker {
                 // A line said again (a restarted chat node executed a retried `say`) is a new
                 // saying of the same message: receptions after it are matched to it.
                 guard let msg = e.number("msg") else { return }
-                let members = e.list("members").map { number(ofUser: $0) }
+                let members = memberLists.intern(e.list("members").map { number(ofUser: $0) })
                 lineOfMessage[msg] = lines.count
                 lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots, seq: e.event.seq))
                 memberSlots += members.count
