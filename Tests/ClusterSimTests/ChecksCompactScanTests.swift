@@ -20,6 +20,16 @@ struct ChecksCompactScanTests {
         #expect(!ids.contains(10) && ids.contains(.max) && !ids.contains(.max - 1))
     }
 
+    @Test("settled pushes grow by a quarter, not by doubling")
+    func settledPushesRoom() {
+        var settled = SettledPushes()
+        for n in 1...200 {
+            _ = settled.settle(UInt64(n), acceptedSeq: n, receiptSeq: n + 1, by: NodeName(.client, 1))
+            #expect(settled.entries.capacity <= max(8, n + n / 4 + 8), "room \(settled.entries.capacity) for \(n)")
+        }
+        #expect(settled.count == 200 && settled.find(77)?.receiptSeq == 78)
+    }
+
     @Test("shared lists: an equal list comes back as the copy kept, sharing its storage; others are their own")
     func sharedLists() {
         func storage(_ list: [Int]) -> UnsafeRawPointer? { list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }

@@ -33,6 +33,8 @@ struct PendingTimers<Timer> {
         while slot < slots.count, slots[slot].timer != nil { slot += 1 }
         let token = armed << 32 | UInt64(slot)
         if slot == slots.count {
+            // Grown by half, not doubled: the room is kept per client.
+            if slots.count == slots.capacity { slots.reserveCapacity(slots.count + max(2, slots.count / 2)) }
             slots.append(Slot(token: token, timer: timer))
         } else {
             slots[slot] = Slot(token: token, timer: timer)
