@@ -20,6 +20,19 @@ struct ChecksCompactScanTests {
         #expect(!ids.contains(10) && ids.contains(.max) && !ids.contains(.max - 1))
     }
 
+    @Test("the scans' long-lived arrays grow by a quarter of their length, not by doubling")
+    func gentleGrowth() {
+        var values: [Int64] = []
+        for n in 1...5_000 {
+            values.appendGently(Int64(n))
+            #expect(values.capacity <= max(8, n + n / 4 + 8), "room \(values.capacity) for \(n)")
+        }
+        #expect(values == (1...5_000).map { Int64($0) })
+        var runs = SortedRuns()
+        for n in 0..<3_000 { runs.append(Int64((n * 7_919) % 3_001)) }
+        #expect(runs.sorted() == (0..<3_000).map { Int64(($0 * 7_919) % 3_001) }.sorted())
+    }
+
     @Test("settled pushes grow by a quarter, not by doubling")
     func settledPushesRoom() {
         var settled = SettledPushes()

@@ -84,7 +84,7 @@ extension ChatDeliveryChecker {
                 guard let msg = e.number("msg") else { return }
                 let members = memberLists.intern(e.list("members").map { number(ofUser: $0) })
                 lineOfMessage[msg] = lines.count
-                lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots, seq: e.event.seq))
+                lines.appendGently(Line(msg: msg, at: e.at, members: members, offset: memberSlots, seq: e.event.seq))
                 memberSlots += members.count
             default:
                 guard let msg = e.number("msg"), let client = e.node else { return }
@@ -93,7 +93,7 @@ extension ChatDeliveryChecker {
                     ref = -1 - unannounced.count
                     unannounced.append((msg, e.at))
                 }
-                receptions.append(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
+                receptions.appendGently(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
             }
         }
 

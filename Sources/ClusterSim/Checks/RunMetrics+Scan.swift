@@ -83,9 +83,7 @@ extension RunMetrics {
                 acceptedPushes.append([])
             }
             // Grown by a quarter, not doubled: kept per user for the whole run.
-            if acceptedPushes[u].count == acceptedPushes[u].capacity {
-                acceptedPushes[u].reserveCapacity(acceptedPushes[u].count + max(4, acceptedPushes[u].count / 4))
-            }
+            acceptedPushes[u].reserveGently()
             // Push ids mostly grow: appended; else found or inserted in order.
             if acceptedPushes[u].last.map({ $0 < push }) ?? true {
                 acceptedPushes[u].append(push)

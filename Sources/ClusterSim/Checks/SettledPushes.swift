@@ -67,7 +67,7 @@ struct SettledPushes: Sendable {
         precondition(i == entries.count || entries[i].push != push, "push \(push) settled twice")
         // Grown by a quarter, not doubled: kept per user for the whole run, so the spare room of
         // doubling (a third on average) was memory per client.
-        if entries.count == entries.capacity { entries.reserveCapacity(entries.count + max(4, entries.count / 4)) }
+        entries.reserveGently()
         entries.insert(Entry(push: push, acceptedSeq: UInt32(acceptedSeq), receipt: UInt32(distance) << 8 | UInt32(device)), at: i)
         return true
     }
