@@ -45,6 +45,12 @@ package protocol NodeEnvironment: AnyObject, Sendable {
     @discardableResult
     func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID
+    /// Calls `actor.timerFired(token:)` after `delay`, unless cancelled first or the node crashed:
+    /// a timer as data, for a node that keeps its own timers by token (`TokenTimerTarget`). The
+    /// simulator keeps only the token, not a closure per timer.
+    /// - Returns: an id for `cancelTimer(_:)`.
+    @discardableResult
+    func scheduleTimer<A: TokenTimerTarget>(after delay: Duration, on actor: A, token: UInt64) -> TimerID
     /// Cancels a pending timer; a no-op for one that fired or was cancelled.
     func cancelTimer(_ id: TimerID)
     /// The node's process ends (it was fenced: a zombie must not serve) and its supervisor starts a
@@ -95,6 +101,19 @@ extension NodeEnvironment {
 
     /// A uniform draw in [0, 1).
     package func randomUnit() -> Double { Double(random() >> 11) * 0x1.0p-53 }
+
+    /// By default a token timer is a timer whose body hands the token back.
+    @discardableResult
+    package func scheduleTimer<A: TokenTimerTarget>(after delay: Duration, on actor: A, token: UInt64) -> TimerID {
+        scheduleTimer(after: delay, on: actor) { $0.timerFired(token: token) }
+    }
+}
+
+/// A node actor whose timers are data: it arms each with a token
+/// (`NodeEnvironment.scheduleTimer(after:on:token:)`) and keeps what the timer means itself.
+package protocol TokenTimerTarget: Actor {
+    /// The timer armed with `token` is due.
+    func timerFired(token: UInt64)
 }
 
 /// A timer's handle.

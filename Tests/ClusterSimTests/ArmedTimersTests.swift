@@ -14,7 +14,7 @@ struct ArmedTimersTests {
     private func environment() throws -> SimNodeEnvironment {
         let json = #"{"name": "timers", "duration": "1s", "cluster": {"frontends": 1}, "workload": {"clients": 1}}"#
         let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
-        return SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator, settings: run.settings,
+        return SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator,
                                   incarnation: 1, liveness: run.liveness)
     }
 

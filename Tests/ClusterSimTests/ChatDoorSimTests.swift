@@ -59,7 +59,7 @@ struct ChatDoorSimTests {
     private func attachDoor(_ run: ClusterRun, _ index: Int, sink: @escaping @Sendable ([ChatEffect]) -> Void) -> ChatDoorNode {
         let name = NodeName(.chatDoor, index)
         run.liveness.current[name] = 1
-        let env = SimNodeEnvironment(name: name, simulator: run.simulator, settings: run.settings, incarnation: 1,
+        let env = SimNodeEnvironment(name: name, simulator: run.simulator, incarnation: 1,
                                      liveness: run.liveness)
         let door = ChatDoorNode(env: env, sink: sink)
         let handler = door.simulatorCallback(on: run.simulator.executor) { node, inbound in node.receive(inbound) }

@@ -20,6 +20,43 @@ struct ChecksCompactScanTests {
         #expect(!ids.contains(10) && ids.contains(.max) && !ids.contains(.max - 1))
     }
 
+    @Test("the scans' long-lived arrays grow by a quarter of their length, not by doubling")
+    func gentleGrowth() {
+        var values: [Int64] = []
+        for n in 1...5_000 {
+            values.appendGently(Int64(n))
+            #expect(values.capacity <= max(8, n + n / 4 + 8), "room \(values.capacity) for \(n)")
+        }
+        #expect(values == (1...5_000).map { Int64($0) })
+        var runs = SortedRuns()
+        for n in 0..<3_000 { runs.append(Int64((n * 7_919) % 3_001)) }
+        #expect(runs.sorted() == (0..<3_000).map { Int64(($0 * 7_919) % 3_001) }.sorted())
+    }
+
+    @Test("settled pushes grow by a quarter, not by doubling")
+    func settledPushesRoom() {
+        var settled = SettledPushes()
+        for n in 1...200 {
+            _ = settled.settle(UInt64(n), acceptedSeq: n, receiptSeq: n + 1, by: NodeName(.client, 1))
+            #expect(settled.entries.capacity <= max(8, n + n / 4 + 8), "room \(settled.entries.capacity) for \(n)")
+        }
+        #expect(settled.count == 200 && settled.find(77)?.receiptSeq == 78)
+    }
+
+    @Test("shared lists: an equal list comes back as the copy kept, sharing its storage; others are their own")
+    func sharedLists() {
+        func storage(_ list: [Int]) -> UnsafeRawPointer? { list.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress) } }
+        var lists = SharedLists<Int>()
+        let first = lists.intern([3, 1, 2])
+        let again = lists.intern(Array([3, 1, 2]))
+        let other = lists.intern([3, 1])
+        let reordered = lists.intern([1, 2, 3])
+        #expect(again == [3, 1, 2] && other == [3, 1] && reordered == [1, 2, 3])
+        #expect(storage(again) == storage(first), "an equal list shares the kept storage")
+        #expect(storage(other) != storage(first) && storage(reordered) != storage(first))
+        #expect(lists.count == 3)
+    }
+
     @Test("first instants: the first instant per id is kept, in its prefix's array or apart, and found wherever it is")
     func firstInstants() {
         func t(_ s: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: s * 1_000_000_000) }

@@ -95,13 +95,18 @@ actor TimerProbe {
     func note(_ n: Int) { fired.append(n) }
 }
 
+extension TimerProbe: TokenTimerTarget {
+    /// A token timer fired: noted as its negated token.
+    func timerFired(token: UInt64) { fired.append(-Int(token)) }
+}
+
 @Suite("Node timers on the simulator")
 struct SimTimerTests {
     /// A one-second run with a live node environment (session-9) and a probe actor to arm timers on.
     private func timerRig() throws -> (ClusterRun, Simulator, SimNodeEnvironment, TimerProbe) {
         let json = #"{"name": "timers", "duration": "1s", "cluster": {"frontends": 1}, "workload": {"clients": 1}}"#
         let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
-        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator, settings: run.settings,
+        let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator,
                                      incarnation: 1, liveness: run.liveness)
         run.liveness.current[env.name] = 1
         return (run, run.simulator, env, TimerProbe(executor: run.simulator.executor))
@@ -129,6 +134,27 @@ struct SimTimerTests {
         #expect(run.liveness.timers.count == 0 && run.liveness.timers.dead == 0)
         let timerEvents = sim.trace.retainedEvents.filter { $0.kind == .timer }.count
         #expect(timerEvents == 0 || timerEvents == expected.count)
+    }
+
+    /// Token timers (timers as data) and closure timers on one node: each fires once, at its
+    /// instant, in arming order among equals, handing back its own token; a cancelled one never
+    /// fires; none fires once its node incarnation is gone.
+    @Test func tokenTimersFireWithTheirTokens() throws {
+        let (run, sim, env, probe) = try timerRig()
+        sim.schedule(at: .zero) {
+            env.scheduleTimer(after: .milliseconds(30), on: probe, token: 7)
+            env.scheduleTimer(after: .milliseconds(10), on: probe) { $0.note(1) }
+            env.scheduleTimer(after: .milliseconds(10), on: probe, token: 8)
+            let cancelled = env.scheduleTimer(after: .milliseconds(20), on: probe, token: 9)
+            env.scheduleTimer(after: .milliseconds(20), on: probe, token: 10)
+            env.cancelTimer(cancelled)
+            env.scheduleTimer(after: .milliseconds(500), on: probe, token: 11)
+        }
+        // The node's incarnation ends before the last timer's instant.
+        sim.schedule(at: VirtualInstant.zero.advanced(by: .milliseconds(100))) { run.liveness.current[env.name] = nil }
+        sim.run(until: VirtualInstant.zero.advanced(by: .seconds(1)))
+        #expect(sim.inspect(probe) { $0.fired } == [1, -8, -10, -7])
+        #expect(run.liveness.timers.count == 0)
     }
 
     /// The sweep runs while cancels go on: the heap holds fewer keys than timers were armed.

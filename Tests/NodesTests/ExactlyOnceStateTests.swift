@@ -243,6 +243,17 @@ struct SessionBookkeepingTests {
         #expect(repeated && forgotten && !recent.contains(5) && recent.contains(6) && recent.contains(7))
     }
 
+    @Test("recent ids: the ring grows by half its length, up to its capacity and no further")
+    func recentIDsRoom() {
+        var recent = RecentIDs(capacity: 256)
+        for id: UInt64 in 1...130 {
+            recent.insert(id)
+            #expect(recent.room <= max(8, id + id / 2 + 4), "room \(recent.room) for \(id) ids")
+        }
+        for id: UInt64 in 131...600 { recent.insert(id) }
+        #expect(recent.room <= 256 + 8 && recent.contains(600) && !recent.contains(344) && recent.contains(345))
+    }
+
     @Test("recent ids: every position of a ring is found, in the four-wide blocks and in the tail")
     func recentIDsEveryPosition() {
         // 10 ids: two blocks of four and a tail of two, and each position holds a different id.

@@ -54,6 +54,19 @@ struct PushOutboxTests {
         #expect(outbox.accept(user: "alice", pushID: 9, body: "x", now: ms(100)) == 5, "numbering continues")
     }
 
+    @Test("a queue acknowledged to the end gives its storage back; a partial ack keeps it")
+    func emptiedQueueReleasesStorage() {
+        var outbox = makeOutbox(["alice", "alice", "alice", "bob"])
+        #expect(outbox.ack(user: "alice", upTo: 1) == 1)
+        #expect(outbox.pendingCapacity(user: "alice") >= 2, "pushes still pending keep their room")
+        #expect(outbox.ack(user: "alice", upTo: 3) == 2)
+        #expect(outbox.pendingCapacity(user: "alice") == 0)
+        #expect(outbox.pendingCapacity(user: "bob") >= 1, "acks are per user")
+        #expect(outbox.nextSeq(user: "alice") == 4 && outbox.floor(user: "alice") == 4)
+        #expect(outbox.accept(user: "alice", pushID: 9, body: "x", now: ms(100)) == 4, "numbering continues")
+        #expect(outbox.pendingForResend(user: "alice").map(\.pushID) == [9])
+    }
+
     @Test("resend returns the pending pushes in seq order with their ids and bodies")
     func resendOrder() {
         var outbox = makeOutbox(["alice", "bob", "alice", "alice"])

@@ -59,6 +59,8 @@ extension ChatDeliveryChecker {
         private(set) var lines: [Line] = []
         /// Message → the ordinal of its latest saying.
         private(set) var lineOfMessage: [UInt64: Int] = [:]
+        /// The lines' member lists, each distinct one kept once (lines share them).
+        private var memberLists = SharedLists<Int>()
         /// Member slots of every line so far (the next line's `offset`).
         private(set) var memberSlots = 0
         /// Every reception, in trace order.
@@ -80,9 +82,9 @@ extension ChatDeliveryChecker {
                 // A line said again (a restarted chat node executed a retried `say`) is a new
                 // saying of the same message: receptions after it are matched to it.
                 guard let msg = e.number("msg") else { return }
-                let members = e.list("members").map { number(ofUser: $0) }
+                let members = memberLists.intern(e.list("members").map { number(ofUser: $0) })
                 lineOfMessage[msg] = lines.count
-                lines.append(Line(msg: msg, at: e.at, members: members, offset: memberSlots, seq: e.event.seq))
+                lines.appendGently(Line(msg: msg, at: e.at, members: members, offset: memberSlots, seq: e.event.seq))
                 memberSlots += members.count
             default:
                 guard let msg = e.number("msg"), let client = e.node else { return }
@@ -91,7 +93,7 @@ extension ChatDeliveryChecker {
                     ref = -1 - unannounced.count
                     unannounced.append((msg, e.at))
                 }
-                receptions.append(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
+                receptions.appendGently(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
             }
         }
 

@@ -83,7 +83,7 @@ extension ChatLivenessChecker {
                     numbers[node] = number
                     receiverNames.append(node)
                 }
-                receiverNumbers[msg, default: []].append(number)
+                receiverNumbers[msg, default: []].appendGently(number)
             }
         }
 

@@ -65,7 +65,7 @@ struct DropLog: Sendable {
         if wide != nil {
             wide?.append(drop)
         } else if let small = Packed(drop) {
-            packed.append(small)
+            packed.appendGently(small)
         } else {
             wide = packed.map(\.drop) + [drop]
             packed = []

@@ -62,7 +62,12 @@ extension ExactlyOnceChecker.Scan {
         mutating func put(_ execution: Execution, at i: Int, replacing: Bool) {
             if full == nil, packed.isEmpty { reqHigh = execution.req >> 32 }
             if full == nil, let small = Packed(execution, reqHigh: reqHigh) {
-                if replacing { packed[i] = small } else { packed.insert(small, at: i) }
+                if replacing {
+                    packed[i] = small
+                } else {
+                    packed.reserveGently()
+                    packed.insert(small, at: i)
+                }
                 return
             }
             if full == nil {

@@ -82,6 +82,8 @@ extension RunMetrics {
                 users[user] = u
                 acceptedPushes.append([])
             }
+            // Grown by a quarter, not doubled: kept per user for the whole run.
+            acceptedPushes[u].reserveGently()
             // Push ids mostly grow: appended; else found or inserted in order.
             if acceptedPushes[u].last.map({ $0 < push }) ?? true {
                 acceptedPushes[u].append(push)

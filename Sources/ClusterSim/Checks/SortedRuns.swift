@@ -14,7 +14,7 @@ struct SortedRuns: Sendable {
 
     /// Adds `value`, sorting the current run when it fills.
     mutating func append(_ value: Int64) {
-        values.append(value)
+        values.appendGently(value)
         if values.count - tail == Self.runLength {
             values[tail...].sort()
             tail = values.count

@@ -36,6 +36,19 @@ extension Actor {
         }
     }
 
+    /// `simulatorCallback` holding the actor unowned: for a callback the actor's own environment
+    /// keeps (a strong reference would be a cycle through the actor's `env`). The actor must
+    /// outlive every call (the simulator calls a node's callbacks only while the node is live);
+    /// a call after it is gone traps.
+    nonisolated func unownedSimulatorCallback<A>(on executor: SimExecutor,
+                                                 _ body: @escaping (isolated Self, A) -> Void) -> (A) -> Void {
+        let plain = unsafeBitCast(IsolatedCallback(body: body), to: PlainCallback<Self, A>.self).body
+        return { [unowned self] argument in
+            executor.checkIsolated()
+            plain(self, argument)
+        }
+    }
+
     /// Calls an escaping isolated function, such as a timer's body, isolated to this actor without
     /// a hop, from the simulator's event loop, checked as `withSimulatorIsolation` is. A cast of
     /// its own: going through `withSimulatorIsolation` wraps `body` twice (two allocations per

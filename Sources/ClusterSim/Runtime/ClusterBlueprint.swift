@@ -67,17 +67,19 @@ package enum ClusterBlueprint {
     }
 
     /// A fresh node actor for `name` in `env` (a client needs its `plan`; frontends and the
-    /// session node serve `services`).
+    /// session node serve `services`). `spares`: the recycled action lists shared by the nodes of
+    /// one thread (a simulated run's); nil for a node with its own.
     package static func makeNode(_ name: NodeName, env: any NodeEnvironment, plan: ClientPlan?,
                                 services: ServiceRegistry = .standard,
-                                plantedBugs: PlantedBugs = PlantedBugs()) -> any ClusterNode {
+                                plantedBugs: PlantedBugs = PlantedBugs(),
+                                spares: SharedActionSpares? = nil) -> any ClusterNode {
         switch name.role {
         case .management: ManagementNode(env: env)
         case .session: SessionNode(env: env, services: services, forgetConnectionOnLogout: plantedBugs.sessionIgnoresConnection)
         case .frontend: FrontendNode(env: env, services: services)
         case .chat: ChatNode(env: env)
         case .gateway: GatewayNode(env: env)
-        case .client: ClientNode(env: env, plan: plan!)
+        case .client: ClientNode(env: env, plan: plan!, spares: spares)
         case .chatDoor: ChatDoorNode(env: env, sink: { _ in })   // a real door gets its server's sink (ClusterChatBackend)
         }
     }

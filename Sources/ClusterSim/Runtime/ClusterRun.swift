@@ -16,6 +16,9 @@ public final class ClusterRun: @unchecked Sendable {
     let network: SimNetwork<ClusterMessage>
     let settings: ClusterSettings
     let liveness = SimNodeEnvironment.Liveness()
+    /// The recycled action lists the run's node actors share (they all run on the simulator's
+    /// single executor, one event at a time).
+    let actionSpares = SharedActionSpares()
     /// The live incarnation of each node, by name.
     var nodes: [NodeName: any ClusterNode] = [:]
     var incarnations: [NodeName: Int] = [:]
@@ -44,6 +47,8 @@ public final class ClusterRun: @unchecked Sendable {
         let t = experiment.timing
         settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
                                    tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
+        liveness.settings = settings
+        liveness.onExit = { [unowned self] exited, incarnation in supervise(exited, incarnation: incarnation) }
     }
 
     /// The end of the load phase.
@@ -78,12 +83,10 @@ public final class ClusterRun: @unchecked Sendable {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
         liveness.current[name] = incarnation
-        let env = SimNodeEnvironment(name: name, simulator: simulator, settings: settings,
-                                     incarnation: incarnation, liveness: liveness)
+        let env = SimNodeEnvironment(name: name, simulator: simulator, incarnation: incarnation, liveness: liveness)
         environments[name] = env
-        env.onExit = { [unowned self] exited in supervise(exited, incarnation: incarnation) }
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
-                                             plantedBugs: plantedBugs)
+                                             plantedBugs: plantedBugs, spares: actionSpares)
         attach(node, env: env)
     }
 

@@ -3,22 +3,28 @@ import Nodes
 
 /// A node's environment in a simulated run: virtual time with the node's clock offset, the node's
 /// own seeded stream, timers on the simulator's heap that die with the node's incarnation (kept as
-/// data in the run's `TimerTable`, the heap holding only their keys), and the run's trace.
+/// data in the run's `TimerTable`, the heap holding only their keys; a token timer keeps no closure
+/// at all, only the token its node gets back), and the run's trace.
 final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     let name: NodeName
     let simulator: Simulator
-    let settings: ClusterSettings
     /// The node incarnation this environment belongs to; timers of an older one never fire.
     let incarnation: Int
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
     @exclusivity(unchecked) var simTransport: SimTransport?
-    /// What the run does when the node's process ends (`exitForRestart`).
-    var onExit: (@Sendable (NodeName) -> Void)?
+    /// The node actor's `timerFired(token:)`, bound once, at its first token timer (holding the
+    /// actor unowned: the actor holds this environment).
+    @exclusivity(unchecked) private var tokenTimerCall: ((UInt64) -> Void)?
 
-    /// Which incarnation of each node is live, and the run's node timers (shared by every
-    /// environment of a run).
+    /// Which incarnation of each node is live, the run's node timers, its settings and its
+    /// supervisor (shared by every environment of a run: one copy each, not one per node).
     final class Liveness: @unchecked Sendable {
+        /// The cluster's settings, every node's (`NodeEnvironment.settings`).
+        @exclusivity(unchecked) var settings = ClusterSettings()
+        /// What the run does when a node's process ends (`exitForRestart`): the node and its
+        /// incarnation.
+        @exclusivity(unchecked) var onExit: ((NodeName, Int) -> Void)?
         @exclusivity(unchecked) var current = EndpointTable<Int>()
         @exclusivity(unchecked) var paused = EndpointTable<Bool>()
         /// Every timer armed and neither fired nor swept, in slots; the heap holds their keys.
@@ -43,9 +49,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
             let env = armed.environment
             guard env.isLive else { return }
             if paused[env.name] == true {
-                heldTimers[env.name, default: []].append { env.fire(timer: id, armed.call) }
+                heldTimers[env.name, default: []].append { env.fire(timer: id, armed) }
             } else {
-                env.fire(timer: id, armed.call)
+                env.fire(timer: id, armed)
             }
         }
 
@@ -62,16 +68,21 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     struct ArmedTimer {
         /// The environment that armed it (its node incarnation).
         let environment: SimNodeEnvironment
-        /// The body bound to its actor. A closure, not a generic struct in an existential: the
-        /// struct's metadata is looked up on every arming from the unspecialised generic code
-        /// (337 instructions each on 11-mixed-1000, more than the closure's allocation).
-        let call: () -> Void
+        /// The body bound to its actor; nil for a token timer (`scheduleTimer(after:on:token:)`),
+        /// which goes to the environment's `tokenTimerCall`. A closure, not a generic struct in
+        /// an existential: the struct's metadata is looked up on every arming from the
+        /// unspecialised generic code (337 instructions each on 11-mixed-1000, more than the
+        /// closure's allocation).
+        var call: (() -> Void)? = nil
+        /// A token timer's token.
+        var token: UInt64 = 0
     }
 
-    init(name: NodeName, simulator: Simulator, settings: ClusterSettings, incarnation: Int, liveness: Liveness) {
+    /// The environment of incarnation `incarnation` of `name` in the run whose shared state is
+    /// `liveness` (its settings are the cluster's).
+    init(name: NodeName, simulator: Simulator, incarnation: Int, liveness: Liveness) {
         self.name = name
         self.simulator = simulator
-        self.settings = settings
         self.incarnation = incarnation
         self.liveness = liveness
         // Each incarnation draws its own stream, so a restarted node does not replay its past.
@@ -79,7 +90,8 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     }
 
     var transport: any Transport<ClusterMessage> { simTransport! }
-    var groupID: String { settings.groupID }
+    var settings: ClusterSettings { liveness.settings }
+    var groupID: String { liveness.settings.groupID }
 
     @discardableResult
     func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
@@ -112,23 +124,41 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     func scheduleTimer<A: Actor>(after delay: Duration, on actor: A,
                                  _ body: @escaping @Sendable (isolated A) -> Void) -> TimerID {
         let executor = simulator.executor
-        let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self) { actor.callIsolated(executor, body) })
+        let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self, call: { actor.callIsolated(executor, body) }))
         simulator.schedule(at: simulator.now.advanced(by: delay), target: liveness.timerTarget(on: simulator),
                            token: slot)
         return TimerID(id, slot: slot)
     }
 
-    /// Runs a timer's body on its actor (at its instant, or at the resume of a paused node).
-    fileprivate func fire(timer id: UInt64, _ call: () -> Void) {
+    /// A timer as data for `actor`: no closure per timer, only its token (the node's callback is
+    /// bound at its first token timer).
+    @discardableResult
+    func scheduleTimer<A: TokenTimerTarget>(after delay: Duration, on actor: A, token: UInt64) -> TimerID {
+        if tokenTimerCall == nil {
+            tokenTimerCall = actor.unownedSimulatorCallback(on: simulator.executor) { $0.timerFired(token: $1) }
+        }
+        let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self, token: token))
+        simulator.schedule(at: simulator.now.advanced(by: delay), target: liveness.timerTarget(on: simulator),
+                           token: slot)
+        return TimerID(id, slot: slot)
+    }
+
+    /// Runs a timer's body on its actor (at its instant, or at the resume of a paused node): the
+    /// live node's actor, so a token timer's callback finds it.
+    fileprivate func fire(timer id: UInt64, _ armed: ArmedTimer) {
         simulator.trace.record(.timer, node: name, peer: nil, messageID: id, label: "timer", detail: "")
-        call()
+        if let call = armed.call {
+            call()
+        } else {
+            tokenTimerCall.unsafelyUnwrapped(armed.token)
+        }
     }
 
     func exitForRestart() {
-        guard isLive, let onExit else { return }
+        guard isLive, let onExit = liveness.onExit else { return }
         // At once, inside the handler that decided it: the rest of that handler's sends are a
         // zombie's (dropped), and nothing more reaches the node.
-        onExit(name)
+        onExit(name, incarnation)
     }
 
     func cancelTimer(_ id: TimerID) { liveness.cancel(id, on: simulator) }

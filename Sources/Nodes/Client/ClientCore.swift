@@ -48,10 +48,12 @@ struct ClientCore {
         case requestTimeout(requestID: UInt64, attempt: Int)
         /// A write refused retryably is sent again (attempt `attempt`).
         case refusalRetry(requestID: UInt64, attempt: Int)
-        /// A read got no answer within `ClientCore.requestTimeout`.
-        case readTimeout(requestID: UInt64, service: ClientService, retries: Int)
+        /// A read got no answer within `ClientCore.requestTimeout`. (Boxed, as `readAgain`: a
+        /// service is 33 bytes, and a timer this size made every pending timer of a client
+        /// 64 bytes instead of 32.)
+        indirect case readTimeout(requestID: UInt64, service: ClientService, retries: Int)
         /// A read is asked again as a new request, `retries` more times at most.
-        case readAgain(service: ClientService, retries: Int)
+        indirect case readAgain(service: ClientService, retries: Int)
         /// The next round of a workload loop running at `rate` per second.
         case loop(Loop, rate: Double)
         /// A second device logs in (the plan's `duplicateLoginAfter`).
@@ -144,15 +146,18 @@ struct ClientCore {
     /// The clock reading of the event being handled.
     private(set) var now: VirtualInstant = .zero
     /// The actions of the event being handled.
-    private var actions = ActionList<Action>()
+    private var actions: ActionList<Action>
 
     /// A client of `plan` named `name`; `incarnation` tags its request ids, `random` is its
-    /// seeded stream. Use `makeClientCore(…)`.
-    init(plan: ClientPlan, name: NodeName, incarnation: UInt64, random: @escaping () -> UInt64) {
+    /// seeded stream, `spare` where its carried-out action lists wait (shared by the clients of a
+    /// simulated run). Use `makeClientCore(…)`.
+    init(plan: ClientPlan, name: NodeName, incarnation: UInt64, random: @escaping () -> UInt64,
+         spare: ActionSpare<Action>) {
         self.plan = plan
         self.name = name
         incarnationTag = incarnation
         self.random = random
+        actions = ActionList(spare: spare)
         frontendCursor = (name.index - 1) % max(1, plan.frontends.count)
     }
 
@@ -398,16 +403,18 @@ struct ClientCore {
     func randomUnit() -> Double { Double(random() >> 11) * 0x1.0p-53 }
 }
 
-/// A client core for `plan`, with test-friendly defaults: client 1, incarnation 1, and a random
-/// stream counting 1, 2, 3, … (pass the node's `env.random` in a real run).
+/// A client core for `plan`, with test-friendly defaults: client 1, incarnation 1, a random
+/// stream counting 1, 2, 3, … (pass the node's `env.random` in a real run), and an action spare
+/// of its own (pass the run's shared one in a simulated run).
 /// - Returns: a core in phase `.idle`; call `start(now:)` to begin.
 func makeClientCore(plan: ClientPlan, name: NodeName = NodeName(.client, 1), incarnation: UInt64 = 1,
-                    random: (() -> UInt64)? = nil) -> ClientCore {
-    if let random { return ClientCore(plan: plan, name: name, incarnation: incarnation, random: random) }
+                    random: (() -> UInt64)? = nil,
+                    spare: ActionSpare<ClientCore.Action> = ActionSpare()) -> ClientCore {
+    if let random { return ClientCore(plan: plan, name: name, incarnation: incarnation, random: random, spare: spare) }
     final class Counter { var value: UInt64 = 0 }
     let counter = Counter()
-    return ClientCore(plan: plan, name: name, incarnation: incarnation) {
+    return ClientCore(plan: plan, name: name, incarnation: incarnation, random: {
         counter.value += 1
         return counter.value
-    }
+    }, spare: spare)
 }

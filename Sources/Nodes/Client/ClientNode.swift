@@ -5,21 +5,27 @@ import NetModel
 /// in its room, and on losing its stream reconnects elsewhere with exponential back-off and jitter.
 ///
 /// The actor is a thin shell: the logic is `ClientCore`, a value. Each event goes into the core
-/// with the clock reading; the shell carries out the actions that come back, in order.
-package actor ClientNode: ClusterNode {
+/// with the clock reading; the shell carries out the actions that come back, in order. The core's
+/// timers stay data down to the environment: the shell keeps each by token (`PendingTimers`) and
+/// arms a token timer, so a pending timer costs no closure.
+package actor ClientNode: ClusterNode, TokenTimerTarget {
     package nonisolated let env: any NodeEnvironment
     // Actor state, touched only by this actor's handlers one at a time: no dynamic exclusivity
     // checks (they cost ~3% of the 1,000-client run; see docs/determinism.md, "Speed").
     @exclusivity(unchecked) var core: ClientCore
     /// The id of the last message sent (an attack's trace record names it).
     @exclusivity(unchecked) var lastMessageID: UInt64 = 0
+    /// The core's timers armed and not yet due, by token (timers as data: no closure per timer).
+    @exclusivity(unchecked) var timers = PendingTimers<ClientCore.Timer>()
 
     package nonisolated var unownedExecutor: UnownedSerialExecutor { env.executor }
 
-    /// A client following `plan`.
-    package init(env: any NodeEnvironment, plan: ClientPlan) {
+    /// A client following `plan`; `spares`, when given, holds the action list it recycles, shared
+    /// with the other nodes of its thread (a simulated run's).
+    package init(env: any NodeEnvironment, plan: ClientPlan, spares: SharedActionSpares? = nil) {
         self.env = env
-        core = makeClientCore(plan: plan, name: env.name, incarnation: env.incarnationID, random: { env.random() })
+        core = makeClientCore(plan: plan, name: env.name, incarnation: env.incarnationID, random: { env.random() },
+                              spare: spares?.client ?? ActionSpare())
     }
 
     /// Whether the push stream is open and accepted.
@@ -49,7 +55,8 @@ package actor ClientNode: ClusterNode {
         perform(core.receive(inbound, now: env.now))
     }
 
-    private func fire(_ timer: ClientCore.Timer) {
+    package func timerFired(token: UInt64) {
+        guard let timer = timers.take(token) else { return }
         perform(core.fire(timer, now: env.now))
     }
 
@@ -72,7 +79,7 @@ package actor ClientNode: ClusterNode {
             case .closeStream(let id):
                 env.transport.closeStream(id)
             case .schedule(let timer, let delay):
-                env.scheduleTimer(after: delay, on: self) { $0.fire(timer) }
+                env.scheduleTimer(after: delay, on: self, token: timers.add(timer))
             case .log(let label, let detail):
                 env.log(label, detail)
             case .logAttack(let kind, let service, let request, let token):

@@ -42,6 +42,8 @@ package struct RecentIDs: Sendable {
     private var next = 0
     /// How many ids are remembered.
     package let capacity: Int
+    /// The room the ring keeps now (at most `capacity`).
+    package var room: Int { ring.capacity }
 
     /// An empty memory of `capacity` ids.
     package init(capacity: Int) {
@@ -77,8 +79,9 @@ package struct RecentIDs: Sendable {
     package mutating func insert(_ value: UInt64) -> Bool {
         guard !contains(value) else { return false }
         if ring.count < capacity {
-            // Grown by doubling up to the capacity, never past it.
-            if ring.count == ring.capacity { ring.reserveCapacity(min(capacity, max(4, ring.count * 2))) }
+            // Grown by half its length up to the capacity, never past it (doubling left a third of
+            // a client's two rings spare on average).
+            if ring.count == ring.capacity { ring.reserveCapacity(min(capacity, ring.count + max(4, ring.count / 2))) }
             ring.append(value)
         } else {
             ring[next] = value

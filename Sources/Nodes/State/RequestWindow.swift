@@ -75,8 +75,9 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
     private struct OriginWindow: Sendable {
         var epoch: UInt64
         /// The remembered requests, oldest first. Never longer than the capacity, and grown by
-        /// doubling only up to it (`remember(_:capacity:)`): a window is kept per origin for the
-        /// whole run, so its spare room is memory per client.
+        /// half its length only up to it (`remember(_:capacity:)`): a window is kept per origin
+        /// for the whole run, so its spare room is memory per client (doubling left a third of
+        /// it spare on average).
         var entries: [Entry] = []
         /// The answers that do not pack, by slot (nil: a free slot).
         var wholeAnswers: [Answer?] = []
@@ -128,7 +129,7 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
                 release(gone)
                 forgottenUpTo = max(forgottenUpTo, gone.id(epoch: epoch))
             } else if entries.count == entries.capacity {
-                entries.reserveCapacity(min(capacity, max(2, 2 * entries.count)))
+                entries.reserveCapacity(min(capacity, entries.count + max(2, entries.count / 2)))
             }
             entries.append(Entry(key))
         }

@@ -1,0 +1,63 @@
+/// A shell's timers as data: the core's timer values armed and not yet fired, each under the
+/// token the environment hands back when it is due (`NodeEnvironment.scheduleTimer(after:on:token:)`).
+///
+/// A client keeps a handful pending (its workload loops, the token refresh, a request's timeout);
+/// kept here, a timer costs its value in one array instead of two closures on the heap (the body
+/// bound to the actor, and the actor's call bound to the executor: ~150 bytes a timer).
+///
+/// Timers sit in slots, found by the token (the slot in its low 32 bits, a count of arming in the
+/// high ones): arming fills the first free slot, firing moves the value out — a timer is never
+/// copied or moved between slots (a timer of a client is a ~50-byte enum holding strings).
+struct PendingTimers<Timer> {
+    /// One slot: the timer armed in it last, and its token.
+    private struct Slot {
+        var token: UInt64
+        /// Nil once fired (the slot is free).
+        var timer: Timer?
+    }
+
+    private var slots: [Slot] = []
+    /// How many slots hold a timer.
+    private(set) var count = 0
+    /// How many timers were armed (the high half of the next token).
+    private var armed: UInt64 = 0
+
+    /// The room kept for pending timers.
+    var capacity: Int { slots.capacity }
+
+    /// Keeps `timer` until it is due.
+    /// - Returns: its token (unique within this table).
+    mutating func add(_ timer: consuming Timer) -> UInt64 {
+        armed += 1
+        var slot = 0
+        while slot < slots.count, slots[slot].timer != nil { slot += 1 }
+        let token = armed << 32 | UInt64(slot)
+        if slot == slots.count {
+            // Grown by half, not doubled: the room is kept per client.
+            if slots.count == slots.capacity { slots.reserveCapacity(slots.count + max(2, slots.count / 2)) }
+            slots.append(Slot(token: token, timer: timer))
+        } else {
+            slots[slot] = Slot(token: token, timer: timer)
+        }
+        count += 1
+        return token
+    }
+
+    /// The timer of `token` is due: hands it back and forgets it.
+    /// - Returns: the timer, or nil for a token that is not pending (taken already, or never given).
+    mutating func take(_ token: UInt64) -> Timer? {
+        let slot = Int(truncatingIfNeeded: token & 0xFFFF_FFFF)
+        guard slot < slots.count, slots[slot].token == token, let timer = slots[slot].timer.take() else { return nil }
+        count -= 1
+        while !slots.isEmpty, slots[slots.count - 1].timer == nil { slots.removeLast() }
+        // A burst of timers (many requests waiting through a partition) leaves room behind: given
+        // back once three quarters of it stand empty.
+        if slots.capacity > 16, slots.count * 4 <= slots.capacity {
+            var kept: [Slot] = []
+            kept.reserveCapacity(slots.count * 2)
+            kept.append(contentsOf: slots)
+            slots = kept
+        }
+        return timer
+    }
+}
