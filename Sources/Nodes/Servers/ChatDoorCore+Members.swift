@@ -30,7 +30,7 @@ extension ChatDoorCore {
     /// `open(_:name:link:now:)` within an event.
     mutating func open(_ member: ChatMemberID, name: String) {
         guard members[member] == nil else { return }
-        let user = userPrefix + String(member.rawValue)   // `d1/TAG/ID`: 15 bytes up to ID 999,999
+        let user = userPrefix + member.rawValue   // `d1/TAG/ID`: 15 bytes up to ID 999,999
         let record = DoorMember(user: user, defaultName: name, connection: nextConnection, since: now.nanoseconds)
         nextConnection += 1
         members[member] = record
