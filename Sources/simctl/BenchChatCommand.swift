@@ -19,7 +19,8 @@ enum BenchChatCommand: Command {
     it). Each message's text carries its room and sequence number, so every receiver checks
     that nothing is lost or duplicated. Reports deliveries per second, the fan-out latency
     (send to each member's receipt, monotonic clock) p50/p99, and the server process's CPU time
-    (user + system, /proc/PID/stat) per delivery over the measured phase only. Build in release
+    (the scheduler's run time of its threads, /proc/PID/task/*/schedstat) per delivery over the
+    measured phase only. Build in release
     mode for real figures: swift build -c release; .build/release/simctl bench chat
 
     OPTIONS:

@@ -87,21 +87,3 @@ struct BenchChatError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
-
-/// The CPU time (user + system) process `pid` has used so far, in microseconds, from
-/// `/proc/PID/stat` (clock ticks, 10 ms here).
-/// - Throws: `BenchChatError` when it cannot be read.
-func processCPUMicroseconds(_ pid: Int32) throws -> Double {
-    let path = "/proc/\(pid)/stat"
-    guard let stat = try? String(contentsOfFile: path, encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else {
-        throw BenchChatError("cannot read \(path)")
-    }
-    // Fields after the command name: state is field 3, utime 14, stime 15.
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
-        throw BenchChatError("unexpected format of \(path)")
-    }
-    let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-    return (user + system) / ticks * 1e6
-}

@@ -1,3 +1,4 @@
+import Foundation
 @testable import simctl
 import Testing
 
@@ -94,5 +95,41 @@ struct ChatBenchVsRedisSummaryTests {
     @Test("a run's last line keeps the format scripts read")
     func line() {
         #expect(Self.run(0.756).line == "deliveries/s=1000000 p50_ms=0.500 p99_ms=1.000 server_us_per_delivery=0.756 lost=0 dup=0")
+    }
+}
+
+/// `bench chat`'s CPU figure: the scheduler's nanoseconds, not 10 ms ticks.
+@Suite("simctl: bench chat's CPU time of a process")
+struct ProcessCPUTests {
+    @Test("a schedstat line's first field is the run time; anything else is refused")
+    func parse() {
+        #expect(ProcessCPU.runNanoseconds(schedstat: "123456789 2000 17\n") == 123_456_789)
+        #expect(ProcessCPU.runNanoseconds(schedstat: "") == nil)
+        #expect(ProcessCPU.runNanoseconds(schedstat: "x 1 2") == nil)
+    }
+
+    @Test("a busy child process: the run time grows with its work and agrees with its clock ticks")
+    func busyChild() throws {
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sh")
+        child.arguments = ["-c", "while :; do :; done"]   // one thread, busy until killed
+        try child.run()
+        defer { kill(child.processIdentifier, SIGKILL); child.waitUntilExit() }   // SIGKILL: a signal mask inherited from the test process cannot hold it
+        let pid = child.processIdentifier
+        let before = try #require(ProcessCPU.schedstatNanoseconds(pid), "schedstat is readable on this kernel")
+        let ticksBefore = try ProcessCPU.statTicksMicroseconds(pid)
+        // Until the scheduler has counted 0.3 s of the child's work, whatever the machine's load
+        // (at most 20 s of wall time).
+        var after = before
+        let deadline = DispatchTime.now().uptimeNanoseconds + 20_000_000_000
+        while after < before + 300_000_000 && DispatchTime.now().uptimeNanoseconds < deadline {
+            usleep(20_000)
+            after = try #require(ProcessCPU.schedstatNanoseconds(pid))
+        }
+        let ticksAfter = try ProcessCPU.statTicksMicroseconds(pid)
+        let spent = Double(after - before) / 1_000
+        #expect(spent >= 300_000, "the work was counted: \(spent) µs")
+        #expect(abs(spent - (ticksAfter - ticksBefore)) <= 40_000 + 0.1 * spent, "schedstat \(spent) µs, ticks \(ticksAfter - ticksBefore) µs")
+        #expect(try processCPUMicroseconds(pid) >= Double(after) / 1_000)
     }
 }
