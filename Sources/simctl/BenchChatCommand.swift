@@ -160,18 +160,13 @@ enum BenchChatCommand: Command {
     static func measureAgainstRedis(_ settings: ChatBenchLoad.Settings, workers: Int, pairs: Int) throws -> Int32 {
         var redis = settings
         redis.wire = .redis
-        var results: [(chat: ChatBenchMeasurement, redis: ChatBenchMeasurement)] = []
-        for pair in 1...pairs {
-            let c = try measureOnce(settings, workers: workers)
-            let r = try measureOnce(redis, workers: 1)
-            results.append((c, r))
-            print("pair \(pair): chat " + String(format: "%.3f", c.serverMicroseconds) + " µs, redis "
-                  + String(format: "%.3f", r.serverMicroseconds) + " µs per delivery: ratio "
-                  + String(format: "%.3f", ChatBenchMeasurement.ratio(c, r)))
+        let results = try measurePairs(pairs, first: { try measureOnce(settings, workers: workers) },
+                                       second: { try measureOnce(redis, workers: 1) }) { c, r in
+            "chat " + String(format: "%.3f", c.serverMicroseconds) + " µs, redis " + String(format: "%.3f", r.serverMicroseconds)
+                + " µs per delivery: ratio " + String(format: "%.3f", ChatBenchMeasurement.ratio(c, r))
         }
-        let summary = ChatBenchMeasurement.pairSummary(results)
-        print(summary)
-        return results.allSatisfy { $0.chat.lost == 0 && $0.chat.duplicates == 0 && $0.redis.lost == 0 && $0.redis.duplicates == 0 } ? 0 : 1
+        print(ChatBenchMeasurement.pairSummary(results.map { (chat: $0.0, redis: $0.1) }))
+        return results.allSatisfy { $0.0.isWhole && $0.1.isWhole } ? 0 : 1
     }
 
     /// `--vs-standalone N`: N pairs, each the cluster-backed server then the standalone one under
@@ -179,17 +174,28 @@ enum BenchChatCommand: Command {
     /// processes together over the standalone server), then their median.
     /// - Returns: 0, or 1 when a run lost or duplicated a message.
     static func measureClusterAgainstStandalone(_ settings: ChatBenchLoad.Settings, workers: Int, pairs: Int) throws -> Int32 {
-        var results: [(cluster: ChatBenchMeasurement, standalone: ChatBenchMeasurement)] = []
-        for pair in 1...pairs {
-            let c = try measureOnce(settings, workers: workers, cluster: true)
-            let s = try measureOnce(settings, workers: workers)
-            results.append((c, s))
-            print("pair \(pair): cluster-backed " + String(format: "%.3f", c.totalMicroseconds) + " µs (door "
-                  + String(format: "%.3f", c.serverMicroseconds) + "), standalone " + String(format: "%.3f", s.serverMicroseconds)
-                  + " µs per delivery: ratio " + String(format: "%.3f", ChatBenchMeasurement.clusterRatio(c, s)))
+        let results = try measurePairs(pairs, first: { try measureOnce(settings, workers: workers, cluster: true) },
+                                       second: { try measureOnce(settings, workers: workers) }) { c, s in
+            "cluster-backed " + String(format: "%.3f", c.totalMicroseconds) + " µs (door " + String(format: "%.3f", c.serverMicroseconds)
+                + "), standalone " + String(format: "%.3f", s.serverMicroseconds) + " µs per delivery: ratio "
+                + String(format: "%.3f", ChatBenchMeasurement.clusterRatio(c, s))
         }
-        print(ChatBenchMeasurement.clusterPairSummary(results))
-        return results.allSatisfy { $0.cluster.lost == 0 && $0.cluster.duplicates == 0 && $0.standalone.lost == 0 && $0.standalone.duplicates == 0 } ? 0 : 1
+        print(ChatBenchMeasurement.clusterPairSummary(results.map { (cluster: $0.0, standalone: $0.1) }))
+        return results.allSatisfy { $0.0.isWhole && $0.1.isWhole } ? 0 : 1
+    }
+
+    /// Runs `first` then `second`, `count` times, printing `pair K: ` and `line` of each pair.
+    /// - Returns: the pairs' measurements, in order.
+    private static func measurePairs(_ count: Int, first: () throws -> ChatBenchMeasurement, second: () throws -> ChatBenchMeasurement,
+                                     line: (ChatBenchMeasurement, ChatBenchMeasurement) -> String) throws
+        -> [(ChatBenchMeasurement, ChatBenchMeasurement)] {
+        var results: [(ChatBenchMeasurement, ChatBenchMeasurement)] = []
+        for pair in 1...count {
+            let a = try first(), b = try second()
+            results.append((a, b))
+            print("pair \(pair): " + line(a, b))
+        }
+        return results
     }
 }
 
@@ -217,6 +223,9 @@ struct ChatBenchMeasurement {
     /// The server's and the cluster processes' CPU per delivery together, microseconds.
     var totalMicroseconds: Double { serverMicroseconds + (clusterMicroseconds ?? 0) }
 
+    /// Whether nothing was lost or duplicated.
+    var isWhole: Bool { lost == 0 && duplicates == 0 }
+
     /// A cluster-backed run's total CPU per delivery over a standalone run's (0 when that is 0).
     static func clusterRatio(_ cluster: ChatBenchMeasurement, _ standalone: ChatBenchMeasurement) -> Double {
         standalone.serverMicroseconds > 0 ? cluster.totalMicroseconds / standalone.serverMicroseconds : 0
@@ -226,13 +235,10 @@ struct ChatBenchMeasurement {
     /// ratio_max=B cluster_us_median=C door_us_median=D standalone_us_median=E cluster_p99_ms_max=F
     /// standalone_p99_ms_max=G`.
     static func clusterPairSummary(_ pairs: [(cluster: ChatBenchMeasurement, standalone: ChatBenchMeasurement)]) -> String {
-        let ratios = pairs.map { clusterRatio($0.cluster, $0.standalone) }
-        func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        return "vs-standalone: pairs=\(pairs.count) ratio_median=\(f(BenchCommand.median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
-            + " ratio_max=\(f(ratios.max() ?? 0)) cluster_us_median=\(f(BenchCommand.median(pairs.map(\.cluster.totalMicroseconds))))"
-            + " door_us_median=\(f(BenchCommand.median(pairs.map(\.cluster.serverMicroseconds))))"
-            + " standalone_us_median=\(f(BenchCommand.median(pairs.map(\.standalone.serverMicroseconds))))"
-            + " cluster_p99_ms_max=\(f(pairs.map(\.cluster.p99).max() ?? 0)) standalone_p99_ms_max=\(f(pairs.map(\.standalone.p99).max() ?? 0))"
+        sideBySide("vs-standalone", ratios: pairs.map { clusterRatio($0.cluster, $0.standalone) },
+                   medians: [("cluster_us", pairs.map(\.cluster.totalMicroseconds)), ("door_us", pairs.map(\.cluster.serverMicroseconds)),
+                             ("standalone_us", pairs.map(\.standalone.serverMicroseconds))],
+                   worst: [("cluster_p99_ms", pairs.map(\.cluster.p99)), ("standalone_p99_ms", pairs.map(\.standalone.p99))])
     }
 
     /// The chat server's CPU per delivery over Redis's (0 when Redis's is 0).
@@ -243,12 +249,19 @@ struct ChatBenchMeasurement {
     /// The last line of `--vs-redis`: `vs-redis: pairs=N ratio_median=R ratio_min=A ratio_max=B
     /// chat_us_median=C redis_us_median=D chat_p99_ms_max=E redis_p99_ms_max=F`.
     static func pairSummary(_ pairs: [(chat: ChatBenchMeasurement, redis: ChatBenchMeasurement)]) -> String {
-        let ratios = pairs.map { ratio($0.chat, $0.redis) }
+        sideBySide("vs-redis", ratios: pairs.map { ratio($0.chat, $0.redis) },
+                   medians: [("chat_us", pairs.map(\.chat.serverMicroseconds)), ("redis_us", pairs.map(\.redis.serverMicroseconds))],
+                   worst: [("chat_p99_ms", pairs.map(\.chat.p99)), ("redis_p99_ms", pairs.map(\.redis.p99))])
+    }
+
+    /// `LABEL: pairs=N ratio_median=R ratio_min=A ratio_max=B`, then `NAME_median=` of each of
+    /// `medians` and `NAME_max=` of each of `worst`, three decimals each.
+    private static func sideBySide(_ label: String, ratios: [Double], medians: [(String, [Double])], worst: [(String, [Double])]) -> String {
         func f(_ x: Double) -> String { String(format: "%.3f", x) }
-        return "vs-redis: pairs=\(pairs.count) ratio_median=\(f(BenchCommand.median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
-            + " ratio_max=\(f(ratios.max() ?? 0)) chat_us_median=\(f(BenchCommand.median(pairs.map(\.chat.serverMicroseconds))))"
-            + " redis_us_median=\(f(BenchCommand.median(pairs.map(\.redis.serverMicroseconds))))"
-            + " chat_p99_ms_max=\(f(pairs.map(\.chat.p99).max() ?? 0)) redis_p99_ms_max=\(f(pairs.map(\.redis.p99).max() ?? 0))"
+        return "\(label): pairs=\(ratios.count) ratio_median=\(f(BenchCommand.median(ratios))) ratio_min=\(f(ratios.min() ?? 0))"
+            + " ratio_max=\(f(ratios.max() ?? 0))"
+            + medians.map { " \($0.0)_median=\(f(BenchCommand.median($0.1)))" }.joined()
+            + worst.map { " \($0.0)_max=\(f($0.1.max() ?? 0))" }.joined()
     }
 }
 
