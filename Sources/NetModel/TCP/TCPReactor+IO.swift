@@ -148,8 +148,6 @@ extension TCPReactor {
     /// Handles every complete frame buffered on `connection`.
     /// - Returns: false when the connection was closed meanwhile.
     private func drainFrames(_ connection: TCPConnection) -> Bool {
-        var frames = 0
-        defer { if frames > 0 { stats.update { $0.framesIn += frames } } }
         while connection.state != .closed {
             let frame: TCPFrame?
             do {
@@ -159,7 +157,9 @@ extension TCPReactor {
                 return false
             }
             guard let frame else { return true }
-            frames += 1
+            // Counted before it is handled: with no workers the handler runs right here, and
+            // whoever sees the delivery must see the frame counted.
+            stats.update { $0.framesIn += 1 }
             handleFrame(frame, on: connection)
         }
         return false
