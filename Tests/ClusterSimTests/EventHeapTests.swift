@@ -56,6 +56,38 @@ struct EventHeapTests {
         #expect(heap.pop() == nil && reference.items.isEmpty)
     }
 
+    @Test("events far beyond the ring (minutes ahead), long idle gaps and pushes into every tier come out in order", arguments: [7, 8, 9] as [UInt64])
+    func farEventsAndGaps(seed: UInt64) {
+        var random = SeededRandom(seed: seed)
+        var heap = EventHeap(), reference = Reference()
+        var now: Int64 = 0, seq: UInt64 = 0
+        let ring = EventHeap.ringSize << EventHeap.bucketShift   // the ring's span in nanoseconds
+        for step in 0..<8_000 {
+            if random.next() % 5 < 3 || heap.isEmpty {
+                seq += 1
+                let delay: Int64 = switch random.next() % 6 {
+                case 0: 0
+                case 1: Int64(random.next() % 8_000_000)                 // this bucket or the next
+                case 2: Int64(random.next() % UInt64(ring))               // anywhere in the ring
+                case 3: ring - 2_000_000 + Int64(random.next() % 4_000_000)   // the ring's edge
+                case 4: Int64(random.next() % UInt64(20 * ring))          // far, up to 20 revolutions
+                default: Int64(random.next() % 1_000)
+                }
+                heap.push(at: now + delay, seq: seq, .target(0, token: Int(seq)))
+                reference.push(now + delay, seq)
+            } else if step % 97 == 0 {
+                // Drain to empty now and then: the next pushes land after a jump.
+                while !heap.isEmpty { now = Self.popBoth(&heap, &reference) ?? now }
+                now += Int64(random.next() % UInt64(3 * ring))
+            } else {
+                now = Self.popBoth(&heap, &reference) ?? now
+            }
+            #expect(heap.count == reference.items.count)
+        }
+        while !heap.isEmpty { Self.popBoth(&heap, &reference) }
+        #expect(heap.pop() == nil && reference.items.isEmpty)
+    }
+
     @Test("a push below the instant looked at (between two runs) still comes out first")
     func pushBelowPeekedMinimum() {
         var heap = EventHeap(), reference = Reference()
@@ -117,7 +149,7 @@ struct EventHeapKeyTests {
         var heap = EventHeap(), reference = EventHeapTests.Reference()
         var removed = 0
         for seq in 1...5_000 as ClosedRange<UInt64> {
-            let at = Int64(random.next() % 1_000_000)
+            let at = seq % 4 == 0 ? Int64(random.next() % 100_000_000_000) : Int64(random.next() % 1_000_000)
             // Target 1 carries the dead tokens (odd seq), target 0 the others.
             let target = seq % 3 == 0 ? 1 : 0
             heap.push(at: at, seq: seq, .target(target, token: Int(seq)))
