@@ -88,6 +88,19 @@ struct EventHeapTests {
         #expect(heap.pop() == nil && reference.items.isEmpty)
     }
 
+    @Test("an event one revolution past the bucket the heap moves to waits for the buckets before it")
+    func eventOneRevolutionAhead() {
+        var heap = EventHeap()
+        let bucket = Int64(1) << EventHeap.bucketShift, revolution = EventHeap.ringSize * bucket
+        heap.push(at: revolution, seq: 1, .target(0, token: 1))        // bucket ringSize: in the ring
+        heap.push(at: 2 * revolution, seq: 2, .target(0, token: 2))    // bucket 2 ringSize: far
+        #expect(heap.pop()?.at == revolution)     // the heap has moved to bucket ringSize
+        heap.push(at: revolution + bucket, seq: 3, .target(0, token: 3))
+        #expect(heap.pop()?.at == revolution + bucket)
+        #expect(heap.pop()?.at == 2 * revolution)
+        #expect(heap.pop() == nil)
+    }
+
     @Test("a push below the instant looked at (between two runs) still comes out first")
     func pushBelowPeekedMinimum() {
         var heap = EventHeap(), reference = Reference()
