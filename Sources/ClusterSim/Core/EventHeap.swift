@@ -37,15 +37,13 @@ struct EventHeap {
     /// The bucket the heap has reached.
     private var current: Int64 = 0
     /// Buckets `current + 1 ... current + ringSize`, each at index bucket mod `ringSize`, unsorted.
-    private var ring: [[UInt128]] = Array(repeating: [], count: Int(EventHeap.ringSize))
-    /// Events in the ring.
-    private var ringCount = 0
+    private let ring = BucketRing(size: Int(EventHeap.ringSize))
     /// Events of buckets beyond the ring, unsorted.
     private var far: [UInt128] = []
     private let actions = SlotPool<Action>(capacity: 1024)
 
     var isEmpty: Bool { count == 0 }
-    var count: Int { keys.count + ringCount + far.count }
+    var count: Int { keys.count + ring.count + far.count }
     /// The instant of the earliest event (moving the next bucket into the heap if it is empty).
     var firstInstant: Int64? {
         mutating get {
@@ -72,8 +70,7 @@ struct EventHeap {
             keys.append(key)
             keys.withUnsafeMutableBufferPointer { $0.siftUpLast() }
         } else if bucket - current <= Self.ringSize {
-            ring[Int(bucket & (Self.ringSize - 1))].append(key)
-            ringCount += 1
+            ring.append(key, to: Int(truncatingIfNeeded: bucket))
         } else {
             far.append(key)
         }
@@ -108,13 +105,7 @@ struct EventHeap {
         let heapBefore = keys.count
         keys.removeAll(where: isRemoved)
         if keys.count != heapBefore { keys.withUnsafeMutableBufferPointer { $0.heapify() } }
-        if ringCount > 0 {
-            for i in ring.indices where !ring[i].isEmpty {
-                let n = ring[i].count
-                ring[i].removeAll(where: isRemoved)
-                ringCount -= n - ring[i].count
-            }
-        }
+        ring.removeAll(where: isRemoved)
         far.removeAll(where: isRemoved)
         return before - count
     }
@@ -123,20 +114,15 @@ struct EventHeap {
     /// - Returns: false when no event is pending at all.
     private mutating func refill() -> Bool {
         while keys.isEmpty {
-            if ringCount == 0 {
+            if ring.count == 0 {
                 guard let nearest = far.min() else { return false }
                 // Nothing in the ring: jump to just before the far list's earliest bucket.
                 current = (Int64(truncatingIfNeeded: nearest >> 64) >> Self.bucketShift) - 1
                 moveFarIntoRing()
             }
             current += 1
-            let slot = Int(current & (Self.ringSize - 1))
-            if !ring[slot].isEmpty {
-                ringCount -= ring[slot].count
-                keys.append(contentsOf: ring[slot])
-                ring[slot] = []
-                keys.withUnsafeMutableBufferPointer { $0.heapify() }
-            }
+            ring.drain(Int(truncatingIfNeeded: current), into: &keys)
+            if keys.count > 1 { keys.withUnsafeMutableBufferPointer { $0.heapify() } }
             // Once a revolution (after the slot is emptied: it now stands for bucket
             // current + ringSize), the far events that came within reach move into the ring.
             if current & (Self.ringSize - 1) == 0 { moveFarIntoRing() }
@@ -152,8 +138,7 @@ struct EventHeap {
         for key in far {
             let bucket = Int64(truncatingIfNeeded: key >> 64) >> Self.bucketShift
             if bucket <= horizon {
-                ring[Int(bucket & (Self.ringSize - 1))].append(key)
-                ringCount += 1
+                ring.append(key, to: Int(truncatingIfNeeded: bucket))
             } else {
                 kept.append(key)
             }
