@@ -32,7 +32,8 @@ struct PendingKicks: Sendable {
         var kick: Kick
     }
 
-    /// A queue entry: current while the stream's entry has the same order and send time.
+    /// A queue entry: current while the stream's entry has the same order (a kick sent again
+    /// leaves its old entry behind the head: it was taken off to be sent).
     private struct Waiting: Sendable {
         var sentAt: VirtualInstant
         var order: Int
@@ -102,8 +103,7 @@ struct PendingKicks: Sendable {
     }
 
     private func isCurrent(_ w: Waiting) -> Bool {
-        guard let entry = pending[w.stream] else { return false }
-        return entry.order == w.order && entry.kick.sentAt == w.sentAt
+        pending[w.stream]?.order == w.order
     }
 
     private mutating func clearQueue() {
