@@ -1,9 +1,9 @@
-/// The ring of `EventHeap`: `size` buckets of event keys, unsorted, each on its own buffer that
-/// keeps its room from one revolution to the next (a bucket fills to about the same size each
-/// time round, so after the first revolution appending allocates nothing).
+/// The ring of `EventHeap`: `size` buckets of event keys, unsorted, each on its own buffer, given
+/// back when the bucket is drained (kept, the room of 32,768 buckets at their fullest cost ~2.8 KB
+/// per client at 10,000 clients: peak RSS 198 MB against 170 MB).
 ///
 /// Plain buffers, not an array of arrays: each append to a nested array checked the uniqueness
-/// of both arrays and grew the inner one from nothing every revolution.
+/// of both arrays.
 final class BucketRing {
     private struct Bucket {
         var keys: UnsafeMutablePointer<UInt128>?
@@ -46,7 +46,8 @@ final class BucketRing {
         guard b.pointee.count > 0 else { return }
         keys.append(contentsOf: UnsafeBufferPointer(start: b.pointee.keys, count: b.pointee.count))
         count -= b.pointee.count
-        b.pointee.count = 0
+        b.pointee.keys?.deallocate()
+        b.pointee = Bucket()
     }
 
     /// Removes the keys `isRemoved` accepts from every bucket (the others keep their order).
@@ -65,7 +66,7 @@ final class BucketRing {
     }
 
     private func grow(_ b: UnsafeMutablePointer<Bucket>) {
-        let capacity = max(16, b.pointee.capacity * 2)
+        let capacity = max(8, b.pointee.capacity * 2)
         let keys = UnsafeMutablePointer<UInt128>.allocate(capacity: capacity)
         if let old = b.pointee.keys {
             keys.moveInitialize(from: old, count: b.pointee.count)
