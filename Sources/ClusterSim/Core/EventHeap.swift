@@ -18,6 +18,8 @@ import NetModel
 /// totally ordered, so the events come out exactly as one heap would give them. (Buckets of 4.2,
 /// 1, 0.5 and 0.25 ms were measured side by side on `bench sim` and the 10,000-client mix: 0.5 ms
 /// was the fastest or within the noise of it.)
+///
+/// A run has one, never copied: copies would share the ring and the slot pool (classes).
 struct EventHeap {
     /// What an event does when its instant comes.
     enum Action {
