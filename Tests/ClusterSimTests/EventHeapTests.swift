@@ -120,6 +120,19 @@ struct EventHeapTests {
         #expect(heap.firstInstant == nil)
     }
 
+    @Test("a push far below the instant looked at (the heap moved on to a later bucket) still comes out first")
+    func pushBelowALaterPeekedBucket() {
+        var heap = EventHeap()
+        heap.push(at: 10_000_000_000, seq: 1, .target(0, token: 1))   // 10 s: the heap moves on to its bucket
+        #expect(heap.firstInstant == 10_000_000_000)
+        heap.push(at: 1_000_000_000, seq: 2, .target(0, token: 2))    // 1 s, pushed after the look
+        heap.push(at: 40_000_000_000, seq: 3, .target(0, token: 3))   // 40 s: beyond the ring from there
+        #expect(heap.pop()?.at == 1_000_000_000)
+        #expect(heap.pop()?.at == 10_000_000_000)
+        #expect(heap.pop()?.at == 40_000_000_000)
+        #expect(heap.pop() == nil)
+    }
+
     @Test("events at one instant come out in the order they were pushed")
     func sameInstantFIFO() {
         var heap = EventHeap()
