@@ -36,11 +36,48 @@ struct ChecksCompactScanTests {
     @Test("settled pushes grow by a quarter, not by doubling")
     func settledPushesRoom() {
         var settled = SettledPushes()
+        var codes = PushCodes()
         for n in 1...200 {
-            _ = settled.settle(UInt64(n), acceptedSeq: n, receiptSeq: n + 1, by: NodeName(.client, 1))
+            _ = settled.settle(UInt64(n), acceptedSeq: n, receiptSeq: n + 1, by: NodeName(.client, 1), codes: &codes)
             #expect(settled.entries.capacity <= max(8, n + n / 4 + 8), "room \(settled.entries.capacity) for \(n)")
         }
-        #expect(settled.count == 200 && settled.find(77)?.receiptSeq == 78)
+        #expect(settled.count == 200 && settled.find(77, codes: codes)?.receiptSeq == 78)
+    }
+
+    @Test("push codes: a push id in 32 bits (its prefix's number, a 24-bit counter) comes back whole; ids past them have none")
+    func pushCodes() {
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 5)
+        let b = PushIDLayout.prefix(node: NodeName(.chat, 1), incarnation: 0xF_FFFF)
+        var codes = PushCodes()
+        #expect(codes.code(of: a | 1) == nil, "a prefix not numbered yet has no code")
+        let ids: [UInt64] = [a | 1, b | 7, a | 2, b | 1, a | 0xFF_FFFF, 3]
+        let assigned = ids.map { codes.assign($0) }
+        #expect(assigned.allSatisfy { $0 != nil } && codes.prefixCount == 3)
+        #expect(Set(assigned.compactMap { $0 }).count == ids.count, "distinct ids, distinct codes")
+        for (id, code) in zip(ids, assigned) {
+            #expect(codes.id(of: code!) == id && codes.code(of: id) == code)
+        }
+        #expect(codes.assign(a | 0x100_0000) == nil && codes.code(of: a | 0x100_0000) == nil, "a counter of 2^24 has no code")
+        // The 256 prefixes the table numbers, then none.
+        for p: UInt64 in 1...300 { _ = codes.assign(p << 32 | 1) }
+        #expect(codes.prefixCount == 256 && codes.assign(300 << 32 | 1) == nil && codes.code(of: 300 << 32 | 1) == nil)
+        #expect(codes.id(of: codes.code(of: 250 << 32 | 1)!) == 250 << 32 | 1)
+    }
+
+    @Test("settled pushes: a push without a code is not settled (its fate is kept in full); the others are found by id")
+    func settledPushesUncoded() {
+        var settled = SettledPushes()
+        var codes = PushCodes()
+        let client = NodeName(.client, 4)
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 1)
+        let b = PushIDLayout.prefix(node: NodeName(.frontend, 2), incarnation: 1)
+        #expect(settled.settle(b | 9, acceptedSeq: 10, receiptSeq: 12, by: client, codes: &codes))
+        #expect(settled.settle(a | 3, acceptedSeq: 20, receiptSeq: 25, by: client, codes: &codes))
+        #expect(!settled.settle(a | 0x100_0000, acceptedSeq: 30, receiptSeq: 31, by: client, codes: &codes))
+        #expect(settled.find(a | 3, codes: codes)?.receiptSeq == 25 && settled.find(b | 9, codes: codes)?.acceptedSeq == 10)
+        #expect(settled.find(a | 9, codes: codes) == nil && settled.find(b | 3, codes: codes) == nil)
+        #expect(settled.find(a | 0x100_0000, codes: codes) == nil && settled.count == 2)
+        #expect(settled.unsettle(b | 9, codes: codes)?.client == client && settled.find(b | 9, codes: codes) == nil)
     }
 
     @Test("shared lists: an equal list comes back as the copy kept, sharing its storage; others are their own")
@@ -171,6 +208,28 @@ struct ChecksCompactScanTests {
             t.log(.seconds(1), Fx.session, NodeLog.pushAccepted, ["push": push, "user": user, "seq": 1, "gen": 1])
         }
         #expect(RunMetrics(makeRun(t.events)).pushesAccepted == 5)
+    }
+
+    @Test("metrics: pushes of several prefixes, and pushes without a 32-bit code, count once per user")
+    func pushesAcceptedOncePerCode() {
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 1)
+        let b = PushIDLayout.prefix(node: NodeName(.frontend, 2), incarnation: 1)
+        let big = a | 0x100_0000
+        var t = TraceBuilder()
+        for (push, user) in [(b | 1, "u"), (a | 1, "u"), (b | 1, "u"), (a | 1, "v"), (big, "u"), (big, "u"), (big, "v"), (a | 2, "u"), (a | 1, "u")] {
+            t.log(.seconds(1), Fx.session, NodeLog.pushAccepted, ["push": push, "user": user, "seq": 1, "gen": 1])
+        }
+        #expect(RunMetrics(makeRun(t.events)).pushesAccepted == 6)
+    }
+
+    @Test("metrics: latencies of 2^32 ns and more, and negative ones, are kept in full and sorted with the rest")
+    func wideLatencies() {
+        var runs = SortedRuns()
+        let values: [Int64] = [5, 1 << 32, Int64(UInt32.max), -3, 0, 4_512_137_000, 7, 1 << 40]
+        for n in 0..<(SortedRuns.runLength + 10) { runs.append(Int64((n * 7_919) % 5_003)) }
+        for v in values { runs.append(v) }
+        let expected = ((0..<(SortedRuns.runLength + 10)).map { Int64(($0 * 7_919) % 5_003) } + values).sorted()
+        #expect(runs.count == expected.count && runs.sorted() == expected)
     }
 
     @Test("chat-delivery: receptions keep their message through the line, or alone when no line announced it")
