@@ -1,0 +1,49 @@
+@testable import Nodes
+import Testing
+
+/// The room of a burst is given back (issue 13): in-flight dictionaries and recycled action
+/// lists do not keep, for the rest of the run, the room a partition's thousands of held requests
+/// took.
+@Suite("burst room: in-flight dictionaries and recycled action lists give a burst's room back")
+struct BurstRoomTests {
+    @Test("a large dictionary down to an eighth of its room moves into a smaller one, with the same entries")
+    func dictionaryGivesBackRoom() {
+        var inFlight: [UInt64: String] = [:]
+        for k: UInt64 in 0..<4_000 { inFlight[k] = "call \(k)" }
+        let burstRoom = inFlight.capacity
+        for k: UInt64 in 0..<3_000 { inFlight[k] = nil }
+        inFlight.giveBackBurstRoom()
+        #expect(inFlight.capacity == burstRoom, "a quarter in use: kept as it is")
+        for k: UInt64 in 3_000..<3_950 { inFlight[k] = nil }
+        inFlight.giveBackBurstRoom()
+        #expect(inFlight.capacity < burstRoom / 8, "room \(inFlight.capacity) for \(inFlight.count)")
+        #expect(inFlight.count == 50 && (3_950..<4_000).allSatisfy { inFlight[$0] == "call \($0)" })
+        #expect(inFlight[10] == nil)
+        // A small dictionary keeps its room, however empty.
+        var few: [UInt64: Int] = [:]
+        for k: UInt64 in 0..<100 { few[k] = 1 }
+        let room = few.capacity
+        for k: UInt64 in 0..<99 { few[k] = nil }
+        few.giveBackBurstRoom()
+        #expect(few.capacity == room && few[99] == 1)
+    }
+
+    @Test("a recycled action list keeps its room up to 64 actions; a burst's larger list is let go")
+    func actionListLetsABurstGo() {
+        let spare = ActionSpare<Int>()
+        var list = ActionList(spare: spare)
+        list.begin()
+        for n in 0..<10 { list.append(n) }
+        list.recycle(list.end())
+        #expect(spare.storage.isEmpty && spare.storage.capacity >= 10)
+        list.begin()
+        for n in 0..<5_000 { list.append(n) }
+        let burst = list.end()
+        #expect(burst.count == 5_000)
+        list.recycle(burst)
+        #expect(spare.storage.capacity <= ActionList<Int>.keptRoom, "room \(spare.storage.capacity) kept after a burst")
+        list.begin()
+        list.append(7)
+        #expect(list.end() == [7])
+    }
+}
