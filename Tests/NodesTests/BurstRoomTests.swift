@@ -11,13 +11,16 @@ struct BurstRoomTests {
         var inFlight: [UInt64: String] = [:]
         for k: UInt64 in 0..<4_000 { inFlight[k] = "call \(k)" }
         let burstRoom = inFlight.capacity
-        for k: UInt64 in 0..<3_000 { inFlight[k] = nil }
+        // Down to one entry more than an eighth of the room: kept as it is.
+        let eighth = UInt64(burstRoom / 8)
+        for k: UInt64 in 0..<(4_000 - eighth - 1) { inFlight[k] = nil }
         inFlight.giveBackBurstRoom()
-        #expect(inFlight.capacity == burstRoom, "a quarter in use: kept as it is")
-        for k: UInt64 in 3_000..<3_950 { inFlight[k] = nil }
+        #expect(inFlight.capacity == burstRoom, "more than an eighth in use: kept as it is")
+        // An eighth: moved into a dictionary with room for about twice the entries.
+        inFlight[4_000 - eighth - 1] = nil
         inFlight.giveBackBurstRoom()
-        #expect(inFlight.capacity < burstRoom / 8, "room \(inFlight.capacity) for \(inFlight.count)")
-        #expect(inFlight.count == 50 && (3_950..<4_000).allSatisfy { inFlight[$0] == "call \($0)" })
+        #expect(inFlight.capacity < burstRoom / 2, "room \(inFlight.capacity) for \(inFlight.count)")
+        #expect(inFlight.count == Int(eighth) && ((4_000 - eighth)..<4_000).allSatisfy { inFlight[$0] == "call \($0)" })
         #expect(inFlight[10] == nil)
         // A small dictionary keeps its room, however empty.
         var few: [UInt64: Int] = [:]
