@@ -230,6 +230,13 @@ struct ChecksCompactScanTests {
         for v in values { runs.append(v) }
         let expected = ((0..<(SortedRuns.runLength + 10)).map { Int64(($0 * 7_919) % 5_003) } + values).sorted()
         #expect(runs.count == expected.count && runs.sorted() == expected)
+        let sorted = runs.sortedValues()
+        #expect(sorted.count == expected.count && (0..<expected.count).allSatisfy { sorted[rank: $0] == expected[$0] })
+        #expect(sorted.last == 1 << 40 && SortedValues(sorting: values.reversed()).all == values.sorted())
+        var m = RunMetrics()
+        m.pushLatencies = [9, -3, 1 << 33, 2, 5]
+        #expect(m.pushLatencies == [-3, 2, 5, 9, 1 << 33] && m.pushLatency(percentile: 50) == .nanoseconds(5))
+        #expect(m.pushLatency(percentile: 1) == .nanoseconds(-3) && m.pushLatency(percentile: 100) == .nanoseconds(1 << 33))
     }
 
     @Test("chat-delivery: receptions keep their message through the line, or alone when no line announced it")

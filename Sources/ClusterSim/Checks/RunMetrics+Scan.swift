@@ -133,7 +133,7 @@ extension RunMetrics {
             m.chatLines = count(NodeLog.chatLine)
             m.unexpectedMessages = count(NodeLog.unexpected)
             m.frontendCrashes = frontendCrashes
-            m.pushLatencies = latencies.sorted()
+            m.sortedPushLatencies = latencies.sortedValues()
             m.pushLatencyHistogram = histogram
             m.detections = detected.sorted { $0.crash < $1.crash }.map(\.took)
 
