@@ -173,6 +173,59 @@ struct ChecksCompactScanTests {
                 + "client-5 req \(b1) (State) at frontend-1 4.000s and frontend-2 8.000s")
     }
 
+    @Test("exactly-once: executions at the edges of 12 bytes (a request 1,024 below the first to 64,511 above, step 15, the 16th node) pack; past them the list widens; repeats are found with their details")
+    func exactlyOnceTwelveByteEdges() {
+        let r0 = RequestKey.id(incarnation: 3, counter: 2_000)
+        var t = TraceBuilder()
+        var at: Int64 = 0
+        var expected: [String] = []
+        /// `req` (step `step`) of `origin` executed at `first`, later again at `again`.
+        func twice(_ origin: String, _ req: UInt64, step: UInt64 = 0, _ first: NodeName, _ again: NodeName,
+                   firstAt: Int64? = nil) {
+            at += 1
+            let a = firstAt ?? at
+            func log(_ when: Int64, _ node: NodeName) {
+                if step > 0 {
+                    t.log(.seconds(when), node, NodeLog.requestExecuted, ["origin": origin, "req": req, "step": step, "service": "State"])
+                } else {
+                    t.log(.seconds(when), node, NodeLog.requestExecuted, ["origin": origin, "req": req, "service": "State"])
+                }
+            }
+            log(a, first)
+            at = max(at, a) + 1
+            log(at, again)
+            expected.append("\(origin) req \(req) (State) at \(first) \(a).000s and \(again) \(at).000s")
+        }
+        /// The run so far judged, then a fresh trace: each group's four failures are all listed.
+        func judged() -> String {
+            let detail = ExactlyOnceChecker().check(makeRun(t.events)).detail
+            defer { (t, expected) = (TraceBuilder(), []) }
+            return detail.hasSuffix("executed-twice=4: " + expected.joined(separator: ", ")) ? "ok" : detail
+        }
+        // Packed: the first request sets the base 1,024 below it.
+        twice("client-6", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-6", r0 - 1_024, Fx.fe(1), Fx.fe(2))
+        twice("client-6", r0 - 1_024 + 65_535, Fx.fe(2), Fx.fe(1))
+        twice("client-6", r0, step: 15, Fx.fe(1), Fx.fe(2))
+        #expect(judged() == "ok")
+        // Widened: below the base, a step of 16.
+        twice("client-7", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-7", r0 - 1_025, Fx.fe(1), Fx.fe(2))
+        twice("client-8", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-8", r0, step: 16, Fx.fe(2), Fx.fe(1))
+        #expect(judged() == "ok")
+        // Widened: an instant of 2^40 ns or more; the 17th executing node (an incarnation past 4 bits).
+        twice("client-9", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-9", r0 + 1, Fx.fe(2), Fx.fe(1), firstAt: 1_100)
+        for k in 3...17 {
+            at += 1
+            t.log(.seconds(at), Fx.fe(k), NodeLog.requestExecuted, ["origin": "client-10", "req": r0 + UInt64(k), "service": "State"])
+        }
+        twice("client-10", r0 + 100, Fx.fe(16), Fx.fe(1))
+        twice("client-10", r0 + 101, Fx.fe(17), Fx.fe(1))
+        #expect(judged() == "ok")
+    }
+
     @Test("exactly-once: a node that crashed is a new incarnation; executions after its restart are judged against it")
     func exactlyOnceIncarnations() {
         var t = TraceBuilder()
