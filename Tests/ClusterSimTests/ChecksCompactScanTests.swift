@@ -214,15 +214,15 @@ struct ChecksCompactScanTests {
         twice("client-8", r0, Fx.fe(1), Fx.fe(2))
         twice("client-8", r0, step: 16, Fx.fe(2), Fx.fe(1))
         #expect(judged() == "ok")
-        // Widened: an instant of 2^40 ns or more; the 17th executing node (an incarnation past 4 bits).
-        twice("client-9", r0, Fx.fe(1), Fx.fe(2))
-        twice("client-9", r0 + 1, Fx.fe(2), Fx.fe(1), firstAt: 1_100)
-        for k in 3...17 {
+        // Widened: the 17th executing node (an incarnation past 4 bits); an instant of 2^40 ns or more.
+        for k in 1...17 {
             at += 1
             t.log(.seconds(at), Fx.fe(k), NodeLog.requestExecuted, ["origin": "client-10", "req": r0 + UInt64(k), "service": "State"])
         }
         twice("client-10", r0 + 100, Fx.fe(16), Fx.fe(1))
         twice("client-10", r0 + 101, Fx.fe(17), Fx.fe(1))
+        twice("client-9", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-9", r0 + 1, Fx.fe(2), Fx.fe(1), firstAt: 1_100)
         #expect(judged() == "ok")
     }
 
