@@ -1,3 +1,4 @@
+import NetModel
 @testable import Nodes
 import Testing
 
@@ -48,5 +49,37 @@ struct BurstRoomTests {
         list.begin()
         list.append(7)
         #expect(list.end() == [7])
+    }
+}
+
+/// Per-client tables kept for the whole run grow by a quarter, not by doubling (issue 13).
+@Suite("gentle growth: an executor's windows, a frontend's verified tokens")
+struct GentleGrowthTests {
+    @Test("an executor's windows grow by a quarter of their number, each origin keeps its own")
+    func windowsGrowGently() {
+        var window = RequestWindow<String>(capacity: 4)
+        for client in 1...2_000 {
+            let key = RequestKey(origin: NodeName(.client, client), id: RequestKey.id(incarnation: 1, counter: 1))
+            guard case .execute = window.begin(key) else {
+                Issue.record("client \(client)'s first request not executed")
+                return
+            }
+            window.finish(key, answer: "c\(client)")
+            #expect(window.originRoom <= client + client / 4 + 4, "room \(window.originRoom) for \(client)")
+        }
+        #expect(window.originCount == 2_000)
+        let key = RequestKey(origin: NodeName(.client, 1_234), id: RequestKey.id(incarnation: 1, counter: 1))
+        #expect(window.answer(for: key) == "c1234")
+    }
+
+    @Test("a frontend's verified tokens grow by a quarter, never past the limit")
+    func tokenCacheGrowsGently() {
+        let claims = TokenClaims(sub: "alice", iat: 1, exp: 100)
+        var cache = VerifiedTokenCache(limit: 1_000)
+        for n in 1...1_000 {
+            cache.remember("token-\(n)", claims)
+            #expect(cache.room <= min(1_000, n + n / 4 + 16), "room \(cache.room) for \(n)")
+        }
+        #expect(cache.count == 1_000 && cache.claims(for: "token-777") == claims)
     }
 }
