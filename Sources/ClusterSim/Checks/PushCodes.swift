@@ -30,7 +30,11 @@ struct PushCodes: Sendable {
     /// The number of `prefix`, if it has one.
     private func number(of prefix: UInt32) -> Int? {
         if lastNumber >= 0, prefix == lastPrefix { return lastNumber }
-        return prefixes.firstIndex(of: prefix)
+        // A handful of prefixes: a plain scan of their words.
+        return prefixes.withUnsafeBufferPointer { known in
+            for i in 0..<known.count where known[i] == prefix { return i }
+            return nil
+        }
     }
 
     /// The counter of `id`, when it fits a code.
