@@ -36,11 +36,48 @@ struct ChecksCompactScanTests {
     @Test("settled pushes grow by a quarter, not by doubling")
     func settledPushesRoom() {
         var settled = SettledPushes()
+        var codes = PushCodes()
         for n in 1...200 {
-            _ = settled.settle(UInt64(n), acceptedSeq: n, receiptSeq: n + 1, by: NodeName(.client, 1))
+            _ = settled.settle(UInt64(n), acceptedSeq: n, receiptSeq: n + 1, by: NodeName(.client, 1), codes: &codes)
             #expect(settled.entries.capacity <= max(8, n + n / 4 + 8), "room \(settled.entries.capacity) for \(n)")
         }
-        #expect(settled.count == 200 && settled.find(77)?.receiptSeq == 78)
+        #expect(settled.count == 200 && settled.find(77, codes: codes)?.receiptSeq == 78)
+    }
+
+    @Test("push codes: a push id in 32 bits (its prefix's number, a 24-bit counter) comes back whole; ids past them have none")
+    func pushCodes() {
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 5)
+        let b = PushIDLayout.prefix(node: NodeName(.chat, 1), incarnation: 0xF_FFFF)
+        var codes = PushCodes()
+        #expect(codes.code(of: a | 1) == nil, "a prefix not numbered yet has no code")
+        let ids: [UInt64] = [a | 1, b | 7, a | 2, b | 1, a | 0xFF_FFFF, 3]
+        let assigned = ids.map { codes.assign($0) }
+        #expect(assigned.allSatisfy { $0 != nil } && codes.prefixCount == 3)
+        #expect(Set(assigned.compactMap { $0 }).count == ids.count, "distinct ids, distinct codes")
+        for (id, code) in zip(ids, assigned) {
+            #expect(codes.id(of: code!) == id && codes.code(of: id) == code)
+        }
+        #expect(codes.assign(a | 0x100_0000) == nil && codes.code(of: a | 0x100_0000) == nil, "a counter of 2^24 has no code")
+        // The 256 prefixes the table numbers, then none.
+        for p: UInt64 in 1...300 { _ = codes.assign(p << 32 | 1) }
+        #expect(codes.prefixCount == 256 && codes.assign(300 << 32 | 1) == nil && codes.code(of: 300 << 32 | 1) == nil)
+        #expect(codes.id(of: codes.code(of: 250 << 32 | 1)!) == 250 << 32 | 1)
+    }
+
+    @Test("settled pushes: a push without a code is not settled (its fate is kept in full); the others are found by id")
+    func settledPushesUncoded() {
+        var settled = SettledPushes()
+        var codes = PushCodes()
+        let client = NodeName(.client, 4)
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 1)
+        let b = PushIDLayout.prefix(node: NodeName(.frontend, 2), incarnation: 1)
+        #expect(settled.settle(b | 9, acceptedSeq: 10, receiptSeq: 12, by: client, codes: &codes))
+        #expect(settled.settle(a | 3, acceptedSeq: 20, receiptSeq: 25, by: client, codes: &codes))
+        #expect(!settled.settle(a | 0x100_0000, acceptedSeq: 30, receiptSeq: 31, by: client, codes: &codes))
+        #expect(settled.find(a | 3, codes: codes)?.receiptSeq == 25 && settled.find(b | 9, codes: codes)?.acceptedSeq == 10)
+        #expect(settled.find(a | 9, codes: codes) == nil && settled.find(b | 3, codes: codes) == nil)
+        #expect(settled.find(a | 0x100_0000, codes: codes) == nil && settled.count == 2)
+        #expect(settled.unsettle(b | 9, codes: codes)?.client == client && settled.find(b | 9, codes: codes) == nil)
     }
 
     @Test("shared lists: an equal list comes back as the copy kept, sharing its storage; others are their own")
@@ -136,6 +173,59 @@ struct ChecksCompactScanTests {
                 + "client-5 req \(b1) (State) at frontend-1 4.000s and frontend-2 8.000s")
     }
 
+    @Test("exactly-once: executions at the edges of 12 bytes (a request 1,024 below the first to 64,511 above, step 15, the 16th node) pack; past them the list widens; repeats are found with their details")
+    func exactlyOnceTwelveByteEdges() {
+        let r0 = RequestKey.id(incarnation: 3, counter: 2_000)
+        var t = TraceBuilder()
+        var at: Int64 = 0
+        var expected: [String] = []
+        /// `req` (step `step`) of `origin` executed at `first`, later again at `again`.
+        func twice(_ origin: String, _ req: UInt64, step: UInt64 = 0, _ first: NodeName, _ again: NodeName,
+                   firstAt: Int64? = nil) {
+            at += 1
+            let a = firstAt ?? at
+            func log(_ when: Int64, _ node: NodeName) {
+                if step > 0 {
+                    t.log(.seconds(when), node, NodeLog.requestExecuted, ["origin": origin, "req": req, "step": step, "service": "State"])
+                } else {
+                    t.log(.seconds(when), node, NodeLog.requestExecuted, ["origin": origin, "req": req, "service": "State"])
+                }
+            }
+            log(a, first)
+            at = max(at, a) + 1
+            log(at, again)
+            expected.append("\(origin) req \(req) (State) at \(first) \(a).000s and \(again) \(at).000s")
+        }
+        /// The run so far judged, then a fresh trace: each group's four failures are all listed.
+        func judged() -> String {
+            let detail = ExactlyOnceChecker().check(makeRun(t.events)).detail
+            defer { (t, expected) = (TraceBuilder(), []) }
+            return detail.hasSuffix("executed-twice=4: " + expected.joined(separator: ", ")) ? "ok" : detail
+        }
+        // Packed: the first request sets the base 1,024 below it.
+        twice("client-6", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-6", r0 - 1_024, Fx.fe(1), Fx.fe(2))
+        twice("client-6", r0 - 1_024 + 65_535, Fx.fe(2), Fx.fe(1))
+        twice("client-6", r0, step: 15, Fx.fe(1), Fx.fe(2))
+        #expect(judged() == "ok")
+        // Widened: below the base, a step of 16.
+        twice("client-7", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-7", r0 - 1_025, Fx.fe(1), Fx.fe(2))
+        twice("client-8", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-8", r0, step: 16, Fx.fe(2), Fx.fe(1))
+        #expect(judged() == "ok")
+        // Widened: the 17th executing node (an incarnation past 4 bits); an instant of 2^40 ns or more.
+        for k in 1...17 {
+            at += 1
+            t.log(.seconds(at), Fx.fe(k), NodeLog.requestExecuted, ["origin": "client-10", "req": r0 + UInt64(k), "service": "State"])
+        }
+        twice("client-10", r0 + 100, Fx.fe(16), Fx.fe(1))
+        twice("client-10", r0 + 101, Fx.fe(17), Fx.fe(1))
+        twice("client-9", r0, Fx.fe(1), Fx.fe(2))
+        twice("client-9", r0 + 1, Fx.fe(2), Fx.fe(1), firstAt: 1_100)
+        #expect(judged() == "ok")
+    }
+
     @Test("exactly-once: a node that crashed is a new incarnation; executions after its restart are judged against it")
     func exactlyOnceIncarnations() {
         var t = TraceBuilder()
@@ -171,6 +261,35 @@ struct ChecksCompactScanTests {
             t.log(.seconds(1), Fx.session, NodeLog.pushAccepted, ["push": push, "user": user, "seq": 1, "gen": 1])
         }
         #expect(RunMetrics(makeRun(t.events)).pushesAccepted == 5)
+    }
+
+    @Test("metrics: pushes of several prefixes, and pushes without a 32-bit code, count once per user")
+    func pushesAcceptedOncePerCode() {
+        let a = PushIDLayout.prefix(node: NodeName(.frontend, 1), incarnation: 1)
+        let b = PushIDLayout.prefix(node: NodeName(.frontend, 2), incarnation: 1)
+        let big = a | 0x100_0000
+        var t = TraceBuilder()
+        for (push, user) in [(b | 1, "u"), (a | 1, "u"), (b | 1, "u"), (a | 1, "v"), (big, "u"), (big, "u"), (big, "v"), (a | 2, "u"), (a | 1, "u")] {
+            t.log(.seconds(1), Fx.session, NodeLog.pushAccepted, ["push": push, "user": user, "seq": 1, "gen": 1])
+        }
+        #expect(RunMetrics(makeRun(t.events)).pushesAccepted == 6)
+    }
+
+    @Test("metrics: latencies of 2^32 ns and more, and negative ones, are kept in full and sorted with the rest")
+    func wideLatencies() {
+        var runs = SortedRuns()
+        let values: [Int64] = [5, 1 << 32, Int64(UInt32.max), -3, 0, 4_512_137_000, 7, 1 << 40]
+        for n in 0..<(SortedRuns.runLength + 10) { runs.append(Int64((n * 7_919) % 5_003)) }
+        for v in values { runs.append(v) }
+        let expected = ((0..<(SortedRuns.runLength + 10)).map { Int64(($0 * 7_919) % 5_003) } + values).sorted()
+        #expect(runs.count == expected.count && runs.sorted() == expected)
+        let sorted = runs.sortedValues()
+        #expect(sorted.count == expected.count && (0..<expected.count).allSatisfy { sorted[rank: $0] == expected[$0] })
+        #expect(sorted.last == 1 << 40 && SortedValues(sorting: values.reversed()).all == values.sorted())
+        var m = RunMetrics()
+        m.pushLatencies = [9, -3, 1 << 33, 2, 5]
+        #expect(m.pushLatencies == [-3, 2, 5, 9, 1 << 33] && m.pushLatency(percentile: 50) == .nanoseconds(5))
+        #expect(m.pushLatency(percentile: 1) == .nanoseconds(-3) && m.pushLatency(percentile: 100) == .nanoseconds(1 << 33))
     }
 
     @Test("chat-delivery: receptions keep their message through the line, or alone when no line announced it")

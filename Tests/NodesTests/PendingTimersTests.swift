@@ -56,4 +56,9 @@ struct PendingTimersTests {
         // Every pending timer of every client is one of these in a slot (with its token).
         #expect(MemoryLayout<ClientCore.Timer>.stride <= 32, "\(MemoryLayout<ClientCore.Timer>.size)")
     }
+
+    @Test("a client's pending timer takes a 32-byte slot (the timer and its arming count, not the whole token)")
+    func clientSlotSize() {
+        #expect(PendingTimers<ClientCore.Timer>.slotBytes <= 32, "\(PendingTimers<ClientCore.Timer>.slotBytes)")
+    }
 }

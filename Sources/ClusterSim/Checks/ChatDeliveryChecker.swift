@@ -55,9 +55,10 @@ package struct ChatDeliveryChecker: ScanningChecker {
             userName[client] = row.user
         }
         // Per member slot of a line (see `Scan.Line.offset`): how many receptions, the first
-        // receiver, and the others in order (rare: duplicates and redeliveries).
-        var receptions = [Int](repeating: 0, count: scan.memberSlots)
-        var firstReceiver = [Int](repeating: 0, count: scan.memberSlots)
+        // receiver, and the others in order (rare: duplicates and redeliveries). 4 bytes a slot
+        // each: a slot per member of every line is the largest thing the end of a run builds.
+        var receptions = [UInt32](repeating: 0, count: scan.memberSlots)
+        var firstReceiver = [UInt32](repeating: 0, count: scan.memberSlots)
         var laterReceivers: [Int: [NodeName]] = [:]
         var lastOrdinal = [Int](repeating: -1, count: scan.clients.count)
         var failures: [String] = []
@@ -92,7 +93,7 @@ package struct ChatDeliveryChecker: ScanningChecker {
                 continue
             }
             let slot = scan.lines[ordinal].offset + member
-            if receptions[slot] == 0 { firstReceiver[slot] = r.client } else { laterReceivers[slot, default: []].append(client) }
+            if receptions[slot] == 0 { firstReceiver[slot] = UInt32(r.client) } else { laterReceivers[slot, default: []].append(client) }
             receptions[slot] += 1
             // A message said twice sits at two places in the chat node's order: its receptions are
             // not judged for order (the client shows it once, wherever it first arrives).
@@ -134,8 +135,8 @@ package struct ChatDeliveryChecker: ScanningChecker {
                 guard let i = line.members.firstIndex(of: member) else { continue }
                 let slot = line.offset + i
                 guard receptions[slot] > 0 else { continue }
-                count += receptions[slot]
-                receivers += [scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []]
+                count += Int(receptions[slot])
+                receivers += [scan.clients[Int(firstReceiver[slot])]] + laterReceivers[slot, default: []]
             }
             return (count, receivers)
         }
@@ -146,8 +147,8 @@ package struct ChatDeliveryChecker: ScanningChecker {
             for member in line.members {
                 let msg = line.msg
                 let slot = line.offset + line.members.firstIndex(of: member)!
-                var count = receptions[slot]
-                var receivers = count > 0 ? [scan.clients[firstReceiver[slot]]] + laterReceivers[slot, default: []] : []
+                var count = Int(receptions[slot])
+                var receivers = count > 0 ? [scan.clients[Int(firstReceiver[slot])]] + laterReceivers[slot, default: []] : []
                 if let all = sayings[msg] {
                     // Judged once, at the member's first saying, on every saying's receptions.
                     guard all.first(where: { scan.lines[$0].members.contains(member) }) == ordinal else { continue }

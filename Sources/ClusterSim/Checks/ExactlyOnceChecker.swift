@@ -47,7 +47,7 @@ extension ExactlyOnceChecker {
     /// the node that executed it (the node and how many times it had crashed by then); a later
     /// execution is excused when that node has crashed since.
     ///
-    /// Kept compact, since it lives for the whole run: per origin, one sorted list of 16-byte
+    /// Kept compact, since it lives for the whole run: per origin, one sorted list of 12-byte
     /// executions (``ExecutionList``; request ids mostly come in order, so a new one is appended);
     /// nodes' crash counts as a small table of incarnations.
     struct Scan: TraceScan {

@@ -2,41 +2,48 @@ import NetModel
 
 extension ExactlyOnceChecker.Scan {
     /// One origin's requests' latest executions, sorted by request id and step. Kept for the
-    /// whole run, so an execution is held in 16 bytes (`Packed`: the low 32 bits of the request
-    /// id, whose high 32 bits are the list's `reqHigh`; the trace position in 32 bits; the instant
-    /// as 48 bits of nanoseconds with the step and the incarnation in 8 bits each) until one does
-    /// not fit; from then on that origin's list holds full 40-byte ``Execution``s.
+    /// whole run, so an execution is held in 12 bytes (`Packed`: the request id as an offset of
+    /// 16 bits from the list's `reqBase`, the trace position in 32 bits, the instant as 40 bits of
+    /// nanoseconds, the step and the incarnation in 4 bits each) until one does not fit; from then
+    /// on that origin's list holds full 40-byte ``Execution``s.
     struct ExecutionList: Sendable {
-        /// An execution in 16 bytes.
+        /// An execution in 12 bytes: three 32-bit words.
         private struct Packed: Sendable {
-            private static var atBits: UInt64 { 48 }
-            let reqLow: UInt32
+            private static var atBits: UInt64 { 40 }
             let seq: UInt32
-            /// The instant's nanoseconds (low 48 bits), the step (next 8), the incarnation (top 8).
-            let word: UInt64
+            /// The instant's nanoseconds, low 32 bits.
+            let atLow: UInt32
+            /// The instant's bits 32–39 (top 8), the step (next 4), the incarnation (next 4), the
+            /// request id's offset from the list's base (low 16).
+            let meta: UInt32
 
-            /// `execution` packed under `reqHigh`, or nil when a field does not fit.
-            init?(_ execution: Execution, reqHigh: UInt64) {
+            /// `execution` packed over `reqBase`, or nil when a field does not fit.
+            init?(_ execution: Execution, reqBase: UInt64) {
                 let nanos = execution.at.nanoseconds
-                guard execution.req >> 32 == reqHigh, execution.seq >= 0, execution.seq <= Int(UInt32.max),
-                      execution.step < 256, execution.incarnation < 256, nanos >= 0, nanos < 1 << Self.atBits else { return nil }
-                reqLow = UInt32(truncatingIfNeeded: execution.req)
+                guard execution.req >= reqBase, execution.req - reqBase < 1 << 16, execution.seq >= 0,
+                      execution.seq <= Int(UInt32.max), execution.step < 16, execution.incarnation < 16,
+                      nanos >= 0, nanos < 1 << Self.atBits else { return nil }
                 seq = UInt32(execution.seq)
-                word = UInt64(nanos) | execution.step << Self.atBits | UInt64(execution.incarnation) << (Self.atBits + 8)
+                atLow = UInt32(truncatingIfNeeded: nanos)
+                meta = UInt32(nanos >> 32) << 24 | UInt32(execution.step) << 20 | execution.incarnation << 16
+                    | UInt32(execution.req - reqBase)
             }
 
-            var step: UInt64 { word >> Self.atBits & 0xFF }
+            var step: UInt64 { UInt64(meta >> 20 & 0xF) }
+            /// The request id, over `reqBase`.
+            func req(over reqBase: UInt64) -> UInt64 { reqBase + UInt64(meta & 0xFFFF) }
 
-            /// The execution, under `reqHigh`.
-            func execution(reqHigh: UInt64) -> Execution {
-                Execution(req: reqHigh << 32 | UInt64(reqLow), step: step,
-                          at: VirtualInstant(nanoseconds: Int64(word & (1 << Self.atBits - 1))), seq: Int(seq),
-                          incarnation: UInt32(word >> (Self.atBits + 8)))
+            /// The execution, over `reqBase`.
+            func execution(reqBase: UInt64) -> Execution {
+                Execution(req: req(over: reqBase), step: step,
+                          at: VirtualInstant(nanoseconds: Int64(meta >> 24) << 32 | Int64(atLow)), seq: Int(seq),
+                          incarnation: meta >> 16 & 0xF)
             }
         }
 
-        /// The high 32 bits of every packed execution's request id (set by the first one).
-        private var reqHigh: UInt64 = 0
+        /// What every packed execution's request id is an offset from: the first one's id, less
+        /// 1,024 (a request older than the first, executed later, still packs).
+        private var reqBase: UInt64 = 0
         private var packed: [Packed] = []
         /// Every execution in full, once one did not pack (nil until then).
         private var full: [Execution]?
@@ -49,19 +56,19 @@ extension ExactlyOnceChecker.Scan {
 
         /// The `i`th execution.
         subscript(i: Int) -> Execution {
-            full?[i] ?? packed[i].execution(reqHigh: reqHigh)
+            full?[i] ?? packed[i].execution(reqBase: reqBase)
         }
 
         /// Whether the `i`th execution is of `(req, step)` or sorts before it.
         func precedes(_ i: Int, _ req: UInt64, _ step: UInt64) -> Bool {
             if let full { return full[i].precedes(req, step) }
-            return (reqHigh << 32 | UInt64(packed[i].reqLow), packed[i].step) < (req, step)
+            return (packed[i].req(over: reqBase), packed[i].step) < (req, step)
         }
 
         /// Puts `execution` at `i`: in place of the one there (`replacing`), or inserted before it.
         mutating func put(_ execution: Execution, at i: Int, replacing: Bool) {
-            if full == nil, packed.isEmpty { reqHigh = execution.req >> 32 }
-            if full == nil, let small = Packed(execution, reqHigh: reqHigh) {
+            if full == nil, packed.isEmpty { reqBase = execution.req - min(execution.req, 1_024) }
+            if full == nil, let small = Packed(execution, reqBase: reqBase) {
                 if replacing {
                     packed[i] = small
                 } else {
@@ -71,7 +78,7 @@ extension ExactlyOnceChecker.Scan {
                 return
             }
             if full == nil {
-                full = packed.map { $0.execution(reqHigh: reqHigh) }
+                full = packed.map { $0.execution(reqBase: reqBase) }
                 packed = []
             }
             if replacing { full![i] = execution } else { full!.insert(execution, at: i) }

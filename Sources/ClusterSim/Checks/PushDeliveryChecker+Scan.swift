@@ -4,7 +4,7 @@ import Nodes
 extension PushDeliveryChecker {
     /// The trace pass of `push-delivery`: the fate of every push to every user (accepted, expired,
     /// who received it) and the out-of-order receptions, in trace order. A push accepted and
-    /// received once is settled in 16 bytes (``SettledPushes``); only the others keep a full fate. The end state (crashes,
+    /// received once is settled in 12 bytes (``SettledPushes``); only the others keep a full fate. The end state (crashes,
     /// retired and connected clients) is read by ``PushDeliveryChecker/verdict(_:run:)``.
     struct Scan: TraceScan {
         var labels: Set<String> { [NodeLog.pushAccepted, NodeLog.pushReceived, NodeLog.pushExpired] }
@@ -14,8 +14,10 @@ extension PushDeliveryChecker {
         /// User number → name.
         private(set) var userNames: [String] = []
         /// User number → its settled pushes (accepted, then received once): nearly every push,
-        /// 16 bytes each.
+        /// 12 bytes each.
         private var settled: [SettledPushes] = []
+        /// The settled pushes' ids as 32-bit codes (one table for every user).
+        private var codes = PushCodes()
         /// Every other push to a user seen: accepted and not received (yet), received and not
         /// accepted (yet), received more than once, or not packable as settled.
         private var unsettled: [PushKey: PushFate] = [:]
@@ -46,11 +48,11 @@ extension PushDeliveryChecker {
             let key = PushKey(push: push, user: userID)
             // The push's fate, as a copy written back once at the end.
             var fate: PushFate
-            if let known = unsettled[key] { fate = known } else if settled[userID].find(push) != nil {
+            if let known = unsettled[key] { fate = known } else if settled[userID].find(push, codes: codes) != nil {
                 // Accepted and received once already: a further acceptance or an expiry changes
                 // nothing; a further reception takes it back to be judged.
                 guard e.label == NodeLog.pushReceived, let client = e.node,
-                      let (entry, first) = settled[userID].unsettle(push) else { return }
+                      let (entry, first) = settled[userID].unsettle(push, codes: codes) else { return }
                 settledCount -= 1
                 fate = PushFate(key: key, settled: entry, by: first)
                 fate.receptions += 1
@@ -93,7 +95,7 @@ extension PushDeliveryChecker {
         private mutating func keep(_ fate: PushFate) {
             if fate.accepted, fate.receptions == 1, let client = fate.firstReceiver,
                settled[fate.key.user].settle(fate.key.push, acceptedSeq: fate.acceptedSeq,
-                                             receiptSeq: fate.firstReceiptSeq, by: client) {
+                                             receiptSeq: fate.firstReceiptSeq, by: client, codes: &codes) {
                 unsettled[fate.key] = nil
                 settledCount += 1
             } else {

@@ -22,16 +22,27 @@ extension RunMetrics {
             var back: [NodeName: (at: VirtualInstant, seq: Int)] = [:]
         }
 
+        /// An accepted push whose id has no code, and its user's number.
+        struct UncodedPush: Hashable {
+            let push: UInt64
+            let user: Int
+        }
+
         /// Push latencies in nanoseconds, sorted run by run as they come.
         private var latencies = SortedRuns()
         private var histogram = LatencyHistogram()
         private var frontendCrashes = 0
         /// User name → number, in order of appearance in `push-accepted`.
         private var users: [String: Int] = [:]
-        /// Per user number, the ids of the pushes to it among the `push-accepted` events, sorted
-        /// and each once (a push accepted again, e.g. re-sent after a failover, counts once), as
-        /// `push-delivery` counts them: 8 bytes a push, not a hashed slot with the user's name.
-        private var acceptedPushes: [[UInt64]] = []
+        /// Per user number, the pushes to it among the `push-accepted` events as their 32-bit
+        /// codes (``PushCodes``), sorted and each once (a push accepted again, e.g. re-sent after a
+        /// failover, counts once), as `push-delivery` counts them: 4 bytes a push, not a hashed
+        /// slot with the user's name.
+        private var acceptedPushes: [[UInt32]] = []
+        /// The codes of `acceptedPushes` (one table for every user).
+        private var codes = PushCodes()
+        /// The accepted pushes that have no code: (push id, user number), each once.
+        private var uncodedPushes: Set<UncodedPush> = []
         /// How many distinct (push, user) pairs `acceptedPushes` holds.
         private var acceptedCount = 0
         private var lastFrontend: [NodeName: NodeName] = [:]
@@ -82,21 +93,25 @@ extension RunMetrics {
                 users[user] = u
                 acceptedPushes.append([])
             }
+            guard let code = codes.assign(push) else {
+                if uncodedPushes.insert(UncodedPush(push: push, user: u)).inserted { acceptedCount += 1 }
+                return
+            }
             // Grown by a quarter, not doubled: kept per user for the whole run.
             acceptedPushes[u].reserveGently()
-            // Push ids mostly grow: appended; else found or inserted in order.
-            if acceptedPushes[u].last.map({ $0 < push }) ?? true {
-                acceptedPushes[u].append(push)
+            // Codes mostly grow: appended; else found or inserted in order.
+            if acceptedPushes[u].last.map({ $0 < code }) ?? true {
+                acceptedPushes[u].append(code)
                 acceptedCount += 1
                 return
             }
             var low = 0, high = acceptedPushes[u].count
             while low < high {
                 let mid = (low + high) / 2
-                if acceptedPushes[u][mid] < push { low = mid + 1 } else { high = mid }
+                if acceptedPushes[u][mid] < code { low = mid + 1 } else { high = mid }
             }
-            guard acceptedPushes[u][low] != push else { return }
-            acceptedPushes[u].insert(push, at: low)
+            guard acceptedPushes[u][low] != code else { return }
+            acceptedPushes[u].insert(code, at: low)
             acceptedCount += 1
         }
 
@@ -118,7 +133,7 @@ extension RunMetrics {
             m.chatLines = count(NodeLog.chatLine)
             m.unexpectedMessages = count(NodeLog.unexpected)
             m.frontendCrashes = frontendCrashes
-            m.pushLatencies = latencies.sorted()
+            m.sortedPushLatencies = latencies.sortedValues()
             m.pushLatencyHistogram = histogram
             m.detections = detected.sorted { $0.crash < $1.crash }.map(\.took)
 

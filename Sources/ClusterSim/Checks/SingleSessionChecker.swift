@@ -45,12 +45,23 @@ package struct SingleSessionChecker: ScanningChecker {
 
     /// The verdict on a finished scan: the final state, then the overlaps against the grace.
     func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
-        // Part 1: the final state.
-        var byUser: [String: [StreamRow]] = [:]
-        for row in run.snapshot.frontendStreams { byUser[row.user, default: []].append(row) }
-        let doubled = byUser.keys.sorted().compactMap { user -> String? in
-            guard let rows = byUser[user], rows.count > 1 else { return nil }
-            return "\(user): " + rows.map(\.description).joined(separator: " ")
+        // Part 1: the final state. The rows in order of user (each user's in snapshot order),
+        // grouped: no array per user (a stream per client at the end of the run).
+        let rows = run.snapshot.frontendStreams
+        let order = rows.indices.sorted { (rows[$0].user, $0) < (rows[$1].user, $1) }
+        var doubled: [String] = []
+        // The first of them in order of name.
+        var firstDoubled: String?
+        var start = 0
+        while start < order.count {
+            let user = rows[order[start]].user
+            var end = start + 1
+            while end < order.count, rows[order[end]].user == user { end += 1 }
+            if end - start > 1 {
+                if firstDoubled == nil { firstDoubled = user }
+                doubled.append("\(user): " + order[start..<end].map { rows[$0].description }.joined(separator: " "))
+            }
+            start = end
         }
 
         // Part 2: overlaps in the trace.
@@ -96,7 +107,7 @@ package struct SingleSessionChecker: ScanningChecker {
         var parts: [String] = []
         if !doubled.isEmpty { parts.append("users with two streams at the end: " + Detail.list(doubled)) }
         if !violations.isEmpty { parts.append("overlaps longer than the \(graceText): " + Detail.list(violations)) }
-        if let user = byUser.keys.sorted().first(where: { byUser[$0]!.count > 1 }), firstUser == nil {
+        if let user = firstDoubled, firstUser == nil {
             firstUser = (user, "\(user) holds two streams at the end")
         }
         let example = firstUser.map { Counterexample(kind: .overlap, summary: $0.summary, marks: run.sessionHistory(of: $0.user)) }

@@ -44,14 +44,20 @@ package enum ClusterBlueprint {
                 let span = max(0, (experiment.duration - start - .seconds(2)).nanosecondsClamped)
                 dup = .seconds(1) + .nanoseconds(span > 0 ? Int64(rng.next() % UInt64(span)) : 0)
             }
-            var plan = ClientPlan(user: users[i], users: users, userIndex: i, frontends: frontends, gateway: gateway,
+            let chatRate = room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0)
+            var plan: ClientPlan
+            if let first = out.first?.plan {
+                // The fields every client has alike stay in the first plan's box, shared.
+                plan = first.forClient(user: users[i], userIndex: i, chatRoom: room, createsRoom: creates,
+                                       chatRate: chatRate, duplicateLoginAfter: dup)
+            } else {
+                plan = ClientPlan(user: users[i], users: users, userIndex: i, frontends: frontends, gateway: gateway,
                                   requestRate: w.requestRate.perSecond, pushRate: w.pushRate.perSecond,
-                                  chatRoom: room, createsRoom: creates,
-                                  chatRate: room == nil ? 0 : (w.chat?.messageRate.perSecond ?? 0),
-                                  duplicateLoginAfter: dup)
-            plan.loadEndsAt = endOfLoad.nanoseconds
-            plan.serviceLoads = w.services.map { ($0.service, $0.rate.perSecond) }
-            plan.services = services
+                                  chatRoom: room, createsRoom: creates, chatRate: chatRate, duplicateLoginAfter: dup)
+                plan.loadEndsAt = endOfLoad.nanoseconds
+                plan.serviceLoads = w.services.map { ($0.service, $0.rate.perSecond) }
+                plan.services = services
+            }
             if let attacks = w.attacks, i >= w.clients - attacks.clients {
                 plan.attackRate = attacks.rate.perSecond
             }

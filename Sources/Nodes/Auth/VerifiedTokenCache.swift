@@ -52,6 +52,8 @@ struct VerifiedTokenCache {
 
     /// How many tokens are remembered.
     var count: Int { entries.count }
+    /// How many entries the cache has room for now.
+    var room: Int { entries.capacity }
 
     /// The claims of `token` if it was remembered.
     /// - Returns: the claims, or nil when the token is not in the cache.
@@ -97,6 +99,11 @@ struct VerifiedTokenCache {
             entries[Int(i)] = entry(token, claims)
         } else {
             positions[key] = UInt32(entries.count)
+            // Grown by a quarter up to the limit, not doubled: a frontend keeps its cache for the
+            // whole run, and doubling left up to half of it spare (tens of thousands of entries).
+            if entries.count == entries.capacity {
+                entries.reserveCapacity(min(limit, entries.count + max(16, entries.count / 4)))
+            }
             entries.append(entry(token, claims))
         }
         bytes += size

@@ -9,12 +9,17 @@
 /// high ones): arming fills the first free slot, firing moves the value out — a timer is never
 /// copied or moved between slots (a timer of a client is a ~50-byte enum holding strings).
 struct PendingTimers<Timer> {
-    /// One slot: the timer armed in it last, and its token.
+    /// One slot: the timer armed in it last, and the low 32 bits of its token's count of arming
+    /// (the token's slot part is the slot's position). 32 bytes for a client's 25-byte timer:
+    /// with the whole token beside it, 40. (A stale token would match only 2³² armings later.)
     private struct Slot {
-        var token: UInt64
         /// Nil once fired (the slot is free).
         var timer: Timer?
+        var arming: UInt32
     }
+
+    /// The bytes a slot takes in the table.
+    static var slotBytes: Int { MemoryLayout<Slot>.stride }
 
     private var slots: [Slot] = []
     /// How many slots hold a timer.
@@ -35,9 +40,9 @@ struct PendingTimers<Timer> {
         if slot == slots.count {
             // Grown by half, not doubled: the room is kept per client.
             if slots.count == slots.capacity { slots.reserveCapacity(slots.count + max(2, slots.count / 2)) }
-            slots.append(Slot(token: token, timer: timer))
+            slots.append(Slot(timer: timer, arming: UInt32(truncatingIfNeeded: armed)))
         } else {
-            slots[slot] = Slot(token: token, timer: timer)
+            slots[slot] = Slot(timer: timer, arming: UInt32(truncatingIfNeeded: armed))
         }
         count += 1
         return token
@@ -47,7 +52,8 @@ struct PendingTimers<Timer> {
     /// - Returns: the timer, or nil for a token that is not pending (taken already, or never given).
     mutating func take(_ token: UInt64) -> Timer? {
         let slot = Int(truncatingIfNeeded: token & 0xFFFF_FFFF)
-        guard slot < slots.count, slots[slot].token == token, let timer = slots[slot].timer.take() else { return nil }
+        guard slot < slots.count, slots[slot].arming == UInt32(truncatingIfNeeded: token >> 32),
+              let timer = slots[slot].timer.take() else { return nil }
         count -= 1
         while !slots.isEmpty, slots[slots.count - 1].timer == nil { slots.removeLast() }
         // A burst of timers (many requests waiting through a partition) leaves room behind: given

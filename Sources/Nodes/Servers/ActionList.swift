@@ -27,9 +27,15 @@ struct ActionList<Action> {
         return actions
     }
 
+    /// The most actions a recycled list keeps room for: a larger list (a burst: a frontend's
+    /// retry tick resending thousands of calls held by a partition) is let go, not kept for the
+    /// rest of the run.
+    static var keptRoom: Int { 64 }
+
     /// Takes back an event's list once the shell carried it out.
     mutating func recycle(_ used: consuming [Action]) {
         var emptied = consume used
+        guard emptied.capacity <= Self.keptRoom else { return }
         // Emptied from the end, one action at a time: each is destroyed by its type's own code.
         // `removeAll(keepingCapacity:)` went through the runtime's generic array destroyer and
         // range replacement, about 150 instructions a list on 11-mixed-1000.

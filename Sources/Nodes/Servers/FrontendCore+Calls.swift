@@ -95,6 +95,7 @@ extension FrontendCore {
             calls[key]?.sentAt = now
             sendCall(key)
         }
+        calls.giveBackBurstRoom()
         if calls.isEmpty { callTickScheduled = false } else { schedule(.callRetry, after: Self.callRetry) }
     }
 
@@ -102,6 +103,7 @@ extension FrontendCore {
     /// copy of the answer finds nothing waiting).
     mutating func executedCall(_ key: RequestKey, result: ClientResult) {
         guard calls.removeValue(forKey: key) != nil else { return }
+        calls.giveBackBurstRoom()
         resume(key, result)
     }
 

@@ -84,6 +84,7 @@ extension FrontendCore {
     mutating func handlerReturned(_ key: RequestKey, outcome: Result<ClientResult, Refusal>) -> [Action] {
         begin()
         guard let handler = running.removeValue(forKey: key) else { return end() }
+        running.giveBackBurstRoom()
         let result: ClientResult
         switch outcome {
         case .success(let answer):

@@ -112,5 +112,6 @@ extension FrontendCore {
                 resume(key, .refused(.frontendUnavailable))
             }
         }
+        calls.giveBackBurstRoom()
     }
 }

@@ -51,7 +51,9 @@ extension FrontendNode {
 
     /// Hands the answer of the forwarded call `key` to the handler waiting for it.
     func resume(_ key: RequestKey, with result: ClientResult) {
-        switch waiters.removeValue(forKey: key) {
+        let waiter = waiters.removeValue(forKey: key)
+        waiters.giveBackBurstRoom()
+        switch waiter {
         case .task(let continuation)?:
             continuation.resume(returning: result)
         case .oneCall(let handler)?:

@@ -73,6 +73,7 @@ struct GatewayCore {
     mutating func reply(_ reply: ClientReply) -> [Action] {
         actions.begin()
         guard let key = reply.key, inFlight.removeValue(forKey: key) != nil else { return actions.end() }
+        inFlight.giveBackBurstRoom()
         if !(reply.result.refusal?.isRetryable ?? false), case .execute = answered.begin(key) {
             answered.finish(key, answer: reply.result)
         }
@@ -119,6 +120,7 @@ struct GatewayCore {
 
     private mutating func failInFlight(on id: StreamID) -> [Action] {
         let broken = inFlight.filter { $0.value == id }.keys.sorted()
+        defer { inFlight.giveBackBurstRoom() }
         return broken.map { key in
             inFlight[key] = nil
             return .reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: key.origin), to: key.origin)

@@ -190,6 +190,8 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
 
     /// How many origins have a window.
     package var originCount: Int { windows.count }
+    /// How many origins' windows there is room for now.
+    var originRoom: Int { windows.capacity }
 
     /// Looks `key` up and, when it is new, records it as being executed.
     /// - Returns: what to do with this copy of the request.
@@ -204,6 +206,9 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
         } else {
             positions[origin] = windows.count
         }
+        // Grown by a quarter, not doubled: an executor keeps a window per client for the whole
+        // run, and doubling left up to half of them spare.
+        if windows.count == windows.capacity { windows.reserveCapacity(windows.count + max(4, windows.count / 4)) }
         windows.append(OriginWindow(epoch: key.epoch))
         return windows[windows.count - 1].begin(key, capacity: capacity)
     }
