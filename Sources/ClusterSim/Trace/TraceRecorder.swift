@@ -44,8 +44,6 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     private let inFlight = DispatchSemaphore(value: batchesInFlight)
     /// Emptied batches the folding queue gives back for the recording thread to fill again.
     private let spareBatches = Mutex<[TraceBatch]>([])
-    /// The batches just taken back from `spareBatches` (recording thread only).
-    @exclusivity(unchecked) private var givenBack: [TraceBatch] = []
 
     /// Makes an empty recorder that keeps what `retention` says.
     package init(retention: TraceRetention) {
@@ -138,19 +136,20 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     private func flush() {
         guard !batch.isEmpty else { return }
         let full = batch
-        batch = takeSpareBatch()
+        batch = spareBatches.withLock { $0.popLast() } ?? TraceBatch(capacity: Self.batchSize)
         inFlight.wait()
         folder.async { [self] in
             // The file writer takes an array: the events are moved into one for it. Otherwise
             // they are hashed, scanned and kept straight from the batch's buffer (moving them
-            // out for the scans was a 104-byte copy per event), and go back with the batch to
-            // be destroyed on the recording thread (`takeSpareBatch`).
+            // out for the scans was a 104-byte copy per event). Either way the events are
+            // destroyed here, on the folding thread.
             if let output {
                 let events = full.take()
                 events.withUnsafeBufferPointer { fold($0) }
                 output.write(events)
             } else {
                 full.withEvents { fold($0) }
+                full.removeAll()
             }
             // Recycled, not freed: a batch is ~420 KB, above malloc's threshold for giving memory
             // back, so a new batch for each hand-over was fresh pages, faulted in and cleared by
@@ -158,23 +157,6 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
             spareBatches.withLock { if $0.count < Self.batchesInFlight { $0.append(full) } }
             inFlight.signal()
         }
-    }
-
-    /// A batch to fill: a new one, or one the folding queue gave back. Every batch given back
-    /// is emptied here, on the recording thread: what its events hold (details, node-log fields)
-    /// was allocated on this thread, and freed on the folding thread it went back to this
-    /// thread's malloc arena under the arena's lock, contending with this thread's own
-    /// allocations (at 30,000 clients 1.8% of the recording thread's time was the futex wake of
-    /// that lock alone).
-    private func takeSpareBatch() -> TraceBatch {
-        spareBatches.withLock { swap(&givenBack, &$0) }
-        defer { givenBack.removeAll(keepingCapacity: true) }
-        guard let reused = givenBack.popLast() else { return TraceBatch(capacity: Self.batchSize) }
-        reused.removeAll()
-        guard !givenBack.isEmpty else { return reused }
-        for spare in givenBack { spare.removeAll() }
-        spareBatches.withLock { $0.append(contentsOf: givenBack) }
-        return reused
     }
 
     /// On the folding queue: hashes, keeps, indexes and scans one batch, in order.
