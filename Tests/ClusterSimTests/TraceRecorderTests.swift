@@ -85,6 +85,17 @@ struct TraceRecorderTests {
         for label in full.positions.keys { #expect(index.count(label: label) == full.count(label: label), "\(label)") }
     }
 
+    @Test("batches are given back and filled again: a long trace allocates a bounded number of them, with the sequential hash")
+    func batchesAreRecycled() {
+        let recorder = TraceRecorder()
+        let n = TraceRecorder.batchSize * (2 * TraceRecorder.batchesInFlight + 10) + 7
+        Self.record(n, into: recorder)
+        let all = recorder.events
+        #expect(all.count == n && all.map(\.seq) == Array(1...n))
+        #expect(recorder.hash == Self.sequentialHash(all))
+        #expect(recorder.batchesMade <= TraceRecorder.batchesInFlight + 2)
+    }
+
     @Test("Parallel.map returns the sequential map's results in order")
     func parallelMap() {
         let squares = Parallel.map(0..<257) { $0 * $0 }

@@ -4,15 +4,20 @@ extension UnsafeMutableBufferPointer where Element == UInt128 {
     /// Moves the last key up to its place.
     @inline(__always)
     func siftUpLast() {
-        var child = count - 1
-        let e = self[child]
-        while child > 0 {
-            let parent = (child - 1) >> 2
-            guard e < self[parent] else { break }
-            self[child] = self[parent]
-            child = parent
+        siftUp(self[count - 1], from: count - 1)
+    }
+
+    /// Puts `key` in the hole at `hole`, moving it up past every parent it precedes.
+    @inline(__always)
+    func siftUp(_ key: UInt128, from hole: Int) {
+        var i = hole
+        while i > 0 {
+            let parent = (i - 1) >> 2
+            guard key < self[parent] else { break }
+            self[i] = self[parent]
+            i = parent
         }
-        self[child] = e
+        self[i] = key
     }
 
     /// Takes the top away and puts `last` (the key removed from the end) in its place.
@@ -39,13 +44,7 @@ extension UnsafeMutableBufferPointer where Element == UInt128 {
             self[i] = self[c]
             i = c
         }
-        while i > 0 {
-            let parent = (i - 1) >> 2
-            guard last < self[parent] else { break }
-            self[i] = self[parent]
-            i = parent
-        }
-        self[i] = last
+        siftUp(last, from: i)
     }
 
     /// Puts keys in any order into heap order (Floyd's construction: every internal node sifted

@@ -34,8 +34,9 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     @exclusivity(unchecked) private var indexer = NodeEventIndex.Builder()
     @exclusivity(unchecked) private var scans = TraceScans()
     @exclusivity(unchecked) private var output: TraceFileWriter?
-    /// Events per hand-over: large enough that the queue's cost per batch is negligible, small
-    /// enough that the batch buffers are recycled by the allocator instead of touching new memory.
+    /// Events per hand-over: large enough that the queue's cost per batch is negligible. The
+    /// batches themselves are recycled (`spareBatches`): at ~420 KB each, malloc handed out fresh
+    /// pages for every new one.
     static let batchSize = 4096
     /// Batches handed over and not yet folded, at most: when the folding thread falls behind (it
     /// gets less of the CPU than the recording thread), recording waits instead of piling up
@@ -44,6 +45,10 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     private let inFlight = DispatchSemaphore(value: batchesInFlight)
     /// Emptied batches the folding queue gives back for the recording thread to fill again.
     private let spareBatches = Mutex<[TraceBatch]>([])
+    /// Batches allocated so far (recording thread only): at most `batchesInFlight` + 2 however
+    /// long the run (the one being filled, a full one waiting for a place in flight, the ones in
+    /// flight), since each is given back once folded.
+    @exclusivity(unchecked) private(set) var batchesMade = 1
 
     /// Makes an empty recorder that keeps what `retention` says.
     package init(retention: TraceRetention) {
@@ -136,7 +141,12 @@ package final class TraceRecorder: TraceSink, @unchecked Sendable {
     private func flush() {
         guard !batch.isEmpty else { return }
         let full = batch
-        batch = spareBatches.withLock { $0.popLast() } ?? TraceBatch(capacity: Self.batchSize)
+        if let spare = spareBatches.withLock({ $0.popLast() }) {
+            batch = spare
+        } else {
+            batch = TraceBatch(capacity: Self.batchSize)
+            batchesMade += 1
+        }
         inFlight.wait()
         folder.async { [self] in
             // The file writer takes an array: the events are moved into one for it. Otherwise
