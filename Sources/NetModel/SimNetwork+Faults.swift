@@ -11,6 +11,7 @@ extension SimNetwork {
         e.up = false
         e.paused = false
         e.handler = nil
+        e.receiver = nil
         if !e.held.isEmpty {
             // What a paused node held is lost with its memory: each message is traced as dropped.
             for h in e.held { recordHeldLost(h, at: e) }
@@ -40,6 +41,7 @@ extension SimNetwork {
     public func detachAll() {
         for e in endpoints.values {
             e.handler = nil
+            e.receiver = nil
             e.held.removeAll()
             e.up = false
         }
@@ -81,11 +83,11 @@ extension SimNetwork {
             }
             if case .streamClosed = h.inbound {
                 record(.streamClose, e.name, h.source, h.id, "close", "held")
-                e.handler?(h.inbound)
+                hand(h.inbound, to: e)
             } else {
                 counters.delivered += 1
                 record(.deliver, e.name, h.source, h.id, h.label, "held")
-                e.handler?(h.inbound)
+                hand(h.inbound, to: e)
             }
         }
     }

@@ -100,6 +100,6 @@ extension SimNetwork {
         }
         counters.delivered += 1
         record(.deliver, target.name, source, id, label)
-        target.handler?(inbound)
+        hand(inbound, to: target)
     }
 }

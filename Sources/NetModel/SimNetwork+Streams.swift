@@ -165,7 +165,7 @@ extension SimNetwork {
             return
         }
         record(.streamClose, target.name, peer, id.rawValue, "close", reason.rawValue)
-        target.handler?(.streamClosed(id, peer: peer, reason: reason))
+        hand(.streamClosed(id, peer: peer, reason: reason), to: target)
     }
 
     /// The arrival instant of the next message on `id` in `direction`: one latency draw from now,

@@ -23,6 +23,9 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
     var nextStreamID: UInt64 = 1
     var nextPartitionID = 1
+    /// Called before each arrival handed to a `SimReceiver`: the simulator's proof that the
+    /// calling thread holds the nodes' isolation (it stops the process otherwise).
+    @exclusivity(unchecked) public var receiverCheck: () -> Void = {}
     /// How long an opener waits before learning that a partition cut its stream open.
     public var connectTimeout: Duration = .seconds(1)
     /// What happened to traffic so far.
@@ -61,6 +64,17 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     /// Attaches (or re-attaches after a crash: a restart) the node `name`.
     /// - Returns: the node's transport handle; handles of earlier incarnations go dead.
     public func attach(_ name: NodeName, handler: @escaping Handler) -> Handle {
+        attach(name, handler: handler, receiver: nil)
+    }
+
+    /// Attaches (or re-attaches) the node `name`, which receives its traffic itself: each arrival
+    /// is handed to `receiver` after `receiverCheck`, with no closure in between.
+    /// - Returns: the node's transport handle; handles of earlier incarnations go dead.
+    public func attach(_ name: NodeName, receiver: any SimReceiver<Payload>) -> Handle {
+        attach(name, handler: nil, receiver: receiver)
+    }
+
+    private func attach(_ name: NodeName, handler: Handler?, receiver: (any SimReceiver<Payload>)?) -> Handle {
         let endpoint: Endpoint
         if let existing = endpoints[name] {
             endpoint = existing
@@ -73,7 +87,19 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
         endpoint.up = true
         endpoint.paused = false
         endpoint.handler = handler
+        endpoint.receiver = receiver
         return Handle(network: self, endpoint: endpoint, incarnation: endpoint.incarnation)
+    }
+
+    /// Hands `inbound` to the node behind `endpoint`: its receiver, or its handler.
+    @inlinable
+    func hand(_ inbound: consuming Inbound<Payload>, to endpoint: Endpoint) {
+        if let receiver = endpoint.receiver {
+            receiverCheck()
+            receiver.receiveOnSimulatorLoop(inbound)
+        } else {
+            endpoint.handler?(inbound)
+        }
     }
 
     /// Whether `name` is attached and not crashed.
@@ -138,6 +164,8 @@ extension SimNetwork {
         @exclusivity(unchecked) @usableFromInline var up = false
         @exclusivity(unchecked) @usableFromInline var paused = false
         @exclusivity(unchecked) @usableFromInline var handler: Handler? = nil
+        /// The node itself when it receives without a handler (`attach(_:receiver:)`).
+        @exclusivity(unchecked) @usableFromInline var receiver: (any SimReceiver<Payload>)? = nil
         @exclusivity(unchecked) @usableFromInline var held: [(inbound: Inbound<Payload>, source: NodeName, id: UInt64, label: String)] = []
         init(name: NodeName) { self.name = name }
     }

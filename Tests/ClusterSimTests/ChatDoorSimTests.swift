@@ -58,12 +58,11 @@ struct ChatDoorSimTests {
     /// Attaches a chat door to `run`'s network the way the runner attaches its nodes.
     private func attachDoor(_ run: ClusterRun, _ index: Int, sink: @escaping @Sendable ([ChatEffect]) -> Void) -> ChatDoorNode {
         let name = NodeName(.chatDoor, index)
-        run.liveness.current[name] = 1
         let env = SimNodeEnvironment(name: name, simulator: run.simulator, incarnation: 1,
                                      liveness: run.liveness)
+        run.environments[name] = env
         let door = ChatDoorNode(env: env, sink: sink)
-        let handler = door.simulatorCallback(on: run.simulator.executor) { node, inbound in node.receive(inbound) }
-        env.simTransport = SimTransport(run.network.attach(name, handler: handler))
+        env.simTransport = SimTransport(run.network.attach(name, receiver: door))
         run.nodes[name] = door
         run.simulator.schedule(at: .zero) { door.withSimulatorIsolation(run.simulator.executor) { $0.start() } }
         return door

@@ -108,7 +108,6 @@ struct SimTimerTests {
         let run = ClusterRun(experiment: try Experiment.parse(json), seed: 1)
         let env = SimNodeEnvironment(name: NodeName(.session, 9), simulator: run.simulator,
                                      incarnation: 1, liveness: run.liveness)
-        run.liveness.current[env.name] = 1
         return (run, run.simulator, env, TimerProbe(executor: run.simulator.executor))
     }
 
@@ -151,7 +150,7 @@ struct SimTimerTests {
             env.scheduleTimer(after: .milliseconds(500), on: probe, token: 11)
         }
         // The node's incarnation ends before the last timer's instant.
-        sim.schedule(at: VirtualInstant.zero.advanced(by: .milliseconds(100))) { run.liveness.current[env.name] = nil }
+        sim.schedule(at: VirtualInstant.zero.advanced(by: .milliseconds(100))) { env.markGone() }
         sim.run(until: VirtualInstant.zero.advanced(by: .seconds(1)))
         #expect(sim.inspect(probe) { $0.fired } == [1, -8, -10, -7])
         #expect(run.liveness.timers.count == 0)

@@ -50,6 +50,8 @@ package enum SimBenchmark {
         let network = SimNetwork<BenchMessage>(
             scheduler: sim, seed: settings.seed,
             defaults: LinkConditions(latency: settings.latency, drop: settings.drop), trace: sim.trace)
+        let executor = sim.executor
+        network.receiverCheck = { executor.checkIsolated() }
         let budget = Budget(remaining: settings.messages)
         let names = (1...settings.nodes).map { NodeName(.frontend, $0) }
         let handles = Handles()
@@ -60,8 +62,7 @@ package enum SimBenchmark {
             for name in names {
                 let node = BenchNode(name: name, executor: sim.executor, peers: names, budget: budget,
                                      rng: sim.random(stream: name.description), replace: settings.drop)
-                let receive = node.simulatorCallback(on: sim.executor) { node, inbound in node.receive(inbound) }
-                let handle = network.attach(name, handler: receive)
+                let handle = network.attach(name, receiver: node)
                 handles.all.append(handle)
                 node.withSimulatorIsolation(sim.executor) { $0.transport = Unmanaged.passUnretained(handle) }
                 nodes.append(node)
@@ -97,7 +98,7 @@ final class Budget: @unchecked Sendable {
 }
 
 /// A node of the benchmark: forwards every message to a random peer while the budget lasts.
-actor BenchNode {
+actor BenchNode: SimReceiver {
     let name: NodeName
     let executor: SimExecutor
     let peers: [NodeName]
@@ -119,6 +120,11 @@ actor BenchNode {
     }
 
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// Receives from the simulator's loop, after the network's driver-thread check: no hop.
+    nonisolated func receiveOnSimulatorLoop(_ inbound: consuming Inbound<BenchMessage>) {
+        callWithoutHop(inbound) { node, inbound in node.receive(inbound) }
+    }
 
     func receive(_ inbound: Inbound<BenchMessage>) {
         guard case .message(let envelope) = inbound else { return }

@@ -6,8 +6,9 @@ extension Actor {
     /// executor and the call is as isolated as a job would be — without allocating a job, a
     /// continuation or a closure per call. Every call checks that the caller is the driver thread
     /// (`SimExecutor.checkIsolated`: one atomic load and a thread-id comparison, in release builds
-    /// too) and stops the process otherwise. `simulatorCallback` and `callIsolated` are its
-    /// allocation-free twins for escaping functions (the hot paths: deliveries and timers).
+    /// too) and stops the process otherwise. `callIsolated` is its allocation-free twin for
+    /// escaping functions (closure timers); deliveries and token timers go to the node itself
+    /// (`SimReceiver`, `TokenTimerTarget.timerFiredOnSimulatorLoop`).
     ///
     /// Why a cast and not `assumeIsolated`: the standard function does the same check, but Swift 6's
     /// region isolation treats the closures and arguments passed into it as sent to the actor, which
@@ -19,33 +20,6 @@ extension Actor {
         executor.checkIsolated()
         return withoutActuallyEscaping(operation) { (fn: @escaping (isolated Self) -> T) -> T in
             unsafeBitCast(IsolatedOperation(body: fn), to: PlainOperation<Self, T>.self).body(self)
-        }
-    }
-
-    /// Turns an actor-isolated function into a plain callback that the simulator's event loop can
-    /// call without an executor hop, checked as `withSimulatorIsolation` is. The callback holds the
-    /// actor strongly. (A cast of its own: wrapping `body` in a closure for
-    /// `withSimulatorIsolation` would send `body` and its argument into the actor's region, which
-    /// Swift 6 refuses for a non-`Sendable` argument.)
-    nonisolated func simulatorCallback<A>(on executor: SimExecutor,
-                                          _ body: @escaping (isolated Self, A) -> Void) -> (A) -> Void {
-        let plain = unsafeBitCast(IsolatedCallback(body: body), to: PlainCallback<Self, A>.self).body
-        return { argument in
-            executor.checkIsolated()
-            plain(self, argument)
-        }
-    }
-
-    /// `simulatorCallback` holding the actor unowned: for a callback the actor's own environment
-    /// keeps (a strong reference would be a cycle through the actor's `env`). The actor must
-    /// outlive every call (the simulator calls a node's callbacks only while the node is live);
-    /// a call after it is gone traps.
-    nonisolated func unownedSimulatorCallback<A>(on executor: SimExecutor,
-                                                 _ body: @escaping (isolated Self, A) -> Void) -> (A) -> Void {
-        let plain = unsafeBitCast(IsolatedCallback(body: body), to: PlainCallback<Self, A>.self).body
-        return { [unowned self] argument in
-            executor.checkIsolated()
-            plain(self, argument)
         }
     }
 
@@ -75,7 +49,3 @@ private struct PlainOperation<A: Actor, T> { let body: (A) -> T }
 private struct IsolatedCall<A: Actor> { let body: (isolated A) -> Void }
 /// The same function seen as a plain one.
 private struct PlainCall<A: Actor> { let body: (A) -> Void }
-/// An isolated function of the actor and one argument, as stored.
-private struct IsolatedCallback<A: Actor, Argument> { let body: (isolated A, Argument) -> Void }
-/// The same function seen as a plain one.
-private struct PlainCallback<A: Actor, Argument> { let body: (A, Argument) -> Void }

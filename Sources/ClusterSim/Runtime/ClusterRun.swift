@@ -44,6 +44,12 @@ public final class ClusterRun: @unchecked Sendable {
         network = SimNetwork(scheduler: simulator, seed: self.seed, defaults: experiment.network.defaults,
                              trace: simulator.trace)
         for link in experiment.network.links { network.setLink(from: link.from, to: link.to, link.conditions) }
+        // Every delivery to a node checks that it runs on the driver thread. Not
+        // `assumeIsolated`: it asks the runtime for the current executor first (not set on the
+        // event loop), then falls back to the same check — 11-mixed-1000 spent 2.2% of its
+        // instructions there (docs/determinism.md, "Speed").
+        let executor = simulator.executor
+        network.receiverCheck = { executor.checkIsolated() }
         let t = experiment.timing
         settings = ClusterSettings(pingInterval: t.pingInterval, pingTimeout: t.pingTimeout,
                                    tokenLifetime: t.tokenLifetime, pushRetention: t.pushRetention)
@@ -82,7 +88,6 @@ public final class ClusterRun: @unchecked Sendable {
     func spawn(_ name: NodeName) {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
-        liveness.current[name] = incarnation
         let env = SimNodeEnvironment(name: name, simulator: simulator, incarnation: incarnation, liveness: liveness)
         environments[name] = env
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
@@ -91,24 +96,17 @@ public final class ClusterRun: @unchecked Sendable {
     }
 
     private func attach<N: ClusterNode>(_ node: N, env: SimNodeEnvironment) {
-        let executor = simulator.executor
-        // Every delivery checks that it runs on the driver thread (`simulatorCallback`). Not
-        // `assumeIsolated`: it asks the runtime for the current executor first (not set on the
-        // event loop), then falls back to the same check — 11-mixed-1000 spent 2.2% of its
-        // instructions there (docs/determinism.md, "Speed").
-        let handler = node.simulatorCallback(on: executor) { (node: isolated N, inbound: Inbound<ClusterMessage>) in
-            node.receive(inbound)
-        }
-        env.simTransport = SimTransport(network.attach(env.name, handler: handler))
+        // The node receives its deliveries itself (`SimReceiver`), after the network's
+        // `receiverCheck`, which `init` sets to the executor's driver-thread check.
+        env.simTransport = SimTransport(network.attach(env.name, receiver: node))
         nodes[env.name] = node
-        node.withSimulatorIsolation(executor) { $0.start() }
+        node.withSimulatorIsolation(simulator.executor) { $0.start() }
     }
 
     /// Crashes `name`: its actor, timers and in-flight traffic are gone.
     func crash(_ name: NodeName) {
         network.crash(name)
-        liveness.current[name] = nil
-        liveness.paused[name] = nil
+        environments[name]?.markGone()
         liveness.heldTimers[name] = nil
         nodes[name] = nil
     }
@@ -116,7 +114,7 @@ public final class ClusterRun: @unchecked Sendable {
     /// A node's process ended (fenced): its supervisor crashes what is left of it now and starts
     /// a fresh incarnation `supervisorDelay` later, unless a fault restarted it first.
     func supervise(_ name: NodeName, incarnation: Int) {
-        guard liveness.current[name] == incarnation else { return }
+        guard let env = environments[name], env.incarnation == incarnation, env.isLive else { return }
         simulator.trace.record(.fault, node: nil, peer: nil, messageID: 0, label: "fault", detail: NodeExit.marker(for: name))
         crash(name)
         simulator.schedule(after: supervisorDelay) { [self] in
@@ -134,12 +132,12 @@ public final class ClusterRun: @unchecked Sendable {
     func pause(_ name: NodeName) {
         guard nodes[name] != nil else { return }
         network.pause(name)
-        liveness.paused[name] = true
+        environments[name]?.paused = true
     }
 
     func resume(_ name: NodeName) {
         network.resume(name)
-        liveness.paused[name] = nil
+        environments[name]?.paused = false
         for fire in liveness.heldTimers.removeValue(forKey: name) ?? [] { fire() }
     }
 }

@@ -13,20 +13,24 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
     @exclusivity(unchecked) var simTransport: SimTransport?
-    /// The node actor's `timerFired(token:)`, bound once, at its first token timer (holding the
-    /// actor unowned: the actor holds this environment).
-    @exclusivity(unchecked) private var tokenTimerCall: ((UInt64) -> Void)?
+    /// The node actor whose token timers this environment fires, set at its first token timer
+    /// (unowned: the actor holds this environment; a timer fires only while its incarnation is
+    /// live, and the run holds the live node's actor). Called through its type's witness, with no
+    /// closure per node.
+    @exclusivity(unchecked) unowned(unsafe) private var tokenTimerTarget: (any TokenTimerTarget)?
+    /// Whether this incarnation's node crashed (its timers never fire; `markGone`).
+    @exclusivity(unchecked) private var gone = false
+    /// Whether the node is paused: its timers are held until it resumes (set by the run).
+    @exclusivity(unchecked) var paused = false
 
-    /// Which incarnation of each node is live, the run's node timers, its settings and its
-    /// supervisor (shared by every environment of a run: one copy each, not one per node).
+    /// The run's node timers, its settings and its supervisor (shared by every environment of a
+    /// run: one copy each, not one per node).
     final class Liveness: @unchecked Sendable {
         /// The cluster's settings, every node's (`NodeEnvironment.settings`).
         @exclusivity(unchecked) var settings = ClusterSettings()
         /// What the run does when a node's process ends (`exitForRestart`): the node and its
         /// incarnation.
         @exclusivity(unchecked) var onExit: ((NodeName, Int) -> Void)?
-        @exclusivity(unchecked) var current = EndpointTable<Int>()
-        @exclusivity(unchecked) var paused = EndpointTable<Bool>()
         /// Every timer armed and neither fired nor swept, in slots; the heap holds their keys.
         @exclusivity(unchecked) var timers = TimerTable<ArmedTimer>()
         /// The simulator's target number for timers, once registered.
@@ -48,8 +52,8 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
             guard let (id, armed) = timers.fire(slot: slot) else { return }
             let env = armed.environment
             guard env.isLive else { return }
-            if paused[env.name] == true {
-                heldTimers[env.name, default: []].append { env.fire(timer: id, armed) }
+            if env.paused {
+                heldTimers[env.name, default: []].append { if env.isLive { env.fire(timer: id, armed) } }
             } else {
                 env.fire(timer: id, armed)
             }
@@ -69,7 +73,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         /// The environment that armed it (its node incarnation).
         let environment: SimNodeEnvironment
         /// The body bound to its actor; nil for a token timer (`scheduleTimer(after:on:token:)`),
-        /// which goes to the environment's `tokenTimerCall`. A closure, not a generic struct in
+        /// which goes to the environment's `tokenTimerTarget`. A closure, not a generic struct in
         /// an existential: the struct's metadata is looked up on every arming from the
         /// unspecialised generic code (337 instructions each on 11-mixed-1000, more than the
         /// closure's allocation).
@@ -104,7 +108,13 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     var executor: UnownedSerialExecutor { simulator.executor.asUnownedSerialExecutor() }
     var taskExecutor: (any TaskExecutor)? { simulator.executor }
     var now: VirtualInstant { VirtualInstant(nanoseconds: simulator.now.nanoseconds &+ simulator.clockOffset(of: name)) }
-    var isLive: Bool { liveness.current[name] == incarnation }
+    var isLive: Bool { !gone }
+
+    /// This incarnation's node crashed: it is no longer live, and its timers never fire.
+    func markGone() {
+        gone = true
+        paused = false
+    }
 
     func random() -> UInt64 { rng.next() }
 
@@ -134,9 +144,7 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// bound at its first token timer).
     @discardableResult
     func scheduleTimer<A: TokenTimerTarget>(after delay: Duration, on actor: A, token: UInt64) -> TimerID {
-        if tokenTimerCall == nil {
-            tokenTimerCall = actor.unownedSimulatorCallback(on: simulator.executor) { $0.timerFired(token: $1) }
-        }
+        if tokenTimerTarget == nil { tokenTimerTarget = actor }
         let (id, slot) = liveness.timers.arm(ArmedTimer(environment: self, token: token))
         simulator.schedule(at: simulator.now.advanced(by: delay), target: liveness.timerTarget(on: simulator),
                            token: slot)
@@ -150,7 +158,8 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         if let call = armed.call {
             call()
         } else {
-            tokenTimerCall.unsafelyUnwrapped(armed.token)
+            simulator.executor.checkIsolated()
+            tokenTimerTarget.unsafelyUnwrapped.timerFiredOnSimulatorLoop(token: armed.token)
         }
     }
 
