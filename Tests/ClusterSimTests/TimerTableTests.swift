@@ -156,6 +156,30 @@ struct SimTimerTests {
         #expect(run.liveness.timers.count == 0)
     }
 
+    /// A paused node's timers are held and fire at its resume, in order, until one of them ends the
+    /// node's incarnation (as `exitForRestart` does): the rest never fire.
+    @Test func heldTimersStopAtTheEndOfTheIncarnation() throws {
+        let (run, sim, env, probe) = try timerRig()
+        run.environments[env.name] = env
+        sim.schedule(at: .zero) {
+            env.paused = true
+            env.scheduleTimer(after: .milliseconds(10), on: probe) { $0.note(1) }
+            env.scheduleTimer(after: .milliseconds(20), on: probe) { probe in
+                probe.note(2)
+                env.markGone()
+            }
+            env.scheduleTimer(after: .milliseconds(30), on: probe, token: 3)
+            env.scheduleTimer(after: .milliseconds(40), on: probe) { $0.note(4) }
+        }
+        sim.schedule(at: VirtualInstant.zero.advanced(by: .milliseconds(50))) {
+            #expect(probe.withSimulatorIsolation(sim.executor) { $0.fired }.isEmpty, "nothing fires while the node is paused")
+            run.resume(env.name)
+        }
+        sim.run(until: VirtualInstant.zero.advanced(by: .seconds(1)))
+        #expect(sim.inspect(probe) { $0.fired } == [1, 2])
+        #expect(env.paused == false)
+    }
+
     /// The sweep runs while cancels go on: the heap holds fewer keys than timers were armed.
     @Test func sweepShrinksTheHeap() throws {
         let (_, sim, env, probe) = try timerRig()
