@@ -39,6 +39,13 @@ public struct EndpointTable<Value> {
         }
     }
 
+    /// The object stored for `name`, not retained and not loaded (only its place in the table is
+    /// read): for objects kept alive elsewhere.
+    @inlinable
+    package func unretained(_ name: NodeName) -> Unmanaged<Value>? where Value: AnyObject {
+        read(name) { $0.map { Unmanaged.passUnretained($0) } }
+    }
+
     /// Every stored value, in name order.
     public var values: [Value] { byRole.flatMap { $0.compactMap { $0 } } }
 }

@@ -18,7 +18,7 @@ extension SimNetwork {
             e.held.removeAll()
         }
         let crashed = e.incarnation
-        e.incarnation &+= 1
+        nextIncarnation(of: e)
         for id in streams.ids {
             guard var s = streams[id], s.opener == e.name || s.acceptor == e.name else { continue }
             let toOpener = e.name != s.opener

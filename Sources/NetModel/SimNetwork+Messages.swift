@@ -23,33 +23,33 @@ extension SimNetwork {
             counters.dropped += 1
             return id
         }
-        let target = endpoints[destination]
-        let targetIncarnation = target?.incarnation ?? 0
+        // The target's place, not the target: loading its (cold) object is left to the arrival.
+        let target = endpoints.unretained(destination)
         guard link.duplicate > 0 else {
             // The common case: the payload is moved, never copied, into the pending pool.
             scheduleDelivery(Envelope(source: source, destination: destination, id: id, payload: payload), link: link,
-                             target: target, incarnation: targetIncarnation, sourceIncarnation: handle.incarnation)
+                             target: target, sourceIncarnation: handle.incarnation)
             return id
         }
         scheduleDelivery(Envelope(source: source, destination: destination, id: id, payload: copy payload), link: link,
-                         target: target, incarnation: targetIncarnation, sourceIncarnation: handle.incarnation)
+                         target: target, sourceIncarnation: handle.incarnation)
         if rng.chance(link.duplicate) {
             record(.duplicate, source, destination, id, label)
             counters.duplicated += 1
             scheduleDelivery(Envelope(source: source, destination: destination, id: id, payload: payload), link: link,
-                             target: target, incarnation: targetIncarnation, sourceIncarnation: handle.incarnation)
+                             target: target, sourceIncarnation: handle.incarnation)
         }
         return id
     }
 
     @inlinable
-    func scheduleDelivery(_ envelope: consuming Envelope<Payload>, link: PreparedLink, target: Endpoint?,
-                          incarnation: UInt64, sourceIncarnation: UInt64) {
+    func scheduleDelivery(_ envelope: consuming Envelope<Payload>, link: PreparedLink, target: Unmanaged<Endpoint>?,
+                          sourceIncarnation: UInt64) {
         var latency = link.sampler.sample(using: &rng)
         // Drawn only when the knob is on, so that a run without it draws exactly as before.
         if link.reorder > 0, rng.chance(link.reorder) { latency &+= holdBack(latency) }
         let at = VirtualInstant(nanoseconds: scheduler.now.nanoseconds &+ latency)
-        let slot = pending.insert(Pending(envelope: envelope, target: target, incarnation: incarnation,
+        let slot = pending.insert(Pending(envelope: envelope, target: target, sentAt: incarnationChanges,
                                           sourceIncarnation: sourceIncarnation))
         scheduler.schedule(at: at, target: targetNumber, token: slot)
     }
@@ -69,12 +69,16 @@ extension SimNetwork {
     }
 
     @inlinable
-    func arrive(_ envelope: consuming Envelope<Payload>, target: Endpoint?, incarnation: UInt64,
+    func arrive(_ envelope: consuming Envelope<Payload>, target: Endpoint?, sentAt: UInt64,
                 sourceIncarnation: UInt64, label: String) {
         let from = envelope.source, to = envelope.destination, id = envelope.id
         let reason: String
-        if let target, target.up, target.incarnation == incarnation {
-            if endpoints.read(from, { $0.map { $0.incarnation != sourceIncarnation } ?? false }) {
+        // The target is the incarnation it was at the send iff it has not changed since; the
+        // source is certainly the same if no incarnation changed anywhere (the usual case: the
+        // source's cold object is not loaded).
+        if let target, target.up, target.changedAt <= sentAt {
+            if sentAt != incarnationChanges,
+               endpoints.read(from, { $0.map { $0.incarnation != sourceIncarnation } ?? false }) {
                 reason = "source-crashed"
             } else if isCut(from: from, to: to) {
                 reason = "partition"

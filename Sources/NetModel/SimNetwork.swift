@@ -21,6 +21,10 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var partitions: [(id: Int, partition: Partition)] = []
     @exclusivity(unchecked) @usableFromInline var streams = StreamTable<StreamState>()
     @exclusivity(unchecked) @usableFromInline var nextMessageID: UInt64 = 1
+    /// How many times any endpoint's incarnation changed (a crash, a re-attach): a message in
+    /// flight notes it when sent, so that its arrival knows whether either end can have changed
+    /// without loading the ends (`Endpoint.changedAt`).
+    @exclusivity(unchecked) @usableFromInline var incarnationChanges: UInt64 = 0
     var nextStreamID: UInt64 = 1
     var nextPartitionID = 1
     /// Called before each arrival handed to a `SimReceiver`: the simulator's proof that the
@@ -79,7 +83,7 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
         if let existing = endpoints[name] {
             endpoint = existing
             if endpoint.up { crashEndpoint(endpoint, reason: "re-attached") }
-            endpoint.incarnation &+= 1
+            nextIncarnation(of: endpoint)
         } else {
             endpoint = Endpoint(name: name)
             endpoints[name] = endpoint
@@ -89,6 +93,13 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
         endpoint.handler = handler
         endpoint.receiver = receiver
         return Handle(network: self, endpoint: endpoint, incarnation: endpoint.incarnation)
+    }
+
+    /// Starts `endpoint`'s next incarnation: what was sent to or from the one before is lost.
+    func nextIncarnation(of endpoint: Endpoint) {
+        endpoint.incarnation &+= 1
+        incarnationChanges &+= 1
+        endpoint.changedAt = incarnationChanges
     }
 
     /// Hands `inbound` to the node behind `endpoint`: its receiver, or its handler.
@@ -161,6 +172,8 @@ extension SimNetwork {
     final class Endpoint {
         @usableFromInline let name: NodeName
         @exclusivity(unchecked) @usableFromInline var incarnation: UInt64 = 1
+        /// `SimNetwork.incarnationChanges` just after this endpoint's last incarnation change.
+        @exclusivity(unchecked) @usableFromInline var changedAt: UInt64 = 0
         @exclusivity(unchecked) @usableFromInline var up = false
         @exclusivity(unchecked) @usableFromInline var paused = false
         @exclusivity(unchecked) @usableFromInline var handler: Handler? = nil
@@ -174,16 +187,18 @@ extension SimNetwork {
     @usableFromInline
     struct Pending {
         @usableFromInline let envelope: Envelope<Payload>
-        /// Unowned: the network keeps every endpoint it ever attached (a restart reuses it), so
-        /// the message does not retain it in flight.
-        @usableFromInline unowned(unsafe) let target: Endpoint?
-        @usableFromInline let incarnation: UInt64
+        /// Unretained: the network keeps every endpoint it ever attached (a restart reuses it),
+        /// so the message does not retain it in flight — nor load it when sent.
+        @usableFromInline let target: Unmanaged<Endpoint>?
+        /// `SimNetwork.incarnationChanges` when the message was sent: the target is the same
+        /// incarnation at arrival iff its `changedAt` is not later.
+        @usableFromInline let sentAt: UInt64
         @usableFromInline let sourceIncarnation: UInt64
         @usableFromInline
-        init(envelope: Envelope<Payload>, target: Endpoint?, incarnation: UInt64, sourceIncarnation: UInt64) {
+        init(envelope: Envelope<Payload>, target: Unmanaged<Endpoint>?, sentAt: UInt64, sourceIncarnation: UInt64) {
             self.envelope = envelope
             self.target = target
-            self.incarnation = incarnation
+            self.sentAt = sentAt
             self.sourceIncarnation = sourceIncarnation
         }
 
@@ -192,9 +207,9 @@ extension SimNetwork {
         consuming func arrive(on network: SimNetwork) {
             // Every other field is read first, so that the envelope is the last use of `self`
             // and moves into the call.
-            let target = target, incarnation = incarnation, sourceIncarnation = sourceIncarnation
+            let target = target?.takeUnretainedValue(), sentAt = sentAt, sourceIncarnation = sourceIncarnation
             let label = envelope.payload.traceLabel
-            network.arrive(envelope, target: target, incarnation: incarnation, sourceIncarnation: sourceIncarnation,
+            network.arrive(envelope, target: target, sentAt: sentAt, sourceIncarnation: sourceIncarnation,
                            label: label)
         }
     }
