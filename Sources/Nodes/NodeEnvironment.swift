@@ -115,16 +115,8 @@ package protocol TokenTimerTarget: Actor {
     /// The timer armed with `token` is due.
     func timerFired(token: UInt64)
     /// The same, called from the simulator's loop (a requirement, so that each node type has its
-    /// own specialized witness; the default below is the one to use).
+    /// own specialized witness; the default, in SimulatorLoopCalls.swift, is the one to use).
     nonisolated func timerFiredOnSimulatorLoop(token: UInt64)
-}
-
-extension TokenTimerTarget {
-    /// `timerFired(token:)` from the simulator's loop, which has proved it holds the actor's
-    /// isolation (its driver-thread check): without a hop, and without a closure per node.
-    package nonisolated func timerFiredOnSimulatorLoop(token: UInt64) {
-        callWithoutHop(token) { actor, token in actor.timerFired(token: token) }
-    }
 }
 
 /// A timer's handle.

@@ -3,7 +3,7 @@ import NetModel
 /// What every node actor offers its runtime: start, take inbound traffic, stop cleanly.
 ///
 /// A node is also the `SimReceiver` of its simulated traffic: the simulated network calls it
-/// without a handler closure (see `receiveOnSimulatorLoop`).
+/// without a handler closure (`receiveOnSimulatorLoop`, in SimulatorLoopCalls.swift).
 package protocol ClusterNode: Actor, SimReceiver where Payload == ClusterMessage {
     /// The node's environment.
     nonisolated var env: any NodeEnvironment { get }
@@ -18,12 +18,6 @@ package protocol ClusterNode: Actor, SimReceiver where Payload == ClusterMessage
 }
 
 extension ClusterNode {
-    /// Receives from the simulator's loop, which has proved it holds the node's isolation (the
-    /// network's `receiverCheck`): `receive` without a hop.
-    package nonisolated func receiveOnSimulatorLoop(_ inbound: consuming Inbound<ClusterMessage>) {
-        callWithoutHop(inbound) { node, inbound in node.receive(inbound) }
-    }
-
     /// Sends a backend call carrying the cluster's group id.
     func backend(_ call: BackendCall, to node: NodeName) {
         env.send(.backend(group: env.groupID, call), to: node)
