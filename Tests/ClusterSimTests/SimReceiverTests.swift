@@ -12,7 +12,8 @@ actor ReceiverProbe: SimReceiver {
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     nonisolated func receiveOnSimulatorLoop(_ inbound: consuming Inbound<Probe>) {
-        callWithoutHop(inbound) { probe, inbound in probe.note(inbound) }
+        let inbound = copy inbound
+        assumeIsolated { $0.note(inbound) }
     }
 
     func note(_ inbound: Inbound<Probe>) {
