@@ -177,7 +177,9 @@ extension SimNetwork {
         @exclusivity(unchecked) @usableFromInline var up = false
         @exclusivity(unchecked) @usableFromInline var paused = false
         @exclusivity(unchecked) @usableFromInline var handler: Handler? = nil
-        /// The node itself when it receives without a handler (`attach(_:receiver:)`).
+        /// The node itself when it receives without a handler (`attach(_:receiver:)`). Strong,
+        /// and retained for each call: a node may crash itself inside its handler, which drops
+        /// every other reference to it.
         @exclusivity(unchecked) @usableFromInline var receiver: (any SimReceiver<Payload>)? = nil
         @exclusivity(unchecked) @usableFromInline var held: [(inbound: Inbound<Payload>, source: NodeName, id: UInt64, label: String)] = []
         init(name: NodeName) { self.name = name }
@@ -207,10 +209,16 @@ extension SimNetwork {
         consuming func arrive(on network: SimNetwork) {
             // Every other field is read first, so that the envelope is the last use of `self`
             // and moves into the call.
-            let target = target?.takeUnretainedValue(), sentAt = sentAt, sourceIncarnation = sourceIncarnation
+            let target = target, sentAt = sentAt, sourceIncarnation = sourceIncarnation
             let label = envelope.payload.traceLabel
-            network.arrive(envelope, target: target, sentAt: sentAt, sourceIncarnation: sourceIncarnation,
-                           label: label)
+            guard let target else {
+                network.arrive(envelope, target: nil, sentAt: sentAt, sourceIncarnation: sourceIncarnation, label: label)
+                return
+            }
+            // Borrowed for the call, not retained: the network keeps every endpoint.
+            target._withUnsafeGuaranteedRef {
+                network.arrive(envelope, target: $0, sentAt: sentAt, sourceIncarnation: sourceIncarnation, label: label)
+            }
         }
     }
 

@@ -16,8 +16,9 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     /// The node actor whose token timers this environment fires, set at its first token timer
     /// (unowned: the actor holds this environment; a timer fires only while its incarnation is
     /// live, and the run holds the live node's actor). Called through its type's witness, with no
-    /// closure per node.
-    @exclusivity(unchecked) unowned(unsafe) private var tokenTimerTarget: (any TokenTimerTarget)?
+    /// closure per node; read as a strong reference for the call (unowned, not `unowned(unsafe)`),
+    /// so the actor outlives a timer that ends it.
+    @exclusivity(unchecked) private unowned var tokenTimerTarget: (any TokenTimerTarget)?
     /// Whether this incarnation's node crashed (its timers never fire; `markGone`).
     @exclusivity(unchecked) private var gone = false
     /// Whether the node is paused: its timers are held until it resumes (set by the run).
