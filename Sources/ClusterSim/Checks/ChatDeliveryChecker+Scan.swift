@@ -46,11 +46,11 @@ extension ChatDeliveryChecker {
         }
 
         /// User name → number.
-        private(set) var userNumbers: [String: Int] = [:]
+        private(set) var userNumbers = DenseTable<String, UInt32>()
         /// User number → name.
         private(set) var userNames: [String] = []
         /// Client name → number.
-        private(set) var clientNumbers: [NodeName: Int] = [:]
+        private(set) var clientNumbers = DenseTable<NodeName, UInt32>()
         /// Client number → name.
         private(set) var clients: [NodeName] = []
         /// Client number → the user its last `push-received user=` named (clients only).
@@ -110,16 +110,16 @@ extension ChatDeliveryChecker {
 
         /// The number of `user`, numbering it if new.
         private mutating func number(ofUser user: String) -> Int {
-            if let known = userNumbers[user] { return known }
-            userNumbers[user] = userNames.count
+            if let known = userNumbers[user] { return Int(known) }
+            userNumbers[user] = UInt32(userNames.count)
             userNames.append(user)
             return userNames.count - 1
         }
 
         /// The number of `client`, numbering it if new.
         private mutating func number(ofClient client: NodeName) -> Int {
-            if let known = clientNumbers[client] { return known }
-            clientNumbers[client] = clients.count
+            if let known = clientNumbers[client] { return Int(known) }
+            clientNumbers[client] = UInt32(clients.count)
             clients.append(client)
             pushedUser.append(nil)
             return clients.count - 1

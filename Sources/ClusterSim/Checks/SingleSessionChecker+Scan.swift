@@ -19,7 +19,8 @@ extension SingleSessionChecker {
 
         private var open: [StreamKey: String] = [:]
         private var keysOf: [NodeName: [StreamKey]] = [:]
-        private var count: [String: Int] = [:]
+        /// User → how many streams it holds open.
+        private var count = DenseTable<String, Int>()
         /// Users holding two streams now, since when.
         private(set) var overlapStart: [String: VirtualInstant] = [:]
         /// Overlaps that ended, in the order they ended.

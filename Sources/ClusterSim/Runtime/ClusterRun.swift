@@ -21,9 +21,10 @@ public final class ClusterRun: @unchecked Sendable {
     let actionSpares = SharedActionSpares()
     /// The live incarnation of each node, by name.
     var nodes: [NodeName: any ClusterNode] = [:]
-    var incarnations: [NodeName: Int] = [:]
+    /// The last incarnation of each node started, by name (a client's at its number: a table
+    /// per client).
+    var incarnations = DenseTable<NodeName, Int>()
     var plans: [NodeName: ClientPlan] = [:]
-    var environments: [NodeName: SimNodeEnvironment] = [:]
     /// Test-only switches that plant known bugs (see `PlantedBugs`).
     public var plantedBugs = PlantedBugs()
     /// The services the cluster serves (frontends, the session node's backend services, and what
@@ -84,7 +85,6 @@ public final class ClusterRun: @unchecked Sendable {
         incarnations[name] = incarnation
         liveness.current[name] = incarnation
         let env = SimNodeEnvironment(name: name, simulator: simulator, incarnation: incarnation, liveness: liveness)
-        environments[name] = env
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
                                              plantedBugs: plantedBugs, spares: actionSpares)
         attach(node, env: env)

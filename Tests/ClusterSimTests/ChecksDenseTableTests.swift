@@ -1,0 +1,76 @@
+import Testing
+import NetModel
+import Nodes
+@testable import ClusterSim
+
+/// The scans' tables per client and per user (issue 13, sixth round): values at the key's number
+/// in an array, other keys in a dictionary, the same answers as a dictionary's.
+@Suite("dense tables")
+struct ChecksDenseTableTests {
+    @Test("dense keys: client-N and user-N have their number; other names, zeros and stray text have none")
+    func denseKeys() {
+        #expect(NodeName(.client, 17).denseIndex == 17 && NodeName(.frontend, 2).denseIndex == nil)
+        #expect("user-1".denseIndex == 1 && "user-12345".denseIndex == 12_345 && "user-999999999".denseIndex == 999_999_999)
+        for text in ["user-", "user-0", "user-01", "user-1x", "usr-12", "User-1", "user-1234567890", "door-a-1", ""] {
+            #expect(text.denseIndex == nil, "\(text)")
+        }
+        #expect(String(denseIndex: 42) == "user-42" && NodeName(denseIndex: 3) == NodeName(.client, 3))
+    }
+
+    @Test("a dense table answers as a dictionary through sets, removals, in-place updates and stray keys")
+    func sameAsDictionary() {
+        var table = DenseTable<String, Int>()
+        var reference: [String: Int] = [:]
+        var rng = SeededRandom(seed: 7)
+        let names = (1...300).map { "user-\($0)" } + ["door-1", "user-0", "user-007", "user-99999999", "x"]
+        for step in 0..<5_000 {
+            let name = names[Int(rng.next() % UInt64(names.count))]
+            switch rng.next() % 4 {
+            case 0:
+                table[name] = step
+                reference[name] = step
+            case 1:
+                #expect(table.removeValue(forKey: name) == reference.removeValue(forKey: name))
+            case 2:
+                table[name, default: 0] += 1
+                reference[name, default: 0] += 1
+            default:
+                table[name] = nil
+                reference[name] = nil
+            }
+            #expect(table[name] == reference[name] && table.count == reference.count)
+        }
+        for name in names { #expect(table[name] == reference[name], "\(name)") }
+        #expect(table.unorderedKeys.sorted() == reference.keys.sorted())
+    }
+
+    @Test("a client's value sits in the array (a few bytes a client); a number far past its end goes to the dictionary and is found there")
+    func farNumbers() {
+        var table = DenseTable<NodeName, UInt32>()
+        for n in 1...10_000 { table[NodeName(.client, n)] = UInt32(n) }
+        table[NodeName(.client, 5_000_000)] = 1
+        table[NodeName(.session, 1)] = 2
+        #expect(table.count == 10_002 && table[NodeName(.client, 5_000_000)] == 1 && table[NodeName(.session, 1)] == 2)
+        #expect(table.denseRoom <= 10_000 + 10_000 / 4 + 1_024, "room \(table.denseRoom) for 10,000 clients")
+        for n in stride(from: 1, through: 10_000, by: 97) { #expect(table[NodeName(.client, n)] == UInt32(n)) }
+        #expect(table[NodeName(.client, 10_001)] == nil && table[NodeName(.client, 4_999_999)] == nil)
+    }
+
+    @Test("push-delivery's last seq per stream: a client's streams by one word, others by their key, none mixed up")
+    func lastSeqs() {
+        var last = LastSeqs()
+        func key(_ name: NodeName, _ generation: UInt64?) -> PushDeliveryChecker.StreamKey {
+            PushDeliveryChecker.StreamKey(client: name, generation: generation)
+        }
+        let keys = [key(NodeName(.client, 1), 1), key(NodeName(.client, 1), 2), key(NodeName(.client, 2), 1),
+                    key(NodeName(.client, 1), nil), key(NodeName(.client, 1), UInt64(UInt32.max) + 1),
+                    key(NodeName(.chatDoor, 1), 1), key(NodeName(.client, 1 << 20), 0)]
+        for (i, k) in keys.enumerated() {
+            #expect(last[k] == nil)
+            last[k] = LastSeqs.Last(seq: UInt64(i + 1), event: i * 10, at: VirtualInstant(nanoseconds: Int64(i)))
+        }
+        for (i, k) in keys.enumerated() {
+            #expect(last[k]?.seq == UInt64(i + 1) && last[k]?.event == i * 10 && last[k]?.at.nanoseconds == Int64(i))
+        }
+    }
+}
