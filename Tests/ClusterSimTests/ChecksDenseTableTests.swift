@@ -56,21 +56,41 @@ struct ChecksDenseTableTests {
         #expect(table[NodeName(.client, 10_001)] == nil && table[NodeName(.client, 4_999_999)] == nil)
     }
 
-    @Test("push-delivery's last seq per stream: a client's streams by one word, others by their key, none mixed up")
+    @Test("push-delivery's last seq per stream: a client's streams by one word (its number, its generation's number), others by their key, none mixed up")
     func lastSeqs() {
         var last = LastSeqs()
         func key(_ name: NodeName, _ generation: UInt64?) -> PushDeliveryChecker.StreamKey {
             PushDeliveryChecker.StreamKey(client: name, generation: generation)
         }
-        let keys = [key(NodeName(.client, 1), 1), key(NodeName(.client, 1), 2), key(NodeName(.client, 2), 1),
-                    key(NodeName(.client, 1), nil), key(NodeName(.client, 1), UInt64(UInt32.max) + 1),
-                    key(NodeName(.chatDoor, 1), 1), key(NodeName(.client, 1 << 20), 0)]
+        let big: UInt64 = 0xC01_2345_6789_ABCD
+        let keys = [key(NodeName(.client, 1), big), key(NodeName(.client, 1), 2), key(NodeName(.client, 2), big),
+                    key(NodeName(.client, 1), nil), key(NodeName(.client, 2), .max),
+                    key(NodeName(.chatDoor, 1), big), key(NodeName(.client, 1 << 20), 0)]
         for (i, k) in keys.enumerated() {
             #expect(last[k] == nil)
             last[k] = LastSeqs.Last(seq: UInt64(i + 1), event: i * 10, at: VirtualInstant(nanoseconds: Int64(i)))
         }
+        #expect(last.generationCount == 4, "the chat door's and the nil generation are not numbered")
+        // Past the table's room, generations keep their full key.
+        for g in 0..<UInt64(LastSeqs.maxGenerations + 10) {
+            last[key(NodeName(.client, 3), 1_000 + g)] = LastSeqs.Last(seq: g, event: 0, at: .zero)
+        }
+        #expect(last.generationCount == LastSeqs.maxGenerations)
+        for g in 0..<UInt64(LastSeqs.maxGenerations + 10) { #expect(last[key(NodeName(.client, 3), 1_000 + g)]?.seq == g) }
         for (i, k) in keys.enumerated() {
             #expect(last[k]?.seq == UInt64(i + 1) && last[k]?.event == i * 10 && last[k]?.at.nanoseconds == Int64(i))
+        }
+    }
+
+    @Test("chat-delivery's receptions in 12 bytes: client, line and trace position come back whole, past 2^32 events too")
+    func receptions() {
+        typealias Reception = ChatDeliveryChecker.Scan.Reception
+        var receptions = ChatDeliveryChecker.Scan.Receptions()
+        let seqs = [0, 1, 7, (1 << 32) - 1, 1 << 32, (1 << 32) + 5, 3 << 33, (3 << 33) + 1, Int.max]
+        for (i, seq) in seqs.enumerated() { receptions.append(Reception(client: i * 1_000, ref: i % 2 == 0 ? i : -1 - i, seq: seq)) }
+        #expect(receptions.count == seqs.count)
+        for (i, r) in receptions.enumerated() {
+            #expect(r.seq == seqs[i] && r.client == i * 1_000 && r.line == (i % 2 == 0 ? i : nil), "reception \(i)")
         }
     }
 }
