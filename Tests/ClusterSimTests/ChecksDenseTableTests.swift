@@ -93,4 +93,20 @@ struct ChecksDenseTableTests {
             #expect(r.seq == seqs[i] && r.client == i * 1_000 && r.line == (i % 2 == 0 ? i : nil), "reception \(i)")
         }
     }
+
+    @Test("single-session's stream words: equal keys, equal words; distinct keys (leading zeros, text, large ids, other roles), distinct words")
+    func streamWords() {
+        typealias Key = SingleSessionChecker.Scan.StreamKey
+        var words = SingleSessionChecker.Scan.StreamWords()
+        let f1 = NodeName(.frontend, 1), f2 = NodeName(.frontend, 2)
+        let keys = [Key(frontend: f1, connection: "7"), Key(frontend: f1, connection: "07"), Key(frontend: f2, connection: "7"),
+                    Key(frontend: f1, connection: "0"), Key(frontend: f1, connection: "00"), Key(frontend: f1, connection: "x7"),
+                    Key(frontend: f1, connection: ""), Key(frontend: f1, connection: "1099511627776"),
+                    Key(frontend: f1, connection: "1099511627775"), Key(frontend: NodeName(.chatDoor, 1), connection: "7"),
+                    Key(frontend: NodeName(.frontend, 70_000), connection: "7"), Key(frontend: f1, connection: "99999999999999999999")]
+        #expect(words.known(keys[5]) == nil, "a key that does not pack has no word until it is given one")
+        let given = keys.map { words.word(of: $0) }
+        #expect(Set(given).count == keys.count)
+        #expect(keys.map { words.word(of: $0) } == given && keys.map { words.known($0) } == given)
+    }
 }
