@@ -170,4 +170,17 @@ struct ClientCoreDeliveryTests {
         #expect(resent.first == .send(.request(message), to: frontend1), "the same request, under the same id")
         #expect(core.fire(.requestTimeout(requestID: id, attempt: 0), now: at(1_050)).isEmpty, "an earlier send's timeout is stale")
     }
+
+    @Test("a pending request keeps only its service (56 bytes inline): its call and trace label are made again, the same as the first send's")
+    func pendingRequestSlot() {
+        let services: [ClientService] = [.state, .login(user: "u1", password: "p"), .message(to: "u2", text: "hi"),
+                                         .broadcast(text: "all"), .kick(user: "u2"), .isOnline(user: "u2"),
+                                         .chat(.say(text: "x", messageID: 3)),
+                                         .custom(ServiceCall(service: "Inventory.Add", payload: .encoded([1, 2])))]
+        for service in services {
+            let pending = ClientCore.PendingRequest(service: service, attack: false, retriesLeft: 1)
+            #expect(pending.label == service.call.service && pending.call == service.call, "\(service)")
+        }
+        #expect(MemoryLayout<ClientCore.PendingRequest>.size <= 64, "\(MemoryLayout<ClientCore.PendingRequest>.size) bytes")
+    }
 }

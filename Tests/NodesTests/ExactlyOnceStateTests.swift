@@ -269,6 +269,45 @@ struct SessionBookkeepingTests {
         }
         for absent: UInt64 in [0, 99, 110, .max] { #expect(!recent.contains(absent)) }
     }
+
+    @Test("recent ids: ids of several prefixes are held in 4 bytes and told apart by prefix and counter, through wrapping")
+    func recentIDsNarrow() {
+        let a: UInt64 = 0xC01_0000_0000_0000, b: UInt64 = 17 << 32, c: UInt64 = 0xFFFF_FFFF << 32
+        var recent = RecentIDs(capacity: 8)
+        let first = [a | 1, b | 1, c | 1, a | 0xFF_FFFF, b | 2]
+        let fresh = first.map { recent.insert($0) }
+        #expect(fresh.allSatisfy { $0 } && !recent.holdsWide && recent.count == 5)
+        let again = first.map { recent.insert($0) }
+        #expect(first.allSatisfy { recent.contains($0) } && again.allSatisfy { !$0 })
+        for absent in [a | 2, b | 0xFF_FFFF, c | 2, 1, (a + (1 << 32)) | 1, a | 0x100_0001, UInt64.max] {
+            #expect(!recent.contains(absent), "\(String(absent, radix: 16))")
+        }
+        // Wrapping: the oldest go, whatever their prefix; a new prefix while full keeps the order.
+        for n: UInt64 in 3...5 { recent.insert(b | n) }
+        #expect(recent.count == 8 && recent.contains(a | 1))
+        let newPrefix = recent.insert((5 << 32) | 9)
+        #expect(newPrefix && !recent.contains(a | 1) && recent.contains(b | 1) && recent.contains((5 << 32) | 9))
+        let back = recent.insert(a | 1)
+        #expect(back && !recent.contains(b | 1) && recent.contains(c | 1) && recent.room <= 8 + 4 && !recent.holdsWide)
+    }
+
+    @Test("recent ids: an id that does not fit 4 bytes (a counter of 2^24, a 257th prefix) turns the ring wide, keeping every id and the order")
+    func recentIDsWiden() {
+        // 256 prefixes, then an id with a counter of 2^24; 256 prefixes, then a 257th.
+        for last in [UInt64(3) << 32 | 0x100_0000, UInt64(300) << 32 | 1] {
+            var recent = RecentIDs(capacity: 300)
+            let ids = (0..<UInt64(299)).map { ($0 % 256) << 32 | ($0 + 1) }
+            let fresh = ids.map { recent.insert($0) }
+            #expect(fresh.allSatisfy { $0 } && !recent.holdsWide)
+            let widened = recent.insert(last)
+            #expect(widened && recent.holdsWide && recent.count == 300)
+            #expect(ids.allSatisfy { recent.contains($0) } && recent.contains(last))
+            let repeated = !recent.insert(last)
+            // Full: the oldest goes first, as before the widening.
+            let next = recent.insert(999 << 32)
+            #expect(repeated && next && !recent.contains(ids[0]) && recent.contains(ids[1]) && recent.contains(last))
+        }
+    }
 }
 
 @Suite("ChatPushOutbox: the chat node's pushes go in order on each stream until confirmed")

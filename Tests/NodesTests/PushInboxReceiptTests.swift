@@ -57,5 +57,25 @@ struct PushInboxReceiptTests {
             }
         }
     }
+
+    @Test("a reorder buffer emptied by a delivery or a floor gives its room back; one still holding keeps it")
+    func emptiedBufferGivesRoomBack() {
+        var inbox = PushInbox<String>()
+        let held = [inbox.receive(seq: 3, floor: 1, generation: 1, payload: "c"),
+                    inbox.receive(seq: 5, floor: 1, generation: 1, payload: "e")]
+        #expect(held.allSatisfy { $0.delivered.isEmpty } && inbox.heldCount == 2 && inbox.heldRoom > 0)
+        let partly = inbox.receive(seq: 1, floor: 1, generation: 1, payload: "a")
+        #expect(partly.delivered.map(\.seq) == [1] && inbox.heldRoom > 0, "3 and 5 are still held")
+        let drained = inbox.receive(seq: 2, floor: 1, generation: 1, payload: "b")
+        #expect(drained.delivered.map(\.seq) == [2, 3] && inbox.heldCount == 1 && inbox.heldRoom > 0)
+        let floored = inbox.receive(seq: 7, floor: 6, generation: 1, payload: "g")
+        #expect(floored.delivered.map(\.seq) == [5] && inbox.heldSequenceNumbers == [7] && inbox.heldRoom > 0)
+        let last = inbox.receive(seq: 6, floor: 6, generation: 1, payload: "f")
+        #expect(last.delivered.map(\.seq) == [6, 7] && inbox.heldCount == 0 && inbox.heldRoom == 0)
+        let ahead = inbox.receive(seq: 10, floor: 8, generation: 1, payload: "j")
+        #expect(ahead.delivered.isEmpty && inbox.heldRoom > 0)
+        let skipped = inbox.receive(seq: 11, floor: 10, generation: 1, payload: "k")
+        #expect(skipped.delivered.map(\.seq) == [10, 11] && inbox.heldRoom == 0, "emptied by a floor")
+    }
 }
 

@@ -65,6 +65,27 @@ struct PushOutboxSendingTests {
         #expect(outbox.ack(user: "alice", upTo: 9) == 2)
         #expect(outbox.pendingCount == 0)
     }
+
+    @Test("deadline marks and the last send keep their instants in 8 bytes each: none, zero, negative and late instants come back as set")
+    func compactInstants() {
+        #expect(MemoryLayout<DeadlineMarks>.size == 16)
+        var marks = DeadlineMarks()
+        #expect(marks[.retransmit] == nil && marks[.expiry] == nil)
+        for ns: Int64 in [0, -5, 1, .max, Int64.min + 1] {
+            marks[.retransmit] = VirtualInstant(nanoseconds: ns)
+            #expect(marks[.retransmit] == VirtualInstant(nanoseconds: ns) && marks[.expiry] == nil)
+        }
+        let lowered = marks.lower(.expiry, to: VirtualInstant(nanoseconds: 9))
+        let raised = marks.lower(.expiry, to: VirtualInstant(nanoseconds: 10))
+        #expect(lowered && !raised && marks[.expiry] == VirtualInstant(nanoseconds: 9))
+        marks[.retransmit] = nil
+        #expect(marks[.retransmit] == nil && marks[.expiry] == VirtualInstant(nanoseconds: 9))
+        var outbox = PushOutbox<String>()
+        outbox.accept(user: "u", pushID: 1, body: "x", now: VirtualInstant(nanoseconds: 0))
+        #expect(outbox.lastSent(user: "u") == nil)
+        _ = outbox.markSent(user: "u", at: VirtualInstant(nanoseconds: 0))
+        #expect(outbox.lastSent(user: "u") == VirtualInstant(nanoseconds: 0), "sent at zero is not never")
+    }
 }
 
 @Suite("VerifiedTokenCache")

@@ -23,7 +23,7 @@ extension ChatDeliveryChecker {
             var seq = 0
         }
 
-        /// One `chat-received`, in trace order: 16 bytes, since every one is kept for the run.
+        /// One `chat-received`, in trace order (kept for the run in 12 bytes: ``Receptions``).
         struct Reception: Sendable {
             private let clientNumber: UInt32
             /// The line's ordinal; negative for a message no line announced: `-1 - i` for
@@ -46,11 +46,11 @@ extension ChatDeliveryChecker {
         }
 
         /// User name → number.
-        private(set) var userNumbers: [String: Int] = [:]
+        private(set) var userNumbers = DenseTable<String, UInt32>()
         /// User number → name.
         private(set) var userNames: [String] = []
         /// Client name → number.
-        private(set) var clientNumbers: [NodeName: Int] = [:]
+        private(set) var clientNumbers = DenseTable<NodeName, UInt32>()
         /// Client number → name.
         private(set) var clients: [NodeName] = []
         /// Client number → the user its last `push-received user=` named (clients only).
@@ -64,7 +64,7 @@ extension ChatDeliveryChecker {
         /// Member slots of every line so far (the next line's `offset`).
         private(set) var memberSlots = 0
         /// Every reception, in trace order.
-        private(set) var receptions: [Reception] = []
+        private(set) var receptions = Receptions()
         /// The receptions of messages no line announced (rare): the message and when.
         private(set) var unannounced: [(msg: UInt64, at: VirtualInstant)] = []
         /// User number → the instants of its pushes' expiries, in order.
@@ -93,7 +93,7 @@ extension ChatDeliveryChecker {
                     ref = -1 - unannounced.count
                     unannounced.append((msg, e.at))
                 }
-                receptions.appendGently(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
+                receptions.append(Reception(client: number(ofClient: client), ref: ref, seq: e.event.seq))
             }
         }
 
@@ -110,21 +110,66 @@ extension ChatDeliveryChecker {
 
         /// The number of `user`, numbering it if new.
         private mutating func number(ofUser user: String) -> Int {
-            if let known = userNumbers[user] { return known }
-            userNumbers[user] = userNames.count
+            if let known = userNumbers[user] { return Int(known) }
+            userNumbers[user] = UInt32(userNames.count)
             userNames.append(user)
             return userNames.count - 1
         }
 
         /// The number of `client`, numbering it if new.
         private mutating func number(ofClient client: NodeName) -> Int {
-            if let known = clientNumbers[client] { return known }
-            clientNumbers[client] = clients.count
+            if let known = clientNumbers[client] { return Int(known) }
+            clientNumbers[client] = UInt32(clients.count)
             clients.append(client)
             pushedUser.append(nil)
             return clients.count - 1
         }
 
         func finish(run: RunRecord) -> CheckResult { ChatDeliveryChecker().verdict(self, run: run) }
+    }
+}
+
+extension ChatDeliveryChecker.Scan {
+    /// Every `chat-received` of the run, in trace order, 12 bytes each where a `Reception` takes
+    /// 16: the client's number, the line, and the low half of the trace position, whose high half
+    /// is kept once per change (trace positions only grow: a run of 2³² events has one). Read as a
+    /// collection of `Reception`s.
+    struct Receptions: RandomAccessCollection, Sendable {
+        private struct Packed: Sendable {
+            let client: UInt32
+            let ref: Int32
+            let seqLow: UInt32
+        }
+
+        private var packed: [Packed] = []
+        /// Where the trace position's high half changes: from which reception on, and to what.
+        private var highs: [(from: Int, high: UInt32)] = []
+
+        /// None.
+        init() {}
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { packed.count }
+        /// The room kept, in receptions.
+        var room: Int { packed.capacity }
+
+        subscript(i: Int) -> Reception {
+            let p = packed[i]
+            var high: UInt32 = 0
+            for change in highs.reversed() where change.from <= i {
+                high = change.high
+                break
+            }
+            return Reception(client: Int(p.client), ref: Int(p.ref), seq: Int(truncatingIfNeeded: UInt64(high) << 32 | UInt64(p.seqLow)))
+        }
+
+        /// Appends `r` (grown by a quarter, `reserveGently`: kept for the run).
+        mutating func append(_ r: Reception) {
+            let seq = UInt64(UInt(bitPattern: r.seq))
+            let high = UInt32(truncatingIfNeeded: seq >> 32)
+            if high != (highs.last?.high ?? 0) { highs.append((packed.count, high)) }
+            packed.reserveGently()
+            packed.append(Packed(client: UInt32(r.client), ref: r.ref, seqLow: UInt32(truncatingIfNeeded: seq)))
+        }
     }
 }

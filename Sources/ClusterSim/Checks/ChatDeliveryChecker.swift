@@ -50,8 +50,8 @@ package struct ChatDeliveryChecker: ScanningChecker {
         var userNumber: [Int?] = scan.pushedUser
         var userName: [String?] = scan.pushedUser.map { $0.map { scan.userNames[$0] } }
         for row in run.snapshot.clients {
-            guard let client = scan.clientNumbers[row.client] else { continue }
-            userNumber[client] = scan.userNumbers[row.user]
+            guard let client = scan.clientNumbers[row.client].map(Int.init) else { continue }
+            userNumber[client] = scan.userNumbers[row.user].map(Int.init)
             userName[client] = row.user
         }
         // Per member slot of a line (see `Scan.Line.offset`): how many receptions, the first

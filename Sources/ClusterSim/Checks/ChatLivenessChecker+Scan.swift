@@ -44,7 +44,7 @@ extension ChatLivenessChecker {
         private var receiverNumbers: [UInt64: [UInt32]] = [:]
         /// Receiving node → its number in `receiverNames` (a line's receivers are kept as 4-byte
         /// numbers: every line keeps them for the whole run).
-        private var numbers: [NodeName: UInt32] = [:]
+        private var numbers = DenseTable<NodeName, UInt32>()
         private var receiverNames: [NodeName] = []
 
         /// The clients that received `msg`, in trace order.

@@ -26,7 +26,7 @@ extension ClientAuthChecker {
         }
         /// Per client, the ids of its requests a frontend served or refused (they reached a
         /// frontend): ranges, since a client's request ids mostly come in runs.
-        private var reachedIDs: [NodeName: IDRanges] = [:]
+        private var reachedIDs = DenseTable<NodeName, IDRanges>()
         /// Whether any request reached a frontend (a trace whose frontends log `req=`).
         private(set) var anyReached = false
         /// Every request a frontend refused for its token.

@@ -72,7 +72,7 @@ extension ExactlyOnceChecker {
         }
 
         /// Origin (as logged) → its position in `executed`.
-        private var origins: [NodeName: Int] = [:]
+        private var origins = DenseTable<NodeName, UInt32>()
         /// Per origin, its requests' latest executions, sorted by request id and step.
         private var executed: [ExecutionList] = []
         /// A node with how many times it had crashed: the state an execution is judged against.
@@ -135,9 +135,9 @@ extension ExactlyOnceChecker {
         /// - Returns: the request's execution before it, if any.
         private mutating func record(_ execution: Execution, of origin: NodeName) -> Execution? {
             let o: Int
-            if let known = origins[origin] { o = known } else {
+            if let known = origins[origin] { o = Int(known) } else {
                 o = executed.count
-                origins[origin] = o
+                origins[origin] = UInt32(o)
                 executed.append(ExecutionList())
             }
             let (req, step) = (execution.req, execution.step)

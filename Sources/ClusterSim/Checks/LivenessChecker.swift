@@ -38,7 +38,7 @@ package struct LivenessChecker: ScanningChecker {
         var labels: Set<String> { [NodeLog.clientDisconnected] }
 
         /// Client → the instant of its last `client-disconnected` and the frontend it named.
-        private(set) var lastDisconnection: [NodeName: (at: VirtualInstant, frontend: NodeName?)] = [:]
+        private(set) var lastDisconnection = DenseTable<NodeName, (at: VirtualInstant, frontend: NodeName?)>()
 
         mutating func observe(_ e: NodeEntry) {
             guard let client = e.node else { return }

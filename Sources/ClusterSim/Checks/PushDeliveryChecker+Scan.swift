@@ -10,7 +10,7 @@ extension PushDeliveryChecker {
         var labels: Set<String> { [NodeLog.pushAccepted, NodeLog.pushReceived, NodeLog.pushExpired] }
 
         /// User name → number, in order of appearance.
-        private var users: [String: Int] = [:]
+        private var users = DenseTable<String, UInt32>()
         /// User number → name.
         private(set) var userNames: [String] = []
         /// User number → its settled pushes (accepted, then received once): nearly every push,
@@ -28,7 +28,7 @@ extension PushDeliveryChecker {
         /// The second and later receptions of a push: (client, trace position).
         private var laterReceipts: [PushKey: [(client: NodeName, seq: Int)]] = [:]
         /// Per stream, the highest `seq` received and the trace position of its reception.
-        private var lastSeq: [StreamKey: (seq: UInt64, event: Int, at: VirtualInstant)] = [:]
+        private var lastSeq = LastSeqs()
         /// The first out-of-order reception as a counterexample.
         private(set) var firstOutOfOrder: Counterexample?
         /// Failures found while scanning (out-of-order receptions), in trace order.
@@ -39,9 +39,9 @@ extension PushDeliveryChecker {
         mutating func observe(_ e: NodeEntry) {
             guard let push = e.number("push"), let user = e["user"] else { return }
             let userID: Int
-            if let known = users[user] { userID = known } else {
+            if let known = users[user] { userID = Int(known) } else {
                 userID = userNames.count
-                users[user] = userID
+                users[user] = UInt32(userID)
                 userNames.append(user)
                 settled.append(SettledPushes())
             }
@@ -120,7 +120,9 @@ extension PushDeliveryChecker {
                         subject: .push(id: push, user: user))
                 }
             }
-            if seq > lastSeq[stream]?.seq ?? 0 || lastSeq[stream] == nil { lastSeq[stream] = (seq, e.event.seq, e.at) }
+            if seq > lastSeq[stream]?.seq ?? 0 || lastSeq[stream] == nil {
+                lastSeq[stream] = LastSeqs.Last(seq: seq, event: e.event.seq, at: e.at)
+            }
         }
 
         /// The accepted pushes that are not settled, in order of acceptance.

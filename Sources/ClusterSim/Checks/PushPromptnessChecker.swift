@@ -70,7 +70,7 @@ package struct PushPromptnessChecker: ScanningChecker {
         /// Receipts judged or not (all of them, for the detail).
         private(set) var receipts = 0
         /// Client → the instant of its last `client-connected`.
-        private var connectedAt: [NodeName: VirtualInstant] = [:]
+        private var connectedAt = DenseTable<NodeName, VirtualInstant>()
         /// Disturbed intervals, in order, merged.
         private(set) var disturbed: [(from: VirtualInstant, to: VirtualInstant)] = []
         /// Pauses and partitions in force, and when the first of them began.

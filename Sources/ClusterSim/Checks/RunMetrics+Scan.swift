@@ -33,7 +33,7 @@ extension RunMetrics {
         private var histogram = LatencyHistogram()
         private var frontendCrashes = 0
         /// User name → number, in order of appearance in `push-accepted`.
-        private var users: [String: Int] = [:]
+        private var users = DenseTable<String, UInt32>()
         /// Per user number, the pushes to it among the `push-accepted` events as their 32-bit
         /// codes (``PushCodes``), sorted and each once (a push accepted again, e.g. re-sent after a
         /// failover, counts once), as `push-delivery` counts them: 4 bytes a push, not a hashed
@@ -45,7 +45,8 @@ extension RunMetrics {
         private var uncodedPushes: Set<UncodedPush> = []
         /// How many distinct (push, user) pairs `acceptedPushes` holds.
         private var acceptedCount = 0
-        private var lastFrontend: [NodeName: NodeName] = [:]
+        /// Client → the frontend of its last connection.
+        private var lastFrontend = DenseTable<NodeName, NodeName>()
         private var pendingDetection: [NodeName: VirtualInstant] = [:]
         private var detected: [(crash: VirtualInstant, took: Duration)] = []
         /// Every crash that left clients, in crash order (retired clients included until the end).
@@ -59,7 +60,7 @@ extension RunMetrics {
                 guard let node = e.node, node.role == .frontend else { return }
                 frontendCrashes += 1
                 if pendingDetection[node] == nil { pendingDetection[node] = e.at }
-                let affected = lastFrontend.filter { $0.value == node }.keys.sorted()
+                let affected = lastFrontend.unorderedKeys.filter { lastFrontend[$0] == node }.sorted()
                 if !affected.isEmpty {
                     open.append(failovers.count)
                     failovers.append(Failover(frontend: node, at: e.at, affected: affected, waiting: Set(affected)))
@@ -88,9 +89,9 @@ extension RunMetrics {
         /// Records that `push` to `user` was accepted, once per pair.
         private mutating func accept(push: UInt64, user: String) {
             let u: Int
-            if let known = users[user] { u = known } else {
+            if let known = users[user] { u = Int(known) } else {
                 u = acceptedPushes.count
-                users[user] = u
+                users[user] = UInt32(u)
                 acceptedPushes.append([])
             }
             guard let code = codes.assign(push) else {

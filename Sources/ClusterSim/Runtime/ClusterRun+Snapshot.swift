@@ -4,7 +4,8 @@ import Nodes
 extension ClusterRun {
     /// The cluster's final state, read from the live node actors after the run.
     package func snapshot() -> ClusterSnapshot {
-        ClusterSnapshot.capture(nodes: nodes, plans: plans, inspector: SimulatorInspector(simulator: simulator))
+        ClusterSnapshot.capture(names: nodes.unorderedKeys.sorted(), node: { nodes[$0]! }, plan: { plans[$0] },
+                                inspector: SimulatorInspector(simulator: simulator))
     }
 
     /// The record checkers and metrics read: with every event when the run retained

@@ -19,11 +19,14 @@ public final class ClusterRun: @unchecked Sendable {
     /// The recycled action lists the run's node actors share (they all run on the simulator's
     /// single executor, one event at a time).
     let actionSpares = SharedActionSpares()
-    /// The live incarnation of each node, by name.
-    var nodes: [NodeName: any ClusterNode] = [:]
-    var incarnations: [NodeName: Int] = [:]
-    var plans: [NodeName: ClientPlan] = [:]
-    var environments: [NodeName: SimNodeEnvironment] = [:]
+    /// The live incarnation of each node, by name (a client's at its number: 16 bytes a client,
+    /// where a dictionary's slots took 1.6 to 2.6 times their 32 bytes at 10k to 100k clients).
+    var nodes = DenseTable<NodeName, any ClusterNode>()
+    /// The last incarnation of each node started, by name (a client's at its number: a table
+    /// per client).
+    var incarnations = DenseTable<NodeName, Int>()
+    /// Each client's plan, by name (at its number).
+    var plans = DenseTable<NodeName, ClientPlan>()
     /// Test-only switches that plant known bugs (see `PlantedBugs`).
     public var plantedBugs = PlantedBugs()
     /// The services the cluster serves (frontends, the session node's backend services, and what
@@ -89,7 +92,6 @@ public final class ClusterRun: @unchecked Sendable {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
         let env = SimNodeEnvironment(name: name, simulator: simulator, incarnation: incarnation, liveness: liveness)
-        environments[name] = env
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
                                              plantedBugs: plantedBugs, spares: actionSpares)
         attach(node, env: env)

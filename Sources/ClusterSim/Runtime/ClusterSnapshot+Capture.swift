@@ -14,14 +14,23 @@ extension ClusterSnapshot {
     /// - Returns: the snapshot checkers read; clients need their plans (for their users).
     package static func capture(nodes: [NodeName: any ClusterNode], plans: [NodeName: ClientPlan],
                                inspector: some NodeInspector) -> ClusterSnapshot {
+        capture(names: nodes.keys.sorted(), node: { nodes[$0]! }, plan: { plans[$0] }, inspector: inspector)
+    }
+
+    /// The cluster's state read from the live node actors `names` (sorted), each found by `node`,
+    /// through `inspector`; a client's plan is found by `plan`.
+    /// - Returns: the snapshot checkers read.
+    package static func capture(names: [NodeName], node nodeNamed: (NodeName) -> any ClusterNode,
+                               plan planOf: (NodeName) -> ClientPlan?,
+                               inspector: some NodeInspector) -> ClusterSnapshot {
         var liveServers: [NodeName] = []
         var registry: [NodeName]?
         var sessionEntries: [SessionRow]?
         var streams: [StreamRow] = []
         var clients: [ClientRow] = []
         var chatMembers: [ChatMemberRow]?
-        for name in nodes.keys.sorted() {
-            let node = nodes[name]!
+        for name in names {
+            let node = nodeNamed(name)
             switch node {
             case let m as ManagementNode:
                 liveServers.append(name)
@@ -46,7 +55,7 @@ extension ClusterSnapshot {
                     room.members.map { ChatMemberRow(room: room.roomID, user: $0) }
                 }
             case let c as ClientNode:
-                let plan = plans[name]!
+                let plan = planOf(name)!
                 clients.append(inspector.inspect(c) { node in
                     ClientRow(client: name, user: plan.user, connected: node.isConnected, frontend: node.pushFrontend,
                               lastRequestOK: node.lastRequestSucceeded, retired: false)

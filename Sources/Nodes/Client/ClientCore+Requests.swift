@@ -19,8 +19,7 @@ extension ClientCore {
         let id = RequestKey.id(incarnation: incarnationTag, counter: nextRequest)
         nextRequest += 1
         let req = ClientRequest(requestID: id, token: token, call: service.call, origin: name)
-        pending[id] = PendingRequest(service: service, call: req.call, label: req.traceLabel, attack: attack,
-                                     retriesLeft: retries)
+        pending[id] = PendingRequest(service: service, attack: attack, retriesLeft: retries)
         transmit(req)
         if retries > 0 { scheduleTimeout(id, attempt: 0) }
         return id
@@ -196,5 +195,22 @@ extension ClientCore {
         var other = plan.users[Int(random() % UInt64(pool))]
         if other == plan.user { other = plan.users[(mine + 1) % plan.users.count] }
         return other
+    }
+}
+
+extension ClientService {
+    /// The name of the service it calls (`call.service`, the trace label of its request),
+    /// without making the call.
+    var serviceName: String {
+        switch self {
+        case .state: StateService.name
+        case .login: LoginService.name
+        case .message: MessageService.name
+        case .broadcast: BroadcastService.name
+        case .kick: KickService.name
+        case .isOnline: IsOnlineService.name
+        case .chat: ChatService.name
+        case .custom(let call): call.service
+        }
     }
 }

@@ -87,20 +87,24 @@ struct ClientCore {
         case waiting
     }
 
-    /// A request waiting for its answer.
+    /// A request waiting for its answer. Kept inline in the core (`RequestIDMap`'s first slot):
+    /// the call on the wire and the trace label are made again from `service` when needed, not
+    /// stored (they made the slot 120 bytes, not 56).
     struct PendingRequest {
         /// What was asked.
         var service: ClientService
-        /// The call on the wire (a write is sent again under the same id, unchanged).
-        var call: ServiceCall
-        /// Its trace label.
-        var label: String
         /// Sent on purpose with a bad token or group (attacks): never retried, never judged.
         var attack: Bool
         /// How many more times it may be sent again.
         var retriesLeft: Int
         /// Which send this is (a timeout of an earlier send does nothing).
         var attempt: Int = 0
+
+        /// The call on the wire, made again from `service` (a write is sent again under the same
+        /// id, unchanged: the same service makes the same call).
+        var call: ServiceCall { service.call }
+        /// Its trace label: the name of the service it calls.
+        var label: String { service.serviceName }
     }
 
     let plan: ClientPlan

@@ -59,8 +59,14 @@ package struct PushOutbox<Body: Hashable & Sendable>: Sendable {
         var nextSeq: UInt64 = 1
         /// In seq order.
         var pending: [PendingPush<Body>] = []
-        /// When the shell last sent this user's pending pushes (`markSent`), nil when never.
-        var lastSent: VirtualInstant?
+        /// When the shell last sent this user's pending pushes (`markSent`), nil when never; kept
+        /// as its nanoseconds (`Int64.min`: never), 8 bytes where an optional took 16 — a queue
+        /// is kept per user for the whole run.
+        private var lastSentNanoseconds = Int64.min
+        var lastSent: VirtualInstant? {
+            get { lastSentNanoseconds == .min ? nil : VirtualInstant(nanoseconds: lastSentNanoseconds) }
+            set { lastSentNanoseconds = DeadlineMarks.nanoseconds(of: newValue) }
+        }
         /// Where the owner's deadline indexes hold this user.
         var marks = DeadlineMarks()
 
@@ -443,23 +449,34 @@ package struct DeadlineMarks: Equatable, Sendable {
         case expiry
     }
 
-    private var retransmit, expiry: VirtualInstant?
+    /// The marks' nanoseconds, `Int64.min` for none: 16 bytes where two optional instants took
+    /// 32 (the marks are kept per user for the whole run, in the session node's outbox).
+    private var retransmit = Int64.min, expiry = Int64.min
 
     /// No marks.
     package init() {}
 
+    /// An instant's nanoseconds, `Int64.min` for nil (an instant that is never one: runs start
+    /// at zero, and clock offsets are seconds).
+    static func nanoseconds(of instant: VirtualInstant?) -> Int64 {
+        guard let instant else { return .min }
+        precondition(instant.nanoseconds != .min, "an instant of Int64.min nanoseconds cannot be kept")
+        return instant.nanoseconds
+    }
+
     /// The mark of `kind`.
     package subscript(kind: Kind) -> VirtualInstant? {
         get {
-            switch kind {
+            let ns = switch kind {
             case .retransmit: retransmit
             case .expiry: expiry
             }
+            return ns == .min ? nil : VirtualInstant(nanoseconds: ns)
         }
         set {
             switch kind {
-            case .retransmit: retransmit = newValue
-            case .expiry: expiry = newValue
+            case .retransmit: retransmit = Self.nanoseconds(of: newValue)
+            case .expiry: expiry = Self.nanoseconds(of: newValue)
             }
         }
     }
