@@ -27,6 +27,9 @@ public final class ClusterRun: @unchecked Sendable {
     var incarnations = DenseTable<NodeName, Int>()
     /// Each client's plan, by name (at its number).
     var plans = DenseTable<NodeName, ClientPlan>()
+    /// The environment of each node's last incarnation, by name (a client's at its number): a
+    /// crash marks it gone, a pause and a resume set its flag (its timers read both).
+    var environments = DenseTable<NodeName, SimNodeEnvironment>()
     /// Test-only switches that plant known bugs (see `PlantedBugs`).
     public var plantedBugs = PlantedBugs()
     /// The services the cluster serves (frontends, the session node's backend services, and what
@@ -92,6 +95,7 @@ public final class ClusterRun: @unchecked Sendable {
         let incarnation = (incarnations[name] ?? 0) + 1
         incarnations[name] = incarnation
         let env = SimNodeEnvironment(name: name, simulator: simulator, incarnation: incarnation, liveness: liveness)
+        environments[name] = env
         let node = ClusterBlueprint.makeNode(name, env: env, plan: plans[name], services: services,
                                              plantedBugs: plantedBugs, spares: actionSpares)
         attach(node, env: env)
