@@ -62,7 +62,7 @@ struct ChatDoorSimTests {
                                      liveness: run.liveness)
         run.environments[name] = env
         let door = ChatDoorNode(env: env, sink: sink)
-        env.simTransport = SimTransport(run.network.attach(name, receiver: door))
+        env.simHandle = run.network.attach(name, receiver: door)
         run.nodes[name] = door
         run.simulator.schedule(at: .zero) { door.withSimulatorIsolation(run.simulator.executor) { $0.start() } }
         return door

@@ -104,7 +104,7 @@ public final class ClusterRun: @unchecked Sendable {
     private func attach<N: ClusterNode>(_ node: N, env: SimNodeEnvironment) {
         // The node receives its deliveries itself (`SimReceiver`), after the network's
         // `receiverCheck`, which `init` sets to the executor's driver-thread check.
-        env.simTransport = SimTransport(network.attach(env.name, receiver: node))
+        env.simHandle = network.attach(env.name, receiver: node)
         nodes[env.name] = node
         node.withSimulatorIsolation(simulator.executor) { $0.start() }
     }

@@ -12,7 +12,10 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
     let incarnation: Int
     private let liveness: Liveness
     @exclusivity(unchecked) private var rng: SeededRandom
-    @exclusivity(unchecked) var simTransport: SimTransport?
+    /// The node's handle on the simulated network; its sends go straight to it (the
+    /// `transport` wrapper is made only when node code asks for one: one object less to load on
+    /// every send).
+    @exclusivity(unchecked) var simHandle: SimNetwork<ClusterMessage>.Handle?
     /// The node actor whose token timers this environment fires, set at its first token timer
     /// (unowned: the actor holds this environment; a timer fires only while its incarnation is
     /// live, and the run holds the live node's actor). Called through its type's witness, with no
@@ -94,17 +97,17 @@ final class SimNodeEnvironment: NodeEnvironment, @unchecked Sendable {
         self.rng = simulator.random(stream: incarnation == 1 ? name.description : "\(name)#\(incarnation)")
     }
 
-    var transport: any Transport<ClusterMessage> { simTransport! }
+    var transport: any Transport<ClusterMessage> { SimTransport(simHandle!) }
     var settings: ClusterSettings { liveness.settings }
     var groupID: String { liveness.settings.groupID }
 
     @discardableResult
     func send(_ message: consuming ClusterMessage, to destination: NodeName) -> UInt64 {
-        simTransport.unsafelyUnwrapped.handle.send(message, to: destination)
+        simHandle.unsafelyUnwrapped.send(message, to: destination)
     }
 
     func send(_ message: consuming ClusterMessage, on stream: StreamID) {
-        simTransport.unsafelyUnwrapped.handle.send(message, on: stream)
+        simHandle.unsafelyUnwrapped.send(message, on: stream)
     }
     var executor: UnownedSerialExecutor { simulator.executor.asUnownedSerialExecutor() }
     var taskExecutor: (any TaskExecutor)? { simulator.executor }
