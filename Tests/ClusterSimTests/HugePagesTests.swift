@@ -18,4 +18,11 @@ struct HugePagesTests {
         #expect(!HugePages.shouldReexecute(command: "run", environment: ["SIMCTL_SMALL_PAGES": "1"]))
         #expect(HugePages.shouldReexecute(command: "run", environment: ["PATH": "/usr/bin"]))
     }
+
+    @Test("the tunables ask for huge pages and a fixed mmap threshold of 128 KiB")
+    func tunables() {
+        let settings = HugePages.tunables.split(separator: ":").map(String.init)
+        #expect(settings.contains("glibc.malloc.hugetlb=1"))
+        #expect(settings.contains("glibc.malloc.mmap_threshold=131072"))
+    }
 }
