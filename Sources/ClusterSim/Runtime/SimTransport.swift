@@ -8,6 +8,8 @@ import Nodes
 /// through that existential runs NetModel's unspecialised code, which looks up generic metadata
 /// (`Envelope<Payload>`, `Pending`, …) on every message. This class's witnesses are compiled here,
 /// where `Payload` is known, so the network's inlinable send paths are specialised into them.
+/// The environment's own `send`s skip it (they call the handle, specialised in the same way);
+/// one is made each time node code asks for `transport` (to open or close a stream).
 final class SimTransport: Transport, @unchecked Sendable {
     typealias Payload = ClusterMessage
 
