@@ -248,7 +248,11 @@ struct SessionBookkeepingTests {
         var recent = RecentIDs(capacity: 256)
         for id: UInt64 in 1...130 {
             recent.insert(id)
-            #expect(recent.room <= max(8, id + id / 2 + 4), "room \(recent.room) for \(id) ids")
+            // `room` is the array's capacity: what malloc handed back, which may exceed the request
+            // by less than 32 bytes (up to 7 more 4-byte words) depending on the heap's state, that
+            // is on what the tests running beside this one allocated.
+            let asked = max(8, Int(id) + Int(id) / 2 + 4)
+            #expect(recent.room <= asked + RecentIDsSlack.words, "room \(recent.room) for \(id) ids")
         }
         for id: UInt64 in 131...600 { recent.insert(id) }
         #expect(recent.room <= 256 + 8 && recent.contains(600) && !recent.contains(344) && recent.contains(345))
@@ -288,7 +292,7 @@ struct SessionBookkeepingTests {
         let newPrefix = recent.insert((5 << 32) | 9)
         #expect(newPrefix && !recent.contains(a | 1) && recent.contains(b | 1) && recent.contains((5 << 32) | 9))
         let back = recent.insert(a | 1)
-        #expect(back && !recent.contains(b | 1) && recent.contains(c | 1) && recent.room <= 8 + 4 && !recent.holdsWide)
+        #expect(back && !recent.contains(b | 1) && recent.contains(c | 1) && recent.room <= 8 + 4 + RecentIDsSlack.words && !recent.holdsWide)
     }
 
     @Test("recent ids: an id that does not fit 4 bytes (a counter of 2^24, a 257th prefix) turns the ring wide, keeping every id and the order")
@@ -355,4 +359,11 @@ struct ChatRoomsRestoreTests {
         #expect(rooms.create("c", title: "new").first == .system(to: "c", text: ChatText.entered(room: "new")))
         #expect(rooms.room(of: "c") == 5, "numbers continue above a restored room")
     }
+}
+
+/// How many more 4-byte words than asked an array's capacity may show: malloc may hand back a
+/// block up to 31 bytes larger than the request (it does not split off less than its 32-byte
+/// minimum chunk).
+enum RecentIDsSlack {
+    static let words = 7
 }
