@@ -61,10 +61,7 @@ public struct LatencySampler: Sendable {
             return hi == lo ? lo : lo &+ Int64(rng.next() % UInt64(hi &- lo &+ 1))
         case .exponential(let mean, let lo, let hi):
             // Inverse transform: -mean * ln(1 - U), U in [0, 1).
-            let u = rng.nextUnit()
-            let x = -mean * log1pNegative(u)
-            let ns = x >= Double(hi) ? hi : Int64(x)
-            return Swift.min(Swift.max(ns, lo), hi)
+            return ExponentialDraw.nanoseconds(u: rng.nextUnit(), mean: mean, min: lo, max: hi)
         case .bimodal(let fast, let slow, let p):
             return rng.chance(p) ? slow : fast
         }
