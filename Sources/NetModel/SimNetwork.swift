@@ -28,8 +28,10 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     var nextStreamID: UInt64 = 1
     var nextPartitionID = 1
     /// Called before each arrival handed to a `SimReceiver`: the simulator's proof that the
-    /// calling thread holds the nodes' isolation (it stops the process otherwise).
-    @exclusivity(unchecked) public var receiverCheck: () -> Void = {}
+    /// calling thread holds the nodes' isolation (it stops the process otherwise). Set it before
+    /// the first `attach(_:receiver:)`: attaching a receiver while it is nil stops the process,
+    /// since nothing would check where its arrivals run.
+    @exclusivity(unchecked) public var receiverCheck: (() -> Void)?
     /// How long an opener waits before learning that a partition cut its stream open.
     public var connectTimeout: Duration = .seconds(1)
     /// What happened to traffic so far.
@@ -73,9 +75,12 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
 
     /// Attaches (or re-attaches) the node `name`, which receives its traffic itself: each arrival
     /// is handed to `receiver` after `receiverCheck`, with no closure in between.
+    /// - Precondition: `receiverCheck` is set.
     /// - Returns: the node's transport handle; handles of earlier incarnations go dead.
     public func attach(_ name: NodeName, receiver: any SimReceiver<Payload>) -> Handle {
-        attach(name, handler: nil, receiver: receiver)
+        precondition(receiverCheck != nil,
+                     "SimNetwork.attach(_:receiver:): set receiverCheck (the driver-thread check) first")
+        return attach(name, handler: nil, receiver: receiver)
     }
 
     private func attach(_ name: NodeName, handler: Handler?, receiver: (any SimReceiver<Payload>)?) -> Handle {
@@ -106,7 +111,7 @@ public final class SimNetwork<Payload: NetworkPayload>: @unchecked Sendable {
     @inlinable
     func hand(_ inbound: consuming Inbound<Payload>, to endpoint: Endpoint) {
         if let receiver = endpoint.receiver {
-            receiverCheck()
+            receiverCheck!()
             receiver.receiveOnSimulatorLoop(inbound)
         } else {
             endpoint.handler?(inbound)

@@ -57,4 +57,18 @@ struct SimReceiverTests {
         probe = nil
         #expect(released == nil, "a crashed endpoint lets its receiver go")
     }
+
+    /// A receiver attached to a network with no isolation check would get its arrivals unchecked:
+    /// the attach stops the process instead, and with the check set the same attach works.
+    @Test func attachingAReceiverNeedsTheCheck() async {
+        await #expect(processExitsWith: .failure) {
+            let world = NetHarness(nodes: [f1])
+            _ = world.net.attach(f2, receiver: ReceiverProbe(executor: world.sim.executor))
+        }
+        await #expect(processExitsWith: .success) {
+            let world = NetHarness(nodes: [f1])
+            world.net.receiverCheck = {}
+            _ = world.net.attach(f2, receiver: ReceiverProbe(executor: world.sim.executor))
+        }
+    }
 }
