@@ -94,7 +94,7 @@ struct RequestWindowRingTests {
         // The second origin's counters cross 2³² (the entry keeps them as 32 + 8 bits).
         var origins = [Origin(name: NodeName(.client, 1), epoch: 3, next: 1, start: 1),
                        Origin(name: NodeName(.client, 2), epoch: 9, next: (1 << 32) - 6, start: (1 << 32) - 6),
-                       Origin(name: NodeName(.chat, 0), epoch: 1, next: 1, start: 1)]
+                       Origin(name: NodeName(.chat, 1), epoch: 1, next: 1, start: 1)]
         var mismatches = 0
         for step in 0..<6_000 {
             let o = Int(draws.next(UInt64(origins.count)))
