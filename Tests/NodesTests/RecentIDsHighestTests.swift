@@ -68,12 +68,17 @@ struct RecentIDsHighestTests {
     @Test("the newest id of a prefix is still found (its counter is the highest, not above it); one above it is not")
     func newestFound() {
         var ids = RecentIDs(capacity: 8)
-        for counter: UInt64 in [3, 9, 5] { #expect(ids.insert(7 << 32 | counter)) }
+        for counter: UInt64 in [3, 9, 5] {
+            let inserted = ids.insert(7 << 32 | counter)
+            #expect(inserted)
+        }
         #expect(ids.contains(7 << 32 | 9))
-        #expect(!ids.insert(7 << 32 | 9))
+        let repeated = ids.insert(7 << 32 | 9)
+        #expect(!repeated)
         #expect(!ids.contains(7 << 32 | 10))
         #expect(ids.contains(7 << 32 | 5))
         #expect(!ids.contains(8 << 32 | 9), "another prefix")
-        #expect(ids.insert(7 << 32 | 10))
+        let above = ids.insert(7 << 32 | 10)
+        #expect(above)
     }
 }
