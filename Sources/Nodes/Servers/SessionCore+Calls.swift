@@ -44,7 +44,10 @@ extension SessionCore {
             }, through: through)
             log(NodeLog.sessionResync, ["frontend": .name(frontend), "streams": .number(UInt64(streams.count))])
             apply(effects, reason: "newer-login")
-            for s in streams.map(\.user).sorted() where table.route(user: s)?.frontend == frontend { resend(to: s) }
+            for s in streams.map(\.user).sorted() {
+                // The route found once, for the check and the resend (every user, on every re-sync).
+                if let entry = table.route(user: s), entry.frontend == frontend { resend(to: s, via: entry) }
+            }
         case .pushTo(let users, let pushID, let body, _, let request):
             execute(request, service: request.origin.role == .chat ? "ChatPush" : "MessageUser", from: source) { core in
                 var fanOut = PushFanOut(expected: users.count)
@@ -184,6 +187,11 @@ extension SessionCore {
     /// Re-sends everything unacknowledged to the user's (new) push frontend, in order.
     private mutating func resend(to user: String) {
         guard let entry = table.route(user: user) else { return }
+        resend(to: user, via: entry)
+    }
+
+    /// Re-sends everything unacknowledged to `user` through `entry`, the user's route.
+    private mutating func resend(to user: String, via entry: SessionEntry) {
         let (pending, floor) = outbox.markSent(user: user, at: now)
         if !pending.isEmpty { sentPushes(to: user) }
         for p in pending { deliver(p, floor: floor, to: entry.frontend) }

@@ -42,10 +42,13 @@ package struct RecentSet<Element: Hashable & Sendable>: Sendable {
 /// it was 8. An id that does not fit (a counter of 2²⁴ or more, a 256th prefix) turns the ring
 /// wide: 8 bytes an id from then on, as before. A scan compares 32-bit words, without an early
 /// exit (a new id, the common case, is compared with every one anyway) and without a branch per
-/// id; an id whose prefix is not in the table is not there at all, without a scan.
+/// id; an id whose prefix is not in the table is not there at all, without a scan, and neither is
+/// one whose counter is above the highest its prefix has had (each prefix's table entry is two
+/// words: the prefix and that counter; a prefix's ids mostly come in increasing order, so a new
+/// one is known new from the table's line, without reading the ring's).
 package struct RecentIDs: Sendable {
-    /// The prefixes by number, then the ring of narrow ids (in insertion order from `next` on
-    /// once full); empty once wide.
+    /// The prefixes by number, each followed by the highest counter held under it, then the ring
+    /// of narrow ids (in insertion order from `next` on once full); empty once wide.
     private var words: [UInt32] = []
     /// The ids in full, once the ring is wide (in the same order).
     private var wide: [UInt64] = []
@@ -59,9 +62,11 @@ package struct RecentIDs: Sendable {
     /// How many ids are remembered.
     package var capacity: Int { Int(limit) }
     /// The room the ring keeps now, in ids (at most `capacity`, and the prefixes' words).
-    package var room: Int { isWide ? wide.capacity : words.capacity - Int(prefixCount) }
+    package var room: Int { isWide ? wide.capacity : words.capacity - tableWords }
     /// How many ids are held.
-    package var count: Int { isWide ? wide.count : words.count - Int(prefixCount) }
+    package var count: Int { isWide ? wide.count : words.count - tableWords }
+    /// How many words the prefix table takes at the front of `words` (two a prefix).
+    private var tableWords: Int { 2 * Int(prefixCount) }
     /// Whether the ring holds its ids in 8 bytes each (an id did not fit 4).
     package var holdsWide: Bool { isWide }
 
@@ -77,7 +82,7 @@ package struct RecentIDs: Sendable {
     /// The prefix's number in the table, if it has one.
     private func number(ofPrefix prefix: UInt32) -> Int? {
         words.withUnsafeBufferPointer { w in
-            for i in 0..<Int(prefixCount) where w[i] == prefix { return i }
+            for i in 0..<Int(prefixCount) where w[2 * i] == prefix { return i }
             return nil
         }
     }
@@ -92,7 +97,9 @@ package struct RecentIDs: Sendable {
     package func contains(_ value: UInt64) -> Bool {
         if isWide { return Self.scan(wide, for: value, from: 0) }
         guard let word = narrow(value) else { return false }
-        return Self.scan(words, for: word, from: Int(prefixCount))
+        // Above the highest counter its prefix has had: never held, without a scan.
+        guard word & 0xFF_FFFF <= words[2 * Int(word >> UInt32(Self.counterBits)) + 1] else { return false }
+        return Self.scan(words, for: word, from: tableWords)
     }
 
     /// Whether `ids[from...]` holds `value`: four ids a step, their matches OR-ed together (a
@@ -123,6 +130,8 @@ package struct RecentIDs: Sendable {
         if !isWide {
             if let word = narrow(value) ?? newPrefix(of: value) {
                 put(word)
+                let highest = 2 * Int(word >> UInt32(Self.counterBits)) + 1
+                words[highest] = max(words[highest], word & 0xFF_FFFF)
                 return true
             }
             widen()
@@ -137,13 +146,13 @@ package struct RecentIDs: Sendable {
         return true
     }
 
-    /// Numbers `value`'s prefix (at the front of `words`, moving the ring up a word) when there
-    /// is room and the counter fits.
+    /// Numbers `value`'s prefix (at the front of `words`, with a highest counter of 0, moving the
+    /// ring up two words) when there is room and the counter fits.
     /// - Returns: the narrow form of `value`, or nil when it does not fit.
     private mutating func newPrefix(of value: UInt64) -> UInt32? {
         guard (value & 0xFFFF_FFFF) >> Self.counterBits == 0, prefixCount < 256 else { return nil }
-        if words.count == words.capacity { words.reserveCapacity(words.count + 1 + (count < capacity ? max(4, count / 2) : 0)) }
-        words.insert(UInt32(value >> 32), at: Int(prefixCount))
+        if words.count + 2 > words.capacity { words.reserveCapacity(words.count + 2 + (count < capacity ? max(4, count / 2) : 0)) }
+        words.insert(contentsOf: [UInt32(value >> 32), 0], at: tableWords)
         prefixCount += 1
         return narrow(value)
     }
@@ -151,7 +160,7 @@ package struct RecentIDs: Sendable {
     /// Adds a narrow id to the ring. Grown by half its length up to the capacity, never past it
     /// (doubling left a third of a client's two rings spare on average).
     private mutating func put(_ word: UInt32) {
-        let base = Int(prefixCount)
+        let base = tableWords
         if count < capacity {
             if words.count == words.capacity {
                 words.reserveCapacity(base + min(capacity, count + max(4, count / 2)))
@@ -165,12 +174,12 @@ package struct RecentIDs: Sendable {
 
     /// Turns the ring wide: every id in full, in the same places.
     private mutating func widen() {
-        let base = Int(prefixCount)
+        let base = tableWords
         var ids: [UInt64] = []
         ids.reserveCapacity(count < capacity ? count + max(4, count / 2) : capacity)
         for i in base..<words.count {
             let word = words[i]
-            ids.append(UInt64(words[Int(word >> UInt32(Self.counterBits))]) << 32 | UInt64(word & 0xFF_FFFF))
+            ids.append(UInt64(words[2 * Int(word >> UInt32(Self.counterBits))]) << 32 | UInt64(word & 0xFF_FFFF))
         }
         wide = ids
         words = []

@@ -74,7 +74,8 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
 
     private struct OriginWindow: Sendable {
         var epoch: UInt64
-        /// The remembered requests, oldest first. Never longer than the capacity, and grown by
+        /// The remembered requests, oldest first from `oldest` round to just before it (a ring
+        /// once full; in order until then). Never longer than the capacity, and grown by
         /// half its length only up to it (`remember(_:capacity:)`): a window is kept per origin
         /// for the whole run, so its spare room is memory per client (doubling left a third of
         /// it spare on average).
@@ -85,14 +86,43 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
         var forgottenUpTo: UInt64 = 0
         /// Earlier series of this origin (it restarted), newest last.
         var retired: [UInt64] = []
+        /// The highest counter remembered in this series (an upper bound: an abandoned entry
+        /// leaves it) in the high 40 bits, and where the oldest entry is in the low 24 (`oldest`).
+        /// One word: a window is kept per origin for the whole run.
+        private var highestAndOldest: UInt64 = 0
 
         init(epoch: UInt64) { self.epoch = epoch }
 
-        /// Where `key` is, looking from the oldest entry (nowhere when it is of another series).
+        /// How many low bits of `highestAndOldest` hold `oldest`.
+        static var oldestBits: UInt64 { 24 }
+
+        /// Where the oldest entry is in `entries`: 0 until the window is full, then the ring's
+        /// start (a full window overwrites its oldest entry, without moving the others).
+        private var oldest: Int {
+            get { Int(truncatingIfNeeded: highestAndOldest & (1 << Self.oldestBits - 1)) }
+            set { highestAndOldest = (highestAndOldest >> Self.oldestBits) << Self.oldestBits | UInt64(newValue) }
+        }
+
+        /// The highest counter remembered in this series: a request of a higher one is new,
+        /// without a scan (an origin's ids increase; only retries and reordered copies are below).
+        private var highestCounter: UInt64 {
+            get { highestAndOldest >> Self.oldestBits }
+            set { highestAndOldest = newValue << Self.oldestBits | highestAndOldest & (1 << Self.oldestBits - 1) }
+        }
+
+        /// Where the entry `age` places after the oldest is in `entries`.
+        private func slot(_ age: Int) -> Int {
+            let i = oldest + age
+            return i < entries.count ? i : i - entries.count
+        }
+
+        /// Where `key` is, looking from the oldest entry (nowhere when it is of another series, or
+        /// above the highest counter remembered).
         func index(of key: RequestKey) -> Int? {
             guard key.epoch == epoch else { return nil }
             let counter = Entry.counter(of: key.id)
-            for i in entries.indices where entries[i].is(counter: counter, step: key.step) { return i }
+            guard counter <= highestCounter else { return nil }
+            for age in entries.indices where entries[slot(age)].is(counter: counter, step: key.step) { return slot(age) }
             return nil
         }
 
@@ -122,16 +152,22 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
             return .execute
         }
 
-        /// Appends `key` as being executed; a full window forgets its oldest entry first.
+        /// Adds `key` as being executed, as the newest entry; a full window forgets its oldest
+        /// entry, whose place the new one takes (the ring moves on by one).
         private mutating func remember(_ key: RequestKey, capacity: Int) {
+            highestCounter = max(highestCounter, Entry.counter(of: key.id))
             if entries.count == capacity {
-                let gone = entries.removeFirst()
+                let gone = entries[oldest]
                 release(gone)
                 forgottenUpTo = max(forgottenUpTo, gone.id(epoch: epoch))
-            } else if entries.count == entries.capacity {
+                entries[oldest] = Entry(key)
+                oldest = oldest + 1 == entries.count ? 0 : oldest + 1
+                return
+            }
+            if entries.count == entries.capacity {
                 entries.reserveCapacity(min(capacity, entries.count + max(2, entries.count / 2)))
             }
-            entries.append(Entry(key))
+            entries.append(Entry(key))   // not full: the oldest is at 0
         }
 
         /// Frees the side slot of `entry`'s answer, if it has one.
@@ -142,8 +178,10 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
         mutating func finish(_ key: RequestKey, answer: Answer) {
             guard key.epoch == epoch else { return }
             let counter = Entry.counter(of: key.id)
-            // The newest entries are at the end: look from there.
-            for i in entries.indices.reversed() where entries[i].is(counter: counter, step: key.step) {
+            guard counter <= highestCounter else { return }
+            // Look from the newest entry (just before the oldest in the ring).
+            for age in entries.indices.reversed() where entries[slot(age)].is(counter: counter, step: key.step) {
+                let i = slot(age)
                 release(entries[i])
                 if let (kind, word) = answer.packed {
                     entries[i].kind = Entry.firstPacked + kind
@@ -158,9 +196,19 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
             }
         }
 
+        /// Removes `key`'s entry if it is still being executed (rare: the ring is put back in
+        /// order, oldest first, before the entry is taken out).
         mutating func abandon(_ key: RequestKey) {
             guard let i = index(of: key), entries[i].kind == Entry.executing else { return }
-            entries.remove(at: i)
+            if oldest == 0 {
+                entries.remove(at: i)
+                return
+            }
+            var ordered: [Entry] = []
+            ordered.reserveCapacity(entries.capacity)
+            for age in entries.indices where slot(age) != i { ordered.append(entries[slot(age)]) }
+            entries = ordered
+            oldest = 0
         }
 
         func answer(for key: RequestKey) -> Answer? {
@@ -184,7 +232,7 @@ package struct RequestWindow<Answer: WindowAnswer>: Sendable {
 
     /// An empty window remembering `capacity` requests per origin.
     package init(capacity: Int = 64) {
-        precondition(capacity > 0, "a request window remembers at least one request")
+        precondition(capacity > 0 && capacity < 1 << 24, "a request window remembers from 1 to 2²⁴ - 1 requests")
         self.capacity = capacity
     }
 
