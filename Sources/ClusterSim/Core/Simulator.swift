@@ -49,6 +49,13 @@ package final class Simulator: EventScheduler, @unchecked Sendable {
         heap.push(at: max(instant.nanoseconds, now.nanoseconds), seq: sequence, .run(action))
     }
 
+    /// Forgets every pending event, for a run that will not go on (`ClusterRun`'s `deinit`): their
+    /// closures hold nodes and environments, which hold the simulator, so a finished run's pending
+    /// events would otherwise keep its whole simulation alive after its owner let go of it.
+    package func discardPendingEvents() {
+        heap = EventHeap()
+    }
+
     /// Registers `callback` for events scheduled with `schedule(at:target:token:)`.
     /// - Returns: its target number (the first 15 are carried in the heap keys themselves).
     package func register(_ callback: @escaping (Int) -> Void) -> Int {

@@ -63,6 +63,17 @@ public final class ClusterRun: @unchecked Sendable {
         liveness.onExit = { [unowned self] exited, incarnation in supervise(exited, incarnation: incarnation) }
     }
 
+    /// A run let go ends its simulation and frees it. Three cycles would keep it alive: pending
+    /// events and armed timers hold nodes and environments, environments hold the simulator, and
+    /// an endpoint holds its node, whose environment holds its handle, which holds the endpoint.
+    /// (In one process that runs many experiments, such as a test suite, each would stay.)
+    deinit {
+        simulator.discardPendingEvents()
+        liveness.timers = TimerTable()
+        liveness.heldTimers = [:]
+        network.detachAll()
+    }
+
     /// The end of the load phase.
     public var endOfLoad: VirtualInstant { VirtualInstant.zero.advanced(by: experiment.duration) }
     /// The end of the run (load, then settle).
