@@ -24,6 +24,10 @@ struct RunReleaseTests {
         do {
             let run = ClusterRun(experiment: try Experiment.parse(json), seed: 3)
             _ = run.run()
+            // An event still pending at the end that holds a node's environment, as a node's
+            // scheduled closure or a sleeping task does.
+            let env = try #require(run.environments[NodeName(.frontend, 2)])
+            run.simulator.schedule(at: run.end.advanced(by: .seconds(3_600))) { _ = env.name }
             watched = [Watched(run.simulator, "simulator"), Watched(run.liveness, "liveness"),
                        Watched(run.network, "network")]
             for name in run.nodes.unorderedKeys.sorted() {
