@@ -13,12 +13,13 @@ struct RunReleaseTests {
         init(_ object: AnyObject, _ name: String) { self.object = object; self.name = name }
     }
 
-    @Test("after a run with a crash, a restart and a pause, nothing of it stays once the run is let go")
+    @Test("after a run with a crash, a restart and pauses (one past the end), nothing of it stays once the run is let go")
     func everythingIsFreed() throws {
         let json = #"""
         {"name": "release", "duration": "3s", "settle": "1s", "cluster": {"frontends": 2, "chat": true, "gateway": true},
          "workload": {"clients": 6, "requestRate": "2/s", "pushRate": "2/s", "chat": {"rooms": 1, "membersPerRoom": 3, "messageRate": "1/s"}},
-         "faults": [{"at": "1s", "crash": "frontend-1", "restartAfter": "500ms"}, {"at": "1500ms", "pause": "session-1", "for": "300ms"}]}
+         "faults": [{"at": "1s", "crash": "frontend-1", "restartAfter": "500ms"}, {"at": "1500ms", "pause": "session-1", "for": "300ms"},
+                    {"at": "3500ms", "pause": "frontend-2", "for": "10s"}]}
         """#
         var watched: [Watched] = []
         do {
