@@ -13,13 +13,12 @@ struct RunReleaseTests {
         init(_ object: AnyObject, _ name: String) { self.object = object; self.name = name }
     }
 
-    @Test("after a run with a crash, a restart and pauses (one past the end), nothing of it stays once the run is let go")
+    @Test("after a run with a crash, a restart and a pause, nothing of it stays once the run is let go")
     func everythingIsFreed() throws {
         let json = #"""
         {"name": "release", "duration": "3s", "settle": "1s", "cluster": {"frontends": 2, "chat": true, "gateway": true},
          "workload": {"clients": 6, "requestRate": "2/s", "pushRate": "2/s", "chat": {"rooms": 1, "membersPerRoom": 3, "messageRate": "1/s"}},
-         "faults": [{"at": "1s", "crash": "frontend-1", "restartAfter": "500ms"}, {"at": "1500ms", "pause": "session-1", "for": "300ms"},
-                    {"at": "3500ms", "pause": "frontend-2", "for": "10s"}]}
+         "faults": [{"at": "1s", "crash": "frontend-1", "restartAfter": "500ms"}, {"at": "1500ms", "pause": "session-1", "for": "300ms"}]}
         """#
         var watched: [Watched] = []
         do {
@@ -29,6 +28,8 @@ struct RunReleaseTests {
             // scheduled closure or a sleeping task does.
             let env = try #require(run.environments[NodeName(.frontend, 2)])
             run.simulator.schedule(at: run.end.advanced(by: .seconds(3_600))) { _ = env.name }
+            // And a timer held for a node still paused at the end (the file's pauses end before it).
+            run.liveness.heldTimers[env.name, default: []].append { _ = env.name }
             watched = [Watched(run.simulator, "simulator"), Watched(run.liveness, "liveness"),
                        Watched(run.network, "network")]
             for name in run.nodes.unorderedKeys.sorted() {
