@@ -8,9 +8,10 @@ import Darwin
 ///
 /// A simulated link's latency is `Int64(-mean · ln(1 − u))`, where `ln` is `log1pNegative`: written
 /// with the stdlib only, so that every platform and build computes the same bits. It is a fixed
-/// series (a division and twelve dependent multiply-adds, about a tenth of `bench sim`'s driver
-/// thread). The platform's `log` is several times faster, but its last bits may differ from the
-/// series' (a third of draws differ, by at most 5e-16 relative, measured over 20 million draws).
+/// series (a division and twelve dependent multiply-adds, 14% of `bench sim`'s driver thread).
+/// The platform's `log` takes about as many instructions but a far shorter dependency chain; its
+/// last bits may differ from the series' (a third of draws differ, by at most 5e-16 relative,
+/// measured over 20 million draws).
 ///
 /// Only the whole nanoseconds are kept, so the draw takes the fast value when it lies more than
 /// `margin` (relative, 1e-10: five orders of magnitude above any difference measured) from every

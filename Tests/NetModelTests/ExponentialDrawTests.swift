@@ -6,8 +6,8 @@ import Testing
 /// differ from the series'; every latency of every trace depends on it being the exact path's.
 @Suite("exponential draws: the fast path gives the exact whole nanoseconds")
 struct ExponentialDrawTests {
-    /// Draws whose exact value lies within `distance` of a whole number of nanoseconds: the inverse
-    /// of the draw at each whole number, and the doubles just around it.
+    /// Draws whose exact value lies a few ulps from a whole number of nanoseconds: the inverse
+    /// of the draw at every `step`-th whole number below `limit`, and the three doubles each side of it.
     static func nearWholeNumbers(mean: Double, upTo limit: Int, step: Int) -> [Double] {
         var draws: [Double] = []
         for n in stride(from: 1, to: limit, by: step) {
