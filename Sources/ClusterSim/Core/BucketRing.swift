@@ -20,13 +20,18 @@ final class BucketRing {
     private let buckets: UnsafeMutablePointer<Bucket>
     /// Keys in all buckets together.
     private(set) var count = 0
-    /// Buffers given back, by size class: class `c` holds buffers of `8 << c` keys.
-    private var spares: [[UnsafeMutablePointer<UInt128>]] = Array(repeating: [], count: BucketRing.sizeClasses)
-    /// The bytes held in `spares`.
+    /// Buffers given back, by size class: class `c` (buffers of `8 << c` keys) in slots
+    /// `c * sparesPerClass ..< c * sparesPerClass + spareCounts[c]`. Plain buffers, not an array
+    /// of arrays: the nested arrays' uniqueness and exclusivity checks cost more than malloc.
+    private let spares: UnsafeMutablePointer<UnsafeMutablePointer<UInt128>>
+    private let spareCounts: UnsafeMutablePointer<Int>
+    /// The bytes held in the spares.
     private(set) var spareBytes = 0
 
     /// Size classes kept as spares: 8 to 8 << 15 keys.
     static let sizeClasses = 16
+    /// The most spares of one size class.
+    static let sparesPerClass = 256
     /// The most bytes the spares hold; a buffer beyond it is freed.
     static let spareBytesLimit = 4 << 20
 
@@ -36,11 +41,18 @@ final class BucketRing {
         self.size = size
         buckets = .allocate(capacity: size)
         buckets.initialize(repeating: Bucket(), count: size)
+        spares = .allocate(capacity: Self.sizeClasses * Self.sparesPerClass)
+        spareCounts = .allocate(capacity: Self.sizeClasses)
+        spareCounts.initialize(repeating: 0, count: Self.sizeClasses)
     }
 
     deinit {
         for i in 0..<size { buckets[i].keys?.deallocate() }
-        for buffers in spares { for keys in buffers { keys.deallocate() } }
+        for c in 0..<Self.sizeClasses {
+            for i in 0..<spareCounts[c] { spares[c * Self.sparesPerClass + i].deallocate() }
+        }
+        spares.deallocate()
+        spareCounts.deallocate()
         buckets.deallocate()
     }
 
@@ -93,9 +105,10 @@ final class BucketRing {
     /// A buffer of `capacity` keys (a power of two, at least 8): a spare of that size if any.
     private func take(capacity: Int) -> UnsafeMutablePointer<UInt128> {
         let sizeClass = Self.sizeClass(capacity)
-        if sizeClass < Self.sizeClasses, let keys = spares[sizeClass].popLast() {
+        if sizeClass < Self.sizeClasses, spareCounts[sizeClass] > 0 {
+            spareCounts[sizeClass] -= 1
             spareBytes -= capacity * MemoryLayout<UInt128>.stride
-            return keys
+            return spares[sizeClass * Self.sparesPerClass + spareCounts[sizeClass]]
         }
         return .allocate(capacity: capacity)
     }
@@ -104,8 +117,10 @@ final class BucketRing {
     private func release(_ keys: UnsafeMutablePointer<UInt128>, capacity: Int) {
         let sizeClass = Self.sizeClass(capacity)
         let bytes = capacity * MemoryLayout<UInt128>.stride
-        if sizeClass < Self.sizeClasses, spareBytes + bytes <= Self.spareBytesLimit {
-            spares[sizeClass].append(keys)
+        if sizeClass < Self.sizeClasses, spareCounts[sizeClass] < Self.sparesPerClass,
+           spareBytes + bytes <= Self.spareBytesLimit {
+            spares[sizeClass * Self.sparesPerClass + spareCounts[sizeClass]] = keys
+            spareCounts[sizeClass] += 1
             spareBytes += bytes
         } else {
             keys.deallocate()
