@@ -29,6 +29,27 @@ struct ServiceTests {
         #expect(throws: ServicePayloadError.self) { try ServicePayload.encoded([0xc1, 0xff]).decode(as: AddItem.self) }
     }
 
+    @Test("a payload of a class type decodes as its class and as its superclass; the value it gives is the one sent")
+    func payloadOfClasses() throws {
+        let note = SignedNote(text: "hello, a text long enough to live on the heap", by: "user-7")
+        let payload = ServicePayload(note)
+        let same = try payload.decode(as: SignedNote.self)
+        #expect(same === note)
+        let base = try payload.decode(as: Note.self)   // a superclass: the dynamic cast's path
+        #expect(base === note)
+        #expect(base.text == note.text)
+        #expect(throws: ServicePayloadError.wrongType(expected: "SignedNote", got: "Note")) {
+            try ServicePayload(Note(text: "plain")).decode(as: SignedNote.self)
+        }
+        // Taken out of the box many times (the exact type's path): the box and the string are
+        // retained correctly, or this reads freed memory.
+        var texts: [String] = []
+        for _ in 0..<1_000 { texts.append(try payload.decode(as: SignedNote.self).text) }
+        #expect(Set(texts) == [note.text])
+        let struct1 = ServicePayload(GiftItem(to: "user-2", item: "a gem with a long name on the heap", count: 3))
+        for _ in 0..<1_000 { #expect(try struct1.decode(as: GiftItem.self).item == "a gem with a long name on the heap") }
+    }
+
     @Test("a whole request travels as MessagePack and comes back equal (the TCP path)")
     func requestOverTheWire() throws {
         let request = ClientRequest(requestID: 7, token: "t", call: ClientService.message(to: "u", text: "hi").call,
@@ -102,4 +123,26 @@ struct ServiceTests {
         }
         #expect(first.step(2).description == "client-1#\(first.id).2")
     }
+}
+
+/// A message that is a class, and a subclass of it (user services may define either).
+class Note: ServiceMessage, @unchecked Sendable {
+    let text: String
+    init(text: String) { self.text = text }
+    static func == (a: Note, b: Note) -> Bool { a.text == b.text }
+}
+
+/// A subclass of `Note`.
+final class SignedNote: Note, @unchecked Sendable {
+    let by: String
+    init(text: String, by: String) {
+        self.by = by
+        super.init(text: text)
+    }
+    required init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Keys.self)
+        by = try container.decode(String.self, forKey: .by)
+        try super.init(from: decoder)
+    }
+    private enum Keys: String, CodingKey { case by }
 }
