@@ -26,8 +26,8 @@ public enum ServicePayload: Codable, Equatable, Sendable, CustomStringConvertibl
         switch self {
         case .value(let value):
             // The exact type, the case of every request: taken out of the box without the
-            // runtime's dynamic cast (which looked up protocol conformances, ~300 instructions a
-            // request). A subclass of `M` still goes through `as?`.
+            // runtime's dynamic cast (which looked protocol conformances up, ~300 instructions a
+            // cast). A subclass of `M` still goes through `as?`.
             if Swift.type(of: value) == M.self { return Self.exactly(value, as: M.self) }
             guard let typed = value as? M else { throw .wrongType(expected: "\(M.self)", got: "\(Swift.type(of: value))") }
             return typed
