@@ -117,4 +117,54 @@ struct ChecksRecoveryTests {
         #expect(result.passed == (variant == "recent exit"), "\(result.detail)")
         #expect(result.detail.contains("session-1 is down at the end"), "\(result.detail)")
     }
+
+    /// bob's client-2 moved from frontend-2 (which exited at 65 s) to frontend-1, where its new
+    /// stream is not mapped yet; alice's stream at frontend-1 is mapped, bob's old entry at
+    /// frontend-2 is stale.
+    static let movedSnapshot = ClusterSnapshot(
+        sessionEntries: [SessionRow(user: "alice", frontend: Fx.fe(1), connection: 3),
+                         SessionRow(user: "bob", frontend: Fx.fe(2), connection: 9)],
+        frontendStreams: [StreamRow(frontend: Fx.fe(1), user: "alice", connection: 3),
+                          StreamRow(frontend: Fx.fe(1), user: "bob", connection: 12)],
+        clients: [makeClient(1, user: "alice"), makeClient(2, user: "bob", frontend: 1)])
+
+    @Test("session-map-converges: the new stream of a client that moved away from an exited frontend is in recovery")
+    func movedClient() {
+        let result = SessionMapConvergesChecker().check(run(frontendExit(at: .seconds(65)), snapshot: Self.movedSnapshot))
+        #expect(result.passed, "\(result.detail)")
+        #expect(result.detail == "the session map matches the 1 open streams; in recovery, not judged: 2 rows of nodes that"
+                + " exited or of clients that moved away from them (1) (frontend-2 at 65.000s, 5.000s before the end;"
+                + " recovery bound 10.000s): bob@frontend-2#9, bob@frontend-1#12")
+    }
+
+    /// Each case must still fail on bob's unmapped stream at frontend-1: the exception is only for
+    /// a client that lost its stream at or after a recent exit of that stream's frontend, and only
+    /// for its own new stream.
+    @Test("session-map-converges: planted misses of the moved-client exception still fail",
+          arguments: ["planned crash", "exit too early", "disconnected before the exit", "disconnected elsewhere",
+                      "no exit", "another user's stream"])
+    func movedClientStillJudged(_ variant: String) {
+        var faults: [Fault] = []
+        var snapshot = Self.movedSnapshot
+        var t: TraceBuilder
+        switch variant {
+        case "planned crash":
+            let crash = FaultAction.crash(Fx.fe(2), restartAfter: nil)
+            t = frontendExit(at: .seconds(65), marker: "\(crash)")
+            faults = [Fault(at: .seconds(65), action: crash)]
+        case "exit too early": t = frontendExit(at: .seconds(59))
+        case "disconnected before the exit": t = frontendExit(at: .seconds(65), lag: .milliseconds(-1))
+        case "disconnected elsewhere": t = frontendExit(at: .seconds(65), from: 1)
+        case "another user's stream":
+            t = frontendExit(at: .seconds(65))
+            snapshot.frontendStreams[1].user = "carol"
+        default:
+            t = TraceBuilder()
+            t.log(.seconds(65), Fx.cl(2), NodeLog.clientDisconnected, ["frontend": Fx.fe(2), "reason": "peer-crashed"])
+        }
+        let result = SessionMapConvergesChecker().check(run(t, snapshot: snapshot, faults: faults))
+        #expect(!result.passed, "\(result.detail)")
+        let row = variant == "another user's stream" ? "carol@frontend-1#12" : "bob@frontend-1#12"
+        #expect(result.detail.contains("unmapped streams (no entry): \(row)"), "\(result.detail)")
+    }
 }

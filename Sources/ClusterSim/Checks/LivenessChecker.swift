@@ -37,13 +37,10 @@ package struct LivenessChecker: ScanningChecker {
     struct Scan: TraceScan {
         var labels: Set<String> { [NodeLog.clientDisconnected] }
 
-        /// Client → the instant of its last `client-disconnected` and the frontend it named.
-        private(set) var lastDisconnection = DenseTable<NodeName, (at: VirtualInstant, frontend: NodeName?)>()
+        /// Each client's last disconnection.
+        private(set) var disconnections = LastDisconnections()
 
-        mutating func observe(_ e: NodeEntry) {
-            guard let client = e.node else { return }
-            lastDisconnection[client] = (e.at, e.name("frontend"))
-        }
+        mutating func observe(_ e: NodeEntry) { disconnections.observe(e) }
 
         func finish(run: RunRecord) -> CheckResult { LivenessChecker().verdict(self, run: run) }
     }
@@ -56,8 +53,7 @@ package struct LivenessChecker: ScanningChecker {
         var offenders: [String] = [], recovering: [NodeName] = [], causes: [NodeExit] = []
         var firstOffender: ClientRow?
         for row in active where !row.connected || !row.lastRequestOK {
-            if let last = scan.lastDisconnection[row.client],
-               let exit = exits.first(where: { $0.node == last.frontend && $0.at <= last.at }) {
+            if let exit = scan.disconnections.exit(behind: row.client, among: exits) {
                 recovering.append(row.client)
                 if !causes.contains(exit) { causes.append(exit) }
                 continue

@@ -1,4 +1,5 @@
 import NetModel
+import Nodes
 
 /// `session-map-converges`: at the end of the run the session node's map points every user at
 /// the stream they really hold.
@@ -13,7 +14,11 @@ import NetModel
 /// `exit(NAME)` marker) less than ``RunRecord/recoveryBound`` before the end leaves unsettled —
 /// - after an exit of `session-1`, unmapped streams: its new incarnation rebuilds the map from the
 ///   frontends' re-syncs;
-/// - after an exit of frontend F, stale entries and unmapped streams at F.
+/// - after an exit of frontend F, stale entries and unmapped streams at F;
+/// - after an exit of frontend F, the unmapped stream at another frontend G of a client that moved
+///   there from F: its last disconnection (`client-disconnected frontend=F`) came at or after F's
+///   exit, and it is connected to G at the end. Its login at G is announced to the session node
+///   like any other, and a lost announcement is repeated; the run ended before that could be seen.
 ///
 /// The cluster removed that node itself (most often because the network lost its pings) too late
 /// in the run to be judged settled. When `session-1` is down at the end (`sessionEntries == nil`)
@@ -22,7 +27,7 @@ import NetModel
 ///
 /// Detail on failure: `stale entries: …; unmapped streams: …` as `user@frontend#connection`,
 /// first few of each and a count.
-package struct SessionMapConvergesChecker: Checker {
+package struct SessionMapConvergesChecker: ScanningChecker {
     /// Which check this is.
     package var name: CheckName { .sessionMapConverges }
 
@@ -31,7 +36,26 @@ package struct SessionMapConvergesChecker: Checker {
 
     /// Decides the property described above.
     /// - Returns: a passing result with a summary, or a failing one listing the first offenders.
-    package func check(_ run: RunRecord) -> CheckResult {
+    package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
+
+    /// A fresh scan of the clients' disconnections.
+    func makeScan() -> any TraceScan<CheckResult> { Scan() }
+
+    /// The trace pass of `session-map-converges`: each client's last disconnection, for the clients
+    /// that moved away from a frontend that exited.
+    struct Scan: TraceScan {
+        var labels: Set<String> { [NodeLog.clientDisconnected] }
+
+        /// Each client's last disconnection.
+        private(set) var disconnections = LastDisconnections()
+
+        mutating func observe(_ e: NodeEntry) { disconnections.observe(e) }
+
+        func finish(run: RunRecord) -> CheckResult { SessionMapConvergesChecker().verdict(self, run: run) }
+    }
+
+    /// The verdict on the end state, with the scan's disconnections for the exceptions.
+    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
         let exits = run.exitsInRecovery()
         guard let entries = run.snapshot.sessionEntries else {
             let sessionExits = exits.filter { $0.node.role == .session }
@@ -48,13 +72,21 @@ package struct SessionMapConvergesChecker: Checker {
         let (staleRows, staleRecovering) = mapped.subtracting(streams).sorted().partitioned {
             !frontendsRecovering.contains($0.frontend)
         }
+        // The clients connected at the end to each frontend, by user, whose last disconnection
+        // followed a frontend's exit in recovery.
+        let moved = Set(run.snapshot.clients.filter { row in
+            row.connected && scan.disconnections.exit(behind: row.client, among: exits) != nil
+        }.compactMap { row in row.frontend.map { StreamOwner(user: row.user, frontend: $0) } })
         let (unmappedRows, unmappedRecovering) = streams.subtracting(mapped).sorted().partitioned {
             !sessionRecovering && !frontendsRecovering.contains($0.frontend)
+                && !moved.contains(StreamOwner(user: $0.user, frontend: $0.frontend))
         }
         let stale = staleRows.map(\.description), unmapped = unmappedRows.map(\.description)
         let recovering = (staleRecovering + unmappedRecovering).map(\.description)
+        let movedRows = unmappedRecovering.count { !sessionRecovering && !frontendsRecovering.contains($0.frontend) }
         let recoveryNote = recovering.isEmpty ? ""
-            : "; in recovery, not judged: \(recovering.count) rows of nodes that exited ("
+            : "; in recovery, not judged: \(recovering.count) rows of nodes that exited"
+              + (movedRows == 0 ? "" : " or of clients that moved away from them (\(movedRows))") + " ("
               + RunRecord.describe(exits, end: run.end) + "): " + Detail.list(recovering)
         if stale.isEmpty && unmapped.isEmpty {
             return pass("the session map matches the \(streams.count - unmappedRecovering.count) open streams" + recoveryNote)
@@ -71,6 +103,12 @@ package struct SessionMapConvergesChecker: Checker {
         }
         return fail(parts.joined(separator: "; ") + recoveryNote).with(example)
     }
+}
+
+/// A user's stream at a frontend, whatever its connection.
+private struct StreamOwner: Hashable {
+    let user: String
+    let frontend: NodeName
 }
 
 extension Array {

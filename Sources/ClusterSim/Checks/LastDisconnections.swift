@@ -1,0 +1,26 @@
+import NetModel
+import Nodes
+
+/// Each client's last `client-disconnected` (its instant and the frontend it named), read by the
+/// end-state checks' scans to tell a client still recovering from a frontend's exit.
+struct LastDisconnections: Sendable {
+    /// Client → the instant of its last `client-disconnected` and the frontend it named.
+    private var table = DenseTable<NodeName, (at: VirtualInstant, frontend: NodeName?)>()
+
+    /// No disconnection yet.
+    init() {}
+
+    /// Takes a `client-disconnected` event.
+    mutating func observe(_ e: NodeEntry) {
+        guard let client = e.node else { return }
+        table[client] = (e.at, e.name("frontend"))
+    }
+
+    /// The exit among `exits` that `client`'s last disconnection followed: an exit of the frontend
+    /// it lost, at or before it lost it. Nil when the client never disconnected or lost its
+    /// frontend for another reason.
+    func exit(behind client: NodeName, among exits: [NodeExit]) -> NodeExit? {
+        guard let last = table[client] else { return nil }
+        return exits.first { $0.node == last.frontend && $0.at <= last.at }
+    }
+}
