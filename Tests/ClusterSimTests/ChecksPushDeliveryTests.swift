@@ -80,6 +80,44 @@ struct ChecksPushDeliveryTests {
         #expect(result.detail == "accepted 3, delivered 1; exceptions: " + counted)
     }
 
+    /// chat-1 exits at `exit` (an exit as the simulated runner records it, unless `marker` is
+    /// false: then a bare crash) and pushes 1…2 to bob are accepted at `accepted` and 1 s later,
+    /// never received; the run ends at 70 s.
+    func acceptedAfterExit(exit: Duration, accepted: Duration, marker: Bool = true) -> TraceBuilder {
+        var t = TraceBuilder()
+        if marker {
+            ChecksRecoveryTests.exit(&t, Fx.chat, at: exit)
+        } else {
+            t.net(exit, .crash, Fx.chat, label: "crash")
+        }
+        for (p, at) in [(1, accepted), (2, accepted + .seconds(1))] {
+            t.log(at, Fx.session, NodeLog.pushAccepted, ["push": p, "user": "bob", "seq": p, "gen": 1])
+        }
+        return t
+    }
+
+    @Test("pushes accepted after an exit less than the recovery bound before the end are in recovery")
+    func inRecovery() {
+        let result = check(acceptedAfterExit(exit: .seconds(65), accepted: .seconds(66)))
+        #expect(result.passed, "\(result.detail)")
+        #expect(result.detail == "accepted 2, delivered 0; exceptions: in-recovery=2")
+    }
+
+    /// Each still fails: the exception is only for pushes accepted at or after an exit (not a
+    /// bare crash) less than the bound before the end.
+    @Test("pushes lost outside an exit's recovery still fail",
+          arguments: ["accepted before the exit", "exit too early", "crash, not an exit"])
+    func notInRecovery(_ variant: String) {
+        let t = switch variant {
+        case "accepted before the exit": acceptedAfterExit(exit: .seconds(65), accepted: .seconds(64.5))
+        case "exit too early": acceptedAfterExit(exit: .seconds(59), accepted: .seconds(61))
+        default: acceptedAfterExit(exit: .seconds(65), accepted: .seconds(66), marker: false)
+        }
+        let result = check(t)
+        #expect(!result.passed, "\(result.detail)")
+        #expect(result.detail.contains(variant == "accepted before the exit" ? "lost=1" : "lost=2"), "\(result.detail)")
+    }
+
     @Test("a session crash before the push was accepted excuses nothing")
     func crashBeforeAcceptance() {
         var t = TraceBuilder()
