@@ -65,7 +65,7 @@ struct GatewayCoreTests {
         #expect(actions == [.reply(ClientReply(requestID: 1, result: .refused(.frontendUnavailable), origin: client), to: client)])
         #expect(core.routingTable(frontends, now: 100) == [fe2, fe3])
         #expect(core.routingTable(frontends, now: 100 + GatewayCore.suspension) == [fe1, fe2, fe3])
-        _ = core.membershipChanged(.rejoined(fe1, epoch: 2, previousEpoch: 1))
+        _ = core.membershipChanged(.rejoined(fe1, epoch: 2, previousEpoch: 1), now: 0)
         #expect(core.routingTable(frontends, now: 100) == [fe1, fe2, fe3])
     }
 
@@ -74,7 +74,7 @@ struct GatewayCoreTests {
         var core = GatewayCore()
         var opened: [NodeName] = []
         let stream = route(&core, 1, opened: &opened)!
-        let actions = core.membershipChanged(.left(fe1, epoch: 1))
+        let actions = core.membershipChanged(.left(fe1, epoch: 1), now: 0)
         #expect(actions == [.close(stream),
                             .reply(ClientReply(requestID: 1, result: .refused(.frontendUnavailable), origin: client), to: client)])
         #expect(core.connections[fe1] == nil)
@@ -86,5 +86,58 @@ struct GatewayCoreTests {
         let refused = [GatewayCore.Action.reply(ClientReply(requestID: 5, result: .refused(.noFrontend), origin: client), to: client)]
         #expect(core.request(request(5), from: client, serving: false, frontends: frontends, now: 0) { _ in StreamID(1) } == refused)
         #expect(core.request(request(5), from: client, serving: true, frontends: [], now: 0) { _ in StreamID(1) } == refused)
+    }
+
+    /// Request 1 routed to frontend-1, whose stream then broke at 100 ns.
+    func brokenOnFirst(_ core: inout GatewayCore, opened: inout [NodeName]) {
+        let stream = route(&core, 1, opened: &opened)!
+        #expect(opened == [fe1])
+        _ = core.streamClosed(stream, now: 100)
+    }
+
+    var unavailable: [GatewayCore.Action] {
+        [.reply(ClientReply(requestID: 1, result: .refused(.frontendUnavailable), origin: client), to: client)]
+    }
+
+    @Test("a request whose stream broke goes again only to its frontend: refused while it is suspended, then forwarded there")
+    func pinnedToItsFrontend() {
+        var core = GatewayCore()
+        var opened: [NodeName] = []
+        brokenOnFirst(&core, opened: &opened)
+        #expect(core.request(request(1), from: client, serving: true, frontends: frontends, now: 200) { _ in StreamID(99) } == unavailable,
+                "the retry went to another frontend, which may execute it a second time")
+        #expect(route(&core, 2, now: 200, opened: &opened) != nil)
+        #expect(opened.count == 2 && opened.last != fe1, "a new request is routed round-robin over the others as before")
+        let retry = route(&core, 1, now: 100 + GatewayCore.suspension, opened: &opened)
+        #expect(retry != nil)
+        #expect(opened.last == fe1, "the retry was not sent to the frontend that may have executed it")
+        #expect(core.pinned.isEmpty)
+        #expect(core.request(request(1), from: client, serving: true, frontends: frontends, now: 200) { _ in StreamID(99) }.isEmpty,
+                "a copy in flight is routed once")
+    }
+
+    @Test("a request in flight to a frontend that left is refused until that frontend is listed again")
+    func pinnedAfterLeaving() {
+        var core = GatewayCore()
+        var opened: [NodeName] = []
+        _ = route(&core, 1, opened: &opened)
+        _ = core.membershipChanged(.left(fe1, epoch: 1), now: 100)
+        let others = Array(frontends.dropFirst())
+        #expect(core.request(request(1), from: client, serving: true, frontends: others, now: 200) { _ in StreamID(99) } == unavailable)
+        #expect(route(&core, 1, now: 300, opened: &opened) != nil)
+        #expect(opened.last == fe1)
+    }
+
+    @Test("a pin is forgotten after its lifetime: a copy that late is routed like a new request")
+    func pinLifetime() {
+        var core = GatewayCore()
+        var opened: [NodeName] = []
+        brokenOnFirst(&core, opened: &opened)
+        let others = Array(frontends.dropFirst())
+        let actions = core.request(request(1), from: client, serving: true, frontends: others,
+                                   now: 100 + GatewayCore.pinLifetime) { _ in StreamID(42) }
+        #expect(actions.count == 1)
+        if case .forward(_, let stream) = actions.first { #expect(stream == StreamID(42)) } else { Issue.record("not forwarded: \(actions)") }
+        #expect(core.pinned.isEmpty)
     }
 }

@@ -31,6 +31,15 @@ struct GatewayCore {
     private var actions = ActionList<Action>()
     /// Frontends whose connection broke: skipped until this instant (ns) or until they rejoin.
     private(set) var suspended: [NodeName: Int64] = [:]
+    /// Requests that were in flight on a stream that broke: the frontend they went to, and when
+    /// the stream broke (ns). That frontend may have executed one (or, paused, may still), and
+    /// only its window knows: a retry goes to it again, never to another frontend, and is refused
+    /// `frontendUnavailable` while it cannot be reached. A pin goes when its retry is forwarded,
+    /// or after `pinLifetime` (the client's retries stop long before).
+    private(set) var pinned: [RequestKey: (frontend: NodeName, since: Int64)] = [:]
+
+    /// How long a pin is kept: twice a client's whole retry budget (30 retries at most 1 s apart).
+    static let pinLifetime: Int64 = 60_000_000_000
 
     /// The frontends requests may go to now, in the manager's order.
     func routingTable(_ frontends: [NodeConfig.Peer], now: Int64) -> [NodeName] {
@@ -50,9 +59,22 @@ struct GatewayCore {
             return actions.end()
         }
         guard inFlight[key] == nil else { return actions.end() }
-        guard serving, let frontend = nextFrontend(frontends, now: now) else {
-            actions.append(.reply(ClientReply(requestID: key.id, result: .refused(.noFrontend), origin: client), to: client))
-            return actions.end()
+        let frontend: NodeName
+        if let pin = pinned[key], now - pin.since < Self.pinLifetime {
+            guard serving, frontends.contains(where: { $0.name == pin.frontend }), (suspended[pin.frontend] ?? 0) <= now else {
+                actions.append(.reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: client),
+                                      to: client))
+                return actions.end()
+            }
+            pinned[key] = nil
+            frontend = pin.frontend
+        } else {
+            if !pinned.isEmpty { pinned[key] = nil }
+            guard serving, let next = nextFrontend(frontends, now: now) else {
+                actions.append(.reply(ClientReply(requestID: key.id, result: .refused(.noFrontend), origin: client), to: client))
+                return actions.end()
+            }
+            frontend = next
         }
         let stream: StreamID
         if let id = connections[frontend] {
@@ -88,16 +110,17 @@ struct GatewayCore {
     /// A stream closed (the frontend crashed, refused, was cut off): stop routing there for a
     /// while (the manager's notices decide for good) and refuse what was in flight on it.
     mutating func streamClosed(_ id: StreamID, now: Int64) -> [Action] {
-        if let frontend = frontendOf.removeValue(forKey: id), connections[frontend] == id {
+        let frontend = frontendOf.removeValue(forKey: id)
+        if let frontend, connections[frontend] == id {
             connections[frontend] = nil
             suspended[frontend] = now + Self.suspension
         }
-        return failInFlight(on: id)
+        return failInFlight(on: id, to: frontend, now: now)
     }
 
     /// A membership notice: a frontend that (re)joined is routed to again at once; one that left
     /// loses its stream and what was in flight on it.
-    mutating func membershipChanged(_ notice: MembershipNotice) -> [Action] {
+    mutating func membershipChanged(_ notice: MembershipNotice, now: Int64) -> [Action] {
         switch notice {
         case .joined(let name, _), .rejoined(let name, _, _):
             suspended[name] = nil
@@ -106,7 +129,7 @@ struct GatewayCore {
             guard let id = connections[name] else { return [] }
             connections[name] = nil
             frontendOf[id] = nil
-            return [.close(id)] + failInFlight(on: id)
+            return [.close(id)] + failInFlight(on: id, to: name, now: now)
         }
     }
 
@@ -118,11 +141,15 @@ struct GatewayCore {
         return closing
     }
 
-    private mutating func failInFlight(on id: StreamID) -> [Action] {
+    /// Refuses what was in flight on the broken stream `id` to `frontend`, pinning each request
+    /// to it (`pinned`), and forgets pins past their lifetime.
+    private mutating func failInFlight(on id: StreamID, to frontend: NodeName?, now: Int64) -> [Action] {
         let broken = inFlight.filter { $0.value == id }.keys.sorted()
         defer { inFlight.giveBackBurstRoom() }
+        if !pinned.isEmpty { pinned = pinned.filter { now - $0.value.since < Self.pinLifetime } }
         return broken.map { key in
             inFlight[key] = nil
+            if let frontend { pinned[key] = (frontend, now) }
             return .reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: key.origin), to: key.origin)
         }
     }

@@ -30,7 +30,7 @@ package actor GatewayNode: ManagedServer {
     package func shutdown() { unregisterNow() }
     func becameServing(_ config: NodeConfig) {}
     func stopServing() { perform(core.stopServing()) }
-    func membershipChanged(_ notice: MembershipNotice) { perform(core.membershipChanged(notice)) }
+    func membershipChanged(_ notice: MembershipNotice) { perform(core.membershipChanged(notice, now: env.now.nanoseconds)) }
 
     package func receive(_ inbound: Inbound<ClusterMessage>) {
         switch inbound {
