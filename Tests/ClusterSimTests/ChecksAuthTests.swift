@@ -116,6 +116,22 @@ struct ChecksAuthTests {
         #expect(result.detail.contains("forged-token attack 60 by client-9 at 1.000s never rejected"))
     }
 
+    @Test("a token attack a frontend refused as not-serving (before its token) is not judged, even when the refusal is lost",
+          arguments: ["not-serving", "bad-request:late"])
+    func refusedBeforeItsToken(_ reason: String) {
+        var t = TraceBuilder()
+        t.log(.seconds(1), Self.attacker, NodeLog.attackSent, ["kind": "expired-token", "id": 60, "service": "Broadcast", "req": 5])
+        t.log(.milliseconds(1_010), Fx.fe(3), NodeLog.requestRejected,
+              ["client": "client-9", "service": "Broadcast", "reason": reason, "req": 5])
+        let result = ClientAuthChecker().check(makeRun(t.events))
+        if reason == "not-serving" {
+            #expect(result.passed, "\(result.detail)")
+            #expect(result.detail == "token attacks 1, token rejections 0; exceptions: attack-undelivered=1")
+        } else {
+            #expect(!result.passed, "a refusal for a reason judged after the token excused the attack: \(result.detail)")
+        }
+    }
+
     @Test("the attacked service served to the attacker fails")
     func servedAfterAttack() {
         var t = TraceBuilder()

@@ -54,6 +54,9 @@ extension ClientAuthChecker {
                 guard let client = e.name("client") else { return }
                 let request = e.number("req").map { Request(client: client, req: $0) }
                 if let request { reach(request) }
+                // Refused before its token was looked at (the frontend was not serving): the
+                // attack never met a frontend able to judge it, whether or not its answer arrived.
+                if e["reason"] == Refusal.notServing.label, let req = e["req"] { undelivered.insert("\(client)#\(req)") }
                 guard (e["reason"] ?? "").lowercased().contains("token") else { return }
                 if let request { tokenRejected.insert(request) }
                 rejectedCount += 1

@@ -24,8 +24,9 @@ import Nodes
 ///
 /// Allowed exceptions (counted, and left out of the matching): an attack whose message the network
 /// dropped (a `drop` event with the attack's `id=` as message id, sent by or to the attacker), and
-/// an attack that never reached a frontend able to judge it — no frontend logged it, or the
-/// attacker's `client-reply` for the same `req=` is an error that is not about the token
+/// an attack that never reached a frontend able to judge it — no frontend logged it, a frontend
+/// refused the same `req=` as `not-serving` (before looking at its token), or the attacker's
+/// `client-reply` for the same `req=` is an error that is not about the token
 /// (`frontend-unavailable`, `no-frontend`, `not-serving`).
 ///
 /// Detail: `token attacks A, token rejections R; exceptions: attack-dropped=N; failures: …` with
