@@ -39,6 +39,20 @@ struct ManagementLinkTests {
         #expect(link.config.sessionNode == session)
     }
 
+    @Test("an older acceptance arriving after a newer one is ignored; a newer one is taken")
+    func staleAcceptance() {
+        var link = makeRegisteredLink()
+        #expect(link.handle(.registerAccepted(epoch: 5, config: config)) == .becameServing(config))
+        #expect(link.handle(.registerAccepted(epoch: 4, config: config)) == .none)
+        #expect(link.epoch == 5, "a late copy of the older acceptance put the node back on an epoch the manager removed")
+        #expect(link.tick() == .send(.ping(epoch: 5)))
+        // Unregistered (the manager forgot it), any acceptance is taken: a restarted manager
+        // numbers epochs from 1 again.
+        _ = link.handle(.pong(known: false, config: nil))
+        #expect(link.handle(.registerAccepted(epoch: 1, config: config)) == .becameServing(config))
+        #expect(link.epoch == 1)
+    }
+
     @Test("a stop for the current epoch fences for good; one for an older epoch does nothing")
     func fence() {
         var link = makeRegisteredLink()

@@ -93,6 +93,11 @@ struct ManagementLink: Sendable {
             return .send(.unregister(epoch: epoch))
         case (_, .leaving):
             return .none
+        case (.registerAccepted(let epoch, _), .registered(let current)) where epoch < current:
+            // An older acceptance arriving late (a duplicated `register` got two epochs, and
+            // their answers were reordered): the manager removed that epoch when it minted the
+            // newer one, so taking it would make every ping unknown and start the churn again.
+            return .none
         case (.registerAccepted(let epoch, let config), _):
             state = .registered(epoch: epoch)
             // A notice can overtake the acceptance (it was sent later but drew a shorter latency):
