@@ -30,9 +30,9 @@ struct ManagementLinkTests {
     func configuration() {
         var link = makeRegisteredLink()
         let session = NodeConfig.Peer(name: .session, address: "session-1")
-        #expect(link.handle(.notice(.joined(.session, epoch: 2))) == .none)
+        #expect(link.handle(.notice(.joined(.session, epoch: 2))) == .membershipChanged(.joined(.session, epoch: 2)))
         #expect(link.config.sessionNode?.name == .session)
-        #expect(link.handle(.notice(.left(.session, epoch: 2))) == .none)
+        #expect(link.handle(.notice(.left(.session, epoch: 2))) == .membershipChanged(.left(.session, epoch: 2)))
         #expect(link.config.sessionNode == nil)
         let fresh = NodeConfig(sessionNode: session, frontends: [])
         #expect(link.handle(.pong(known: true, config: fresh)) == .none)
@@ -51,6 +51,25 @@ struct ManagementLinkTests {
         _ = link.handle(.pong(known: false, config: nil))
         #expect(link.handle(.registerAccepted(epoch: 1, config: config)) == .becameServing(config))
         #expect(link.epoch == 1)
+    }
+
+    @Test("a late copy of an older notice is not news: a left after a newer rejoin, a rejoin twice")
+    func staleNotices() {
+        var link = makeRegisteredLink()
+        let fe2 = NodeName(.frontend, 2)
+        #expect(link.handle(.notice(.joined(fe2, epoch: 3))) == .membershipChanged(.joined(fe2, epoch: 3)))
+        #expect(link.handle(.notice(.left(fe2, epoch: 3))) == .membershipChanged(.left(fe2, epoch: 3)))
+        #expect(link.handle(.notice(.rejoined(fe2, epoch: 4, previousEpoch: 3))) == .membershipChanged(.rejoined(fe2, epoch: 4, previousEpoch: 3)))
+        #expect(link.handle(.notice(.left(fe2, epoch: 3))) == .none, "a duplicated left of epoch 3 undid the rejoin")
+        #expect(link.handle(.notice(.rejoined(fe2, epoch: 4, previousEpoch: 3))) == .none, "the same rejoin was news twice")
+        #expect(link.handle(.notice(.joined(fe2, epoch: 3))) == .none)
+        #expect(link.config.frontends.map(\.name) == [fe2])
+        #expect(link.handle(.notice(.left(fe2, epoch: 4))) == .membershipChanged(.left(fe2, epoch: 4)))
+        #expect(link.config.frontends.isEmpty)
+        // Registered from scratch (a restarted manager numbers from 1 again): epoch 1 is news.
+        _ = link.handle(.pong(known: false, config: nil))
+        _ = link.handle(.registerAccepted(epoch: 1, config: config))
+        #expect(link.handle(.notice(.joined(fe2, epoch: 1))) == .membershipChanged(.joined(fe2, epoch: 1)))
     }
 
     @Test("a stop for the current epoch fences for good; one for an older epoch does nothing")

@@ -36,7 +36,6 @@ extension ManagedServer {
                 env.log(NodeLog.registerRejected, ["reason": .text(reason)])
             }
             perform(link.handle(message))
-            if case .notice(let notice) = message { membershipChanged(notice) }
             return true
         default:
             return false
@@ -72,6 +71,8 @@ extension ManagedServer {
             env.log(NodeLog.fenced, "")
             stopServing()
             env.exitForRestart()
+        case .membershipChanged(let notice):
+            membershipChanged(notice)
         case .none:
             break
         }

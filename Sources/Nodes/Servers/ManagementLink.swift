@@ -28,13 +28,26 @@ struct ManagementLink: Sendable {
         case send(ClusterMessage)
         case becameServing(NodeConfig)
         case stopServing
+        /// A membership notice that is news (``isNews(_:)``): the node reacts to it.
+        case membershipChanged(MembershipNotice)
         case none
     }
 
     private(set) var state: State = .unregistered
     private(set) var config = NodeConfig(sessionNode: nil, frontends: [])
+    /// For each node, the epoch of the registration its last `joined` or `rejoined` notice
+    /// announced: a notice about an older registration is a late copy (duplicated or reordered)
+    /// and is not news. Forgotten when this node registers from scratch (a restarted manager
+    /// numbers epochs from 1 again).
+    private var announced: [NodeName: UInt64] = [:]
     let address: String
     let version: String
+
+    /// A link that has not registered yet, for a node at `address` running `version`.
+    init(address: String, version: String) {
+        self.address = address
+        self.version = version
+    }
 
     /// Whether the node may serve (registered and not fenced).
     var isServing: Bool { if case .registered = state { true } else { false } }
@@ -99,6 +112,7 @@ struct ManagementLink: Sendable {
             // newer one, so taking it would make every ping unknown and start the churn again.
             return .none
         case (.registerAccepted(let epoch, let config), _):
+            if state == .unregistered { announced.removeAll() }
             state = .registered(epoch: epoch)
             // A notice can overtake the acceptance (it was sent later but drew a shorter latency):
             // keep what notices already taught on top of the acceptance's snapshot.
@@ -119,10 +133,29 @@ struct ManagementLink: Sendable {
             state = .fenced
             return .stopServing
         case (.notice(let notice), _):
+            guard isNews(notice) else { return .none }
             apply(notice)
-            return .none
+            return .membershipChanged(notice)
         default:
             return .none
+        }
+    }
+
+    /// Whether `notice` tells something new, and records it: a `joined` or `rejoined` of a
+    /// registration newer than the last one announced for that node, or a `left` of a
+    /// registration no older than it. A late copy of an earlier notice — the manager's messages
+    /// are duplicated and reordered like any — would undo what a newer one said: a `left` arriving
+    /// after the node's `rejoined` would drop it from the frontend list and make the session node
+    /// forget its users until the next re-sync.
+    mutating func isNews(_ notice: MembershipNotice) -> Bool {
+        switch notice {
+        case .joined(let name, let epoch), .rejoined(let name, let epoch, _):
+            if let last = announced[name], epoch <= last { return false }
+            announced[name] = epoch
+            return true
+        case .left(let name, let epoch):
+            if let last = announced[name], epoch < last { return false }
+            return true
         }
     }
 
