@@ -167,4 +167,38 @@ struct ChecksRecoveryTests {
         let row = variant == "another user's stream" ? "carol@frontend-1#12" : "bob@frontend-1#12"
         #expect(result.detail.contains("unmapped streams (no entry): \(row)"), "\(result.detail)")
     }
+
+    @Test("registry-converges: a node that exited less than the bound before the end is in recovery, stale or missing",
+          arguments: [false, true])
+    func registryAfterExit(_ listed: Bool) {
+        var t = TraceBuilder()
+        Self.exit(&t, Fx.fe(2), at: .seconds(68))
+        // Stale: still listed and not live (restarting); missing: live again, not listed yet.
+        let snapshot = listed
+            ? ClusterSnapshot(liveServers: [Fx.mgmt, Fx.session, Fx.fe(1)], registry: [Fx.session, Fx.fe(1), Fx.fe(2)])
+            : ClusterSnapshot(liveServers: [Fx.mgmt, Fx.session, Fx.fe(1), Fx.fe(2)], registry: [Fx.session, Fx.fe(1)])
+        let result = RegistryConvergesChecker().check(run(t, snapshot: snapshot))
+        #expect(result.passed, "\(result.detail)")
+        #expect(result.detail == "the registry lists exactly the 2 live servers; in recovery, not judged: frontend-2"
+                + " (frontend-2 at 68.000s, 2.000s before the end; recovery bound 10.000s)")
+    }
+
+    @Test("registry-converges: planted misses of the exception still fail",
+          arguments: ["planned crash", "exit too early", "another node exited"])
+    func registryStillJudged(_ variant: String) {
+        var t = TraceBuilder()
+        var faults: [Fault] = []
+        switch variant {
+        case "planned crash":
+            let crash = FaultAction.crash(Fx.fe(2), restartAfter: nil)
+            Self.exit(&t, Fx.fe(2), at: .seconds(68), marker: "\(crash)")
+            faults = [Fault(at: .seconds(68), action: crash)]
+        case "exit too early": Self.exit(&t, Fx.fe(2), at: .seconds(59))
+        default: Self.exit(&t, Fx.fe(1), at: .seconds(68))
+        }
+        let snapshot = ClusterSnapshot(liveServers: [Fx.mgmt, Fx.session, Fx.fe(1)], registry: [Fx.session, Fx.fe(1), Fx.fe(2)])
+        let result = RegistryConvergesChecker().check(run(t, snapshot: snapshot, faults: faults))
+        #expect(!result.passed, "\(result.detail)")
+        #expect(result.detail.hasPrefix("stale (registered, not live): frontend-2"), "\(result.detail)")
+    }
 }
