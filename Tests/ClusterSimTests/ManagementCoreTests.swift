@@ -11,7 +11,7 @@ private func at(_ ms: Int64) -> VirtualInstant { VirtualInstant(nanoseconds: ms 
 private func makeStartedCore(_ nodes: [NodeName] = [], registeredAt: Int64 = 0) -> ManagementCore {
     var core = makeManagementCore()
     _ = core.start(now: at(0))
-    for node in nodes { _ = core.receive(.register(address: node.description, version: "1.0"), from: node, now: at(registeredAt)) }
+    for node in nodes { _ = core.receive(.register(address: node.description, version: "1.0", incarnation: 1), from: node, now: at(registeredAt)) }
     return core
 }
 
@@ -39,7 +39,7 @@ struct ManagementCoreTests {
     @Test("a registration is accepted with its epoch and config, the others are told, the deadline timer is armed pingTimeout later")
     func registration() {
         var core = makeStartedCore([fe1], registeredAt: 100)
-        let actions = core.receive(.register(address: "fe2", version: "1.0"), from: fe2, now: at(400))
+        let actions = core.receive(.register(address: "fe2", version: "1.0", incarnation: 1), from: fe2, now: at(400))
         #expect(actions == [
             .log(NodeLog.nodeJoined, ["name": .name(fe2), "epoch": .number(1)]),
             .send(.registerAccepted(epoch: 1, config: core.registry.currentConfig), to: fe2),
@@ -53,10 +53,10 @@ struct ManagementCoreTests {
     @Test("a wrong version is refused, nothing is armed; a ping moves the deadline (cancel, then schedule)")
     func refusedAndPing() {
         var core = makeStartedCore()
-        let refused = core.receive(.register(address: "fe1", version: "0.9"), from: fe1, now: at(10))
+        let refused = core.receive(.register(address: "fe1", version: "0.9", incarnation: 1), from: fe1, now: at(10))
         #expect(sends(refused).map(\.1) == [fe1])
         #expect(refused.allSatisfy { if case .schedule = $0 { false } else { true } })
-        _ = core.receive(.register(address: "fe1", version: "1.0"), from: fe1, now: at(0))
+        _ = core.receive(.register(address: "fe1", version: "1.0", incarnation: 1), from: fe1, now: at(0))
         let pinged = core.receive(.ping(epoch: 1), from: fe1, now: at(1_000))
         #expect(pinged == [.send(.pong(known: true, config: core.registry.currentConfig), to: fe1),
                            .cancel(.pingDeadline), .schedule(.pingDeadline, after: .seconds(3))])
@@ -123,7 +123,7 @@ struct ManagementCoreTests {
     func idleIsNoPause() {
         var core = makeStartedCore([fe1])
         // Silent for 2.9 s, well beyond a ping interval, but the deadline (3 s) has not passed.
-        let late = core.receive(.register(address: "fe2", version: "1.0"), from: fe2, now: at(2_900))
+        let late = core.receive(.register(address: "fe2", version: "1.0", incarnation: 1), from: fe2, now: at(2_900))
         #expect(!labels(late).contains(NodeLog.managerWoke))
         let onTime = core.fire(.pingDeadline, now: at(3_000))
         #expect(labels(onTime) == [NodeLog.nodeRemoved])

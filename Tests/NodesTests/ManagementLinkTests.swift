@@ -3,7 +3,7 @@ import NetModel
 import Testing
 
 private let config = NodeConfig(sessionNode: nil, frontends: [])
-private let register = ManagementLink.Action.send(.register(address: "frontend-1", version: "1.0"))
+private let register = ManagementLink.Action.send(.register(address: "frontend-1", version: "1.0", incarnation: 0))
 
 /// A link at its first registration, accepted as epoch 4.
 private func makeRegisteredLink() -> ManagementLink {

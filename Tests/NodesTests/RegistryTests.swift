@@ -59,6 +59,22 @@ struct RegistryRegistrationTests {
         #expect(registry.liveNodes == [manager, node])
     }
 
+    @Test("the same process asking again is repeated its epoch; a new process, or one that gives no incarnation, gets a new one")
+    func repeatedRegistration() {
+        var registry = makeRegistry(nodes: [fe2])
+        let first = registry.register(name: fe1, address: address(of: fe1), version: "1.0", incarnation: 7, now: ms(10))
+        #expect(first.acceptedEpoch == 1)
+        let before = registry
+        #expect(registry.register(name: fe1, address: address(of: fe1), version: "1.0", incarnation: 7, now: ms(20))
+            == .repeated(epoch: 1, config: registry.currentConfig),
+                "a duplicated register minted a new epoch and removed the one the node had taken")
+        #expect(registry.entries == before.entries, "a repeated registration changed the registry")
+        let restarted = registry.register(name: fe1, address: address(of: fe1), version: "1.0", incarnation: 8, now: ms(30))
+        #expect(restarted.acceptedEpoch == 2)
+        #expect(restarted.acceptedEffects?.contains { if case .removed(fe1, 1, .reregistered, _, _) = $0 { true } else { false } } == true)
+        #expect(registry.register(name: fe1, address: address(of: fe1), version: "1.0", now: ms(40)).acceptedEpoch == 3)
+    }
+
     @Test("the manager may register through register(name:) as well, before anyone else")
     func managerThroughRegister() {
         var registry = makeRegistry(managerReady: false)

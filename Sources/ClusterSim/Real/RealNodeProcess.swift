@@ -102,7 +102,7 @@ package final class RealNodeProcess: @unchecked Sendable {
                 learn(config.sessionNode)
                 learn(config.chatNode)
                 for f in config.frontends { learn(f) }
-            case .register(let address, _):
+            case .register(let address, _, _):
                 learn(NodeConfig.Peer(name: e.source, address: address))
             default:
                 break

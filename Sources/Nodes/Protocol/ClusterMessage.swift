@@ -12,7 +12,9 @@ import NetModel
 package enum ClusterMessage: NetworkPayload, Codable, Equatable {
     // MARK: server management service
     /// A node asks to be registered (the service blocker keeps it from serving until accepted).
-    case register(address: String, version: String)
+    /// `incarnation` is the asking process's own id (`NodeEnvironment.incarnationID`): a copy of
+    /// the same request, or a retry, is then recognised as the registration it already has.
+    case register(address: String, version: String, incarnation: UInt64)
     /// Registration accepted: the node's epoch and its configuration.
     indirect case registerAccepted(epoch: UInt64, config: NodeConfig)
     /// Registration refused, with the reason.

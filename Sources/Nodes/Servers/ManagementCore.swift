@@ -91,12 +91,14 @@ struct ManagementCore {
     mutating func receive(_ message: ClusterMessage, from source: NodeName, now: VirtualInstant) -> [Action] {
         begin(now)
         switch message {
-        case .register(let address, let version):
-            switch registry.register(name: source, address: address, version: version, now: now) {
+        case .register(let address, let version, let incarnation):
+            switch registry.register(name: source, address: address, version: version, incarnation: incarnation, now: now) {
             case .accepted(let epoch, let config, let effects):
                 log(NodeLog.nodeJoined, ["name": .name(source), "epoch": .number(UInt64(epoch))])
                 actions.append(.send(.registerAccepted(epoch: epoch, config: config), to: source))
                 apply(effects)
+            case .repeated(let epoch, let config):
+                actions.append(.send(.registerAccepted(epoch: epoch, config: config), to: source))
             case .rejected(let why):
                 actions.append(.send(.registerRejected(reason: why.description), to: source))
             }

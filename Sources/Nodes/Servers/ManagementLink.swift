@@ -42,11 +42,15 @@ struct ManagementLink: Sendable {
     private var announced: [NodeName: UInt64] = [:]
     let address: String
     let version: String
+    /// The node process's own id, sent with every `register`.
+    let incarnation: UInt64
 
-    /// A link that has not registered yet, for a node at `address` running `version`.
-    init(address: String, version: String) {
+    /// A link that has not registered yet, for the process `incarnation` of a node at `address`
+    /// running `version`.
+    init(address: String, version: String, incarnation: UInt64 = 0) {
         self.address = address
         self.version = version
+        self.incarnation = incarnation
     }
 
     /// Whether the node may serve (registered and not fenced).
@@ -68,7 +72,7 @@ struct ManagementLink: Sendable {
     /// leaving (the answer tells a leaving node whether the manager removed it).
     func tick() -> Action {
         switch state {
-        case .unregistered: .send(.register(address: address, version: version))
+        case .unregistered: .send(.register(address: address, version: version, incarnation: incarnation))
         case .registered(let epoch), .leaving(let epoch): .send(.ping(epoch: epoch))
         case .fenced, .left: .none
         }
@@ -125,7 +129,7 @@ struct ManagementLink: Sendable {
             return .becameServing(merged)
         case (.pong(known: false, _), .registered):
             state = .unregistered
-            return .send(.register(address: address, version: version))
+            return .send(.register(address: address, version: version, incarnation: incarnation))
         case (.pong(known: true, let fresh?), .registered):
             config = fresh
             return .none
@@ -182,6 +186,6 @@ extension ManagementLink {
     /// The link of the node `env` serves: it registers under the node's advertised address and the
     /// cluster's version.
     init(env: any NodeEnvironment) {
-        self.init(address: env.advertisedAddress, version: env.settings.version)
+        self.init(address: env.advertisedAddress, version: env.settings.version, incarnation: env.incarnationID)
     }
 }

@@ -41,19 +41,22 @@ extension Registry {
         /// This incarnation's number: 1 for the first registration of the name in this
         /// registry's life, one more for every later registration of the same name.
         package var epoch: UInt64
+        /// The registered process's own id, when it gave one (`register`'s `incarnation`).
+        package var incarnation: UInt64?
 
         /// The node's role, from its name.
         package var role: NodeRole { name.role }
 
         /// An entry (the registry makes them; public for checkers and tests).
         package init(name: NodeName, address: String, version: String, registeredAt: VirtualInstant,
-                    lastPingAt: VirtualInstant, epoch: UInt64) {
+                    lastPingAt: VirtualInstant, epoch: UInt64, incarnation: UInt64? = nil) {
             self.name = name
             self.address = address
             self.version = version
             self.registeredAt = registeredAt
             self.lastPingAt = lastPingAt
             self.epoch = epoch
+            self.incarnation = incarnation
         }
     }
 }
@@ -63,6 +66,10 @@ package enum RegistrationDecision: Hashable, Sendable {
     /// The node is registered as incarnation `epoch`; send it `config`, carry out `effects` in
     /// order.
     case accepted(epoch: UInt64, config: NodeConfig, effects: [RegistryEffect])
+    /// The same process asked again while registered (a duplicated or reordered `register`, or a
+    /// retry whose acceptance was lost): it stays registered as `epoch`, nothing changed; send it
+    /// the acceptance again. (A new epoch would remove the one it may already have taken.)
+    case repeated(epoch: UInt64, config: NodeConfig)
     /// The node is not registered; nothing changed.
     case rejected(RegistrationRejection)
 }

@@ -101,7 +101,9 @@ package struct Registry: Sendable {
     ///   the new epoch, the node's config, and the effects: for a name not registered,
     ///   `.notifyAll(others, .joined)`; for a name still registered, `.removed(old, reason:
     ///   .reregistered)` then `.notifyAll(others, .rejoined)`.
-    package mutating func register(name: NodeName, address: String, version: String,
+    ///   A process that gives its `incarnation` and is registered under it already gets
+    ///   `.repeated` with its epoch, and nothing changes.
+    package mutating func register(name: NodeName, address: String, version: String, incarnation: UInt64? = nil,
                                   now: VirtualInstant) -> RegistrationDecision {
         let isManager = name == configuration.manager
         if name.role == .client || (name.role == .management && !isManager) {
@@ -115,11 +117,14 @@ package struct Registry: Sendable {
             return .rejected(.addressInUse(by: holder))
         }
 
+        if let incarnation, let current = table[name], current.incarnation == incarnation, current.address == address {
+            return .repeated(epoch: current.epoch, config: config())
+        }
         let epoch = (lastEpoch[name] ?? 0) + 1
         lastEpoch[name] = epoch
         let previous = table[name]
         table[name] = Entry(name: name, address: address, version: version,
-                            registeredAt: now, lastPingAt: now, epoch: epoch)
+                            registeredAt: now, lastPingAt: now, epoch: epoch, incarnation: incarnation)
 
         var effects: [RegistryEffect] = []
         let notice: MembershipNotice
