@@ -25,7 +25,8 @@ struct TraceScanTests {
 
     /// The checks whose checkers scan the trace while the run goes on.
     static let streamingChecks: [CheckName] = [.pushDelivery, .chatDelivery, .clientAuth, .singleSession,
-                                               .acknowledgedEffects, .exactlyOnce, .chatLiveness, .liveness, .pushPromptness]
+                                               .acknowledgedEffects, .exactlyOnce, .chatLiveness, .liveness, .pushPromptness,
+                                               .sessionMapConverges]
 
     /// Runs `file` at its seed plus `offset` on a thread of its own (a long simulation must not hold
     /// one of the cooperative pool's few threads: other tests wait on them), then compares.
