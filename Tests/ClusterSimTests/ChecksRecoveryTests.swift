@@ -201,4 +201,43 @@ struct ChecksRecoveryTests {
         #expect(!result.passed, "\(result.detail)")
         #expect(result.detail.hasPrefix("stale (registered, not live): frontend-2"), "\(result.detail)")
     }
+
+    /// frontend-2 removed by the manager at `at` for silence (last heard 3 s before), `reason`.
+    static func removal(_ t: inout TraceBuilder, at: Duration, reason: String = "pingTimeout") {
+        t.log(at, Fx.mgmt, NodeLog.nodeRemoved, ["name": Fx.fe(2), "epoch": 1, "reason": reason,
+                                                 "last-heard-ns": Int((at - .seconds(3)).nanosecondsClamped)])
+    }
+
+    @Test("a running node the manager removed for silence less than the bound before the end is in recovery, like an exit")
+    func silentRemoval() {
+        var t = TraceBuilder()
+        Self.removal(&t, at: .seconds(68))
+        let registry = RegistryConvergesChecker().check(run(t, snapshot: ClusterSnapshot(
+            liveServers: [Fx.mgmt, Fx.session, Fx.fe(1), Fx.fe(2)], registry: [Fx.session, Fx.fe(1)])))
+        #expect(registry.passed, "\(registry.detail)")
+        #expect(registry.detail == "the registry lists exactly the 2 live servers; in recovery, not judged: frontend-2"
+                + " (frontend-2 removed at 68.000s, 2.000s before the end; recovery bound 10.000s)")
+        let map = SessionMapConvergesChecker().check(run(t, snapshot: ClusterSnapshot(
+            sessionEntries: [SessionRow(user: "alice", frontend: Fx.fe(1), connection: 3)], frontendStreams: Self.streams)))
+        #expect(map.passed, "\(map.detail)")
+    }
+
+    /// Each still fails: only a removal for silence, recent, of a node that did not crash after
+    /// it was last heard.
+    @Test("planted misses of the silent-removal exception still fail",
+          arguments: ["crashed while silent", "removed too early", "removed for another reason"])
+    func removalStillJudged(_ variant: String) {
+        var t = TraceBuilder()
+        switch variant {
+        case "crashed while silent":
+            t.net(.seconds(66), .crash, Fx.fe(2), label: "crash")
+            Self.removal(&t, at: .seconds(68))
+        case "removed too early": Self.removal(&t, at: .seconds(59))
+        default: Self.removal(&t, at: .seconds(68), reason: "reregistered")
+        }
+        let result = RegistryConvergesChecker().check(run(t, snapshot: ClusterSnapshot(
+            liveServers: [Fx.mgmt, Fx.session, Fx.fe(1), Fx.fe(2)], registry: [Fx.session, Fx.fe(1)])))
+        #expect(!result.passed, "\(result.detail)")
+        #expect(result.detail.hasPrefix("missing (live, not registered): frontend-2"), "\(result.detail)")
+    }
 }

@@ -30,11 +30,13 @@ extension RunRecord {
     private static let kindMaskReadAfterRun: UInt32 = kindsReadAfterRun.reduce(0) { $0 | 1 << $1.rawValue }
 
     /// The labels of the node events kept by ``TraceRetention/checks``: those read after the run by
-    /// a checker that is not a scan (`backend-auth`) or by a scan's `finish` (`chat-delivery`
-    /// reads the session node's registrations). All are rare (attacks, calls from clients,
-    /// registrations). ``nodeEvents(_:)`` refuses, in a record that kept only these, any other label.
+    /// a checker that is not a scan (`backend-auth`), by a scan's `finish` (`chat-delivery`
+    /// reads the session node's registrations), or by ``RunRecord/silentRemovals()`` (the
+    /// manager's removals). All are rare (attacks, calls from clients, registrations, removals).
+    /// ``nodeEvents(_:)`` refuses, in a record that kept only these, any other label.
     static let labelsReadAfterRun: [String] = [
         NodeLog.attackSent, NodeLog.backendExecuted, NodeLog.backendRejected, NodeLog.registered,
+        NodeLog.nodeRemoved,
     ]
 
     /// The UTF-8 lengths of ``labelsReadAfterRun``, bit `n` for length `n` (all below 64).
