@@ -86,6 +86,7 @@ package struct SessionMapConvergesChecker: ScanningChecker {
         let movedRows = unmappedRecovering.count { !sessionRecovering && !frontendsRecovering.contains($0.frontend) }
         let recoveryNote = recovering.isEmpty ? ""
             : "; in recovery, not judged: \(recovering.count) rows of nodes that exited"
+              + (exits.contains { $0.removed } ? " or were removed" : "")
               + (movedRows == 0 ? "" : " or of clients that moved away from them (\(movedRows))") + " ("
               + RunRecord.describe(exits, end: run.end) + "): " + Detail.list(recovering)
         if stale.isEmpty && unmapped.isEmpty {
