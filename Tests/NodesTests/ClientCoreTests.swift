@@ -171,6 +171,32 @@ struct ClientCoreDeliveryTests {
         #expect(core.fire(.requestTimeout(requestID: id, attempt: 0), now: at(1_050)).isEmpty, "an earlier send's timeout is stale")
     }
 
+    @Test("a write refused for its token logs in again and is sent again under the same id with the new token")
+    func refusedForItsToken() throws {
+        var core = makeConnectedCore()
+        let sent = core.fire(.loop(.messages, rate: 1), now: at(50))
+        guard case .send(.request(let message), to: frontend1) = try #require(sent.first) else {
+            Issue.record("no message sent: \(sent)")
+            return
+        }
+        let id = message.requestID
+        let refused = core.receive(reply(id: id, .refused(.expiredToken)), now: at(100))
+        let login = refused.compactMap { action -> ClientRequest? in
+            if case .send(.request(let r), _) = action, r.call.service == "Login" { r } else { nil }
+        }
+        #expect(login.count == 1, "no login to renew the token: \(refused)")
+        #expect(refused.contains(.schedule(.refusalRetry(requestID: id, attempt: 1), after: .milliseconds(500))),
+                "the refused write was dropped: \(refused)")
+        let fresh = "fresh-token"
+        _ = core.receive(reply(id: try #require(login.first).requestID, .token(fresh)), now: at(300))
+        let resent = core.fire(.refusalRetry(requestID: id, attempt: 1), now: at(600))
+        guard case .send(.request(let again), to: _) = try #require(resent.first) else {
+            Issue.record("not sent again: \(resent)")
+            return
+        }
+        #expect(again.requestID == id && again.token == fresh && again.call == message.call)
+    }
+
     @Test("a pending request keeps only its service (56 bytes inline): its call and trace label are made again, the same as the first send's")
     func pendingRequestSlot() {
         let services: [ClientService] = [.state, .login(user: "u1", password: "p"), .message(to: "u2", text: "hi"),

@@ -68,7 +68,12 @@ extension ClientCore {
         // Taken out (one copy): put back only when it is asked again.
         guard var asked = pending.removeValue(forKey: reply.requestID) else { return }
         let refusal = reply.result.refusal
-        if let refusal, refusal.isRetryable, asked.retriesLeft > 0 {
+        // Refused for its token (it expired, on a frontend whose clock runs ahead, before the
+        // refresh got through a lossy network): never run, so it is asked again once the client
+        // has logged in again — a retry carries the token in use when it is sent.
+        let afterLogin = refusal?.needsLogin == true && !asked.attack && asked.label != "Login" && reply.requestID != refreshID
+        if afterLogin, refreshID == nil { refreshToken() }
+        if let refusal, refusal.isRetryable || afterLogin, asked.retriesLeft > 0 {
             // Not done yet: ask again soon, under the same id.
             asked.attempt += 1
             schedule(.refusalRetry(requestID: reply.requestID, attempt: asked.attempt), after: .milliseconds(500))
@@ -76,7 +81,7 @@ extension ClientCore {
             pending[reply.requestID] = asked
             return
         }
-        if let left = readRetries.removeValue(forKey: reply.requestID), let refusal, refusal.isRetryable, left > 0 {
+        if let left = readRetries.removeValue(forKey: reply.requestID), let refusal, refusal.isRetryable || afterLogin, left > 0 {
             logReply(asked, reply)
             schedule(.readAgain(service: asked.service, retries: left), after: .milliseconds(500))
             return
