@@ -61,6 +61,20 @@ struct ChecksSingleSessionTests {
         #expect(result.detail.contains("1 longer overlaps excused during faults"))
     }
 
+    @Test("an overlap while the manager is down (and the session node registers again) is excused; one after the slack is not",
+          arguments: [(Duration.seconds(4), Duration.seconds(7), true), (.milliseconds(200), .milliseconds(500), false)])
+    func excusedWhileManagerDown(crash: Duration, restart: Duration, excused: Bool) {
+        // The overlap runs from 5 s to 9 s; the window is the outage stretched by the ping
+        // timeout (3 s) and the grace (1 s): down 4–7 s meets it, down 0.2–0.5 s (to 4.5 s) does not.
+        let events = secondLogin(oldEnds: .seconds(9)) {
+            $0.net(crash, .crash, Fx.mgmt, label: "crash")
+            $0.net(restart, .restart, Fx.mgmt, label: "restart")
+        }
+        let result = SingleSessionChecker().check(makeRun(events))
+        #expect(result.passed == excused, "\(result.detail)")
+        if excused { #expect(result.detail.contains("1 longer overlaps excused during faults")) }
+    }
+
     @Test("the grace grows with the network's largest possible latency")
     func graceFollowsLatency() {
         let events = secondLogin(oldEnds: .milliseconds(6_300))

@@ -14,8 +14,9 @@ import Nodes
 ///    or is fenced (`fenced`: it serves nothing more, so its streams are no session).
 ///
 /// Allowed exceptions (part 2 only, counted): an overlap that meets a disturbance window — a
-/// partition (until its heal), a pause (until its resume) or `session-1` down (until its restart)
-/// — stretched by the ping timeout plus the grace, since a cut-off frontend only loses its streams
+/// partition (until its heal), a pause (until its resume), `session-1` down (until its restart)
+/// or `management-1` down (until its restart: the session node then registers again, holding the
+/// logins that would kick) — stretched by the ping timeout plus the grace, since a cut-off frontend only loses its streams
 /// once the manager removes and fences it. Also excused (counted as `lost-call`): an overlap that
 /// starts within the grace after the network lost a `SessionLogin` or `KickStream` call and ends
 /// within the frontends' anti-entropy period (`FrontendNode.resyncPeriod`, 5s) plus the grace:

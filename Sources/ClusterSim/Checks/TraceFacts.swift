@@ -156,7 +156,9 @@ extension RunRecord {
 }
 
 /// Intervals during which the network or the session node was disturbed (a partition, a pause,
-/// `session-1` down), each stretched by a slack for the cluster to notice the end.
+/// `session-1` down, `management-1` down: the session node registers again with a restarted
+/// manager, holding every call — the logins that would kick an older stream too — until it
+/// serves), each stretched by a slack for the cluster to notice the end.
 struct DisturbanceWindows {
     private(set) var intervals: [(start: VirtualInstant, end: VirtualInstant)] = []
 
@@ -164,6 +166,7 @@ struct DisturbanceWindows {
         var partitions: [UInt64: VirtualInstant] = [:]
         var paused: [NodeName: VirtualInstant] = [:]
         var sessionDown: VirtualInstant?
+        var managerDown: VirtualInstant?
         var found: [(start: VirtualInstant, end: VirtualInstant)] = []
         for i in run.positions(of: [.partition, .heal, .pause, .resume, .crash, .restart]) {
             let e = run.events[i]
@@ -180,10 +183,16 @@ struct DisturbanceWindows {
             case .restart where e.node == .session:
                 if let s = sessionDown { found.append((s, e.at)) }
                 sessionDown = nil
+            case .crash where e.node == .management:
+                managerDown = managerDown ?? e.at
+            case .restart where e.node == .management:
+                if let s = managerDown { found.append((s, e.at)) }
+                managerDown = nil
             default: break
             }
         }
         let open = partitions.values.sorted() + paused.values.sorted() + (sessionDown.map { [$0] } ?? [])
+            + (managerDown.map { [$0] } ?? [])
         found += open.map { ($0, run.end) }
         intervals = found.map { ($0.start, $0.end.advanced(by: slack)) }.sorted { $0.start < $1.start }
     }
