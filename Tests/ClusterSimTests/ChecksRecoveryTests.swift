@@ -240,4 +240,19 @@ struct ChecksRecoveryTests {
         #expect(!result.passed, "\(result.detail)")
         #expect(result.detail.hasPrefix("missing (live, not registered): frontend-2"), "\(result.detail)")
     }
+
+    @Test("liveness: a client that lost its stream after session-1 exited is in recovery; before the exit it is judged",
+          arguments: [true, false])
+    func livenessAfterSessionExit(_ after: Bool) {
+        var t = TraceBuilder()
+        t.log(.seconds(1), Fx.cl(2), NodeLog.clientConnected, ["frontend": Fx.fe(1), "conn": 1])
+        let disconnect = { (t: inout TraceBuilder, at: Duration) in
+            t.log(at, Fx.cl(2), NodeLog.clientDisconnected, ["frontend": Fx.fe(1), "reason": "no-session-node"])
+        }
+        if !after { disconnect(&t, .seconds(64.8)) }
+        Self.exit(&t, Fx.session, at: .seconds(65))
+        if after { disconnect(&t, .seconds(65.2)) }
+        let result = LivenessChecker().check(run(t, snapshot: ClusterSnapshot(clients: Self.clients)))
+        #expect(result.passed == after, "\(result.detail)")
+    }
 }

@@ -17,10 +17,11 @@ struct LastDisconnections: Sendable {
     }
 
     /// The exit among `exits` that `client`'s last disconnection followed: an exit of the frontend
-    /// it lost, at or before it lost it. Nil when the client never disconnected or lost its
-    /// frontend for another reason.
+    /// it lost, or of `session-1` (a frontend closes its push streams while it has no session
+    /// node: `no-session-node`), at or before it lost it. Nil when the client never disconnected
+    /// or lost its frontend for another reason.
     func exit(behind client: NodeName, among exits: [NodeExit]) -> NodeExit? {
         guard let last = table[client] else { return nil }
-        return exits.first { $0.node == last.frontend && $0.at <= last.at }
+        return exits.first { ($0.node == last.frontend || $0.node.role == .session) && $0.at <= last.at }
     }
 }
