@@ -40,7 +40,7 @@ struct ChecksRecoveryTests {
     func livenessExcusesRecentExit() {
         let result = LivenessChecker().check(run(frontendExit(at: .seconds(65)), snapshot: ClusterSnapshot(clients: Self.clients)))
         #expect(result.passed, "\(result.detail)")
-        #expect(result.detail == "1 of 2 clients connected and served at 70.000s; in recovery, not judged: 1 whose frontend"
+        #expect(result.detail == "1 of 2 clients connected and served at 70.000s; in recovery, not judged: 1 whose frontend or session node"
                 + " exited (frontend-2 at 65.000s, 5.000s before the end; recovery bound 10.000s): client-2")
     }
 

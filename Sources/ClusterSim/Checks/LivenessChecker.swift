@@ -66,7 +66,7 @@ package struct LivenessChecker: ScanningChecker {
         }
         let retiredNote = retired == 0 ? "" : " (\(retired) retired duplicate-login devices not counted)"
         let recoveryNote = recovering.isEmpty ? ""
-            : "; in recovery, not judged: \(recovering.count) whose frontend exited (" + RunRecord.describe(causes, end: run.end)
+            : "; in recovery, not judged: \(recovering.count) whose frontend or session node exited (" + RunRecord.describe(causes, end: run.end)
               + "): " + Detail.list(recovering.map(\.description))
         guard let first = firstOffender else {
             let live = active.count - recovering.count
