@@ -56,6 +56,17 @@ struct GatewayCoreTests {
         #expect(route(&core, 1, opened: &opened) != nil)
     }
 
+    @Test("a refusal of the token is not remembered: the retry with a new token is routed again", arguments: [
+        Refusal.expiredToken, .badToken("signature"),
+    ])
+    func tokenRefusalNotKept(_ refusal: Refusal) {
+        var core = GatewayCore()
+        var opened: [NodeName] = []
+        _ = route(&core, 1, opened: &opened)
+        _ = core.reply(ClientReply(requestID: 1, result: .refused(refusal), origin: client))
+        #expect(route(&core, 1, opened: &opened) != nil, "the retry got the old token's refusal from memory")
+    }
+
     @Test("a broken stream refuses what was in flight on it and suspends its frontend for 2 s, unless it rejoins")
     func brokenStream() {
         var core = GatewayCore()

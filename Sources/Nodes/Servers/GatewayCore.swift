@@ -25,7 +25,8 @@ struct GatewayCore {
     /// flight is not routed again (the answer is on its way).
     private(set) var inFlight: [RequestKey: StreamID] = [:]
     /// The last answers per client: a late copy of an answered request gets the same answer and
-    /// is never routed to a second frontend. Retryable refusals are not kept (a retry may succeed).
+    /// is never routed to a second frontend. Retryable refusals and token refusals are not kept
+    /// (a retry may succeed; one with a new token after a refusal of the old).
     private var answered = RequestWindow<ClientResult>(capacity: 16)
     private var cursor = 0
     private var actions = ActionList<Action>()
@@ -96,7 +97,10 @@ struct GatewayCore {
         actions.begin()
         guard let key = reply.key, inFlight.removeValue(forKey: key) != nil else { return actions.end() }
         inFlight.giveBackBurstRoom()
-        if !(reply.result.refusal?.isRetryable ?? false), case .execute = answered.begin(key) {
+        // Kept: answers a copy must get again. Not kept: retryable refusals and refusals of the
+        // token (the request did not run; the client asks again, with a new token, under the same id).
+        let refusal = reply.result.refusal
+        if !(refusal?.isRetryable ?? false), !(refusal?.needsLogin ?? false), case .execute = answered.begin(key) {
             answered.finish(key, answer: reply.result)
         }
         actions.append(.reply(reply, to: key.origin))
