@@ -45,6 +45,9 @@ private func frame(seq: UInt64, pushID: UInt64, generation: UInt64 = 1) -> PushF
               generation: generation, floor: 1)
 }
 
+/// A test's setup that did not happen.
+private struct Failure: Error, CustomStringConvertible { let description: String }
+
 @Suite("ClientCore: login, the push stream and back-off as actions")
 struct ClientCoreLoginTests {
     @Test("start sends a login to the first frontend and schedules its 2 s timeout")
@@ -154,14 +157,19 @@ struct ClientCoreDeliveryTests {
                            .sendOnStream(.pushAck(upTo: 1, generation: 2), StreamID(7))])
     }
 
+    /// The message loop's write sent at 50 ms to frontend-1: the actions and the request.
+    func sendMessage(_ core: inout ClientCore) throws -> (actions: [ClientCore.Action], request: ClientRequest) {
+        let sent = core.fire(.loop(.messages, rate: 1), now: at(50))
+        guard case .send(.request(let message), to: frontend1) = try #require(sent.first) else {
+            throw Failure(description: "no message sent: \(sent)")
+        }
+        return (sent, message)
+    }
+
     @Test("a write refused retryably is sent again under the same id 500 ms later")
     func retryableRefusal() throws {
         var core = makeConnectedCore()
-        let sent = core.fire(.loop(.messages, rate: 1), now: at(50))
-        guard case .send(.request(let message), to: frontend1) = try #require(sent.first) else {
-            Issue.record("no message sent: \(sent)")
-            return
-        }
+        let (sent, message) = try sendMessage(&core)
         let id = message.requestID
         #expect(sent.contains(.schedule(.requestTimeout(requestID: id, attempt: 0), after: .seconds(1))))
         let refused = core.receive(reply(id: id, .refused(.sessionUnavailable)), now: at(100))
@@ -174,11 +182,7 @@ struct ClientCoreDeliveryTests {
     @Test("a write refused for its token logs in again and is sent again under the same id with the new token")
     func refusedForItsToken() throws {
         var core = makeConnectedCore()
-        let sent = core.fire(.loop(.messages, rate: 1), now: at(50))
-        guard case .send(.request(let message), to: frontend1) = try #require(sent.first) else {
-            Issue.record("no message sent: \(sent)")
-            return
-        }
+        let message = try sendMessage(&core).request
         let id = message.requestID
         let refused = core.receive(reply(id: id, .refused(.expiredToken)), now: at(100))
         let login = refused.compactMap { action -> ClientRequest? in

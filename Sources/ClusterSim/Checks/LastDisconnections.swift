@@ -25,3 +25,23 @@ struct LastDisconnections: Sendable {
         return exits.first { ($0.node == last.frontend || $0.node.role == .session) && $0.at <= last.at }
     }
 }
+
+/// A checker whose verdict on the end state reads the clients' last disconnections (to tell the
+/// clients still recovering from an exit).
+protocol DisconnectionVerdict: Sendable {
+    init()
+    /// The verdict on the end state of `run`, with `disconnections` for the exceptions.
+    func verdict(_ disconnections: LastDisconnections, run: RunRecord) -> CheckResult
+}
+
+/// The trace pass of a ``DisconnectionVerdict`` checker: each client's last `client-disconnected`.
+struct DisconnectionScan<Checker: DisconnectionVerdict>: TraceScan {
+    var labels: Set<String> { [NodeLog.clientDisconnected] }
+
+    /// Each client's last disconnection.
+    private(set) var disconnections = LastDisconnections()
+
+    mutating func observe(_ e: NodeEntry) { disconnections.observe(e) }
+
+    func finish(run: RunRecord) -> CheckResult { Checker().verdict(disconnections, run: run) }
+}

@@ -19,7 +19,7 @@ import Nodes
 ///
 /// Detail on failure: the first few offending clients with what is wrong (`client-3
 /// (disconnected)`, `client-7 (last request failed)`) and how many there are.
-package struct LivenessChecker: ScanningChecker {
+package struct LivenessChecker: ScanningChecker, DisconnectionVerdict {
     /// Which check this is.
     package var name: CheckName { .liveness }
 
@@ -31,29 +31,17 @@ package struct LivenessChecker: ScanningChecker {
     package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the clients' disconnections.
-    func makeScan() -> any TraceScan<CheckResult> { Scan() }
+    func makeScan() -> any TraceScan<CheckResult> { DisconnectionScan<LivenessChecker>() }
 
-    /// The trace pass of `liveness`: each client's last disconnection and the frontend it lost.
-    struct Scan: TraceScan {
-        var labels: Set<String> { [NodeLog.clientDisconnected] }
-
-        /// Each client's last disconnection.
-        private(set) var disconnections = LastDisconnections()
-
-        mutating func observe(_ e: NodeEntry) { disconnections.observe(e) }
-
-        func finish(run: RunRecord) -> CheckResult { LivenessChecker().verdict(self, run: run) }
-    }
-
-    /// The verdict on the end state, with the scan's disconnections for the exceptions.
-    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
+    /// The verdict on the end state, with the clients' last disconnections for the exceptions.
+    func verdict(_ disconnections: LastDisconnections, run: RunRecord) -> CheckResult {
         let active = run.snapshot.clients.filter { !$0.retired }
         let retired = run.snapshot.clients.count - active.count
         let exits = run.exitsInRecovery()
         var offenders: [String] = [], recovering: [NodeName] = [], causes: [NodeExit] = []
         var firstOffender: ClientRow?
         for row in active where !row.connected || !row.lastRequestOK {
-            if let exit = scan.disconnections.exit(behind: row.client, among: exits) {
+            if let exit = disconnections.exit(behind: row.client, among: exits) {
                 recovering.append(row.client)
                 if !causes.contains(exit) { causes.append(exit) }
                 continue

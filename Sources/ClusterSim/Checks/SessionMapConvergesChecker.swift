@@ -27,7 +27,7 @@ import Nodes
 ///
 /// Detail on failure: `stale entries: …; unmapped streams: …` as `user@frontend#connection`,
 /// first few of each and a count.
-package struct SessionMapConvergesChecker: ScanningChecker {
+package struct SessionMapConvergesChecker: ScanningChecker, DisconnectionVerdict {
     /// Which check this is.
     package var name: CheckName { .sessionMapConverges }
 
@@ -39,23 +39,10 @@ package struct SessionMapConvergesChecker: ScanningChecker {
     package func check(_ run: RunRecord) -> CheckResult { run.scanned(makeScan()) }
 
     /// A fresh scan of the clients' disconnections.
-    func makeScan() -> any TraceScan<CheckResult> { Scan() }
+    func makeScan() -> any TraceScan<CheckResult> { DisconnectionScan<SessionMapConvergesChecker>() }
 
-    /// The trace pass of `session-map-converges`: each client's last disconnection, for the clients
-    /// that moved away from a frontend that exited.
-    struct Scan: TraceScan {
-        var labels: Set<String> { [NodeLog.clientDisconnected] }
-
-        /// Each client's last disconnection.
-        private(set) var disconnections = LastDisconnections()
-
-        mutating func observe(_ e: NodeEntry) { disconnections.observe(e) }
-
-        func finish(run: RunRecord) -> CheckResult { SessionMapConvergesChecker().verdict(self, run: run) }
-    }
-
-    /// The verdict on the end state, with the scan's disconnections for the exceptions.
-    func verdict(_ scan: Scan, run: RunRecord) -> CheckResult {
+    /// The verdict on the end state, with the clients' last disconnections for the exceptions.
+    func verdict(_ disconnections: LastDisconnections, run: RunRecord) -> CheckResult {
         let exits = run.exitsInRecovery()
         guard let entries = run.snapshot.sessionEntries else {
             let sessionExits = exits.filter { $0.node.role == .session }
@@ -75,7 +62,7 @@ package struct SessionMapConvergesChecker: ScanningChecker {
         // The clients connected at the end to each frontend, by user, whose last disconnection
         // followed a frontend's exit in recovery.
         let moved = Set(run.snapshot.clients.filter { row in
-            row.connected && scan.disconnections.exit(behind: row.client, among: exits) != nil
+            row.connected && disconnections.exit(behind: row.client, among: exits) != nil
         }.compactMap { row in row.frontend.map { StreamOwner(user: row.user, frontend: $0) } })
         let (unmappedRows, unmappedRecovering) = streams.subtracting(mapped).sorted().partitioned {
             !sessionRecovering && !frontendsRecovering.contains($0.frontend)

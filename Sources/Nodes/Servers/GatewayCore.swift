@@ -61,7 +61,7 @@ struct GatewayCore {
         }
         guard inFlight[key] == nil else { return actions.end() }
         let frontend: NodeName
-        if let pin = pinned[key], now - pin.since < Self.pinLifetime {
+        if !pinned.isEmpty, let pin = pinned[key], now - pin.since < Self.pinLifetime {
             guard serving, frontends.contains(where: { $0.name == pin.frontend }), (suspended[pin.frontend] ?? 0) <= now else {
                 actions.append(.reply(ClientReply(requestID: key.id, result: .refused(.frontendUnavailable), origin: client),
                                       to: client))
